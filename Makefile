@@ -5,6 +5,7 @@
 # interfaces in msg/ built with rosidl through CMake into that venv.
 
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3
 VENV := .venv
 VPY := $(VENV)/bin/python
@@ -19,15 +20,16 @@ help:
 
 $(VENV)/.requirements: requirements.txt
 	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
-	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements.txt 2>&1 | { grep -v '^WARNING: Location' || true; }
 	touch $@
 
 $(VENV)/.interfaces: $(VENV)/.requirements CMakeLists.txt package.xml $(wildcard msg/*)
+	mkdir -p build
 	CMAKE_PREFIX_PATH=$(abspath $(VENV)) AMENT_PREFIX_PATH=$(abspath $(VENV)) \
 	  cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(abspath $(VENV)) \
 	  -DPython3_EXECUTABLE=$(abspath $(VPY)) -DBUILD_TESTING=OFF \
 	  -DROBOMATRIX_INSTALL_PYTHON_SOURCES=OFF -DPYTHON_INSTALL_DIR=lib/robomatrix_interfaces >$(BUILD).log 2>&1 \
-	  || (mkdir -p build; cat $(BUILD).log; exit 1)
+	  || (cat $(BUILD).log; exit 1)
 	cmake --build $(BUILD) -j2 >>$(BUILD).log 2>&1 || (cat $(BUILD).log; exit 1)
 	cmake --install $(BUILD) >>$(BUILD).log 2>&1 || (cat $(BUILD).log; exit 1)
 	touch $@
