@@ -1,0 +1,29 @@
+"""Run ROS 2 XML launch files: through ``ros2 launch`` when installed, locally otherwise.
+
+:mod:`.xml_launch` evaluates a launch file into plain dataclasses (no rclpy);
+:mod:`.runner` starts, watches and stops the node processes.
+"""
+
+from __future__ import annotations
+
+from robomatrix.launcher.xml_launch import (
+    LaunchArgument,
+    LaunchDescription,
+    NodeSpec,
+    Param,
+    ParamFile,
+    declared_arguments,
+    default_package_shares,
+    parse_launch_file,
+)
+
+__all__ = [
+    "LaunchArgument",
+    "LaunchDescription",
+    "NodeSpec",
+    "Param",
+    "ParamFile",
+    "declared_arguments",
+    "default_package_shares",
+    "parse_launch_file",
+]
