@@ -1,0 +1,112 @@
+"""The ``robomatrix`` command: one entry point with verbs.
+
+Every verb's ``--help`` ends with a copy-pasteable example.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+
+from robomatrix.errors import RobomatrixError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _launch(args: argparse.Namespace) -> int:
+    from robomatrix.cli.verbs import launch
+
+    return launch(args)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from robomatrix.cli.demo import run_demo
+
+    return run_demo(args)
+
+
+def _status(args: argparse.Namespace) -> int:
+    from robomatrix.cli.verbs import status
+
+    return status(args)
+
+
+def _estop(args: argparse.Namespace) -> int:
+    from robomatrix.cli.verbs import estop
+
+    return estop(args)
+
+
+def _reset(args: argparse.Namespace) -> int:
+    from robomatrix.cli.verbs import reset
+
+    return reset(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="robomatrix",
+        description="Command a robot in plain language: skill-centric agent on ROS 2.",
+        epilog="example:\n  robomatrix demo",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB")
+
+    def verb(name: str, handler: Handler, help_text: str, example: str) -> argparse.ArgumentParser:
+        p = verbs.add_parser(name, help=help_text, description=help_text, epilog=f"example:\n  {example}",
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = verb("launch", _launch, "start the robot stack from a launch file (ros2 launch when installed)",
+             "robomatrix launch robomatrix.launch.xml robot:=sim gui:=false")
+    p.add_argument("file", nargs="?", default="robomatrix.launch.xml",
+                   help="launch file: a path, or a name in the package's launch/ folder")
+    p.add_argument("launch_args", nargs="*", metavar="NAME:=VALUE", help="launch arguments")
+    p.add_argument("--local", action="store_true", help="use the built-in runner even if ros2 launch exists")
+
+    p = verb("demo", _demo, "start the simulated stack, move the arm through waypoints, save a camera frame",
+             "robomatrix demo --out out/demo")
+    p.add_argument("--out", default="out/demo", help="folder for the camera frame and the JSON summary")
+    p.add_argument("--seed", type=int, default=0, help="scene seed")
+    p.add_argument("--gui", action="store_true", help="open the PyBullet window")
+
+    p = verb("status", _status, "print the robot's current observation", "robomatrix status --namespace robot1")
+    p.add_argument("--namespace", default="", help="robot namespace")
+    p.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the stack")
+
+    p = verb("estop", _estop, "engage (or --release) the latching e-stop", "robomatrix estop   # then: robomatrix estop --release")
+    p.add_argument("--release", action="store_true", help="release the e-stop instead of engaging it")
+    p.add_argument("--namespace", default="", help="robot namespace")
+    p.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the stack")
+
+    p = verb("reset", _reset, "reset the simulated scene with a seed", "robomatrix reset --seed 7 --scene tabletop")
+    p.add_argument("--seed", type=int, required=True, help="0 <= seed < 2**32")
+    p.add_argument("--scene", default="", help="scene name (config/scenes) or path; empty keeps the current one")
+    p.add_argument("--namespace", default="", help="robot namespace")
+    p.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the stack")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args))
+    except RobomatrixError as e:
+        sys.stderr.write(f"robomatrix {args.verb}: error: {e}\n")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

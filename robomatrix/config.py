@@ -1,0 +1,139 @@
+"""Stack configuration: config/robot.yaml → frozen, validated dataclasses. No rclpy.
+
+Each backend validates its own section (``sim`` → SimConfig, ``bridge`` → BridgeConfig);
+this module validates the shared sections and says which file and key was wrong.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from robomatrix.errors import ConfigError, UnknownBackendError
+from robomatrix.hardware.safety import SafetyLimits
+
+BACKENDS = ("sim", "bridge")
+_TOP_KEYS = {"robot", "control", "safety", "sim", "bridge"}
+
+
+def project_share_dir() -> Path:
+    """Folder holding launch/, config/ and skills/: the checkout, or share/robomatrix when installed."""
+    env = os.environ.get("ROBOMATRIX_SHARE_DIR")
+    if env:
+        return Path(env)
+    checkout = Path(__file__).resolve().parents[1]
+    if (checkout / "config" / "robot.yaml").is_file():
+        return checkout
+    try:
+        from ament_index_python.packages import get_package_share_directory
+
+        return Path(get_package_share_directory("robomatrix"))
+    except Exception as e:  # ament index missing or package not installed
+        raise ConfigError(
+            f"cannot find robomatrix's config/ folder: not in the checkout {checkout} and not in an "
+            "installed share/robomatrix; set ROBOMATRIX_SHARE_DIR to the folder holding config/"
+        ) from e
+
+
+def default_config_path() -> Path:
+    return project_share_dir() / "config" / "robot.yaml"
+
+
+@dataclass(frozen=True)
+class ControlConfig:
+    rate_hz: float = 60.0  # Hz of robot time: control tick / arm command rate (>= 50)
+    observation_rate_hz: float = 30.0  # Hz: joint_states + observation
+    camera_rate_hz: float = 10.0  # Hz: camera/image_raw
+    real_time_factor: float = 1.0  # simulation only: simulated seconds per wall second
+
+    def __post_init__(self) -> None:
+        for key in ("rate_hz", "observation_rate_hz", "camera_rate_hz", "real_time_factor"):
+            v = getattr(self, key)
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
+                raise ConfigError(f"control.{key} must be a positive number, got {v!r}")
+        if self.rate_hz < 50:
+            raise ConfigError(f"control.rate_hz is {self.rate_hz}; the arm needs at least 50 Hz, set 50 or more")
+        for key in ("observation_rate_hz", "camera_rate_hz"):
+            if getattr(self, key) > self.rate_hz:
+                raise ConfigError(f"control.{key} ({getattr(self, key)}) cannot exceed control.rate_hz ({self.rate_hz})")
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """The whole robot.yaml, validated. ``sim`` and ``bridge`` stay raw dicts for their backends."""
+
+    backend: str = "sim"
+    control: ControlConfig = field(default_factory=ControlConfig)
+    safety: SafetyLimits = field(default_factory=SafetyLimits)
+    sim: dict[str, Any] = field(default_factory=dict)
+    bridge: dict[str, Any] = field(default_factory=dict)
+    source: str = "<defaults>"  # file it came from, for error messages
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise UnknownBackendError(
+                f"unknown robot backend {self.backend!r} (from {self.source}); choose one of {', '.join(BACKENDS)}"
+            )
+
+
+def _section(data: dict[str, Any], key: str, path: str) -> dict[str, Any]:
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: section '{key}' must be a mapping of settings, got {type(value).__name__}")
+    return value
+
+
+def _build(cls: type, data: dict[str, Any], section: str, path: str) -> Any:
+    unknown = set(data) - set(cls.__dataclass_fields__)
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown key(s) {sorted(unknown)} in '{section}'; valid keys: {sorted(cls.__dataclass_fields__)}"
+        )
+    return cls(**data)
+
+
+def parse_stack_config(data: Any, source: str = "<dict>", backend: str | None = None) -> StackConfig:
+    """Validate an already-parsed robot.yaml. ``backend`` overrides robot.backend when given."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected a mapping at the top level, got {type(data).__name__}")
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise ConfigError(f"{source}: unknown section(s) {sorted(unknown)}; valid sections: {sorted(_TOP_KEYS)}")
+    robot = _section(data, "robot", source)
+    extra = set(robot) - {"backend"}
+    if extra:
+        raise ConfigError(f"{source}: unknown key(s) {sorted(extra)} in 'robot'; valid keys: ['backend']")
+    try:
+        control = _build(ControlConfig, _section(data, "control", source), "control", source)
+        safety = SafetyLimits.from_dict(_section(data, "safety", source))
+    except ConfigError as e:
+        if str(e).startswith(source):
+            raise
+        raise ConfigError(f"{source}: {e}") from e
+    return StackConfig(
+        backend=backend or robot.get("backend", "sim"),
+        control=control,
+        safety=safety,
+        sim=_section(data, "sim", source),
+        bridge=_section(data, "bridge", source),
+        source=source,
+    )
+
+
+def load_stack_config(path: str | os.PathLike[str] | None = None, backend: str | None = None) -> StackConfig:
+    """Read and validate robot.yaml (default: the project's config/robot.yaml)."""
+    p = Path(path) if path else default_config_path()
+    if not p.is_file():
+        raise ConfigError(f"config file {p} does not exist; pass an existing robot.yaml (see config/robot.yaml)")
+    try:
+        data = yaml.safe_load(p.read_text())
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{p} is not valid YAML: {e}; fix the syntax (see config/robot.yaml)") from e
+    return parse_stack_config(data, source=str(p), backend=backend)

@@ -1,0 +1,120 @@
+"""Helpers shared by the nodes: message conversion, spinning, parameter declaration."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import rclpy
+from geometry_msgs.msg import Pose, Twist
+from rcl_interfaces.msg import ParameterDescriptor
+from rclpy.executors import ExternalShutdownException
+from rclpy.node import Node
+
+from robomatrix.errors import InterfacesNotBuiltError
+from robomatrix.hardware.interface import Action, Observation
+
+try:
+    from robomatrix.msg import ArmCommand, ObjectState, WorldState
+except ImportError as e:  # pragma: no cover - only without built interfaces
+    raise InterfacesNotBuiltError(
+        "robomatrix.msg cannot be imported: the interfaces are not built. Run `make setup` in the checkout "
+        "(or `colcon build` in a ROS 2 workspace) and use that environment's python"
+    ) from e
+
+_MODES = {ArmCommand.MODE_VELOCITY: "velocity", ArmCommand.MODE_TARGET: "target", ArmCommand.MODE_HOLD: "hold"}
+
+
+def declare(node: Node, name: str, default: Any, description: str) -> Any:
+    """Declare a parameter with a description and return its value."""
+    return node.declare_parameter(name, default, ParameterDescriptor(description=description)).value
+
+
+def pose_msg(position: np.ndarray, orientation: np.ndarray) -> Pose:
+    p = Pose()
+    p.position.x, p.position.y, p.position.z = (float(v) for v in position)
+    p.orientation.x, p.orientation.y, p.orientation.z, p.orientation.w = (float(v) for v in orientation)
+    return p
+
+
+def command_to_action(msg: ArmCommand) -> Action:
+    """ArmCommand → Action. Unknown modes come through as a mode name the safety layer rejects."""
+    mode = _MODES.get(msg.mode, f"unknown({msg.mode})")
+    t = msg.ee_twist
+    p = msg.ee_target
+    return Action(
+        mode=mode,
+        linear=np.array([t.linear.x, t.linear.y, t.linear.z]),
+        angular=np.array([t.angular.x, t.angular.y, t.angular.z]),
+        target_position=np.array([p.position.x, p.position.y, p.position.z]) if mode == "target" else None,
+        target_orientation=(np.array([p.orientation.x, p.orientation.y, p.orientation.z, p.orientation.w])
+                            if mode == "target" and any((p.orientation.x, p.orientation.y, p.orientation.z,
+                                                         p.orientation.w)) else None),
+        gripper=float(msg.gripper),
+    )
+
+
+def action_to_command(action: Action) -> ArmCommand:
+    msg = ArmCommand()
+    msg.mode = {v: k for k, v in _MODES.items()}[action.mode]
+    msg.ee_twist = Twist()
+    msg.ee_twist.linear.x, msg.ee_twist.linear.y, msg.ee_twist.linear.z = (float(v) for v in action.linear)
+    msg.ee_twist.angular.x, msg.ee_twist.angular.y, msg.ee_twist.angular.z = (float(v) for v in action.angular)
+    if action.target_position is not None:
+        orn = action.target_orientation if action.target_orientation is not None else np.zeros(4)
+        msg.ee_target = pose_msg(action.target_position, orn)
+    msg.gripper = float(action.gripper)
+    return msg
+
+
+def observation_to_msg(obs: Observation, stamp: Any, frame_id: str = "world") -> WorldState:
+    msg = WorldState()
+    msg.header.stamp = stamp
+    msg.header.frame_id = frame_id
+    msg.ee_pose = pose_msg(obs.ee_position, obs.ee_orientation)
+    (msg.ee_twist.linear.x, msg.ee_twist.linear.y, msg.ee_twist.linear.z) = (float(v) for v in obs.ee_linear_velocity)
+    (msg.ee_twist.angular.x, msg.ee_twist.angular.y, msg.ee_twist.angular.z) = (
+        float(v) for v in obs.ee_angular_velocity)
+    msg.gripper_width = float(obs.gripper_width)
+    msg.gripper_closed = bool(obs.gripper_closed)
+    msg.held_object_id = obs.held_object_id
+    for o in obs.objects:
+        m = ObjectState()
+        m.id, m.name, m.category, m.colour, m.source = o.id, o.name, o.category, o.colour, o.source
+        m.rgba.r, m.rgba.g, m.rgba.b, m.rgba.a = (float(v) for v in o.rgba)
+        m.pose = pose_msg(o.position, o.orientation)
+        m.size.x, m.size.y, m.size.z = (float(v) for v in o.size)
+        msg.objects.append(m)
+    msg.estopped = bool(obs.estopped)
+    msg.watchdog_holding = bool(obs.watchdog_holding)
+    msg.rejected_commands = int(obs.rejected_commands)
+    return msg
+
+
+def _raise_interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def spin_node(make_node: Callable[[], Node], argv: list[str]) -> int:
+    """Init rclpy, build the node, spin until Ctrl-C/SIGTERM, shut down cleanly. Returns an exit code."""
+    rclpy.init(args=["robomatrix", *argv])
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    node = None
+    try:
+        node = make_node()
+        executor = rclpy.executors.SingleThreadedExecutor()
+        executor.add_node(node)
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        if node is not None:
+            close = getattr(node, "close", None)
+            if close is not None:
+                close()
+            node.destroy_node()
+        if rclpy.ok():
+            rclpy.try_shutdown()
+    return 0

@@ -1,0 +1,295 @@
+"""Hardware node: the robot interface on ROS 2.
+
+Parameters
+  config (str): robot.yaml path; default the package's config/robot.yaml
+  backend (str): sim | bridge; overrides robot.backend from the config when set
+  gui (bool): simulation only, open the PyBullet window
+  seed (int): simulation only, -1 keeps the config's seed
+  scene (str): simulation only, scene name or path; "" keeps the config's scene
+Subscriptions
+  command (robomatrix/ArmCommand): arm command at the control rate
+  bridge only: <bridge.joint_states_topic> (sensor_msgs/JointState) from the robot's controllers
+Publishers
+  joint_states (sensor_msgs/JointState): simulation only (a real robot's broadcaster publishes them)
+  observation (robomatrix/WorldState): end effector, gripper, objects, safety state
+  camera/image_raw (sensor_msgs/Image, rgb8): simulation camera
+  /clock (rosgraph_msgs/Clock): simulation time
+  bridge only: <bridge.trajectory_topic>, <bridge.gripper_topic> (trajectory_msgs/JointTrajectory) or
+  <bridge.twist_topic> (geometry_msgs/TwistStamped)
+Services
+  estop (std_srvs/SetBool): true engages the latching e-stop, false releases it
+  reset (robomatrix/Reset): simulation only, rebuild the scene from a seed
+
+Safety (workspace box, speed caps, non-finite rejection, e-stop) lives in the core
+SafetyFilter; the watchdog here holds the arm when commands stop for
+safety.watchdog_timeout seconds of robot time, and says so.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import rclpy
+from builtin_interfaces.msg import Time
+from rclpy.clock import Clock, ClockType
+from rclpy.node import Node
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+from rosgraph_msgs.msg import Clock as ClockMsg
+from sensor_msgs.msg import Image, JointState
+from std_srvs.srv import SetBool
+
+from robomatrix.config import StackConfig, load_stack_config
+from robomatrix.errors import RobomatrixError
+from robomatrix.hardware.interface import Action, Robot
+from robomatrix.nodes.common import command_to_action, declare, observation_to_msg, spin_node
+
+try:
+    from robomatrix.msg import ArmCommand, WorldState
+    from robomatrix.srv import Reset
+except ImportError:  # pragma: no cover - common.py already raised a clear error
+    raise
+
+
+def _stamp(seconds: float) -> Time:
+    t = Time()
+    t.sec = int(seconds)
+    t.nanosec = int(round((seconds - int(seconds)) * 1e9)) % 1_000_000_000
+    return t
+
+
+def build_robot(cfg: StackConfig, gui: bool = False, seed: int | None = None, scene: str | None = None) -> Robot:
+    """Robot backend named by the config (the registry of backends is this function's two cases)."""
+    if cfg.backend == "sim":
+        from robomatrix.hardware.sim import SimConfig, SimRobot
+
+        sim: dict[str, Any] = dict(cfg.sim)
+        sim["control_hz"] = cfg.control.rate_hz
+        if gui:
+            sim["gui"] = True
+        if seed is not None:
+            sim["seed"] = seed
+        if scene:
+            sim["scene"] = scene
+        return SimRobot(SimConfig.from_dict(sim), cfg.safety)
+    from robomatrix.hardware.bridge import BridgeConfig, BridgeRobot
+
+    return BridgeRobot(BridgeConfig.from_dict(cfg.bridge), cfg.safety, control_hz=cfg.control.rate_hz)
+
+
+class HardwareNode(Node):
+    """See the module docstring for the interface."""
+
+    def __init__(self) -> None:
+        super().__init__("hardware")
+        config = declare(self, "config", "", "robot.yaml path; empty = the package's config/robot.yaml")
+        backend = declare(self, "backend", "", "sim | bridge; empty = robot.backend from the config")
+        gui = declare(self, "gui", False, "simulation only: open the PyBullet GUI window")
+        seed = declare(self, "seed", -1, "simulation only: scene seed, -1 = the config's seed")
+        scene = declare(self, "scene", "", "simulation only: scene name or path, empty = the config's scene")
+        self.cfg = load_stack_config(config or None, backend=backend or None)
+        self.robot = build_robot(self.cfg, gui=bool(gui), seed=None if seed < 0 else int(seed), scene=scene)
+        self.robot.connect()
+        self.is_sim = self.cfg.backend == "sim"
+        rate = self.cfg.control.rate_hz
+        self.period = 1.0 / rate
+        self.obs_every = max(1, round(rate / self.cfg.control.observation_rate_hz))
+        self.cam_every = max(1, round(rate / self.cfg.control.camera_rate_hz))
+        self.tick = 0
+        self.last_command: Action | None = None
+        self.holding_logged = False
+        self.commands_received = 0
+
+        self.pub_obs = self.create_publisher(WorldState, "observation", 10)
+        self.pub_img = self.create_publisher(Image, "camera/image_raw", QoSProfile(depth=2))
+        self.create_subscription(ArmCommand, "command", self._on_command, 10)
+        self.create_service(SetBool, "estop", self._on_estop)
+        if self.is_sim:
+            self.pub_js = self.create_publisher(JointState, "joint_states", 10)
+            self.pub_clock = self.create_publisher(ClockMsg, "/clock", QoSProfile(
+                depth=1, reliability=ReliabilityPolicy.BEST_EFFORT))
+            self.create_service(Reset, "reset", self._on_reset)
+        else:
+            self._setup_bridge()
+        # The control loop runs on the steady clock: in simulation this node *is* the clock.
+        period = self.period / (self.cfg.control.real_time_factor if self.is_sim else 1.0)
+        self.timer = self.create_timer(period, self._on_tick, clock=Clock(clock_type=ClockType.STEADY_TIME))
+        self.get_logger().info(
+            f"{self.cfg.backend} robot up: control {rate:g} Hz, observation every {self.obs_every} ticks, "
+            f"camera every {self.cam_every} ticks, watchdog {self.cfg.safety.watchdog_timeout:g} s")
+
+    # -- time ---------------------------------------------------------------------------
+    def now_s(self) -> float:
+        if self.is_sim:
+            return float(self.robot.sim_time)  # type: ignore[attr-defined]
+        return time.monotonic()
+
+    def stamp_now(self) -> Time:
+        if self.is_sim:
+            return _stamp(self.now_s())
+        return self.get_clock().now().to_msg()
+
+    # -- callbacks ----------------------------------------------------------------------
+    def _on_command(self, msg: ArmCommand) -> None:
+        self.commands_received += 1
+        self.last_command = command_to_action(msg)
+        self.robot.safety.note_command(self.now_s())  # type: ignore[attr-defined]
+        if self.holding_logged:
+            self.get_logger().info("arm commands are arriving again: watchdog released")
+            self.holding_logged = False
+
+    def _on_estop(self, req: SetBool.Request, res: SetBool.Response) -> SetBool.Response:
+        safety = self.robot.safety  # type: ignore[attr-defined]
+        if req.data:
+            safety.engage_estop()
+            res.message = "e-stop engaged: the arm holds until released (call estop with data: false)"
+        else:
+            safety.release_estop()
+            self.last_command = None  # never resume an old command after a release
+            res.message = "e-stop released"
+        res.success = True
+        self.get_logger().warning(res.message)
+        return res
+
+    def _on_reset(self, req: Reset.Request, res: Reset.Response) -> Reset.Response:
+        try:
+            self.robot.reset(seed=int(req.seed), scene=req.scene or None)  # type: ignore[attr-defined]
+        except RobomatrixError as e:
+            res.success = False
+            res.message = str(e)
+            self.get_logger().error(f"reset refused: {e}")
+            return res
+        self.last_command = None
+        res.success = True
+        res.message = f"scene reset with seed {req.seed}"
+        return res
+
+    def _on_tick(self) -> None:
+        now = self.now_s()
+        safety = self.robot.safety  # type: ignore[attr-defined]
+        holding = safety.watchdog_tripped(now) or self.last_command is None
+        if holding and self.last_command is not None and not self.holding_logged:
+            self.get_logger().warning(
+                f"no arm command for more than {self.cfg.safety.watchdog_timeout:g} s: watchdog holds the arm")
+            self.holding_logged = True
+        gripper = self.last_command.gripper if self.last_command is not None else 0.0
+        action = Action.hold(gripper=gripper if np.isfinite(gripper) else 0.0) if holding else self.last_command
+        self.watchdog_holding = holding and self.last_command is not None
+        if self.is_sim:
+            self.robot.send_action(action)
+            self.robot.step()  # type: ignore[attr-defined]
+            clock = ClockMsg()
+            clock.clock = _stamp(self.robot.sim_time)  # type: ignore[attr-defined]
+            self.pub_clock.publish(clock)
+        else:
+            self._bridge_tick(action, now)
+        self.tick += 1
+        want_img = self.is_sim and self.tick % self.cam_every == 0
+        if self.tick % self.obs_every == 0 or want_img:
+            self._publish_observation(want_img)
+
+    def _publish_observation(self, with_image: bool) -> None:
+        try:
+            obs = self.robot.get_observation(with_image=with_image)
+        except RobomatrixError as e:
+            self.get_logger().warning(str(e), throttle_duration_sec=5.0)
+            return
+        if self.watchdog_holding and not obs.watchdog_holding:
+            obs = replace(obs, watchdog_holding=True)
+        stamp = self.stamp_now()
+        if self.tick % self.obs_every == 0:
+            msg = observation_to_msg(obs, stamp)
+            self.pub_obs.publish(msg)
+            if self.is_sim:
+                js = JointState()
+                js.header.stamp = stamp
+                js.name = list(obs.joint_names)
+                js.position = [float(v) for v in obs.joint_positions]
+                js.velocity = [float(v) for v in obs.joint_velocities]
+                self.pub_js.publish(js)
+        if with_image and obs.image is not None:
+            img = Image()
+            img.header.stamp = stamp
+            img.header.frame_id = "camera"
+            img.height, img.width = int(obs.image.shape[0]), int(obs.image.shape[1])
+            img.encoding = "rgb8"
+            img.step = img.width * 3
+            img.data = np.ascontiguousarray(obs.image, dtype=np.uint8).tobytes()
+            self.pub_img.publish(img)
+
+    # -- bridge -------------------------------------------------------------------------
+    def _setup_bridge(self) -> None:
+        from geometry_msgs.msg import TwistStamped
+        from trajectory_msgs.msg import JointTrajectory
+
+        bcfg = self.robot.config  # type: ignore[attr-defined]
+        self.create_subscription(JointState, bcfg.joint_states_topic, self._on_joint_state, 10)
+        self.pub_traj = self.create_publisher(JointTrajectory, bcfg.trajectory_topic, 10)
+        self.pub_grip = self.create_publisher(JointTrajectory, bcfg.gripper_topic, 10)
+        self.pub_twist = self.create_publisher(TwistStamped, bcfg.twist_topic, 10)
+        self.peer_lost_logged = False
+
+    def _on_joint_state(self, msg: JointState) -> None:
+        self.robot.update_joint_state(  # type: ignore[attr-defined]
+            list(msg.name), list(msg.position), list(msg.velocity), time.monotonic())
+
+    def _bridge_tick(self, action: Action, now: float) -> None:
+        from geometry_msgs.msg import TwistStamped
+        from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
+
+        bcfg = self.robot.config  # type: ignore[attr-defined]
+        age = self.robot.joint_states_age(now)  # type: ignore[attr-defined]
+        if age > bcfg.joint_state_timeout:
+            if not self.peer_lost_logged:
+                self.get_logger().warning(
+                    f"no joint states on {bcfg.joint_states_topic} for {age:.1f} s: not commanding the arm "
+                    "until they return (is the controller running?)")
+                self.peer_lost_logged = True
+            return
+        if self.peer_lost_logged:
+            self.get_logger().info("joint states are back")
+            self.peer_lost_logged = False
+        self.robot.send_action(action)
+        cmd = self.robot.take_command()  # type: ignore[attr-defined]
+        if cmd is None:
+            return
+        stamp = self.get_clock().now().to_msg()
+
+        def traj(names: tuple[str, ...], positions: np.ndarray, t: float) -> JointTrajectory:
+            msg = JointTrajectory()
+            msg.header.stamp = stamp
+            msg.joint_names = list(names)
+            pt = JointTrajectoryPoint()
+            pt.positions = [float(v) for v in positions]
+            pt.time_from_start.sec = int(t)
+            pt.time_from_start.nanosec = int((t - int(t)) * 1e9)
+            msg.points = [pt]
+            return msg
+
+        if cmd.kind == "joint_trajectory" and cmd.positions is not None:
+            self.pub_traj.publish(traj(cmd.joint_names, cmd.positions, cmd.time_from_start))
+        elif cmd.kind == "servo_twist":
+            tw = TwistStamped()
+            tw.header.stamp = stamp
+            tw.header.frame_id = bcfg.twist_frame
+            tw.twist.linear.x, tw.twist.linear.y, tw.twist.linear.z = (float(v) for v in cmd.linear)
+            tw.twist.angular.x, tw.twist.angular.y, tw.twist.angular.z = (float(v) for v in cmd.angular)
+            self.pub_twist.publish(tw)
+        if cmd.gripper_positions is not None and cmd.gripper_joint_names:
+            self.pub_grip.publish(traj(cmd.gripper_joint_names, cmd.gripper_positions, 2 * self.period))
+
+    def close(self) -> None:
+        self.robot.disconnect()
+
+
+def main(argv: list[str]) -> int:
+    def make() -> HardwareNode:
+        try:
+            return HardwareNode()
+        except RobomatrixError as e:
+            rclpy.logging.get_logger("hardware").fatal(str(e))
+            raise SystemExit(2) from e
+
+    return spin_node(make, argv)
