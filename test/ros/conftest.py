@@ -1,0 +1,119 @@
+"""Multi-process ROS tier: real node processes over DDS (localhost only, own domain id)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.ros
+
+
+class NodeProcess:
+    """One node started as ``python -m robomatrix.nodes <name>``, output captured to a file."""
+
+    def __init__(self, name: str, params: dict[str, Any], log_dir: Path, ros_name: str | None = None,
+                 namespace: str = "") -> None:
+        self.name = name
+        self.log_path = log_dir / f"{ros_name or name}.log"
+        argv = [sys.executable, "-m", "robomatrix.nodes", name, "--ros-args"]
+        if ros_name:
+            argv += ["-r", f"__node:={ros_name}"]
+        if namespace:
+            argv += ["-r", f"__ns:={namespace}"]
+        for k, v in params.items():
+            value = str(v).lower() if isinstance(v, bool) else str(v)
+            argv += ["-p", f"{k}:={value}"]
+        self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def output(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text()
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self, timeout: float = 15.0) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                self._log.close()
+                raise AssertionError(
+                    f"{self.name} did not exit within {timeout} s of SIGINT:\n{self.output()}") from None
+        self._log.close()
+        return self.proc.returncode
+
+
+@pytest.fixture
+def start_node(tmp_path: Path) -> Iterator[Callable[..., NodeProcess]]:
+    """Start node processes; at teardown every one must exit cleanly (code 0) on SIGINT."""
+    started: list[NodeProcess] = []
+
+    def start(name: str, ros_name: str | None = None, namespace: str = "", **params: Any) -> NodeProcess:
+        p = NodeProcess(name, params, tmp_path, ros_name=ros_name, namespace=namespace)
+        started.append(p)
+        return p
+
+    yield start
+    codes = {p.name: p.stop() for p in reversed(started)}
+    bad = {n: c for n, c in codes.items() if c != 0}
+    assert not bad, "nodes exited uncleanly: " + "; ".join(
+        f"{n}={c}\n{p.output()[-3000:]}" for p in started for n, c in bad.items() if p.name == n)
+
+
+class RosHarness:
+    """The test's own rclpy node, spun on demand."""
+
+    def __init__(self) -> None:
+        import rclpy
+
+        self.rclpy = rclpy
+        self.context = rclpy.Context()
+        rclpy.init(context=self.context)
+        self.node = rclpy.create_node(f"test_harness_{time.monotonic_ns()}", context=self.context)
+        from rclpy.executors import SingleThreadedExecutor
+
+        self.executor = SingleThreadedExecutor(context=self.context)
+        self.executor.add_node(self.node)
+
+    def spin_for(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self.executor.spin_once(timeout_sec=0.01)
+
+    def wait_until(self, cond: Callable[[], bool], timeout: float, what: str) -> None:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if cond():
+                return
+            self.executor.spin_once(timeout_sec=0.02)
+        raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+    def latest(self, msg_type: type, topic: str) -> list[Any]:
+        """Subscribe and return the (live) list of received messages."""
+        got: list[Any] = []
+        self.node.create_subscription(msg_type, topic, got.append, 50)
+        return got
+
+    def close(self) -> None:
+        self.executor.shutdown()
+        self.node.destroy_node()
+        self.rclpy.shutdown(context=self.context)
+
+
+@pytest.fixture
+def ros() -> Iterator[RosHarness]:
+    h = RosHarness()
+    yield h
+    h.close()
