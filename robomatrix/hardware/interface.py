@@ -26,6 +26,7 @@ class ObjectInfo:
     orientation: np.ndarray  # (4,) quaternion xyzw
     size: np.ndarray  # (3,) axis-aligned extents, metres
     source: str = "simulator"  # simulator (privileged) | perception | mocap
+    opening: float | None = None  # articulated objects (drawer): 0.0 closed ... 1.0 fully open; else None
 
 
 @dataclass(frozen=True)
