@@ -32,6 +32,7 @@ from robomatrix.launcher.xml_launch import (
     LaunchDescription,
     NodeSpec,
     Param,
+    default_package_shares,
     parse_launch_file,
 )
 from robomatrix.rosenv import apply_ros_defaults
@@ -278,6 +279,10 @@ class LaunchRunner:
                 rc = proc.popen.wait()
                 self._reap(proc, rc, expected=True)
             proc.finished = True
+            if proc.log_file is not None:
+                with self._lock:
+                    proc.log_file.close()
+                proc.log_file = None
         self._stopped = True
         if self.failures:
             logger.error(
@@ -454,3 +459,65 @@ def run_launch_file(
             for sig, handler in previous.items():
                 signal.signal(sig, handler)  # type: ignore[arg-type]
     return code
+
+
+def parse_launch_args(items: list[str]) -> dict[str, str]:
+    """Turn command-line ``name:=value`` items into a dict (as ``ros2 launch`` takes them)."""
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition(":=")
+        if not sep or not name:
+            raise LaunchFileError(f"launch argument {item!r} is not of the form name:=value (e.g. robot:=sim)")
+        out[name] = value
+    return out
+
+
+def resolve_launch_file(
+    name: str | os.PathLike[str], package_shares: Mapping[str, str | os.PathLike[str]] | None = None
+) -> Path:
+    """An existing path as given, else ``name`` inside robomatrix's share ``launch/`` directory."""
+    path = Path(name)
+    if path.is_file():
+        return path.resolve()
+    shares = default_package_shares() if package_shares is None else {k: Path(v) for k, v in package_shares.items()}
+    share = shares.get(PACKAGE_NAME)
+    candidate = Path(share) / "launch" / path if share is not None else None
+    if candidate is not None and candidate.is_file():
+        return candidate
+    available = sorted(p.name for p in (Path(share) / "launch").glob("*.launch.xml")) if share is not None else []
+    raise LaunchFileError(
+        f"launch file {str(name)!r} not found as a path or in {PACKAGE_NAME}'s launch/ directory; "
+        f"available: {', '.join(available) or 'none'}"
+    )
+
+
+def describe_arguments(description: LaunchDescription) -> str:
+    """The declared arguments as text, like ``ros2 launch ... --show-args``."""
+    lines = ["Arguments (pass arguments as '<name>:=<value>'):"]
+    for a in description.arguments:
+        lines.append(f"    '{a.name}':")
+        lines.append(f"        {a.description}")
+        if a.choices:
+            lines.append(f"        Valid choices are: {list(a.choices)}")
+        lines.append(f"        (default: '{a.default}')" if a.default is not None else "        (required)")
+    return "\n".join(lines)
+
+
+def launch(
+    name: str | os.PathLike[str],
+    args: Mapping[str, str] | None = None,
+    *,
+    use_ros2_launch: bool | None = None,
+    **run_kwargs: object,
+) -> int:
+    """What ``robomatrix launch <file> name:=value ...`` does.
+
+    ``use_ros2_launch``: None picks ``ros2 launch`` when :func:`ros2_launch_available`,
+    True requires it, False always runs locally with :func:`run_launch_file`.
+    """
+    path = resolve_launch_file(name, run_kwargs.get("package_shares"))  # type: ignore[arg-type]
+    if use_ros2_launch is None:
+        use_ros2_launch = ros2_launch_available()
+    if use_ros2_launch:
+        return delegate_to_ros2_launch(path, args)
+    return run_launch_file(path, args, **run_kwargs)  # type: ignore[arg-type]

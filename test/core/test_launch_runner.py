@@ -21,6 +21,10 @@ from robomatrix.launcher.runner import (
     build_node_command,
     build_node_env,
     delegate_to_ros2_launch,
+    describe_arguments,
+    launch,
+    parse_launch_args,
+    resolve_launch_file,
     ros2_launch_available,
     run_launch_file,
 )
@@ -324,3 +328,27 @@ def test_delegate_to_ros2_launch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     seen = json.loads(record.read_text())
     assert seen["argv"] == ["launch", "robomatrix", "robomatrix.launch.xml", "robot:=sim", "gui:=a b"]
     assert seen["range"] == "LOCALHOST"
+
+
+def test_parse_launch_args() -> None:
+    assert parse_launch_args(["robot:=bridge", "namespace:=", "x:=a:=b"]) == {"robot": "bridge", "namespace": "",
+                                                                            "x": "a:=b"}
+    with pytest.raises(LaunchFileError, match="'robot=sim' is not of the form name:=value"):
+        parse_launch_args(["robot=sim"])
+
+
+def test_resolve_launch_file(tmp_path: Path) -> None:
+    assert resolve_launch_file("robomatrix.launch.xml").name == "robomatrix.launch.xml"
+    with pytest.raises(LaunchFileError, match="available: .*bridge_fake_controller.launch.xml"):
+        resolve_launch_file("nope.launch.xml")
+
+
+def test_describe_arguments() -> None:
+    text = describe_arguments(parse_launch_file(resolve_launch_file("robomatrix.launch.xml")))
+    assert "'robot':" in text and "(default: 'sim')" in text and "sim (pybullet simulation) | bridge" in text
+
+
+def test_launch_runs_locally_without_ros2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no ros2 command
+    path = write(tmp_path, '<node pkg="robomatrix" exec="ok"/>')
+    assert launch(path, {}, command_builder=fake_builder, log_dir=tmp_path / "logs") == 0
