@@ -23,6 +23,10 @@ Semantics follow ``ros2 launch``: an ``<include>`` is *not* scoped (its launch
 configurations and environment changes stay visible after it; wrap it in a ``<group>`` to
 contain them), a ``<group>`` is scoped unless ``scoped="false"``, and a relative node
 namespace is appended to the pushed namespace.
+
+Stricter than ``ros2 launch`` on purpose: a command-line argument or an ``<include>``
+``<arg>`` that the target file does not declare is an error (ros2 launch ignores it, which
+hides typos).
 """
 
 from __future__ import annotations
