@@ -39,10 +39,10 @@ def run_demo(args: argparse.Namespace) -> int:
     from sensor_msgs.msg import Image
 
     from robomatrix.cli.ros_client import RosClient
-    from robomatrix.cli.verbs import format_world_state, resolve_launch_file
+    from robomatrix.cli.verbs import format_world_state
     from robomatrix.hardware.interface import Action
     from robomatrix.launcher import parse_launch_file
-    from robomatrix.launcher.runner import LaunchRunner
+    from robomatrix.launcher.runner import LaunchRunner, resolve_launch_file
     from robomatrix.msg import ArmCommand, WorldState
     from robomatrix.nodes.common import action_to_command
     from robomatrix.srv import Reset

@@ -53,44 +53,9 @@ def reset(args: argparse.Namespace) -> int:
     return 0 if res.success else 1
 
 
-def parse_launch_args(items: list[str]) -> dict[str, str]:
-    """``["robot:=sim", "gui:=true"]`` → dict; anything else is an error naming the item."""
-    from robomatrix.errors import LaunchFileError
-
-    out: dict[str, str] = {}
-    for item in items:
-        name, sep, value = item.partition(":=")
-        if not sep or not name:
-            raise LaunchFileError(f"launch argument {item!r} must look like name:=value (e.g. robot:=sim)")
-        out[name] = value
-    return out
-
-
-def resolve_launch_file(name: str) -> str:
-    """A path as given, or a file name inside the package's launch/ folder."""
-    from pathlib import Path
-
-    from robomatrix.config import project_share_dir
-    from robomatrix.errors import LaunchFileError
-
-    p = Path(name)
-    if p.is_file():
-        return str(p)
-    candidate = project_share_dir() / "launch" / name
-    if candidate.is_file():
-        return str(candidate)
-    available = sorted(f.name for f in (project_share_dir() / "launch").glob("*.launch.*"))
-    raise LaunchFileError(f"launch file {name!r} not found as a path or in launch/; available: {available}")
-
 
 def launch(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    from robomatrix.launcher.runner import launch as run_launch
+    from robomatrix.launcher.runner import parse_launch_args
 
-    from robomatrix.launcher.runner import delegate_to_ros2_launch, ros2_launch_available, run_launch_file
-
-    launch_args = parse_launch_args(args.launch_args)
-    if not args.local and ros2_launch_available():
-        # Installed ROS 2: the real `ros2 launch` reads the same file.
-        return delegate_to_ros2_launch(Path(args.file).name if not Path(args.file).is_file() else args.file,
-                                       launch_args, package=None if Path(args.file).is_file() else "robomatrix")
-    return run_launch_file(resolve_launch_file(args.file), launch_args)
+    return run_launch(args.file, parse_launch_args(args.launch_args), use_ros2_launch=False if args.local else None)
