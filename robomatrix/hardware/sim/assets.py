@@ -99,34 +99,36 @@ MAX_VISUAL_SHAPES = 16  # createVisualShapeArray crashes (segfault) above 16 sha
 
 
 def build_bowl(client: Any, p: Placement, segments: int = 12) -> BuiltObject:
-    """A round bowl of outer size ``p.size``: a base (two crossed squares, an octagon) and a
-    ring of ``segments`` wall boxes. Not graspable by the grasp assist (push it instead)."""
-    if segments + 2 > MAX_VISUAL_SHAPES:
-        raise ConfigError(f"bowl segments {segments} too many; at most {MAX_VISUAL_SHAPES - 2}")
+    """A round bowl of outer size ``p.size``: a thin disc base and a ring of ``segments`` wall
+    boxes standing on it (only the disc touches the table, which keeps contacts few and the
+    physics fast). Not graspable by the grasp assist (push it instead)."""
+    if segments + 1 > MAX_VISUAL_SHAPES:
+        raise ConfigError(f"bowl segments {segments} too many; at most {MAX_VISUAL_SHAPES - 1}")
     sx, sy, h = p.size
     radius = 0.25 * (sx + sy)  # m, outer radius (sx and sy are averaged)
     seg_len = 2.0 * radius * math.tan(math.pi / segments) * 1.08  # overlap a little, no gaps
-    base_half = (0.72 * radius, 0.72 * radius, 0.5 * WALL)
-    base_z = -0.5 * h + 0.5 * WALL
-    shapes: list[tuple[tuple[float, float, float], tuple[float, float, float], tuple[float, ...]]] = [
-        (base_half, (0.0, 0.0, base_z), (0.0, 0.0, 0.0, 1.0)),
-        (base_half, (0.0, 0.0, base_z), _quat_yaw(math.pi / 4)),
-    ]
+    wall_h = h - WALL
+    types = [client.GEOM_CYLINDER] + [client.GEOM_BOX] * segments
+    half: list[list[float]] = [[0.0, 0.0, 0.0]]
+    radii: list[float] = [radius]
+    lengths: list[float] = [WALL]
+    pos: list[list[float]] = [[0.0, 0.0, -0.5 * h + 0.5 * WALL]]
+    orn: list[list[float]] = [[0.0, 0.0, 0.0, 1.0]]
     for k in range(segments):
         a = 2.0 * math.pi * k / segments
         r = radius - 0.5 * WALL
-        shapes.append(((0.5 * WALL, 0.5 * seg_len, 0.5 * h), (r * math.cos(a), r * math.sin(a), 0.0), _quat_yaw(a)))
-    n = len(shapes)
-    half = [list(c[0]) for c in shapes]
-    pos = [list(c[1]) for c in shapes]
-    orn = [list(c[2]) for c in shapes]
+        half.append([0.5 * WALL, 0.5 * seg_len, 0.5 * wall_h])
+        radii.append(0.0)
+        lengths.append(0.0)
+        pos.append([r * math.cos(a), r * math.sin(a), 0.5 * WALL])
+        orn.append(list(_quat_yaw(a)))
+    shape = {"shapeTypes": types, "halfExtents": half, "radii": radii}
     col = client.createCollisionShapeArray(
-        shapeTypes=[client.GEOM_BOX] * n, halfExtents=half, collisionFramePositions=pos,
-        collisionFrameOrientations=orn,
+        **shape, lengths=lengths, collisionFramePositions=pos, collisionFrameOrientations=orn
     )
     vis = client.createVisualShapeArray(
-        shapeTypes=[client.GEOM_BOX] * n, halfExtents=half, visualFramePositions=pos,
-        visualFrameOrientations=orn, rgbaColors=[list(p.rgba)] * n,
+        **shape, lengths=lengths, visualFramePositions=pos, visualFrameOrientations=orn,
+        rgbaColors=[list(p.rgba)] * len(types),
     )
     body = client.createMultiBody(p.mass, col, vis, [p.x, p.y, 0.5 * h], _quat_yaw(p.yaw))
     client.changeDynamics(body, -1, lateralFriction=FRICTION)

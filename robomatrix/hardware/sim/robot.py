@@ -489,13 +489,14 @@ class SimRobot(Robot):
 
     def _attach(self, obj: assets.BuiltObject) -> None:
         client = self.client
+        # Constraint frames are relative to each link's centre-of-mass frame (pybullet).
         hand = client.getLinkState(self._robot, HAND_LINK, computeForwardKinematics=True)
-        hand_pos, hand_orn = hand[4], hand[5]
+        hand_pos, hand_orn = hand[0], hand[1]
         if obj.link < 0:
             opos, oorn = client.getBasePositionAndOrientation(obj.body)
         else:
             state = client.getLinkState(obj.body, obj.link, computeForwardKinematics=True)
-            opos, oorn = state[4], state[5]
+            opos, oorn = state[0], state[1]
         inv_pos, inv_orn = client.invertTransform(hand_pos, hand_orn)
         rel_pos, rel_orn = client.multiplyTransforms(inv_pos, inv_orn, opos, oorn)
         self._grasp_cid = client.createConstraint(

@@ -64,7 +64,8 @@ DEFAULT_MASSES: dict[str, float] = {"block": 0.1, "bowl": 0.4, "bin": 0.0, "draw
 #: about (0.45, 0.0, 0.30) m.
 DEFAULT_HOME = (0.0, -0.264, 0.0, -2.429, 0.0, 2.165, 0.785)
 
-_MAX_TRIES_PER_OBJECT = 200  # rejection-sampling attempts before the scene counts as too crowded
+_MAX_TRIES_PER_OBJECT = 100  # rejection-sampling tries per object before the attempt restarts
+_LAYOUT_ATTEMPTS = 20  # whole-layout restarts before the scene counts as too crowded
 
 SCENES_DIR_ENV = "ROBOMATRIX_SCENES_DIR"
 
@@ -361,39 +362,39 @@ def sample_layout(scene: SceneConfig, rng: np.random.Generator) -> list[Placemen
                     ),
                 )
             )
-    # ... then place: fixed ones first, sampled ones in file order.
-    placed: list[Placement] = []
-    boxes: list[tuple[float, float, float, float]] = []
-
+    # ... then place: fixed ones first, then the sampled ones, largest footprint first.
+    # A dead end (no room for an object) restarts the placement, up to _LAYOUT_ATTEMPTS times.
     def box_of(p: Placement) -> tuple[float, float, float, float]:
         if p.category == "drawer":
             return drawer_footprint(p)
         return _footprint(p.x, p.y, p.size[0], p.size[1], p.yaw)
 
-    for spec, p in pending:
-        if spec.position is not None:
-            q = _replace_xy(p, *spec.position)
-            placed.append(q)
-            boxes.append(box_of(q))
+    fixed = [_replace_xy(p, *spec.position) for spec, p in pending if spec.position is not None]
+    free = sorted(
+        (p for spec, p in pending if spec.position is None), key=lambda p: -p.size[0] * p.size[1]
+    )  # stable sort: equal sizes keep file order
     lo, hi = scene.region_min, scene.region_max
-    for spec, p in pending:
-        if spec.position is not None:
-            continue
-        for _ in range(_MAX_TRIES_PER_OBJECT):
-            q = _replace_xy(p, float(rng.uniform(lo[0], hi[0])), float(rng.uniform(lo[1], hi[1])))
-            b = box_of(q)
-            if not any(_overlaps(b, other, scene.clearance) for other in boxes):
-                placed.append(q)
-                boxes.append(b)
+    for _attempt in range(_LAYOUT_ATTEMPTS):
+        placed = list(fixed)
+        boxes = [box_of(p) for p in fixed]
+        for p in free:
+            for _ in range(_MAX_TRIES_PER_OBJECT):
+                q = _replace_xy(p, float(rng.uniform(lo[0], hi[0])), float(rng.uniform(lo[1], hi[1])))
+                b = box_of(q)
+                if not any(_overlaps(b, other, scene.clearance) for other in boxes):
+                    placed.append(q)
+                    boxes.append(b)
+                    break
+            else:
+                failed = p.id
                 break
         else:
-            raise ConfigError(
-                f"scene {scene.name} ({scene.source}): could not place {p.id} without overlap after "
-                f"{_MAX_TRIES_PER_OBJECT} tries; enlarge region_min/region_max, reduce counts or sizes, "
-                "or lower clearance"
-            )
-    by_id = {q.id: q for q in placed}
-    return [by_id[p.id] for _, p in pending]
+            by_id = {q.id: q for q in placed}
+            return [by_id[p.id] for _, p in pending]
+    raise ConfigError(
+        f"scene {scene.name} ({scene.source}): could not place {failed} without overlap in "
+        f"{_LAYOUT_ATTEMPTS} attempts; enlarge region_min/region_max, reduce counts or sizes, or lower clearance"
+    )
 
 
 def _replace_xy(p: Placement, x: float, y: float) -> Placement:
