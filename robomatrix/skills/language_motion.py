@@ -47,6 +47,7 @@ from __future__ import annotations
 import itertools
 import logging
 import re
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -180,7 +181,7 @@ def motion_to_velocity(
     return direction.linear * float(linear_speed), direction.yaw * float(yaw_rate), float(gripper)
 
 
-def translation_motion(signs: tuple[int, int, int] | np.ndarray) -> str:
+def translation_motion(signs: Sequence[int] | np.ndarray) -> str:
     """Motion for per-axis signs (x, y, z) in {-1, 0, 1}; at most two non-zero; all zero -> stop."""
     values = [int(s) for s in np.asarray(signs).reshape(-1)]
     if len(values) != 3 or any(s not in (-1, 0, 1) for s in values):
@@ -230,7 +231,7 @@ _ROTATE = {"rotate", "turn", "twist", "spin", "yaw", "rotation"}
 _SPIN = {"ccw": "left", "counterclockwise": "left", "anticlockwise": "left", "clockwise": "right"}
 _OPEN = {"open", "release", "ungrip", "unclamp", "loosen"}
 _CLOSE = {"close", "grab", "grip", "grasp", "clamp", "squeeze", "pinch", "shut"}
-_STOP = {"stop", "halt", "freeze", "pause", "stay", "still"}
+_STOP = {"stop", "halt", "freeze", "pause", "wait", "stay", "still"}
 _RESUME = {"resume", "continue", "proceed"}
 # Words that carry no meaning of their own here ("please move the arm up a bit").
 _FILLER = {

@@ -1044,22 +1044,18 @@ def _alternatives(
         return []
     if matched > 1:
         return [(path, f"matches {matched} alternatives, expected exactly one", False)]
-    # Nothing matched. When every branch is told apart by a const (a plan step's "skill"),
-    # report the branches whose const matched, or the list of allowed consts.
+    # Nothing matched. When every branch is told apart by a const under one key (a plan
+    # step's "skill"), report the branch whose const matched, or the allowed consts.
     consts = [_branch_const(branch) for branch in branches]
-    if all(c is not None for c in consts):
-        key = consts[0][0]  # type: ignore[index]
-        if all(c[0] == key for c in consts):  # type: ignore[index]
-            same = [
-                r
-                for r, c in zip(results, consts, strict=True)
-                if isinstance(value, dict) and value.get(key) == c[1]
-            ]  # type: ignore[index]
-            if same:
-                return min(same, key=len)
-            if isinstance(value, dict) and key in value:
-                allowed = [c[1] for c in consts]  # type: ignore[index]
-                return [(f"{path}.{key}", f"{value[key]!r} is not one of {allowed}", False)]
+    keys = {c[0] for c in consts if c is not None}
+    if isinstance(value, dict) and None not in consts and len(keys) == 1:
+        (key,) = keys
+        values = [c[1] for c in consts if c is not None]
+        same = [r for r, v in zip(results, values, strict=True) if key in value and value[key] == v]
+        if same:
+            return min(same, key=len)
+        if key in value:
+            return [(f"{path}.{key}", f"{value[key]!r} is not one of {values}", False)]
     best = min(results, key=lambda r: (sum(1 for e in r if e[2]), len(r)))
     return [(path, f"matches none of the {len(branches)} alternatives; closest one says:", False), *best]
 

@@ -91,9 +91,8 @@ def test_gripper_priority_and_threshold():
     assert label_window(*window((0.1, 0, 0), yaw=1.0, grip_from=0.0, grip_to=1.0)) == "close gripper"
     assert label_window(*window((0, 0.1, 0), grip_from=1.0, grip_to=0.0)) == "open gripper"
     assert label_window(*window(grip_from=0.0, grip_to=0.15)) == "stop"
-    assert label_window(
-        *window(grip_from=0.0, grip_to=0.15), config=LabellerConfig(gripper_threshold=0.1)
-    ) == ("close gripper")
+    strict = LabellerConfig(gripper_threshold=0.1)
+    assert label_window(*window(grip_from=0.0, grip_to=0.15), config=strict) == "close gripper"
     # a gripper held closed is not a gripper motion
     assert label_window(*window((0, 0, 0.05), grip_from=1.0)) == "move arm up"
 
