@@ -263,3 +263,22 @@ def test_two_robots_side_by_side_do_not_interfere() -> None:
         np.testing.assert_array_equal(traj_a, traj_b)
         a.disconnect()
         assert b.get_observation().objects
+
+
+def test_watchdog_holds_a_stale_velocity_command() -> None:
+    with SimRobot(SimConfig(watchdog=True), LIMITS) as robot:
+        obs = run(robot, Action(linear=np.array([0.0, 0.1, 0.0])), 30)  # 0.5 s > 0.25 s timeout
+        assert obs.watchdog_holding
+        assert obs.ee_position[1] < 0.1 * (LIMITS.watchdog_timeout + 0.1)
+
+
+def test_drawer_opens_with_a_scripted_pull(robot: SimRobot) -> None:
+    obs = robot.reset(seed=0, scene="tabletop_drawer")
+    handle = next(o for o in obs.objects if o.category == "drawer").position
+    goto(robot, handle + [0.0, 0.0, 0.08], 0.0, 60)
+    goto(robot, handle + [0.0, 0.0, 0.01], 0.0, 45)
+    obs = goto(robot, handle + [0.0, 0.0, 0.01], 1.0, 20)
+    assert obs.held_object_id.startswith("drawer")
+    obs = goto(robot, handle + [-0.12, 0.0, 0.01], 1.0, 60)
+    drawer = next(o for o in obs.objects if o.category == "drawer")
+    assert drawer.opening > 0.7 and drawer.position[0] < handle[0] - 0.1

@@ -322,10 +322,12 @@ class SimRobot(Robot):
         if seed is None:
             seed = self.config.seed if self._resets == 0 else int(self._seed_source.integers(SEED_LIMIT))
         seed = check_seed(seed)
-        if scene is not None or self._scene is None:
-            self._scene = load_scene(scene if scene is not None else self.config.scene)
-        rng = np.random.default_rng(seed)
-        layout = sample_layout(self._scene, rng)
+        new_scene = self._scene
+        if scene is not None or new_scene is None:
+            new_scene = load_scene(scene if scene is not None else self.config.scene)
+        layout = sample_layout(new_scene, np.random.default_rng(seed))
+        # Validation is done: from here on the old world is replaced.
+        self._scene = new_scene
 
         self._reset_state()
         client.resetSimulation()
@@ -369,6 +371,7 @@ class SimRobot(Robot):
         pos, _ = self._ee_pose()
         applied = self.safety.filter(action, pos, last_gripper=self._gripper)
         self.safety.note_command(self.sim_time)
+        self._watchdog_holding = False
         self._set_command(applied)
         return applied
 
@@ -401,9 +404,9 @@ class SimRobot(Robot):
         if self.safety.estopped and cmd.mode != "hold":
             self._set_command(Action.hold(gripper=self._gripper))
             cmd = self._command
-        self._watchdog_holding = False
         if self.config.watchdog and cmd.mode == "velocity" and self.safety.watchdog_tripped(self.sim_time):
-            self._watchdog_holding = True
+            log.warning("watchdog: no command for %.2f s of sim time, holding", self.limits.watchdog_timeout)
+            self._watchdog_holding = True  # until the next send_action
             self._set_command(Action.hold(gripper=self._gripper))
             cmd = self._command
         self._update_target(cmd)
