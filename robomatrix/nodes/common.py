@@ -86,6 +86,7 @@ def observation_to_msg(obs: Observation, stamp: Any, frame_id: str = "world") ->
         m.rgba.r, m.rgba.g, m.rgba.b, m.rgba.a = (float(v) for v in o.rgba)
         m.pose = pose_msg(o.position, o.orientation)
         m.size.x, m.size.y, m.size.z = (float(v) for v in o.size)
+        m.opening = float("nan") if o.opening is None else float(o.opening)
         msg.objects.append(m)
     msg.estopped = bool(obs.estopped)
     msg.watchdog_holding = bool(obs.watchdog_holding)

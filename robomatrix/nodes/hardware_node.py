@@ -36,7 +36,7 @@ import rclpy
 from builtin_interfaces.msg import Time
 from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
-from rclpy.qos import QoSProfile, ReliabilityPolicy
+from rclpy.qos import QoSProfile
 from rosgraph_msgs.msg import Clock as ClockMsg
 from sensor_msgs.msg import Image, JointState
 from std_srvs.srv import SetBool
@@ -109,8 +109,8 @@ class HardwareNode(Node):
         self.create_service(SetBool, "estop", self._on_estop)
         if self.is_sim:
             self.pub_js = self.create_publisher(JointState, "joint_states", 10)
-            self.pub_clock = self.create_publisher(ClockMsg, "/clock", QoSProfile(
-                depth=1, reliability=ReliabilityPolicy.BEST_EFFORT))
+            # reliable: serves both reliable and best-effort /clock subscribers
+            self.pub_clock = self.create_publisher(ClockMsg, "/clock", QoSProfile(depth=1))
             self.create_service(Reset, "reset", self._on_reset)
         else:
             self._setup_bridge()
