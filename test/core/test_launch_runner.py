@@ -86,7 +86,9 @@ def runner_for(tmp_path: Path, body: str, **kw: object) -> tuple[LaunchRunner, i
 
 def reports(out: io.StringIO, name: str) -> list[dict]:
     prefix = f"[{name}] {{"
-    return [json.loads(line[len(name) + 3:]) for line in out.getvalue().splitlines() if line.startswith(prefix)]
+    return [
+        json.loads(line[len(name) + 3 :]) for line in out.getvalue().splitlines() if line.startswith(prefix)
+    ]
 
 
 def wait_for(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
@@ -116,20 +118,42 @@ def test_build_node_command(tmp_path: Path) -> None:
     params = tmp_path / "p.yaml"
     params.write_text("{}\n")
     spec = NodeSpec(
-        pkg="robomatrix", exec="hardware", name="hw", namespace="/r1", arguments=("--x",),
-        parameters=(Param("a", "1"), ParamFile(params), Param("empty", "")), remappings=(("in", "out"),),
+        pkg="robomatrix",
+        exec="hardware",
+        name="hw",
+        namespace="/r1",
+        arguments=("--x",),
+        parameters=(Param("a", "1"), ParamFile(params), Param("empty", "")),
+        remappings=(("in", "out"),),
     )
     assert build_node_command(spec, python="py") == [
-        "py", "-m", "robomatrix.nodes", "hardware", "--x", "--ros-args",
-        "-r", "__node:=hw", "-r", "__ns:=/r1",
-        "-p", "a:=1", "--params-file", str(params), "-p", "empty:=''",
-        "-r", "in:=out",
+        "py",
+        "-m",
+        "robomatrix.nodes",
+        "hardware",
+        "--x",
+        "--ros-args",
+        "-r",
+        "__node:=hw",
+        "-r",
+        "__ns:=/r1",
+        "-p",
+        "a:=1",
+        "--params-file",
+        str(params),
+        "-p",
+        "empty:=''",
+        "-r",
+        "in:=out",
     ]
 
 
 def test_other_packages_need_ros2_launch() -> None:
-    with pytest.raises(LaunchFileError, match="package demo_nodes_cpp is not available without ros2 launch; "
-                                              "install ROS 2 and use ros2 launch"):
+    with pytest.raises(
+        LaunchFileError,
+        match="package demo_nodes_cpp is not available without ros2 launch; "
+        "install ROS 2 and use ros2 launch",
+    ):
         build_node_command(NodeSpec(pkg="demo_nodes_cpp", exec="talker"))
 
 
@@ -140,8 +164,10 @@ def test_missing_param_file(tmp_path: Path) -> None:
 
 
 def test_node_env_applies_project_defaults_and_keeps_the_rest() -> None:
-    env = build_node_env(NodeSpec(pkg="robomatrix", exec="x", env=(("FOO", "1"),)),
-                         {"LD_LIBRARY_PATH": "/opt/ros/lib", "HOME": "/h"})
+    env = build_node_env(
+        NodeSpec(pkg="robomatrix", exec="x", env=(("FOO", "1"),)),
+        {"LD_LIBRARY_PATH": "/opt/ros/lib", "HOME": "/h"},
+    )
     assert env["ROS_AUTOMATIC_DISCOVERY_RANGE"] == "LOCALHOST"
     assert env["LD_LIBRARY_PATH"] == "/opt/ros/lib"
     assert env["FOO"] == "1"
@@ -150,7 +176,9 @@ def test_node_env_applies_project_defaults_and_keeps_the_rest() -> None:
 
 
 def test_a_bad_node_starts_nothing(tmp_path: Path) -> None:
-    desc = parse_launch_file(write(tmp_path, '<node pkg="robomatrix" exec="sleep"/><node pkg="tf2_ros" exec="x"/>'))
+    desc = parse_launch_file(
+        write(tmp_path, '<node pkg="robomatrix" exec="sleep"/><node pkg="tf2_ros" exec="x"/>')
+    )
     runner = LaunchRunner(desc)
     with pytest.raises(LaunchFileError, match="tf2_ros"):
         runner.start()
@@ -176,16 +204,32 @@ def test_argv_env_and_prefixed_output(tmp_path: Path) -> None:
     with runner:
         assert runner.wait(timeout=20) == 0
     (report,) = reports(out, "talker")
-    assert report["argv"] == ["ok", "--ros-args", "-r", "__node:=talker", "-r", "__ns:=/ns", "-p", "rate:=10",
-                              "-r", "chatter:=talk"]
-    assert report["env"] == {"ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST", "KEEP_ME": "kept",
-                             "FOO": "bar", "SCOPED": "s"}
+    assert report["argv"] == [
+        "ok",
+        "--ros-args",
+        "-r",
+        "__node:=talker",
+        "-r",
+        "__ns:=/ns",
+        "-p",
+        "rate:=10",
+        "-r",
+        "chatter:=talk",
+    ]
+    assert report["env"] == {
+        "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST",
+        "KEEP_ME": "kept",
+        "FOO": "bar",
+        "SCOPED": "s",
+    }
     assert "[talker] to stderr" in out.getvalue().splitlines()
     assert runner.exits[0].returncode == 0 and not runner.exits[0].expected
 
 
 def test_output_log_goes_to_file_and_stderr_also_to_screen(tmp_path: Path) -> None:
-    runner, out = runner_for(tmp_path, '<node pkg="robomatrix" exec="ok" name="quiet"/>')  # output defaults to log
+    runner, out = runner_for(
+        tmp_path, '<node pkg="robomatrix" exec="ok" name="quiet"/>'
+    )  # output defaults to log
     with runner:
         assert runner.wait(timeout=20) == 0
     assert reports(out, "quiet") == []
@@ -205,7 +249,9 @@ def test_clean_shutdown_escalates_and_leaves_no_process(tmp_path: Path) -> None:
         shutdown_timeout=0.5,
     )
     runner.start()
-    wait_for(lambda: len(reports(out, "a")) == 1 and len(reports(out, "b")) == 1 and len(reports(out, "c")) == 2)
+    wait_for(
+        lambda: len(reports(out, "a")) == 1 and len(reports(out, "b")) == 1 and len(reports(out, "c")) == 2
+    )
     pids = list(runner.pids.values())
     grandchild = reports(out, "c")[1]["grandchild"]
     assert runner.wait(timeout=0.3) is None  # still running
@@ -252,7 +298,9 @@ def test_respawn(tmp_path: Path) -> None:
 
 
 def test_all_nodes_exiting_cleanly_ends_the_launch_with_zero(tmp_path: Path) -> None:
-    runner, _ = runner_for(tmp_path, '<node pkg="robomatrix" exec="ok" name="a"/><node pkg="robomatrix" exec="ok" name="b"/>')
+    runner, _ = runner_for(
+        tmp_path, '<node pkg="robomatrix" exec="ok" name="a"/><node pkg="robomatrix" exec="ok" name="b"/>'
+    )
     with runner:
         assert runner.wait(timeout=20) == 0
     assert sorted(e.name for e in runner.exits) == ["a", "b"]
@@ -286,7 +334,9 @@ def test_run_launch_file_stops_on_ctrl_c(tmp_path: Path) -> None:
     timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
     timer.start()
     t0 = time.monotonic()
-    code = run_launch_file(path, command_builder=fake_builder, log_dir=tmp_path / "logs", shutdown_timeout=2.0)
+    code = run_launch_file(
+        path, command_builder=fake_builder, log_dir=tmp_path / "logs", shutdown_timeout=2.0
+    )
     assert code == 0
     assert time.monotonic() - t0 < 10
     assert signal.getsignal(signal.SIGINT) is before
@@ -322,8 +372,9 @@ def test_ros2_launch_broken_is_not_available(tmp_path: Path, monkeypatch: pytest
 
 def test_delegate_to_ros2_launch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     record = fake_ros2(tmp_path, monkeypatch, rc=4)
-    code = delegate_to_ros2_launch("robomatrix.launch.xml", {"robot": "sim", "gui": "a b"},
-                                   package="robomatrix", replace_process=False)
+    code = delegate_to_ros2_launch(
+        "robomatrix.launch.xml", {"robot": "sim", "gui": "a b"}, package="robomatrix", replace_process=False
+    )
     assert code == 4
     seen = json.loads(record.read_text())
     assert seen["argv"] == ["launch", "robomatrix", "robomatrix.launch.xml", "robot:=sim", "gui:=a b"]
@@ -331,8 +382,11 @@ def test_delegate_to_ros2_launch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 
 def test_parse_launch_args() -> None:
-    assert parse_launch_args(["robot:=bridge", "namespace:=", "x:=a:=b"]) == {"robot": "bridge", "namespace": "",
-                                                                            "x": "a:=b"}
+    assert parse_launch_args(["robot:=bridge", "namespace:=", "x:=a:=b"]) == {
+        "robot": "bridge",
+        "namespace": "",
+        "x": "a:=b",
+    }
     with pytest.raises(LaunchFileError, match="'robot=sim' is not of the form name:=value"):
         parse_launch_args(["robot=sim"])
 

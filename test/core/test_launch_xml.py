@@ -47,7 +47,15 @@ def test_main_launch_file_defaults() -> None:
         "use_sim_time": "true",
     }
     names = [a.name for a in d.arguments]
-    assert names == ["robot", "namespace", "config", "gui", "use_sim_time", "start_skill_server", "start_scheduler"]
+    assert names == [
+        "robot",
+        "namespace",
+        "config",
+        "gui",
+        "use_sim_time",
+        "start_skill_server",
+        "start_scheduler",
+    ]
     for a in d.arguments:
         assert len(a.description) > 20, a
         assert not a.required
@@ -70,7 +78,12 @@ def test_main_launch_file_overrides() -> None:
     )
     assert [n.exec for n in d.nodes] == ["hardware", "skill_server", "scheduler"]
     assert {n.namespace for n in d.nodes} == {"/robot1"}
-    assert d.nodes[0].params == {"config": "/tmp/my.yaml", "backend": "bridge", "gui": "true", "use_sim_time": "false"}
+    assert d.nodes[0].params == {
+        "config": "/tmp/my.yaml",
+        "backend": "bridge",
+        "gui": "true",
+        "use_sim_time": "false",
+    }
     assert all(n.params["use_sim_time"] == "false" for n in d.nodes)
 
 
@@ -165,15 +178,23 @@ def test_node_children_and_attributes(tmp_path: Path) -> None:
     assert n.arguments == ("--a", "b c")
     assert n.parameters == (Param("x", "1"), ParamFile(tmp_path.resolve() / "p.yaml"), Param("y", ""))
     assert n.remappings == (("in", "/out"),)
-    assert (n.namespace, n.output, n.respawn, n.respawn_delay, n.on_exit_shutdown) == ("/ns", "both", True, 1.5, True)
+    assert (n.namespace, n.output, n.respawn, n.respawn_delay, n.on_exit_shutdown) == (
+        "/ns",
+        "both",
+        True,
+        1.5,
+        True,
+    )
     assert n.source.endswith("t.launch.xml:3")  # the body starts on line 2 with a newline
 
 
 # --------------------------------------------------------------------------- conditions
 
 
-@pytest.mark.parametrize(("value", "started"), [("true", True), ("TRUE", True), ("1", True), ("false", False),
-                                                 ("False", False), ("0", False)])
+@pytest.mark.parametrize(
+    ("value", "started"),
+    [("true", True), ("TRUE", True), ("1", True), ("false", False), ("False", False), ("0", False)],
+)
 def test_if_unless(tmp_path: Path, value: str, started: bool) -> None:
     d = parse(
         tmp_path,
@@ -219,7 +240,11 @@ def test_groups_and_namespaces(tmp_path: Path) -> None:
         """,
     )
     assert {n.exec: n.namespace for n in d.nodes} == {
-        "a": "/top", "b": "/top/sub", "c": "/top/sub/rel", "d": "/abs", "e": "/top",
+        "a": "/top",
+        "b": "/top/sub",
+        "c": "/top/sub/rel",
+        "d": "/abs",
+        "e": "/top",
     }
     assert "v" not in d.configurations
     assert d.configurations["leaks"] == "1"
@@ -262,8 +287,9 @@ def test_include_passes_args_relative_to_including_file(tmp_path: Path) -> None:
 
 
 def test_command_line_may_set_args_declared_by_includes(tmp_path: Path) -> None:
-    (tmp_path / "c.launch.xml").write_text('<launch><arg name="deep" default="a"/>'
-                                           '<node pkg="robomatrix" exec="$(var deep)"/></launch>')
+    (tmp_path / "c.launch.xml").write_text(
+        '<launch><arg name="deep" default="a"/><node pkg="robomatrix" exec="$(var deep)"/></launch>'
+    )
     d = parse(tmp_path, '<include file="c.launch.xml"/>', {"deep": "b"})
     assert d.nodes[0].exec == "b"
 
@@ -325,7 +351,9 @@ def test_unknown_package_share(tmp_path: Path) -> None:
 
 def test_missing_required_arg(tmp_path: Path) -> None:
     msg = error(tmp_path, '<arg name="robot_ip" description="IP of the controller"/>')
-    assert "required argument 'robot_ip'" in msg and "robot_ip:=<value>" in msg and "IP of the controller" in msg
+    assert (
+        "required argument 'robot_ip'" in msg and "robot_ip:=<value>" in msg and "IP of the controller" in msg
+    )
 
 
 def test_undeclared_command_line_arg(tmp_path: Path) -> None:
