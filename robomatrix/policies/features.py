@@ -1,0 +1,295 @@
+"""The observation vector a skill policy sees.
+
+Core module: imports no rclpy and no torch.
+
+Layout of :func:`build_features` (all float32; frame = the world frame of
+:mod:`robomatrix.hardware.interface`: x forward, y left, z up; metres, radians)::
+
+    offset  size  part
+    ------  ----  ----------------------------------------------------------------------
+         0     3  end-effector position (x, y, z), m
+         3     2  end-effector yaw as (sin, cos)
+         5     1  gripper width, m (distance between the fingers)
+         6     1  gripper closed flag (1.0 closed, 0.0 open)
+         7     1  holding-anything flag (1.0 when an object is held)
+         8    10  object slot 0 \\
+        18    10  object slot 1 /  each: position relative to the end effector
+                                     (object - ee, world axes, m) (3), object yaw (sin, cos)
+                                     (2), size (3, m), opening (1: 0 closed ... 1 open for a
+                                     drawer, 0 otherwise), present flag (1)
+        28     S  skill one-hot over the sorted skill names (S = len(skill_names))
+      28+S     4  direction one-hot over DIRECTIONS = (forward, backward, left, right)
+      32+S     1  numeric argument (push distance, m; 0 when the skill has none)
+
+so ``D = 33 + S`` (:func:`feature_dim`); with the seven skills of the library
+(:data:`DEFAULT_SKILL_NAMES`) ``D =`` :data:`FEATURE_DIM` ``= 40``.
+
+Object slots are filled in this order: the skill's object arguments (string values of
+``grounded_args`` that are not direction words, in the mapping's order), then — if a
+slot is still free — the object the gripper holds (so ``place_over`` sees both its target
+and the carried block, ``release`` sees the carried block). An object id that the
+observation does not list (occluded, lost) gives an all-zero slot with present = 0.
+
+Relative positions use world axes (not the gripper frame) because actions are world-frame
+velocities: the sign of ``rel_x`` is directly the sign of the ``vx`` to reach the object.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from robomatrix.errors import RobomatrixError
+from robomatrix.hardware.interface import ObjectInfo, Observation
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "DEFAULT_SKILL_NAMES",
+    "DIRECTIONS",
+    "FEATURE_DIM",
+    "MAX_OBJECT_SLOTS",
+    "PROPRIO_DIM",
+    "SLOT_DIM",
+    "FeatureLayout",
+    "PolicyInputError",
+    "augment",
+    "build_features",
+    "feature_dim",
+    "quaternion_yaw",
+]
+
+
+class PolicyInputError(RobomatrixError):
+    """Inputs a policy cannot act on (non-finite, wrong shape, unknown skill); hold the arm."""
+
+
+DIRECTIONS: tuple[str, ...] = ("forward", "backward", "left", "right")
+"""Push directions, in one-hot order (the robot's own perspective)."""
+
+DEFAULT_SKILL_NAMES: tuple[str, ...] = (
+    "close_drawer",
+    "grasp",
+    "move_to",
+    "open_drawer",
+    "place_over",
+    "push",
+    "release",
+)
+"""The library's skill names, sorted (``load_skill_library().names``)."""
+
+MAX_OBJECT_SLOTS = 2
+PROPRIO_DIM = 8  # ee position 3, yaw sin/cos 2, gripper width 1, closed 1, holding 1
+SLOT_DIM = 10  # rel position 3, yaw sin/cos 2, size 3, opening 1, present 1
+_SLOTS_START = PROPRIO_DIM
+_SKILL_START = PROPRIO_DIM + MAX_OBJECT_SLOTS * SLOT_DIM  # 28
+_ARGS_DIM = len(DIRECTIONS) + 1
+
+
+def feature_dim(skill_names: Sequence[str]) -> int:
+    """D for a skill library of ``len(skill_names)`` skills (33 + S)."""
+    return _SKILL_START + len(skill_names) + _ARGS_DIM
+
+
+FEATURE_DIM: int = feature_dim(DEFAULT_SKILL_NAMES)
+"""D with the seven library skills (40)."""
+
+
+@dataclass(frozen=True)
+class FeatureLayout:
+    """Named slices of the feature vector for a given (sorted) skill list."""
+
+    skill_names: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        names = tuple(self.skill_names)
+        if not names or any(not isinstance(n, str) or not n for n in names):
+            raise PolicyInputError(f"skill_names must be a non-empty tuple of names, got {self.skill_names!r}")
+        if len(set(names)) != len(names):
+            raise PolicyInputError(f"skill_names has duplicates: {self.skill_names!r}")
+        object.__setattr__(self, "skill_names", tuple(sorted(names)))
+
+    @property
+    def dim(self) -> int:
+        return feature_dim(self.skill_names)
+
+    @property
+    def ee_position(self) -> slice:
+        return slice(0, 3)
+
+    @property
+    def ee_yaw(self) -> slice:
+        return slice(3, 5)
+
+    def slot(self, k: int) -> slice:
+        """Slice of object slot ``k`` (0 or 1)."""
+        if not 0 <= k < MAX_OBJECT_SLOTS:
+            raise PolicyInputError(f"object slot {k} out of range 0..{MAX_OBJECT_SLOTS - 1}")
+        start = _SLOTS_START + k * SLOT_DIM
+        return slice(start, start + SLOT_DIM)
+
+    def slot_rel_position(self, k: int) -> slice:
+        start = self.slot(k).start
+        return slice(start, start + 3)
+
+    def slot_present(self, k: int) -> int:
+        return self.slot(k).stop - 1
+
+    @property
+    def skill_one_hot(self) -> slice:
+        return slice(_SKILL_START, _SKILL_START + len(self.skill_names))
+
+    @property
+    def direction_one_hot(self) -> slice:
+        start = self.skill_one_hot.stop
+        return slice(start, start + len(DIRECTIONS))
+
+    @property
+    def number(self) -> int:
+        return self.direction_one_hot.stop
+
+
+def quaternion_yaw(q: Sequence[float] | np.ndarray) -> float:
+    """Yaw (rad, about +z) of a quaternion (x, y, z, w)."""
+    x, y, z, w = (float(v) for v in np.asarray(q, dtype=float).reshape(4))
+    return math.atan2(2.0 * (w * z + x * y), 1.0 - 2.0 * (y * y + z * z))
+
+
+def _finite(name: str, value: object, shape: tuple[int, ...]) -> np.ndarray:
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as e:
+        raise PolicyInputError(f"{name} must be numeric with shape {shape}, got {value!r}") from e
+    if arr.shape != shape:
+        try:
+            arr = arr.reshape(shape)
+        except ValueError:
+            raise PolicyInputError(f"{name} must have shape {shape}, got {arr.shape}") from None
+    if not np.all(np.isfinite(arr)):
+        raise PolicyInputError(
+            f"{name} is not finite ({arr.tolist()}); the observation is unusable, hold the arm "
+            "and check the robot's state estimate or perception"
+        )
+    return arr
+
+
+def _slot_values(obj: ObjectInfo, ee: np.ndarray) -> np.ndarray:
+    pos = _finite(f"object {obj.id!r} position", obj.position, (3,))
+    quat = _finite(f"object {obj.id!r} orientation", obj.orientation, (4,))
+    size = _finite(f"object {obj.id!r} size", obj.size, (3,))
+    opening = 0.0 if obj.opening is None else float(obj.opening)
+    if not math.isfinite(opening):
+        raise PolicyInputError(f"object {obj.id!r} opening is not finite ({obj.opening!r}); hold the arm")
+    yaw = quaternion_yaw(quat)
+    return np.array([*(pos - ee), math.sin(yaw), math.cos(yaw), *size, opening, 1.0])
+
+
+def build_features(
+    obs: Observation,
+    skill: str,
+    grounded_args: Mapping[str, object],
+    skill_names: Sequence[str],
+) -> np.ndarray:
+    """Feature vector (D,) float32 of ``obs`` for ``skill`` with its grounded arguments.
+
+    ``grounded_args`` as :meth:`SkillSpec.validate_arguments` returns them: object ids
+    (str), direction words (str, one of :data:`DIRECTIONS`), numbers (float).
+    ``skill_names``: the library's skill names (sorted here). See the module docstring for
+    the layout. Raises :class:`PolicyInputError` on an unknown skill, more than two object
+    arguments, more than one direction or number, or any non-finite input.
+    """
+    layout = FeatureLayout(tuple(skill_names))
+    if skill not in layout.skill_names:
+        raise PolicyInputError(f"unknown skill {skill!r}; the policy knows {', '.join(layout.skill_names)}")
+    if not isinstance(grounded_args, Mapping):
+        raise PolicyInputError(f"grounded_args must be a mapping of argument name to value, got {grounded_args!r}")
+
+    object_ids: list[str] = []
+    direction: str | None = None
+    number: float | None = None
+    for name, value in grounded_args.items():
+        if isinstance(value, str):
+            if value in DIRECTIONS:
+                if direction is not None:
+                    raise PolicyInputError(f"skill {skill!r}: two direction arguments ({direction!r}, {value!r})")
+                direction = value
+            else:
+                object_ids.append(value)
+        elif isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool):
+            if number is not None:
+                raise PolicyInputError(f"skill {skill!r}: more than one numeric argument ({name!r})")
+            number = float(value)
+            if not math.isfinite(number):
+                raise PolicyInputError(f"skill {skill!r}: argument {name!r} = {value!r} is not finite; hold the arm")
+        else:
+            raise PolicyInputError(
+                f"skill {skill!r}: argument {name!r} = {value!r} is not an object id, direction word or number"
+            )
+    if len(object_ids) > MAX_OBJECT_SLOTS:
+        raise PolicyInputError(
+            f"skill {skill!r} has {len(object_ids)} object arguments; the feature vector has {MAX_OBJECT_SLOTS} slots"
+        )
+    if obs.held_object_id and len(object_ids) < MAX_OBJECT_SLOTS and obs.held_object_id not in object_ids:
+        object_ids.append(obs.held_object_id)
+
+    ee = _finite("end-effector position", obs.ee_position, (3,))
+    quat = _finite("end-effector orientation", obs.ee_orientation, (4,))
+    width = float(_finite("gripper width", obs.gripper_width, ()))
+    yaw = quaternion_yaw(quat)
+
+    out = np.zeros(layout.dim, dtype=np.float64)
+    out[0:3] = ee
+    out[3:5] = (math.sin(yaw), math.cos(yaw))
+    out[5] = width
+    out[6] = 1.0 if obs.gripper_closed else 0.0
+    out[7] = 1.0 if obs.held_object_id else 0.0
+    by_id = {o.id: o for o in obs.objects}
+    for k, oid in enumerate(object_ids):
+        obj = by_id.get(oid)
+        if obj is None:
+            log.debug("object %r is not in the observation; slot %d marked absent", oid, k)
+            continue
+        out[layout.slot(k)] = _slot_values(obj, ee)
+    out[layout.skill_one_hot.start + layout.skill_names.index(skill)] = 1.0
+    if direction is not None:
+        out[layout.direction_one_hot.start + DIRECTIONS.index(direction)] = 1.0
+    if number is not None:
+        out[layout.number] = number
+    return out.astype(np.float32)
+
+
+def _pose_noise_mask(dim: int) -> np.ndarray:
+    mask = np.zeros(dim, dtype=bool)
+    mask[0:3] = True
+    for k in range(MAX_OBJECT_SLOTS):
+        start = _SLOTS_START + k * SLOT_DIM
+        mask[start : start + 3] = True
+    return mask
+
+
+def augment(features: np.ndarray, rng: np.random.Generator, std: float) -> np.ndarray:
+    """Copy of ``features`` (D,) or (N, D) with Gaussian noise (``std`` m) on the positions.
+
+    Noise goes on the end-effector position and on the relative position of every
+    *present* object slot; flags, one-hots, yaw, sizes and arguments are left exact.
+    """
+    if not math.isfinite(std) or std < 0:
+        raise PolicyInputError(f"augment std must be a finite number >= 0 (metres), got {std!r}")
+    x = np.array(features, dtype=np.float32, copy=True)
+    if x.ndim not in (1, 2) or x.shape[-1] < _SKILL_START:
+        raise PolicyInputError(f"features must have shape (D,) or (N, D) with D >= {_SKILL_START}, got {x.shape}")
+    if std == 0:
+        return x
+    batch = x.reshape(-1, x.shape[-1])
+    mask = _pose_noise_mask(batch.shape[1])
+    noise = rng.normal(0.0, std, size=batch.shape).astype(np.float32) * mask
+    for k in range(MAX_OBJECT_SLOTS):
+        start = _SLOTS_START + k * SLOT_DIM
+        absent = batch[:, start + SLOT_DIM - 1] < 0.5
+        noise[absent, start : start + 3] = 0.0
+    batch += noise
+    return batch.reshape(x.shape)
