@@ -53,7 +53,8 @@ def sim_speed(seconds: float) -> dict[str, float]:
         for _ in range(frames):
             robot.get_observation(with_image=True)
         cam = frames / (time.perf_counter() - t1)
-    return {"real_time_factor": robot.sim_time / wall, "control_ticks_per_s": ticks / wall,
+        simulated = robot.sim_time
+    return {"real_time_factor": simulated / wall, "control_ticks_per_s": ticks / wall,
             "physics_steps_per_s": ticks * SimConfig.from_dict(sim).physics_hz / cfg.control.rate_hz / wall,
             "camera_render_fps": cam}
 

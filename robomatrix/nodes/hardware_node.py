@@ -53,6 +53,9 @@ except ImportError:  # pragma: no cover - common.py already raised a clear error
     raise
 
 
+MAX_CATCH_UP = 6  # control ticks run in one timer callback at most before ticks are dropped
+
+
 def _stamp(seconds: float) -> Time:
     t = Time()
     t.sec = int(seconds)
@@ -116,7 +119,9 @@ class HardwareNode(Node):
             self._setup_bridge()
         # The control loop runs on the steady clock: in simulation this node *is* the clock.
         period = self.period / (self.cfg.control.real_time_factor if self.is_sim else 1.0)
-        self.timer = self.create_timer(period, self._on_tick, clock=Clock(clock_type=ClockType.STEADY_TIME))
+        self.timer = self.create_timer(period, self._on_timer, clock=Clock(clock_type=ClockType.STEADY_TIME))
+        self.wall_start = time.monotonic()
+        self.wall_period = period
         self.get_logger().info(
             f"{self.cfg.backend} robot up: control {rate:g} Hz, observation every {self.obs_every} ticks, "
             f"camera every {self.cam_every} ticks, watchdog {self.cfg.safety.watchdog_timeout:g} s")
@@ -166,6 +171,23 @@ class HardwareNode(Node):
         res.success = True
         res.message = f"scene reset with seed {req.seed}"
         return res
+
+    def _on_timer(self) -> None:
+        """Run every control tick that is due by the wall clock.
+
+        A timer callback that overruns (a camera frame takes ~25 ms to render) makes rclpy
+        skip periods; catching up keeps simulated time in step with wall time and the
+        publish rates on target. Far behind (a stalled machine), it drops ticks and says so.
+        """
+        due = int((time.monotonic() - self.wall_start) / self.wall_period) + 1 - self.tick
+        if due > MAX_CATCH_UP:
+            self.get_logger().warning(
+                f"control loop {due} ticks behind real time: dropping {due - 1} (machine overloaded?)",
+                throttle_duration_sec=5.0)
+            self.wall_start += (due - 1) * self.wall_period
+            due = 1
+        for _ in range(max(1, due) if self.is_sim else 1):
+            self._on_tick()
 
     def _on_tick(self) -> None:
         now = self.now_s()
