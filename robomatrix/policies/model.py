@@ -299,7 +299,12 @@ class PolicyBase(nn.Module):
         try:
             ckpt = torch.load(path, map_location=map_location, weights_only=True)
         except (RuntimeError, EOFError, OSError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError) as e:
-            raise CheckpointError(f"policy checkpoint {path} is corrupt or not a torch file ({e}); {hint}") from e
+            text = str(e)
+            if "Weights only load failed" in text:
+                reason = "torch's weights-only loader refused it: not a torch file, or it holds more than plain data"
+            else:
+                reason = (text.splitlines() or [type(e).__name__])[0][:200]
+            raise CheckpointError(f"policy checkpoint {path} is corrupt or not a torch file ({reason}); {hint}") from e
         if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
             raise CheckpointError(f"{path} is not a robomatrix policy checkpoint (no format tag); {hint}")
         if ckpt.get("format_version") != CHECKPOINT_VERSION:
@@ -407,15 +412,18 @@ class LanguageMotionPolicy(PolicyBase):
         """Cross-entropy on the motion + MSE on the action given the *true* motion (teacher forcing).
 
         The action MSE is over the 4 standardised velocities and the gripper in [0, 1].
-        ``weight`` (B,) in the batch weights samples of both terms.
+        ``weight`` (B,) in the batch weights samples of both terms. ``action_motion`` (B,),
+        when present, is the motion the action head is conditioned on (and ``action`` its
+        target) instead of ``motion``: the trainer's counterfactual samples use it.
         """
         x, a, m = batch["features"], batch["action"], batch["motion"].long()
         self._check_batch(x)
         w = batch.get("weight")
+        action_motion = batch.get("action_motion")
         h = self.trunk(self.normalize_features(x))
         logits = self.motion_logits(h)
         ce = F.cross_entropy(logits, m, reduction="none")  # (B,)
-        raw = self._action_raw(h, m)
+        raw = self._action_raw(h, m if action_motion is None else action_motion.long())
         pred = torch.cat([raw[:, :VELOCITY_DIM], torch.sigmoid(raw[:, VELOCITY_DIM:])], dim=1)
         mse = ((pred - self.normalize_action(a)) ** 2).mean(dim=1)  # (B,)
         if w is None:
