@@ -45,6 +45,18 @@ def _reset(args: argparse.Namespace) -> int:
     return reset(args)
 
 
+def _skills(args: argparse.Namespace) -> int:
+    from robomatrix.cli.verbs import skills
+
+    return skills(args)
+
+
+def _correct(args: argparse.Namespace) -> int:
+    from robomatrix.cli.verbs import correct
+
+    return correct(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="robomatrix",
@@ -88,6 +100,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scene", default="", help="scene name (config/scenes) or path; empty keeps the current one")
     p.add_argument("--namespace", default="", help="robot namespace")
     p.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the stack")
+
+    p = verb("skills", _skills, "list the skills the skill server can run", "robomatrix skills --offline")
+    p.add_argument("--offline", action="store_true", help="read the skill library from disk, no running stack")
+    p.add_argument("--namespace", default="", help="robot namespace")
+    p.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the stack")
+
+    p = verb("correct", _correct, "correct the running skill with a language motion (or 'resume')",
+             'robomatrix correct "move arm up"')
+    p.add_argument("motion", nargs="+", help='a language motion, e.g. "move arm left", "close gripper", "resume"')
+    p.add_argument("--namespace", default="", help="robot namespace")
+    p.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the skill server")
     return parser
 
 

@@ -59,3 +59,46 @@ def launch(args: argparse.Namespace) -> int:
     from robomatrix.launcher.runner import parse_launch_args
 
     return run_launch(args.file, parse_launch_args(args.launch_args), use_ros2_launch=False if args.local else None)
+
+
+def skills(args: argparse.Namespace) -> int:
+    """List the skills: from the running skill server, or (--offline) from the library on disk."""
+    if args.offline:
+        from robomatrix.skills.spec import load_skill_library
+
+        lib = load_skill_library()
+        rows = [(lib.get(n).signature, " ".join(lib.get(n).description.split())) for n in lib.names]
+    else:
+        from robomatrix.srv import ListSkills
+
+        with RosClient(args.namespace) as c:
+            res = c.call(ListSkills, "list_skills", ListSkills.Request(), timeout=args.timeout)
+        rows = list(zip(res.names, res.descriptions, strict=True))
+    for signature, description in rows:
+        sys.stdout.write(f"{signature}\n    {description}\n")
+    return 0
+
+
+def correct(args: argparse.Namespace) -> int:
+    """Send a person's language motion to the running skill."""
+    import time
+
+    from robomatrix.msg import LanguageMotion
+    from robomatrix.skills.language_motion import parse_motion
+
+    motion = parse_motion(" ".join(args.motion))  # raises with the list of valid motions
+    with RosClient(args.namespace) as c:
+        pub = c.node.create_publisher(LanguageMotion, c.topic("correction"), 10)
+        deadline = time.monotonic() + args.timeout
+        while pub.get_subscription_count() == 0 and time.monotonic() < deadline:
+            c.spin_once(0.05)
+        if pub.get_subscription_count() == 0:
+            from robomatrix.cli.ros_client import StackNotRunningError
+
+            raise StackNotRunningError(f"no skill server listens on {c.topic('correction')}; is the stack running?")
+        msg = LanguageMotion(motion=motion, source=LanguageMotion.SOURCE_PERSON)
+        msg.header.stamp = c.node.get_clock().now().to_msg()
+        pub.publish(msg)
+        c.spin_once(0.2)  # let it go out before the node is destroyed
+    sys.stdout.write(f"sent correction: {motion}\n")
+    return 0

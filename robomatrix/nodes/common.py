@@ -98,14 +98,15 @@ def _raise_interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
-def spin_node(make_node: Callable[[], Node], argv: list[str]) -> int:
+def spin_node(make_node: Callable[[], Node], argv: list[str],
+              executor_factory: Callable[[], Any] | None = None) -> int:
     """Init rclpy, build the node, spin until Ctrl-C/SIGTERM, shut down cleanly. Returns an exit code."""
     rclpy.init(args=["robomatrix", *argv])
     signal.signal(signal.SIGTERM, _raise_interrupt)
     node = None
     try:
         node = make_node()
-        executor = rclpy.executors.SingleThreadedExecutor()
+        executor = executor_factory() if executor_factory else rclpy.executors.SingleThreadedExecutor()
         executor.add_node(node)
         executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
@@ -119,3 +120,35 @@ def spin_node(make_node: Callable[[], Node], argv: list[str]) -> int:
         if rclpy.ok():
             rclpy.try_shutdown()
     return 0
+
+
+def stamp_seconds(stamp: Any) -> float:
+    return float(stamp.sec) + float(stamp.nanosec) * 1e-9
+
+
+def msg_to_observation(msg: WorldState) -> Observation:
+    """WorldState → core Observation (joint data is not carried by WorldState and stays empty)."""
+    from robomatrix.hardware.interface import ObjectInfo
+
+    def vec(v: Any) -> np.ndarray:
+        return np.array([v.x, v.y, v.z], float)
+
+    def quat(q: Any) -> np.ndarray:
+        return np.array([q.x, q.y, q.z, q.w], float)
+
+    objects = tuple(
+        ObjectInfo(id=o.id, name=o.name, category=o.category, colour=o.colour,
+                   rgba=(o.rgba.r, o.rgba.g, o.rgba.b, o.rgba.a), position=vec(o.pose.position),
+                   orientation=quat(o.pose.orientation), size=vec(o.size), source=o.source,
+                   opening=None if np.isnan(o.opening) else float(o.opening))
+        for o in msg.objects
+    )
+    return Observation(
+        stamp=stamp_seconds(msg.header.stamp), joint_names=(), joint_positions=np.zeros(0),
+        joint_velocities=np.zeros(0), ee_position=vec(msg.ee_pose.position),
+        ee_orientation=quat(msg.ee_pose.orientation), ee_linear_velocity=vec(msg.ee_twist.linear),
+        ee_angular_velocity=vec(msg.ee_twist.angular), gripper_width=float(msg.gripper_width),
+        gripper_closed=bool(msg.gripper_closed), held_object_id=msg.held_object_id, objects=objects,
+        estopped=bool(msg.estopped), watchdog_holding=bool(msg.watchdog_holding),
+        rejected_commands=int(msg.rejected_commands),
+    )

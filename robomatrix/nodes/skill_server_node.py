@@ -1,0 +1,255 @@
+"""Skill server node: runs meta-skills (RT-H language-motion policies) against the hardware node.
+
+Parameters
+  config (str): robot.yaml (control rate); default the package's config/robot.yaml
+  controller (str): policy (trained checkpoints in skills/<name>/policy.pt) | oracle (scripted,
+    simulation only: uses the simulator's privileged object poses)
+  skills_dir (str): skill library folder; empty = the package's skills/
+  correction_hold (float): s a person's language motion overrides the policy; 0 = until "resume"
+  intervention_dir (str): where corrected episodes are recorded (MCAP); empty = ~/.robomatrix/interventions
+  observation_timeout (float): s without an observation before a running skill aborts
+Subscriptions
+  observation (robomatrix/WorldState): the world, one control tick per message
+  correction (robomatrix/LanguageMotion): a person's language motion, e.g. "move arm up", or "resume"
+Publishers
+  command (robomatrix/ArmCommand): one per observation while a skill runs; a hold when it ends
+  language_motion (robomatrix/LanguageMotion): the motion executed each tick and who chose it
+Actions
+  execute_skill (robomatrix/ExecuteSkill): a goal naming an unknown skill, ill-typed or ungrounded
+    arguments, or arriving while another skill runs ends ABORTED at once with the reason in
+    result.reason (ROS 2 goal responses carry no text)
+Services
+  list_skills (robomatrix/ListSkills)
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rclpy.action import ActionServer, CancelResponse, GoalResponse
+from rclpy.callback_groups import ReentrantCallbackGroup
+from rclpy.node import Node
+
+from robomatrix.config import load_stack_config
+from robomatrix.errors import RobomatrixError
+from robomatrix.hardware.interface import Action, Observation
+from robomatrix.nodes.common import action_to_command, declare, msg_to_observation, spin_node
+from robomatrix.skills.executor import (
+    FAILED,
+    RUNNING,
+    SUCCEEDED,
+    ExecutionConfig,
+    SkillExecution,
+    Tick,
+    make_controller,
+)
+from robomatrix.skills.language_motion import UnknownMotionError
+from robomatrix.skills.spec import SkillLibrary, load_skill_library
+
+try:
+    from robomatrix.action import ExecuteSkill
+    from robomatrix.msg import ArmCommand, LanguageMotion, WorldState
+    from robomatrix.srv import ListSkills
+except ImportError:  # pragma: no cover - common.py already raised a clear error
+    raise
+
+
+def arguments_from_goal(goal: Any) -> dict[str, Any]:
+    """SkillArgument[] → {name: value}; numbers as float, the rest as text."""
+    out: dict[str, Any] = {}
+    for a in goal.arguments:
+        out[a.name] = float(a.number) if a.type == "number" else a.value
+    return out
+
+
+class SkillServerNode(Node):
+    """See the module docstring for the interface."""
+
+    def __init__(self) -> None:
+        super().__init__("skill_server")
+        config = declare(self, "config", "", "robot.yaml path; empty = the package's config/robot.yaml")
+        self.controller_kind = declare(self, "controller", "policy", "policy | oracle (scripted, simulation)")
+        skills_dir = declare(self, "skills_dir", "", "skill library folder; empty = the package's skills/")
+        hold = declare(self, "correction_hold", 2.0, "s a person's motion overrides the policy; 0 = until resume")
+        idir = declare(self, "intervention_dir", "", "folder for corrected episodes (MCAP)")
+        self.obs_timeout = float(declare(self, "observation_timeout", 1.0,
+                                         "s without an observation before a running skill aborts"))
+        cfg = load_stack_config(config or None)
+        self.exec_config = ExecutionConfig(correction_hold=float(hold), control_hz=cfg.control.rate_hz)
+        self.library: SkillLibrary = load_skill_library(Path(skills_dir) if skills_dir else None)
+        self.intervention_dir = Path(idir) if idir else Path.home() / ".robomatrix" / "interventions"
+        self._controllers: dict[str, Any] = {}
+        self._lock = threading.Condition()
+        self._world: Observation | None = None
+        self._world_seq = 0
+        self._execution: SkillExecution | None = None
+        self._records: list[tuple[float, np.ndarray | None, np.ndarray, str, str]] = []
+        group = ReentrantCallbackGroup()
+        self.pub_cmd = self.create_publisher(ArmCommand, "command", 10)
+        self.pub_motion = self.create_publisher(LanguageMotion, "language_motion", 10)
+        self.create_subscription(WorldState, "observation", self._on_world, 10, callback_group=group)
+        self.create_subscription(LanguageMotion, "correction", self._on_correction, 10, callback_group=group)
+        self.create_service(ListSkills, "list_skills", self._on_list, callback_group=group)
+        self._server = ActionServer(
+            self, ExecuteSkill, "execute_skill", execute_callback=self._execute,
+            goal_callback=lambda _goal: GoalResponse.ACCEPT, cancel_callback=self._on_cancel,
+            callback_group=group)
+        self.get_logger().info(
+            f"skill server up: {len(self.library.names)} skills ({', '.join(self.library.names)}), "
+            f"controller={self.controller_kind}, correction hold {self.exec_config.correction_hold:g} s")
+
+    # -- inputs -------------------------------------------------------------------------
+    def _on_world(self, msg: WorldState) -> None:
+        try:
+            obs = msg_to_observation(msg)
+        except Exception as e:  # a malformed message must not kill the node
+            self.get_logger().error(f"observation ignored: {e}")
+            return
+        with self._lock:
+            self._world = obs
+            self._world_seq += 1
+            self._lock.notify_all()
+
+    def _on_list(self, _req: ListSkills.Request, res: ListSkills.Response) -> ListSkills.Response:
+        for name in self.library.names:
+            spec = self.library.get(name)
+            res.names.append(name)
+            res.descriptions.append(" ".join(spec.description.split()))
+            res.specs_yaml.append(spec.to_yaml())
+        return res
+
+    def _on_correction(self, msg: LanguageMotion) -> None:
+        with self._lock:
+            execution = self._execution
+            now = self._world.stamp if self._world is not None else 0.0
+            if execution is None or execution.status != RUNNING:
+                self.get_logger().warning(f"correction {msg.motion!r} ignored: no skill is running")
+                return
+            try:
+                motion = execution.correct(msg.motion, now)
+            except UnknownMotionError as e:
+                self.get_logger().warning(f"correction rejected: {e}")
+                return
+        self.get_logger().info(f"person: {motion!r} during {execution.spec.name}")
+
+    def _on_cancel(self, _goal: Any) -> CancelResponse:
+        # Hold right away; the execute loop confirms the cancel on its next tick.
+        self.pub_cmd.publish(action_to_command(Action.hold(
+            gripper=self._execution.last_gripper if self._execution else 0.0)))
+        return CancelResponse.ACCEPT
+
+    # -- execution ----------------------------------------------------------------------
+    def _controller(self, name: str) -> Any:
+        if name not in self._controllers:
+            self._controllers[name] = make_controller(self.controller_kind, self.library.get(name), self.library)
+        return self._controllers[name]
+
+    def _abort(self, goal_handle: Any, reason: str) -> Any:
+        self.get_logger().warning(f"execute_skill aborted: {reason}")
+        goal_handle.abort()
+        return ExecuteSkill.Result(success=False, reason=reason)
+
+    def _execute(self, goal_handle: Any) -> Any:
+        goal = goal_handle.request
+        with self._lock:
+            if self._execution is not None and self._execution.status == RUNNING:
+                return self._abort(goal_handle, f"skill {self._execution.spec.name!r} is still running; "
+                                   "cancel it or wait for it to finish")
+            world = self._world
+        if world is None:
+            return self._abort(goal_handle, "no observation from the hardware node yet; is it running?")
+        try:
+            spec = self.library.get(goal.skill)
+            args = spec.validate_arguments(arguments_from_goal(goal), list(world.objects))
+            controller = self._controller(spec.name)
+        except RobomatrixError as e:
+            return self._abort(goal_handle, str(e))
+        with self._lock:
+            execution = SkillExecution(spec, args, controller, world, self.exec_config)
+            self._execution = execution
+            seq = self._world_seq
+        self._records = []
+        self.get_logger().info(f"executing {spec.name}({args}) with the {self.controller_kind}")
+        tick: Tick | None = None
+        try:
+            while True:
+                with self._lock:
+                    if not self._lock.wait_for(lambda s=seq: self._world_seq != s, timeout=self.obs_timeout):
+                        self._hold(execution)
+                        return self._abort(goal_handle, f"no observation for {self.obs_timeout:g} s: the "
+                                           "hardware node stopped or is unreachable; the arm was told to hold")
+                    seq, obs = self._world_seq, self._world
+                if goal_handle.is_cancel_requested:
+                    self._hold(execution)
+                    execution.status = FAILED
+                    goal_handle.canceled()
+                    return ExecuteSkill.Result(success=False, reason="canceled: the arm holds")
+                with self._lock:
+                    tick = execution.tick(obs)
+                self.pub_cmd.publish(action_to_command(tick.action))
+                self._publish_motion(tick, spec.name)
+                if tick.status != RUNNING:
+                    break
+                self._record(execution, obs, tick)
+                goal_handle.publish_feedback(ExecuteSkill.Feedback(
+                    language_motion=tick.motion, source=tick.source, progress=float(tick.progress)))
+        finally:
+            self._save_interventions(execution)
+        if tick.status == SUCCEEDED:
+            goal_handle.succeed()
+            return ExecuteSkill.Result(success=True, reason=tick.reason)
+        return self._abort(goal_handle, tick.reason)
+
+    def _hold(self, execution: SkillExecution) -> None:
+        self.pub_cmd.publish(action_to_command(Action.hold(gripper=execution.last_gripper)))
+
+    def _publish_motion(self, tick: Tick, skill: str) -> None:
+        msg = LanguageMotion(motion=tick.motion, source=tick.source, skill=skill)
+        msg.header.stamp = self.get_clock().now().to_msg()
+        self.pub_motion.publish(msg)
+
+    def _record(self, execution: SkillExecution, obs: Observation, tick: Tick) -> None:
+        features = None
+        try:
+            from robomatrix.policies.features import build_features
+
+            features = build_features(obs, execution.spec.name, execution.args, tuple(self.library.names))
+        except RobomatrixError:
+            pass
+        a = tick.action
+        vec = np.array([*a.linear, a.angular[2], a.gripper], dtype=np.float32)
+        self._records.append((max(0.0, obs.stamp - execution.start.stamp), features, vec, tick.motion, tick.source))
+
+    def _save_interventions(self, execution: SkillExecution) -> None:
+        """Record an episode a person corrected (RT-H intervention data), in MCAP."""
+        if execution.corrections == 0 or not self._records:
+            return
+        from robomatrix.policies.dataset import EpisodeWriter, next_free_path
+
+        try:
+            path = next_free_path(self.intervention_dir, f"{execution.spec.name}-intervention")
+            with EpisodeWriter(path) as writer:
+                writer.begin_episode({"skill": execution.spec.name, "args": execution.args, "source": "human",
+                                      "corrections": execution.corrections, "controller": self.controller_kind})
+                for t, features, vec, motion, source in self._records:
+                    if features is not None:
+                        writer.add_step(t, features, vec, motion, source)
+                writer.end_episode(success=execution.status == SUCCEEDED)
+            self.get_logger().info(f"intervention episode ({execution.corrections} corrections) saved to {path}")
+        except (RobomatrixError, OSError) as e:
+            self.get_logger().error(f"could not record the intervention episode: {e}")
+
+    def close(self) -> None:
+        with self._lock:
+            execution = self._execution
+        if execution is not None and execution.status == RUNNING:
+            self._hold(execution)
+
+
+def main(argv: list[str]) -> int:
+    from rclpy.executors import MultiThreadedExecutor
+
+    return spin_node(SkillServerNode, argv, executor_factory=lambda: MultiThreadedExecutor(num_threads=4))
