@@ -151,6 +151,30 @@ def _mlp(sizes: list[int]) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
+def _plain(value: Any, where: str = "metadata") -> Any:
+    """``value`` as plain data that ``torch.load(weights_only=True)`` accepts (numpy scalars and
+    arrays become numbers and lists, tuples and paths become lists and text)."""
+    if value is None:
+        return None
+    for kind in (bool, int, float, str):  # subclasses (TorchVersion, IntEnum) become the plain type
+        if isinstance(value, kind):
+            return kind(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v, f"{where}[{k!r}]") for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    raise ConfigError(
+        f"checkpoint {where} = {value!r} ({type(value).__name__}) is not plain data; "
+        "use numbers, text, lists and dicts"
+    )
+
+
 def _fix_hint(path: Path, skill: str | None) -> str:
     name = skill or (path.parent.name if path.parent.name else "<skill>")
     return f"run `robomatrix train --skill {name}` to create it"
@@ -260,6 +284,7 @@ class PolicyBase(nn.Module):
         path = Path(path)
         meta = dict(self.metadata)
         meta.update(metadata or {})
+        meta = _plain(meta)
         ckpt = {
             "format": CHECKPOINT_FORMAT,
             "format_version": CHECKPOINT_VERSION,

@@ -235,7 +235,7 @@ def train_policy(
         "samples": n,
         "data_files": list(data_files if data_files is not None else dataset.files),
         "command_line": shlex.join(sys.argv),
-        "torch_version": torch.__version__,
+        "torch_version": str(torch.__version__),
         "device": str(dev),
         "final_loss": history[-1],
     }

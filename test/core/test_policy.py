@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from pathlib import Path
 
@@ -241,6 +242,11 @@ def test_save_load_equality_and_weights_only(tmp_path: Path) -> None:
     m1, a1 = policy.select_action(x)
     m2, a2 = loaded.select_action(x)
     assert m1 == m2 and np.array_equal(a1, a2)
+    odd = policy.save(tmp_path / "odd.pt", metadata={"n": np.int64(3), "v": torch.__version__, "p": tmp_path})
+    assert load_policy(odd).metadata["n"] == 3  # numpy scalars, str subclasses and paths become plain data
+    with pytest.raises(RobomatrixError, match="not plain data"):
+        policy.save(tmp_path / "bad.pt", metadata={"x": object()})
+    assert not (tmp_path / "bad.pt").exists()
     flat = FlatPolicy(SMALL)
     flat_path = flat.save(tmp_path / "flat.pt")
     assert isinstance(load_policy(flat_path), FlatPolicy)
@@ -328,11 +334,9 @@ def test_flat_policy_trains(toy: Dataset) -> None:
 
 
 def test_finetune_motion_head_learns_corrections_and_keeps_actions(
-    trained: tuple[LanguageMotionPolicy, dict], toy: Dataset
+    trained: tuple[LanguageMotionPolicy, dict], toy: Dataset, tmp_path: Path
 ) -> None:
     policy, _ = trained
-    import copy
-
     student = copy.deepcopy(policy)
     before = {k: v.clone() for k, v in student.state_dict().items()}
     # a person insists on "move arm up" whenever the object is to the robot's left
@@ -347,6 +351,10 @@ def test_finetune_motion_head_learns_corrections_and_keeps_actions(
     changed = {k for k in before if not torch.equal(before[k], after[k])}
     assert changed and all(k.startswith("motion_head.") for k in changed), changed
     assert student.metadata["finetuned_motion_head"]["person_samples"] == int(left.sum())
+    path = student.save(tmp_path / "move_to" / "policy.pt")  # nested metadata still loads weights-only
+    reloaded = load_policy(path)
+    assert reloaded.metadata["finetuned_motion_head"]["epochs"] == 15
+    assert reloaded.metadata["data_files"] == [] and "command_line" in reloaded.metadata
 
 
 def test_inference_latency_batch_one_cpu() -> None:
