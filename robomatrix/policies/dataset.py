@@ -38,7 +38,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from mcap.exceptions import McapError
 from mcap.reader import make_reader
 from mcap_ros2.decoder import DecoderFactory
 from mcap_ros2.writer import Writer as Ros2Writer
@@ -412,7 +411,7 @@ def _read_file(path: Path) -> tuple[list[EpisodeInfo], list[tuple[np.ndarray, np
     act: np.ndarray | None = None
     topics_seen: set[str] = set()
     with open(path, "rb") as f:
-        reader = make_reader(f, decoder_factories=[DecoderFactory()])
+        reader = make_reader(f, validate_crcs=True, decoder_factories=[DecoderFactory()])
         for _schema, channel, _message, msg in reader.iter_decoded_messages(log_time_order=False):
             topic = channel.topic
             topics_seen.add(topic)
@@ -512,7 +511,7 @@ def load_demonstrations(
                 eps, ticks, owners = _read_file(file)
             except DatasetError:
                 raise
-            except (McapError, OSError, EOFError, ValueError, KeyError, IndexError, TypeError, AttributeError) as e:
+            except Exception as e:  # noqa: BLE001 - any decoder failure (mcap, zstd, lz4, struct) = damaged file
                 raise DatasetError(
                     f"{file} is corrupt or truncated ({type(e).__name__}: {e}); re-record it or pass skip_bad=True"
                 ) from e

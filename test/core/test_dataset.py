@@ -165,7 +165,12 @@ def test_writer_validates_steps(tmp_path: Path) -> None:
     assert len(load_demonstrations(tmp_path / "v.mcap")) == 1
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated_half", "truncated_tail", "empty"])
+def flipped(raw: bytes) -> bytes:
+    mid = len(raw) // 2
+    return raw[:mid] + bytes(b ^ 0xFF for b in raw[mid : mid + 8]) + raw[mid + 8 :]
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated_half", "truncated_tail", "empty", "flipped"])
 def test_corrupt_file_raises_naming_it_and_skip_bad(tmp_path: Path, damage: str) -> None:
     good = tmp_path / "good.mcap"
     record(good, episodes=2, steps=50)
@@ -173,7 +178,7 @@ def test_corrupt_file_raises_naming_it_and_skip_bad(tmp_path: Path, damage: str)
     raw = good.read_bytes()
     bad.write_bytes(
         {"garbage": b"\x00garbage" * 64, "truncated_half": raw[: len(raw) // 2],
-         "truncated_tail": raw[:-40], "empty": b""}[damage]
+         "truncated_tail": raw[:-40], "empty": b"", "flipped": flipped(raw)}[damage]
     )  # fmt: skip
     with pytest.raises(DatasetError, match=re.escape(str(bad))) as err:
         load_demonstrations([good, bad])
