@@ -407,7 +407,8 @@ class LanguageMotionPolicy(PolicyBase):
     def select_action(self, features: np.ndarray, motion_override: str | None = None) -> tuple[str, np.ndarray]:
         """Features (D,) -> (motion, action (5,)). With ``motion_override`` (a person's
         correction: a vocabulary motion or free text) the action head executes that motion
-        instead of the predicted one; ``"resume"`` counts as no override."""
+        instead of the predicted one; ``"resume"`` counts as no override. Text that is no
+        motion raises :class:`~robomatrix.skills.language_motion.UnknownMotionError`."""
         if self.training:
             self.eval()
         override_index: int | None = None
