@@ -1,0 +1,140 @@
+"""Plans → py_trees behaviour trees. Core: no rclpy.
+
+A validated plan compiles to ``Sequence(memory) → Retry → SkillBehaviour`` per step.
+:class:`SkillBehaviour` follows the py_trees contract: ``__init__`` touches no middleware
+(a tree can be built and rendered offline), ``setup(client=...)`` receives the skill
+client, ``initialise()`` checks the spec's preconditions against the live world and sends
+the goal, ``update()`` only polls, ``terminate()`` cancels a running skill when the
+behaviour is interrupted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+import py_trees
+from py_trees.common import Status
+
+from robomatrix.hardware.interface import Observation
+from robomatrix.skills.spec import SkillLibrary
+
+log = logging.getLogger(__name__)
+
+
+class SkillHandle(Protocol):
+    """A running skill, as the tree sees it."""
+
+    def status(self) -> str: ...  # running | succeeded | failed
+
+    def reason(self) -> str: ...  # why it ended ("" while running)
+
+    def feedback(self) -> tuple[str, str]: ...  # (language motion, source)
+
+    def cancel(self) -> None: ...
+
+
+class SkillClient(Protocol):
+    """Starts skills and reports the world (ROS action client or in-process simulation)."""
+
+    def world(self) -> Observation | None: ...
+
+    def start(self, skill: str, args: Mapping[str, Any]) -> SkillHandle: ...
+
+
+class PlanStep(Protocol):
+    skill: str
+    args: Mapping[str, Any]  # grounded: object ids, direction words, numbers
+
+
+def step_text(skill: str, args: Mapping[str, Any]) -> str:
+    inner = ", ".join(f"{k}={v}" for k, v in args.items())
+    return f"{skill}({inner})"
+
+
+class SkillBehaviour(py_trees.behaviour.Behaviour):
+    """Runs one plan step through a :class:`SkillClient` without blocking."""
+
+    def __init__(self, index: int, skill: str, args: Mapping[str, Any], library: SkillLibrary) -> None:
+        super().__init__(name=f"{index + 1}. {step_text(skill, args)}")
+        self.index = index
+        self.skill = skill
+        self.args = dict(args)
+        self.spec = library.get(skill)
+        self.client: SkillClient | None = None
+        self.handle: SkillHandle | None = None
+        self.reason = ""
+        self.attempts = 0
+
+    def setup(self, **kwargs: Any) -> None:
+        client = kwargs.get("client")
+        if client is None:
+            raise ValueError(f"{self.name}: setup() needs client=<SkillClient>")
+        self.client = client
+
+    def initialise(self) -> None:
+        from robomatrix.skills.conditions import check_all
+
+        self.handle, self.reason = None, ""
+        self.attempts += 1
+        if self.client is None:
+            self.reason = "the tree was not set up with a skill client"
+            return
+        world = self.client.world()
+        if world is None:
+            self.reason = "no world state from the robot"
+            return
+        ok, unmet = check_all(self.spec.preconditions, self.args, world)
+        if not ok:
+            self.reason = "preconditions unmet: " + "; ".join(unmet)
+            return
+        self.handle = self.client.start(self.skill, self.args)
+
+    def update(self) -> Status:
+        if self.handle is None:
+            self.feedback_message = self.reason
+            return Status.FAILURE
+        state = self.handle.status()
+        if state == "running":
+            motion, source = self.handle.feedback()
+            self.feedback_message = f"{motion} ({source})" if motion else ""
+            return Status.RUNNING
+        self.reason = self.handle.reason()
+        self.feedback_message = self.reason
+        return Status.SUCCESS if state == "succeeded" else Status.FAILURE
+
+    def terminate(self, new_status: Status) -> None:
+        if new_status == Status.INVALID and self.handle is not None and self.handle.status() == "running":
+            log.info("%s interrupted: cancelling the skill", self.name)
+            self.handle.cancel()
+
+
+def build_tree(steps: Sequence[PlanStep], library: SkillLibrary, retries: int = 1) -> py_trees.behaviour.Behaviour:
+    """The plan as ``Sequence(memory=True)`` of ``Retry(num_failures=retries + 1)(SkillBehaviour)``."""
+    if retries < 0:
+        raise ValueError(f"retries must be >= 0, got {retries}")
+    root = py_trees.composites.Sequence(name="task", memory=True)
+    for i, step in enumerate(steps):
+        behaviour = SkillBehaviour(i, step.skill, step.args, library)
+        root.add_child(py_trees.decorators.Retry(name=f"retry x{retries}", child=behaviour,
+                                                 num_failures=retries + 1))
+    return root
+
+
+def skill_behaviours(root: py_trees.behaviour.Behaviour) -> list[SkillBehaviour]:
+    return [b for b in root.iterate() if isinstance(b, SkillBehaviour)]
+
+
+def ascii_tree(root: py_trees.behaviour.Behaviour) -> str:
+    """The tree with each node's status, for feedback and logs."""
+    return py_trees.display.ascii_tree(root, show_status=True)
+
+
+def write_dot(root: py_trees.behaviour.Behaviour, path: str) -> str:
+    """Write the tree as a Graphviz dot file (no rendering: needs no graphviz binary)."""
+    graph = py_trees.display.dot_tree(root)
+    text = graph.to_string()
+    with open(path, "w") as f:
+        f.write(text)
+    return path
