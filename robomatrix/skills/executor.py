@@ -60,9 +60,12 @@ class PolicyController:
         self.skill_names = skill_names
         self._skill = ""
         self._args: Mapping[str, Any] = {}
+        self._predicted: tuple[str, np.ndarray] | None = None
+        self._features_now: np.ndarray | None = None
 
     def reset(self, spec: SkillSpec, args: Mapping[str, Any], obs: Observation) -> None:
         self._skill, self._args = spec.name, dict(args)
+        self._predicted, self._features_now = None, None
         self.policy.reset()
 
     def _features(self, obs: Observation) -> np.ndarray:
@@ -71,11 +74,18 @@ class PolicyController:
         return build_features(obs, self._skill, self._args, self.skill_names)
 
     def predict_motion(self, obs: Observation) -> str:
-        motion, _ = self.policy.select_action(self._features(obs))
-        return motion or STOP
+        # One query gives the predicted motion and the action for it (RT-H's two heads).
+        self._features_now = self._features(obs)
+        motion, vec = self.policy.select_action(self._features_now)
+        self._predicted = (motion or STOP, vec)
+        return self._predicted[0]
 
     def act(self, obs: Observation, motion: str) -> Action:
-        _, vec = self.policy.select_action(self._features(obs), motion_override=motion)
+        if self._predicted is not None and motion == self._predicted[0]:
+            return vector_to_action(self._predicted[1])
+        # A person's motion: the action head executes it (a flat policy refuses).
+        features = self._features_now if self._features_now is not None else self._features(obs)
+        _, vec = self.policy.select_action(features, motion_override=motion)
         return vector_to_action(vec)
 
 
