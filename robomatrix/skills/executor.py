@@ -60,12 +60,11 @@ class PolicyController:
         self.skill_names = skill_names
         self._skill = ""
         self._args: Mapping[str, Any] = {}
-        self._predicted: tuple[str, np.ndarray] | None = None
-        self._features_now: np.ndarray | None = None
+        self._predicted: tuple[Observation, str, np.ndarray] | None = None  # this tick's query
 
     def reset(self, spec: SkillSpec, args: Mapping[str, Any], obs: Observation) -> None:
         self._skill, self._args = spec.name, dict(args)
-        self._predicted, self._features_now = None, None
+        self._predicted = None
         self.policy.reset()
 
     def _features(self, obs: Observation) -> np.ndarray:
@@ -75,17 +74,15 @@ class PolicyController:
 
     def predict_motion(self, obs: Observation) -> str:
         # One query gives the predicted motion and the action for it (RT-H's two heads).
-        self._features_now = self._features(obs)
-        motion, vec = self.policy.select_action(self._features_now)
-        self._predicted = (motion or STOP, vec)
-        return self._predicted[0]
+        motion, vec = self.policy.select_action(self._features(obs))
+        self._predicted = (obs, motion or STOP, vec)
+        return motion or STOP
 
     def act(self, obs: Observation, motion: str) -> Action:
-        if self._predicted is not None and motion == self._predicted[0]:
-            return vector_to_action(self._predicted[1])
+        if self._predicted is not None and self._predicted[0] is obs and motion == self._predicted[1]:
+            return vector_to_action(self._predicted[2])
         # A person's motion: the action head executes it (a flat policy refuses).
-        features = self._features_now if self._features_now is not None else self._features(obs)
-        _, vec = self.policy.select_action(features, motion_override=motion)
+        _, vec = self.policy.select_action(self._features(obs), motion_override=motion)
         return vector_to_action(vec)
 
 
