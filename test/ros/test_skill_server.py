@@ -1,0 +1,139 @@
+"""Skill server and hardware node as separate processes: goals, cancel, corrections, bad goals."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from rclpy.action import ActionClient
+
+from robomatrix.action import ExecuteSkill
+from robomatrix.msg import ArmCommand, LanguageMotion, SkillArgument, WorldState
+from robomatrix.policies.dataset import load_demonstrations
+from robomatrix.srv import ListSkills
+
+pytestmark = pytest.mark.ros
+
+
+def _goal(skill: str, **args: object) -> ExecuteSkill.Goal:
+    goal = ExecuteSkill.Goal(skill=skill)
+    for k, v in args.items():
+        if isinstance(v, float):
+            goal.arguments.append(SkillArgument(name=k, type="number", number=v))
+        else:
+            goal.arguments.append(SkillArgument(name=k, type="object", value=str(v)))
+    return goal
+
+
+@pytest.fixture
+def stack(start_node, ros, tmp_path):
+    start_node("hardware")
+    server = start_node("skill_server", controller="oracle", intervention_dir=str(tmp_path / "interventions"),
+                        correction_hold=1.0)
+    obs = ros.latest(WorldState, "observation")
+    motions = ros.latest(LanguageMotion, "language_motion")
+    commands = ros.latest(ArmCommand, "command")
+    client = ActionClient(ros.node, ExecuteSkill, "execute_skill")
+    ros.wait_until(lambda: len(obs) > 0, 30.0, "observations")
+    assert client.wait_for_server(timeout_sec=30.0), server.output()
+    return {"server": server, "obs": obs, "motions": motions, "commands": commands, "client": client,
+            "dir": tmp_path / "interventions"}
+
+
+def _send(ros, client, goal, feedback=None):
+    fut = client.send_goal_async(goal, feedback_callback=feedback)
+    ros.wait_until(fut.done, 10.0, "goal response")
+    return fut.result()
+
+
+def _result(ros, handle, timeout=40.0):
+    fut = handle.get_result_async()
+    ros.wait_until(fut.done, timeout, "skill result")
+    return fut.result().result
+
+
+def test_list_skills(stack, ros) -> None:
+    client = ros.node.create_client(ListSkills, "list_skills")
+    assert client.wait_for_service(timeout_sec=10.0)
+    fut = client.call_async(ListSkills.Request())
+    ros.wait_until(fut.done, 10.0, "list_skills")
+    res = fut.result()
+    assert {"move_to", "grasp", "place_over", "release", "push", "open_drawer", "close_drawer"} <= set(res.names)
+    assert all(d for d in res.descriptions) and "arguments" in res.specs_yaml[res.names.index("push")]
+
+
+def test_goal_succeeds_with_feedback(stack, ros) -> None:
+    feedback: list = []
+    handle = _send(ros, stack["client"], _goal("move_to", object="red block"), feedback.append)
+    assert handle.accepted
+    result = _result(ros, handle)
+    assert result.success, result.reason
+    assert feedback and all(f.feedback.source == "policy" for f in feedback)
+    assert {f.feedback.language_motion for f in feedback} - {"stop"}
+    assert any(m.skill == "move_to" for m in stack["motions"])
+
+
+@pytest.mark.parametrize(
+    ("goal", "needle"),
+    [
+        (_goal("fly", object="red block"), "unknown skill"),
+        (_goal("move_to", object="purple unicorn"), "purple unicorn"),
+        (_goal("push", object="red block", direction="sideways"), "direction"),
+        (_goal("grasp"), "object"),
+    ],
+)
+def test_bad_goal_is_refused_with_reason(stack, ros, goal, needle: str) -> None:
+    before = len(stack["commands"])
+    result = _result(ros, _send(ros, stack["client"], goal))
+    assert not result.success and needle in result.reason, result.reason
+    ros.spin_for(0.3)
+    assert len(stack["commands"]) == before, "a refused goal must not move the arm"
+
+
+def test_cancel_holds_the_arm(stack, ros) -> None:
+    handle = _send(ros, stack["client"], _goal("move_to", object="red block"))
+    ros.spin_for(0.5)
+    cancel = handle.cancel_goal_async()
+    t_cancel = time.monotonic()
+    ros.wait_until(cancel.done, 5.0, "cancel response")
+    result = _result(ros, handle)
+    assert not result.success and "cancel" in result.reason
+    commands = stack["commands"]
+    ros.wait_until(lambda: commands[-1].mode == ArmCommand.MODE_HOLD, 2.0, "a hold command")
+    assert time.monotonic() - t_cancel < 2.0
+    obs = stack["obs"]
+    p0 = np.array([obs[-1].ee_pose.position.x, obs[-1].ee_pose.position.y])
+    ros.spin_for(0.5)
+    p1 = np.array([obs[-1].ee_pose.position.x, obs[-1].ee_pose.position.y])
+    assert np.linalg.norm(p1 - p0) < 0.01, "the arm holds after cancel"
+
+
+def test_correction_changes_motion_and_is_logged(stack, ros) -> None:
+    pub = ros.node.create_publisher(LanguageMotion, "correction", 10)
+    ros.wait_until(lambda: pub.get_subscription_count() > 0, 10.0, "skill server subscribed to correction")
+    handle = _send(ros, stack["client"], _goal("move_to", object="red block"))
+    ros.spin_for(0.3)
+    obs = stack["obs"]
+    z0 = obs[-1].ee_pose.position.z
+    pub.publish(LanguageMotion(motion="raise the arm", source="person"))
+    ros.wait_until(lambda: any(m.source == "person" for m in stack["motions"]), 5.0, "a person-sourced motion")
+    person = [m for m in stack["motions"] if m.source == "person"]
+    assert person[0].motion == "move arm up"
+    ros.spin_for(0.6)
+    assert obs[-1].ee_pose.position.z > z0 + 0.03, "the arm went up as the person said"
+    result = _result(ros, handle)
+    assert result.success, result.reason  # the policy resumes after the hold and finishes
+    ros.wait_until(lambda: any(stack["dir"].glob("*.mcap")), 5.0, "the intervention recording")
+    data = load_demonstrations(sorted(stack["dir"].glob("*.mcap")))
+    assert "person" in set(data.source) and "policy" in set(data.source)
+
+
+def test_correction_outside_a_skill_is_ignored(stack, ros) -> None:
+    pub = ros.node.create_publisher(LanguageMotion, "correction", 10)
+    ros.wait_until(lambda: pub.get_subscription_count() > 0, 10.0, "subscription")
+    before = len(stack["commands"])
+    pub.publish(LanguageMotion(motion="move arm up", source="person"))
+    pub.publish(LanguageMotion(motion="dance wildly", source="person"))
+    ros.wait_until(lambda: "ignored: no skill is running" in stack["server"].output(), 5.0, "the warning")
+    assert len(stack["commands"]) == before
