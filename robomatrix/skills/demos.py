@@ -1,0 +1,590 @@
+"""Demonstrations from the scripted oracles: episode setup, recording, noise, labelling.
+
+Core module: imports no rclpy. It drives any :class:`~robomatrix.hardware.interface.Robot`
+that also has ``reset(seed, scene)`` and ``step()`` (the simulator, :class:`SimRobot`).
+
+One episode of skill ``s``:
+
+1. :func:`make_episode_setup` resets a seeded scene (``tabletop``; ``tabletop_drawer`` for
+   the drawer skills), chooses the skill's objects at random and brings the world to the
+   skill's preconditions by running *other* oracles without recording (grasp: move_to
+   first; place_over: move_to + grasp; release: move_to + grasp + place_over; push and
+   the drawer skills: move_to; close_drawer: move_to + open_drawer + move_to). It checks
+   the preconditions with :mod:`robomatrix.skills.conditions`.
+2. :func:`run_episode` runs the skill's oracle and records every control tick: the
+   observation, the action actually applied (after the safety layer), the language motion
+   (RT-H labeller over a centred window of the applied actions), and whether the tick was
+   a *perturbation*. With ``NoiseConfig.probability`` an episode gets one burst of random
+   velocity commands, after which the oracle recovers from wherever the arm ended up;
+   training drops the perturbation ticks' actions but keeps the recovery.
+3. Success is the skill's ``success`` conditions from its spec, checked at the end.
+
+:func:`generate_demos` yields :class:`EpisodeResult`\\ s and, given an
+:class:`robomatrix.policies.dataset.EpisodeWriter`, writes each episode through it
+(features from :func:`robomatrix.policies.features.build_features`; perturbation ticks are
+left out of the file and listed in the episode metadata). :func:`record_demos` does that
+into a new MCAP file.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from robomatrix.errors import ConfigError, RobomatrixError
+from robomatrix.hardware.interface import Action, ObjectInfo, Observation
+from robomatrix.skills.conditions import (
+    DIRECTION_VECTORS,
+    ConditionThresholds,
+    check_all,
+)
+from robomatrix.skills.labeller import LabellerConfig, label_actions
+from robomatrix.skills.oracles import OracleConfig, make_oracle
+from robomatrix.skills.spec import SkillLibrary, load_skill_library
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "DemoSetupError",
+    "DemoSummary",
+    "EpisodeResult",
+    "EpisodeStep",
+    "NoiseConfig",
+    "SKILL_SCENES",
+    "action_vector",
+    "generate_demos",
+    "make_episode_setup",
+    "record_demos",
+    "run_episode",
+]
+
+SKILL_SCENES: dict[str, str] = {"open_drawer": "tabletop_drawer", "close_drawer": "tabletop_drawer"}
+"""Scene each skill's demonstrations use; skills not listed use ``tabletop``."""
+DEFAULT_SCENE = "tabletop"
+SEED_LIMIT = 2**32
+
+
+class DemoSetupError(RobomatrixError):
+    """The world could not be brought to a skill's preconditions for an episode."""
+
+
+class Controller(Protocol):
+    """What run_episode drives: an oracle (or a policy wrapped the same way)."""
+
+    def reset(self, skill: str, args: Mapping[str, Any], obs: Observation) -> None: ...
+
+    def act(self, obs: Observation) -> Action: ...
+
+    def done(self, obs: Observation) -> bool: ...
+
+
+class SimLike(Protocol):
+    """The robot calls demos need: the Robot interface plus a seeded reset and a tick."""
+
+    def reset(self, seed: int | None = None, scene: str | None = None) -> Observation: ...
+
+    def step(self) -> None: ...
+
+    def send_action(self, action: Action) -> Action: ...
+
+    def get_observation(self, *, with_image: bool = False) -> Observation: ...
+
+    @property
+    def features(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class NoiseConfig:
+    """Random perturbation bursts that teach a policy to recover. Validated on construction."""
+
+    probability: float = 0.0  # 1, chance that an episode gets one burst
+    min_ticks: int = 6  # ticks, shortest burst (60 Hz: 0.1 s)
+    max_ticks: int = 18  # ticks, longest burst (0.3 s)
+    speed: float = 0.15  # m/s, speed of the random motion during a burst
+    earliest: int = 10  # tick of the episode at which a burst may start at the earliest
+    latest: int = 120  # tick at which a burst may start at the latest (if the oracle is not done)
+    max_down: float = 0.3  # 1, largest downward component of the random unit direction (no table dives)
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.probability, int | float) and 0.0 <= self.probability <= 1.0):
+            raise ConfigError(f"NoiseConfig.probability must be in [0, 1], got {self.probability!r}")
+        for name in ("min_ticks", "max_ticks", "earliest", "latest"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ConfigError(f"NoiseConfig.{name} must be an int >= 0 (ticks), got {v!r}")
+        if not 1 <= self.min_ticks <= self.max_ticks:
+            raise ConfigError(f"NoiseConfig needs 1 <= min_ticks <= max_ticks, got {self.min_ticks}, {self.max_ticks}")
+        if self.earliest > self.latest:
+            raise ConfigError(f"NoiseConfig.earliest {self.earliest} must be <= latest {self.latest}")
+        if not (isinstance(self.speed, int | float) and math.isfinite(self.speed) and 0 < self.speed <= 0.25):
+            raise ConfigError(f"NoiseConfig.speed must be in (0, 0.25] m/s, got {self.speed!r}")
+        if not (isinstance(self.max_down, int | float) and 0.0 <= self.max_down <= 1.0):
+            raise ConfigError(f"NoiseConfig.max_down must be in [0, 1], got {self.max_down!r}")
+
+
+@dataclass(frozen=True)
+class EpisodeStep:
+    """One recorded control tick."""
+
+    t: float  # s since the episode started (simulated time)
+    observation: Observation  # what the controller saw before acting
+    action: Action  # the action applied after the safety layer
+    motion: str  # language motion of this tick (RT-H labeller)
+    perturbation: bool = False  # True for the ticks of a random noise burst
+
+
+@dataclass
+class EpisodeResult:
+    """A recorded episode and its outcome."""
+
+    skill: str
+    args: dict[str, Any]  # grounded arguments
+    seed: int | None  # scene seed of the reset
+    scene: str
+    start: Observation  # the observation when the skill began
+    steps: list[EpisodeStep] = field(default_factory=list)
+    success: bool = False  # the spec's success conditions held at the end
+    unmet: list[str] = field(default_factory=list)  # unmet success conditions, in words
+    sim_time: float = 0.0  # s of simulated time the skill ran
+    wall_time: float = 0.0  # s of wall-clock time for the recorded part
+    perturbation_ticks: tuple[int, int] | None = None  # [start, end) of the noise burst, if any
+
+    @property
+    def perturbed(self) -> bool:
+        return self.perturbation_ticks is not None
+
+    @property
+    def actions(self) -> np.ndarray:
+        """(T, 5) float: vx, vy, vz (m/s), yaw rate (rad/s), gripper (0..1)."""
+        return np.stack([action_vector(s.action) for s in self.steps]) if self.steps else np.zeros((0, 5))
+
+    @property
+    def motions(self) -> list[str]:
+        return [s.motion for s in self.steps]
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What :func:`record_demos` wrote."""
+
+    skill: str
+    episodes: int
+    successes: int
+    steps: int
+    sim_time: float  # s, summed over episodes
+    wall_time: float  # s
+    path: Path | None = None
+
+    @property
+    def success_rate(self) -> float:
+        return self.successes / self.episodes if self.episodes else 0.0
+
+
+def action_vector(action: Action) -> np.ndarray:
+    """(5,) vx, vy, vz (m/s), yaw rate (rad/s), gripper (0..1) of a velocity or hold action."""
+    if action.mode == "velocity":
+        lin = np.asarray(action.linear, dtype=float).reshape(3)
+        yaw = float(np.asarray(action.angular, dtype=float).reshape(3)[2])
+    elif action.mode == "hold":
+        lin, yaw = np.zeros(3), 0.0
+    else:
+        raise DemoSetupError(f"demonstrations record velocity or hold actions, got mode {action.mode!r}")
+    return np.array([*lin, yaw, float(action.gripper)])
+
+
+# --------------------------------------------------------------------------- running oracles
+
+
+def _control_hz(robot: SimLike) -> float:
+    return float(robot.features.get("control_hz", 60))
+
+
+def _run_unrecorded(robot: SimLike, skill: str, args: Mapping[str, Any], max_steps: int,
+                    config: OracleConfig | None) -> Observation:
+    obs = robot.get_observation()
+    oracle = make_oracle(skill, config)
+    oracle.reset(skill, args, obs)
+    for _ in range(max_steps):
+        if oracle.done(obs):
+            break
+        robot.send_action(oracle.act(obs))
+        robot.step()
+        obs = robot.get_observation()
+    return obs
+
+
+# --------------------------------------------------------------------------- episode setup
+
+_Chooser = Callable[[np.random.Generator, Observation], tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]]
+_CHOOSERS: dict[str, _Chooser] = {}
+
+
+def _chooser(skill: str) -> Callable[[_Chooser], _Chooser]:
+    """Register how a skill's episode picks its arguments and the skills to run before it."""
+
+    def deco(fn: _Chooser) -> _Chooser:
+        _CHOOSERS[skill] = fn
+        return fn
+
+    return deco
+
+
+def _of(obs: Observation, *categories: str) -> list[ObjectInfo]:
+    return [o for o in obs.objects if o.category in categories]
+
+
+def _graspables(obs: Observation) -> list[ObjectInfo]:
+    """Blocks, or in the unseen scene the random_urdfs objects (which play the blocks' role)."""
+    return _of(obs, "block") or _of(obs, "object")
+
+
+def _pick(rng: np.random.Generator, items: list[ObjectInfo], what: str) -> ObjectInfo:
+    if not items:
+        raise DemoSetupError(f"the scene has no {what}")
+    return items[int(rng.integers(len(items)))]
+
+
+@_chooser("move_to")
+def _choose_move_to(rng: np.random.Generator, obs: Observation):  # type: ignore[no-untyped-def]
+    # Mostly graspable things (what move_to precedes most), sometimes containers / the drawer.
+    pool = _graspables(obs)
+    if rng.random() < 0.3 or not pool:
+        pool = _of(obs, "bowl", "bin", "drawer") or pool
+    return {"object": _pick(rng, pool, "object to move to").id}, []
+
+
+@_chooser("grasp")
+def _choose_grasp(rng: np.random.Generator, obs: Observation):  # type: ignore[no-untyped-def]
+    obj = _pick(rng, _graspables(obs), "block").id
+    return {"object": obj}, [("move_to", {"object": obj})]
+
+
+@_chooser("place_over")
+def _choose_place_over(rng: np.random.Generator, obs: Observation):  # type: ignore[no-untyped-def]
+    obj = _pick(rng, _graspables(obs), "block").id
+    targets = [o for o in _of(obs, "bowl", "bin", "block") if o.id != obj]
+    target = _pick(rng, targets, "place target").id
+    return {"target": target}, [("move_to", {"object": obj}), ("grasp", {"object": obj})]
+
+
+@_chooser("release")
+def _choose_release(rng: np.random.Generator, obs: Observation):  # type: ignore[no-untyped-def]
+    obj = _pick(rng, _graspables(obs), "block").id
+    target = _pick(rng, [o for o in _of(obs, "bowl", "bin", "block") if o.id != obj], "place target").id
+    return {}, [("move_to", {"object": obj}), ("grasp", {"object": obj}), ("place_over", {"target": target})]
+
+
+@_chooser("push")
+def _choose_push(rng: np.random.Generator, obs: Observation):  # type: ignore[no-untyped-def]
+    candidates = _graspables(obs) + _of(obs, "bowl")
+    for _ in range(100):
+        obj = _pick(rng, candidates, "block or bowl")
+        direction = ("forward", "backward", "left", "right")[int(rng.integers(4))]
+        distance = round(float(rng.uniform(0.05, 0.15)), 3)
+        if _push_is_clear(obs, obj, direction, distance):
+            return {"object": obj.id, "direction": direction, "distance": distance}, [("move_to", {"object": obj.id})]
+    raise DemoSetupError("no push with a clear path in this layout")
+
+
+def _radius(o: ObjectInfo) -> float:
+    return 0.5 * float(np.hypot(o.size[0], o.size[1]))
+
+
+def _push_is_clear(obs: Observation, obj: ObjectInfo, direction: str, distance: float) -> bool:
+    """True when the swept corridor of a push (gripper behind the object to its end position)
+    is free of other objects and stays inside the reachable table area."""
+    d = DIRECTION_VECTORS[direction][:2]
+    centre = np.asarray(obj.position[:2], dtype=float)
+    r = _radius(obj)
+    start = centre - d * (r + 0.07)  # where the fingers go down (with the hand around them)
+    end = centre + d * (distance + 0.02)
+    if not (0.32 <= end[0] <= 0.72 and -0.38 <= end[1] <= 0.38 and 0.27 <= start[0] <= 0.78
+            and -0.43 <= start[1] <= 0.43):
+        return False
+    seg = end - start
+    for other in obs.objects:
+        if other.id == obj.id:
+            continue
+        p = np.asarray(other.position[:2], dtype=float)
+        u = float(np.clip((p - start) @ seg / float(seg @ seg), 0.0, 1.0))
+        if float(np.linalg.norm(start + u * seg - p)) < r + _radius(other) + 0.02:
+            return False
+    return True
+
+
+def _choose_drawer(rng: np.random.Generator, obs: Observation) -> str:
+    return _pick(rng, _of(obs, "drawer"), "drawer (use the tabletop_drawer scene)").id
+
+
+@_chooser("open_drawer")
+def _choose_open_drawer(rng: np.random.Generator, obs: Observation):  # type: ignore[no-untyped-def]
+    drawer = _choose_drawer(rng, obs)
+    return {"drawer": drawer}, [("move_to", {"object": drawer})]
+
+
+@_chooser("close_drawer")
+def _choose_close_drawer(rng: np.random.Generator, obs: Observation):  # type: ignore[no-untyped-def]
+    drawer = _choose_drawer(rng, obs)
+    return {"drawer": drawer}, [
+        ("move_to", {"object": drawer}),
+        ("open_drawer", {"drawer": drawer}),
+        ("move_to", {"object": drawer}),
+    ]
+
+
+def make_episode_setup(
+    skill: str,
+    rng: np.random.Generator,
+    robot: SimLike,
+    scene: str | None = None,
+    *,
+    library: SkillLibrary | None = None,
+    oracle_config: OracleConfig | None = None,
+    thresholds: ConditionThresholds | None = None,
+    setup_steps: int = 900,
+) -> tuple[dict[str, Any], Observation]:
+    """Reset a seeded scene and bring it to ``skill``'s preconditions.
+
+    The reset seed and every choice come from ``rng``. ``scene`` overrides
+    :data:`SKILL_SCENES`. Returns ``(grounded args, observation)``; the seed used is
+    ``robot.last_seed`` when the robot has it. Raises :class:`DemoSetupError` when the
+    scene lacks the objects or the preconditions do not hold after the setup oracles
+    (each runs at most ``setup_steps`` ticks).
+    """
+    lib = library if library is not None else load_skill_library()
+    spec = lib.get(skill)
+    chooser = _CHOOSERS.get(skill)
+    if chooser is None:
+        raise DemoSetupError(f"no episode setup for skill {skill!r}; known: {', '.join(sorted(_CHOOSERS))}")
+    seed = int(rng.integers(SEED_LIMIT))
+    obs = robot.reset(seed=seed, scene=scene or SKILL_SCENES.get(skill, DEFAULT_SCENE))
+    args, prelude = chooser(rng, obs)
+    for name, prelude_args in prelude:
+        obs = _run_unrecorded(robot, name, prelude_args, setup_steps, oracle_config)
+    bindings = {**{a.name: a.default for a in spec.arguments if a.default is not None}, **args}
+    ok, unmet = check_all(spec.preconditions, bindings, obs, None, thresholds)
+    if not ok:
+        raise DemoSetupError(f"{skill}{args} on seed {seed}: preconditions unmet after setup: {'; '.join(unmet)}")
+    return bindings, obs
+
+
+# --------------------------------------------------------------------------- one episode
+
+
+def _burst(noise: NoiseConfig, rng: np.random.Generator) -> tuple[int, int, np.ndarray] | None:
+    """(first tick, length, velocity (3,) m/s) of this episode's noise burst, or None."""
+    if noise.probability <= 0.0 or rng.random() >= noise.probability:
+        return None
+    start = int(rng.integers(noise.earliest, noise.latest + 1))
+    length = int(rng.integers(noise.min_ticks, noise.max_ticks + 1))
+    v = rng.normal(size=3)
+    v /= max(float(np.linalg.norm(v)), 1e-9)
+    v[2] = max(v[2], -noise.max_down)
+    v /= max(float(np.linalg.norm(v)), 1e-9)
+    return start, length, v * noise.speed
+
+
+def run_episode(
+    robot: SimLike,
+    skill: str,
+    args: Mapping[str, Any],
+    controller: Controller,
+    max_steps: int,
+    noise: NoiseConfig | None = None,
+    rng: np.random.Generator | None = None,
+    *,
+    library: SkillLibrary | None = None,
+    thresholds: ConditionThresholds | None = None,
+    labeller: LabellerConfig | None = None,
+    tail_ticks: int = 5,
+    seed: int | None = None,
+    scene: str = "",
+) -> EpisodeResult:
+    """Run ``controller`` on ``skill`` from the robot's current state and record every tick.
+
+    The episode ends ``tail_ticks`` ticks (recorded, "stop") after the controller says it
+    is done, or after ``max_steps`` ticks. ``noise`` (with ``rng``) may inject one burst of
+    random motion while the controller is not yet done; its ticks are flagged
+    ``perturbation=True`` and the controller is not asked during them (it resumes from the
+    new state). Success = the spec's success conditions at the end.
+    """
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+        raise ConfigError(f"max_steps must be an int >= 1 (ticks), got {max_steps!r}")
+    lib = library if library is not None else load_skill_library()
+    spec = lib.get(skill)
+    noise = noise if noise is not None else NoiseConfig()
+    burst = _burst(noise, rng if rng is not None else np.random.default_rng(0))
+    wall = time.perf_counter()
+    obs = robot.get_observation()
+    start = obs
+    controller.reset(skill, args, obs)
+    records: list[tuple[float, Observation, Action, bool]] = []
+    gripper = 1.0 if obs.gripper_closed else 0.0
+    tail = 0
+    burst_ticks: tuple[int, int] | None = None
+    for t in range(max_steps):
+        in_burst = False
+        if burst is not None and burst_ticks is None and t == burst[0] and not controller.done(obs):
+            burst_ticks = (t, t + burst[1])
+        if burst_ticks is not None and burst_ticks[0] <= t < burst_ticks[1]:
+            in_burst = True
+            action = Action(mode="velocity", linear=burst[2].copy(), gripper=gripper)  # type: ignore[index]
+        else:
+            if controller.done(obs):
+                if tail >= tail_ticks:
+                    break
+                tail += 1
+            action = controller.act(obs)
+        applied = robot.send_action(action)
+        gripper = float(applied.gripper)
+        robot.step()
+        records.append((float(obs.stamp - start.stamp), obs, applied, in_burst))
+        obs = robot.get_observation()
+    # The command in force before the episode starts the labelling window, so a first tick
+    # that changes the gripper (release) is labelled as the change it is.
+    before = Action.hold(gripper=1.0 if start.gripper_closed else 0.0)
+    motions = label_actions([before] + [r[2] for r in records], labeller)[1:] if records else []
+    ok, unmet = check_all(spec.success, args, obs, start, thresholds)
+    return EpisodeResult(
+        skill=skill,
+        args=dict(args),
+        seed=seed,
+        scene=scene,
+        start=start,
+        steps=[EpisodeStep(t, o, a, m, p) for (t, o, a, p), m in zip(records, motions, strict=True)],
+        success=ok,
+        unmet=unmet,
+        sim_time=float(obs.stamp - start.stamp),
+        wall_time=time.perf_counter() - wall,
+        perturbation_ticks=burst_ticks,
+    )
+
+
+# --------------------------------------------------------------------------- many episodes
+
+
+def _write(writer: Any, result: EpisodeResult, skill_names: tuple[str, ...]) -> None:
+    from robomatrix.policies.features import build_features  # torch-free; imported late to keep layers loose
+
+    writer.begin_episode(
+        {
+            "skill": result.skill,
+            "args": result.args,
+            "seed": result.seed,
+            "source": "oracle",
+            "scene": result.scene,
+            "perturbation_ticks": list(result.perturbation_ticks) if result.perturbation_ticks else None,
+        }
+    )
+    for step in result.steps:
+        if step.perturbation:
+            continue  # the random actions are not demonstrations; the recovery after them is
+        features = build_features(step.observation, result.skill, result.args, skill_names)
+        writer.add_step(step.t, features, action_vector(step.action), step.motion, "policy")
+    writer.end_episode(result.success)
+
+
+def generate_demos(
+    skill: str,
+    episodes: int,
+    seed: int,
+    scene: str | None = None,
+    progress: bool = True,
+    writer: Any | None = None,
+    *,
+    noise: NoiseConfig | None = None,
+    robot: SimLike | None = None,
+    max_steps: int | None = None,
+    oracle_config: OracleConfig | None = None,
+    library: SkillLibrary | None = None,
+    setup_attempts: int = 5,
+) -> Iterator[EpisodeResult]:
+    """Yield ``episodes`` recorded oracle episodes of ``skill`` (a generator: iterate it).
+
+    Episode ``i`` draws everything from ``np.random.default_rng([seed, i])``, so it is the
+    same whatever ran before it. ``robot``: a connected simulator (default: a new headless
+    SimRobot, closed at the end). ``writer``: an EpisodeWriter (``begin_episode`` /
+    ``add_step`` / ``end_episode``) that receives every episode. ``max_steps`` defaults to
+    the spec's timeout in ticks. A setup that fails is redrawn up to ``setup_attempts``
+    times before DemoSetupError is raised.
+    """
+    if isinstance(episodes, bool) or not isinstance(episodes, int) or episodes < 0:
+        raise ConfigError(f"episodes must be an int >= 0, got {episodes!r}")
+    lib = library if library is not None else load_skill_library()
+    spec = lib.get(skill)
+    own = robot is None
+    if robot is None:
+        from robomatrix.hardware.sim import SimConfig, SimRobot  # pybullet only when needed
+
+        sim = SimRobot(SimConfig(scene=scene or SKILL_SCENES.get(skill, DEFAULT_SCENE)))
+        sim.connect()
+        robot = sim
+    steps = max_steps if max_steps is not None else int(spec.timeout * _control_hz(robot))
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=episodes, desc=f"demos {skill}", unit="ep")
+    successes = 0
+    try:
+        for i in range(episodes):
+            rng = np.random.default_rng([int(seed), i])
+            for attempt in range(setup_attempts):
+                try:
+                    args, _ = make_episode_setup(skill, rng, robot, scene, library=lib, oracle_config=oracle_config)
+                    break
+                except DemoSetupError as e:
+                    log.info("episode %d, setup attempt %d: %s", i, attempt + 1, e)
+            else:
+                raise DemoSetupError(f"{skill}: episode {i} could not be set up in {setup_attempts} attempts")
+            result = run_episode(
+                robot, skill, args, make_oracle(skill, oracle_config), steps, noise, rng, library=lib,
+                seed=getattr(robot, "last_seed", None), scene=scene or SKILL_SCENES.get(skill, DEFAULT_SCENE),
+            )
+            successes += int(result.success)
+            if not result.success:
+                log.info("episode %d of %s failed: %s", i, skill, "; ".join(result.unmet))
+            if writer is not None:
+                _write(writer, result, lib.names)
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(success=f"{successes}/{i + 1}")
+            yield result
+    finally:
+        if bar is not None:
+            bar.close()
+        if own:
+            robot.disconnect()  # type: ignore[attr-defined]
+
+
+def record_demos(
+    skill: str,
+    episodes: int,
+    seed: int,
+    path: str | Path,
+    scene: str | None = None,
+    progress: bool = True,
+    **kwargs: Any,
+) -> DemoSummary:
+    """Record ``episodes`` oracle episodes of ``skill`` into a new MCAP file at ``path``
+    (:class:`robomatrix.policies.dataset.EpisodeWriter`; never overwrites). Keyword
+    arguments go to :func:`generate_demos`."""
+    from robomatrix.policies.dataset import EpisodeWriter
+
+    wall = time.perf_counter()
+    count = successes = steps = 0
+    sim_time = 0.0
+    with EpisodeWriter(path) as writer:
+        for result in generate_demos(skill, episodes, seed, scene, progress, writer, **kwargs):
+            count += 1
+            successes += int(result.success)
+            steps += len(result.steps)
+            sim_time += result.sim_time
+    return DemoSummary(skill, count, successes, steps, sim_time, time.perf_counter() - wall, Path(path))
