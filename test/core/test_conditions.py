@@ -1,0 +1,252 @@
+"""World-state conditions on hand-built observations: every predicate true and false, messages, errors."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from robomatrix.errors import ConfigError
+from robomatrix.hardware.interface import ObjectInfo, Observation
+from robomatrix.hardware.safety import SafetyLimits
+from robomatrix.skills.conditions import (
+    ConditionError,
+    ConditionThresholds,
+    check_all,
+    evaluate,
+    explain,
+    footprint_contains,
+)
+from robomatrix.skills.spec import Condition, SkillArgumentError, load_skill_library
+
+
+def obj(oid: str, category: str, position: tuple[float, float, float], size: tuple[float, float, float],
+        yaw: float = 0.0, opening: float | None = None) -> ObjectInfo:
+    return ObjectInfo(
+        id=oid, name=oid.replace("_", " "), category=category, colour="red", rgba=(1.0, 0.0, 0.0, 1.0),
+        position=np.array(position, float), orientation=np.array([0.0, 0.0, math.sin(yaw / 2), math.cos(yaw / 2)]),
+        size=np.array(size, float), opening=opening,
+    )
+
+
+BLOCK = obj("block_red_0", "block", (0.50, 0.10, 0.02), (0.04, 0.04, 0.04))
+BOWL = obj("bowl_green_0", "bowl", (0.55, -0.10, 0.025), (0.14, 0.14, 0.05))
+BIN = obj("bin_grey_0", "bin", (0.40, -0.36, 0.03), (0.18, 0.22, 0.06))
+DRAWER = obj("drawer_white_0", "drawer", (0.595, 0.26, 0.099), (0.22, 0.30, 0.16), opening=0.0)
+
+
+def observation(ee: tuple[float, float, float] = (0.45, 0.0, 0.30), *, held: str = "", closed: bool = False,
+                objects: tuple[ObjectInfo, ...] = (BLOCK, BOWL, BIN, DRAWER)) -> Observation:
+    return Observation(
+        stamp=0.0, joint_names=(), joint_positions=np.zeros(0), joint_velocities=np.zeros(0),
+        ee_position=np.array(ee, float), ee_orientation=np.array([1.0, 0.0, 0.0, 0.0]),
+        ee_linear_velocity=np.zeros(3), ee_angular_velocity=np.zeros(3),
+        gripper_width=0.0 if closed else 0.08, gripper_closed=closed, held_object_id=held, objects=objects,
+    )
+
+
+def moved_objects(oid: str, position: tuple[float, float, float], **changes: object) -> tuple[ObjectInfo, ...]:
+    out = []
+    for o in (BLOCK, BOWL, BIN, DRAWER):
+        out.append(replace(o, position=np.array(position, float), **changes) if o.id == oid else o)
+    return tuple(out)
+
+
+def C(predicate: str, *args: str | bool) -> Condition:
+    return Condition(predicate, args)
+
+
+# ------------------------------------------------------------------ holding / gripper
+
+
+def test_holding_none_any_and_object() -> None:
+    empty, full = observation(), observation(held="block_red_0", closed=True)
+    assert evaluate(C("holding", "none"), {}, empty) and not evaluate(C("holding", "none"), {}, full)
+    assert evaluate(C("holding", "any"), {}, full) and not evaluate(C("holding", "any"), {}, empty)
+    assert evaluate(C("holding", "$object"), {"object": "block_red_0"}, full)
+    ok, unmet = check_all([C("holding", "$object")], {"object": "block_red_0"}, empty)
+    assert not ok and unmet == ["holding(block_red_0) is false: the gripper holds nothing"]
+    ok, why = explain(C("holding", "bowl_green_0"), {}, full)
+    assert not ok and why == "the gripper holds block_red_0"
+
+
+def test_gripper_open_and_closed() -> None:
+    assert evaluate(C("gripper", "open"), {}, observation())
+    assert evaluate(C("gripper", "closed"), {}, observation(closed=True))
+    ok, why = explain(C("gripper", "closed"), {}, observation())
+    assert not ok and "the gripper is open" in why
+
+
+# ------------------------------------------------------------------ at
+
+
+@pytest.mark.parametrize(
+    ("ee", "expected", "reason"),
+    [
+        ((0.50, 0.10, 0.07), True, ""),  # 3 cm above the top, centred
+        ((0.52, 0.11, 0.05), True, ""),  # 2.2 cm off horizontally, 1 cm above
+        ((0.54, 0.10, 0.07), False, "from it horizontally"),  # 4 cm off
+        ((0.50, 0.10, 0.15), False, "above its top"),  # too high
+        ((0.50, 0.10, 0.03), False, "above its top"),  # below the top (would be inside the block)
+    ],
+)
+def test_at_a_block(ee: tuple[float, float, float], expected: bool, reason: str) -> None:
+    ok, why = explain(C("at", "$object"), {"object": "block_red_0"}, observation(ee))
+    assert ok is expected and reason in why
+
+
+def test_at_a_drawer_means_at_its_handle() -> None:
+    binding = {"object": "drawer_white_0"}
+    assert evaluate(C("at", "$object"), binding, observation((0.595, 0.26, 0.11)))
+    assert evaluate(C("at", "$object"), binding, observation((0.60, 0.25, 0.085)))
+    ok, why = explain(C("at", "$object"), binding, observation((0.595, 0.26, 0.20)))
+    assert not ok and "handle" in why
+    # a drawer's top is far above its handle: the block rule would be wrong here
+    assert not evaluate(C("at", "$object"), binding, observation((0.595, 0.26, 0.19)))
+
+
+def test_at_a_bowl_is_above_its_rim() -> None:
+    binding = {"object": "bowl_green_0"}
+    assert evaluate(C("at", "$object"), binding, observation((0.55, -0.10, 0.10)))
+    assert not evaluate(C("at", "$object"), binding, observation((0.55, -0.10, 0.03)))
+
+
+def test_unknown_object_is_false_with_the_objects_present() -> None:
+    ok, unmet = check_all([C("at", "$object")], {"object": "block_blue_9"}, observation())
+    assert not ok and "block_blue_9 is not in the observation" in unmet[0] and "block_red_0" in unmet[0]
+
+
+# ------------------------------------------------------------------ over / on
+
+
+def test_over_uses_the_held_object_and_the_target_footprint() -> None:
+    held = moved_objects("block_red_0", (0.56, -0.09, 0.11))
+    obs = observation((0.56, -0.09, 0.13), held="block_red_0", closed=True, objects=held)
+    assert evaluate(C("over", "$target"), {"target": "bowl_green_0"}, obs)
+    # outside the bowl's footprint shrunk by the margin (radius 0.07 - 0.02)
+    off = moved_objects("block_red_0", (0.55, -0.04, 0.11))
+    ok, why = explain(C("over", "$target"), {"target": "bowl_green_0"},
+                      observation((0.55, -0.04, 0.13), held="block_red_0", objects=off))
+    assert not ok and "not above its footprint" in why
+    # too low: the held block's bottom is below the rim
+    low = moved_objects("block_red_0", (0.55, -0.10, 0.04))
+    ok, why = explain(C("over", "$target"), {"target": "bowl_green_0"},
+                      observation((0.55, -0.10, 0.06), held="block_red_0", objects=low))
+    assert not ok and "above its top" in why
+
+
+def test_over_without_holding_uses_the_gripper() -> None:
+    assert evaluate(C("over", "bin_grey_0"), {}, observation((0.44, -0.40, 0.15)))
+    assert not evaluate(C("over", "bin_grey_0"), {}, observation((0.44, -0.20, 0.15)))
+
+
+def test_on_a_bowl_and_on_any() -> None:
+    inside = moved_objects("block_red_0", (0.56, -0.11, 0.028))
+    obs = observation(objects=inside)
+    assert evaluate(C("on", "$object", "$target"), {"object": "block_red_0", "target": "bowl_green_0"}, obs)
+    assert evaluate(C("on", "any", "bowl_green_0"), {}, obs)
+    ok, why = explain(C("on", "any", "bowl_green_0"), {}, observation())
+    assert not ok and why == "nothing rests on bowl_green_0"
+    # held above the bowl does not count as resting
+    held = observation(held="block_red_0", objects=inside)
+    ok, why = explain(C("on", "block_red_0", "bowl_green_0"), {}, held)
+    assert not ok and "still held" in why
+    # hovering above it does not either
+    high = observation(objects=moved_objects("block_red_0", (0.56, -0.11, 0.12)))
+    assert not evaluate(C("on", "block_red_0", "bowl_green_0"), {}, high)
+    outside = observation(objects=moved_objects("block_red_0", (0.70, -0.11, 0.02)))
+    ok, why = explain(C("on", "block_red_0", "bowl_green_0"), {}, outside)
+    assert not ok and "outside the footprint" in why
+
+
+def test_footprint_of_a_turned_bin() -> None:
+    turned = replace(BIN, orientation=np.array([0.0, 0.0, math.sin(math.pi / 4), math.cos(math.pi / 4)]))
+    # turned by 90 degrees: the 0.22 m side now runs along x
+    assert footprint_contains(turned, (0.40 + 0.10, -0.36))
+    assert not footprint_contains(BIN, (0.40 + 0.10, -0.36))
+    assert footprint_contains(BLOCK, (0.50, 0.10), margin=0.05, min_half=0.015)
+
+
+# ------------------------------------------------------------------ reachable / drawer_open / moved
+
+
+def test_reachable_inside_the_workspace_box() -> None:
+    assert evaluate(C("reachable", "$object"), {"object": "block_red_0"}, observation())
+    far = observation(objects=moved_objects("block_red_0", (0.95, 0.10, 0.02)))
+    ok, why = explain(C("reachable", "block_red_0"), {}, far)
+    assert not ok and "outside the workspace" in why
+    small = ConditionThresholds(limits=SafetyLimits(workspace_min=(0.3, -0.05, 0.02), workspace_max=(0.8, 0.05, 0.6)))
+    assert not evaluate(C("reachable", "block_red_0"), {}, observation(), thresholds=small)
+
+
+@pytest.mark.parametrize(("opening", "is_open", "is_closed"), [(0.0, False, True), (0.05, False, True),
+                                                                 (0.5, False, False), (0.85, True, False)])
+def test_drawer_open_and_closed(opening: float, is_open: bool, is_closed: bool) -> None:
+    obs = observation(objects=moved_objects("drawer_white_0", (0.5, 0.26, 0.099), opening=opening))
+    assert evaluate(C("drawer_open", "$drawer", True), {"drawer": "drawer_white_0"}, obs) is is_open
+    assert evaluate(C("drawer_open", "$drawer", False), {"drawer": "drawer_white_0"}, obs) is is_closed
+    assert evaluate(C("drawer_open", "drawer_white_0", "true"), {}, obs) is is_open
+
+
+def test_drawer_open_on_something_without_an_opening() -> None:
+    ok, why = explain(C("drawer_open", "block_red_0", True), {}, observation())
+    assert not ok and "reports no opening" in why
+
+
+def test_moved_compares_with_the_start_and_the_requested_distance() -> None:
+    start = observation()
+    pushed = observation(objects=moved_objects("block_red_0", (0.56, 0.11, 0.02)))  # 6 cm forward
+    cond = C("moved", "$object", "$direction")
+    assert evaluate(cond, {"object": "block_red_0", "direction": "forward", "distance": 0.10}, pushed, start)
+    ok, why = explain(cond, {"object": "block_red_0", "direction": "forward", "distance": 0.15}, pushed, start)
+    assert not ok and "needs >= 0.075" in why
+    assert not evaluate(cond, {"object": "block_red_0", "direction": "left", "distance": 0.10}, pushed, start)
+    assert not evaluate(cond, {"object": "block_red_0", "direction": "backward"}, pushed, start)
+    ok, why = explain(cond, {"object": "block_red_0", "direction": "forward"}, pushed, None)
+    assert not ok and "no start observation" in why
+
+
+# ------------------------------------------------------------------ the library's own conditions, errors
+
+
+def test_grasp_success_and_preconditions_from_the_spec() -> None:
+    spec = load_skill_library().get("grasp")
+    ready = observation((0.50, 0.10, 0.07))
+    ok, unmet = check_all(spec.preconditions, {"object": "block_red_0"}, ready)
+    assert ok and unmet == []
+    ok, unmet = check_all(spec.preconditions, {"object": "block_red_0"}, observation(held="bowl_green_0", closed=True))
+    assert not ok
+    assert unmet[0] == "holding(none) is false: the gripper holds bowl_green_0"
+    assert unmet[1].startswith("gripper(open) is false: the gripper is closed")
+    assert unmet[2].startswith("at(block_red_0) is false:")
+
+
+def test_bool_constants_are_written_as_words() -> None:
+    spec = load_skill_library().get("open_drawer")
+    ok, unmet = check_all(spec.success, {"drawer": "drawer_white_0"}, observation())
+    assert not ok and unmet[0].startswith("drawer_open(drawer_white_0, true) is false: its opening is 0.00")
+
+
+def test_errors_name_the_problem() -> None:
+    with pytest.raises(ConditionError, match="unknown predicate 'levitating'"):
+        evaluate(C("levitating", "x"), {}, observation())
+    with pytest.raises(ConditionError, match="write it as"):
+        evaluate(C("holding", "a", "b"), {}, observation())
+    with pytest.raises(SkillArgumentError, match="no value was given for 'object'"):
+        evaluate(C("at", "$object"), {}, observation())
+    with pytest.raises(ConditionError, match="true or false"):
+        evaluate(C("drawer_open", "drawer_white_0", "maybe"), {}, observation())
+    with pytest.raises(ConditionError, match="direction word"):
+        evaluate(C("moved", "block_red_0", "sideways"), {}, observation(), observation())
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"at_xy": 0.0}, {"at_z_min": 0.1, "at_z_max": 0.05}, {"drawer_open_min": 0.05}, {"over_margin": -0.01},
+     {"moved_fraction": float("nan")}, {"limits": "box"}],
+)
+def test_thresholds_are_validated(kwargs: dict[str, object]) -> None:
+    with pytest.raises(ConfigError, match="ConditionThresholds"):
+        ConditionThresholds(**kwargs)  # type: ignore[arg-type]
