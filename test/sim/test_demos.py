@@ -1,0 +1,106 @@
+"""Demonstration generation: setups reach the preconditions, noise bursts are flagged and recovered
+from, episodes are reproducible by index, and they are written through the MCAP EpisodeWriter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from robomatrix.errors import ConfigError
+from robomatrix.hardware.sim import SimConfig, SimRobot
+from robomatrix.skills.conditions import check_all
+from robomatrix.skills.demos import (
+    DemoSetupError,
+    NoiseConfig,
+    action_vector,
+    generate_demos,
+    make_episode_setup,
+    record_demos,
+)
+from robomatrix.skills.spec import load_skill_library
+
+pytestmark = pytest.mark.sim
+
+LIBRARY = load_skill_library()
+
+
+@pytest.fixture(scope="module")
+def robot() -> Iterator[SimRobot]:
+    with SimRobot(SimConfig(seed=0)) as r:
+        yield r  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("skill", "held", "scene"),
+    [("place_over", True, "tabletop"), ("release", True, "tabletop"), ("close_drawer", False, "tabletop_drawer")],
+)
+def test_setup_reaches_the_preconditions(robot: SimRobot, skill: str, held: bool, scene: str) -> None:
+    args, obs = make_episode_setup(skill, np.random.default_rng(2), robot)
+    assert robot.scene is not None and robot.scene.name == scene
+    assert bool(obs.held_object_id) is held
+    ok, unmet = check_all(LIBRARY.get(skill).preconditions, args, obs)
+    assert ok, unmet
+    if skill == "close_drawer":
+        drawer = next(o for o in obs.objects if o.id == args["drawer"])
+        assert drawer.opening is not None and drawer.opening > 0.8
+
+
+def test_setup_fails_clearly_without_the_objects(robot: SimRobot) -> None:
+    with pytest.raises(DemoSetupError, match="no drawer"):
+        make_episode_setup("open_drawer", np.random.default_rng(0), robot, scene="tabletop")
+
+
+@pytest.mark.parametrize("skill", ["grasp", "push", "place_over", "open_drawer"])
+def test_oracles_recover_from_noise_bursts(robot: SimRobot, skill: str) -> None:
+    noise = NoiseConfig(probability=1.0, min_ticks=10, max_ticks=18, earliest=10, latest=40)
+    results = list(generate_demos(skill, 3, seed=21, robot=robot, progress=False, noise=noise))
+    assert all(r.perturbed for r in results)
+    for r in results:
+        first, end = r.perturbation_ticks  # type: ignore[misc]
+        flagged = [i for i, s in enumerate(r.steps) if s.perturbation]
+        assert flagged == list(range(first, end))
+        assert r.success, (r.args, r.unmet)  # the oracle recovered after the burst
+        assert len(r.steps) > end + 10
+
+
+def test_episodes_are_reproducible_by_index(robot: SimRobot) -> None:
+    noise = NoiseConfig(probability=0.5)
+    both = list(generate_demos("move_to", 2, seed=4, robot=robot, progress=False, noise=noise))
+    second = list(generate_demos("move_to", 2, seed=4, robot=robot, progress=False, noise=noise))[1]
+    assert second.args == both[1].args and second.seed == both[1].seed
+    assert second.perturbation_ticks == both[1].perturbation_ticks
+    np.testing.assert_array_equal(second.actions, both[1].actions)
+
+
+def test_record_demos_writes_mcap_through_the_episode_writer(robot: SimRobot, tmp_path: Path) -> None:
+    from robomatrix.policies.dataset import DatasetError, load_demonstrations
+    from robomatrix.policies.features import feature_dim
+
+    path = tmp_path / "grasp.mcap"
+    noise = NoiseConfig(probability=1.0, earliest=10, latest=30)
+    summary = record_demos("grasp", 2, seed=3, path=path, progress=False, robot=robot, noise=noise)
+    assert path.is_file() and summary.episodes == 2 and summary.successes == 2 and summary.success_rate == 1.0
+    data = load_demonstrations(path)
+    assert len(data) < summary.steps  # perturbation ticks are left out of the file
+    assert data.feature_dim == feature_dim(LIBRARY.names)
+    with pytest.raises(DatasetError, match="exists"):
+        record_demos("grasp", 1, seed=3, path=path, progress=False, robot=robot)
+
+
+def test_action_vector_and_noise_config_validation() -> None:
+    from robomatrix.hardware.interface import Action
+
+    vec = action_vector(Action(linear=np.array([0.1, 0.0, -0.05]), angular=np.array([0.0, 0.0, 0.3]), gripper=1.0))
+    np.testing.assert_allclose(vec, [0.1, 0.0, -0.05, 0.3, 1.0])
+    np.testing.assert_allclose(action_vector(Action.hold(gripper=0.5)), [0, 0, 0, 0, 0.5])
+    with pytest.raises(DemoSetupError, match="velocity or hold"):
+        action_vector(Action(mode="target", target_position=np.zeros(3)))
+    for bad in ({"probability": 1.5}, {"min_ticks": 0}, {"min_ticks": 9, "max_ticks": 3}, {"speed": 0.5},
+                {"earliest": 50, "latest": 10}):
+        with pytest.raises(ConfigError, match="NoiseConfig"):
+            NoiseConfig(**bad)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="episodes"):
+        next(generate_demos("grasp", -1, seed=0, progress=False))
