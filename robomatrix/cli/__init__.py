@@ -106,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--namespace", default="", help="robot namespace")
     p.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the stack")
 
+    from robomatrix.cli.learn import add_verbs
+
+    add_verbs(verb)
+
     p = verb("correct", _correct, "correct the running skill with a language motion (or 'resume')",
              'robomatrix correct "move arm up"')
     p.add_argument("motion", nargs="+", help='a language motion, e.g. "move arm left", "close gripper", "resume"')
