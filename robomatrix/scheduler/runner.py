@@ -77,7 +77,10 @@ class TaskRunner:
         self.advance = advance or getattr(client, "advance", None) or (lambda dt: time.sleep(dt))
 
     def run(self, task: str, on_feedback: Callable[[TaskFeedback], None] | None = None,
-            should_cancel: Callable[[], bool] | None = None) -> TaskResult:
+            should_cancel: Callable[[], bool] | None = None,
+            on_tree: Callable[[Any], None] | None = None) -> TaskResult:
+        """Plan and run ``task``. ``on_feedback`` gets progress; ``should_cancel`` is polled each tick;
+        ``on_tree`` receives each plan's behaviour tree before it runs (e.g. to write a dot file)."""
         from robomatrix.scheduler.planner import PlanRefused  # the planner's typed errors
 
         result = TaskResult(False, "")
@@ -106,6 +109,8 @@ class TaskRunner:
             root = build_tree(plan.steps, self.library, retries=self.config.retries)
             for behaviour in skill_behaviours(root):
                 behaviour.setup(client=self.client)
+            if on_tree is not None:
+                on_tree(root)
             status = self._tick_until_done(root, lines, on_feedback, should_cancel, t_start)
             behaviours = skill_behaviours(root)
             result.skill_failures += sum(max(0, b.attempts - 1) + (1 if b.status == Status.FAILURE else 0)

@@ -1,0 +1,242 @@
+"""Scheduler node: plain-language tasks → plans → behaviour trees → skill goals.
+
+Parameters
+  planner_config (str): planner.yaml (backend embedded | openai | local); empty = config/planner.yaml
+  skills_dir (str): skill library folder; empty = the package's skills/
+  retries (int): extra attempts of a failed skill before replanning
+  max_replans (int): replans from the new world state after a failed plan
+  dot_dir (str): when set, each plan's behaviour tree is written there as a Graphviz .dot file
+Subscriptions
+  task (std_msgs/String): plain text; starts a task when none is running
+  observation (robomatrix/WorldState): the world the planner grounds against
+Publishers
+  task_status (std_msgs/String): one line per plan, step change, correction and result
+Actions
+  execute_task (robomatrix/ExecuteTask): feedback carries the plan, the current step and
+    skill, the language motion and who chose it, and the tree as ASCII. A second task while
+    one runs ends ABORTED at once with the reason in result.summary (no queue: a robot
+    should not start yesterday's request by surprise).
+Uses
+  execute_skill (robomatrix/ExecuteSkill) of the skill server
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from rclpy.action import ActionClient, ActionServer, CancelResponse, GoalResponse
+from rclpy.callback_groups import ReentrantCallbackGroup
+from rclpy.node import Node
+from std_msgs.msg import String
+
+from robomatrix.errors import RobomatrixError
+from robomatrix.hardware.interface import Observation
+from robomatrix.nodes.common import declare, msg_to_observation, spin_node
+from robomatrix.scheduler.runner import SchedulerConfig, TaskFeedback, TaskRunner
+from robomatrix.scheduler.tree import write_dot
+from robomatrix.skills.spec import load_skill_library
+
+try:
+    from robomatrix.action import ExecuteSkill, ExecuteTask
+    from robomatrix.msg import SkillArgument, WorldState
+except ImportError:  # pragma: no cover - common.py already raised a clear error
+    raise
+
+WORLD_STALE_S = 2.0  # s without an observation before the world counts as unknown
+SERVER_LOST_S = 2.0  # s without the skill server before a running skill counts as failed
+
+
+def skill_goal(skill: str, args: Mapping[str, Any]) -> Any:
+    goal = ExecuteSkill.Goal(skill=skill)
+    for name, value in args.items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            goal.arguments.append(SkillArgument(name=name, type="number", number=float(value)))
+        else:
+            goal.arguments.append(SkillArgument(name=name, type="string", value=str(value)))
+    return goal
+
+
+class RosSkillHandle:
+    """A skill goal in flight, polled by the behaviour tree (never blocks)."""
+
+    def __init__(self, client: RosSkillClient, skill: str, args: Mapping[str, Any]) -> None:
+        self._client = client
+        self._goal_handle: Any = None
+        self._result: Any = None
+        self._state = "running"
+        self._reason = ""
+        self.motion, self.source = "", ""
+        self._lost_since: float | None = None
+        if not client.action.server_is_ready():
+            self._state, self._reason = "failed", "the skill server is not running (no execute_skill server)"
+            return
+        future = client.action.send_goal_async(skill_goal(skill, args), feedback_callback=self._on_feedback)
+        future.add_done_callback(self._on_goal)
+
+    def _on_feedback(self, msg: Any) -> None:
+        self.motion, self.source = msg.feedback.language_motion, msg.feedback.source
+        self._client.on_motion(self.motion, self.source)
+
+    def _on_goal(self, future: Any) -> None:
+        self._goal_handle = future.result()
+        if not self._goal_handle.accepted:
+            self._state, self._reason = "failed", "the skill server rejected the goal"
+            return
+        self._goal_handle.get_result_async().add_done_callback(self._on_result)
+
+    def _on_result(self, future: Any) -> None:
+        result = future.result().result
+        self._state = "succeeded" if result.success else "failed"
+        self._reason = result.reason
+
+    def status(self) -> str:
+        if self._state == "running":
+            if self._client.action.server_is_ready():
+                self._lost_since = None
+            else:
+                self._lost_since = self._lost_since or time.monotonic()
+                if time.monotonic() - self._lost_since > SERVER_LOST_S:
+                    self._state, self._reason = "failed", "the skill server stopped answering mid-skill"
+        return self._state
+
+    def reason(self) -> str:
+        return self._reason
+
+    def feedback(self) -> tuple[str, str]:
+        return self.motion, self.source
+
+    def cancel(self) -> None:
+        if self._goal_handle is not None and self._state == "running":
+            self._goal_handle.cancel_goal_async()
+            self._state, self._reason = "failed", "canceled"
+
+
+class RosSkillClient:
+    """Skill client over the skill server's execute_skill action."""
+
+    def __init__(self, node: SchedulerNode, group: Any) -> None:
+        self.node = node
+        self.action = ActionClient(node, ExecuteSkill, "execute_skill", callback_group=group)
+
+    def world(self) -> Observation | None:
+        return self.node.fresh_world()
+
+    def start(self, skill: str, args: Mapping[str, Any]) -> RosSkillHandle:
+        return RosSkillHandle(self, skill, args)
+
+    def on_motion(self, motion: str, source: str) -> None:
+        self.node.last_motion = (motion, source)
+
+
+class SchedulerNode(Node):
+    """See the module docstring for the interface."""
+
+    def __init__(self) -> None:
+        super().__init__("scheduler")
+        from robomatrix.scheduler.planner import Planner, load_planner_config
+
+        planner_cfg = declare(self, "planner_config", "", "planner.yaml; empty = the package's config/planner.yaml")
+        skills_dir = declare(self, "skills_dir", "", "skill library folder; empty = the package's skills/")
+        retries = int(declare(self, "retries", 1, "extra attempts of a failed skill before replanning"))
+        replans = int(declare(self, "max_replans", 2, "replans from the new world after a failed plan"))
+        self.dot_dir = declare(self, "dot_dir", "", "write each plan's behaviour tree as .dot here")
+        self.library = load_skill_library(Path(skills_dir) if skills_dir else None)
+        self.planner = Planner.from_config(load_planner_config(planner_cfg or None), self.library)
+        self.config = SchedulerConfig(retries=retries, max_replans=replans)
+        self._world: Observation | None = None
+        self._world_wall = 0.0
+        self._busy = threading.Lock()
+        self.last_motion = ("", "")
+        group = ReentrantCallbackGroup()
+        self.client = RosSkillClient(self, group)
+        self.pub_status = self.create_publisher(String, "task_status", 10)
+        self.create_subscription(WorldState, "observation", self._on_world, 10, callback_group=group)
+        self.create_subscription(String, "task", self._on_task_text, 10, callback_group=group)
+        self._server = ActionServer(self, ExecuteTask, "execute_task", execute_callback=self._execute,
+                                    goal_callback=lambda _g: GoalResponse.ACCEPT,
+                                    cancel_callback=lambda _g: CancelResponse.ACCEPT, callback_group=group)
+        self.get_logger().info(f"scheduler up: planner backend {self.planner.backend_name}, retries {retries}, "
+                               f"max replans {replans}")
+
+    def _on_world(self, msg: WorldState) -> None:
+        self._world = msg_to_observation(msg)
+        self._world_wall = time.monotonic()
+
+    def fresh_world(self) -> Observation | None:
+        if self._world is None or time.monotonic() - self._world_wall > WORLD_STALE_S:
+            return None
+        return self._world
+
+    def status(self, text: str) -> None:
+        self.get_logger().info(text)
+        self.pub_status.publish(String(data=text))
+
+    def run_task(self, text: str, publish: Any = None, should_cancel: Any = None) -> tuple[bool, str]:
+        """Plan and run ``text``; returns (success, summary). Caller holds self._busy."""
+        runner = TaskRunner(self.planner, self.client, self.library, self.config)
+        self.status(f"task: {text!r}")
+        last_plan: list[str] = []
+
+        def feedback(fb: TaskFeedback) -> None:
+            nonlocal last_plan
+            if fb.plan != last_plan:
+                last_plan = fb.plan
+                self.status("plan: " + " -> ".join(fb.plan))
+                self.get_logger().info("\n" + fb.tree)
+            if publish is not None:
+                publish(fb)
+
+        def on_tree(root: Any) -> None:
+            if self.dot_dir:
+                Path(self.dot_dir).mkdir(parents=True, exist_ok=True)
+                path = write_dot(root, str(Path(self.dot_dir) / f"plan-{time.strftime('%Y%m%d-%H%M%S')}.dot"))
+                self.get_logger().info(f"behaviour tree written to {path}")
+
+        try:
+            result = runner.run(text, feedback, should_cancel, on_tree=on_tree)
+        except RobomatrixError as e:
+            self.status(f"task failed: {e}")
+            return False, str(e)
+        self.status(("task succeeded: " if result.success else "task failed: ") + result.summary)
+        return result.success, result.summary
+
+    def _on_task_text(self, msg: String) -> None:
+        if not self._busy.acquire(blocking=False):
+            self.get_logger().warning(f"task {msg.data!r} ignored: another task is running")
+            return
+        try:
+            self.run_task(msg.data)
+        finally:
+            self._busy.release()
+
+    def _execute(self, goal_handle: Any) -> Any:
+        text = goal_handle.request.task
+        if not self._busy.acquire(blocking=False):
+            goal_handle.abort()
+            return ExecuteTask.Result(success=False, summary="another task is running; cancel it or wait")
+        try:
+            def publish(fb: TaskFeedback) -> None:
+                goal_handle.publish_feedback(ExecuteTask.Feedback(
+                    plan=fb.plan, current_step=fb.current_step, current_skill=fb.current_skill,
+                    language_motion=fb.language_motion, source=fb.source, tree=fb.tree))
+
+            ok, summary = self.run_task(text, publish, lambda: goal_handle.is_cancel_requested)
+            if goal_handle.is_cancel_requested:
+                goal_handle.canceled()
+            elif ok:
+                goal_handle.succeed()
+            else:
+                goal_handle.abort()
+            return ExecuteTask.Result(success=ok, summary=summary)
+        finally:
+            self._busy.release()
+
+
+def main(argv: list[str]) -> int:
+    from rclpy.executors import MultiThreadedExecutor
+
+    return spin_node(SchedulerNode, argv, executor_factory=lambda: MultiThreadedExecutor(num_threads=4))
