@@ -1,0 +1,1 @@
+"""Planner backends: embedded (own model), openai_compat (HTTP), local (transformers / GGUF)."""

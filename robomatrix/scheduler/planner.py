@@ -1,0 +1,538 @@
+"""The task planner: task text + world + skill library -> a validated, grounded plan.
+
+Core module: imports no rclpy. Flow of :meth:`Planner.plan`:
+
+1. screen the task in code (:func:`screen_task`): empty, gibberish, not English, unsafe
+   or prompt injection, impossible (no skill for it), objects absent from the world
+   -> :class:`PlanRefused` before any model runs;
+2. build the prompt per call from the skill specs and the world (:mod:`.prompt`);
+3. the backend completes it (embedded model, OpenAI-compatible endpoint, local model);
+   endpoint problems -> :class:`PlannerBackendError`;
+4. the answer is *data*: parse JSON (a fenced block is tolerated; never evaluated),
+   validate against the plan schema, ground every object argument with the specs'
+   grounding; ``{"refuse": reason}`` -> :class:`PlanRefused`;
+5. on any error, ask once more with the error appended; a second error ->
+   :class:`PlanInvalid` carrying both.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import yaml
+
+from robomatrix.errors import ConfigError, RobomatrixError
+from robomatrix.scheduler.prompt import Prompt, build_prompt, normalise_words, response_schema
+from robomatrix.skills.spec import (
+    COLOUR_SYNONYMS,
+    SkillArgumentError,
+    SkillLibrary,
+    UnknownSkillError,
+    canonical_category,
+    canonical_colour,
+    load_skill_library,
+    validate_json,
+)
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "BACKENDS",
+    "EmbeddedConfig",
+    "LocalConfig",
+    "OpenAIConfig",
+    "Plan",
+    "PlanInvalid",
+    "PlanRefused",
+    "PlanStep",
+    "Planner",
+    "PlannerBackend",
+    "PlannerBackendError",
+    "PlannerConfig",
+    "PlannerError",
+    "extract_json",
+    "load_planner_config",
+    "make_backend",
+    "register_backend",
+    "screen_task",
+]
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class PlannerError(RobomatrixError):
+    """Base class of the planner's errors."""
+
+
+class PlanRefused(PlannerError):
+    """The task is refused; ``kind`` says why (see robomatrix.scheduler.tasks.REFUSAL_KINDS,
+    plus ``model`` for a refusal written by the backend)."""
+
+    def __init__(self, reason: str, kind: str = "model") -> None:
+        super().__init__(f"task refused ({kind}): {reason}")
+        self.reason = reason
+        self.kind = kind
+
+
+class PlanInvalid(PlannerError):
+    """The backend's answer was invalid twice (first answer and the re-ask)."""
+
+    def __init__(self, errors: Sequence[str], answers: Sequence[str] = ()) -> None:
+        self.errors = tuple(errors)
+        self.answers = tuple(answers)
+        numbered = "; ".join(f"attempt {i + 1}: {e}" for i, e in enumerate(self.errors))
+        super().__init__(
+            f"the planner's answer was invalid after a re-ask ({numbered}); fix: rephrase the task, "
+            "check the world objects, or use a stronger backend (config/planner.yaml)"
+        )
+
+
+class PlannerBackendError(PlannerError):
+    """The backend could not answer: endpoint down, too slow, HTTP error, missing model."""
+
+
+# --------------------------------------------------------------------------- plan
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    skill: str
+    args: Mapping[str, Any]  # grounded: object ids, direction words, numbers (defaults filled in)
+    written: Mapping[str, Any]  # the arguments as the backend wrote them
+
+    def to_data(self) -> dict[str, Any]:
+        return {"skill": self.skill, "args": dict(self.args)}
+
+
+@dataclass(frozen=True)
+class Plan:
+    steps: tuple[PlanStep, ...]
+    raw_text: str  # the backend's accepted answer, verbatim
+    backend: str
+    latency_s: float  # wall time of plan(), screening to grounding, both attempts included
+    attempts: int = 1  # 2 when the re-ask was needed
+    task: str = ""
+
+    def to_data(self) -> list[dict[str, Any]]:
+        return [s.to_data() for s in self.steps]
+
+
+# --------------------------------------------------------------------------- config
+
+
+@dataclass(frozen=True)
+class EmbeddedConfig:
+    model_dir: str = ""  # checkpoint folder; "" = skills/_planner (or $ROBOMATRIX_PLANNER_DIR)
+    threads: int = 1  # torch CPU threads for decoding
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.threads, int) or self.threads < 1:
+            raise ConfigError(f"planner embedded.threads must be a positive integer, got {self.threads!r}")
+
+
+@dataclass(frozen=True)
+class OpenAIConfig:
+    base_url: str = "http://127.0.0.1:8080/v1"  # OpenAI-compatible API root (…/v1)
+    model: str = "local-model"  # model name sent in the request
+    api_key_env: str = "OPENAI_API_KEY"  # name of the env var holding the key ("" = no key)
+    timeout_s: float = 30.0  # s, per HTTP request (connect + read)
+    retries: int = 2  # extra tries on connection errors, timeouts, 429 and 5xx
+    backoff_s: float = 0.5  # s, first wait between tries; doubles each time
+    json_mode: bool = True  # send response_format json_object (retried without it if refused)
+    temperature: float = 0.0
+    max_tokens: int = 1024
+
+    def __post_init__(self) -> None:
+        if not re.match(r"^https?://[^\s/]+", str(self.base_url)):
+            raise ConfigError(
+                f"planner openai.base_url must be an http(s) URL like http://127.0.0.1:8080/v1, got {self.base_url!r}"
+            )
+        for key in ("timeout_s", "backoff_s"):
+            v = getattr(self, key)
+            if isinstance(v, bool) or not isinstance(v, int | float) or v < 0 or (key == "timeout_s" and v == 0):
+                raise ConfigError(f"planner openai.{key} must be a positive number of seconds, got {v!r}")
+        if not isinstance(self.retries, int) or not 0 <= self.retries <= 10:
+            raise ConfigError(f"planner openai.retries must be an integer in [0, 10], got {self.retries!r}")
+        if not isinstance(self.max_tokens, int) or self.max_tokens < 16:
+            raise ConfigError(f"planner openai.max_tokens must be an integer >= 16, got {self.max_tokens!r}")
+
+
+@dataclass(frozen=True)
+class LocalConfig:
+    path: str = ""  # a transformers model folder or a .gguf file
+    max_new_tokens: int = 512
+    n_ctx: int = 4096  # GGUF context length, tokens
+    threads: int = 2
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.max_new_tokens, int) or self.max_new_tokens < 16:
+            raise ConfigError(f"planner local.max_new_tokens must be >= 16, got {self.max_new_tokens!r}")
+
+
+BACKENDS: dict[str, Callable[..., PlannerBackend]] = {}
+
+
+@dataclass(frozen=True)
+class PlannerConfig:
+    backend: str = "embedded"  # embedded | openai | local
+    max_steps: int = 32  # longest plan accepted
+    embedded: EmbeddedConfig = field(default_factory=EmbeddedConfig)
+    openai: OpenAIConfig = field(default_factory=OpenAIConfig)
+    local: LocalConfig = field(default_factory=LocalConfig)
+    source: str = "<defaults>"
+
+    def __post_init__(self) -> None:
+        if self.backend not in ("embedded", "openai", "local"):
+            raise ConfigError(
+                f"planner backend {self.backend!r} (from {self.source}) is unknown; choose embedded, openai or local"
+            )
+        if not isinstance(self.max_steps, int) or not 1 <= self.max_steps <= 200:
+            raise ConfigError(f"planner max_steps must be an integer in [1, 200], got {self.max_steps!r}")
+
+
+def load_planner_config(path: Path | str | None = None) -> PlannerConfig:
+    """config/planner.yaml -> PlannerConfig (defaults when ``path`` is None and no file exists)."""
+    if path is None:
+        from robomatrix.config import project_share_dir
+
+        try:
+            path = project_share_dir() / "config" / "planner.yaml"
+        except ConfigError:
+            return PlannerConfig()
+        if not Path(path).is_file():
+            return PlannerConfig()
+    file = Path(path)
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as e:
+        raise ConfigError(f"{file}: cannot read the planner config ({e}); fix: check the path and YAML") from e
+    if not isinstance(data, dict):
+        raise ConfigError(f"{file}: must be a mapping with backend/embedded/openai/local keys")
+    sections = {"embedded": EmbeddedConfig, "openai": OpenAIConfig, "local": LocalConfig}
+    unknown = sorted(set(data) - {"backend", "max_steps", *sections})
+    if unknown:
+        raise ConfigError(f"{file}: unknown key(s) {unknown}; allowed: backend, max_steps, {', '.join(sections)}")
+    kwargs: dict[str, Any] = {"source": str(file)}
+    for key in ("backend", "max_steps"):
+        if key in data:
+            kwargs[key] = data[key]
+    for key, cls in sections.items():
+        raw = data.get(key) or {}
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{file}: {key} must be a mapping, got {raw!r}")
+        try:
+            kwargs[key] = cls(**raw)
+        except TypeError as e:
+            raise ConfigError(f"{file}: section {key}: {e}; fix: use only the documented keys") from e
+    return PlannerConfig(**kwargs)
+
+
+# --------------------------------------------------------------------------- backends
+
+
+class PlannerBackend(Protocol):
+    name: str
+
+    def complete(self, prompt: Prompt) -> str:
+        """The model's answer text. Raises PlannerBackendError when it cannot answer."""
+        ...
+
+
+def register_backend(name: str) -> Callable[[Callable[..., PlannerBackend]], Callable[..., PlannerBackend]]:
+    """Decorator: register a factory ``(library, config) -> backend`` under ``name``."""
+
+    def deco(factory: Callable[..., PlannerBackend]) -> Callable[..., PlannerBackend]:
+        BACKENDS[name] = factory
+        return factory
+
+    return deco
+
+
+@register_backend("embedded")
+def _embedded(library: SkillLibrary, config: PlannerConfig) -> PlannerBackend:
+    from robomatrix.scheduler.backends.embedded import EmbeddedBackend
+
+    try:
+        return EmbeddedBackend(
+            library, config.embedded.model_dir or None, threads=config.embedded.threads, max_steps=config.max_steps
+        )
+    except (FileNotFoundError, ImportError, ValueError) as e:
+        raise PlannerBackendError(str(e)) from e
+
+
+@register_backend("openai")
+def _openai(library: SkillLibrary, config: PlannerConfig) -> PlannerBackend:
+    from robomatrix.scheduler.backends.openai_compat import OpenAICompatBackend
+
+    return OpenAICompatBackend(config.openai)
+
+
+@register_backend("local")
+def _local(library: SkillLibrary, config: PlannerConfig) -> PlannerBackend:
+    from robomatrix.scheduler.backends.local import make_local_backend
+
+    return make_local_backend(config.local, library, max_steps=config.max_steps)
+
+
+def make_backend(config: PlannerConfig, library: SkillLibrary) -> PlannerBackend:
+    return BACKENDS[config.backend](library, config)
+
+
+# --------------------------------------------------------------------------- screening (in code)
+
+_UNSAFE_PATTERNS = [
+    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(rules?|instructions?|prompts?|limits?|safety|guidelines?|restrictions?|constraints?)\b",
+    r"\b(full|max|maximum|top|highest|unlimited)\s+speed\b",
+    r"\bas fast as (you can|possible)\b",
+    r"\bmove (very )?fast\b",
+    r"\b(disable|bypass|override|turn off|switch off|deactivate|remove|skip)\b.{0,30}\b(safety|limits?|e-?stop|emergency stop|watchdog|checks?|restrictions?|workspace)\b",
+    r"\b(system prompt|developer mode|jailbreak|no restrictions|no rules|you are now|pretend (that )?you)\b",
+    r"\b(print|reveal|show|repeat)\b.{0,20}\b(your )?(prompt|instructions)\b",
+    r"\b(throw|throwing|hit|smash|strike|attack|hurt|punch|stab|injure|kill|break|shatter|fling|hurl)\b",
+]
+_UNSAFE = [re.compile(p) for p in _UNSAFE_PATTERNS]
+
+IMPOSSIBLE_WORDS = frozenset(
+    """fly flying moon mars paint painting cook cooking dinner cut knife sing song dance weld melt burn
+    pour water coffee tea laundry fold wash dishes clean-up drive shop jump teleport eat drink write draw
+    print call phone email vacuum sweep iron sew""".split()
+)
+"""Words that name actions no meta-skill can do (checked in code; the model may also refuse)."""
+
+_COMMON = """a an the this that these those it its them they he she we you your i me my our us to of in into
+onto on at by for with from up down over under above below off out inside top bottom middle side and or
+then after before first next last again now please could can would will should kindly thanks thank
+robot hey hi just also all every each both some any one two three other same matching colour color
+colors colours its their his her is are be been being was were do does did done has have had let go
+goes going get gets got put puts place places placed move moves moved moving take takes took bring
+carry grab grasp grip pick picks lift hold release drop set leave open close shut opened closed push
+pushes pushed nudge slide shove pull stack stacks stacked build make tower pile sort sorts organise
+organize match group gather collect clear clean tidy empty store transfer load unload reach want like
+need hand gripper arm table tabletop block bowl bin drawer object thing item items things way end
+up by cm mm m left right forward backward back ahead far bit little slightly more less near next to
+same as than so very there here where what which who how too end should could ok okay yes no not
+mine kind kindly sure would like love cabinet container box basket tub dish plate cube brick
+""".split()
+_FOREIGN_MARKERS = frozenset(
+    "el la los las en por favor pon coloca le les dans mettez sur du des une un der die das und ein eine "
+    "bitte schale il nella ciotola metti na tigela coloque o bloco s'il te plaît ouvre öffne".split()
+)
+
+
+def _known_words(library: SkillLibrary) -> frozenset[str]:
+    words = set(_COMMON) | set(COLOUR_SYNONYMS) | IMPOSSIBLE_WORDS
+    for spec in library:
+        words |= set(spec.name.split("_"))
+        words |= set(re.findall(r"[a-z]+", spec.description.lower()))
+        for arg in spec.arguments:
+            words |= set(arg.values) | {arg.name}
+    words |= {w + "s" for w in list(words)}
+    return frozenset(words)
+
+
+def _present(objects: Sequence[Any]) -> str:
+    names = [str(getattr(o, "name", None) or (o.get("name") if isinstance(o, Mapping) else "")) for o in objects]
+    return ", ".join(n for n in names if n) or "none"
+
+
+def _field(obj: Any, key: str) -> str:
+    value = obj.get(key, "") if isinstance(obj, Mapping) else getattr(obj, key, "")
+    return "" if value is None else str(value)
+
+
+def screen_task(task: Any, objects: Sequence[Any], library: SkillLibrary) -> None:
+    """Refuse in code what no plan should be made for. Raises :class:`PlanRefused`."""
+    if not isinstance(task, str) or not re.search(r"[^\W\d_]", task or ""):
+        raise PlanRefused("the task is empty; say what the robot should do, e.g. 'put the red block in the bowl'",
+                          "empty")
+    if len(task) > 1000:
+        raise PlanRefused(f"the task is {len(task)} characters long; keep it under 1000", "unclear")
+    letters = re.findall(r"[^\W\d_]", task)
+    non_ascii = sum(1 for c in letters if not c.isascii())
+    if non_ascii / len(letters) > 0.2:
+        raise PlanRefused("the task is not in English; this planner understands English tasks only",
+                          "non_english")
+    low = " ".join(task.lower().split())
+    for pattern in _UNSAFE:
+        m = pattern.search(low)
+        if m:
+            raise PlanRefused(
+                f"unsafe request or an attempt to change the planner's rules ({m.group(0)!r}); safety limits "
+                "are fixed in the hardware layer and cannot be changed from a task",
+                "unsafe",
+            )
+    words = normalise_words(task)
+    alpha = [w for w in words if re.fullmatch(r"[^\W\d_]+(['-][^\W\d_]+)*", w)]
+    impossible = sorted({w for w in alpha if w in IMPOSSIBLE_WORDS})
+    if impossible:
+        raise PlanRefused(
+            f"no skill can do {', '.join(repr(w) for w in impossible)}; the robot's skills are "
+            f"{', '.join(s.signature for s in library)}",
+            "impossible",
+        )
+    known = _known_words(library)
+    if alpha and sum(1 for w in alpha if w in known) / len(alpha) < 0.5:
+        if any(w in _FOREIGN_MARKERS for w in alpha):
+            raise PlanRefused("the task is not in English; this planner understands English tasks only",
+                              "non_english")
+        raise PlanRefused(f"cannot read the task {task!r}: most of its words are not English", "gibberish")
+    _screen_distances(words, library)
+    _screen_objects(words, objects)
+
+
+def _screen_distances(words: list[str], library: SkillLibrary) -> None:
+    if "push" not in library:
+        return
+    try:
+        low, high = library.get("push").argument("distance").range or (0.0, float("inf"))
+    except SkillArgumentError:
+        return
+    for i, w in enumerate(words[:-1]):
+        if words[i + 1] == "cm" and re.fullmatch(r"\d+(\.\d+)?", w):
+            metres = float(w) / 100
+            if not low - 1e-9 <= metres <= high + 1e-9:
+                raise PlanRefused(
+                    f"a distance of {metres:g} m is outside what push can do ({low:g}-{high:g} m)", "impossible"
+                )
+
+
+def _screen_objects(words: list[str], objects: Sequence[Any]) -> None:
+    """Every 'colour category' phrase, and every bare category, must name something present."""
+    world = [(canonical_colour(_field(o, "colour")) or _field(o, "colour").lower(),
+              canonical_category(_field(o, "category")) or _field(o, "category").lower()) for o in objects]  # fmt: skip
+    for i, w in enumerate(words):
+        category = canonical_category(w)
+        if category is None or w in ("thing", "item", "items", "things"):
+            continue
+        colour = canonical_colour(words[i - 1]) if i > 0 else None
+        if colour is not None:
+            if (colour, category) not in world and not (category == "object" and any(c == colour for c, _ in world)):
+                raise PlanRefused(
+                    f"there is no {colour} {category} in the scene; objects present: {_present(objects)}",
+                    "absent_object",
+                )
+        elif category != "object" and not any(c == category for _, c in world):
+            raise PlanRefused(
+                f"there is no {category} in the scene; objects present: {_present(objects)}", "absent_object"
+            )
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+class _AnswerError(Exception):
+    """An answer that is not a valid plan (message says why); triggers the re-ask."""
+
+
+_FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.S)
+
+
+def extract_json(text: str) -> Any:
+    """The JSON value in a model's answer: the whole text, a fenced block, or the outermost
+    {...}. Parsed with json.loads only (NaN/Infinity rejected); never evaluated."""
+    if not isinstance(text, str) or not text.strip():
+        raise _AnswerError("the answer was empty; answer with one JSON object")
+
+    def reject_constant(name: str) -> Any:
+        raise ValueError(f"{name} is not valid JSON")
+
+    candidates = [text.strip()]
+    candidates += [m.strip() for m in _FENCE.findall(text)]
+    start, end = text.find("{"), text.rfind("}")
+    if 0 <= start < end:
+        candidates.append(text[start : end + 1])
+    last: Exception | None = None
+    for c in candidates:
+        try:
+            return json.loads(c, parse_constant=reject_constant)
+        except (ValueError, RecursionError) as e:
+            last = e
+    raise _AnswerError(f"the answer is not valid JSON ({last}); answer with one JSON object, no prose")
+
+
+def _world_objects(world: Any) -> list[Any]:
+    if hasattr(world, "objects") and not isinstance(world, Mapping | list | tuple):
+        world = world.objects
+    if isinstance(world, Mapping) and "objects" in world:
+        world = world["objects"]
+    if not isinstance(world, list | tuple):
+        raise TypeError(f"world must be a list of ObjectInfo-like objects or have .objects, got {type(world).__name__}")
+    for o in world:
+        if not _field(o, "id"):
+            raise TypeError(f"world object {o!r} has no id; objects need id, name, category, colour")
+    return list(world)
+
+
+# --------------------------------------------------------------------------- planner
+
+
+class Planner:
+    """Plans with one backend; screening, validation, grounding and the re-ask are here."""
+
+    def __init__(self, backend: PlannerBackend, library: SkillLibrary | None = None, *, max_steps: int = 32) -> None:
+        self.backend = backend
+        self.library = library or load_skill_library()
+        self.max_steps = max_steps
+        self.schema = response_schema(self.library, max_steps=max_steps)
+
+    @classmethod
+    def from_config(cls, config: PlannerConfig | None = None, library: SkillLibrary | None = None) -> Planner:
+        cfg = config or load_planner_config()
+        lib = library or load_skill_library()
+        return cls(make_backend(cfg, lib), lib, max_steps=cfg.max_steps)
+
+    @property
+    def backend_name(self) -> str:
+        return str(getattr(self.backend, "name", type(self.backend).__name__))
+
+    def plan(self, task: str, world: Any, *, failure_context: str | None = None) -> Plan:
+        """A validated plan with grounded ids for ``task`` in ``world`` (list of ObjectInfo-like
+        objects, or anything with ``.objects``). Raises PlanRefused, PlanInvalid, PlannerBackendError."""
+        t0 = time.perf_counter()
+        objects = _world_objects(world)
+        screen_task(task, objects, self.library)
+        prompt = build_prompt(task, objects, self.library, failure_context=failure_context, max_steps=self.max_steps)
+        errors: list[str] = []
+        answers: list[str] = []
+        for attempt in (1, 2):
+            text = self.backend.complete(prompt)
+            answers.append(text)
+            try:
+                steps = self._steps(text, objects)
+            except _AnswerError as e:
+                log.info("planner answer rejected (attempt %d): %s", attempt, e)
+                errors.append(str(e))
+                prompt = prompt.with_reask(text, str(e))
+                continue
+            latency = time.perf_counter() - t0
+            log.info("planned %d steps with %s in %.0f ms", len(steps), self.backend_name, latency * 1e3)
+            return Plan(tuple(steps), text, self.backend_name, latency, attempt, task)
+        raise PlanInvalid(errors, answers)
+
+    def _steps(self, text: str, objects: Sequence[Any]) -> list[PlanStep]:
+        data = extract_json(text)
+        if isinstance(data, dict) and set(data) == {"refuse"}:
+            reason = data["refuse"]
+            if not isinstance(reason, str) or not reason.strip():
+                raise _AnswerError('"refuse" must hold the reason as text')
+            raise PlanRefused(reason.strip()[:500], "model")
+        problems = validate_json(data, self.schema)
+        if problems:
+            raise _AnswerError("the JSON does not match the plan schema: " + "; ".join(problems[:6]))
+        steps = []
+        for i, step in enumerate(data["steps"]):
+            try:
+                spec = self.library.get(step["skill"])
+                grounded = spec.validate_arguments(step["args"], objects)
+            except (UnknownSkillError, SkillArgumentError) as e:
+                raise _AnswerError(f"step {i + 1} ({step.get('skill')!r}): {e}") from e
+            steps.append(PlanStep(spec.name, grounded, dict(step["args"])))
+        return steps
