@@ -80,11 +80,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("launch_args", nargs="*", metavar="NAME:=VALUE", help="launch arguments")
     p.add_argument("--local", action="store_true", help="use the built-in runner even if ros2 launch exists")
 
-    p = verb("demo", _demo, "start the simulated stack, move the arm through waypoints, save a camera frame",
-             "robomatrix demo --out out/demo")
+    p = verb("demo", _demo, "run the whole stack on the embedded defaults: a plain-language task, "
+             "one correction, an animation and a JSON summary", "robomatrix demo --out out/demo --seed 0")
     p.add_argument("--out", default="out/demo", help="folder for the camera frame and the JSON summary")
     p.add_argument("--seed", type=int, default=0, help="scene seed")
     p.add_argument("--gui", action="store_true", help="open the PyBullet window")
+    p.add_argument("--task", default="", help="task text; default: a block-in-bowl task for the scene")
+    p.add_argument("--controller", default="policy", choices=["policy", "oracle"],
+                   help="skill controller: trained policies, or the scripted oracle")
+    p.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for the task")
+    p.add_argument("--waypoints", action="store_true", help="hardware only: drive the arm through waypoints")
 
     p = verb("status", _status, "print the robot's current observation", "robomatrix status --namespace robot1")
     p.add_argument("--namespace", default="", help="robot namespace")

@@ -1,8 +1,12 @@
 """``robomatrix demo``: the stack on the embedded defaults, shown working.
 
-Starts the launch file (simulated robot), resets the scene with a seed, drives the arm
-through waypoints above the objects it sees, prints the observation stream, saves a
-camera frame and a JSON summary, stops every node and exits 0 when all went well.
+Default: the whole system end to end (:func:`run_task_demo`): the launch file starts the
+simulated robot, the skill server and the scheduler with the embedded planner; a task in
+plain language runs while the feedback streams; one language-motion correction is sent in
+the middle of a skill; the camera view is saved as a GIF and the run as JSON. Exits 0 when
+the task succeeded and every node stopped cleanly.
+
+``--waypoints`` (:func:`run_demo`): the hardware layer alone, driven through waypoints.
 """
 
 from __future__ import annotations
@@ -36,6 +40,122 @@ def plan_waypoints(world: Any) -> list[tuple[str, np.ndarray]]:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    if not getattr(args, "waypoints", False):
+        return run_task_demo(args)
+    return run_waypoint_demo(args)
+
+
+def choose_task(world: Any) -> str:
+    """A two-object task for the objects present: a block into a bowl of another colour."""
+    blocks = [o for o in world.objects if o.category == "block"]
+    bowls = [o for o in world.objects if o.category == "bowl"]
+    if not blocks or not bowls:
+        raise RobomatrixError("the scene has no block and bowl for the demo task; try another --seed")
+    block = blocks[0]
+    bowl = next((b for b in bowls if b.colour != block.colour), bowls[0])
+    return f"put the {block.colour} block in the {bowl.colour} bowl"
+
+
+def run_task_demo(args: argparse.Namespace) -> int:
+    from rclpy.action import ActionClient
+    from sensor_msgs.msg import Image
+
+    from robomatrix.action import ExecuteTask
+    from robomatrix.cli.ros_client import RosClient
+    from robomatrix.launcher import parse_launch_file
+    from robomatrix.launcher.runner import LaunchRunner, resolve_launch_file
+    from robomatrix.msg import LanguageMotion, WorldState
+    from robomatrix.srv import Reset
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    say = sys.stdout.write
+    description = parse_launch_file(resolve_launch_file("robomatrix.launch.xml"), {
+        "robot": "sim", "gui": "true" if args.gui else "false", "start_skill_server": "true",
+        "start_scheduler": "true", "skill_controller": args.controller})
+    summary: dict[str, Any] = {"seed": args.seed, "ok": False, "feedback": [], "corrections": []}
+    frames: list[np.ndarray] = []
+    t_start = time.monotonic()
+    with LaunchRunner(description) as runner, RosClient() as ros:
+        ros.wait_for_message(WorldState, "observation", timeout=90.0)
+        res = ros.call(Reset, "reset", Reset.Request(seed=args.seed, scene=""), timeout=10.0)
+        if not res.success:
+            raise RobomatrixError(f"reset failed: {res.message}")
+        world = ros.wait_for_message(WorldState, "observation", timeout=10.0)
+        task = args.task or choose_task(world)
+        summary["task"] = task
+
+        def on_image(img: Any) -> None:
+            frames.append(np.frombuffer(bytes(img.data), dtype=np.uint8).reshape(img.height, img.width, 3))
+
+        ros.node.create_subscription(Image, "camera/image_raw", on_image, 5)
+        correction_pub = ros.node.create_publisher(LanguageMotion, "correction", 10)
+        client = ActionClient(ros.node, ExecuteTask, "execute_task")
+        if not client.wait_for_server(timeout_sec=90.0):
+            raise RobomatrixError("the scheduler's execute_task server did not come up; see the [scheduler] lines")
+        state: dict[str, Any] = {"step": -2, "motion": "", "corrected": False, "skill_ticks": 0}
+
+        def on_feedback(msg: Any) -> None:
+            fb = msg.feedback
+            if fb.current_step != state["step"] and fb.current_step >= 0:
+                state["step"] = fb.current_step
+                state["skill_ticks"] = 0
+                say(f"step {fb.current_step + 1}/{len(fb.plan)}: {fb.plan[fb.current_step]}\n")
+                if fb.current_step == 0:
+                    say("plan:\n" + "\n".join(f"  {i + 1}. {p}" for i, p in enumerate(fb.plan)) + "\n")
+                    say(fb.tree + "\n")
+            if fb.language_motion and fb.language_motion != state["motion"]:
+                state["motion"] = fb.language_motion
+                say(f"    language motion: {fb.language_motion} ({fb.source})\n")
+            state["skill_ticks"] += 1
+            summary["feedback"].append({"t": round(time.monotonic() - t_start, 2), "step": fb.current_step,
+                                        "skill": fb.current_skill, "motion": fb.language_motion,
+                                        "source": fb.source})
+            # One correction, in the middle of the first skill, as a person would.
+            if not state["corrected"] and fb.current_step == 0 and state["skill_ticks"] == 8:
+                state["corrected"] = True
+                correction_pub.publish(LanguageMotion(motion="move arm up", source="person"))
+                summary["corrections"].append({"t": round(time.monotonic() - t_start, 2), "motion": "move arm up"})
+                say("    >>> person corrects: move arm up\n")
+
+        say(f"task: {task}\n")
+        goal_future = client.send_goal_async(ExecuteTask.Goal(task=task), feedback_callback=on_feedback)
+        while not goal_future.done():
+            ros.spin_once(0.05)
+        handle = goal_future.result()
+        result_future = handle.get_result_async()
+        deadline = time.monotonic() + args.timeout
+        while not result_future.done() and time.monotonic() < deadline:
+            ros.spin_once(0.05)
+        if not result_future.done():
+            handle.cancel_goal_async()
+            ros.spin_once(0.5)
+            summary["result"] = {"success": False, "summary": f"no result within {args.timeout:g} s"}
+        else:
+            result = result_future.result().result
+            summary["result"] = {"success": bool(result.success), "summary": result.summary}
+        say(f"result: {'SUCCESS' if summary['result']['success'] else 'FAILED'}: {summary['result']['summary']}\n")
+        ros.spin_once(0.5)
+        final = ros.wait_for_message(WorldState, "observation", timeout=5.0)
+        summary["final_objects"] = {o.id: [round(o.pose.position.x, 3), round(o.pose.position.y, 3),
+                                           round(o.pose.position.z, 3)] for o in final.objects}
+        code = runner.shutdown()
+    summary["nodes_exit_code"] = code
+    summary["seconds"] = round(time.monotonic() - t_start, 1)
+    if frames:
+        from PIL import Image as PILImage
+
+        images = [PILImage.fromarray(f) for f in frames[::2]]
+        images[0].save(out / "camera.gif", save_all=True, append_images=images[1:], duration=170, loop=0)
+        summary["animation"] = str(out / "camera.gif")
+        say(f"camera animation saved to {out / 'camera.gif'} ({len(images)} frames)\n")
+    summary["ok"] = bool(summary["result"]["success"] and code == 0 and summary["corrections"])
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    say(f"summary written to {out / 'summary.json'}: {'OK' if summary['ok'] else 'FAILED'}\n")
+    return 0 if summary["ok"] else 1
+
+
+def run_waypoint_demo(args: argparse.Namespace) -> int:
     from sensor_msgs.msg import Image
 
     from robomatrix.cli.ros_client import RosClient
@@ -51,7 +171,8 @@ def run_demo(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     say = sys.stdout.write
     description = parse_launch_file(resolve_launch_file("robomatrix.launch.xml"),
-                                    {"robot": "sim", "gui": "true" if args.gui else "false"})
+                                    {"robot": "sim", "gui": "true" if args.gui else "false",
+                                     "start_skill_server": "false", "start_scheduler": "false"})
     summary: dict[str, Any] = {"seed": args.seed, "waypoints": [], "ok": False}
     with LaunchRunner(description) as runner, RosClient() as ros:
         world = ros.wait_for_message(WorldState, "observation", timeout=60.0)

@@ -37,7 +37,8 @@ def error(tmp_path: Path, body: str, args: dict[str, str] | None = None, **kw: o
 
 def test_main_launch_file_defaults() -> None:
     d = parse_launch_file(MAIN, package_shares={"robomatrix": "/share/robomatrix"})
-    assert [n.exec for n in d.nodes] == ["hardware"]
+    assert [n.exec for n in d.nodes] == ["hardware", "skill_server", "scheduler"]
+    assert d.nodes[1].params["controller"] == "policy"
     hw = d.nodes[0]
     assert (hw.pkg, hw.name, hw.namespace) == ("robomatrix", "hardware", "")
     assert hw.params == {
@@ -54,6 +55,7 @@ def test_main_launch_file_defaults() -> None:
         "gui",
         "use_sim_time",
         "start_skill_server",
+        "skill_controller",
         "start_scheduler",
     ]
     for a in d.arguments:
@@ -73,9 +75,11 @@ def test_main_launch_file_overrides() -> None:
             "gui": "true",
             "use_sim_time": "false",
             "start_skill_server": "true",
+            "skill_controller": "oracle",
             "start_scheduler": "True",
         },
     )
+    assert d.nodes[1].params["controller"] == "oracle"
     assert [n.exec for n in d.nodes] == ["hardware", "skill_server", "scheduler"]
     assert {n.namespace for n in d.nodes} == {"/robot1"}
     assert d.nodes[0].params == {
