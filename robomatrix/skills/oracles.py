@@ -83,6 +83,7 @@ class OracleConfig:
     close_ticks: int = 25  # ticks to wait for the grasp after starting to close (60 Hz: 0.4 s)
     open_ticks: int = 15  # ticks to wait after starting to open the gripper
     retries: int = 2  # grasp attempts after the first fails
+    lower_ticks: int = 120  # ticks the push oracle may take to lower its finger (60 Hz: 2 s)
     slide_ticks: int = 360  # ticks a drawer slide may last before the oracle gives up (60 Hz: 6 s)
     drawer_open_target: float = 0.95  # 1, opening at which a pull stops
     drawer_closed_target: float = 0.02  # 1, opening at which a push stops
@@ -103,7 +104,7 @@ class OracleConfig:
                 f"OracleConfig speeds must be <= 0.2 m/s (demonstrations stay slow), got speed {self.speed} "
                 f"and push_speed {self.push_speed}"
             )
-        for name in ("close_ticks", "open_ticks", "retries", "slide_ticks"):
+        for name in ("close_ticks", "open_ticks", "retries", "lower_ticks", "slide_ticks"):
             if not isinstance(getattr(self, name), int):
                 raise ConfigError(f"OracleConfig.{name} must be an int, got {getattr(self, name)!r}")
 
@@ -534,14 +535,23 @@ class PushOracle(Oracle):
             finger = -finger  # across the fingers: the grasp point goes to the side nearer y = 0
         self._finger = finger
         self._pusher_gap = _half_extent_along(obj, self._dir) + self.config.push_standoff
+        self._recover_xy = 0.02  # m, an approach or push this far off the line starts over
 
     def _start_point(self, obs: Observation) -> np.ndarray:
         obj = self._obj(obs, "object")
         centre = np.asarray(obj.position, dtype=float) if obj is not None else np.zeros(3)
         p = centre - self._dir * self._pusher_gap - self._finger
-        return np.array([p[0], p[1], self._push_z])
+        p = np.array([p[0], p[1], self._push_z])
+        return np.clip(p, self.limits.workspace_min, self.limits.workspace_max)
+
+    def _moved(self, obs: Observation) -> float:
+        """How far (m) the object has moved along the push direction since reset()."""
+        obj = self._obj(obs, "object")
+        return 0.0 if obj is None else float((np.asarray(obj.position[:2]) - self._start_xy) @ self._dir[:2])
 
     def _phase_rise(self, obs: Observation) -> Action | str:
+        if self.attempts and self._moved(obs) >= self._distance:
+            return "retreat"  # a retry is not needed any more: it slid far enough
         if obs.ee_position[2] >= self._safe_z - self.config.tolerance:
             return "travel"
         action, _ = self._track(obs, np.array([*obs.ee_position[:2], self._safe_z]), (2,))
@@ -553,7 +563,14 @@ class PushOracle(Oracle):
         return "lower" if reached else action
 
     def _phase_lower(self, obs: Observation) -> Action | str:
-        action, reached = self._track(obs, self._start_point(obs), (2,), (0, 1))
+        start = self._start_point(obs)
+        if self.phase_ticks > self.config.lower_ticks:
+            return "retreat"  # something is in the way of the fingers: give up rather than press on it
+        off = float(np.hypot(*(start[:2] - obs.ee_position[:2])))
+        if off > self._recover_xy and self.attempts < self.config.retries:
+            self.attempts += 1
+            return "rise"  # knocked off the approach: going down here could drag the object
+        action, reached = self._track(obs, start, (2,), (0, 1))
         if reached:
             self._push_from = np.asarray(obs.ee_position[:2], dtype=float)
             return "push"
@@ -563,7 +580,7 @@ class PushOracle(Oracle):
         obj = self._obj(obs, "object")
         if obj is None:
             return "retreat"
-        moved = float((np.asarray(obj.position[:2]) - self._start_xy) @ self._dir[:2])
+        moved = self._moved(obs)
         travelled = float((np.asarray(obs.ee_position[:2]) - self._push_from) @ self._dir[:2])
         limit = self._distance + self.config.push_standoff + 0.05
         if moved >= self._distance + self.config.push_overshoot or travelled >= limit:
@@ -573,6 +590,10 @@ class PushOracle(Oracle):
         lateral = np.array([-self._dir[1], self._dir[0], 0.0])
         cfg = self.config
         err_lat = float((line - np.asarray(obs.ee_position)) @ lateral)
+        ahead = float((line - np.asarray(obs.ee_position)) @ self._dir)
+        if (abs(err_lat) > self._recover_xy or ahead < 0.0) and self.attempts < cfg.retries:
+            self.attempts += 1  # lost the object (knocked aside): approach it again from behind
+            return "rise"
         v = self._dir * cfg.push_speed
         v = v + lateral * float(np.clip(cfg.gain * err_lat, -cfg.correction_speed, cfg.correction_speed))
         v[2] = float(np.clip(cfg.gain * (self._push_z - obs.ee_position[2]), -cfg.correction_speed,
