@@ -86,7 +86,7 @@ def test_real_library_loads(library):
 def test_real_library_contents(library):
     grasp = library.get("grasp")
     assert grasp.signature == "grasp(object)"
-    assert grasp.argument("object").categories == ("block",)
+    assert grasp.argument("object").categories == ("block", "object")
     assert Condition("holding", ("none",)) in grasp.preconditions
     assert Condition("holding", ("$object",)) in grasp.success
     push = library["push"]
@@ -268,7 +268,7 @@ def test_validate_arguments_grounds(library):
             {"object": "green bowl"},
             [
                 "argument 'object' = 'green bowl'",
-                "a bowl, but a block is expected",
+                "a bowl, but a block | object is expected",
                 "expected an object in the scene of category block",
                 "objects present:",
             ],
