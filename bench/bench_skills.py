@@ -1,0 +1,201 @@
+"""Skill benchmark (issue 3): success per skill for the RT-H policy, the flat ablation, unseen
+objects, with a simulated person correcting, and after fine-tuning on those corrections;
+policy latency; correction-to-command latency across processes. Writes bench/results/skills.json.
+
+    .venv/bin/python bench/bench_skills.py                 # 50 episodes per cell (~30 min on 2 cores)
+    .venv/bin/python bench/bench_skills.py --episodes 5 --skills move_to --quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+
+from bench_hardware import machine  # noqa: E402 - the script's own folder is on sys.path
+
+from robomatrix.rosenv import apply_ros_defaults  # noqa: E402
+
+UNSEEN_SKILLS = ("move_to", "grasp", "push")  # skills whose objects can be unseen random_urdfs shapes
+
+
+def policy_latency(lib: Any, n: int = 2000) -> dict[str, float]:
+    """Per-tick cost of the RT-H controller (features + both heads), batch 1, CPU."""
+    import torch
+
+    from robomatrix.hardware.sim import SimConfig, SimRobot
+    from robomatrix.policies.model import load_policy
+    from robomatrix.skills.executor import PolicyController
+
+    torch.set_num_threads(1)
+    spec = lib.get("move_to")
+    ctrl = PolicyController(load_policy(spec.policy_path, skill="move_to"), tuple(lib.names))
+    with SimRobot(SimConfig()) as robot:
+        obs = robot.get_observation()
+        target = next(o for o in obs.objects if o.category == "block")
+        ctrl.reset(spec, {"object": target.id}, obs)
+        times = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            motion = ctrl.predict_motion(obs)
+            ctrl.act(obs, motion)
+            times.append((time.perf_counter() - t0) * 1000)
+    arr = np.array(times[100:])
+    return {"policy_tick_ms_p50": float(np.percentile(arr, 50)), "policy_tick_ms_p95": float(np.percentile(arr, 95))}
+
+
+def correction_latency(trials: int) -> dict[str, Any]:
+    """Publish a correction, wait for the first ArmCommand that carries it out (other process)."""
+    import rclpy
+    from rclpy.action import ActionClient
+
+    from robomatrix.action import ExecuteSkill
+    from robomatrix.msg import ArmCommand, LanguageMotion, SkillArgument, WorldState
+
+    log_dir = Path(tempfile.mkdtemp())
+    procs = [subprocess.Popen([sys.executable, "-m", "robomatrix.nodes", name, "--ros-args", *extra],
+                              stdout=open(log_dir / f"{name}.log", "w"), stderr=subprocess.STDOUT)  # noqa: SIM115
+             for name, extra in (("hardware", []),
+                                 ("skill_server", ["-p", f"intervention_dir:={log_dir}", "-p", "correction_hold:=0.3"]))]
+    rclpy.init()
+    node = rclpy.create_node("bench_correction")
+    cmds: list[tuple[float, Any]] = []
+    worlds: list[Any] = []
+    node.create_subscription(ArmCommand, "command", lambda m: cmds.append((time.perf_counter(), m)), 100)
+    node.create_subscription(WorldState, "observation", worlds.append, 10)
+    pub = node.create_publisher(LanguageMotion, "correction", 10)
+    client = ActionClient(node, ExecuteSkill, "execute_skill")
+    latencies: list[float] = []
+    try:
+        end = time.monotonic() + 60
+        while (not worlds or not client.server_is_ready()) and time.monotonic() < end:
+            rclpy.spin_once(node, timeout_sec=0.05)
+        goal = ExecuteSkill.Goal(skill="move_to")
+        goal.arguments.append(SkillArgument(name="object", type="object", value="bin"))
+        fut = client.send_goal_async(goal)
+        while not fut.done():
+            rclpy.spin_once(node, timeout_sec=0.05)
+        t_end = time.monotonic() + 0.5
+        while time.monotonic() < t_end:
+            rclpy.spin_once(node, timeout_sec=0.01)
+        for k in range(trials):
+            motion, axis, sign = (("move arm up", 2, 1.0), ("move arm down", 2, -1.0))[k % 2]
+            n0 = len(cmds)
+            t_pub = time.perf_counter()
+            pub.publish(LanguageMotion(motion=motion, source="person"))
+            seen = None
+            while time.perf_counter() - t_pub < 1.0 and seen is None:
+                rclpy.spin_once(node, timeout_sec=0.001)
+                for t, m in cmds[n0:]:
+                    v = (m.ee_twist.linear.x, m.ee_twist.linear.y, m.ee_twist.linear.z)[axis]
+                    if sign * v > 0.02:
+                        seen = t
+                        break
+            if seen is not None:
+                latencies.append((seen - t_pub) * 1000)
+            t_end = time.monotonic() + 0.35
+            while time.monotonic() < t_end:
+                rclpy.spin_once(node, timeout_sec=0.01)
+        fut.result().cancel_goal_async()
+        rclpy.spin_once(node, timeout_sec=0.2)
+    finally:
+        node.destroy_node()
+        rclpy.shutdown()
+        for p in procs:
+            p.send_signal(signal.SIGINT)
+        codes = [p.wait(20) for p in procs]
+    arr = np.array(latencies) if latencies else np.array([np.nan])
+    return {"correction_to_command_ms_p50": float(np.percentile(arr, 50)),
+            "correction_to_command_ms_p95": float(np.percentile(arr, 95)), "trials": len(latencies),
+            "control_period_ms": 1000 / 60, "node_exit_codes": codes}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--episodes", type=int, default=50)
+    ap.add_argument("--skills", default="all")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--quick", action="store_true", help="skip fine-tuning and the cross-process latency")
+    ap.add_argument("--out", default=str(HERE / "results" / "skills.json"))
+    args = ap.parse_args(argv)
+    apply_ros_defaults()
+    import torch
+
+    from robomatrix.hardware.sim import SimConfig, SimRobot
+    from robomatrix.policies.dataset import EpisodeWriter, load_demonstrations
+    from robomatrix.policies.model import LanguageMotionPolicy, load_policy
+    from robomatrix.policies.train import finetune_motion_head
+    from robomatrix.skills.evaluation import SimulatedCorrector, evaluate_skill
+    from robomatrix.skills.executor import PolicyController
+    from robomatrix.skills.spec import load_skill_library
+
+    torch.set_num_threads(1)
+    lib = load_skill_library()
+    skills = list(lib.names) if args.skills == "all" else args.skills.split(",")
+    n = args.episodes
+    out: dict[str, Any] = {"benchmark": "skills", "date": datetime.now(UTC).isoformat(timespec="seconds"),
+                           "machine": machine(), "episodes_per_cell": n, "skills": {}}
+
+    def controller(path: Path) -> Any:
+        def make(spec: Any) -> Any:
+            return PolicyController(load_policy(path, skill=spec.name), tuple(lib.names))
+        return make
+
+    work = Path(tempfile.mkdtemp())
+    with SimRobot(SimConfig()) as robot:
+        for skill in skills:
+            spec = lib.get(skill)
+            rth, flat = Path(spec.policy_path), Path(spec.policy_path).with_name("policy_flat.pt")
+            row: dict[str, Any] = {}
+            t0 = time.perf_counter()
+            row["rt-h"] = evaluate_skill(skill, controller(rth), n, args.seed, robot=robot, library=lib).to_dict()
+            row["flat"] = evaluate_skill(skill, controller(flat), n, args.seed, robot=robot, library=lib,
+                                         controller_name="flat").to_dict()
+            if skill in UNSEEN_SKILLS:
+                row["rt-h_unseen"] = evaluate_skill(skill, controller(rth), n, args.seed, robot=robot, library=lib,
+                                                    scene="unseen").to_dict()
+            row["rt-h_corrected"] = evaluate_skill(skill, controller(rth), n, args.seed, robot=robot,
+                                                   library=lib, corrector=SimulatedCorrector()).to_dict()
+            if not args.quick:
+                # Fine-tune on corrections collected on *other* seeds, then evaluate without corrections.
+                path = work / f"{skill}-interventions.mcap"
+                with EpisodeWriter(path) as writer:
+                    collected = evaluate_skill(skill, controller(rth), n, args.seed + 7, robot=robot, library=lib,
+                                               corrector=SimulatedCorrector(), writer=writer)
+                row["interventions_collected"] = {"episodes": collected.episodes,
+                                                  "corrections": collected.corrections}
+                if collected.corrections > 0:
+                    policy = LanguageMotionPolicy.load(rth, skill=skill)
+                    finetune_motion_head(policy, load_demonstrations([path]), epochs=20, progress=False)
+                    tuned = work / f"{skill}-finetuned.pt"
+                    policy.save(tuned)
+                    row["rt-h_finetuned"] = evaluate_skill(skill, controller(tuned), n, args.seed, robot=robot,
+                                                           library=lib, controller_name="rt-h finetuned").to_dict()
+            row["wall_s"] = round(time.perf_counter() - t0, 1)
+            out["skills"][skill] = row
+            sys.stdout.write(f"{skill}: " + ", ".join(
+                f"{k} {v['success_rate']:.0%}" for k, v in row.items() if isinstance(v, dict) and "success_rate" in v)
+                + "\n")
+            sys.stdout.flush()
+    out["latency"] = policy_latency(lib)
+    if not args.quick:
+        out["latency"].update(correction_latency(20))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(out, indent=2))
+    sys.stdout.write(json.dumps(out["latency"], indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
