@@ -119,10 +119,7 @@ def main() -> int:
         "backends": {},
     }
     embedded = Planner.from_config(PlannerConfig(backend="embedded"), lib)
-    embedded.plan("put the red block in the bin", [{"id": "b", "name": "red block", "category": "block",
-                                                     "colour": "red"},
-                                                    {"id": "x", "name": "grey bin", "category": "bin",
-                                                     "colour": "grey"}])  # warm-up  # fmt: skip
+    evaluate(embedded, examples[:3])  # warm-up
     results["backends"]["embedded"] = evaluate(embedded, examples)
     if not args.quick:
         from robomatrix.scheduler.backends.openai_compat import PlannerChatServer
