@@ -144,6 +144,22 @@ def canonical_actions(dataset: Dataset) -> tuple[np.ndarray, np.ndarray]:
     return vel, grip
 
 
+def gripper_targets(dataset: Dataset) -> np.ndarray:
+    """Actions (N, 5) with the gripper command of open/close-gripper steps set to its goal (0 or 1).
+
+    Oracles ramp the gripper command over a few ticks while the observation barely changes
+    (the fingers are blocked by the object), so the ramp's intermediate values are not a
+    function of the state: a reactive policy regresses to their mean (~0.5) and can sit at
+    that fixed point for ever. The labelled motion says where the ramp goes; train on that.
+    """
+    actions = np.array(dataset.A, dtype=np.float32, copy=True)
+    _, grip = canonical_actions(dataset)
+    goal = grip[dataset.M]
+    has_goal = ~np.isnan(goal)
+    actions[has_goal, 4] = goal[has_goal]
+    return np.ascontiguousarray(actions)
+
+
 def train_policy(
     dataset: Dataset,
     kind: str = "rt-h",
@@ -192,7 +208,7 @@ def train_policy(
         policy.set_normalization(dataset.X, dataset.A)
         policy.to(dev).train()
         x_all = torch.from_numpy(np.ascontiguousarray(dataset.X)).to(dev)
-        a_all = torch.from_numpy(np.ascontiguousarray(dataset.A)).to(dev)
+        a_all = torch.from_numpy(gripper_targets(dataset)).to(dev)
         m_all = torch.from_numpy(np.ascontiguousarray(dataset.M)).to(dev)
         use_cf = cfg.kind == "rt-h" and cfg.counterfactual_fraction > 0
         cf_vel, cf_grip = (torch.from_numpy(t).to(dev) for t in canonical_actions(dataset))

@@ -38,7 +38,8 @@ from robomatrix.skills.spec import SkillLibrary, SkillSpec, load_skill_library
 
 log = logging.getLogger(__name__)
 
-EVAL_SEED_OFFSET = 1_000_000  # evaluation episodes never share a seed with training demonstrations
+EVAL_SEED_OFFSET = 1_000_000
+SETUP_ATTEMPTS = 5  # layouts drawn per episode before it is skipped (counted in setup_failures)  # evaluation episodes never share a seed with training demonstrations
 
 
 def motions_agree(a: str, b: str) -> bool:
@@ -149,11 +150,14 @@ def evaluate_skill(
     try:
         for i in range(episodes):
             rng = np.random.default_rng([int(seed) + EVAL_SEED_OFFSET, i])
-            try:
-                args, start = make_episode_setup(skill, rng, robot, scene, library=lib)
-            except DemoSetupError as e:
-                result.setup_failures += 1
-                log.info("eval %s episode %d: setup failed: %s", skill, i, e)
+            for _attempt in range(SETUP_ATTEMPTS):  # a layout with no clear push path is redrawn
+                try:
+                    args, start = make_episode_setup(skill, rng, robot, scene, library=lib)
+                    break
+                except DemoSetupError as e:
+                    result.setup_failures += 1
+                    log.info("eval %s episode %d: setup failed: %s", skill, i, e)
+            else:
                 continue
             ok, reason, corrections, records = _run(spec, args, start, controller, robot, config, corrector,
                                                     writer is not None, lib)
