@@ -67,6 +67,7 @@ def train(args: argparse.Namespace) -> int:
         for kind in kinds:
             policy, metrics = train_policy(dataset, kind, seed=args.seed, epochs=args.epochs, device=args.device,
                                            noise_std=args.noise_std, hidden=args.hidden,
+                                           num_threads=args.threads or None,
                                            data_files=[str(f) for f in files])
             path = _policy_path(skill, kind) if not args.out else Path(args.out) / skill / _policy_path(skill, kind).name
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -154,6 +155,8 @@ def add_verbs(verb: Any) -> None:
     p.add_argument("--hidden", type=int, default=256, help="hidden width of the MLPs")
     p.add_argument("--noise-std", type=float, default=0.005, help="m, pose noise added during training")
     p.add_argument("--device", default="auto", help="auto (cuda when present) | cpu | cuda")
+    p.add_argument("--threads", type=int, default=0,
+                   help="CPU threads for torch (0 = torch's default; use 1 when the machine is shared)")
     p.add_argument("--out", default="", help="write checkpoints under this folder instead of skills/")
     p.add_argument("--report", default="", help="write a JSON training report here")
 
