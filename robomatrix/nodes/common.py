@@ -13,7 +13,7 @@ from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 
-from robomatrix.errors import InterfacesNotBuiltError
+from robomatrix.errors import InterfacesNotBuiltError, RobomatrixError
 from robomatrix.hardware.interface import Action, Observation
 
 try:
@@ -105,7 +105,11 @@ def spin_node(make_node: Callable[[], Node], argv: list[str],
     signal.signal(signal.SIGTERM, _raise_interrupt)
     node = None
     try:
-        node = make_node()
+        try:
+            node = make_node()
+        except RobomatrixError as e:  # bad config, missing model, ...: say it plainly, no traceback
+            rclpy.logging.get_logger("robomatrix").fatal(str(e))
+            raise SystemExit(2) from e
         executor = executor_factory() if executor_factory else rclpy.executors.SingleThreadedExecutor()
         executor.add_node(node)
         executor.spin()

@@ -32,7 +32,6 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-import rclpy
 from builtin_interfaces.msg import Time
 from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
@@ -308,11 +307,4 @@ class HardwareNode(Node):
 
 
 def main(argv: list[str]) -> int:
-    def make() -> HardwareNode:
-        try:
-            return HardwareNode()
-        except RobomatrixError as e:
-            rclpy.logging.get_logger("hardware").fatal(str(e))
-            raise SystemExit(2) from e
-
-    return spin_node(make, argv)
+    return spin_node(HardwareNode, argv)
