@@ -223,6 +223,42 @@ def test_planner_config_file_and_errors(tmp_path: Path) -> None:
         PlannerConfig(max_steps=0)
 
 
+# --------------------------------------------------------------------------- embedded model input/output encoding
+
+
+def test_embedded_input_is_canonicalised_and_linked_to_world_pointers() -> None:
+    from robomatrix.scheduler.backends.embedded import encode_prefix, link_objects, task_words
+    from robomatrix.scheduler.prompt import world_records
+
+    assert task_words("Would you kindly place the crimson cube onto the navy brick, thanks!") == [
+        "place", "red", "block", "on", "blue", "block", ","]  # fmt: skip
+    assert task_words("hey robot, tidy the table") == ["tidy", "table"]
+    world = world_records(WORLD)
+    assert link_objects(["put", "red", "block", "in", "bin"], world) == ["put", "@1", "in", "@0"]
+    assert link_objects(["put", "purple", "block", "in", "bowl"], world) == ["put", "purple", "block", "in", "bowl"]
+    twins = world_records([*WORLD, WorldObject("block_red_1", "red block", "block", "red")])
+    assert link_objects(["red", "block"], twins) == ["red", "block"]  # two match: left to the model
+    prefix = encode_prefix("please put the scarlet cube in the green dish", world)
+    assert prefix[:6] == ["[BOS]", "[WORLD]", "@0", "grey", "bin", ";"]
+    assert prefix[-6:] == ["[TASK]", "put", "@1", "in", "@4", "[PLAN]"]
+
+
+def test_embedded_targets_and_decision_masks_follow_the_grammar() -> None:
+    from robomatrix.scheduler.backends.embedded import Vocabulary, decision_masks, target_tokens
+    from robomatrix.scheduler.prompt import world_records
+
+    world = world_records(WORLD)
+    target = target_tokens(PUT_RED_GREEN["steps"], None, world, LIB)
+    assert target == ["S:move_to", "@1", "S:grasp", "@1", "S:place_over", "@4", "S:release", "[EOS]"]
+    vocab = Vocabulary.build([], LIB)
+    masks = decision_masks(target, world, LIB, vocab)
+    grasp_choices = {vocab.tokens[i] for i in masks[3]}
+    assert grasp_choices == {"@1", "@2", "@3"}  # grasp accepts blocks only: the three present
+    assert {vocab.tokens[i] for i in masks[5]} == {"@1", "@2", "@3", "@4", "@5", "@0"}  # bowls, bin, blocks
+    with pytest.raises(ValueError, match="not allowed by the grammar"):
+        decision_masks(["S:grasp", "@4", "[EOS]"], world, LIB, vocab)  # a bowl is not graspable
+
+
 # --------------------------------------------------------------------------- the real embedded model
 
 

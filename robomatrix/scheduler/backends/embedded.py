@@ -5,22 +5,30 @@ Core module: imports no rclpy; torch/transformers/tokenizers are imported when a
 loaded. Works offline, no API key. Train it with
 ``python -m robomatrix.scheduler.train_planner --out skills/_planner --seed 0``.
 
-How it reads a task. The input is word tokens::
+How it reads a task. The input is word tokens; every world object gets a pointer token
+``@i`` (its index in the world list)::
 
-    [WORLD] grey bin ; red block ; blue block ; green bowl ; [TASK] put the red block in the green bowl [PLAN]
+    [WORLD] @0 grey bin ; @1 red block ; @2 green bowl ; [TASK] put @1 in @2 [PLAN]
 
-(task words normalised by :func:`robomatrix.scheduler.prompt.normalise_words`: synonyms
-to canonical colours/categories, distances to ``N cm``). The model then writes only the
-*decisions* of a plan — ``S:move_to red block S:grasp red block S:place_over green bowl
-S:release [EOS]`` — while :class:`PlanGrammar`, a state machine over the plan's JSON
-grammar, supplies everything else and masks every decision to what is valid there:
+Task words are canonicalised before the model (:func:`task_words`): lower case, synonyms to
+canonical colours/categories/directions with the tables of :mod:`robomatrix.skills.spec`
+(via :func:`robomatrix.scheduler.prompt.normalise_words`), distances to ``N cm``,
+politeness and filler words dropped, ``into``/``onto`` folded to ``in``/``on``; then each
+phrase naming exactly one world object becomes that object's pointer (:func:`link_objects`,
+entity linking with the grounding's colour/category match). The model then writes only the *decisions* of a plan — ``S:move_to @1 S:grasp @1
+S:place_over @2 S:release [EOS]`` — while :class:`PlanGrammar`, a state machine over the
+plan's JSON grammar, supplies everything else and masks every decision to what is valid there:
 
 * a step starts with a skill of the library (or, first, a refusal ``R:<kind>``);
 * argument names and their order come from that skill's spec (never generated);
-* an object argument is a colour then a category, restricted to objects *present in the
-  world* whose category the argument accepts, plus ``#k`` when several share a name;
+* an object argument is a pointer ``@i`` to an object *present in the world* whose
+  category the argument accepts (a choice among the world list, never a generated name;
+  the first :data:`MAX_OBJECTS` objects can be pointed at);
 * a direction is one of the spec's values; a number one of the spec's range in 1 cm steps
   or ``D:default``.
+
+Training (:mod:`robomatrix.scheduler.train_planner`) scores only these decisions, with the
+softmax restricted to what the grammar allows at each (:func:`decision_masks`).
 
 The answer is JSON text (``{"steps": [...]}`` or ``{"refuse": ...}``) that the planner
 parses and validates like any other backend's.
@@ -50,12 +58,16 @@ __all__ = [
     "EmbeddedModel",
     "PlanGrammar",
     "Vocabulary",
+    "decision_masks",
     "decision_tokens",
     "encode_prefix",
+    "link_objects",
+    "target_tokens",
+    "task_words",
 ]
 
 META_FILE = "planner_meta.json"
-FORMAT = 1
+FORMAT = 2  # 2: pointer tokens @i for objects, canonicalised task words
 
 PAD, UNK, BOS, EOS, WORLD, TASK, PLAN, SEP = "[PAD]", "[UNK]", "[BOS]", "[EOS]", "[WORLD]", "[TASK]", "[PLAN]", ";"
 SPECIALS = (PAD, UNK, BOS, EOS, WORLD, TASK, PLAN, SEP)
@@ -68,8 +80,18 @@ MODEL_REFUSALS: dict[str, str] = {
 }
 """Refusal kinds the embedded model can write (R:<kind>) and the reason it gives."""
 
-MAX_INSTANCES = 4  # "#0".."#3": objects sharing one name that a plan can tell apart
+MAX_OBJECTS = 16  # pointer tokens @0..@15: world objects a plan can name (the first 16)
 CATEGORY_WORDS = ("block", "bowl", "bin", "drawer", "object")
+
+# Task-text canonicalisation before the model (on top of prompt.normalise_words): words that
+# carry no decision (politeness, filler, articles, sentence punctuation) are dropped, and
+# prepositions of placement are folded, so phrasings that differ only in these map to the
+# same input. Content words (colours, categories, directions, numbers, verbs) are kept.
+FILLER_WORDS = frozenset(
+    """please kindly thanks thank you hey hi robot ok okay now just would could can i like want me
+    for a an the . ! ? ...""".split()
+)
+FOLD_WORDS = {"into": "in", "inside": "in", "onto": "on", "upon": "on"}
 
 
 def _number_token(value: float) -> str:
@@ -83,9 +105,9 @@ def _number_values(low: float, high: float) -> list[float]:
 
 
 def decision_tokens(library: SkillLibrary) -> list[str]:
-    """Output tokens a plan for ``library`` can use (skills, refusals, instances, numbers)."""
+    """Output tokens a plan for ``library`` can use (skills, refusals, object pointers, numbers)."""
     toks = [f"S:{s.name}" for s in library] + [f"R:{k}" for k in MODEL_REFUSALS]
-    toks += [f"#{k}" for k in range(MAX_INSTANCES)] + ["D:default"]
+    toks += [f"@{k}" for k in range(MAX_OBJECTS)] + ["D:default"]
     for spec in library:
         for arg in spec.arguments:
             if arg.type == "number" and arg.range is not None:
@@ -113,6 +135,20 @@ class Vocabulary:
 
     def ids(self, tokens: Iterable[str]) -> list[int]:
         return [self.id(t) for t in tokens]
+
+    def known(self, word: str) -> str:
+        """``word``, or for an out-of-vocabulary word its first in-vocabulary stem (pushing ->
+        push, closed -> close, placed -> place, stores -> store), else ``word`` (-> [UNK])."""
+        if word in self.index:
+            return word
+        stems = []
+        if word.endswith("ing"):
+            stems += [word[:-3], word[:-3] + "e"]
+        if word.endswith("ed"):
+            stems += [word[:-2], word[:-1]]
+        if word.endswith("s"):
+            stems += [word[:-1]]
+        return next((s for s in stems if len(s) > 2 and s in self.index), word)
 
     @classmethod
     def build(cls, texts: Iterable[list[str]], library: SkillLibrary, min_count: int = 2) -> Vocabulary:
@@ -154,21 +190,57 @@ def _category(obj: dict[str, str]) -> str:
     return canonical_category(obj.get("category", "")) or UNK
 
 
-def _instances(world: Sequence[dict[str, str]]) -> list[int | None]:
-    """Index of each object among objects sharing its name, None when its name is unique."""
-    names = [o.get("name", "") for o in world]
-    out: list[int | None] = []
-    for i, n in enumerate(names):
-        out.append(names[:i].count(n) if names.count(n) > 1 else None)
+def task_words(task: str) -> list[str]:
+    """The canonicalised task words the model reads.
+
+    ``"Would you kindly place the crimson cube onto the navy brick, thanks!"`` ->
+    ``["place", "red", "block", "on", "blue", "block", ","]``.
+    """
+    words = [FOLD_WORDS.get(w, w) for w in normalise_words(task)]
+    words = [w for w in words if w not in FILLER_WORDS]
+    while words and words[0] in (",", ":", ";", "to"):  # left over from "robot, ..." / "i would like you to ..."
+        words = words[1:]
+    return words
+
+
+def link_objects(words: Sequence[str], world: Sequence[dict[str, str]]) -> list[str]:
+    """Replace each phrase of canonical task words that names exactly one world object by that
+    object's pointer ``@i`` (entity linking, as the specs' grounding matches names):
+    ``colour category`` (``colour object`` for any category), or a bare singular category
+    present once in the world ("bin"). Phrases matching several objects ("red blocks" among
+    two red blocks) or none stay words; the model reads those against the world list.
+    """
+    objs = [(f"@{i}", _colour_word(o), _category(o)) for i, o in enumerate(world[:MAX_OBJECTS])]
+    colours = set(COLOUR_SYNONYMS.values())
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if w in colours and nxt in CATEGORY_WORDS:
+            hits = [p for p, c, k in objs if c == w and (k == nxt or nxt == "object")]
+            if len(hits) == 1:
+                out.append(hits[0])
+                i += 2
+                continue
+        elif w in CATEGORY_WORDS and w != "object":
+            hits = [p for p, _, k in objs if k == w]
+            if len(hits) == 1:
+                out.append(hits[0])
+                i += 1
+                continue
+        out.append(w)
+        i += 1
     return out
 
 
 def encode_prefix(task: str, world: Sequence[dict[str, str]]) -> list[str]:
-    """Input tokens: world objects then the normalised task, ending with [PLAN]."""
+    """Input tokens: world objects with their pointers, then the canonicalised task with the
+    objects it names linked to their pointers (:func:`link_objects`), ending with [PLAN]."""
     toks = [BOS, WORLD]
-    for obj, k in zip(world, _instances(world), strict=True):
-        toks += [_colour_word(obj), _category(obj)] + ([f"#{k}"] if k is not None else []) + [SEP]
-    return toks + [TASK, *normalise_words(task), PLAN]
+    for i, obj in enumerate(world[:MAX_OBJECTS]):
+        toks += [f"@{i}", _colour_word(obj), _category(obj), SEP]
+    return toks + [TASK, *link_objects(task_words(task), world), PLAN]
 
 
 def reference(obj: dict[str, str], world: Sequence[dict[str, str]]) -> str:
@@ -183,8 +255,7 @@ def target_tokens(steps: Sequence[dict[str, Any]] | None, refusal: str | None,
         kind = refusal if refusal in MODEL_REFUSALS else (
             "unclear" if refusal in ("gibberish", "non_english", "empty") else "impossible")
         return [f"R:{kind}", EOS]
-    by_ref = {reference(o, world): o for o in world}
-    inst = dict(zip((o["id"] for o in world), _instances(world), strict=True))
+    index = {reference(o, world): i for i, o in enumerate(world)}
     out: list[str] = []
     for step in steps:
         spec = library.get(step["skill"])
@@ -192,15 +263,33 @@ def target_tokens(steps: Sequence[dict[str, Any]] | None, refusal: str | None,
         for arg in spec.arguments:
             value = step["args"].get(arg.name)
             if arg.type == "object":
-                obj = by_ref[value]
-                out += [_colour_word(obj), _category(obj)]
-                if inst[obj["id"]] is not None:
-                    out.append(f"#{inst[obj['id']]}")
+                out.append(f"@{index[value]}")
             elif arg.type == "direction":
                 out.append(value)
             else:
                 out.append("D:default" if value is None else _number_token(float(value)))
     return out + [EOS]
+
+
+def decision_masks(target: Sequence[str], world: Sequence[dict[str, str]], library: SkillLibrary,
+                   vocab: Vocabulary, max_steps: int = 32) -> list[list[int] | None]:
+    """For each target token: the vocabulary ids the grammar allows there, or None where the
+    grammar forces the token (no decision; training does not score it). Raises ValueError
+    when the target is not a plan the grammar can produce."""
+    walk = PlanGrammar(library, world, vocab, max_steps=max_steps).walk()
+    allowed = next(walk)
+    out: list[list[int] | None] = []
+    for i, tok in enumerate(target):
+        if tok not in allowed:
+            raise ValueError(f"target token {tok!r} at {i} is not allowed by the grammar ({sorted(allowed)})")
+        out.append(sorted(vocab.index[t] for t in allowed if t in vocab.index) if len(allowed) > 1 else None)
+        try:
+            allowed = walk.send(tok)
+        except StopIteration:
+            if i != len(target) - 1:
+                raise ValueError(f"the plan ends at token {i} but the target has {len(target)}") from None
+            return out
+    raise ValueError("the target ends before the plan is complete")
 
 
 # --------------------------------------------------------------------------- grammar
@@ -226,25 +315,17 @@ class PlanGrammar:
         self.max_steps = max_steps
         self.skills = {f"S:{s.name}": s for s in library if f"S:{s.name}" in vocab.index}
         self.refusals = {f"R:{k}" for k in MODEL_REFUSALS}
-        self._inst = _instances(self.world)
 
     def _object(self, categories: Sequence[str]) -> Generator[set[str], str, dict[str, str] | None]:
-        cands = [(o, k) for o, k in zip(self.world, self._inst, strict=True) if _category(o) in categories]
+        cands = {f"@{i}": o for i, o in enumerate(self.world[:MAX_OBJECTS]) if _category(o) in categories}
         if not cands:
             return None
-        colour = yield {_colour_word(o) for o, _ in cands}
-        cands = [(o, k) for o, k in cands if _colour_word(o) == colour]
-        cat = yield {_category(o) for o, _ in cands}
-        cands = [(o, k) for o, k in cands if _category(o) == cat]
-        if len(cands) > 1:
-            allowed = {f"#{k}" for _, k in cands if k is not None and k < MAX_INSTANCES}
-            inst = yield allowed
-            cands = [(o, k) for o, k in cands if f"#{k}" == inst]
-        return cands[0][0]
+        pointer = yield set(cands)
+        return cands[pointer]
 
     def _usable(self, spec: Any) -> bool:
         for arg in spec.arguments:
-            if arg.type == "object" and not any(_category(o) in arg.categories for o in self.world):
+            if arg.type == "object" and not any(_category(o) in arg.categories for o in self.world[:MAX_OBJECTS]):
                 return False
         return True
 
@@ -325,7 +406,7 @@ class EmbeddedModel:
         grammar = PlanGrammar(library, world, self.vocab, max_steps=max_steps)
         walk = grammar.walk()
         allowed = next(walk)
-        pending = self.vocab.ids(prefix)
+        pending = self.vocab.ids(self.vocab.known(t) for t in prefix)
         length = len(pending)
         past = None
         chosen: list[str] = []
