@@ -40,6 +40,12 @@ class NodeProcess:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
+    def kill(self) -> None:
+        """Kill the node on purpose (a crash test); its exit code then does not count."""
+        self.proc.kill()
+        self.proc.wait()
+        self.killed = True
+
     def stop(self, timeout: float = 15.0) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
@@ -52,7 +58,7 @@ class NodeProcess:
                 raise AssertionError(
                     f"{self.name} did not exit within {timeout} s of SIGINT:\n{self.output()}") from None
         self._log.close()
-        return self.proc.returncode
+        return 0 if getattr(self, "killed", False) else self.proc.returncode
 
 
 @pytest.fixture
