@@ -126,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--episodes", type=int, default=50)
     ap.add_argument("--skills", default="all")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--demos", default="data/demos", help="demonstrations replayed during fine-tuning")
     ap.add_argument("--quick", action="store_true", help="skip fine-tuning and the cross-process latency")
     ap.add_argument("--out", default=str(HERE / "results" / "skills.json"))
     args = ap.parse_args(argv)
@@ -133,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from robomatrix.hardware.sim import SimConfig, SimRobot
-    from robomatrix.policies.dataset import EpisodeWriter, load_demonstrations
+    from robomatrix.policies.dataset import EpisodeWriter, concat, load_demonstrations
     from robomatrix.policies.model import LanguageMotionPolicy, load_policy
     from robomatrix.policies.train import finetune_motion_head
     from robomatrix.skills.evaluation import SimulatedCorrector, evaluate_skill
@@ -176,8 +177,12 @@ def main(argv: list[str] | None = None) -> int:
                 row["interventions_collected"] = {"episodes": collected.episodes,
                                                   "corrections": collected.corrections}
                 if collected.corrections > 0:
+                    # RT-H fine-tunes on the interventions mixed with the original data (replay),
+                    # so a few corrected episodes do not wash out what the demonstrations taught.
                     policy = LanguageMotionPolicy.load(rth, skill=skill)
-                    finetune_motion_head(policy, load_demonstrations([path]), epochs=20, progress=False)
+                    mix = concat([load_demonstrations([path]),
+                                  load_demonstrations(sorted(Path(args.demos).glob(f"{skill}*.mcap")), skill=skill)])
+                    finetune_motion_head(policy, mix, epochs=5, progress=False)
                     tuned = work / f"{skill}-finetuned.pt"
                     policy.save(tuned)
                     row["rt-h_finetuned"] = evaluate_skill(skill, controller(tuned), n, args.seed, robot=robot,

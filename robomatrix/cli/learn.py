@@ -94,10 +94,17 @@ def finetune(args: argparse.Namespace) -> int:
     data = load_demonstrations(Path(args.interventions), skill=args.skill, skip_bad=True)
     if len(data) == 0:
         raise ConfigError(f"no intervention steps for {args.skill} in {args.interventions}")
+    interventions = len(data)
+    replay = sorted(Path(args.replay).glob(f"{args.skill}*.mcap")) if args.replay else []
+    if replay:  # mixed with the original demonstrations, so a few corrections do not wash them out
+        from robomatrix.policies.dataset import concat
+
+        data = concat([data, load_demonstrations(replay, skill=args.skill)])
     metrics = finetune_motion_head(policy, data, epochs=args.epochs, seed=args.seed)
     out = Path(args.out) if args.out else src.with_name(f"{src.stem}_finetuned{src.suffix}")
-    policy.save(out, metadata={"finetuned_on": str(args.interventions), "intervention_steps": len(data)})
-    sys.stdout.write(f"fine-tuned {args.skill} on {len(data)} intervention steps -> {out} ({metrics.get('seconds', 0):.1f} s)\n")
+    policy.save(out, metadata={"finetuned_on": str(args.interventions), "intervention_steps": interventions,
+                               "replayed_steps": len(data) - interventions})
+    sys.stdout.write(f"fine-tuned {args.skill} on {interventions} intervention steps (+{len(data) - interventions} replayed) -> {out} ({metrics.get('seconds', 0):.1f} s)\n")
     return 0
 
 
@@ -164,8 +171,9 @@ def add_verbs(verb: Any) -> None:
              "robomatrix finetune --skill grasp --interventions ~/.robomatrix/interventions")
     p.add_argument("--skill", required=True)
     p.add_argument("--interventions", required=True, help="folder or .mcap file of intervention episodes")
-    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--replay", default=str(DEFAULT_DATA), help="demonstrations mixed in (empty: interventions only)")
     p.add_argument("--out", default="", help="output checkpoint (default skills/<skill>/policy_finetuned.pt)")
 
     p = verb("eval", evaluate, "measure skill success over seeded simulated episodes",
