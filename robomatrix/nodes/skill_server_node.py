@@ -133,6 +133,15 @@ class SkillServerNode(Node):
             except UnknownMotionError as e:
                 self.get_logger().warning(f"correction rejected: {e}")
                 return
+            # Act on it now rather than at the next observation: the arm changes course within
+            # the time it takes a message to cross, not a control period later.
+            if execution.correction is not None and self._world is not None:
+                try:
+                    action = execution.controller.act(self._world, execution.correction)
+                except RobomatrixError as e:
+                    self.get_logger().warning(f"cannot execute the correction yet: {e}")
+                else:
+                    self.pub_cmd.publish(action_to_command(action))
         self.get_logger().info(f"person: {motion!r} during {execution.spec.name}")
 
     def _on_cancel(self, _goal: Any) -> CancelResponse:
