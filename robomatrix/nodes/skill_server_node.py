@@ -57,6 +57,9 @@ except ImportError:  # pragma: no cover - common.py already raised a clear error
     raise
 
 
+FIRST_OBSERVATION_WAIT_S = 5.0  # s a goal waits for the first observation after start-up
+
+
 def arguments_from_goal(goal: Any) -> dict[str, Any]:
     """SkillArgument[] → {name: value}; numbers as float, the rest as text."""
     out: dict[str, Any] = {}
@@ -167,9 +170,12 @@ class SkillServerNode(Node):
             if self._execution is not None and self._execution.status == RUNNING:
                 return self._abort(goal_handle, f"skill {self._execution.spec.name!r} is still running; "
                                    "cancel it or wait for it to finish")
+            # Right after start-up the first observation may still be on its way (discovery).
+            self._lock.wait_for(lambda: self._world is not None, timeout=FIRST_OBSERVATION_WAIT_S)
             world = self._world
         if world is None:
-            return self._abort(goal_handle, "no observation from the hardware node yet; is it running?")
+            return self._abort(goal_handle, f"no observation from the hardware node within "
+                               f"{FIRST_OBSERVATION_WAIT_S:g} s; is it running in this ROS domain and namespace?")
         try:
             spec = self.library.get(goal.skill)
             args = spec.validate_arguments(arguments_from_goal(goal), list(world.objects))
