@@ -45,15 +45,24 @@ def run_demo(args: argparse.Namespace) -> int:
     return run_waypoint_demo(args)
 
 
-def choose_task(world: Any) -> str:
-    """A two-object task for the objects present: a block into a bowl of another colour."""
+def choose_task(world: Any) -> tuple[str, str, str]:
+    """A two-object task for the objects present: (text, block id, bowl id)."""
     blocks = [o for o in world.objects if o.category == "block"]
     bowls = [o for o in world.objects if o.category == "bowl"]
     if not blocks or not bowls:
         raise RobomatrixError("the scene has no block and bowl for the demo task; try another --seed")
     block = blocks[0]
     bowl = next((b for b in bowls if b.colour != block.colour), bowls[0])
-    return f"put the {block.colour} block in the {bowl.colour} bowl"
+    return f"put the {block.colour} block in the {bowl.colour} bowl", block.id, bowl.id
+
+
+def block_in_bowl(world: Any, block_id: str, bowl_id: str) -> bool:
+    """The task's goal, checked on the final world (not just "every skill succeeded")."""
+    from robomatrix.nodes.common import msg_to_observation
+    from robomatrix.skills.conditions import evaluate
+    from robomatrix.skills.spec import Condition
+
+    return evaluate(Condition("on", ("$a", "$b")), {"a": block_id, "b": bowl_id}, msg_to_observation(world))
 
 
 def run_task_demo(args: argparse.Namespace) -> int:
@@ -82,7 +91,8 @@ def run_task_demo(args: argparse.Namespace) -> int:
         if not res.success:
             raise RobomatrixError(f"reset failed: {res.message}")
         world = ros.wait_for_message(WorldState, "observation", timeout=10.0)
-        task = args.task or choose_task(world)
+        task, block_id, bowl_id = choose_task(world)
+        task = args.task or task
         summary["task"] = task
 
         def on_image(img: Any) -> None:
@@ -93,13 +103,12 @@ def run_task_demo(args: argparse.Namespace) -> int:
         client = ActionClient(ros.node, ExecuteTask, "execute_task")
         if not client.wait_for_server(timeout_sec=90.0):
             raise RobomatrixError("the scheduler's execute_task server did not come up; see the [scheduler] lines")
-        state: dict[str, Any] = {"step": -2, "motion": "", "corrected": False, "skill_ticks": 0}
+        state: dict[str, Any] = {"step": -2, "motion": "", "corrected": False}
 
         def on_feedback(msg: Any) -> None:
             fb = msg.feedback
             if fb.current_step != state["step"] and fb.current_step >= 0:
                 state["step"] = fb.current_step
-                state["skill_ticks"] = 0
                 say(f"step {fb.current_step + 1}/{len(fb.plan)}: {fb.plan[fb.current_step]}\n")
                 if fb.current_step == 0:
                     say("plan:\n" + "\n".join(f"  {i + 1}. {p}" for i, p in enumerate(fb.plan)) + "\n")
@@ -107,16 +116,21 @@ def run_task_demo(args: argparse.Namespace) -> int:
             if fb.language_motion and fb.language_motion != state["motion"]:
                 state["motion"] = fb.language_motion
                 say(f"    language motion: {fb.language_motion} ({fb.source})\n")
-            state["skill_ticks"] += 1
+            if fb.current_step == 0 and fb.source == "policy" and "first_skill_since" not in state:
+                state["first_skill_since"] = time.monotonic()  # the skill server is executing
             summary["feedback"].append({"t": round(time.monotonic() - t_start, 2), "step": fb.current_step,
                                         "skill": fb.current_skill, "motion": fb.language_motion,
                                         "source": fb.source})
-            # One correction, in the middle of the first skill, as a person would.
-            if not state["corrected"] and fb.current_step == 0 and state["skill_ticks"] == 8:
-                state["corrected"] = True
-                correction_pub.publish(LanguageMotion(motion="move arm up", source="person"))
-                summary["corrections"].append({"t": round(time.monotonic() - t_start, 2), "motion": "move arm up"})
-                say("    >>> person corrects: move arm up\n")
+
+        def maybe_correct() -> None:
+            # One correction, 0.5 s into the first skill, as a person would: "move arm up".
+            since = state.get("first_skill_since")
+            if state["corrected"] or since is None or state["step"] != 0 or time.monotonic() - since < 0.5:
+                return
+            state["corrected"] = True
+            correction_pub.publish(LanguageMotion(motion="move arm up", source="person"))
+            summary["corrections"].append({"t": round(time.monotonic() - t_start, 2), "motion": "move arm up"})
+            say("    >>> person corrects: move arm up\n")
 
         say(f"task: {task}\n")
         goal_future = client.send_goal_async(ExecuteTask.Goal(task=task), feedback_callback=on_feedback)
@@ -127,6 +141,7 @@ def run_task_demo(args: argparse.Namespace) -> int:
         deadline = time.monotonic() + args.timeout
         while not result_future.done() and time.monotonic() < deadline:
             ros.spin_once(0.05)
+            maybe_correct()
         if not result_future.done():
             handle.cancel_goal_async()
             ros.spin_once(0.5)
@@ -135,8 +150,13 @@ def run_task_demo(args: argparse.Namespace) -> int:
             result = result_future.result().result
             summary["result"] = {"success": bool(result.success), "summary": result.summary}
         say(f"result: {'SUCCESS' if summary['result']['success'] else 'FAILED'}: {summary['result']['summary']}\n")
-        ros.spin_once(0.5)
+        settle = time.monotonic() + 1.5  # let what was released come to rest
+        while time.monotonic() < settle:
+            ros.spin_once(0.05)
         final = ros.wait_for_message(WorldState, "observation", timeout=5.0)
+        if not args.task:
+            summary["goal_reached"] = block_in_bowl(final, block_id, bowl_id)
+            say(f"goal check: {block_id} {'is' if summary['goal_reached'] else 'is NOT'} in {bowl_id}\n")
         summary["final_objects"] = {o.id: [round(o.pose.position.x, 3), round(o.pose.position.y, 3),
                                            round(o.pose.position.z, 3)] for o in final.objects}
         code = runner.shutdown()
@@ -149,7 +169,8 @@ def run_task_demo(args: argparse.Namespace) -> int:
         images[0].save(out / "camera.gif", save_all=True, append_images=images[1:], duration=170, loop=0)
         summary["animation"] = str(out / "camera.gif")
         say(f"camera animation saved to {out / 'camera.gif'} ({len(images)} frames)\n")
-    summary["ok"] = bool(summary["result"]["success"] and code == 0 and summary["corrections"])
+    summary["ok"] = bool(summary["result"]["success"] and code == 0 and summary["corrections"]
+                         and summary.get("goal_reached", True))
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     say(f"summary written to {out / 'summary.json'}: {'OK' if summary['ok'] else 'FAILED'}\n")
     return 0 if summary["ok"] else 1

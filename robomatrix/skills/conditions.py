@@ -100,6 +100,7 @@ class ConditionThresholds:
     moved_default_distance: float = 0.04  # m, requested distance when the bindings give none
     drawer_open_min: float = 0.8  # 1 (0 closed .. 1 open), opening that counts as open
     drawer_closed_max: float = 0.1  # 1, opening that counts as closed
+    open_width_min: float = 0.06  # m, measured finger gap for gripper(open): commanded open is not enough
     limits: SafetyLimits = field(default_factory=SafetyLimits)  # workspace box for reachable()
 
     def __post_init__(self) -> None:
@@ -214,6 +215,9 @@ def _gripper(args: tuple[Any, ...], bindings: Mapping[str, Any], obs: Observatio
     if state not in ("open", "closed"):
         raise ConditionError(f"gripper() takes open or closed, got {state!r}")
     now = "closed" if obs.gripper_closed else "open"
+    if state == "open" and now == "open" and obs.gripper_width < th.open_width_min:
+        # Commanded open but the fingers have not opened (still ramping, or pinching something).
+        return False, f"the gripper is commanded open but only {obs.gripper_width:.3f} m wide"
     return now == state, f"the gripper is {now} (width {obs.gripper_width:.3f} m)"
 
 

@@ -79,6 +79,14 @@ def test_gripper_open_and_closed() -> None:
     assert not ok and "the gripper is open" in why
 
 
+def test_gripper_open_needs_the_fingers_open() -> None:
+    from dataclasses import replace
+
+    pinching = replace(observation(), gripper_width=0.04)  # commanded open, fingers still on a block
+    ok, why = explain(C("gripper", "open"), {}, pinching)
+    assert not ok and "commanded open but only 0.040 m wide" in why
+
+
 # ------------------------------------------------------------------ at
 
 
