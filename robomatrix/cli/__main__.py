@@ -1,0 +1,7 @@
+"""``python -m robomatrix.cli``."""
+
+import sys
+
+from robomatrix.cli import main
+
+sys.exit(main())
