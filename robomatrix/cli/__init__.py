@@ -51,6 +51,12 @@ def _skills(args: argparse.Namespace) -> int:
     return skills(args)
 
 
+def _task(args: argparse.Namespace) -> int:
+    from robomatrix.cli.verbs import task
+
+    return task(args)
+
+
 def _correct(args: argparse.Namespace) -> int:
     from robomatrix.cli.verbs import correct
 
@@ -114,6 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
     from robomatrix.cli.learn import add_verbs
 
     add_verbs(verb)
+
+    p = verb("task", _task, "give the robot a task in plain language and stream the feedback",
+             'robomatrix task "put the red block in the green bowl"')
+    p.add_argument("text", nargs="+", help="the task")
+    p.add_argument("--namespace", default="", help="robot namespace")
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the scheduler")
 
     p = verb("correct", _correct, "correct the running skill with a language motion (or 'resume')",
              'robomatrix correct "move arm up"')

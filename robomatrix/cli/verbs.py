@@ -102,3 +102,48 @@ def correct(args: argparse.Namespace) -> int:
         c.spin_once(0.2)  # let it go out before the node is destroyed
     sys.stdout.write(f"sent correction: {motion}\n")
     return 0
+
+
+def task(args: argparse.Namespace) -> int:
+    """Send a task to the scheduler and stream its feedback until it ends (Ctrl-C cancels it)."""
+    import time
+
+    from rclpy.action import ActionClient
+
+    from robomatrix.action import ExecuteTask
+    from robomatrix.cli.ros_client import StackNotRunningError
+
+    text = " ".join(args.text)
+    with RosClient(args.namespace) as c:
+        client = ActionClient(c.node, ExecuteTask, c.topic("execute_task"))
+        if not client.wait_for_server(timeout_sec=args.timeout):
+            raise StackNotRunningError(f"no scheduler serves {c.topic('execute_task')}; is the stack running?")
+        last: dict[str, object] = {"step": None, "motion": None}
+
+        def on_feedback(msg: object) -> None:
+            fb = msg.feedback  # type: ignore[attr-defined]
+            if fb.current_step != last["step"] and fb.current_step >= 0:
+                last["step"] = fb.current_step
+                sys.stdout.write(f"step {fb.current_step + 1}/{len(fb.plan)}: {fb.plan[fb.current_step]}\n")
+            if fb.language_motion and fb.language_motion != last["motion"]:
+                last["motion"] = fb.language_motion
+                sys.stdout.write(f"    {fb.language_motion} ({fb.source})\n")
+
+        goal = client.send_goal_async(ExecuteTask.Goal(task=text), feedback_callback=on_feedback)
+        while not goal.done():
+            c.spin_once(0.05)
+        handle = goal.result()
+        result = handle.get_result_async()
+        try:
+            while not result.done():
+                c.spin_once(0.05)
+        except KeyboardInterrupt:
+            handle.cancel_goal_async()
+            end = time.monotonic() + 5.0
+            while not result.done() and time.monotonic() < end:
+                c.spin_once(0.05)
+            sys.stdout.write("canceled\n")
+            return 130
+        res = result.result().result
+    sys.stdout.write(("done: " if res.success else "failed: ") + res.summary + "\n")
+    return 0 if res.success else 1

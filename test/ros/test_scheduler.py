@@ -91,3 +91,20 @@ def test_skill_server_dying_mid_task_is_reported(stack, ros) -> None:
     result = res.result().result
     assert not result.success and "skill server" in result.summary
     assert stack["scheduler"].alive()
+
+
+def test_cli_task_and_correct_while_it_runs(stack, ros) -> None:
+    import subprocess
+    import sys
+
+    block = _block(stack["obs"])
+    task = subprocess.Popen([sys.executable, "-m", "robomatrix.cli", "task", f"move to the {block}"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    ros.wait_until(lambda: len(stack["commands"]) > 5 or task.poll() is not None, 60.0, "the task moving the arm")
+    correct = subprocess.run([sys.executable, "-m", "robomatrix.cli", "correct", "raise the arm"],
+                             capture_output=True, text=True, timeout=60)
+    assert correct.returncode == 0 and "sent correction: move arm up" in correct.stdout, correct.stderr
+    out, _ = task.communicate(timeout=120)
+    assert task.returncode == 0, out
+    assert "step 1/1: move_to(" in out and "done:" in out
+    assert "move arm up (person)" in out
