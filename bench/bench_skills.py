@@ -128,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--demos", default="data/demos", help="demonstrations replayed during fine-tuning")
     ap.add_argument("--quick", action="store_true", help="skip fine-tuning and the cross-process latency")
+    ap.add_argument("--latency-only", action="store_true",
+                    help="re-measure only the latencies (on a quiet machine) into the existing JSON")
     ap.add_argument("--out", default=str(HERE / "results" / "skills.json"))
     args = ap.parse_args(argv)
     apply_ros_defaults()
@@ -143,6 +145,13 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(1)
     lib = load_skill_library()
+    if args.latency_only:
+        previous = json.loads(Path(args.out).read_text())
+        previous["latency"] = {**policy_latency(lib), **correction_latency(20),
+                               "date": datetime.now(UTC).isoformat(timespec="seconds")}
+        Path(args.out).write_text(json.dumps(previous, indent=2))
+        sys.stdout.write(json.dumps(previous["latency"], indent=2) + "\n")
+        return 0
     skills = list(lib.names) if args.skills == "all" else args.skills.split(",")
     n = args.episodes
     out: dict[str, Any] = {"benchmark": "skills", "date": datetime.now(UTC).isoformat(timespec="seconds"),
