@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import platform
 import statistics
 import time
 from collections import Counter
@@ -20,22 +19,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench_hardware import cpu_model  # the script's own folder is on sys.path
+
 from robomatrix.scheduler import PlanInvalid, Planner, PlannerBackendError, PlanRefused
 from robomatrix.scheduler.planner import LocalConfig, OpenAIConfig, PlannerConfig
 from robomatrix.scheduler.tasks import Example, generate_examples, ground_plan
 from robomatrix.skills.spec import load_skill_library
 
 HERE = Path(__file__).resolve().parent
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def _pct(values: list[float], q: float) -> float:
