@@ -47,6 +47,7 @@ except ImportError:  # pragma: no cover - common.py already raised a clear error
     raise
 
 WORLD_STALE_S = 2.0  # s without an observation before the world counts as unknown
+FIRST_WORLD_WAIT_S = 5.0  # s a task waits for a world state before it fails
 SERVER_LOST_S = 2.0  # s without the skill server before a running skill counts as failed
 
 
@@ -179,6 +180,9 @@ class SchedulerNode(Node):
         """Plan and run ``text``; returns (success, summary). Caller holds self._busy."""
         runner = TaskRunner(self.planner, self.client, self.library, self.config)
         self.status(f"task: {text!r}")
+        deadline = time.monotonic() + FIRST_WORLD_WAIT_S  # right after start-up the world may be on its way
+        while self.fresh_world() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
         last_plan: list[str] = []
 
         def feedback(fb: TaskFeedback) -> None:
