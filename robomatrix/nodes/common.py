@@ -125,11 +125,25 @@ def spin_node(make_node: Callable[[], Node], argv: list[str],
         if node is not None:
             close = getattr(node, "close", None)
             if close is not None:
-                close()
+                try:
+                    close()
+                except Exception as e:  # e.g. a last hold published after Ctrl-C invalidated the context
+                    if rclpy.ok():
+                        raise
+                    rclpy.logging.get_logger("robomatrix").debug(f"during shutdown: {e}")
             node.destroy_node()
         if rclpy.ok():
             rclpy.try_shutdown()
     return 0
+
+
+def publish_safely(publisher: Any, msg: Any) -> None:
+    """Publish, except after Ctrl-C invalidated the context (then there is nobody to tell)."""
+    try:
+        publisher.publish(msg)
+    except Exception:
+        if rclpy.ok():
+            raise
 
 
 def stamp_seconds(stamp: Any) -> float:

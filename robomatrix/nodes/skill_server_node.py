@@ -36,7 +36,7 @@ from rclpy.node import Node
 from robomatrix.config import load_stack_config
 from robomatrix.errors import RobomatrixError
 from robomatrix.hardware.interface import Action, Observation
-from robomatrix.nodes.common import action_to_command, declare, msg_to_observation, spin_node
+from robomatrix.nodes.common import action_to_command, declare, msg_to_observation, publish_safely, spin_node
 from robomatrix.skills.executor import (
     FAILED,
     RUNNING,
@@ -219,7 +219,7 @@ class SkillServerNode(Node):
         return self._abort(goal_handle, tick.reason)
 
     def _hold(self, execution: SkillExecution) -> None:
-        self.pub_cmd.publish(action_to_command(Action.hold(gripper=execution.last_gripper)))
+        publish_safely(self.pub_cmd, action_to_command(Action.hold(gripper=execution.last_gripper)))
 
     def _publish_motion(self, tick: Tick, skill: str) -> None:
         msg = LanguageMotion(motion=tick.motion, source=tick.source, skill=skill)
