@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import rclpy
 from rclpy.action import ActionClient, ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
@@ -48,7 +49,7 @@ except ImportError:  # pragma: no cover - common.py already raised a clear error
 
 WORLD_STALE_S = 2.0  # s without an observation before the world counts as unknown
 FIRST_WORLD_WAIT_S = 5.0  # s a task waits for a world state before it fails
-SERVER_LOST_S = 2.0  # s without the skill server before a running skill counts as failed
+SERVER_LOST_S = 3.0  # s without the skill server before a running skill counts as failed
 
 
 def skill_goal(skill: str, args: Mapping[str, Any]) -> Any:
@@ -72,6 +73,7 @@ class RosSkillHandle:
         self._reason = ""
         self.motion, self.source = "", ""
         self._lost_since: float | None = None
+        self._last_feedback = time.monotonic()
         if not client.action.server_is_ready():
             self._state, self._reason = "failed", "the skill server is not running (no execute_skill server)"
             return
@@ -80,6 +82,7 @@ class RosSkillHandle:
 
     def _on_feedback(self, msg: Any) -> None:
         self.motion, self.source = msg.feedback.language_motion, msg.feedback.source
+        self._last_feedback = time.monotonic()
         self._client.on_motion(self.motion, self.source)
 
     def _on_goal(self, future: Any) -> None:
@@ -96,12 +99,17 @@ class RosSkillHandle:
 
     def status(self) -> str:
         if self._state == "running":
-            if self._client.action.server_is_ready():
+            # Graph information can lag under load: feedback arriving also proves the server lives.
+            alive = (self._client.action.server_is_ready()
+                     or time.monotonic() - self._last_feedback < SERVER_LOST_S)
+            if alive:
                 self._lost_since = None
             else:
                 self._lost_since = self._lost_since or time.monotonic()
                 if time.monotonic() - self._lost_since > SERVER_LOST_S:
                     self._state, self._reason = "failed", "the skill server stopped answering mid-skill"
+                    if self._goal_handle is not None:
+                        self._goal_handle.cancel_goal_async()  # in case it is only unreachable
         return self._state
 
     def reason(self) -> str:
@@ -213,7 +221,7 @@ class SchedulerNode(Node):
             self.get_logger().warning(f"task {msg.data!r} ignored: another task is running")
             return
         try:
-            self.run_task(msg.data)
+            self.run_task(msg.data, should_cancel=lambda: not rclpy.ok())
         finally:
             self._busy.release()
 
@@ -228,7 +236,8 @@ class SchedulerNode(Node):
                     plan=fb.plan, current_step=fb.current_step, current_skill=fb.current_skill,
                     language_motion=fb.language_motion, source=fb.source, tree=fb.tree))
 
-            ok, summary = self.run_task(text, publish, lambda: goal_handle.is_cancel_requested)
+            ok, summary = self.run_task(text, publish,
+                                        lambda: goal_handle.is_cancel_requested or not rclpy.ok())
             if goal_handle.is_cancel_requested:
                 goal_handle.canceled()
             elif ok:
