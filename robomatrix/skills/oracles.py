@@ -231,6 +231,19 @@ class Oracle:
         oid = self.args.get(arg)
         return next((o for o in obs.objects if o.id == oid), None)
 
+    def _open_then(self, next_phase: str, obs: Observation) -> Action | str:
+        """Open the gripper and wait (arm still) until nothing is held, then go to ``next_phase``."""
+        self.gripper_target = 0.0
+        if self.phase_ticks >= self.config.open_ticks and not obs.held_object_id:
+            self._rise_z = float(obs.ee_position[2]) + self.config.lift
+            return next_phase
+        return self._velocity(np.zeros(3))
+
+    def _rise_clear(self, obs: Observation) -> Action | str:
+        """Rise straight up by ``config.lift`` from where the gripper let go, then done."""
+        action, reached = self._track(obs, np.array([*obs.ee_position[:2], self._rise_z]), (2,))
+        return "done" if reached else action
+
     def _velocity(self, linear: np.ndarray, yaw_rate: float = 0.0) -> Action:
         return Action(
             mode="velocity",
@@ -482,15 +495,10 @@ class ReleaseOracle(Oracle):
     first_phase = "open"
 
     def _phase_open(self, obs: Observation) -> Action | str:
-        self.gripper_target = 0.0
-        if self.phase_ticks >= self.config.open_ticks and not obs.held_object_id:
-            self._rise_z = float(obs.ee_position[2]) + self.config.lift
-            return "rise"
-        return self._velocity(np.zeros(3))
+        return self._open_then("rise_clear", obs)
 
-    def _phase_rise(self, obs: Observation) -> Action | str:
-        action, reached = self._track(obs, np.array([*obs.ee_position[:2], self._rise_z]), (2,))
-        return "done" if reached else action
+    def _phase_rise_clear(self, obs: Observation) -> Action | str:
+        return self._rise_clear(obs)
 
 
 # --------------------------------------------------------------------------- push
@@ -667,15 +675,10 @@ class _DrawerOracle(Oracle):
         return self._velocity(self._slide * self.config.push_speed)
 
     def _phase_let_go(self, obs: Observation) -> Action | str:
-        self.gripper_target = 0.0
-        if self.phase_ticks >= self.config.open_ticks and not obs.held_object_id:
-            self._rise_z = float(obs.ee_position[2]) + self.config.lift
-            return "rise"
-        return self._velocity(np.zeros(3))
+        return self._open_then("rise_clear", obs)
 
-    def _phase_rise(self, obs: Observation) -> Action | str:
-        action, reached = self._track(obs, np.array([*obs.ee_position[:2], self._rise_z]), (2,))
-        return "done" if reached else action
+    def _phase_rise_clear(self, obs: Observation) -> Action | str:
+        return self._rise_clear(obs)
 
 
 @register_oracle("open_drawer")
