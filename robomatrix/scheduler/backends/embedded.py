@@ -234,6 +234,22 @@ def link_objects(words: Sequence[str], world: Sequence[dict[str, str]]) -> list[
     return out
 
 
+_SET_WORDS = frozenset({"all", "every", "each", "everything", "table", "them", "it", "others", "rest"})
+
+
+def named_objects(task: str, world: Sequence[dict[str, str]]) -> set[str]:
+    """Pointers of the objects a task names, or an empty set when it also refers to objects
+    it does not name one by one ("all red blocks", "the table", an ambiguous "the block")."""
+    linked = link_objects(task_words(task), world)
+    for w in linked:
+        if w.startswith("@"):
+            continue
+        if w in CATEGORY_WORDS or w.rstrip("s") in CATEGORY_WORDS or w.endswith("es") and w[:-2] in CATEGORY_WORDS \
+                or w in _SET_WORDS:
+            return set()
+    return {w for w in linked if w.startswith("@")}
+
+
 def encode_prefix(task: str, world: Sequence[dict[str, str]]) -> list[str]:
     """Input tokens: world objects with their pointers, then the canonicalised task with the
     objects it names linked to their pointers (:func:`link_objects`), ending with [PLAN]."""
@@ -309,15 +325,21 @@ class PlanGrammar:
     """
 
     def __init__(self, library: SkillLibrary, world: Sequence[dict[str, str]], vocab: Vocabulary,
-                 max_steps: int = 32) -> None:
+                 max_steps: int = 32, named: Iterable[str] | None = None) -> None:
         self.library = library
         self.world = list(world)
         self.max_steps = max_steps
+        # Pointers of the objects the task names, when it names every object it refers to
+        # (see named_objects): an object argument then chooses among those only.
+        self.named = set(named or ())
         self.skills = {f"S:{s.name}": s for s in library if f"S:{s.name}" in vocab.index}
         self.refusals = {f"R:{k}" for k in MODEL_REFUSALS}
 
     def _object(self, categories: Sequence[str]) -> Generator[set[str], str, dict[str, str] | None]:
         cands = {f"@{i}": o for i, o in enumerate(self.world[:MAX_OBJECTS]) if _category(o) in categories}
+        named = {p: o for p, o in cands.items() if p in self.named}
+        if named:
+            cands = named
         if not cands:
             return None
         pointer = yield set(cands)
@@ -403,7 +425,7 @@ class EmbeddedModel:
         """Greedy, grammar-constrained decoding. Returns the plan and the decision tokens."""
         torch = self._torch
         prefix = encode_prefix(task, world)
-        grammar = PlanGrammar(library, world, self.vocab, max_steps=max_steps)
+        grammar = PlanGrammar(library, world, self.vocab, max_steps=max_steps, named=named_objects(task, world))
         walk = grammar.walk()
         allowed = next(walk)
         pending = self.vocab.ids(self.vocab.known(t) for t in prefix)
