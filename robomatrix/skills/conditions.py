@@ -49,7 +49,7 @@ import numpy as np
 from robomatrix.errors import ConfigError, RobomatrixError
 from robomatrix.hardware.interface import ObjectInfo, Observation
 from robomatrix.hardware.safety import SafetyLimits
-from robomatrix.skills.spec import PREDICATES, Condition, SkillArgumentError
+from robomatrix.skills.spec import PREDICATES, Condition
 
 log = logging.getLogger(__name__)
 
@@ -373,18 +373,7 @@ def _resolve(condition: Condition, bindings: Mapping[str, Any]) -> tuple[Any, ..
         raise ConditionError(
             f"{condition.to_text()} has {len(condition.args)} value(s); write it as {spec.signature}"
         )
-    out = []
-    for a in condition.args:
-        if isinstance(a, str) and a.startswith("$"):
-            if a[1:] not in bindings:
-                raise SkillArgumentError(
-                    f"condition {condition.to_text()} refers to {a} but no value was given for {a[1:]!r}; "
-                    f"given: {sorted(bindings)}"
-                )
-            out.append(bindings[a[1:]])
-        else:
-            out.append(a)
-    return tuple(out)
+    return condition.resolve(bindings)
 
 
 def explain(

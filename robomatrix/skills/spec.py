@@ -234,9 +234,9 @@ class Condition:
         """Names of the skill arguments this condition refers to (without ``$``)."""
         return tuple(a[1:] for a in self.args if isinstance(a, str) and a.startswith("$"))
 
-    def bind(self, bindings: Mapping[str, Any]) -> Condition:
-        """The condition with every ``$arg`` replaced by ``str(bindings[arg])`` (a grounded id)."""
-        out: list[str | bool] = []
+    def resolve(self, bindings: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The argument values with every ``$arg`` replaced by ``bindings[arg]`` as given."""
+        out: list[Any] = []
         for a in self.args:
             if isinstance(a, str) and a.startswith("$"):
                 if a[1:] not in bindings:
@@ -244,10 +244,16 @@ class Condition:
                         f"condition {self.to_text()} refers to {a} but no value was given for {a[1:]!r}; "
                         f"given: {sorted(bindings)}"
                     )
-                out.append(str(bindings[a[1:]]))
+                out.append(bindings[a[1:]])
             else:
                 out.append(a)
-        return Condition(self.predicate, tuple(out))
+        return tuple(out)
+
+    def bind(self, bindings: Mapping[str, Any]) -> Condition:
+        """The condition with every ``$arg`` replaced by ``str(bindings[arg])`` (a grounded id)."""
+        return Condition(self.predicate, tuple(
+            str(v) if isinstance(a, str) and a.startswith("$") else a
+            for a, v in zip(self.args, self.resolve(bindings), strict=True)))
 
     def to_text(self) -> str:
         """``holding($object)``, ``drawer_open($drawer, false)``."""
