@@ -78,7 +78,7 @@ class SkillServerNode(Node):
         skills_dir = declare(self, "skills_dir", "", "skill library folder; empty = the package's skills/")
         hold = declare(self, "correction_hold", 2.0, "s a person's motion overrides the policy; 0 = until resume")
         idir = declare(self, "intervention_dir", "", "folder for corrected episodes (MCAP)")
-        self.obs_timeout = float(declare(self, "observation_timeout", 1.0,
+        self.obs_timeout = float(declare(self, "observation_timeout", 3.0,
                                          "s without an observation before a running skill aborts"))
         cfg = load_stack_config(config or None)
         self.exec_config = ExecutionConfig(correction_hold=float(hold), control_hz=cfg.control.rate_hz)

@@ -97,8 +97,11 @@ def test_cli_task_and_correct_while_it_runs(stack, ros) -> None:
     import subprocess
     import sys
 
-    block = _block(stack["obs"])
-    task = subprocess.Popen([sys.executable, "-m", "robomatrix.cli", "task", f"move to the {block}"],
+    # A four-step task, so the correction (a new process: a few seconds to start) lands mid-task.
+    from robomatrix.cli.demo import choose_task
+
+    text, _, _ = choose_task(stack["obs"][-1])
+    task = subprocess.Popen([sys.executable, "-m", "robomatrix.cli", "task", text],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     ros.wait_until(lambda: len(stack["commands"]) > 5 or task.poll() is not None, 60.0, "the task moving the arm")
     correct = subprocess.run([sys.executable, "-m", "robomatrix.cli", "correct", "raise the arm"],
@@ -106,5 +109,5 @@ def test_cli_task_and_correct_while_it_runs(stack, ros) -> None:
     assert correct.returncode == 0 and "sent correction: move arm up" in correct.stdout, correct.stderr
     out, _ = task.communicate(timeout=120)
     assert task.returncode == 0, out
-    assert "step 1/1: move_to(" in out and "done:" in out
+    assert "step 1/4: move_to(" in out and "done:" in out
     assert "move arm up (person)" in out
