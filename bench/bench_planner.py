@@ -1,18 +1,30 @@
-"""Planner benchmark: on held-out paraphrases (tasks.py, split=test) per available backend,
-the share of valid plans, of correct plans (grounded plan == expected), refusal accuracy on
-negatives, latency p50/p95. Writes JSON (default bench/results/planner.json).
+"""Planner benchmark: on held-out paraphrases (tasks.py, split=test) per backend, the share
+of valid plans, of correct plans (grounded plan == expected), refusal accuracy on negatives,
+latency p50/p95. Writes JSON (default bench/results/planner.json) and *merges*: only the
+backends run now are replaced, the other entries of the file stay.
 
-    .venv/bin/python bench/bench_planner.py            # full run (600 tasks, embedded + HTTP)
-    .venv/bin/python bench/bench_planner.py --quick    # smoke run (60 tasks)
-    .venv/bin/python bench/bench_planner.py --gguf path/to/model.gguf   # also a GGUF model (local)
+    .venv/bin/python bench/bench_planner.py            # embedded + HTTP loopback, 600 tasks
+    .venv/bin/python bench/bench_planner.py --quick    # smoke run (60 tasks, embedded)
+    .venv/bin/python bench/bench_planner.py --backend embedded          # one backend only
+    # small LMs shipped in wheels, through llama-cpp-python (see README "Planner backends"):
+    python bench/bench_planner.py --backend smollm2 --limit 150 --threads 2
+    python bench/bench_planner.py --backend gemma3-270m --limit 150
+    python bench/bench_planner.py --backend gguf:path/to/model.gguf --limit 100
+
+Backends: ``embedded``; ``openai-loopback`` (the embedded model behind our own OpenAI-
+compatible server on 127.0.0.1); ``smollm2`` / ``gemma3-270m`` (the GGUF in that wheel,
+``local`` backend, JSON-schema constrained decoding); ``gguf:PATH``. ``--limit N`` scores the
+first N tasks of the held-out set (the set itself is the same for every backend).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import logging
 import statistics
+import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -36,9 +48,9 @@ def _pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
 
 
-def evaluate(planner: Planner, examples: list[Example]) -> dict[str, Any]:
+def evaluate(planner: Planner, examples: list[Example], progress: str = "") -> dict[str, Any]:
     lib = planner.library
-    pos = neg = valid = correct = refused_ok = false_refusals = backend_errors = 0
+    pos = neg = valid = correct = refused_ok = false_refusals = backend_errors = reasked = invalid = 0
     latencies: list[float] = []
     by_family: Counter[str] = Counter()
     family_ok: Counter[str] = Counter()
@@ -49,10 +61,12 @@ def evaluate(planner: Planner, examples: list[Example]) -> dict[str, Any]:
         try:
             plan = planner.plan(ex.task, list(ex.world))
             outcome = [(s.skill, dict(s.args)) for s in plan.steps]
+            reasked += plan.attempts > 1
         except PlanRefused as e:
             outcome = ("refused", e.kind)
-        except PlanInvalid:
-            outcome = ("invalid",)
+        except PlanInvalid as e:
+            outcome = ("invalid", e.errors[-1][:200])
+            invalid += 1
         except PlannerBackendError as e:
             outcome = ("backend_error", str(e))
             backend_errors += 1
@@ -73,6 +87,9 @@ def evaluate(planner: Planner, examples: list[Example]) -> dict[str, Any]:
         if not ok and len(failures) < 15:
             failures.append({"task": ex.task, "family": ex.family, "got": str(outcome)[:300],
                              "expected": ex.refusal or "plan"})  # fmt: skip
+        if progress and len(latencies) % 10 == 0:
+            print(f"[{progress}] {len(latencies)}/{len(examples)} correct {correct}/{pos} refused-ok {refused_ok}/{neg} "
+                  f"last {1e3 * latencies[-1]:.0f} ms", file=sys.stderr, flush=True)  # fmt: skip
     ms = [1e3 * v for v in latencies]
     return {
         "tasks": len(examples),
@@ -83,6 +100,8 @@ def evaluate(planner: Planner, examples: list[Example]) -> dict[str, Any]:
         "refusal_accuracy": round(refused_ok / max(1, neg), 4),
         "false_refusal_rate": round(false_refusals / max(1, pos), 4),
         "backend_errors": backend_errors,
+        "invalid_after_reask": invalid,
+        "reasked": reasked,
         "latency_ms": {"p50": round(_pct(ms, 0.5), 1), "p95": round(_pct(ms, 0.95), 1),
                        "mean": round(statistics.fmean(ms), 1) if ms else None},  # fmt: skip
         "per_family_correct": {f: round(family_ok[f] / n, 3) for f, n in sorted(by_family.items())},
@@ -90,44 +109,133 @@ def evaluate(planner: Planner, examples: list[Example]) -> dict[str, Any]:
     }
 
 
+def _mb(n_bytes: float) -> float:
+    return round(n_bytes / 2**20, 1)
+
+
+def _dist_size(name: str) -> dict[str, Any]:
+    """Installed version and size (MB, files listed in RECORD) of a distribution."""
+    try:
+        dist = importlib.metadata.distribution(name)
+    except importlib.metadata.PackageNotFoundError:
+        return {"installed": False}
+    size = 0
+    for f in dist.files or []:
+        try:
+            size += dist.locate_file(f).stat().st_size
+        except OSError:
+            pass
+    return {"version": dist.version, "installed_mb": _mb(size)}
+
+
+def gguf_planner(model: str, lib: Any, args: argparse.Namespace) -> tuple[Planner, dict[str, Any]]:
+    """A ``local`` planner on the GGUF of ``model`` (a wheel model name or ``gguf:PATH``), and
+    what it costs to install: llama-cpp-python and the model wheel(s), sizes as installed."""
+    from robomatrix.scheduler.backends.local import WHEEL_MODELS, wheel_gguf
+
+    path = Path(model[len("gguf:") :]) if model.startswith("gguf:") else wheel_gguf(model)
+    local = LocalConfig(path=str(path), max_new_tokens=args.max_new_tokens, n_ctx=args.n_ctx, threads=args.threads)
+    t0 = time.perf_counter()
+    planner = Planner.from_config(PlannerConfig(backend="local", local=local), lib)
+    load_s = time.perf_counter() - t0
+    info: dict[str, Any] = {
+        "model_file": path.name,
+        "model_mb": _mb(path.stat().st_size),
+        "load_s": round(load_s, 2),
+        "decoding": "greedy, JSON-schema grammar (llama.cpp) with object arguments narrowed to the world",
+        "threads": args.threads,
+        "n_ctx": args.n_ctx,
+        "max_new_tokens": args.max_new_tokens,
+        "install": {"llama-cpp-python": _dist_size("llama-cpp-python")},
+    }
+    if model in WHEEL_MODELS:
+        dist = WHEEL_MODELS[model][1]
+        info["install"][dist] = _dist_size(dist)
+        if model == "gemma3-270m":
+            info["install"]["chunk wheels"] = {f"part{k}": _dist_size(f"{dist}-part{k}") for k in range(1, 5)}
+    for item in args.install:
+        key, _, value = item.partition("=")
+        info["install"][key] = value
+    return planner, info
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="60 tasks, embedded only")
-    parser.add_argument("--tasks", type=int, default=600, help="held-out tasks per backend")
+    parser.add_argument("--tasks", type=int, default=600, help="size of the held-out set")
     parser.add_argument("--seed", type=int, default=1000, help="seed of the held-out set")
-    parser.add_argument("--gguf", type=Path, help="also benchmark this GGUF model (local backend)")
+    parser.add_argument("--backend", action="append", default=[],
+                        help="embedded | openai-loopback | smollm2 | gemma3-270m | gguf:PATH (repeatable; "
+                        "default: embedded and openai-loopback)")  # fmt: skip
+    parser.add_argument("--limit", type=int, help="score only the first N tasks of the held-out set")
+    parser.add_argument("--gguf", type=Path, help="also benchmark this GGUF model (same as --backend gguf:PATH)")
+    parser.add_argument("--threads", type=int, default=2, help="llama.cpp threads for GGUF backends")
+    parser.add_argument("--n-ctx", type=int, default=4096, help="llama.cpp context for GGUF backends")
+    parser.add_argument("--max-new-tokens", type=int, default=768, help="answer budget for GGUF backends")
+    parser.add_argument("--install", action="append", default=[], metavar="KEY=VALUE",
+                        help="an install cost measured outside this script (e.g. build time), recorded as given")  # fmt: skip
     parser.add_argument("--out", type=Path, default=HERE / "results" / "planner.json")
+    parser.add_argument("--no-merge", action="store_true", help="overwrite --out instead of merging into it")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     lib = load_skill_library()
     n = 60 if args.quick else args.tasks
     examples = generate_examples(n, seed=args.seed, split="test", library=lib)
-    results: dict[str, Any] = {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "cpu": cpu_model(),
-        "held_out": f"tasks.generate_examples(split='test', seed={args.seed}): templates, synonyms and "
-        "politeness forms never used in training",
-        "backends": {},
-    }
-    embedded = Planner.from_config(PlannerConfig(backend="embedded"), lib)
-    evaluate(embedded, examples[:3])  # warm-up
-    results["backends"]["embedded"] = evaluate(embedded, examples)
-    if not args.quick:
-        from robomatrix.scheduler.backends.openai_compat import PlannerChatServer
-
-        with PlannerChatServer(embedded.backend) as server:
-            cfg = PlannerConfig(backend="openai", openai=OpenAIConfig(base_url=server.base_url, timeout_s=10))
-            results["backends"]["openai (loopback server, embedded model)"] = evaluate(
-                Planner.from_config(cfg, lib), examples[: max(60, n // 5)]
-            )
+    subset = examples[: args.limit] if args.limit else examples
+    backends = list(args.backend) or (["embedded"] if args.quick else ["embedded", "openai-loopback"])
     if args.gguf:
-        cfg = PlannerConfig(backend="local", local=LocalConfig(path=str(args.gguf), max_new_tokens=400))
-        results["backends"][f"local gguf ({args.gguf.name})"] = evaluate(
-            Planner.from_config(cfg, lib), examples[: max(40, n // 10)]
-        )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    for name, r in results["backends"].items():
+        backends.append(f"gguf:{args.gguf}")
+    results: dict[str, Any] = {"backends": {}}
+    if args.out.is_file() and not args.no_merge:
+        results = json.loads(args.out.read_text(encoding="utf-8"))
+        results.setdefault("backends", {})
+        for entry in results["backends"].values():  # older files kept one date/cpu for all entries
+            for k in ("date", "cpu"):
+                if k in results and k not in entry:
+                    entry[k] = results[k]
+        results.pop("date", None)
+        results.pop("cpu", None)
+    results["held_out"] = (
+        f"tasks.generate_examples({n}, split='test', seed={args.seed}): templates, synonyms and "
+        "politeness forms never used in training; a backend with 'subset' scored its first N tasks"
+    )
+    run_info = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "cpu": cpu_model()}
+    embedded: Planner | None = None
+    done: list[str] = []
+    for name in backends:
+        info: dict[str, Any] = {}
+        if name in ("embedded", "openai-loopback"):
+            if embedded is None:
+                embedded = Planner.from_config(PlannerConfig(backend="embedded"), lib)
+                evaluate(embedded, subset[:3])  # warm-up
+        if name == "embedded":
+            assert embedded is not None
+            key, result = "embedded", evaluate(embedded, subset, progress=name)
+        elif name == "openai-loopback":
+            from robomatrix.scheduler.backends.openai_compat import PlannerChatServer
+
+            assert embedded is not None
+            with PlannerChatServer(embedded.backend) as server:
+                cfg = PlannerConfig(backend="openai", openai=OpenAIConfig(base_url=server.base_url, timeout_s=10))
+                part = subset[: max(60, len(subset) // 5)]
+                key = "openai (loopback server, embedded model)"
+                result = evaluate(Planner.from_config(cfg, lib), part, progress=name)
+        elif name in ("smollm2", "gemma3-270m") or name.startswith("gguf:"):
+            planner, info = gguf_planner(name, lib, args)
+            evaluate(planner, subset[:2])  # warm-up: the system prompt enters llama.cpp's cache
+            key = f"local gguf ({info['model_file']})"
+            result = evaluate(planner, subset, progress=name)
+            del planner
+        else:
+            parser.error(f"unknown backend {name!r}")
+        if result["tasks"] < n:
+            info["subset"] = f"first {result['tasks']} of the {n} held-out tasks"
+        results["backends"][key] = {**run_info, **info, **result}
+        done.append(key)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")  # after each backend
+    for name in done:
+        r = results["backends"][name]
         print(f"{name}: correct {r['correct_rate']:.1%} valid {r['valid_rate']:.1%} refusals "
               f"{r['refusal_accuracy']:.1%} p50 {r['latency_ms']['p50']} ms p95 {r['latency_ms']['p95']} ms")  # fmt: skip
     return 0

