@@ -48,6 +48,17 @@ def _policy_path(skill: str, kind: str) -> Path:
     return base if kind == "rt-h" else base.with_name(f"{base.stem}_{kind}{base.suffix}")
 
 
+def context_for(kind: str, parts: str) -> tuple[str, ...]:
+    """The context parts of a policy kind: the flat ablation has no language motions, so it
+    gets the previous action where the RT-H policy gets the previous motion."""
+    from robomatrix.policies.features import parse_context
+
+    chosen = parse_context(parts)
+    if kind == "flat" and "prev_motion" in chosen:
+        chosen = parse_context([p for p in chosen if p != "prev_motion"] + ["prev_action"])
+    return chosen
+
+
 def train(args: argparse.Namespace) -> int:
     """Train each skill's policy from its demonstrations (seeded; GPU when present)."""
     import time
@@ -68,7 +79,8 @@ def train(args: argparse.Namespace) -> int:
             policy, metrics = train_policy(dataset, kind, seed=args.seed, epochs=args.epochs, device=args.device,
                                            noise_std=args.noise_std, hidden=args.hidden,
                                            num_threads=args.threads or None,
-                                           data_files=[str(f) for f in files])
+                                           data_files=[str(f) for f in files],
+                                           context=context_for(kind, args.context))
             path = _policy_path(skill, kind) if not args.out else Path(args.out) / skill / _policy_path(skill, kind).name
             path.parent.mkdir(parents=True, exist_ok=True)
             policy.save(path, metadata={"skill": skill, "samples": len(dataset)})
@@ -90,6 +102,11 @@ def finetune(args: argparse.Namespace) -> int:
     from robomatrix.policies.train import finetune_motion_head
 
     src = _policy_path(args.skill, "rt-h")
+    out = Path(args.out) if args.out else src.with_name(f"{src.stem}_finetuned{src.suffix}")
+    if args.collect:
+        return _finetune_in_sim(args, src, out)
+    if not args.interventions:
+        raise ConfigError("give --interventions (recorded corrections) or --collect N (collect them in simulation)")
     policy = LanguageMotionPolicy.load(src, skill=args.skill)
     data = load_demonstrations(Path(args.interventions), skill=args.skill, skip_bad=True)
     if len(data) == 0:
@@ -100,11 +117,31 @@ def finetune(args: argparse.Namespace) -> int:
         from robomatrix.policies.dataset import concat
 
         data = concat([data, load_demonstrations(replay, skill=args.skill)])
-    metrics = finetune_motion_head(policy, data, epochs=args.epochs, seed=args.seed)
-    out = Path(args.out) if args.out else src.with_name(f"{src.stem}_finetuned{src.suffix}")
+    metrics = finetune_motion_head(policy, data, epochs=args.epochs, seed=args.seed,
+                                   drop_before=max(args.drop_before, 0))
     policy.save(out, metadata={"finetuned_on": str(args.interventions), "intervention_steps": interventions,
                                "replayed_steps": len(data) - interventions})
     sys.stdout.write(f"fine-tuned {args.skill} on {interventions} intervention steps (+{len(data) - interventions} replayed) -> {out} ({metrics.get('seconds', 0):.1f} s)\n")
+    return 0
+
+
+def _finetune_in_sim(args: argparse.Namespace, src: Path, out: Path) -> int:
+    """DAgger rounds in simulation: collect corrections with the simulated person, fine-tune."""
+    from robomatrix.hardware.sim import SimConfig, SimRobot
+    from robomatrix.policies.dagger import dagger_finetune
+
+    replay = sorted(Path(args.replay).glob(f"{args.skill}*.mcap")) if args.replay else []
+    with SimRobot(SimConfig()) as robot:
+        policy, report = dagger_finetune(args.skill, src, robot=robot, out_dir=args.interventions or "out/interventions",
+                                         rounds=args.rounds, episodes=args.collect, seed=args.collect_seed,
+                                         replay=replay, epochs=args.epochs,
+                                         drop_before=args.drop_before if args.drop_before >= 0 else None,
+                                         progress=True)
+    policy.save(out, metadata={"finetuned_from": str(src)})
+    for row in report["rounds"]:
+        sys.stdout.write(f"round {row['round']}: {row['corrections']} corrections in {row['episodes']} episodes "
+                         f"(seed {row['seed']}), {row.get('person_steps', 0)} person steps\n")
+    sys.stdout.write(f"fine-tuned {args.skill} -> {out}\n")
     return 0
 
 
@@ -164,13 +201,26 @@ def add_verbs(verb: Any) -> None:
     p.add_argument("--device", default="auto", help="auto (cuda when present) | cpu | cuda")
     p.add_argument("--threads", type=int, default=0,
                    help="CPU threads for torch (0 = torch's default; use 1 when the machine is shared)")
+    p.add_argument("--context", default="",
+                   help="episode context the policies read: comma list of displacement, prev_motion, prev_action "
+                        "(flat gets prev_action for prev_motion); empty = reactive")
     p.add_argument("--out", default="", help="write checkpoints under this folder instead of skills/")
     p.add_argument("--report", default="", help="write a JSON training report here")
 
     p = verb("finetune", finetune, "fine-tune a skill's language-motion head on recorded corrections",
              "robomatrix finetune --skill grasp --interventions ~/.robomatrix/interventions")
     p.add_argument("--skill", required=True)
-    p.add_argument("--interventions", required=True, help="folder or .mcap file of intervention episodes")
+    p.add_argument("--interventions", default="",
+                   help="folder or .mcap file of intervention episodes (with --collect: where to record them)")
+    p.add_argument("--collect", type=int, default=0,
+                   help="episodes per round to collect in simulation with the simulated person (DAgger); 0 = "
+                        "learn from --interventions only")
+    p.add_argument("--rounds", type=int, default=2, help="with --collect: collect/fine-tune rounds")
+    p.add_argument("--collect-seed", type=int, default=100,
+                   help="with --collect: first collection seed (keep it away from the evaluation seeds)")
+    p.add_argument("--drop-before", type=int, default=-1,
+                   help="policy ticks before each correction left out (-1: the corrector's patience with "
+                        "--collect, 0 otherwise)")
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--replay", default=str(DEFAULT_DATA), help="demonstrations mixed in (empty: interventions only)")

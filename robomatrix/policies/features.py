@@ -49,6 +49,7 @@ from robomatrix.hardware.interface import ObjectInfo, Observation
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "CONTEXT_PARTS",
     "DEFAULT_SKILL_NAMES",
     "DIRECTIONS",
     "FEATURE_DIM",
@@ -57,9 +58,13 @@ __all__ = [
     "SLOT_DIM",
     "FeatureLayout",
     "PolicyInputError",
+    "ContextTracker",
     "augment",
     "build_features",
+    "context_dim",
+    "episode_context",
     "feature_dim",
+    "parse_context",
     "quaternion_yaw",
 ]
 
@@ -293,3 +298,146 @@ def augment(features: np.ndarray, rng: np.random.Generator, std: float) -> np.nd
         noise[absent, start : start + 3] = 0.0
     batch += noise
     return batch.reshape(x.shape)
+
+
+# --------------------------------------------------------------------------- episode context
+#
+# A reactive policy sees one observation. Some skills are not a function of it alone: push
+# goes *behind* its object and then pushes it, and half-way through a push the gripper is
+# where it also stands during the approach. RT-H conditions on context; a skill policy here
+# may append a small *context* block to the features above, built from the episode so far:
+#
+#     part          size  what
+#     ------------  ----  ---------------------------------------------------------------
+#     displacement     6  per object slot (0, 1): the object's position now minus where it
+#                         was at the first tick of the skill (world axes, m); 0 when absent
+#     prev_motion      M  one-hot of the language motion executed on the previous tick
+#                         (M = 23; the person's when a correction was active); all zero on
+#                         the first tick
+#     prev_action      5  the action executed on the previous tick (vx, vy, vz, yaw_rate,
+#                         gripper); zero on the first tick
+#
+# The parts a policy uses are in its checkpoint (``PolicyConfig.context``), in the order of
+# :data:`CONTEXT_PARTS`. Training computes them from each recorded episode's tick sequence
+# (:func:`episode_context`); at run time :class:`ContextTracker` computes the same thing tick
+# by tick. Recordings keep only the (D,) features above, so adding context needs no new data.
+
+CONTEXT_PARTS: tuple[str, ...] = ("displacement", "prev_motion", "prev_action")
+DISPLACEMENT_DIM = 3 * MAX_OBJECT_SLOTS
+_MOTION_COUNT = 23  # len(VOCABULARY); checked against the vocabulary in context_dim()
+_CONTEXT_ACTION_DIM = 5
+
+
+def parse_context(parts: str | Sequence[str] | None) -> tuple[str, ...]:
+    """Context parts from a comma list or a sequence, validated and put in canonical order."""
+    if parts is None:
+        return ()
+    items = [p.strip() for p in parts.split(",")] if isinstance(parts, str) else [str(p).strip() for p in parts]
+    items = [p for p in items if p and p != "none"]
+    unknown = sorted(set(items) - set(CONTEXT_PARTS))
+    if unknown:
+        raise PolicyInputError(f"unknown context part(s) {unknown}; use any of {', '.join(CONTEXT_PARTS)}")
+    return tuple(p for p in CONTEXT_PARTS if p in items)
+
+
+def context_dim(parts: Sequence[str]) -> int:
+    """Size C of the context block for ``parts`` (0 for none)."""
+    from robomatrix.skills.language_motion import VOCABULARY
+
+    if len(VOCABULARY) != _MOTION_COUNT:  # pragma: no cover - guards an edit of the vocabulary
+        raise PolicyInputError(f"the vocabulary has {len(VOCABULARY)} motions, the context layout {_MOTION_COUNT}")
+    sizes = {"displacement": DISPLACEMENT_DIM, "prev_motion": _MOTION_COUNT, "prev_action": _CONTEXT_ACTION_DIM}
+    return sum(sizes[p] for p in parse_context(parts))
+
+
+def _object_positions(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(..., D) features -> absolute slot positions (..., 2, 3) and present flags (..., 2)."""
+    ee = features[..., 0:3]
+    pos, present = [], []
+    for k in range(MAX_OBJECT_SLOTS):
+        start = _SLOTS_START + k * SLOT_DIM
+        pos.append(ee + features[..., start : start + 3])
+        present.append(features[..., start + SLOT_DIM - 1] > 0.5)
+    return np.stack(pos, axis=-2), np.stack(present, axis=-1)
+
+
+def _displacement(features: np.ndarray, first: np.ndarray) -> np.ndarray:
+    pos, present = _object_positions(features)
+    pos0, present0 = _object_positions(first)
+    both = (present & present0)[..., None]
+    disp = np.where(both, pos - pos0, 0.0)
+    return disp.reshape(*features.shape[:-1], DISPLACEMENT_DIM)
+
+
+def episode_context(
+    features: np.ndarray, motions: np.ndarray, actions: np.ndarray, episode: np.ndarray, parts: Sequence[str]
+) -> np.ndarray:
+    """Context block (N, C) float32 of recorded ticks: features (N, D), executed motion indices
+    (N,), executed actions (N, 5), episode ids (N,), ticks of an episode in order (as
+    :func:`robomatrix.policies.dataset.load_demonstrations` returns them)."""
+    parts = parse_context(parts)
+    x = np.asarray(features, dtype=np.float64)
+    n = x.shape[0]
+    if not parts:
+        return np.zeros((n, 0), np.float32)
+    ep = np.asarray(episode)
+    first_of_episode = np.ones(n, dtype=bool)
+    first_of_episode[1:] = ep[1:] != ep[:-1]
+    first_index = np.maximum.accumulate(np.where(first_of_episode, np.arange(n), 0))
+    blocks: list[np.ndarray] = []
+    for part in parts:
+        if part == "displacement":
+            blocks.append(_displacement(x, x[first_index]))
+        elif part == "prev_motion":
+            onehot = np.zeros((n, _MOTION_COUNT))
+            prev = np.asarray(motions, dtype=np.int64)[:-1]
+            rows = np.flatnonzero(~first_of_episode)
+            onehot[rows, prev[rows - 1]] = 1.0
+            blocks.append(onehot)
+        else:  # prev_action
+            prev_a = np.zeros((n, _CONTEXT_ACTION_DIM))
+            rows = np.flatnonzero(~first_of_episode)
+            prev_a[rows] = np.asarray(actions, dtype=np.float64)[rows - 1]
+            blocks.append(prev_a)
+    return np.concatenate(blocks, axis=1).astype(np.float32)
+
+
+class ContextTracker:
+    """The context block tick by tick at run time (same meaning as :func:`episode_context`).
+
+    Per tick: :meth:`context` with the tick's (D,) features, then :meth:`executed` with the
+    motion index and action carried out. :meth:`reset` at the start of each skill run.
+    """
+
+    def __init__(self, parts: Sequence[str]) -> None:
+        self.parts = parse_context(parts)
+        self.dim = context_dim(self.parts)
+        self.reset()
+
+    def reset(self) -> None:
+        self._first: np.ndarray | None = None
+        self._prev_motion: int | None = None
+        self._prev_action: np.ndarray | None = None
+
+    def context(self, features: np.ndarray) -> np.ndarray:
+        """(C,) float32 for this tick's features (D,); the first call after reset fixes the start."""
+        x = np.asarray(features, dtype=np.float64)
+        if self._first is None:
+            self._first = x.copy()
+        blocks: list[np.ndarray] = []
+        for part in self.parts:
+            if part == "displacement":
+                blocks.append(_displacement(x, self._first))
+            elif part == "prev_motion":
+                onehot = np.zeros(_MOTION_COUNT)
+                if self._prev_motion is not None:
+                    onehot[self._prev_motion] = 1.0
+                blocks.append(onehot)
+            else:
+                blocks.append(np.zeros(_CONTEXT_ACTION_DIM) if self._prev_action is None else self._prev_action)
+        return (np.concatenate(blocks) if blocks else np.zeros(0)).astype(np.float32)
+
+    def executed(self, motion_index: int, action: np.ndarray) -> None:
+        """What this tick carried out (becomes the next tick's ``prev_*``)."""
+        self._prev_motion = int(motion_index)
+        self._prev_action = np.asarray(action, dtype=np.float64).reshape(_CONTEXT_ACTION_DIM).copy()

@@ -43,7 +43,14 @@ from torch import nn
 from torch.nn import functional as F  # noqa: N812
 
 from robomatrix.errors import ConfigError, RobomatrixError
-from robomatrix.policies.features import DEFAULT_SKILL_NAMES, PolicyInputError, feature_dim
+from robomatrix.policies.features import (
+    DEFAULT_SKILL_NAMES,
+    ContextTracker,
+    PolicyInputError,
+    context_dim,
+    feature_dim,
+    parse_context,
+)
 from robomatrix.skills.language_motion import (
     RESUME,
     VOCABULARY,
@@ -86,6 +93,8 @@ class PolicyConfig:
     trunk_layers: int = 2  # Linear+ReLU layers of the shared trunk
     motion_embed_dim: int = 32  # RT-H: size of the language-motion embedding fed to the action head
     skill_names: tuple[str, ...] = DEFAULT_SKILL_NAMES  # sorted library names the one-hot was built from
+    # episode context appended to the features (features.CONTEXT_PARTS); () = a reactive policy
+    context: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         def positive_int(name: str, value: object) -> None:
@@ -103,15 +112,25 @@ class PolicyConfig:
                 "pass tuple(sorted(load_skill_library().names))"
             )
         object.__setattr__(self, "skill_names", names)
+        try:
+            object.__setattr__(self, "context", parse_context(self.context))
+        except PolicyInputError as e:
+            raise ConfigError(f"PolicyConfig.context: {e}") from e
         if self.feature_dim != feature_dim(names):
             raise ConfigError(
                 f"PolicyConfig.feature_dim={self.feature_dim} does not match {len(names)} skills "
                 f"(expected {feature_dim(names)}, see robomatrix.policies.features)"
             )
 
+    @property
+    def input_dim(self) -> int:
+        """D + C: the features plus the context block the network reads."""
+        return self.feature_dim + context_dim(self.context)
+
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["skill_names"] = list(self.skill_names)
+        data["context"] = list(self.context)
         return data
 
     @classmethod
@@ -123,6 +142,8 @@ class PolicyConfig:
         kwargs = dict(data)
         if "skill_names" in kwargs:
             kwargs["skill_names"] = tuple(kwargs["skill_names"])
+        if "context" in kwargs:
+            kwargs["context"] = tuple(kwargs["context"])
         return cls(**kwargs)
 
 
@@ -188,27 +209,29 @@ class PolicyBase(nn.Module):
     def __init__(self, config: PolicyConfig) -> None:
         super().__init__()
         self.config = config
-        d = config.feature_dim
+        d = config.input_dim
         self.register_buffer("feature_mean", torch.zeros(d))
         self.register_buffer("feature_std", torch.ones(d))
         self.register_buffer("action_mean", torch.zeros(VELOCITY_DIM))
         self.register_buffer("action_std", torch.ones(VELOCITY_DIM))
         self.trunk = nn.Sequential(
             _mlp([d] + [config.hidden] * config.trunk_layers), nn.ReLU()
-        )  # (B, D) -> (B, H)
+        )  # (B, D + C) -> (B, H)
         self.metadata: dict[str, Any] = {}
+        self.context_tracker = ContextTracker(config.context)
+        self._tick: tuple[bytes, np.ndarray] | None = None  # this tick's features and their context
 
     # ------------------------------------------------------------------ normalisation
 
     def set_normalization(self, features: np.ndarray | torch.Tensor, actions: np.ndarray | torch.Tensor) -> None:
-        """Fit the stats on training data: features (N, D), actions (N, 5) in physical units.
+        """Fit the stats on training data: inputs (N, D + C), actions (N, 5) in physical units.
 
         A feature with (near) zero spread (a one-hot that never changes) keeps std 1.
         """
         x = torch.as_tensor(np.asarray(features), dtype=torch.float32)
         a = torch.as_tensor(np.asarray(actions), dtype=torch.float32)
-        if x.ndim != 2 or x.shape[1] != self.config.feature_dim or x.shape[0] < 1:
-            raise PolicyInputError(f"features must be (N, {self.config.feature_dim}), got {tuple(x.shape)}")
+        if x.ndim != 2 or x.shape[1] != self.config.input_dim or x.shape[0] < 1:
+            raise PolicyInputError(f"inputs must be (N, {self.config.input_dim}), got {tuple(x.shape)}")
         if a.shape != (x.shape[0], ACTION_DIM):
             raise PolicyInputError(f"actions must be (N, {ACTION_DIM}) = ({x.shape[0]}, 5), got {tuple(a.shape)}")
         if not (torch.isfinite(x).all() and torch.isfinite(a).all()):
@@ -248,12 +271,15 @@ class PolicyBase(nn.Module):
         return self.feature_mean.device
 
     def reset(self) -> None:
-        """Start of an episode. The policies are reactive (no history), so nothing to clear."""
+        """Start of an episode: forget the context (a reactive policy has none)."""
+        self.context_tracker.reset()
+        self._tick = None
 
     def _check_batch(self, x: torch.Tensor) -> None:
-        if x.ndim != 2 or x.shape[1] != self.config.feature_dim:
+        if x.ndim != 2 or x.shape[1] != self.config.input_dim:
             raise PolicyInputError(
-                f"features must have shape (B, {self.config.feature_dim}), got {tuple(x.shape)}"
+                f"inputs must have shape (B, {self.config.input_dim}) (features {self.config.feature_dim} + "
+                f"context {self.config.input_dim - self.config.feature_dim}), got {tuple(x.shape)}"
             )
 
     def _features_tensor(self, features: np.ndarray) -> torch.Tensor:
@@ -266,7 +292,18 @@ class PolicyBase(nn.Module):
         if not np.all(np.isfinite(x)):
             bad = np.flatnonzero(~np.isfinite(x)).tolist()
             raise PolicyInputError(f"features contain non-finite values at indices {bad}; hold the arm")
+        if self.config.context:
+            # A second query of the same tick (a person's motion after the prediction) reuses
+            # the tick's context instead of advancing the history.
+            key = x.tobytes()
+            if self._tick is None or self._tick[0] != key:
+                self._tick = (key, self.context_tracker.context(x))
+            x = np.concatenate([x, self._tick[1]])
         return torch.from_numpy(x).to(self.device).unsqueeze(0)
+
+    def _executed(self, motion_index: int, action: np.ndarray) -> None:
+        if self.config.context:
+            self.context_tracker.executed(motion_index, action)
 
     def select_action(self, features: np.ndarray, motion_override: str | None = None) -> tuple[str, np.ndarray]:
         """One control tick: features (D,) -> (motion, action (5,) float32, physical units)."""
@@ -426,6 +463,7 @@ class LanguageMotionPolicy(PolicyBase):
         raw = self._action_raw(h, motion)
         out = torch.cat([raw[:, :VELOCITY_DIM], torch.sigmoid(raw[:, VELOCITY_DIM:])], dim=1)
         action = self.denormalize_action(out)[0].cpu().numpy().astype(np.float32)
+        self._executed(index, action)
         return index_to_motion(index), action
 
     def compute_loss(
@@ -473,6 +511,10 @@ class FlatPolicy(PolicyBase):
 
     def __init__(self, config: PolicyConfig | None = None) -> None:
         config = config or PolicyConfig()
+        if "prev_motion" in config.context:
+            raise ConfigError(
+                "the flat policy has no language motions, so no prev_motion context; use prev_action"
+            )
         super().__init__(config)
         h = config.hidden
         self.action_head = _mlp([h, h, ACTION_DIM])
@@ -496,6 +538,7 @@ class FlatPolicy(PolicyBase):
         if self.training:
             self.eval()
         action = self.predict_action(self._features_tensor(features))[0].cpu().numpy().astype(np.float32)
+        self._executed(0, action)
         return "", action
 
     def compute_loss(self, batch: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, float]]:

@@ -26,13 +26,38 @@ import torch
 
 from robomatrix.errors import ConfigError
 from robomatrix.policies.dataset import Dataset, DatasetError
-from robomatrix.policies.features import DEFAULT_SKILL_NAMES, augment, feature_dim
+from robomatrix.policies.features import (
+    DEFAULT_SKILL_NAMES,
+    augment,
+    episode_context,
+    feature_dim,
+    parse_context,
+)
 from robomatrix.policies.model import POLICY_KINDS, LanguageMotionPolicy, PolicyBase, PolicyConfig
 from robomatrix.skills.language_motion import VOCABULARY, motion_direction
 
 log = logging.getLogger(__name__)
 
-__all__ = ["TrainConfig", "canonical_actions", "finetune_motion_head", "resolve_device", "train_policy"]
+__all__ = [
+    "TrainConfig",
+    "canonical_actions",
+    "finetune_motion_head",
+    "intervention_weights",
+    "policy_inputs",
+    "resolve_device",
+    "train_policy",
+]
+
+
+def policy_inputs(dataset: Dataset, context: Sequence[str] = ()) -> np.ndarray:
+    """What a policy with ``context`` reads for each recorded tick: (N, D + C) float32, the
+    features followed by the episode context (:func:`robomatrix.policies.features.episode_context`,
+    from the executed motions and actions of the episode's earlier ticks)."""
+    parts = parse_context(context)
+    if not parts:
+        return np.ascontiguousarray(dataset.X, dtype=np.float32)
+    ctx = episode_context(dataset.X, dataset.M, dataset.A, dataset.episode, parts)
+    return np.ascontiguousarray(np.concatenate([dataset.X, ctx], axis=1), dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -179,11 +204,13 @@ def train_policy(
     deterministic: bool = True,
     skill_names: Sequence[str] | None = None,
     data_files: Sequence[str] | None = None,
+    context: Sequence[str] | str = (),
 ) -> tuple[PolicyBase, dict[str, Any]]:
     """Behaviour cloning of a ``kind`` policy on ``dataset``.
 
     ``skill_names``: the library the features were built with (sorted; default the seven
-    library skills when the feature size matches). Returns ``(policy in eval mode on the
+    library skills when the feature size matches). ``context``: episode-context parts the
+    policy also reads (:data:`robomatrix.policies.features.CONTEXT_PARTS`; default none). Returns ``(policy in eval mode on the
     CPU, metrics)``; metrics hold per-epoch ``loss`` (list), the last epoch's mean of every
     loss term, ``samples_per_s`` and ``seconds``. The policy's ``metadata`` records seed,
     epochs, data files and the command line, and goes into the checkpoint.
@@ -202,12 +229,14 @@ def train_policy(
     dev = resolve_device(device)
     with _reproducible(cfg.seed, deterministic, cfg.num_threads):
         pconf = PolicyConfig(
-            feature_dim=dataset.feature_dim, hidden=cfg.hidden, trunk_layers=cfg.trunk_layers, skill_names=names
+            feature_dim=dataset.feature_dim, hidden=cfg.hidden, trunk_layers=cfg.trunk_layers, skill_names=names,
+            context=tuple(parse_context(context)),
         )
         policy = POLICY_KINDS[cfg.kind](pconf)
-        policy.set_normalization(dataset.X, dataset.A)
+        inputs = policy_inputs(dataset, pconf.context)
+        policy.set_normalization(inputs, dataset.A)
         policy.to(dev).train()
-        x_all = torch.from_numpy(np.ascontiguousarray(dataset.X)).to(dev)
+        x_all = torch.from_numpy(inputs).to(dev)
         a_all = torch.from_numpy(gripper_targets(dataset)).to(dev)
         m_all = torch.from_numpy(np.ascontiguousarray(dataset.M)).to(dev)
         use_cf = cfg.kind == "rt-h" and cfg.counterfactual_fraction > 0
@@ -221,7 +250,7 @@ def train_policy(
         for _epoch in _progress(range(cfg.epochs), progress, f"train {cfg.kind}"):
             x_epoch = x_all
             if cfg.noise_std > 0:
-                x_epoch = torch.from_numpy(augment(dataset.X, rng, cfg.noise_std)).to(dev)
+                x_epoch = torch.from_numpy(augment(inputs, rng, cfg.noise_std)).to(dev)
             order = torch.randperm(n, generator=gen).to(dev)
             sums: dict[str, float] = {}
             steps = 0
@@ -249,6 +278,7 @@ def train_policy(
         "noise_std": cfg.noise_std,
         "counterfactual_fraction": cfg.counterfactual_fraction if cfg.kind == "rt-h" else 0.0,
         "samples": n,
+        "context": list(pconf.context),
         "data_files": list(data_files if data_files is not None else dataset.files),
         "command_line": shlex.join(sys.argv),
         "torch_version": str(torch.__version__),
@@ -287,6 +317,26 @@ def _counterfactual(
     }
 
 
+def intervention_weights(dataset: Dataset, person_weight: float, drop_before: int) -> np.ndarray:
+    """Per-step weights (N,) float32 for learning from interventions: ``person_weight`` on the
+    person's steps, 0 on the ``drop_before`` policy steps of the same episode just before
+    each correction starts, 1 elsewhere."""
+    if isinstance(drop_before, bool) or not isinstance(drop_before, int) or drop_before < 0:
+        raise ConfigError(f"drop_before must be an integer >= 0 (ticks), got {drop_before!r}")
+    person = np.asarray(dataset.source) == "person"
+    weights = np.where(person, person_weight, 1.0).astype(np.float32)
+    if drop_before == 0 or not person.any():
+        return weights
+    ep = np.asarray(dataset.episode)
+    starts = np.flatnonzero(person & ~np.concatenate([[False], person[:-1] & (ep[1:] == ep[:-1])]))
+    for s in starts:
+        lo = s
+        while lo > 0 and s - lo < drop_before and ep[lo - 1] == ep[s] and not person[lo - 1]:
+            lo -= 1
+        weights[lo:s] = 0.0
+    return weights
+
+
 def finetune_motion_head(
     policy: LanguageMotionPolicy,
     dataset: Dataset,
@@ -295,6 +345,7 @@ def finetune_motion_head(
     batch_size: int = 256,
     lr: float = 5e-4,
     person_weight: float = 5.0,
+    drop_before: int = 0,
     seed: int = 0,
     device: str | torch.device = "auto",
     progress: bool = True,
@@ -306,7 +357,9 @@ def finetune_motion_head(
     ``dataset``: steps of intervention episodes, each labelled with the motion that was
     executed (the person's where they corrected, ``source == "person"``, else the
     policy's). Cross-entropy weighted ``person_weight`` on person-labelled steps and 1 on
-    the others. The trunk, the motion embedding and the action head stay frozen, so the
+    the others, except the ``drop_before`` policy steps right before each correction
+    (weight 0): the person spoke because those motions were wrong, so they are not
+    learnt as right (:func:`intervention_weights`). The trunk, the motion embedding and the action head stay frozen, so the
     actions the policy produces for a given motion do not change. Updates ``policy`` in
     place (returned to the CPU, eval mode); returns metrics (per-epoch ``loss``, accuracy on
     person steps before and after).
@@ -325,10 +378,10 @@ def finetune_motion_head(
         )
     dev = resolve_device(device)
     person = dataset.source == "person"
-    weights = np.where(person, person_weight, 1.0).astype(np.float32)
+    weights = intervention_weights(dataset, person_weight, drop_before)
     with _reproducible(seed, deterministic, num_threads):
         policy.to(dev)
-        x_all = torch.from_numpy(np.ascontiguousarray(dataset.X)).to(dev)
+        x_all = torch.from_numpy(policy_inputs(dataset, policy.config.context)).to(dev)
         m_all = torch.from_numpy(np.ascontiguousarray(dataset.M)).to(dev)
         w_all = torch.from_numpy(weights).to(dev)
         mask_person = torch.from_numpy(person).to(dev)
@@ -361,7 +414,7 @@ def finetune_motion_head(
                         h = policy.trunk(policy.normalize_features(x_all[idx]))
                     ce = torch.nn.functional.cross_entropy(policy.motion_logits(h), m_all[idx], reduction="none")
                     w = w_all[idx]
-                    loss = (ce * w).sum() / w.sum()
+                    loss = (ce * w).sum() / w.sum().clamp_min(1e-8)
                     opt.zero_grad(set_to_none=True)
                     loss.backward()
                     opt.step()
@@ -380,6 +433,7 @@ def finetune_motion_head(
             "epochs": epochs,
             "seed": seed,
             "person_weight": person_weight,
+            "drop_before": drop_before,
             "samples": n,
             "person_samples": int(person.sum()),
             "data_files": list(dataset.files),
