@@ -15,12 +15,19 @@ its handle). The thresholds live in :class:`ConditionThresholds`:
       and ``at_handle_z_max`` of the handle's height (the fingers straddle the bar).
 ``over(target)`` — the held object (the end effector when nothing is held) is inside the
     target's footprint shrunk by ``over_margin`` (bowl: a disc of the bowl's radius;
-    bin, block, drawer: the rotated rectangle of its extents; never smaller than
+    bin, block: the rotated rectangle of its extents; never smaller than
     ``min_footprint``) and its bottom is between ``over_z_min`` and ``over_z_max`` above
-    the target's top.
+    the target's top. For a **drawer** the footprint is the *mouth*: the first
+    ``drawer_mouth`` metres of the drawer's inside behind its front panel (the part that
+    is out of the cabinet when the drawer is open), the "top" is the front panel's top
+    edge, and the drawer must be open (opening >= ``drawer_open_min``).
 ``on(object | any, target)`` — the object (not held) has its centre inside the target's
     footprint (margin ``on_margin``) and its bottom no higher than ``on_z_max`` above the
-    target's top (it rests on or in it).
+    target's top (it rests on or in it). For a drawer: inside the drawer box (its whole
+    inner rectangle, open or closed) with its bottom within ``on_z_max`` of the drawer's
+    floor.
+``accessible(target)`` — something can be put on or into the target from above: a drawer
+    must be open (opening >= ``drawer_open_min``); a bowl, bin, block or object always is.
 ``moved(object, direction)`` — since ``start``, the object moved along the direction by at
     least ``moved_fraction`` of the requested distance (the binding ``distance``, else
     ``moved_default_distance``).
@@ -47,6 +54,7 @@ from typing import Any
 import numpy as np
 
 from robomatrix.errors import ConfigError, RobomatrixError
+from robomatrix.hardware.drawer import inside_from_handle
 from robomatrix.hardware.interface import ObjectInfo, Observation
 from robomatrix.hardware.safety import SafetyLimits
 from robomatrix.skills.spec import PREDICATES, Condition
@@ -57,7 +65,9 @@ __all__ = [
     "DIRECTION_VECTORS",
     "ConditionError",
     "ConditionThresholds",
+    "DrawerInside",
     "check_all",
+    "drawer_inside",
     "evaluate",
     "explain",
     "footprint_contains",
@@ -101,6 +111,8 @@ class ConditionThresholds:
     drawer_open_min: float = 0.8  # 1 (0 closed .. 1 open), opening that counts as open
     drawer_closed_max: float = 0.1  # 1, opening that counts as closed
     open_width_min: float = 0.06  # m, measured finger gap for gripper(open): commanded open is not enough
+    drawer_mouth: float = 0.11  # m, depth of a drawer's inside (behind the front panel) that over() aims at;
+    # keep it below travel * drawer_open_min (0.15 m * 0.8 in the scenes) so it lies out of the cabinet
     limits: SafetyLimits = field(default_factory=SafetyLimits)  # workspace box for reachable()
 
     def __post_init__(self) -> None:
@@ -110,7 +122,8 @@ class ConditionThresholds:
             value = getattr(self, f.name)
             if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
                 raise ConfigError(f"ConditionThresholds.{f.name} must be a finite number, got {value!r}")
-        for name in ("at_xy", "over_z_max", "min_footprint", "moved_fraction", "moved_default_distance"):
+        for name in ("at_xy", "over_z_max", "min_footprint", "moved_fraction", "moved_default_distance",
+                     "drawer_mouth"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"ConditionThresholds.{name} must be > 0, got {getattr(self, name)!r}")
         for lo, hi in (("at_z_min", "at_z_max"), ("at_handle_z_min", "at_handle_z_max"),
@@ -164,6 +177,54 @@ def footprint_contains(target: ObjectInfo, xy: Any, margin: float = 0.0, min_hal
     local = np.array([c * d[0] + s * d[1], -s * d[0] + c * d[1]])
     half = np.maximum(0.5 * np.asarray(target.size[:2], dtype=float) - margin, min_half)
     return bool(np.all(np.abs(local) <= half))
+
+
+@dataclass(frozen=True)
+class DrawerInside:
+    """A region of a drawer's inside, world frame (m): a rectangle turned by the cabinet's yaw."""
+
+    centre: np.ndarray  # (2,) x, y of the rectangle's centre
+    yaw: float  # rad, the cabinet's yaw (the rectangle's x axis points into the cabinet)
+    half: np.ndarray  # (2,) half extents along the cabinet's x and y
+    floor: float  # z of the drawer's floor (top face)
+    rim: float  # z of the front panel's top edge: what a carried object must clear
+
+    def contains(self, xy: Any, margin: float = 0.0, min_half: float = 0.0) -> bool:
+        """True when ``xy`` lies in the rectangle shrunk by ``margin`` (half extents >= ``min_half``)."""
+        d = np.asarray(xy, dtype=float)[:2] - self.centre
+        c, s = math.cos(self.yaw), math.sin(self.yaw)
+        local = np.array([c * d[0] + s * d[1], -s * d[0] + c * d[1]])
+        half = np.maximum(self.half - margin, min_half)
+        return bool(np.all(np.abs(local) <= half))
+
+
+def drawer_inside(drawer: ObjectInfo, depth: float | None = None) -> DrawerInside:
+    """The inside of ``drawer`` (an ObjectInfo reporting its handle), from its front panel inwards.
+
+    ``depth`` None: the whole inner rectangle of the drawer box; else only the first ``depth``
+    metres behind the front panel (the mouth, out of the cabinet when the drawer is open).
+    """
+    inside = inside_from_handle(drawer.size)
+    front, back = inside["front"], inside["back"]
+    if depth is not None:
+        back = min(back, front + float(depth))
+    yaw = quaternion_yaw(drawer.orientation)
+    axis = np.array([math.cos(yaw), math.sin(yaw)])
+    handle = np.asarray(drawer.position, dtype=float)
+    return DrawerInside(
+        centre=handle[:2] + axis * 0.5 * (front + back),
+        yaw=yaw,
+        half=np.array([0.5 * (back - front), inside["half_width"]]),
+        floor=float(handle[2]) + inside["floor"],
+        rim=float(handle[2]) + inside["rim"],
+    )
+
+
+def _drawer_is_open(drawer: ObjectInfo, th: ConditionThresholds) -> tuple[bool, str]:
+    opening = float(drawer.opening or 0.0)
+    if opening >= th.drawer_open_min:
+        return True, ""
+    return False, f"{drawer.id} is not open (opening {opening:.2f}, open at >= {th.drawer_open_min:.2f})"
 
 
 # --------------------------------------------------------------------------- predicates
@@ -253,9 +314,20 @@ def _over(args: tuple[Any, ...], bindings: Mapping[str, Any], obs: Observation,
         point, bottom, what = held.position, object_bottom(held), f"the held {held.id}"
     else:
         point, bottom, what = obs.ee_position, float(obs.ee_position[2]), "the gripper"
-    if not footprint_contains(target, point, th.over_margin, th.min_footprint):
+    if target.category == "drawer":
+        is_open, why = _drawer_is_open(target, th)
+        if not is_open:
+            return False, why
+        mouth = drawer_inside(target, th.drawer_mouth)
+        if not mouth.contains(point, th.over_margin, th.min_footprint):
+            return False, (f"{what} is not above the open drawer's inside (centre {_xy(point)}, inside centred at "
+                           f"{_xy(mouth.centre)})")
+        top = mouth.rim
+    elif not footprint_contains(target, point, th.over_margin, th.min_footprint):
         return False, f"{what} is not above its footprint (centre {_xy(point)}, target at {_xy(target.position)})"
-    dz = bottom - object_top(target)
+    else:
+        top = object_top(target)
+    dz = bottom - top
     if not th.over_z_min <= dz <= th.over_z_max:
         return False, (f"{what} is {dz:+.3f} m above its top (needs {th.over_z_min:+.3f} .. "
                        f"{th.over_z_max:+.3f} m)")
@@ -283,6 +355,14 @@ def _on(args: tuple[Any, ...], bindings: Mapping[str, Any], obs: Observation,
 def _rests_on(obj: ObjectInfo, target: ObjectInfo, obs: Observation, th: ConditionThresholds) -> tuple[bool, str]:
     if obj.id == obs.held_object_id:
         return False, f"{obj.id} is still held"
+    if target.category == "drawer":
+        inside = drawer_inside(target)
+        if not inside.contains(obj.position, th.on_margin):
+            return False, f"{obj.id} at {_xy(obj.position)} is not inside {target.id}"
+        dz = object_bottom(obj) - inside.floor
+        if dz > th.on_z_max:
+            return False, f"{obj.id} is {dz:.3f} m above the floor of {target.id} (rests when <= {th.on_z_max:.3f} m)"
+        return True, ""
     if not footprint_contains(target, obj.position, th.on_margin, th.min_footprint):
         return False, f"{obj.id} at {_xy(obj.position)} is outside the footprint of {target.id} at {_xy(target.position)}"
     dz = object_bottom(obj) - object_top(target)
@@ -306,6 +386,18 @@ def _reachable(args: tuple[Any, ...], bindings: Mapping[str, Any], obs: Observat
                        f"y {lo[1]:.2f}..{hi[1]:.2f} m")
     if object_top(obj) > hi[2]:
         return False, f"its top at z {object_top(obj):.3f} m is above the workspace ceiling {hi[2]:.2f} m"
+    return True, ""
+
+
+@_predicate("accessible")
+def _accessible(args: tuple[Any, ...], bindings: Mapping[str, Any], obs: Observation,
+                start: Observation | None, th: ConditionThresholds) -> tuple[bool, str]:
+    (oid,) = args
+    obj = _find(obs, oid)
+    if obj is None:
+        return False, _missing(oid, obs)
+    if obj.category == "drawer":
+        return _drawer_is_open(obj, th)
     return True, ""
 
 

@@ -6,7 +6,8 @@ that also has ``reset(seed, scene)`` and ``step()`` (the simulator, :class:`SimR
 One episode of skill ``s``:
 
 1. :func:`make_episode_setup` resets a seeded scene (``tabletop``; ``tabletop_drawer`` for
-   the drawer skills), chooses the skill's objects at random and brings the world to the
+   the drawer skills; place_over draws either, :data:`SKILL_SCENE_MIX`, and with the drawer
+   present mostly carries the block into it after opening it), chooses the skill's objects at random and brings the world to the
    skill's preconditions by running *other* oracles without recording (grasp: move_to
    first; place_over: move_to + grasp; release: move_to + grasp + place_over; push and
    the drawer skills: move_to; close_drawer: move_to + open_drawer + move_to). It checks
@@ -58,6 +59,8 @@ __all__ = [
     "EpisodeStep",
     "NoiseConfig",
     "SKILL_SCENES",
+    "SKILL_SCENE_MIX",
+    "episode_scene",
     "action_vector",
     "generate_demos",
     "make_episode_setup",
@@ -66,7 +69,13 @@ __all__ = [
 ]
 
 SKILL_SCENES: dict[str, str] = {"open_drawer": "tabletop_drawer", "close_drawer": "tabletop_drawer"}
-"""Scene each skill's demonstrations use; skills not listed use ``tabletop``."""
+"""Scene each skill's demonstrations use; skills not listed use ``tabletop`` (or a mix below)."""
+SKILL_SCENE_MIX: dict[str, tuple[tuple[str, float], ...]] = {
+    "place_over": (("tabletop", 0.6), ("tabletop_drawer", 0.4)),
+}
+"""Skills whose episodes draw their scene: (scene, probability) pairs. place_over also
+carries blocks into the open drawer, which only ``tabletop_drawer`` has."""
+DRAWER_TARGET_PROBABILITY = 0.7  # place_over in a scene with a drawer: chance that the drawer is the target
 DEFAULT_SCENE = "tabletop"
 SEED_LIMIT = 2**32
 
@@ -269,6 +278,12 @@ def _choose_grasp(rng: np.random.Generator, obs: Observation):  # type: ignore[n
 @_chooser("place_over")
 def _choose_place_over(rng: np.random.Generator, obs: Observation):  # type: ignore[no-untyped-def]
     obj = _pick(rng, _graspables(obs), "block").id
+    drawers = _of(obs, "drawer")
+    if drawers and rng.random() < DRAWER_TARGET_PROBABILITY:
+        # Into the drawer: open it first (the precondition accessible(drawer)), then pick the block up.
+        drawer = _pick(rng, drawers, "drawer").id
+        return {"target": drawer}, [("move_to", {"object": drawer}), ("open_drawer", {"drawer": drawer}),
+                                    ("move_to", {"object": obj}), ("grasp", {"object": obj})]
     targets = [o for o in _of(obs, "bowl", "bin", "block") if o.id != obj]
     target = _pick(rng, targets, "place target").id
     return {"target": target}, [("move_to", {"object": obj}), ("grasp", {"object": obj})]
@@ -339,6 +354,20 @@ def _choose_close_drawer(rng: np.random.Generator, obs: Observation):  # type: i
     ]
 
 
+def episode_scene(skill: str, rng: np.random.Generator) -> str:
+    """The scene of one episode of ``skill``: drawn from :data:`SKILL_SCENE_MIX` (one draw from
+    ``rng``) for the skills listed there, else :data:`SKILL_SCENES` or ``tabletop`` (no draw)."""
+    mix = SKILL_SCENE_MIX.get(skill)
+    if not mix:
+        return SKILL_SCENES.get(skill, DEFAULT_SCENE)
+    u, acc = float(rng.random()), 0.0
+    for name, p in mix:
+        acc += p
+        if u < acc:
+            return name
+    return mix[-1][0]
+
+
 def make_episode_setup(
     skill: str,
     rng: np.random.Generator,
@@ -364,7 +393,7 @@ def make_episode_setup(
     if chooser is None:
         raise DemoSetupError(f"no episode setup for skill {skill!r}; known: {', '.join(sorted(_CHOOSERS))}")
     seed = int(rng.integers(SEED_LIMIT))
-    obs = robot.reset(seed=seed, scene=scene or SKILL_SCENES.get(skill, DEFAULT_SCENE))
+    obs = robot.reset(seed=seed, scene=scene or episode_scene(skill, rng))
     args, prelude = chooser(rng, obs)
     for name, prelude_args in prelude:
         obs = _run_unrecorded(robot, name, prelude_args, setup_steps, oracle_config)
@@ -544,9 +573,11 @@ def generate_demos(
                     log.info("episode %d, setup attempt %d: %s", i, attempt + 1, e)
             else:
                 raise DemoSetupError(f"{skill}: episode {i} could not be set up in {setup_attempts} attempts")
+            robot_scene = getattr(getattr(robot, "scene", None), "name", None)
             result = run_episode(
                 robot, skill, args, make_oracle(skill, oracle_config), steps, noise, rng, library=lib,
-                seed=getattr(robot, "last_seed", None), scene=scene or SKILL_SCENES.get(skill, DEFAULT_SCENE),
+                seed=getattr(robot, "last_seed", None),
+                scene=scene or robot_scene or SKILL_SCENES.get(skill, DEFAULT_SCENE),
             )
             successes += int(result.success)
             if not result.success:

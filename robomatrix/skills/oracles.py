@@ -36,7 +36,14 @@ import numpy as np
 from robomatrix.errors import ConfigError, RobomatrixError
 from robomatrix.hardware.interface import Action, ObjectInfo, Observation
 from robomatrix.hardware.safety import SafetyLimits
-from robomatrix.skills.conditions import DIRECTION_VECTORS, object_bottom, object_top, quaternion_yaw
+from robomatrix.skills.conditions import (
+    DIRECTION_VECTORS,
+    ConditionThresholds,
+    drawer_inside,
+    object_bottom,
+    object_top,
+    quaternion_yaw,
+)
 from robomatrix.skills.language_motion import motion_to_velocity
 
 log = logging.getLogger(__name__)
@@ -438,14 +445,27 @@ class GraspOracle(Oracle):
 @register_oracle("place_over")
 class PlaceOverOracle(Oracle):
     """Carry the held object: rise to a carrying height, travel until the held object is
-    above the target's centre, descend until it hangs ``place_height`` above the target."""
+    above the target's centre, descend until it hangs ``place_height`` above the target.
+
+    For a drawer the goal is the middle of its mouth (the inside just behind the front
+    panel, :func:`~robomatrix.skills.conditions.drawer_inside` with the thresholds'
+    ``drawer_mouth``) and ``place_height`` is measured from the front panel's top edge.
+    """
 
     first_phase = "rise"
     object_args = ("target",)
+    drawer_mouth: ClassVar[float] = ConditionThresholds().drawer_mouth  # m, what over() accepts
 
     def _setup(self, obs: Observation) -> None:
         tallest = max([object_top(o) for o in obs.objects if o.id != obs.held_object_id] + [0.0])
         self._carry_bottom = max(tallest, 0.0) + self.config.carry_clearance
+
+    def _place(self, target: ObjectInfo) -> tuple[np.ndarray, float]:
+        """(x, y) the held object's centre goes to and the height (m) it must hang above."""
+        if target.category == "drawer":
+            mouth = drawer_inside(target, self.drawer_mouth)
+            return mouth.centre, mouth.rim
+        return np.asarray(target.position[:2], dtype=float), object_top(target)
 
     def _offsets(self, obs: Observation) -> tuple[np.ndarray, float] | None:
         """(held centre - ee in xy, ee z - held bottom) or None when nothing is held."""
@@ -471,7 +491,7 @@ class PlaceOverOracle(Oracle):
             return "done"
         if self.phase_ticks == 0:
             self._cruise_z = max(float(obs.ee_position[2]), self._carry_bottom + offsets[1])
-        goal = np.array([*(np.asarray(target.position[:2]) - offsets[0]), self._cruise_z])
+        goal = np.array([*(self._place(target)[0] - offsets[0]), self._cruise_z])
         action, reached = self._track(obs, goal, (0, 1), (2,))
         return "descend" if reached else action
 
@@ -479,8 +499,9 @@ class PlaceOverOracle(Oracle):
         offsets, target = self._offsets(obs), self._obj(obs, "target")
         if offsets is None or target is None:
             return "done"
-        z = object_top(target) + self.config.place_height + offsets[1]
-        goal = np.array([*(np.asarray(target.position[:2]) - offsets[0]), z])
+        xy, top = self._place(target)
+        z = top + self.config.place_height + offsets[1]
+        goal = np.array([*(xy - offsets[0]), z])
         action, reached = self._track(obs, goal, (2,), (0, 1))
         return "done" if reached else action
 

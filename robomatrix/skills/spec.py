@@ -209,6 +209,12 @@ PREDICATES: dict[str, PredicateSpec] = {
             "reachable", (_OBJECT_REF,), "reachable(object)", "the object lies inside the arm's workspace"
         ),
         PredicateSpec(
+            "accessible",
+            (_OBJECT_REF,),
+            "accessible(target)",
+            "something can be put on or into the target from above (a drawer only while it is open)",
+        ),
+        PredicateSpec(
             "drawer_open", (_OBJECT_REF, _BOOL), "drawer_open(drawer, true | false)", "the drawer is open"
         ),
         PredicateSpec(

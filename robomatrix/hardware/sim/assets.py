@@ -17,6 +17,7 @@ import numpy as np
 import pybullet_data
 
 from robomatrix.errors import ConfigError
+from robomatrix.hardware.drawer import HANDLE_BAR, HANDLE_LENGTH, HANDLE_STANDOFF, WALL, drawer_box
 from robomatrix.hardware.sim.scene import Placement
 
 log = logging.getLogger(__name__)
@@ -24,14 +25,9 @@ log = logging.getLogger(__name__)
 TABLE_SIZE = (1.5, 1.0)  # m, the pybullet_data table top (x, y)
 TABLE_CENTRE = (0.5, 0.0)  # m, table centre in the world; robot base (origin) near its back edge
 TABLE_HEIGHT = 0.625  # m, table top above the floor; the floor is at z = -TABLE_HEIGHT
-WALL = 0.008  # m, wall thickness of bowls and bins
 FRICTION = 1.0  # lateral friction of objects and table (unitless)
-
-# Drawer handle, in the drawer link frame (front of the drawer at -x): a vertical bar held
-# off the front panel by two standoffs, grasped from above with the fingers closing along y.
-HANDLE_STANDOFF = 0.035  # m, gap between drawer front and bar centre
-HANDLE_LENGTH = 0.07  # m, vertical bar length
-HANDLE_BAR = 0.014  # m, bar thickness
+# WALL (bowls, bins, the drawer) and the drawer's handle dimensions live in
+# robomatrix.hardware.drawer, which the conditions and oracles read as well.
 
 
 @dataclass
@@ -154,12 +150,9 @@ def build_bin(client: Any, p: Placement) -> BuiltObject:
 
 def drawer_geometry(size: tuple[float, float, float]) -> dict[str, np.ndarray]:
     """Where the drawer link and its handle sit, cabinet frame (origin at the cabinet centre), m."""
-    sx, sy, sz = size
-    t = WALL
-    front_x = -0.5 * sx  # the cabinet's open face
     return {
         "link_origin": np.array([0.0, 0.0, 0.0]),
-        "handle": np.array([front_x - HANDLE_STANDOFF, 0.0, 0.5 * sz - 2 * t - 0.5 * HANDLE_LENGTH - 0.01]),
+        "handle": drawer_box(size).handle,
     }
 
 
@@ -179,11 +172,9 @@ def build_drawer(client: Any, p: Placement) -> BuiltObject:
         ((0.5 * sx, 0.5 * t, 0.5 * sz), (0.0, -0.5 * sy + 0.5 * t, 0.0)),  # right
         ((0.5 * t, 0.5 * sy, 0.5 * sz), (0.5 * sx - 0.5 * t, 0.0, 0.0)),  # back
     ]
-    gap = 0.003  # m, clearance between drawer and cabinet
-    dx = sx - t - gap  # drawer depth
-    dy = sy - 2 * t - 2 * gap
-    dz = sz - 2 * t - 2 * gap
-    x0 = -0.5 * sx  # drawer front face, cabinet frame at joint position 0
+    box = drawer_box(p.size)
+    dx, dy, dz = box.depth, box.width, box.height  # drawer box (GAP clearance to the cabinet)
+    x0 = box.front_x  # drawer front face, cabinet frame at joint position 0
     xc = x0 + 0.5 * dx  # drawer centre
     geo = drawer_geometry(p.size)
     hx, _, hz = geo["handle"]
