@@ -17,8 +17,15 @@ the planner tests and the planner benchmark, so all three agree on what a task m
   injection, gibberish, other languages) carry the expected refusal kind instead of a plan.
 
 Expected plans are checked against the skill library: a family whose plan the loaded
-specs cannot express (e.g. ``place_over`` that does not accept a drawer) yields the
-refusal ``impossible`` instead, so the data follows the specs.
+specs cannot express (a skill missing, or an argument category a spec does not accept)
+yields the refusal ``impossible`` instead, so the data follows the specs. Since
+``place_over`` accepts a drawer (the inside of an open drawer), ``drawer_put`` is a plan:
+move_to(drawer), open_drawer(drawer), move_to(x), grasp(x), place_over(drawer), release(),
+move_to(drawer), close_drawer(drawer).
+
+:func:`expected_plan` gives a family's expected plan for objects chosen by the caller (the
+task benchmark runs it on the simulator's worlds, :func:`world_from_objects`); the
+families' generators use the same rules.
 """
 
 from __future__ import annotations
@@ -39,10 +46,12 @@ __all__ = [
     "WORLD_COLOURS",
     "Example",
     "WorldObject",
+    "expected_plan",
     "generate_examples",
     "ground_plan",
     "object_reference",
     "sample_world",
+    "world_from_objects",
 ]
 
 SIM_COLOURS: tuple[str, ...] = ("red", "green", "blue", "yellow")
@@ -126,6 +135,15 @@ def sample_world(rng: random.Random, kind: str = "tabletop") -> list[WorldObject
     if rng.random() < 0.15:
         rng.shuffle(world)
     return world
+
+
+def world_from_objects(objects: Iterable[Any]) -> list[WorldObject]:
+    """WorldObjects of anything with id, name, category and colour (ObjectInfo, mappings), in order."""
+    def field_of(o: Any, key: str) -> str:
+        return str(o.get(key, "") if isinstance(o, dict) else getattr(o, key, ""))
+
+    return [WorldObject(field_of(o, "id"), field_of(o, "name"), field_of(o, "category"), field_of(o, "colour"))
+            for o in objects]
 
 
 def object_reference(obj: WorldObject, world: Sequence[Any]) -> str:
@@ -284,6 +302,38 @@ def _put(x: str, y: str) -> list[dict[str, Any]]:
     ]
 
 
+def _plan_put_colour(world: Sequence[WorldObject], colour: str, y: WorldObject) -> list[dict[str, Any]]:
+    blocks = [b for b in _blocks(world) if b.colour == colour]
+    return [s for b in blocks for s in _put(object_reference(b, world), object_reference(y, world))]
+
+
+def _plan_clear(world: Sequence[WorldObject], bin_: WorldObject) -> list[dict[str, Any]]:
+    return [s for b in _blocks(world) for s in _put(object_reference(b, world), object_reference(bin_, world))]
+
+
+def _plan_stack(world: Sequence[WorldObject], a: WorldObject, b: WorldObject, c: WorldObject) -> list[dict[str, Any]]:
+    ra, rb, rc = (object_reference(o, world) for o in (a, b, c))
+    return _put(rb, rc) + _put(ra, rb)
+
+
+def _sort_pairs(world: Sequence[WorldObject]) -> list[tuple[WorldObject, WorldObject]]:
+    bowls = {o.colour: o for o in _unique_named(world, "bowl")}
+    return [(b, bowls[b.colour]) for b in _unique_named(world, "block") if b.colour in bowls]
+
+
+def _plan_sort(world: Sequence[WorldObject]) -> list[dict[str, Any]]:
+    return [s for b, bowl in _sort_pairs(world) for s in _put(b.name, bowl.name)]
+
+
+def _plan_drawer_put(world: Sequence[WorldObject], d: WorldObject, x: WorldObject) -> list[dict[str, Any]]:
+    rd = object_reference(d, world)
+    return (
+        [{"skill": "move_to", "args": {"object": rd}}, {"skill": "open_drawer", "args": {"drawer": rd}}]
+        + _put(object_reference(x, world), rd)
+        + [{"skill": "move_to", "args": {"object": rd}}, {"skill": "close_drawer", "args": {"drawer": rd}}]
+    )
+
+
 Family = Callable[[random.Random, list[WorldObject], _Phraser], tuple[str, list[dict[str, Any]]] | None]
 
 
@@ -317,8 +367,7 @@ def _fam_put_colour(rng, world, ph):  # type: ignore[no-untyped-def]
     noun = ph.noun("block")
     t = rng.choice(_T["put_colour"][ph.split == "test"])
     text = t.format(c=ph.colour(c), n=noun, ns=_PLURAL.get(noun, noun + "s"), y=ph.np(y, world))
-    steps = [s for b in by_colour[c] for s in _put(object_reference(b, world), y.name)]
-    return text, steps
+    return text, _plan_put_colour(world, c, y)
 
 
 def _fam_clear(rng, world, ph):  # type: ignore[no-untyped-def]
@@ -329,7 +378,7 @@ def _fam_clear(rng, world, ph):  # type: ignore[no-untyped-def]
     noun = ph.noun("block")
     t = rng.choice(_T["clear"][ph.split == "test"])
     text = t.format(n=noun, ns=_PLURAL.get(noun, noun + "s"), bin=ph.np(bins[0], world))
-    return text, [s for b in blocks for s in _put(object_reference(b, world), bins[0].name)]
+    return text, _plan_clear(world, bins[0])
 
 
 def _fam_stack(rng, world, ph):  # type: ignore[no-untyped-def]
@@ -339,18 +388,16 @@ def _fam_stack(rng, world, ph):  # type: ignore[no-untyped-def]
     a, b, c = rng.sample(xs, 3)
     t = rng.choice(_T["stack"][ph.split == "test"])
     text = t.format(a=ph.np(a, world), b=ph.np(b, world), c=ph.np(c, world))
-    return text, _put(b.name, c.name) + _put(a.name, b.name)
+    return text, _plan_stack(world, a, b, c)
 
 
 def _fam_sort(rng, world, ph):  # type: ignore[no-untyped-def]
-    bowls = {o.colour: o for o in _unique_named(world, "bowl")}
-    pairs = [(b, bowls[b.colour]) for b in _unique_named(world, "block") if b.colour in bowls]
-    if len(pairs) < 2:
+    if len(_sort_pairs(world)) < 2:
         return None
     noun, bnoun = ph.noun("block"), ph.noun("bowl")
     t = rng.choice(_T["sort"][ph.split == "test"])
     text = t.format(n=noun, ns=_PLURAL.get(noun, noun + "s"), b=bnoun, bs=_PLURAL.get(bnoun, bnoun + "s"))
-    return text, [s for b, bowl in pairs for s in _put(b.name, bowl.name)]
+    return text, _plan_sort(world)
 
 
 def _drawer(world: Sequence[WorldObject]) -> WorldObject | None:
@@ -382,12 +429,7 @@ def _fam_drawer_put(rng, world, ph):  # type: ignore[no-untyped-def]
         return None
     x = rng.choice(xs)
     t = rng.choice(_T["drawer_put"][ph.split == "test"])
-    steps = (
-        [{"skill": "move_to", "args": {"object": d.name}}, {"skill": "open_drawer", "args": {"drawer": d.name}}]
-        + _put(x.name, d.name)
-        + [{"skill": "move_to", "args": {"object": d.name}}, {"skill": "close_drawer", "args": {"drawer": d.name}}]
-    )
-    return t.format(d=ph.np(d, world), x=ph.np(x, world)), steps
+    return t.format(d=ph.np(d, world), x=ph.np(x, world)), _plan_drawer_put(world, d, x)
 
 
 def _fam_push(rng, world, ph):  # type: ignore[no-untyped-def]
@@ -426,6 +468,46 @@ def _fam_pick(rng, world, ph):  # type: ignore[no-untyped-def]
     t = rng.choice(_T["pick"][ph.split == "test"])
     return t.format(x=ph.np(x, world)), [{"skill": "move_to", "args": {"object": x.name}},
                                          {"skill": "grasp", "args": {"object": x.name}}]
+
+
+def expected_plan(family: str, world: Sequence[WorldObject], **choice: str) -> list[dict[str, Any]]:
+    """The expected plan (steps, objects by reference) of a task of ``family`` in ``world``.
+
+    ``choice`` names the task's objects by id: ``put_in``: x, y; ``put_colour``: colour (a
+    colour word), y; ``clear``: none (every block into the one bin); ``stack``: a, b, c (a on
+    b on c); ``sort``: none (each block into the bowl of its colour); ``drawer_put``: x (the
+    world's one drawer). The rules are the ones the generated examples follow.
+    """
+    by_id = {o.id: o for o in world}
+
+    def get(key: str) -> WorldObject:
+        if key not in choice:
+            raise ValueError(f"family {family!r} needs {key}=<object id>; got {sorted(choice)}")
+        if choice[key] not in by_id:
+            raise ValueError(f"{key}={choice[key]!r} is not in the world ({', '.join(by_id)})")
+        return by_id[choice[key]]
+
+    if family == "put_in":
+        x, y = get("x"), get("y")
+        return _put(object_reference(x, world), object_reference(y, world))
+    if family == "put_colour":
+        return _plan_put_colour(world, str(choice.get("colour", "")), get("y"))
+    if family == "clear":
+        bins = [o for o in world if o.category == "bin"]
+        if len(bins) != 1:
+            raise ValueError(f"clear needs exactly one bin in the world, found {len(bins)}")
+        return _plan_clear(world, bins[0])
+    if family == "stack":
+        return _plan_stack(world, get("a"), get("b"), get("c"))
+    if family == "sort":
+        return _plan_sort(world)
+    if family == "drawer_put":
+        d = _drawer(world)
+        if d is None:
+            raise ValueError("drawer_put needs exactly one drawer in the world")
+        return _plan_drawer_put(world, d, get("x"))
+    raise ValueError(f"no expected_plan rule for family {family!r}; known: put_in, put_colour, clear, stack, "
+                     "sort, drawer_put")
 
 
 # family name -> (function, world kinds it is drawn in, weight)
