@@ -30,8 +30,8 @@ from robomatrix.rosenv import apply_ros_defaults  # noqa: E402
 UNSEEN_SKILLS = ("move_to", "grasp", "push")  # skills whose objects can be unseen random_urdfs shapes
 
 
-def policy_latency(lib: Any, n: int = 2000) -> dict[str, float]:
-    """Per-tick cost of the RT-H controller (features + both heads), batch 1, CPU."""
+def policy_latency(lib: Any, n: int = 2000, skill: str = "move_to") -> dict[str, float]:
+    """Per-tick cost of the RT-H controller (features + context + both heads), batch 1, CPU."""
     import torch
 
     from robomatrix.hardware.sim import SimConfig, SimRobot
@@ -39,18 +39,23 @@ def policy_latency(lib: Any, n: int = 2000) -> dict[str, float]:
     from robomatrix.skills.executor import PolicyController
 
     torch.set_num_threads(1)
-    spec = lib.get("move_to")
-    ctrl = PolicyController(load_policy(spec.policy_path, skill="move_to"), tuple(lib.names))
+    spec = lib.get(skill)
+    ctrl = PolicyController(load_policy(spec.policy_path, skill=skill), tuple(lib.names))
     with SimRobot(SimConfig()) as robot:
         obs = robot.get_observation()
         target = next(o for o in obs.objects if o.category == "block")
-        ctrl.reset(spec, {"object": target.id}, obs)
+        args = {"object": target.id} if skill == "move_to" else {"object": target.id, "direction": "left",
+                                                                  "distance": 0.1}
+        ctrl.reset(spec, args, obs)
         times = []
-        for _ in range(n):
+        for _ in range(n):  # a new observation every tick (the context advances), as in a real run
             t0 = time.perf_counter()
             motion = ctrl.predict_motion(obs)
-            ctrl.act(obs, motion)
+            action = ctrl.act(obs, motion)
             times.append((time.perf_counter() - t0) * 1000)
+            robot.send_action(action)
+            robot.step()
+            obs = robot.get_observation()
     arr = np.array(times[100:])
     return {"policy_tick_ms_p50": float(np.percentile(arr, 50)), "policy_tick_ms_p95": float(np.percentile(arr, 95))}
 
@@ -128,6 +133,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--demos", default="data/demos", help="demonstrations replayed during fine-tuning")
     ap.add_argument("--quick", action="store_true", help="skip fine-tuning and the cross-process latency")
+    ap.add_argument("--rounds", type=int, default=2, help="DAgger rounds of collecting corrections and fine-tuning")
+    ap.add_argument("--collect-seed", type=int, default=100,
+                    help="first seed of the correction collection (rounds use seed..seed+rounds-1; evaluation "
+                         "uses --seed, so keep them apart)")
+    ap.add_argument("--merge", action="store_true",
+                    help="replace only these skills' rows in the existing JSON (each row keeps its own date)")
     ap.add_argument("--latency-only", action="store_true",
                     help="re-measure only the latencies (on a quiet machine) into the existing JSON")
     ap.add_argument("--out", default=str(HERE / "results" / "skills.json"))
@@ -136,9 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from robomatrix.hardware.sim import SimConfig, SimRobot
-    from robomatrix.policies.dataset import EpisodeWriter, concat, load_demonstrations
-    from robomatrix.policies.model import LanguageMotionPolicy, load_policy
-    from robomatrix.policies.train import finetune_motion_head
+    from robomatrix.policies.dagger import dagger_finetune
+    from robomatrix.policies.model import load_policy
     from robomatrix.skills.evaluation import SimulatedCorrector, evaluate_skill
     from robomatrix.skills.executor import PolicyController
     from robomatrix.skills.spec import load_skill_library
@@ -153,9 +163,18 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(json.dumps(previous["latency"], indent=2) + "\n")
         return 0
     skills = list(lib.names) if args.skills == "all" else args.skills.split(",")
+    if abs(args.collect_seed - args.seed) < max(args.rounds, 1):
+        ap.error("--collect-seed must be at least --rounds away from --seed (collection and evaluation disjoint)")
     n = args.episodes
-    out: dict[str, Any] = {"benchmark": "skills", "date": datetime.now(UTC).isoformat(timespec="seconds"),
-                           "machine": machine(), "episodes_per_cell": n, "skills": {}}
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    out: dict[str, Any] = {"benchmark": "skills", "date": now, "machine": machine(), "episodes_per_cell": n,
+                           "skills": {}}
+    if args.merge and Path(args.out).is_file():
+        previous = json.loads(Path(args.out).read_text())
+        out["skills"] = previous.get("skills", {})
+        for row in out["skills"].values():
+            row.setdefault("date", previous.get("date"))
+        out["latency"] = previous.get("latency")
 
     def controller(path: Path) -> Any:
         def make(spec: Any) -> Any:
@@ -178,33 +197,36 @@ def main(argv: list[str] | None = None) -> int:
             row["rt-h_corrected"] = evaluate_skill(skill, controller(rth), n, args.seed, robot=robot,
                                                    library=lib, corrector=SimulatedCorrector()).to_dict()
             if not args.quick:
-                # Fine-tune on corrections collected on *other* seeds, then evaluate without corrections.
-                path = work / f"{skill}-interventions.mcap"
-                with EpisodeWriter(path) as writer:
-                    collected = evaluate_skill(skill, controller(rth), n, args.seed + 7, robot=robot, library=lib,
-                                               corrector=SimulatedCorrector(), writer=writer)
-                row["interventions_collected"] = {"episodes": collected.episodes,
-                                                  "corrections": collected.corrections}
-                if collected.corrections > 0:
-                    # RT-H fine-tunes on the interventions mixed with the original data (replay),
-                    # so a few corrected episodes do not wash out what the demonstrations taught.
-                    policy = LanguageMotionPolicy.load(rth, skill=skill)
-                    mix = concat([load_demonstrations([path]),
-                                  load_demonstrations(sorted(Path(args.demos).glob(f"{skill}*.mcap")), skill=skill)])
-                    finetune_motion_head(policy, mix, epochs=5, progress=False)
+                # DAgger: collect corrected episodes on *other* seeds with the simulated person, fine-tune the
+                # language-motion head on them (replaying the demonstrations so a few corrections do not wash
+                # out what they taught), collect again with the fine-tuned policy, fine-tune on the aggregate;
+                # then evaluate on the held-out evaluation seeds without corrections.
+                policy, report = dagger_finetune(
+                    skill, rth, robot=robot, out_dir=work / skill, rounds=args.rounds, episodes=n,
+                    seed=args.collect_seed, replay=sorted(Path(args.demos).glob(f"{skill}*.mcap")), library=lib,
+                )  # fmt: skip
+                row["interventions_collected"] = {
+                    "rounds": report["rounds"], "episodes": sum(r["episodes"] for r in report["rounds"]),
+                    "corrections": sum(r["corrections"] for r in report["rounds"]),
+                    "collect_seeds": [r["seed"] for r in report["rounds"]]}
+                if any("person_steps" in r for r in report["rounds"]):
                     tuned = work / f"{skill}-finetuned.pt"
                     policy.save(tuned)
                     row["rt-h_finetuned"] = evaluate_skill(skill, controller(tuned), n, args.seed, robot=robot,
                                                            library=lib, controller_name="rt-h finetuned").to_dict()
+            row["context"] = list(load_policy(rth, skill=skill).config.context)
+            row["date"] = now
             row["wall_s"] = round(time.perf_counter() - t0, 1)
             out["skills"][skill] = row
             sys.stdout.write(f"{skill}: " + ", ".join(
                 f"{k} {v['success_rate']:.0%}" for k, v in row.items() if isinstance(v, dict) and "success_rate" in v)
                 + "\n")
             sys.stdout.flush()
-    out["latency"] = policy_latency(lib)
-    if not args.quick:
-        out["latency"].update(correction_latency(20))
+    if not args.merge or not out.get("latency"):
+        out["latency"] = policy_latency(lib)
+        if not args.quick:
+            out["latency"].update(correction_latency(20))
+    out["latency"]["push_policy_tick_ms_p95"] = policy_latency(lib, skill="push")["policy_tick_ms_p95"]
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=2))
     sys.stdout.write(json.dumps(out["latency"], indent=2) + "\n")

@@ -73,3 +73,29 @@ def test_tiny_policy_rollout_and_corrected_rollout(robot, tiny_policy, tmp_path:
     assert any(not np.allclose(b.numpy(), a.detach().numpy()) for b, a in zip(before, after, strict=True))
     assert all(np.allclose(b.numpy(), a.detach().numpy())
                for b, a in zip(action_before, tiny_policy.action_head.parameters(), strict=True))
+
+
+def test_dagger_rounds_collect_corrections_and_finetune_from_the_original(robot, tmp_path: Path) -> None:
+    from robomatrix.policies.dagger import dagger_finetune
+    from robomatrix.policies.model import LanguageMotionPolicy
+
+    demos = tmp_path / "move_to.mcap"
+    record_demos("move_to", 4, seed=11, path=demos, progress=False)
+    data = load_demonstrations([demos], skill="move_to")
+    # a history-reading policy trained for one epoch: it drifts, so the simulated person speaks
+    policy, _ = train_policy(data, "rt-h", seed=0, epochs=1, hidden=32, progress=False, num_threads=1,
+                             context="displacement,prev_motion")
+    ckpt = policy.save(tmp_path / "move_to" / "policy.pt")
+    tuned, report = dagger_finetune("move_to", ckpt, robot=robot, out_dir=tmp_path / "interventions", rounds=2,
+                                    episodes=1, seed=40, replay=[demos], epochs=1)
+    assert [r["seed"] for r in report["rounds"]] == [40, 41]
+    first = report["rounds"][0]
+    assert first["corrections"] > 0 and first["person_steps"] > 0
+    assert first["replayed_steps"] == len(data)
+    recorded = sorted((tmp_path / "interventions").glob("move_to_interventions_*.mcap"))
+    assert 1 <= len(recorded) <= 2
+    assert isinstance(tuned, LanguageMotionPolicy) and tuned.config.context == ("displacement", "prev_motion")
+    original = LanguageMotionPolicy.load(ckpt)
+    changed = {k for k, v in original.state_dict().items() if not np.allclose(v.numpy(), tuned.state_dict()[k].numpy())}
+    assert changed and all(k.startswith("motion_head.") for k in changed), changed
+    assert tuned.metadata["dagger"]["rounds"][-1]["round"] == 1
