@@ -342,9 +342,18 @@ class MoveToOracle(Oracle):
         obj = self._obj(obs, "object")
         return self._last_goal if obj is None else move_to_goal(obj, self.config)
 
+    near_xy: ClassVar[float] = 0.08  # m, objects this close to the gripper (horizontally) at the start are cleared
+
     def _setup(self, obs: Observation) -> None:
         self._last_goal = move_to_goal(self._obj(obs, "object"), self.config)  # type: ignore[arg-type]
         self._travel_z = self._last_goal[2] + self.config.clearance
+        # Starting beside something tall (a drawer handle just let go of): rise above it before
+        # travelling, or the open fingers drag it along.
+        ee = np.asarray(obs.ee_position, dtype=float)
+        near = [object_top(o) for o in obs.objects
+                if float(np.hypot(*(np.asarray(o.position[:2]) - ee[:2]))) <= self.near_xy and object_top(o) > ee[2] - 0.05]
+        if near:
+            self._travel_z = max(self._travel_z, max(near) + 0.03)
 
     def _near(self, obs: Observation, goal: np.ndarray) -> bool:
         return float(np.hypot(*(obs.ee_position[:2] - goal[:2]))) <= 2.0 * self.config.tolerance
