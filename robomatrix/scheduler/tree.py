@@ -22,6 +22,8 @@ from robomatrix.skills.spec import SkillLibrary
 
 log = logging.getLogger(__name__)
 
+PRECONDITION_SLACK = 0.01  # m, at() band widening for the preconditions checked before a skill starts
+
 
 class SkillHandle(Protocol):
     """A running skill, as the tree sees it."""
@@ -74,7 +76,7 @@ class SkillBehaviour(py_trees.behaviour.Behaviour):
         self.client = client
 
     def initialise(self) -> None:
-        from robomatrix.skills.conditions import check_all
+        from robomatrix.skills.conditions import ConditionThresholds, check_all
 
         self.handle, self.reason = None, ""
         self.attempts += 1
@@ -85,7 +87,10 @@ class SkillBehaviour(py_trees.behaviour.Behaviour):
         if world is None:
             self.reason = "no world state from the robot"
             return
-        ok, unmet = check_all(self.spec.preconditions, self.args, world)
+        # The skill before stopped the tick its success first held, at the edge of at()'s band:
+        # 1 cm of slack keeps the arm settling afterwards from failing this precondition.
+        ok, unmet = check_all(self.spec.preconditions, self.args, world, None,
+                              ConditionThresholds().loosened(PRECONDITION_SLACK))
         if not ok:
             self.reason = "preconditions unmet: " + "; ".join(unmet)
             return

@@ -142,6 +142,18 @@ class ConditionThresholds:
         if not isinstance(self.limits, SafetyLimits):
             raise ConfigError(f"ConditionThresholds.limits must be SafetyLimits, got {type(self.limits).__name__}")
 
+    def loosened(self, by: float) -> ConditionThresholds:
+        """These thresholds with the at() band widened by ``by`` m on every side.
+
+        For preconditions checked right after the skill before ended: a skill stops the tick
+        its success condition first holds (at the band's edge), and the arm settling by a
+        millimetre must not make the next skill's precondition fail.
+        """
+        from dataclasses import replace
+
+        return replace(self, at_xy=self.at_xy + by, at_z_min=self.at_z_min - by, at_z_max=self.at_z_max + by,
+                       at_handle_z_min=self.at_handle_z_min - by, at_handle_z_max=self.at_handle_z_max + by)
+
 
 # --------------------------------------------------------------------------- geometry helpers
 
