@@ -23,6 +23,7 @@ import argparse
 import importlib.metadata
 import json
 import logging
+import os
 import statistics
 import sys
 import time
@@ -48,14 +49,23 @@ def _pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
 
 
-def evaluate(planner: Planner, examples: list[Example], progress: str = "") -> dict[str, Any]:
+def evaluate(
+    planner: Planner, examples: list[Example], progress: str = "", budget_s: float | None = None
+) -> dict[str, Any]:
+    """Scores ``examples`` in order; with ``budget_s``, stops after the task that crosses it
+    (``tasks`` then says how many were scored: the first N)."""
     lib = planner.library
     pos = neg = valid = correct = refused_ok = false_refusals = backend_errors = reasked = invalid = 0
     latencies: list[float] = []
     by_family: Counter[str] = Counter()
     family_ok: Counter[str] = Counter()
     failures: list[dict[str, Any]] = []
+    deadline = time.monotonic() + budget_s if budget_s else float("inf")
+    scored = 0
     for ex in examples:
+        if time.monotonic() > deadline:
+            break
+        scored += 1
         t0 = time.perf_counter()
         outcome: Any
         try:
@@ -88,11 +98,11 @@ def evaluate(planner: Planner, examples: list[Example], progress: str = "") -> d
             failures.append({"task": ex.task, "family": ex.family, "got": str(outcome)[:300],
                              "expected": ex.refusal or "plan"})  # fmt: skip
         if progress and len(latencies) % 10 == 0:
-            print(f"[{progress}] {len(latencies)}/{len(examples)} correct {correct}/{pos} refused-ok {refused_ok}/{neg} "
+            print(f"[{progress}] {scored}/{len(examples)} correct {correct}/{pos} refused-ok {refused_ok}/{neg} "
                   f"last {1e3 * latencies[-1]:.0f} ms", file=sys.stderr, flush=True)  # fmt: skip
     ms = [1e3 * v for v in latencies]
     return {
-        "tasks": len(examples),
+        "tasks": scored,
         "positives": pos,
         "negatives": neg,
         "valid_rate": round(valid / max(1, pos), 4),
@@ -168,9 +178,10 @@ def main() -> int:
                         help="embedded | openai-loopback | smollm2 | gemma3-270m | gguf:PATH (repeatable; "
                         "default: embedded and openai-loopback)")  # fmt: skip
     parser.add_argument("--limit", type=int, help="score only the first N tasks of the held-out set")
+    parser.add_argument("--budget-s", type=float, help="per backend: stop after this many seconds (first N scored)")
     parser.add_argument("--gguf", type=Path, help="also benchmark this GGUF model (same as --backend gguf:PATH)")
     parser.add_argument("--threads", type=int, default=2, help="llama.cpp threads for GGUF backends")
-    parser.add_argument("--n-ctx", type=int, default=4096, help="llama.cpp context for GGUF backends")
+    parser.add_argument("--n-ctx", type=int, default=8192, help="llama.cpp context for GGUF backends")
     parser.add_argument("--max-new-tokens", type=int, default=768, help="answer budget for GGUF backends")
     parser.add_argument("--install", action="append", default=[], metavar="KEY=VALUE",
                         help="an install cost measured outside this script (e.g. build time), recorded as given")  # fmt: skip
@@ -204,13 +215,14 @@ def main() -> int:
     done: list[str] = []
     for name in backends:
         info: dict[str, Any] = {}
+        load_before = os.getloadavg()[0]
         if name in ("embedded", "openai-loopback"):
             if embedded is None:
                 embedded = Planner.from_config(PlannerConfig(backend="embedded"), lib)
                 evaluate(embedded, subset[:3])  # warm-up
         if name == "embedded":
             assert embedded is not None
-            key, result = "embedded", evaluate(embedded, subset, progress=name)
+            key, result = "embedded", evaluate(embedded, subset, progress=name, budget_s=args.budget_s)
         elif name == "openai-loopback":
             from robomatrix.scheduler.backends.openai_compat import PlannerChatServer
 
@@ -222,14 +234,15 @@ def main() -> int:
                 result = evaluate(Planner.from_config(cfg, lib), part, progress=name)
         elif name in ("smollm2", "gemma3-270m") or name.startswith("gguf:"):
             planner, info = gguf_planner(name, lib, args)
-            evaluate(planner, subset[:2])  # warm-up: the system prompt enters llama.cpp's cache
+            evaluate(planner, subset[:1])  # warm-up: the system prompt enters llama.cpp's cache
             key = f"local gguf ({info['model_file']})"
-            result = evaluate(planner, subset, progress=name)
+            result = evaluate(planner, subset, progress=name, budget_s=args.budget_s)
             del planner
         else:
             parser.error(f"unknown backend {name!r}")
         if result["tasks"] < n:
             info["subset"] = f"first {result['tasks']} of the {n} held-out tasks"
+        info["load_avg_1min"] = [round(load_before, 1), round(os.getloadavg()[0], 1)]  # CPU shared with others?
         results["backends"][key] = {**run_info, **info, **result}
         done.append(key)
         args.out.parent.mkdir(parents=True, exist_ok=True)

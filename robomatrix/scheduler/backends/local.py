@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import importlib
 import importlib.util
+import json
 import logging
 import threading
 from collections import Counter
@@ -212,7 +213,7 @@ class GGUFBackend:
 
     def __init__(self, file: Path, config: LocalConfig, library: SkillLibrary | None = None) -> None:
         try:
-            from llama_cpp import Llama
+            from llama_cpp import Llama, LlamaGrammar
         except ImportError as e:
             raise PlannerBackendError(
                 f"running {file.name} needs llama-cpp-python, which is not installed ({e}); fix: {LLAMA_INSTALL}"
@@ -230,15 +231,26 @@ class GGUFBackend:
         self.file = file
         self.config = config
         self.library = library
+        self._grammar_class = LlamaGrammar
         self._lock = threading.Lock()
 
-    def complete(self, prompt: Prompt) -> str:
+    def grammar(self, prompt: Prompt) -> Any:
+        """The llama.cpp grammar of the answer schema for this prompt. Built here rather than
+        through ``response_format``, which silently falls back to any-JSON when a schema does
+        not convert; here that is an error."""
         schema = world_schema(prompt.schema, prompt.world, self.library) if self.library else prompt.schema
+        try:
+            return self._grammar_class.from_json_schema(json.dumps(schema), verbose=False)
+        except (ValueError, KeyError, TypeError, RuntimeError) as e:
+            raise PlannerBackendError(f"llama.cpp cannot turn the plan schema into a grammar: {e}") from e
+
+    def complete(self, prompt: Prompt) -> str:
+        grammar = self.grammar(prompt)
         with self._lock:
             try:
                 out = self.llm.create_chat_completion(
                     messages=prompt.messages,
-                    response_format={"type": "json_object", "schema": schema},
+                    grammar=grammar,
                     temperature=0.0,
                     max_tokens=self.config.max_new_tokens,
                 )
