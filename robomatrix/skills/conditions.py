@@ -17,7 +17,8 @@ its handle). The thresholds live in :class:`ConditionThresholds`:
     target's footprint shrunk by ``over_margin`` (bowl: a disc of the bowl's radius;
     bin, block: the rotated rectangle of its extents; never smaller than
     ``min_footprint``) and its bottom is between ``over_z_min`` and ``over_z_max`` above
-    the target's top. For a **drawer** the footprint is the *mouth*: the first
+    the target's top (``over_block_z_max`` for a block target: a stacked block must be
+    let go low, or the stack topples). For a **drawer** the footprint is the *mouth*: the first
     ``drawer_mouth`` metres of the drawer's inside behind its front panel (the part that
     is out of the cabinet when the drawer is open), the "top" is the front panel's top
     edge, and the drawer must be open (opening >= ``drawer_open_min``).
@@ -103,6 +104,7 @@ class ConditionThresholds:
     over_margin: float = 0.02  # m, the footprint is shrunk by this much for over()
     over_z_min: float = -0.005  # m, min height of the held object's bottom above the target's top
     over_z_max: float = 0.20  # m, max height of the held object's bottom above the target's top
+    over_block_z_max: float = 0.05  # m, the same for a block target: a block let go higher topples the stack
     min_footprint: float = 0.015  # m, smallest half extent (radius) a shrunk footprint keeps
     on_margin: float = 0.0  # m, the footprint is shrunk by this much for on()
     on_z_max: float = 0.015  # m, max height of a resting object's bottom above the target's top
@@ -122,7 +124,7 @@ class ConditionThresholds:
             value = getattr(self, f.name)
             if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
                 raise ConfigError(f"ConditionThresholds.{f.name} must be a finite number, got {value!r}")
-        for name in ("at_xy", "over_z_max", "min_footprint", "moved_fraction", "moved_default_distance",
+        for name in ("at_xy", "over_z_max", "over_block_z_max", "min_footprint", "moved_fraction", "moved_default_distance",
                      "drawer_mouth"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"ConditionThresholds.{name} must be > 0, got {getattr(self, name)!r}")
@@ -340,9 +342,10 @@ def _over(args: tuple[Any, ...], bindings: Mapping[str, Any], obs: Observation,
     else:
         top = object_top(target)
     dz = bottom - top
-    if not th.over_z_min <= dz <= th.over_z_max:
+    z_max = th.over_block_z_max if target.category == "block" else th.over_z_max
+    if not th.over_z_min <= dz <= z_max:
         return False, (f"{what} is {dz:+.3f} m above its top (needs {th.over_z_min:+.3f} .. "
-                       f"{th.over_z_max:+.3f} m)")
+                       f"{z_max:+.3f} m)")
     return True, ""
 
 

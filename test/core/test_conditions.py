@@ -15,6 +15,7 @@ from robomatrix.skills.conditions import (
     ConditionError,
     ConditionThresholds,
     check_all,
+    drawer_inside,
     evaluate,
     explain,
     footprint_contains,
@@ -153,6 +154,48 @@ def test_over_uses_the_held_object_and_the_target_footprint() -> None:
     ok, why = explain(C("over", "$target"), {"target": "bowl_green_0"},
                       observation((0.55, -0.10, 0.06), held="block_red_0", objects=low))
     assert not ok and "above its top" in why
+
+
+def test_over_a_block_needs_the_held_block_low() -> None:
+    target = obj("block_blue_0", "block", (0.40, 0.0, 0.02), (0.04, 0.04, 0.04))
+
+    def holding_at(z_bottom: float) -> Observation:
+        held = replace(BLOCK, position=np.array([0.40, 0.0, z_bottom + 0.02]))
+        return observation((0.40, 0.0, z_bottom + 0.04), held="block_red_0", closed=True,
+                           objects=(held, target, BOWL, BIN, DRAWER))
+
+    assert evaluate(C("over", "block_blue_0"), {}, holding_at(0.04 + 0.04))  # 4 cm above its top
+    ok, why = explain(C("over", "block_blue_0"), {}, holding_at(0.04 + 0.10))  # 10 cm: would topple
+    assert not ok and "+0.050 m" in why
+    # a bowl keeps the wide band: 10 cm above its rim is over it
+    assert evaluate(C("over", "bowl_green_0"), {}, observation(
+        (0.55, -0.10, 0.19), held="block_red_0", closed=True,
+        objects=moved_objects("block_red_0", (0.55, -0.10, 0.17))))
+
+
+def test_over_and_in_an_open_drawer_use_its_inside() -> None:
+    drawer = replace(DRAWER, position=np.array([0.45, 0.26, 0.099]), opening=0.95)  # pulled out 0.145 m
+    mouth_x = 0.45 + 0.035 + 0.008 + 0.055  # handle + standoff + wall + half the 0.11 m mouth
+    held = replace(BLOCK, position=np.array([mouth_x, 0.26, 0.21]))
+    obs = observation((mouth_x, 0.26, 0.23), held="block_red_0", closed=True, objects=(held, BOWL, BIN, drawer))
+    assert explain(C("over", "drawer_white_0"), {}, obs) == (True, "")
+    above_cabinet = replace(held, position=np.array([0.70, 0.26, 0.21]))
+    ok, why = explain(C("over", "drawer_white_0"), {}, observation(
+        (0.70, 0.26, 0.23), held="block_red_0", closed=True, objects=(above_cabinet, BOWL, BIN, drawer)))
+    assert not ok and "not above the open drawer's inside" in why
+    closed = replace(drawer, opening=0.3)
+    ok, why = explain(C("over", "drawer_white_0"), {}, observation(
+        (mouth_x, 0.26, 0.23), held="block_red_0", closed=True, objects=(held, BOWL, BIN, closed)))
+    assert not ok and "not open" in why
+    # resting on the drawer's floor (world z = 2 walls + gap = 0.019 m) is in it; on the table beside it is not
+    floor = drawer_inside(drawer).floor
+    assert abs(floor - 0.019) < 1e-6
+    inside = replace(BLOCK, position=np.array([mouth_x + 0.05, 0.20, floor + 0.02]))
+    assert evaluate(C("on", "block_red_0", "drawer_white_0"), {}, observation(objects=(inside, BOWL, BIN, drawer)))
+    beside = replace(BLOCK, position=np.array([mouth_x, 0.05, 0.02]))
+    assert not evaluate(C("on", "block_red_0", "drawer_white_0"), {}, observation(objects=(beside, BOWL, BIN, drawer)))
+    assert explain(C("accessible", "drawer_white_0"), {}, observation(objects=(BLOCK, BOWL, BIN, closed)))[0] is False
+    assert explain(C("accessible", "bowl_green_0"), {}, observation()) == (True, "")
 
 
 def test_over_without_holding_uses_the_gripper() -> None:
