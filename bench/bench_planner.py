@@ -246,6 +246,9 @@ def main() -> int:
         results["backends"][key] = {**run_info, **info, **result}
         done.append(key)
         args.out.parent.mkdir(parents=True, exist_ok=True)
+        if args.out.is_file() and not args.no_merge:  # entries written meanwhile by another run stay
+            on_disk = json.loads(args.out.read_text(encoding="utf-8")).get("backends", {})
+            results["backends"] = {**on_disk, **{k: results["backends"][k] for k in done}}
         args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")  # after each backend
     for name in done:
         r = results["backends"][name]
