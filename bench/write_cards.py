@@ -11,6 +11,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MARK = "**Data.**"
+# demonstrations beyond the all-skills run, as recorded (skill -> extra generate commands)
+EXTRA_DEMOS = {
+    "push": ["robomatrix generate --skill push --episodes 150 --seed 50000   # data/demos/push_001.mcap"],
+}
+CONTEXT_WHY = {
+    "push": "The policies also read the episode context `displacement` (how far the object has moved since the\n"
+            "skill started): without it the reactive policy confused the approach behind the object with the\n"
+            "push itself (84 % seen, 76 % flat).",
+}
 
 
 def pct(cell: dict | None) -> str:
@@ -28,21 +37,36 @@ def main() -> int:
         train = training.get(f"{name}/rt-h", {})
         flat = training.get(f"{name}/flat", {})
         corrected = row.get("rt-h_corrected")
+        options = ""
+        if train.get("epochs", 30) != 30:
+            options += f" --epochs {train['epochs']}"
+        if train.get("context"):
+            options += f" --context {','.join(train['context'])}"
+        generate = "\n".join([f"robomatrix generate --skill {name} --episodes 150"] + EXTRA_DEMOS.get(name, []))
+        why = ("\n" + CONTEXT_WHY[name] + "\n") if name in CONTEXT_WHY and train.get("context") else ""
+        collected = row.get("interventions_collected") or {}
+        tuned = row.get("rt-h_finetuned")
+        if tuned:
+            tuned_text = (f"{pct(tuned)} (before: {pct(row.get('rt-h'))}; {collected.get('corrections', '?')} "
+                          f"corrections in {collected.get('episodes', '?')} collected episodes, seeds "
+                          f"{collected.get('collect_seeds', '?')})")
+        else:
+            tuned_text = "no corrections were needed to collect"
         body = f"""{MARK} Scripted oracle demonstrations in randomised seeded scenes, 30 % of episodes with a
 random perturbation burst (the policy sees recoveries), labelled with language motions by
 `robomatrix.skills.labeller`; {train.get('samples', '?')} steps from successful episodes
 (`data/demos/{name}_*.mcap`, MCAP with ROS 2 message encoding; not committed, regenerate below).
 
-**Training.** RT-H policy `policy.pt` ({train.get('seconds', '?')} s on one CPU thread), flat
-ablation `policy_flat.pt` ({flat.get('seconds', '?')} s):
-
+**Training.** RT-H policy `policy.pt` ({train.get('seconds', '?')} s on one CPU thread,
+{train.get('epochs', 30)} epochs), flat ablation `policy_flat.pt` ({flat.get('seconds', '?')} s):
+{why}
 ```bash
-robomatrix generate --skill {name} --episodes 150
-robomatrix train --skill {name} --kind both --threads 1
+{generate}
+robomatrix train --skill {name} --kind both --threads 1{options}
 ```
 
-**Measured success** ({date}, `bench/bench_skills.py`, {skills['episodes_per_cell']} seeded episodes per cell,
-evaluation seeds disjoint from the demonstrations):
+**Measured success** ({row.get('date', date)[:10]}, `bench/bench_skills.py`, {skills['episodes_per_cell']} seeded
+episodes per cell, evaluation seeds disjoint from the demonstrations and from the correction collection):
 
 | controller | success |
 |---|---|
@@ -50,7 +74,7 @@ evaluation seeds disjoint from the demonstrations):
 | flat policy (no language motion) | {pct(row.get('flat'))} |
 | RT-H policy, unseen objects (random_urdfs shapes, held-out colours) | {pct(row.get('rt-h_unseen')) if row.get('rt-h_unseen') else 'not applicable'} |
 | RT-H policy + simulated person correcting | {pct(corrected)}, {corrected['corrections_per_episode'] if corrected else '—'} corrections per episode |
-| RT-H policy after fine-tuning on corrections (no corrections) | {pct(row.get('rt-h_finetuned')) if row.get('rt-h_finetuned') else 'no corrections were needed to collect'} |
+| RT-H policy after DAgger fine-tuning on corrections (no corrections) | {tuned_text} |
 """
         card.write_text(head + body)
         sys.stdout.write(f"wrote {card}\n")

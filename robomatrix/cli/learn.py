@@ -85,6 +85,7 @@ def train(args: argparse.Namespace) -> int:
             path.parent.mkdir(parents=True, exist_ok=True)
             policy.save(path, metadata={"skill": skill, "samples": len(dataset)})
             report[f"{skill}/{kind}"] = {"samples": len(dataset), "seconds": round(metrics["seconds"], 1),
+                                         "epochs": args.epochs, "context": list(policy.config.context),
                                          "final_loss": round(float(metrics["loss"][-1]), 4), "path": str(path)}
             sys.stdout.write(f"{skill} [{kind}]: {len(dataset)} samples, {metrics['seconds']:.1f} s, "
                              f"loss {metrics['loss'][-1]:.4f} -> {path}\n")
