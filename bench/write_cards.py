@@ -1,6 +1,7 @@
 """Write the measured part of each skills/<name>/CARD.md from the benchmark JSON.
 
-    .venv/bin/python bench/write_cards.py    # after bench_skills.py and `robomatrix train --report`
+    .venv/bin/python bench/write_cards.py               # after bench_skills.py and `robomatrix train --report`
+    .venv/bin/python bench/write_cards.py push move_to  # only these cards
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ def main() -> int:
     skills = json.loads((ROOT / "bench/results/skills.json").read_text())
     training = json.loads((ROOT / "bench/results/training.json").read_text())
     date = skills["date"][:10]
+    only = set(sys.argv[1:])
     for name, row in skills["skills"].items():
+        if only and name not in only:
+            continue
         card = ROOT / "skills" / name / "CARD.md"
         text = card.read_text()
         head = text[: text.index(MARK)] if MARK in text else text + "\n"
