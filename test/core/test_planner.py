@@ -241,6 +241,19 @@ def test_embedded_input_is_canonicalised_and_linked_to_world_pointers() -> None:
     assert link_objects(["red", "block"], twins) == ["red", "block"]  # two match: left to the model
 
 
+def test_named_objects_keep_pronouns_bound_and_sets_open() -> None:
+    """A pronoun points back at a named object, so the decoder still chooses among the named
+    ones; a set word or an unlinked category opens the choice to the whole world."""
+    from robomatrix.scheduler.backends.embedded import named_objects
+    from robomatrix.scheduler.prompt import world_records
+
+    world = world_records(WORLD)
+    assert named_objects("move the red block 5 cm to the left by pushing it", world) == {"@1"}
+    assert named_objects("pick up the red block and put it in the green bowl", world) == {"@1", "@4"}
+    assert named_objects("put all the blocks in the bin", world) == set()
+    assert named_objects("clear the table", world) == set()
+
+
 def test_embedded_object_slots_carry_mentions_order_and_colour_relations() -> None:
     """featurize: the linked phrase's encoder state goes to its object's slot, mention order
     is recorded, free colour/category words are flagged, and same-colour relations counted."""

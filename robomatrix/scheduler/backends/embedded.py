@@ -182,7 +182,9 @@ def link_objects(words: Sequence[str], world: Sequence[dict[str, str]]) -> list[
     return out
 
 
-_SET_WORDS = frozenset({"all", "every", "each", "everything", "table", "them", "it", "others", "rest"})
+# Words that refer to objects beyond the named ones. Pronouns ("it", "them") are not among
+# them: they point back at something already mentioned -- named, or a set these words flag.
+_SET_WORDS = frozenset({"all", "every", "each", "everything", "table", "others", "rest"})
 
 
 def named_objects(task: str, world: Sequence[dict[str, str]]) -> set[str]:
@@ -395,6 +397,7 @@ class EmbeddedModel:
             text_mask = torch.ones(text.shape[:2], dtype=torch.bool)
             object_mask = torch.ones(objects.shape[:2], dtype=torch.bool)
             mentioned = torch.tensor([[1.0 if t in inp.mentioned else 0.0 for t in self.tokens]])
+            memory = self.net.memory(text, text_mask, objects, object_mask)  # once per task
             chosen: list[str] = []
             while True:
                 if len(allowed) == 1:
@@ -403,8 +406,8 @@ class EmbeddedModel:
                     if len(chosen) + 1 > self.max_len:
                         raise ValueError(f"plan longer than the model's {self.max_len} decisions")
                     ids, slots, hist = decoder_inputs(chosen, inp, self.index, self.pointer_skills)
-                    scores = self.net(text, text_mask, objects, object_mask, torch.tensor([ids]),
-                                      torch.tensor([slots]), torch.from_numpy(hist)[None], mentioned)[0, -1]
+                    scores = self.net.step(memory, object_mask, torch.tensor([ids]), torch.tensor([slots]),
+                                           torch.from_numpy(hist)[None], mentioned, last_only=True)[0, -1]
                     options = sorted(allowed)
                     cols = [len(self.tokens) + int(t[1:]) if t.startswith("@") else self.index[t] for t in options]
                     tok = options[int(torch.argmax(scores[cols]))]
