@@ -271,9 +271,18 @@ def build_net(config: dict[str, Any]) -> Any:
             self.scale = width**-0.5
 
         def forward(self, text, text_mask, objects, object_mask, tokens, pointers, history, mentioned):  # type: ignore[no-untyped-def]
+            return self.step(self.memory(text, text_mask, objects, object_mask), object_mask, tokens, pointers,
+                             history, mentioned)
+
+        def memory(self, text, text_mask, objects, object_mask):  # type: ignore[no-untyped-def]
+            """What every decoding step reads: (memory, its padding mask, object slots)."""
             slots = self.object_in(objects)
             memory = torch.cat([self.text_in(text) + self.kind.weight[0], slots + self.kind.weight[1]], dim=1)
-            memory_pad = ~torch.cat([text_mask, object_mask], dim=1)
+            return memory, ~torch.cat([text_mask, object_mask], dim=1), slots
+
+        def step(self, mem, object_mask, tokens, pointers, history, mentioned, last_only=False):  # type: ignore[no-untyped-def]
+            """Scores for every input position, or only the last (decoding) with ``last_only``."""
+            memory, memory_pad, slots = mem
             t = tokens.shape[1]
             x = self.token(tokens) + self.position.weight[:t]
             is_pointer = (tokens == self.vocab).unsqueeze(-1)
@@ -284,6 +293,8 @@ def build_net(config: dict[str, Any]) -> Any:
                 x = x + pooled.masked_fill(~object_mask[:, None, :, None], float("-inf")).amax(dim=2)
             causal = torch.triu(torch.ones(t, t, dtype=torch.bool, device=x.device), 1)
             h = self.norm(self.decoder(x, memory, tgt_mask=causal, memory_key_padding_mask=memory_pad))
+            if last_only:
+                h, history = h[:, -1:], history[:, -1:]
             logits = self.out(h) + self.copy(h) * mentioned.unsqueeze(1)
             keys = self.key(slots).unsqueeze(1) + self.history_in(history)  # (B, T, N, W)
             scores = torch.einsum("btw,btnw->btn", self.query(h), keys) * self.scale
