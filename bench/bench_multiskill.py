@@ -88,11 +88,15 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "multiskill", "date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
         "episodes_per_skill": args.episodes, "seed": args.seed,
         "multi": {"samples": len(data), "epochs": args.epochs, "context": list(parse_context(args.context)),
+                  "sample_passes": len(data) * args.epochs,
                   "train_s": round(multi_train_s, 1), "final_loss": round(float(metrics["loss"][-1]), 4),
                   "checkpoint_bytes": path.stat().st_size},
         "per_skill": {"train_s": round(sum(training.get(f"{s}/rt-h", {}).get("seconds", float("nan"))
                                            for s in skills), 1),
-                      "train_s_source": str(Path(args.training_report).name)},
+                      "train_s_source": str(Path(args.training_report).name),
+                      # load-independent training cost: samples x epochs summed over the skills
+                      "sample_passes": sum(training.get(f"{s}/rt-h", {}).get("samples", 0)
+                                           * training.get(f"{s}/rt-h", {}).get("epochs", 30) for s in skills)},
         "skills": {},
     }
     with SimRobot(SimConfig()) as robot:
