@@ -310,6 +310,8 @@ def markdown(out: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--layouts", type=int, default=20, help="seeded layouts per family")
+    ap.add_argument("--first", type=int, default=0,
+                    help="run layouts first..layouts-1 only (split a long run over processes; --combine joins them)")
     ap.add_argument("--families", default=",".join(FAMILIES), help="comma list of families")
     ap.add_argument("--configs", default=",".join(CONFIGS), help="comma list of oracle, trained, recovery")
     ap.add_argument("--modes", default=",".join(MODES), help="comma list of reference, embedded")
@@ -328,7 +330,10 @@ def main(argv: list[str] | None = None) -> int:
             part = json.loads(Path(name).read_text())
             for config, modes in part.pop("results", {}).items():
                 for mode, fams in modes.items():
-                    merged["results"].setdefault(config, {}).setdefault(mode, {}).update(fams)
+                    into = merged["results"].setdefault(config, {}).setdefault(mode, {})
+                    for fam, res in fams.items():  # cases of the same family join, one per seed
+                        cases = {c["seed"]: c for c in into.get(fam, {}).get("cases", []) + res["cases"]}
+                        into[fam] = summarise(sorted(cases.values(), key=lambda c: c["seed"]))
             merged.update(part)
         path.write_text(json.dumps(merged, indent=1))
         sys.stdout.write(markdown(merged) + "\n")
@@ -364,8 +369,8 @@ def main(argv: list[str] | None = None) -> int:
                 "families": {f: {"scene": FAMILIES[f].scene, "phrasings": list(FAMILIES[f].phrasings)}
                              for f in FAMILIES}})
     with SimRobot(SimConfig()) as robot:
-        layouts = {f: select_layouts(robot, f, args.layouts, 5000 + 1000 * i) for i, f in enumerate(FAMILIES)
-                   if f in families}
+        layouts = {f: select_layouts(robot, f, args.layouts, 5000 + 1000 * i)[args.first:]
+                   for i, f in enumerate(FAMILIES) if f in families}
         for config in configs:
             controller, inject = CONFIGS[config]
             for fam in families:
