@@ -10,7 +10,7 @@ import json
 import pytest
 
 from robomatrix.scheduler import PlannerBackendError
-from robomatrix.scheduler.backends.local import wheel_gguf, world_schema
+from robomatrix.scheduler.backends.local import REFUSAL_MAX_CHARS, wheel_gguf, world_schema
 from robomatrix.scheduler.prompt import build_prompt
 from robomatrix.scheduler.tasks import WorldObject
 from robomatrix.skills.spec import load_skill_library, validate_json
@@ -23,6 +23,12 @@ WORLD = [
     WorldObject("block_blue_0", "blue block", "block", "blue"),
     WorldObject("bowl_green_0", "green bowl", "bowl", "green"),
 ]
+
+
+def _without_max_length(schema: dict) -> dict:
+    out = copy.deepcopy(schema)
+    out["anyOf"][1]["properties"]["refuse"].pop("maxLength")
+    return out
 
 
 def _choices(schema: dict) -> dict[str, dict]:
@@ -45,6 +51,8 @@ def test_object_arguments_become_enums_of_present_objects() -> None:
     }  # fmt: skip
     # no drawer in the world: the drawer skills cannot be chosen; the refusal stays possible
     assert "open_drawer" not in choices and "close_drawer" not in choices and "release" in choices
+    assert schema["anyOf"][1]["properties"]["refuse"]["maxLength"] == REFUSAL_MAX_CHARS  # grammar-only bound
+    schema = _without_max_length(schema)  # validate_json does not read maxLength
     assert validate_json({"refuse": "no"}, schema) == []
     good = {"steps": [
         {"skill": "move_to", "args": {"object": "blue block"}}, {"skill": "grasp", "args": {"object": "blue block"}},
@@ -60,13 +68,13 @@ def test_object_arguments_become_enums_of_present_objects() -> None:
 def test_a_drawer_in_the_world_enables_the_drawer_skills() -> None:
     world = [*WORLD, WorldObject("drawer_white_0", "white drawer", "drawer", "white")]
     prompt = build_prompt("open the drawer", world, LIB)
-    choices = _choices(world_schema(prompt.schema, prompt.world, LIB))
+    choices = _choices(_without_max_length(world_schema(prompt.schema, prompt.world, LIB)))
     assert choices["open_drawer"]["properties"]["args"]["properties"]["drawer"]["enum"] == ["white drawer"]
 
 
 def test_empty_world_leaves_only_skills_without_objects_or_refusal() -> None:
     prompt = build_prompt("release", [], LIB)
-    schema = world_schema(prompt.schema, prompt.world, LIB)
+    schema = _without_max_length(world_schema(prompt.schema, prompt.world, LIB))
     assert validate_json({"steps": [{"skill": "release", "args": {}}]}, schema) == []
     assert validate_json({"steps": [{"skill": "move_to", "args": {"object": "x"}}]}, schema) != []
 
@@ -93,4 +101,6 @@ def test_llama_cpp_turns_the_narrowed_schema_into_a_grammar() -> None:
     gbnf = json_schema_to_gbnf(json.dumps(schema))
     assert '\\"blue block\\"' in gbnf and '\\"block_red_1\\"' in gbnf and "purple" not in gbnf
     assert '\\"open_drawer\\"' not in gbnf and '\\"refuse\\"' in gbnf
+    refuse_rule = next(line for line in gbnf.splitlines() if line.startswith("alternative-1-refuse ::="))
+    assert "*" not in refuse_rule and refuse_rule.count("char") == REFUSAL_MAX_CHARS  # bounded reason
     assert llama_cpp.LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False) is not None

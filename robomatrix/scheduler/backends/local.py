@@ -85,6 +85,10 @@ def wheel_gguf(name: str, cache_dir: Path | str | None = None) -> Path:
         raise PlannerBackendError(f"cannot assemble {dist} ({e}); fix: pip install {dist}") from e
 
 
+REFUSAL_MAX_CHARS = 160
+"""Longest refusal reason the GGUF grammar allows."""
+
+
 def _references(world: Sequence[Mapping[str, str]]) -> list[tuple[Mapping[str, str], str]]:
     """Each world object with the text a plan names it by: its name, or its id when the name is shared."""
     counts = Counter(o.get("name", "") for o in world)
@@ -97,7 +101,8 @@ def world_schema(
     """``schema`` (the planner's answer schema) with every object argument narrowed to an enum
     of the present objects whose category the skill accepts. A skill with an object argument
     that nothing in the world fits is dropped from the step choices; with no skill left, only
-    the refusal remains. The input is not modified."""
+    the refusal remains. The refusal reason is capped at :data:`REFUSAL_MAX_CHARS`. The input
+    is not modified."""
     out = copy.deepcopy(dict(schema))
     refs = _references(world)
     alternatives = out.get("anyOf", [out])
@@ -105,6 +110,10 @@ def world_schema(
     for alt in alternatives:
         steps = alt.get("properties", {}).get("steps") if isinstance(alt, dict) else None
         if not isinstance(steps, dict) or "oneOf" not in steps.get("items", {}):
+            refuse = alt.get("properties", {}).get("refuse") if isinstance(alt, dict) else None
+            if isinstance(refuse, dict) and refuse.get("type") == "string":
+                # bounded: a small model otherwise writes a reason until max_new_tokens (seen: 25 min)
+                refuse["maxLength"] = min(int(refuse.get("maxLength", REFUSAL_MAX_CHARS)), REFUSAL_MAX_CHARS)
             kept_alternatives.append(alt)
             continue
         choices = []
