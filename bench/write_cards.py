@@ -13,6 +13,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 MARK = "**Data.**"
 # demonstrations beyond the all-skills run, as recorded (skill -> extra generate commands)
+FIRST_DEMOS = {  # skills whose first file came from the all-skills run (skill i draws seed 1000 * i)
+    "push": "robomatrix generate --skill all --episodes 150                 # data/demos/push_000.mcap (seed 5000)",
+}
 EXTRA_DEMOS = {
     "push": ["robomatrix generate --skill push --episodes 150 --seed 50000   # data/demos/push_001.mcap"],
 }
@@ -46,7 +49,9 @@ def main() -> int:
             options += f" --epochs {train['epochs']}"
         if train.get("context"):
             options += f" --context {','.join(train['context'])}"
-        generate = "\n".join([f"robomatrix generate --skill {name} --episodes 150"] + EXTRA_DEMOS.get(name, []))
+        first = FIRST_DEMOS.get(name, f"robomatrix generate --skill {name} --episodes 150")
+        generate = "\n".join([first] + EXTRA_DEMOS.get(name, []))
+        timing_note = f" Timing: {train['note']}." if train.get("note") else ""
         why = ("\n" + CONTEXT_WHY[name] + "\n") if name in CONTEXT_WHY and train.get("context") else ""
         collected = row.get("interventions_collected") or {}
         tuned = row.get("rt-h_finetuned")
@@ -62,7 +67,7 @@ random perturbation burst (the policy sees recoveries), labelled with language m
 (`data/demos/{name}_*.mcap`, MCAP with ROS 2 message encoding; not committed, regenerate below).
 
 **Training.** RT-H policy `policy.pt` ({train.get('seconds', '?')} s on one CPU thread,
-{train.get('epochs', 30)} epochs), flat ablation `policy_flat.pt` ({flat.get('seconds', '?')} s):
+{train.get('epochs', 30)} epochs), flat ablation `policy_flat.pt` ({flat.get('seconds', '?')} s).{timing_note}
 {why}
 ```bash
 {generate}
