@@ -260,7 +260,12 @@ def test_embedded_object_slots_carry_mentions_order_and_colour_relations() -> No
     import numpy as np
 
     from robomatrix.scheduler.backends.embedded import link_spans, task_words
-    from robomatrix.scheduler.backends.embedded_net import ENCODER_DIM, OBJECT_FEATURES, STATIC_FEATURES, featurize
+    from robomatrix.scheduler.backends.embedded_net import (
+        ENCODER_DIM,
+        OBJECT_FEATURES,
+        STATIC_FEATURES,
+        featurize,
+    )
     from robomatrix.scheduler.prompt import world_records
 
     world = world_records(WORLD)  # bin, red/blue/green blocks, green/yellow bowls
