@@ -6,6 +6,12 @@ A validated plan compiles to ``Sequence(memory) → Retry → SkillBehaviour`` p
 client, ``initialise()`` checks the spec's preconditions against the live world and sends
 the goal, ``update()`` only polls, ``terminate()`` cancels a running skill when the
 behaviour is interrupted.
+
+Postcondition first (the PPA pattern of behaviour-tree planning): a step whose spec success
+condition already holds in the live world succeeds without running its skill -- the drawer a
+replanned "open the drawer, put the block in, close it" starts with is already open, the arm a
+``move_to`` is asked for is already there. Conditions measured from the skill's start (push's
+``moved``) are evaluated against the world now as the start, so they never count as met.
 """
 
 from __future__ import annotations
@@ -68,6 +74,7 @@ class SkillBehaviour(py_trees.behaviour.Behaviour):
         self.handle: SkillHandle | None = None
         self.reason = ""
         self.attempts = 0
+        self.skipped = False  # the step's success condition held before it started
 
     def setup(self, **kwargs: Any) -> None:
         client = kwargs.get("client")
@@ -78,7 +85,7 @@ class SkillBehaviour(py_trees.behaviour.Behaviour):
     def initialise(self) -> None:
         from robomatrix.skills.conditions import ConditionThresholds, check_all
 
-        self.handle, self.reason = None, ""
+        self.handle, self.reason, self.skipped = None, "", False
         self.attempts += 1
         if self.client is None:
             self.reason = "the tree was not set up with a skill client"
@@ -86,6 +93,12 @@ class SkillBehaviour(py_trees.behaviour.Behaviour):
         world = self.client.world()
         if world is None:
             self.reason = "no world state from the robot"
+            return
+        done, _ = check_all(self.spec.success, self.args, world, world)
+        if done:
+            self.skipped = True
+            self.reason = "already done: its success condition holds"
+            log.info("%s: %s", self.name, self.reason)
             return
         # The skill before stopped the tick its success first held, at the edge of at()'s band:
         # 1 cm of slack keeps the arm settling afterwards from failing this precondition.
@@ -97,6 +110,9 @@ class SkillBehaviour(py_trees.behaviour.Behaviour):
         self.handle = self.client.start(self.skill, self.args)
 
     def update(self) -> Status:
+        if self.skipped:
+            self.feedback_message = self.reason
+            return Status.SUCCESS
         if self.handle is None:
             self.feedback_message = self.reason
             return Status.FAILURE

@@ -144,3 +144,23 @@ def test_cancel_stops_the_running_skill(world) -> None:
     pos = client.world().ee_position.copy()
     client.advance(0.5)
     assert ((client.world().ee_position - pos) ** 2).sum() ** 0.5 < 0.01
+
+
+def test_steps_whose_goal_already_holds_are_skipped(world) -> None:
+    """Postcondition first: release with an open, empty gripper and a second move_to to where
+    the arm already is succeed without starting a skill; push (measured from its start) runs."""
+    lib = load_skill_library()
+    block = _names(world, "block")[0]
+    started: list[str] = []
+
+    class Counting(SimSkillClient):
+        def start(self, skill, args):  # type: ignore[no-untyped-def]
+            started.append(skill)
+            return super().start(skill, args)
+
+    client = Counting(world, lib, controller="oracle")
+    plan = [{"skill": "release", "args": {}}, {"skill": "move_to", "args": {"object": block}},
+            {"skill": "move_to", "args": {"object": block}}]
+    result = TaskRunner(Planner(FixedAnswers(plan), lib), client, lib).run(f"go to the {block}")
+    assert result.success, result.summary
+    assert started == ["move_to"]
