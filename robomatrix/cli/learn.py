@@ -34,7 +34,8 @@ def generate(args: argparse.Namespace) -> int:
     noise = NoiseConfig(probability=args.noise)
     for i, skill in enumerate(_skills(args.skill)):
         path = next_free_path(out, skill)
-        summary = record_demos(skill, args.episodes, args.seed + 1000 * i, path, noise=noise, progress=True)
+        summary = record_demos(skill, args.episodes, args.seed + 1000 * i, path, noise=noise, progress=True,
+                               starts=args.starts)
         sys.stdout.write(f"{skill}: {summary.successes}/{summary.episodes} successful episodes, {summary.steps} "
                          f"steps -> {path}\n")
     return 0
@@ -188,6 +189,11 @@ def add_verbs(verb: Any) -> None:
     p.add_argument("--episodes", type=int, default=150, help="episodes per skill")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--noise", type=float, default=0.3, help="chance of a perturbation burst per episode")
+    p.add_argument("--starts", default="varied", choices=["varied", "home"],
+                   help="start states: varied = move_to also starts where other skills leave the arm in a long "
+                        "task (after release over a bowl/bin/block/drawer, beside the drawer handle after "
+                        "open/close_drawer, hovering above an object; tabletop and tabletop_drawer scenes); "
+                        "home = every episode from the home pose (the data before this option)")
     p.add_argument("--out", default=str(DEFAULT_DATA), help="folder for the .mcap files")
 
     p = verb("train", train, "train the skills' policies from demonstrations",

@@ -11,7 +11,12 @@ One episode of skill ``s``:
    skill's preconditions by running *other* oracles without recording (grasp: move_to
    first; place_over: move_to + grasp; release: move_to + grasp + place_over; push and
    the drawer skills: move_to; close_drawer: move_to + open_drawer + move_to). It checks
-   the preconditions with :mod:`robomatrix.skills.conditions`.
+   the preconditions with :mod:`robomatrix.skills.conditions`. move_to does not always start
+   at the home pose (:data:`START_MIX`): in a long task it starts where release, place_over
+   and the drawer skills leave the arm, so its setup may first run such a chain (a block let
+   go over a bowl, the bin, a block or the open drawer; the drawer opened or opened and closed)
+   or drive the open gripper to a random pose above or beside an object; its scene is drawn
+   from :data:`SKILL_SCENE_MIX` (tabletop, tabletop_drawer, and a few tabletop_pairs/sort).
 2. :func:`run_episode` runs the skill's oracle and records every control tick: the
    observation, the action actually applied (after the safety layer), the language motion
    (RT-H labeller over a centred window of the applied actions), and whether the tick was
@@ -45,6 +50,8 @@ from robomatrix.skills.conditions import (
     DIRECTION_VECTORS,
     ConditionThresholds,
     check_all,
+    object_top,
+    quaternion_yaw,
 )
 from robomatrix.skills.labeller import LabellerConfig, label_actions
 from robomatrix.skills.oracles import OracleConfig, make_oracle
@@ -60,6 +67,8 @@ __all__ = [
     "NoiseConfig",
     "SKILL_SCENES",
     "SKILL_SCENE_MIX",
+    "START_MIX",
+    "START_MODES",
     "episode_scene",
     "action_vector",
     "generate_demos",
@@ -72,9 +81,25 @@ SKILL_SCENES: dict[str, str] = {"open_drawer": "tabletop_drawer", "close_drawer"
 """Scene each skill's demonstrations use; skills not listed use ``tabletop`` (or a mix below)."""
 SKILL_SCENE_MIX: dict[str, tuple[tuple[str, float], ...]] = {
     "place_over": (("tabletop", 0.6), ("tabletop_drawer", 0.4)),
+    "move_to": (("tabletop", 0.5), ("tabletop_drawer", 0.4), ("tabletop_pairs", 0.05), ("tabletop_sort", 0.05)),
 }
 """Skills whose episodes draw their scene: (scene, probability) pairs. place_over also
-carries blocks into the open drawer, which only ``tabletop_drawer`` has."""
+carries blocks into the open drawer, which only ``tabletop_drawer`` has; move_to goes to the
+drawer's handle in long tasks, so it sees the drawer scene too."""
+START_MODES = ("varied", "home")
+"""How an episode's start state is drawn (``make_episode_setup(starts=...)``): ``varied`` lets
+the skills in :data:`START_MIX` start where other skills leave the arm in a long task; ``home``
+starts every episode from the scene's home pose (plus the skill's own preconditions)."""
+START_MIX: dict[str, tuple[tuple[str, float], ...]] = {
+    "move_to": (("home", 0.2), ("after_release", 0.3), ("after_drawer", 0.15), ("hover", 0.35)),
+}
+"""Skills with varied starts: (kind, probability) pairs, see :func:`_move_to_start`.
+``after_drawer`` needs a drawer in the scene; without one it is drawn as ``hover``."""
+HOVER_HEIGHT = (0.05, 0.20)  # m, a hover start's gripper height above the object's top (release ends ~0.12)
+HOVER_JITTER = 0.04  # m, std of a hover start's horizontal offset from the object
+HOVER_YAW = 1.3  # rad, a hover start's gripper yaw is uniform in +-HOVER_YAW
+POSE_STEP = "_pose"  # prelude step that drives the arm to a pose (args: position, yaw) without an oracle
+DRAWER_MOVE_TO_PROBABILITY = 0.35  # move_to in a scene with a drawer: chance that the drawer is the target
 DRAWER_TARGET_PROBABILITY = 0.7  # place_over in a scene with a drawer: chance that the drawer is the target
 DEFAULT_SCENE = "tabletop"
 SEED_LIMIT = 2**32
@@ -262,11 +287,115 @@ def _pick(rng: np.random.Generator, items: list[ObjectInfo], what: str) -> Objec
 
 @_chooser("move_to")
 def _choose_move_to(rng: np.random.Generator, obs: Observation):  # type: ignore[no-untyped-def]
-    # Mostly graspable things (what move_to precedes most), sometimes containers / the drawer.
+    # Mostly graspable things (what move_to precedes most), sometimes containers / the drawer;
+    # with a drawer in the scene its handle often (open_drawer / close_drawer come next).
+    drawers = _of(obs, "drawer")
+    if drawers and rng.random() < DRAWER_MOVE_TO_PROBABILITY:
+        return {"object": _pick(rng, drawers, "drawer").id}, []
     pool = _graspables(obs)
     if rng.random() < 0.3 or not pool:
         pool = _of(obs, "bowl", "bin", "drawer") or pool
     return {"object": _pick(rng, pool, "object to move to").id}, []
+
+
+# --------------------------------------------------------------------------- varied start states
+
+_Prelude = list[tuple[str, dict[str, Any]]]
+
+
+def _draw(rng: np.random.Generator, mix: tuple[tuple[str, float], ...]) -> str:
+    u, acc = float(rng.random()), 0.0
+    for name, p in mix:
+        acc += p
+        if u < acc:
+            return name
+    return mix[-1][0]
+
+
+def _hover_pose(rng: np.random.Generator, obj: ObjectInfo) -> dict[str, Any]:
+    """A pose where another skill may have left the open gripper near ``obj``: above a block,
+    bowl or bin at the heights place_over and release end at, or beside a drawer's handle
+    (in front of it and a little above, where open/close_drawer rise to after letting go)."""
+    pos = np.asarray(obj.position, dtype=float)
+    if obj.category == "drawer":
+        p = pos + np.array([-rng.uniform(0.0, 0.06), rng.normal(0.0, 0.02), rng.uniform(0.02, 0.12)])
+    else:
+        xy = pos[:2] + rng.normal(0.0, HOVER_JITTER, size=2)
+        p = np.array([xy[0], xy[1], object_top(obj) + rng.uniform(*HOVER_HEIGHT)])
+    return {"position": [float(v) for v in p], "yaw": float(rng.uniform(-HOVER_YAW, HOVER_YAW))}
+
+
+def _move_to_start(rng: np.random.Generator, obs: Observation, args: Mapping[str, Any]) -> tuple[str, _Prelude]:
+    """(start kind, prelude) for a move_to episode to ``args["object"]``, drawn from
+    :data:`START_MIX`: ``home`` (nothing), ``after_release`` (another block was carried over a
+    bowl, the bin, a block or the open drawer and let go: the arm rests above it, empty),
+    ``after_drawer`` (the drawer was opened, or opened and closed: the arm is beside its handle)
+    or ``hover`` (the open gripper above or beside a random object at a random yaw)."""
+    target = str(args["object"])
+    kind = _draw(rng, START_MIX["move_to"])
+    drawers = _of(obs, "drawer")
+    if kind == "after_drawer" and not drawers:
+        kind = "hover"
+    if kind == "home":
+        return kind, []
+    if kind == "after_drawer":
+        d = _pick(rng, drawers, "drawer").id
+        prelude: _Prelude = [("move_to", {"object": d}), ("open_drawer", {"drawer": d})]
+        if target != d and rng.random() < 0.4:
+            prelude += [("move_to", {"object": d}), ("close_drawer", {"drawer": d})]
+        return kind, prelude
+    if kind == "after_release":
+        blocks = [o for o in _graspables(obs) if o.id != target]
+        if blocks:
+            b = _pick(rng, blocks, "block")
+            prelude = []
+            if drawers and rng.random() < 0.4:
+                d = _pick(rng, drawers, "drawer").id  # drawer_put: into the open drawer, then back to close it
+                prelude = [("move_to", {"object": d}), ("open_drawer", {"drawer": d})]
+                place_target = d
+            else:
+                places = [o for o in _of(obs, "bowl", "bin", "block") if o.id not in (b.id, target)]
+                if not places:
+                    return "home", []
+                place_target = _pick(rng, places, "place target").id
+            prelude += [("move_to", {"object": b.id}), ("grasp", {"object": b.id}),
+                        ("place_over", {"target": place_target}), ("release", {})]
+            return kind, prelude
+        kind = "hover"
+    around = _pick(rng, list(obs.objects), "object")
+    return kind, [(POSE_STEP, _hover_pose(rng, around))]
+
+
+_START_SAMPLERS: dict[str, Callable[[np.random.Generator, Observation, Mapping[str, Any]], tuple[str, _Prelude]]] = {
+    "move_to": _move_to_start,
+}
+
+
+def _drive_to(robot: SimLike, position: Any, yaw: float, max_steps: int, speed: float = 0.15) -> Observation:
+    """Drive the open, empty gripper to ``position`` (m) and ``yaw`` (rad) with velocity commands:
+    up (if the goal is higher), across at that height, then down, turning on the way."""
+    goal = np.asarray(position, dtype=float)
+    obs = robot.get_observation()
+    for phase in range(3):
+        for _ in range(max_steps):
+            ee = np.asarray(obs.ee_position, dtype=float)
+            if phase == 0:
+                target = np.array([ee[0], ee[1], max(ee[2], goal[2])])
+            elif phase == 1:
+                target = np.array([goal[0], goal[1], max(ee[2], goal[2])])
+            else:
+                target = goal
+            err = target - ee
+            yaw_err = math.remainder(yaw - quaternion_yaw(obs.ee_orientation), 2 * math.pi)
+            if float(np.linalg.norm(err)) < 0.006 and (phase < 2 or abs(yaw_err) < 0.06):
+                break
+            v = 4.0 * err
+            v *= min(1.0, speed / max(float(np.linalg.norm(v)), 1e-9))
+            rate = float(np.clip(3.0 * yaw_err, -0.8, 0.8))
+            robot.send_action(Action(mode="velocity", linear=v, angular=np.array([0.0, 0.0, rate]), gripper=0.0))
+            robot.step()
+            obs = robot.get_observation()
+    return obs
 
 
 @_chooser("grasp")
@@ -378,15 +507,20 @@ def make_episode_setup(
     oracle_config: OracleConfig | None = None,
     thresholds: ConditionThresholds | None = None,
     setup_steps: int = 900,
+    starts: str = "varied",
 ) -> tuple[dict[str, Any], Observation]:
     """Reset a seeded scene and bring it to ``skill``'s preconditions.
 
     The reset seed and every choice come from ``rng``. ``scene`` overrides
-    :data:`SKILL_SCENES`. Returns ``(grounded args, observation)``; the seed used is
-    ``robot.last_seed`` when the robot has it. Raises :class:`DemoSetupError` when the
+    :data:`SKILL_SCENES`. ``starts`` (:data:`START_MODES`): ``varied`` first brings the skills
+    of :data:`START_MIX` to a start state drawn there (where other skills end in a long task),
+    ``home`` leaves them at the home pose. Returns ``(grounded args, observation)``; the seed
+    used is ``robot.last_seed`` when the robot has it. Raises :class:`DemoSetupError` when the
     scene lacks the objects or the preconditions do not hold after the setup oracles
     (each runs at most ``setup_steps`` ticks).
     """
+    if starts not in START_MODES:
+        raise ConfigError(f"starts must be one of {START_MODES}, got {starts!r}")
     lib = library if library is not None else load_skill_library()
     spec = lib.get(skill)
     chooser = _CHOOSERS.get(skill)
@@ -395,8 +529,15 @@ def make_episode_setup(
     seed = int(rng.integers(SEED_LIMIT))
     obs = robot.reset(seed=seed, scene=scene or episode_scene(skill, rng))
     args, prelude = chooser(rng, obs)
+    sampler = _START_SAMPLERS.get(skill)
+    if starts == "varied" and sampler is not None:
+        _, start_prelude = sampler(rng, obs, args)
+        prelude = start_prelude + prelude
     for name, prelude_args in prelude:
-        obs = _run_unrecorded(robot, name, prelude_args, setup_steps, oracle_config)
+        if name == POSE_STEP:
+            obs = _drive_to(robot, prelude_args["position"], prelude_args["yaw"], setup_steps)
+        else:
+            obs = _run_unrecorded(robot, name, prelude_args, setup_steps, oracle_config)
     bindings = {**{a.name: a.default for a in spec.arguments if a.default is not None}, **args}
     ok, unmet = check_all(spec.preconditions, bindings, obs, None, thresholds)
     if not ok:
@@ -534,6 +675,7 @@ def generate_demos(
     oracle_config: OracleConfig | None = None,
     library: SkillLibrary | None = None,
     setup_attempts: int = 5,
+    starts: str = "varied",
 ) -> Iterator[EpisodeResult]:
     """Yield ``episodes`` recorded oracle episodes of ``skill`` (a generator: iterate it).
 
@@ -542,7 +684,7 @@ def generate_demos(
     SimRobot, closed at the end). ``writer``: an EpisodeWriter (``begin_episode`` /
     ``add_step`` / ``end_episode``) that receives every episode. ``max_steps`` defaults to
     the spec's timeout in ticks. A setup that fails is redrawn up to ``setup_attempts``
-    times before DemoSetupError is raised.
+    times before DemoSetupError is raised. ``starts``: see :func:`make_episode_setup`.
     """
     if isinstance(episodes, bool) or not isinstance(episodes, int) or episodes < 0:
         raise ConfigError(f"episodes must be an int >= 0, got {episodes!r}")
@@ -567,7 +709,8 @@ def generate_demos(
             rng = np.random.default_rng([int(seed), i])
             for attempt in range(setup_attempts):
                 try:
-                    args, _ = make_episode_setup(skill, rng, robot, scene, library=lib, oracle_config=oracle_config)
+                    args, _ = make_episode_setup(skill, rng, robot, scene, library=lib, oracle_config=oracle_config,
+                                                 starts=starts)
                     break
                 except DemoSetupError as e:
                     log.info("episode %d, setup attempt %d: %s", i, attempt + 1, e)
