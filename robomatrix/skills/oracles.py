@@ -82,6 +82,7 @@ class OracleConfig:
     grasp_depth: float = 0.025  # m, how far below an object's top the fingertips close (tall objects)
     lift: float = 0.06  # m, lift after a grasp / rise after letting go
     place_height: float = 0.04  # m, gap between the held object's bottom and the target's top
+    stack_height: float = 0.02  # m, the same gap over a block target (over() accepts <= 5 cm: room for a policy's error)
     carry_clearance: float = 0.07  # m, gap between the held object's bottom and the tallest top while carrying
     push_standoff: float = 0.02  # m, gap between the pushing finger and the object before a push
     push_overshoot: float = 0.01  # m, push this much beyond the requested distance
@@ -454,7 +455,8 @@ class GraspOracle(Oracle):
 @register_oracle("place_over")
 class PlaceOverOracle(Oracle):
     """Carry the held object: rise to a carrying height, travel until the held object is
-    above the target's centre, descend until it hangs ``place_height`` above the target.
+    above the target's centre, descend until it hangs ``place_height`` above the target
+    (``stack_height`` above a block: the stack's over() allows only 5 cm).
 
     For a drawer the goal is the middle of its mouth (the inside just behind the front
     panel, :func:`~robomatrix.skills.conditions.drawer_inside` with the thresholds'
@@ -509,7 +511,8 @@ class PlaceOverOracle(Oracle):
         if offsets is None or target is None:
             return "done"
         xy, top = self._place(target)
-        z = top + self.config.place_height + offsets[1]
+        gap = self.config.stack_height if target.category == "block" else self.config.place_height
+        z = top + gap + offsets[1]
         goal = np.array([*(xy - offsets[0]), z])
         action, reached = self._track(obs, goal, (2,), (0, 1))
         return "done" if reached else action
