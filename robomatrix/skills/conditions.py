@@ -316,6 +316,15 @@ def _at(args: tuple[Any, ...], bindings: Mapping[str, Any], obs: Observation,
     return True, ""
 
 
+def _over_margin(target: ObjectInfo, held: ObjectInfo | None, th: ConditionThresholds) -> float:
+    """How far inside a target's footprint the carried point must be. Over a container (bowl,
+    bin) the whole held object must be above its inside: let go with an edge above the wall,
+    a block lands on the rim or on what is already inside and can bounce out."""
+    if held is not None and target.category in ("bowl", "bin"):
+        return th.over_margin + 0.5 * float(max(held.size[0], held.size[1]))
+    return th.over_margin
+
+
 @_predicate("over")
 def _over(args: tuple[Any, ...], bindings: Mapping[str, Any], obs: Observation,
           start: Observation | None, th: ConditionThresholds) -> tuple[bool, str]:
@@ -337,7 +346,7 @@ def _over(args: tuple[Any, ...], bindings: Mapping[str, Any], obs: Observation,
             return False, (f"{what} is not above the open drawer's inside (centre {_xy(point)}, inside centred at "
                            f"{_xy(mouth.centre)})")
         top = mouth.rim
-    elif not footprint_contains(target, point, th.over_margin, th.min_footprint):
+    elif not footprint_contains(target, point, _over_margin(target, held, th), th.min_footprint):
         return False, f"{what} is not above its footprint (centre {_xy(point)}, target at {_xy(target.position)})"
     else:
         top = object_top(target)
@@ -367,7 +376,8 @@ def _on(args: tuple[Any, ...], bindings: Mapping[str, Any], obs: Observation,
     return _rests_on(obj, target, obs, th)
 
 
-def _rests_on(obj: ObjectInfo, target: ObjectInfo, obs: Observation, th: ConditionThresholds) -> tuple[bool, str]:
+def _rests_on(obj: ObjectInfo, target: ObjectInfo, obs: Observation, th: ConditionThresholds,
+              depth: int = 0) -> tuple[bool, str]:
     if obj.id == obs.held_object_id:
         return False, f"{obj.id} is still held"
     if target.category == "drawer":
@@ -382,8 +392,28 @@ def _rests_on(obj: ObjectInfo, target: ObjectInfo, obs: Observation, th: Conditi
         return False, f"{obj.id} at {_xy(obj.position)} is outside the footprint of {target.id} at {_xy(target.position)}"
     dz = object_bottom(obj) - object_top(target)
     if dz > th.on_z_max:
+        if target.category in ("bowl", "bin") and _on_pile_in(obj, target, obs, th, depth):
+            return True, ""
         return False, f"{obj.id} is {dz:.3f} m above the top of {target.id} (rests when <= {th.on_z_max:.3f} m)"
     return True, ""
+
+
+def _on_pile_in(obj: ObjectInfo, container: ObjectInfo, obs: Observation, th: ConditionThresholds,
+                depth: int) -> bool:
+    """True when ``obj`` rests on another object that is itself in ``container``: a block on
+    a pile inside a bin is in the bin, even with its bottom above the rim."""
+    if depth >= 3:
+        return False
+    bottom = object_bottom(obj)
+    for other in obs.objects:
+        if other.id in (obj.id, container.id) or other.category not in ("block", "object"):
+            continue
+        reach = 0.5 * (max(obj.size[:2]) + max(other.size[:2]))
+        touching = float(np.hypot(*(np.asarray(obj.position[:2]) - np.asarray(other.position[:2])))) <= reach
+        if touching and abs(bottom - object_top(other)) <= th.on_z_max \
+                and _rests_on(other, container, obs, th, depth + 1)[0]:
+            return True
+    return False
 
 
 @_predicate("reachable")

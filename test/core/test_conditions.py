@@ -156,6 +156,33 @@ def test_over_uses_the_held_object_and_the_target_footprint() -> None:
     assert not ok and "above its top" in why
 
 
+def test_over_a_container_needs_the_whole_held_object_inside_its_walls() -> None:
+    """Released with an edge above the bin's wall, a block can land on the rim and bounce out:
+    over(bin) shrinks the footprint by the held object's half size too."""
+
+    def holding(x: float, y: float) -> Observation:
+        held = moved_objects("block_red_0", (x, y, 0.13))
+        return observation((x, y, 0.15), held="block_red_0", closed=True, objects=held)
+
+    assert evaluate(C("over", "bin_grey_0"), {}, holding(0.40, -0.36))  # centre
+    # 7 cm / 8.6 cm off centre: inside the bin's footprint less 2 cm, but the block's edge is over the wall
+    ok, why = explain(C("over", "bin_grey_0"), {}, holding(0.47, -0.274))
+    assert not ok and "not above its footprint" in why
+    assert evaluate(C("over", "bin_grey_0"), {}, holding(0.44, -0.31))  # 4 / 5 cm off: all inside
+
+
+def test_a_block_on_a_pile_inside_a_bin_is_in_the_bin() -> None:
+    """on(x, bin): resting on blocks that are themselves in the bin counts, even above the rim;
+    the same block with nothing under it (or held) does not."""
+    floor = obj("block_blue_0", "block", (0.40, -0.36, 0.026), (0.04, 0.04, 0.04))  # on the bin's floor
+    middle = obj("block_green_0", "block", (0.41, -0.35, 0.066), (0.04, 0.04, 0.04))
+    top = obj("block_red_0", "block", (0.40, -0.36, 0.106), (0.04, 0.04, 0.04))  # bottom 0.086: 2.6 cm above the rim
+    world = (floor, middle, top, BIN)
+    assert evaluate(C("on", "block_red_0", "bin_grey_0"), {}, observation(objects=world))
+    assert not evaluate(C("on", "block_red_0", "bin_grey_0"), {}, observation(objects=(floor, top, BIN)))
+    assert not evaluate(C("on", "block_red_0", "bin_grey_0"), {}, observation(objects=world, held="block_red_0"))
+
+
 def test_over_a_block_needs_the_held_block_low() -> None:
     target = obj("block_blue_0", "block", (0.40, 0.0, 0.02), (0.04, 0.04, 0.04))
 
