@@ -357,17 +357,11 @@ def test_finetune_motion_head_learns_corrections_and_keeps_actions(
     assert reloaded.metadata["data_files"] == [] and "command_line" in reloaded.metadata
 
 
-def test_inference_latency_batch_one_cpu() -> None:
-    import time
-
+def test_select_action_at_batch_one_is_finite_and_repeatable() -> None:
+    """The deployed-size policy answers one observation with finite numbers, the same twice.
+    (Its tick latency is a benchmark, bench/bench_skills.py, not a timed test.)"""
     policy = LanguageMotionPolicy(PolicyConfig())  # the default (deployed) size
     x = np.random.default_rng(0).normal(size=FEATURE_DIM).astype(np.float32)
-    for _ in range(50):
-        policy.select_action(x)
-    times = []
-    for _ in range(300):
-        t0 = time.perf_counter()
-        policy.select_action(x)
-        times.append(time.perf_counter() - t0)
-    p95 = float(np.percentile(times, 95))
-    assert p95 < 0.01, f"select_action p95 {p95 * 1e3:.2f} ms"  # budget 2 ms; loose bound for a busy CI machine
+    (motion, action), (motion2, action2) = policy.select_action(x), policy.select_action(x)
+    assert isinstance(motion, str) and motion == motion2
+    assert action.shape == (5,) and np.all(np.isfinite(action)) and np.array_equal(action, action2)
