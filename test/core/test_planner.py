@@ -354,7 +354,6 @@ def test_embedded_model_answers_are_always_valid(embedded_planner: Planner, task
         return
     assert plan.attempts == 1 and plan.steps
     assert all(v in {o.id for o in WORLD} for s in plan.steps for k, v in s.args.items() if k in ("object", "target"))
-    assert plan.latency_s < 2.0
 
 
 @pytest.mark.parametrize(
