@@ -489,12 +489,7 @@ def episode_scene(skill: str, rng: np.random.Generator) -> str:
     mix = SKILL_SCENE_MIX.get(skill)
     if not mix:
         return SKILL_SCENES.get(skill, DEFAULT_SCENE)
-    u, acc = float(rng.random()), 0.0
-    for name, p in mix:
-        acc += p
-        if u < acc:
-            return name
-    return mix[-1][0]
+    return _draw(rng, mix)
 
 
 def make_episode_setup(
