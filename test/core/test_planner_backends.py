@@ -4,7 +4,6 @@ server running the embedded planner model, plus endpoint down / slow / garbage; 
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -13,28 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from planner_world import WORLD, free_port  # test/core helper module
 
 from robomatrix.scheduler import PlanInvalid, Planner, PlannerBackendError
 from robomatrix.scheduler.planner import LocalConfig, OpenAIConfig, PlannerConfig
 from robomatrix.scheduler.prompt import build_prompt
-from robomatrix.scheduler.tasks import WorldObject
 from robomatrix.skills.spec import load_skill_library
 
 LIB = load_skill_library()
-WORLD = [
-    WorldObject("bin_grey_0", "grey bin", "bin", "grey"),
-    WorldObject("block_red_0", "red block", "block", "red"),
-    WorldObject("block_blue_0", "blue block", "block", "blue"),
-    WorldObject("bowl_green_0", "green bowl", "bowl", "green"),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class _Canned:
     """A loopback HTTP server whose handler behaviour is set per test (slow, garbage, errors)."""
 
@@ -115,7 +100,7 @@ def test_request_carries_messages_json_mode_and_key(monkeypatch: pytest.MonkeyPa
 
 
 def test_endpoint_down_fails_fast_with_a_clear_error() -> None:
-    url = f"http://127.0.0.1:{_free_port()}/v1"
+    url = f"http://127.0.0.1:{free_port()}/v1"
     t0 = time.monotonic()
     with pytest.raises(PlannerBackendError, match="is not reachable.*start the server"):
         _planner(url, timeout_s=5, retries=1, backoff_s=0.05).plan("put the red block in the green bowl", WORLD)

