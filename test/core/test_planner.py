@@ -387,3 +387,21 @@ def test_embedded_model_stacks_in_order(embedded_planner: Planner) -> None:
         ("place_over", {"target": "block_green_0"}),
         ("place_over", {"target": "block_blue_0"}),
     ]
+
+
+def test_train_planner_tiny_run_writes_a_loadable_checkpoint(tmp_path: Path) -> None:
+    """The training command end to end at toy size: encode, train, validate, save; the folder
+    loads as an embedded model whose grammar-constrained answers are plans or refusals."""
+    pytest.importorskip("transformers")
+    from robomatrix.scheduler.backends.embedded import FORMAT, EmbeddedModel
+    from robomatrix.scheduler.prompt import world_records
+    from robomatrix.scheduler.train_planner import TrainConfig, train
+
+    cfg = TrainConfig(examples=120, steps=6, batch_size=16, val_examples=4, val_every=3, eval_examples=4)
+    meta = train(tmp_path / "planner", cfg, quiet=True)
+    assert meta["format"] == FORMAT and meta["best_step"] in (3, 6) and 0 <= meta["heldout_exact"] <= 1
+    model = EmbeddedModel(tmp_path / "planner")
+    decoded, tokens = model.decode("put the red block in the green bowl", world_records(WORLD), LIB)
+    assert tokens[-1] == "[EOS]" and (decoded.steps or decoded.refusal)
+    with pytest.raises(RobomatrixError, match="steps"):
+        TrainConfig(steps=0)
