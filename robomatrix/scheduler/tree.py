@@ -12,6 +12,9 @@ condition already holds in the live world succeeds without running its skill -- 
 replanned "open the drawer, put the block in, close it" starts with is already open, the arm a
 ``move_to`` is asked for is already there. Conditions measured from the skill's start (push's
 ``moved``) are evaluated against the world now as the start, so they never count as met.
+One step of lookahead: a step whose preconditions fail is skipped when the next step's goal
+already holds -- a replan after a failed place_over starts with move_to and grasp of the block
+the gripper still holds; grasp's goal holds, so move_to is moot and grasp is skipped too.
 """
 
 from __future__ import annotations
@@ -64,12 +67,16 @@ def step_text(skill: str, args: Mapping[str, Any]) -> str:
 class SkillBehaviour(py_trees.behaviour.Behaviour):
     """Runs one plan step through a :class:`SkillClient` without blocking."""
 
-    def __init__(self, index: int, skill: str, args: Mapping[str, Any], library: SkillLibrary) -> None:
+    def __init__(self, index: int, skill: str, args: Mapping[str, Any], library: SkillLibrary,
+                 then: PlanStep | None = None) -> None:
         super().__init__(name=f"{index + 1}. {step_text(skill, args)}")
         self.index = index
         self.skill = skill
         self.args = dict(args)
         self.spec = library.get(skill)
+        # the plan's next step: a step whose preconditions fail is moot when the next step's goal
+        # already holds (move_to before a grasp of the block the gripper already holds)
+        self.then = (library.get(then.skill), dict(then.args)) if then is not None else None
         self.client: SkillClient | None = None
         self.handle: SkillHandle | None = None
         self.reason = ""
@@ -105,6 +112,11 @@ class SkillBehaviour(py_trees.behaviour.Behaviour):
         ok, unmet = check_all(self.spec.preconditions, self.args, world, None,
                               ConditionThresholds().loosened(PRECONDITION_SLACK))
         if not ok:
+            if self.then is not None and check_all(self.then[0].success, self.then[1], world, world)[0]:
+                self.skipped = True
+                self.reason = "not needed: the next step's goal already holds"
+                log.info("%s: %s", self.name, self.reason)
+                return
             self.reason = "preconditions unmet: " + "; ".join(unmet)
             return
         self.handle = self.client.start(self.skill, self.args)
@@ -137,7 +149,7 @@ def build_tree(steps: Sequence[PlanStep], library: SkillLibrary, retries: int = 
         raise ValueError(f"retries must be >= 0, got {retries}")
     root = py_trees.composites.Sequence(name="task", memory=True)
     for i, step in enumerate(steps):
-        behaviour = SkillBehaviour(i, step.skill, step.args, library)
+        behaviour = SkillBehaviour(i, step.skill, step.args, library, steps[i + 1] if i + 1 < len(steps) else None)
         root.add_child(py_trees.decorators.Retry(name=f"retry x{retries}", child=behaviour,
                                                  num_failures=retries + 1))
     return root

@@ -164,3 +164,26 @@ def test_steps_whose_goal_already_holds_are_skipped(world) -> None:
     result = TaskRunner(Planner(FixedAnswers(plan), lib), client, lib).run(f"go to the {block}")
     assert result.success, result.summary
     assert started == ["move_to"]
+
+
+def test_a_plan_started_while_holding_its_block_goes_on_from_there(world) -> None:
+    """One step of lookahead: move_to fails its precondition (the gripper holds the block) but
+    the next step's goal (holding the block) already holds, so both are skipped and the plan
+    continues with place_over and release."""
+    lib = load_skill_library()
+    block, bowl = _names(world, "block")[0], _names(world, "bowl")[0]
+    started: list[str] = []
+
+    class Counting(SimSkillClient):
+        def start(self, skill, args):  # type: ignore[no-untyped-def]
+            started.append(skill)
+            return super().start(skill, args)
+
+    client = Counting(world, lib, controller="oracle")
+    pick = [{"skill": "move_to", "args": {"object": block}}, {"skill": "grasp", "args": {"object": block}}]
+    assert TaskRunner(Planner(FixedAnswers(pick), lib), client, lib).run(f"pick up the {block}").success
+    assert client.world().held_object_id
+    started.clear()
+    result = TaskRunner(Planner(FixedAnswers(put(block, bowl)), lib), client, lib).run(f"put the {block} in the {bowl}")
+    assert result.success, result.summary
+    assert started == ["place_over", "release"]
