@@ -30,6 +30,12 @@ slot is still free — the object the gripper holds (so ``place_over`` sees both
 and the carried block, ``release`` sees the carried block). An object id that the
 observation does not list (occluded, lost) gives an all-zero slot with present = 0.
 
+A drawer given to a skill of :data:`PLACE_SKILLS` (``place_over``'s target) fills its slot as
+the place the held object goes, not as its handle (:func:`~robomatrix.skills.conditions.place_view`:
+the mouth of its inside seen as a box whose top is the front panel's top edge). A drawer target then looks to the policy like a bowl at the
+point to aim at (its opening and yaw stay those of the drawer), so one behaviour serves both;
+every other skill (move_to, open_drawer, ...) sees the handle.
+
 Relative positions use world axes (not the gripper frame) because actions are world-frame
 velocities: the sign of ``rel_x`` is directly the sign of the ``vx`` to reach the object.
 """
@@ -45,6 +51,7 @@ import numpy as np
 
 from robomatrix.errors import RobomatrixError
 from robomatrix.hardware.interface import ObjectInfo, Observation
+from robomatrix.skills.conditions import place_view
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +61,7 @@ __all__ = [
     "DIRECTIONS",
     "FEATURE_DIM",
     "MAX_OBJECT_SLOTS",
+    "PLACE_SKILLS",
     "PROPRIO_DIM",
     "SLOT_DIM",
     "FeatureLayout",
@@ -182,6 +190,10 @@ def _finite(name: str, value: object, shape: tuple[int, ...]) -> np.ndarray:
     return arr
 
 
+PLACE_SKILLS: frozenset[str] = frozenset({"place_over"})
+"""Skills whose first object argument is where the held object goes (see the module docstring)."""
+
+
 def _slot_values(obj: ObjectInfo, ee: np.ndarray) -> np.ndarray:
     pos = _finite(f"object {obj.id!r} position", obj.position, (3,))
     quat = _finite(f"object {obj.id!r} orientation", obj.orientation, (4,))
@@ -258,6 +270,8 @@ def build_features(
         if obj is None:
             log.debug("object %r is not in the observation; slot %d marked absent", oid, k)
             continue
+        if k == 0 and skill in PLACE_SKILLS:
+            obj = place_view(obj)
         out[layout.slot(k)] = _slot_values(obj, ee)
     out[layout.skill_one_hot.start + layout.skill_names.index(skill)] = 1.0
     if direction is not None:

@@ -46,6 +46,7 @@ list and names every unmet condition in words, e.g.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Callable, Iterable, Mapping
@@ -73,6 +74,7 @@ __all__ = [
     "explain",
     "footprint_contains",
     "object_top",
+    "place_view",
     "quaternion_yaw",
 ]
 
@@ -231,6 +233,22 @@ def drawer_inside(drawer: ObjectInfo, depth: float | None = None) -> DrawerInsid
         half=np.array([0.5 * (back - front), inside["half_width"]]),
         floor=float(handle[2]) + inside["floor"],
         rim=float(handle[2]) + inside["rim"],
+    )
+
+
+def place_view(obj: ObjectInfo, th: ConditionThresholds | None = None) -> ObjectInfo:
+    """``obj`` as a place to put things: a drawer becomes the box of its inside's mouth (the
+    first ``drawer_mouth`` metres behind the front panel; top = the front panel's top edge,
+    bottom = the drawer's floor), keeping its yaw and opening; any other object is returned
+    unchanged. place_over's oracle aims at this box and its policy sees it in its target slot."""
+    if obj.category != "drawer":
+        return obj
+    mouth = drawer_inside(obj, (th or ConditionThresholds()).drawer_mouth)
+    depth = max(mouth.rim - mouth.floor, 1e-3)
+    return dataclasses.replace(
+        obj,
+        position=np.array([float(mouth.centre[0]), float(mouth.centre[1]), mouth.rim - 0.5 * depth]),
+        size=np.array([2.0 * float(mouth.half[0]), 2.0 * float(mouth.half[1]), depth]),
     )
 
 

@@ -38,10 +38,9 @@ from robomatrix.hardware.interface import Action, ObjectInfo, Observation
 from robomatrix.hardware.safety import SafetyLimits
 from robomatrix.skills.conditions import (
     DIRECTION_VECTORS,
-    ConditionThresholds,
-    drawer_inside,
     object_bottom,
     object_top,
+    place_view,
     quaternion_yaw,
 )
 from robomatrix.skills.language_motion import motion_to_velocity
@@ -459,13 +458,12 @@ class PlaceOverOracle(Oracle):
     (``stack_height`` above a block: the stack's over() allows only 5 cm).
 
     For a drawer the goal is the middle of its mouth (the inside just behind the front
-    panel, :func:`~robomatrix.skills.conditions.drawer_inside` with the thresholds'
-    ``drawer_mouth``) and ``place_height`` is measured from the front panel's top edge.
+    panel, :func:`~robomatrix.skills.conditions.place_view`) and ``place_height`` is measured
+    from the front panel's top edge.
     """
 
     first_phase = "rise"
     object_args = ("target",)
-    drawer_mouth: ClassVar[float] = ConditionThresholds().drawer_mouth  # m, what over() accepts
 
     def _setup(self, obs: Observation) -> None:
         tallest = max([object_top(o) for o in obs.objects if o.id != obs.held_object_id] + [0.0])
@@ -473,10 +471,8 @@ class PlaceOverOracle(Oracle):
 
     def _place(self, target: ObjectInfo) -> tuple[np.ndarray, float]:
         """(x, y) the held object's centre goes to and the height (m) it must hang above."""
-        if target.category == "drawer":
-            mouth = drawer_inside(target, self.drawer_mouth)
-            return mouth.centre, mouth.rim
-        return np.asarray(target.position[:2], dtype=float), object_top(target)
+        place = place_view(target)  # a drawer: the mouth of its inside, top = the front panel's edge
+        return np.asarray(place.position[:2], dtype=float), object_top(place)
 
     def _offsets(self, obs: Observation) -> tuple[np.ndarray, float] | None:
         """(held centre - ee in xy, ee z - held bottom) or None when nothing is held."""

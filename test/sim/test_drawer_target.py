@@ -116,3 +116,27 @@ def test_over_a_closed_drawer_is_false(robot: SimRobot) -> None:
 
     ok, unmet = check_all(lib.get("place_over").preconditions, {"target": drawer.id}, obs)
     assert not ok and any(u.startswith(f"accessible({drawer.id})") for u in unmet)
+
+
+def test_place_over_policy_sees_the_drawer_mouth_other_skills_see_the_handle(robot: SimRobot) -> None:
+    from robomatrix.policies.features import FeatureLayout, build_features
+    from robomatrix.skills.conditions import object_top, place_view
+
+    lib = load_skill_library()
+    layout = FeatureLayout(tuple(lib.names))
+    obs = robot.reset(seed=SEED)
+    drawer = _drawer(obs)
+    obs = _run_unrecorded(robot, "move_to", {"object": drawer.id}, 900, None)
+    obs = _run_unrecorded(robot, "open_drawer", {"drawer": drawer.id}, 1500, None)
+    drawer = _drawer(obs)
+    ee = np.asarray(obs.ee_position)
+    mouth = drawer_inside(drawer, ConditionThresholds().drawer_mouth)
+    place = place_view(drawer)
+    assert np.allclose(place.position[:2], mouth.centre) and object_top(place) == pytest.approx(mouth.rim)
+    assert place.opening == drawer.opening and place_view(_block(obs)) is _block(obs)
+    rel = layout.slot_rel_position(0)
+    placing = build_features(obs, "place_over", {"target": drawer.id}, lib.names)
+    assert np.allclose(placing[rel], place.position - ee, atol=1e-5)  # where the block goes
+    reaching = build_features(obs, "move_to", {"object": drawer.id}, lib.names)
+    assert np.allclose(reaching[rel], np.asarray(drawer.position) - ee, atol=1e-5)  # the handle
+    assert np.linalg.norm(placing[rel][:2] - reaching[rel][:2]) > 0.05
