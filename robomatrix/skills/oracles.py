@@ -332,58 +332,58 @@ def move_to_goal(obj: ObjectInfo, config: OracleConfig) -> np.ndarray:
 
 @register_oracle("move_to")
 class MoveToOracle(Oracle):
-    """Rise if low, travel horizontally at a safe height, turn the gripper to the object's
-    grasp yaw (blocks, objects, drawer), descend to the ready pose (see ``move_to_goal``)."""
+    """Reach the ready pose (see ``move_to_goal``) by a rule of the current state alone, so a
+    reactive policy can imitate it from wherever the arm starts (no phase is remembered):
 
-    first_phase = "rise"
+    * not yet above the goal (horizontal error > ``funnel``): below the travel height, rise
+      straight up; at or above it, travel horizontally at the current height (at most 25 cm
+      above the travel height);
+    * above the goal: turn the gripper to the object's grasp yaw (blocks, objects, the drawer
+      handle) if it is off, else descend with small horizontal corrections; done at the goal.
+
+    The travel height is ``clearance`` above the goal, and 3 cm above the top of anything
+    tall right beside the gripper (a drawer handle just let go of), or the open fingers would
+    drag it along.
+    """
+
+    first_phase = "reach"
     object_args = ("object",)
+    near_xy: ClassVar[float] = 0.08  # m, objects this close to the gripper (horizontally) are cleared first
+    funnel: ClassVar[float] = 0.02  # m, horizontal error within which the gripper turns and descends
 
     def _goal(self, obs: Observation) -> np.ndarray:
         obj = self._obj(obs, "object")
-        return self._last_goal if obj is None else move_to_goal(obj, self.config)
-
-    near_xy: ClassVar[float] = 0.08  # m, objects this close to the gripper (horizontally) at the start are cleared
+        if obj is not None:
+            self._last_goal = move_to_goal(obj, self.config)
+        return self._last_goal
 
     def _setup(self, obs: Observation) -> None:
         self._last_goal = move_to_goal(self._obj(obs, "object"), self.config)  # type: ignore[arg-type]
-        self._travel_z = self._last_goal[2] + self.config.clearance
-        # Starting beside something tall (a drawer handle just let go of): rise above it before
-        # travelling, or the open fingers drag it along.
+
+    def _travel_z(self, obs: Observation, goal: np.ndarray) -> float:
         ee = np.asarray(obs.ee_position, dtype=float)
-        near = [object_top(o) for o in obs.objects
-                if float(np.hypot(*(np.asarray(o.position[:2]) - ee[:2]))) <= self.near_xy and object_top(o) > ee[2] - 0.05]
-        if near:
-            self._travel_z = max(self._travel_z, max(near) + 0.03)
+        tops = [object_top(o) for o in obs.objects
+                if float(np.hypot(*(np.asarray(o.position[:2]) - ee[:2]))) <= self.near_xy
+                and object_top(o) > ee[2] - 0.05]
+        return max([float(goal[2]) + self.config.clearance] + [t + 0.03 for t in tops])
 
-    def _near(self, obs: Observation, goal: np.ndarray) -> bool:
-        return float(np.hypot(*(obs.ee_position[:2] - goal[:2]))) <= 2.0 * self.config.tolerance
-
-    def _phase_rise(self, obs: Observation) -> Action | str:
+    def _phase_reach(self, obs: Observation) -> Action | str:
         goal = self._goal(obs)
-        if self._near(obs, goal) or obs.ee_position[2] >= self._travel_z - self.config.tolerance:
-            return "travel"
-        action, _ = self._track(obs, np.array([*obs.ee_position[:2], self._travel_z]), (2,))
-        return action
-
-    def _phase_travel(self, obs: Observation) -> Action | str:
-        goal = self._goal(obs)
-        z = max(self._travel_z, min(float(obs.ee_position[2]), self._travel_z + 0.25))
-        if self.phase_ticks == 0:
-            self._cruise_z = z
-        target = np.array([goal[0], goal[1], self._cruise_z])
-        action, reached = self._track(obs, target, (0, 1), (2,))
-        return "align" if reached else action
-
-    def _phase_align(self, obs: Observation) -> Action | str:
+        ee = np.asarray(obs.ee_position, dtype=float)
+        if float(np.hypot(*(goal[:2] - ee[:2]))) > self.funnel:
+            travel_z = self._travel_z(obs, goal)
+            if ee[2] < travel_z - self.config.tolerance:
+                action, _ = self._track(obs, np.array([ee[0], ee[1], travel_z]), (2,))
+                return action
+            cruise_z = min(float(ee[2]), travel_z + 0.25)
+            action, _ = self._track(obs, np.array([goal[0], goal[1], cruise_z]), (0, 1), (2,))
+            return action
         obj = self._obj(obs, "object")
-        if obj is None or obj.category in ("bowl", "bin"):
-            return "descend"
-        yaw, period = self._grip_yaw(obj)
-        action, reached = self._turn(obs, yaw, period)
-        return "descend" if reached else action
-
-    def _phase_descend(self, obs: Observation) -> Action | str:
-        goal = self._goal(obs)
+        if obj is not None and obj.category not in ("bowl", "bin"):
+            yaw, period = self._grip_yaw(obj)
+            action, aligned = self._turn(obs, yaw, period)
+            if not aligned:
+                return action
         action, reached = self._track(obs, goal, (2,), (0, 1))
         return "done" if reached else action
 
