@@ -91,13 +91,15 @@ START_MODES = ("varied", "home")
 the skills in :data:`START_MIX` start where other skills leave the arm in a long task; ``home``
 starts every episode from the scene's home pose (plus the skill's own preconditions)."""
 START_MIX: dict[str, tuple[tuple[str, float], ...]] = {
-    "move_to": (("home", 0.2), ("after_release", 0.3), ("after_drawer", 0.15), ("hover", 0.35)),
+    "move_to": (("home", 0.15), ("after_release", 0.25), ("after_drawer", 0.15), ("hover", 0.3),
+                ("anywhere", 0.15)),
 }
 """Skills with varied starts: (kind, probability) pairs, see :func:`_move_to_start`.
 ``after_drawer`` needs a drawer in the scene; without one it is drawn as ``hover``."""
 HOVER_HEIGHT = (0.05, 0.20)  # m, a hover start's gripper height above the object's top (release ends ~0.12)
 HOVER_JITTER = 0.04  # m, std of a hover start's horizontal offset from the object
 HOVER_YAW = 1.3  # rad, a hover start's gripper yaw is uniform in +-HOVER_YAW
+ANYWHERE_BOX = ((0.30, -0.35, 0.12), (0.70, 0.35, 0.50))  # m, an ``anywhere`` start's gripper position box
 POSE_STEP = "_pose"  # prelude step that drives the arm to a pose (args: position, yaw) without an oracle
 DRAWER_MOVE_TO_PROBABILITY = 0.35  # move_to in a scene with a drawer: chance that the drawer is the target
 DRAWER_TARGET_PROBABILITY = 0.7  # place_over in a scene with a drawer: chance that the drawer is the target
@@ -330,7 +332,9 @@ def _move_to_start(rng: np.random.Generator, obs: Observation, args: Mapping[str
     :data:`START_MIX`: ``home`` (nothing), ``after_release`` (another block was carried over a
     bowl, the bin, a block or the open drawer and let go: the arm rests above it, empty),
     ``after_drawer`` (the drawer was opened, or opened and closed: the arm is beside its handle)
-    or ``hover`` (the open gripper above or beside a random object at a random yaw)."""
+    ``hover`` (the open gripper above or beside a random object at a random yaw) or
+    ``anywhere`` (a random pose in :data:`ANYWHERE_BOX`: where a person's correction, "move arm
+    up" held for two seconds, may leave the arm)."""
     target = str(args["object"])
     kind = _draw(rng, START_MIX["move_to"])
     drawers = _of(obs, "drawer")
@@ -338,6 +342,10 @@ def _move_to_start(rng: np.random.Generator, obs: Observation, args: Mapping[str
         kind = "hover"
     if kind == "home":
         return kind, []
+    if kind == "anywhere":
+        lo, hi = (np.asarray(b, dtype=float) for b in ANYWHERE_BOX)
+        pose = {"position": [float(v) for v in rng.uniform(lo, hi)], "yaw": float(rng.uniform(-HOVER_YAW, HOVER_YAW))}
+        return kind, [(POSE_STEP, pose)]
     if kind == "after_drawer":
         d = _pick(rng, drawers, "drawer").id
         prelude: _Prelude = [("move_to", {"object": d}), ("open_drawer", {"drawer": d})]

@@ -13,7 +13,7 @@ from robomatrix.errors import ConfigError
 from robomatrix.hardware.safety import SafetyLimits
 from robomatrix.hardware.sim import SimConfig, SimRobot
 from robomatrix.skills.conditions import check_all, object_top, quaternion_yaw
-from robomatrix.skills.demos import POSE_STEP, _hover_pose, _move_to_start, make_episode_setup
+from robomatrix.skills.demos import ANYWHERE_BOX, POSE_STEP, _hover_pose, _move_to_start, make_episode_setup
 from robomatrix.skills.spec import load_skill_library
 
 pytestmark = pytest.mark.sim
@@ -80,7 +80,10 @@ def test_start_kinds_cover_the_long_task_states(robot: SimRobot) -> None:
             assert skills[:2] == ["move_to", "open_drawer"]
         else:
             assert skills == [POSE_STEP]
-    assert set(kinds) == {"home", "after_release", "after_drawer", "hover"}
+            if kind == "anywhere":  # where a person's correction may leave the arm
+                lo, hi = (np.asarray(b) for b in ANYWHERE_BOX)
+                assert np.all(lo <= prelude[0][1]["position"]) and np.all(prelude[0][1]["position"] <= hi)
+    assert set(kinds) == {"home", "after_release", "after_drawer", "hover", "anywhere"}
 
 
 @pytest.mark.parametrize("category", ["block", "bowl", "bin", "drawer"])
