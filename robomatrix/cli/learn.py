@@ -209,7 +209,7 @@ def add_verbs(verb: Any) -> None:
     p.add_argument("--threads", type=int, default=0,
                    help="CPU threads for torch (0 = torch's default; use 1 when the machine is shared)")
     p.add_argument("--context", default="",
-                   help="episode context the policies read: comma list of displacement, prev_motion, prev_action "
+                   help="episode context the policies read: comma list of displacement, prev_motion, prev_action, slot_offset "
                         "(flat gets prev_action for prev_motion); empty = reactive")
     p.add_argument("--out", default="", help="write checkpoints under this folder instead of skills/")
     p.add_argument("--report", default="", help="write a JSON training report here")

@@ -330,13 +330,18 @@ def augment(features: np.ndarray, rng: np.random.Generator, std: float) -> np.nd
 #                         the first tick
 #     prev_action      5  the action executed on the previous tick (vx, vy, vz, yaw_rate,
 #                         gripper); zero on the first tick
+#     slot_offset      3  slot 0's position minus slot 1's (world axes, m): for place_over
+#                         where the target's place is from the held object, the error its
+#                         oracle closes; 0 when either slot is absent. Not history: it is
+#                         the same tick's features, made explicit so that standardisation
+#                         gives the centimetres that decide a stack their own scale
 #
 # The parts a policy uses are in its checkpoint (``PolicyConfig.context``), in the order of
 # :data:`CONTEXT_PARTS`. Training computes them from each recorded episode's tick sequence
 # (:func:`episode_context`); at run time :class:`ContextTracker` computes the same thing tick
 # by tick. Recordings keep only the (D,) features above, so adding context needs no new data.
 
-CONTEXT_PARTS: tuple[str, ...] = ("displacement", "prev_motion", "prev_action")
+CONTEXT_PARTS: tuple[str, ...] = ("displacement", "prev_motion", "prev_action", "slot_offset")
 DISPLACEMENT_DIM = 3 * MAX_OBJECT_SLOTS
 _MOTION_COUNT = 23  # len(VOCABULARY); checked against the vocabulary in context_dim()
 _CONTEXT_ACTION_DIM = 5
@@ -360,7 +365,8 @@ def context_dim(parts: Sequence[str]) -> int:
 
     if len(VOCABULARY) != _MOTION_COUNT:  # pragma: no cover - guards an edit of the vocabulary
         raise PolicyInputError(f"the vocabulary has {len(VOCABULARY)} motions, the context layout {_MOTION_COUNT}")
-    sizes = {"displacement": DISPLACEMENT_DIM, "prev_motion": _MOTION_COUNT, "prev_action": _CONTEXT_ACTION_DIM}
+    sizes = {"displacement": DISPLACEMENT_DIM, "prev_motion": _MOTION_COUNT, "prev_action": _CONTEXT_ACTION_DIM,
+             "slot_offset": 3}
     return sum(sizes[p] for p in parse_context(parts))
 
 
@@ -383,6 +389,12 @@ def _displacement(features: np.ndarray, first: np.ndarray) -> np.ndarray:
     return disp.reshape(*features.shape[:-1], DISPLACEMENT_DIM)
 
 
+def _slot_offset(features: np.ndarray) -> np.ndarray:
+    pos, present = _object_positions(features)
+    both = (present[..., 0] & present[..., 1])[..., None]
+    return np.where(both, pos[..., 0, :] - pos[..., 1, :], 0.0)
+
+
 def episode_context(
     features: np.ndarray, motions: np.ndarray, actions: np.ndarray, episode: np.ndarray, parts: Sequence[str]
 ) -> np.ndarray:
@@ -402,6 +414,8 @@ def episode_context(
     for part in parts:
         if part == "displacement":
             blocks.append(_displacement(x, x[first_index]))
+        elif part == "slot_offset":
+            blocks.append(_slot_offset(x))
         elif part == "prev_motion":
             onehot = np.zeros((n, _MOTION_COUNT))
             prev = np.asarray(motions, dtype=np.int64)[:-1]
@@ -442,6 +456,8 @@ class ContextTracker:
         for part in self.parts:
             if part == "displacement":
                 blocks.append(_displacement(x, self._first))
+            elif part == "slot_offset":
+                blocks.append(_slot_offset(x))
             elif part == "prev_motion":
                 onehot = np.zeros(_MOTION_COUNT)
                 if self._prev_motion is not None:

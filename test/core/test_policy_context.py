@@ -60,6 +60,18 @@ def test_displacement_is_the_objects_motion_since_the_first_tick() -> None:
     np.testing.assert_allclose(ctx[1, 3:], 0.0)  # slot 1 absent
 
 
+def test_slot_offset_is_where_slot_0_is_from_slot_1() -> None:
+    ee, target, held = np.array([0.5, 0.0, 0.15]), np.array([0.6, 0.1, 0.06]), np.array([0.52, 0.01, 0.11])
+    x = features(ee, target)
+    x[LAYOUT.slot_rel_position(1)] = held - ee
+    x[LAYOUT.slot_present(1)] = 1.0
+    ctx = episode_context(x[None], np.array([UP]), np.zeros((1, 5)), np.zeros(1, int), ("slot_offset",))
+    np.testing.assert_allclose(ctx[0], target - held, atol=1e-6)
+    x[LAYOUT.slot_present(1)] = 0.0  # nothing held: no offset
+    assert not ContextTracker(("slot_offset",)).context(x).any()
+    assert context_dim(("slot_offset",)) == 3
+
+
 def test_training_context_matches_the_run_time_tracker() -> None:
     rng = np.random.default_rng(0)
     n = 40
@@ -69,7 +81,7 @@ def test_training_context_matches_the_run_time_tracker() -> None:
     m = rng.integers(0, len(VOCABULARY), n)
     a = rng.normal(size=(n, 5)).astype(np.float32)
     ep = np.repeat([0, 1, 2], [15, 1, 24])
-    parts = ("displacement", "prev_motion", "prev_action")
+    parts = ("displacement", "prev_motion", "prev_action", "slot_offset")
     ctx = episode_context(x, m, a, ep, parts)
     assert ctx.shape == (n, context_dim(parts))
     tracker = ContextTracker(parts)
@@ -79,7 +91,7 @@ def test_training_context_matches_the_run_time_tracker() -> None:
         np.testing.assert_allclose(tracker.context(x[i]), ctx[i], atol=1e-6, err_msg=f"tick {i}")
         tracker.executed(int(m[i]), a[i])
     first = np.flatnonzero(np.r_[True, ep[1:] != ep[:-1]])
-    assert not ctx[first, 6:].any()  # nothing executed before an episode's first tick
+    assert not ctx[first, 6:-3].any()  # nothing executed before an episode's first tick
 
 
 def history_task(episodes: int, seed: int) -> Dataset:
