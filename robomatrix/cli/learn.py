@@ -35,7 +35,7 @@ def generate(args: argparse.Namespace) -> int:
     for i, skill in enumerate(_skills(args.skill)):
         path = next_free_path(out, skill)
         summary = record_demos(skill, args.episodes, args.seed + 1000 * i, path, noise=noise, progress=True,
-                               starts=args.starts)
+                               starts=args.starts, scene=args.scene or None)
         sys.stdout.write(f"{skill}: {summary.successes}/{summary.episodes} successful episodes, {summary.steps} "
                          f"steps -> {path}\n")
     return 0
@@ -194,6 +194,7 @@ def add_verbs(verb: Any) -> None:
                         "task (after release over a bowl/bin/block/drawer, beside the drawer handle after "
                         "open/close_drawer, hovering above an object; tabletop and tabletop_drawer scenes); "
                         "home = every episode from the home pose (the data before this option)")
+    p.add_argument("--scene", default="", help="record every episode in this scene (default: the skill's scene mix)")
     p.add_argument("--out", default=str(DEFAULT_DATA), help="folder for the .mcap files")
 
     p = verb("train", train, "train the skills' policies from demonstrations",

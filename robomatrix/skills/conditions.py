@@ -100,9 +100,10 @@ class ConditionThresholds:
 
     at_xy: float = 0.03  # m, max horizontal distance gripper - object centre (handle for a drawer)
     at_z_min: float = 0.0  # m, min height of the gripper above the object's top
-    at_z_max: float = 0.08  # m, max height of the gripper above the object's top
+    at_z_max: float = 0.06  # m, max height of the gripper above the object's top (move_to ends at the first tick
+    # at() holds; grasp is taught from +3 cm and missed blocks from +8 cm)
     at_handle_z_min: float = -0.02  # m, min gripper height relative to the drawer handle's centre
-    at_handle_z_max: float = 0.05  # m, max gripper height relative to the drawer handle's centre
+    at_handle_z_max: float = 0.035  # m, max gripper height relative to the handle centre (open/close_drawer are taught from +1 cm; from +5 cm the fingers slipped off the bar)
     over_margin: float = 0.02  # m, the footprint is shrunk by this much for over()
     over_z_min: float = -0.005  # m, min height of the held object's bottom above the target's top
     over_z_max: float = 0.20  # m, max height of the held object's bottom above the target's top

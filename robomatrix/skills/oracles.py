@@ -341,6 +341,8 @@ class MoveToOracle(Oracle):
     * above the goal: turn the gripper to the object's grasp yaw (blocks, objects, the drawer
       handle) if it is off, else descend with small horizontal corrections; done at the goal.
 
+    The gripper opens on the way if it was closed (a missed grasp leaves it closed on nothing).
+
     The travel height is ``clearance`` above the goal, and 3 cm above the top of anything
     tall right beside the gripper (a drawer handle just let go of), or the open fingers would
     drag it along.
@@ -359,6 +361,7 @@ class MoveToOracle(Oracle):
 
     def _setup(self, obs: Observation) -> None:
         self._last_goal = move_to_goal(self._obj(obs, "object"), self.config)  # type: ignore[arg-type]
+        self.gripper_target = 0.0  # it brings an open gripper (grasp needs one); a missed grasp left it closed
 
     def _travel_z(self, obs: Observation, goal: np.ndarray) -> float:
         ee = np.asarray(obs.ee_position, dtype=float)
@@ -453,26 +456,29 @@ class GraspOracle(Oracle):
 
 @register_oracle("place_over")
 class PlaceOverOracle(Oracle):
-    """Carry the held object: rise to a carrying height, travel until the held object is
-    above the target's centre, descend until it hangs ``place_height`` above the target
-    (``stack_height`` above a block: the stack's over() allows only 5 cm).
+    """Carry the held object over the target by a rule of the current state alone (no phase
+    is remembered, so a reactive policy can imitate it from anywhere):
 
-    For a drawer the goal is the middle of its mouth (the inside just behind the front
-    panel, :func:`~robomatrix.skills.conditions.place_view`) and ``place_height`` is measured
-    from the front panel's top edge.
+    * far from the target (the held object's centre more than ``near`` away horizontally):
+      below the carrying height, rise straight up; at or above it, travel horizontally at the
+      current height (at most 25 cm above the carrying height);
+    * near it (``funnel`` .. ``near``): move across at the current height, kept at least at
+      the final height;
+    * above it (within ``funnel``): descend until the held object hangs ``place_height``
+      above the target's top (``stack_height`` above a block: the stack's over() allows only
+      5 cm), correcting horizontally; done there.
+
+    The carrying height puts the held object's bottom ``carry_clearance`` above the tallest
+    top of the table's objects and of the target; a drawer cabinet does not count (objects lie
+    beside it, never behind it). For a drawer the target is the middle of its mouth (the inside
+    just behind the front panel, :func:`~robomatrix.skills.conditions.place_view`), its top the
+    front panel's top edge.
     """
 
-    first_phase = "rise"
+    first_phase = "carry"
     object_args = ("target",)
-
-    def _setup(self, obs: Observation) -> None:
-        tallest = max([object_top(o) for o in obs.objects if o.id != obs.held_object_id] + [0.0])
-        self._carry_bottom = max(tallest, 0.0) + self.config.carry_clearance
-
-    def _place(self, target: ObjectInfo) -> tuple[np.ndarray, float]:
-        """(x, y) the held object's centre goes to and the height (m) it must hang above."""
-        place = place_view(target)  # a drawer: the mouth of its inside, top = the front panel's edge
-        return np.asarray(place.position[:2], dtype=float), object_top(place)
+    funnel: ClassVar[float] = 0.012  # m, horizontal error within which the held object is lowered
+    near: ClassVar[float] = 0.05  # m, horizontal error within which it is moved across without rising
 
     def _offsets(self, obs: Observation) -> tuple[np.ndarray, float] | None:
         """(held centre - ee in xy, ee z - held bottom) or None when nothing is held."""
@@ -482,36 +488,30 @@ class PlaceOverOracle(Oracle):
         ee = np.asarray(obs.ee_position, dtype=float)
         return np.asarray(held.position[:2], dtype=float) - ee[:2], float(ee[2]) - object_bottom(held)
 
-    def _phase_rise(self, obs: Observation) -> Action | str:
-        offsets = self._offsets(obs)
-        if offsets is None:
-            return "done"
-        carry_z = self._carry_bottom + offsets[1]
-        if obs.ee_position[2] >= carry_z - self.config.tolerance:
-            return "travel"
-        action, _ = self._track(obs, np.array([*obs.ee_position[:2], carry_z]), (2,))
-        return action
-
-    def _phase_travel(self, obs: Observation) -> Action | str:
+    def _phase_carry(self, obs: Observation) -> Action | str:
         offsets, target = self._offsets(obs), self._obj(obs, "target")
         if offsets is None or target is None:
             return "done"
-        if self.phase_ticks == 0:
-            self._cruise_z = max(float(obs.ee_position[2]), self._carry_bottom + offsets[1])
-        goal = np.array([*(self._place(target)[0] - offsets[0]), self._cruise_z])
-        action, reached = self._track(obs, goal, (0, 1), (2,))
-        return "descend" if reached else action
-
-    def _phase_descend(self, obs: Observation) -> Action | str:
-        offsets, target = self._offsets(obs), self._obj(obs, "target")
-        if offsets is None or target is None:
-            return "done"
-        xy, top = self._place(target)
+        place = place_view(target)
+        ee = np.asarray(obs.ee_position, dtype=float)
+        top = object_top(place)
         gap = self.config.stack_height if target.category == "block" else self.config.place_height
-        z = top + gap + offsets[1]
-        goal = np.array([*(xy - offsets[0]), z])
-        action, reached = self._track(obs, goal, (2,), (0, 1))
-        return "done" if reached else action
+        goal = np.array([*(np.asarray(place.position[:2], dtype=float) - offsets[0]), top + gap + offsets[1]])
+        error = float(np.hypot(*(goal[:2] - ee[:2])))
+        if error <= self.funnel:
+            action, reached = self._track(obs, goal, (2,), (0, 1))
+            return "done" if reached else action
+        if error <= self.near:
+            action, _ = self._track(obs, np.array([goal[0], goal[1], max(float(ee[2]), goal[2])]), (0, 1), (2,))
+            return action
+        tops = [object_top(o) for o in obs.objects if o.id != obs.held_object_id and o.category != "drawer"]
+        carry_z = max([top, *tops]) + self.config.carry_clearance + offsets[1]
+        if ee[2] < carry_z - self.config.tolerance:
+            action, _ = self._track(obs, np.array([ee[0], ee[1], carry_z]), (2,))
+            return action
+        cruise_z = min(float(ee[2]), carry_z + 0.25)
+        action, _ = self._track(obs, np.array([goal[0], goal[1], cruise_z]), (0, 1), (2,))
+        return action
 
 
 # --------------------------------------------------------------------------- release

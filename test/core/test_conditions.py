@@ -117,12 +117,12 @@ def test_at_a_drawer_means_at_its_handle() -> None:
 
 
 def test_loosened_thresholds_widen_only_the_at_band() -> None:
-    # block_red_0's top is at z 0.04: 0.125 is 8.5 mm above the band's edge (0.08 above the top)
-    binding, obs = {"object": "block_red_0"}, observation((0.50, 0.10, 0.1285))
+    # block_red_0's top is at z 0.04: 0.1085 is 8.5 mm above the band's edge (0.06 above the top)
+    binding, obs = {"object": "block_red_0"}, observation((0.50, 0.10, 0.1085))
     assert not evaluate(C("at", "$object"), binding, obs)
     loose = ConditionThresholds().loosened(0.01)
     assert evaluate(C("at", "$object"), binding, obs, None, loose)
-    assert not evaluate(C("at", "$object"), binding, observation((0.50, 0.10, 0.14)), None, loose)
+    assert not evaluate(C("at", "$object"), binding, observation((0.50, 0.10, 0.12)), None, loose)
     assert loose.over_margin == ConditionThresholds().over_margin and loose.on_z_max == ConditionThresholds().on_z_max
 
 
