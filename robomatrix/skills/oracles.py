@@ -82,7 +82,8 @@ class OracleConfig:
     lift: float = 0.06  # m, lift after a grasp / rise after letting go
     place_height: float = 0.04  # m, gap between the held object's bottom and the target's top
     stack_height: float = 0.02  # m, the same gap over a block target (over() accepts <= 5 cm: room for a policy's error)
-    carry_clearance: float = 0.07  # m, gap between the held object's bottom and the tallest top while carrying
+    carry_clearance: float = 0.07  # m, gap between the held object's bottom and the table's clutter while carrying
+    clutter_height: float = 0.06  # m, the table's clutter place_over carries over: the bin's rim, above a pile in it
     push_standoff: float = 0.02  # m, gap between the pushing finger and the object before a push
     push_overshoot: float = 0.01  # m, push this much beyond the requested distance
     finger_offset: float = 0.04  # m, a finger's distance from the grasp point (open gripper)
@@ -468,9 +469,11 @@ class PlaceOverOracle(Oracle):
       above the target's top (``stack_height`` above a block: the stack's over() allows only
       5 cm), correcting horizontally; done there.
 
-    The carrying height puts the held object's bottom ``carry_clearance`` above the tallest
-    top of the table's objects and of the target; a drawer cabinet does not count (objects lie
-    beside it, never behind it). For a drawer the target is the middle of its mouth (the inside
+    The carrying height puts the held object's bottom ``carry_clearance`` above the table's
+    clutter (``clutter_height``, the bin's rim; a three-block stack is lower) or the target's top
+    if that is higher. It depends on nothing the policy cannot see: a height taken from every
+    object on the table (blocks piled in the bin, the drawer cabinet) made the policy hover or
+    lower early in scenes unlike its demonstrations. For a drawer the target is the middle of its mouth (the inside
     just behind the front panel, :func:`~robomatrix.skills.conditions.place_view`), its top the
     front panel's top edge.
     """
@@ -504,8 +507,7 @@ class PlaceOverOracle(Oracle):
         if error <= self.near:
             action, _ = self._track(obs, np.array([goal[0], goal[1], max(float(ee[2]), goal[2])]), (0, 1), (2,))
             return action
-        tops = [object_top(o) for o in obs.objects if o.id != obs.held_object_id and o.category != "drawer"]
-        carry_z = max([top, *tops]) + self.config.carry_clearance + offsets[1]
+        carry_z = max(top, self.config.clutter_height) + self.config.carry_clearance + offsets[1]
         if ee[2] < carry_z - self.config.tolerance:
             action, _ = self._track(obs, np.array([ee[0], ee[1], carry_z]), (2,))
             return action
