@@ -15,6 +15,9 @@ replanned "open the drawer, put the block in, close it" starts with is already o
 One step of lookahead: a step whose preconditions fail is skipped when the next step's goal
 already holds -- a replan after a failed place_over starts with move_to and grasp of the block
 the gripper still holds; grasp's goal holds, so move_to is moot and grasp is skipped too.
+Only a next step with object arguments counts: release()'s goal (nothing held, gripper open)
+also holds when place_over's block was dropped, and skipping place_over then would end the
+task with the block on the table.
 """
 
 from __future__ import annotations
@@ -112,7 +115,9 @@ class SkillBehaviour(py_trees.behaviour.Behaviour):
         ok, unmet = check_all(self.spec.preconditions, self.args, world, None,
                               ConditionThresholds().loosened(PRECONDITION_SLACK))
         if not ok:
-            if self.then is not None and check_all(self.then[0].success, self.then[1], world, world)[0]:
+            # Only a goal about an object says the world is past this step: release()'s goal (holding
+            # nothing, gripper open) also holds after a dropped block, when place_over is not moot.
+            if self.then is not None and self.then[1] and check_all(self.then[0].success, self.then[1], world, world)[0]:
                 self.skipped = True
                 self.reason = "not needed: the next step's goal already holds"
                 log.info("%s: %s", self.name, self.reason)

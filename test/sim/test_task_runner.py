@@ -187,3 +187,23 @@ def test_a_plan_started_while_holding_its_block_goes_on_from_there(world) -> Non
     result = TaskRunner(Planner(FixedAnswers(put(block, bowl)), lib), client, lib).run(f"put the {block} in the {bowl}")
     assert result.success, result.summary
     assert started == ["place_over", "release"]
+
+
+def test_a_dropped_block_is_not_skipped_past(world) -> None:
+    """place_over's block is dropped 0.4 s in. Its retry fails the precondition (nothing held) and
+    release's goal (nothing held, gripper open) holds, but that must not skip place_over: the
+    tree replans, picks the block up again and puts it in the bowl."""
+    lib = load_skill_library()
+    block, bowl = _names(world, "block")[0], _names(world, "bowl")[0]
+    block_id = next(o.id for o in world.get_observation().objects if o.name == block)
+    bowl_id = next(o.id for o in world.get_observation().objects if o.name == bowl)
+    client = SimSkillClient(world, lib, controller="oracle",
+                            inject_failure=lambda skill, n: skill == "place_over" and n == 1)
+    result = TaskRunner(Planner(FixedAnswers(put(block, bowl)), lib), client, lib,
+                        SchedulerConfig(retries=1, max_replans=2)).run("put it in")
+    assert result.success and result.replans == 1, result.summary
+    client.advance(1.0)
+    from robomatrix.skills.conditions import explain
+    from robomatrix.skills.spec import Condition
+
+    assert explain(Condition("on", (block_id, bowl_id)), {}, client.world()) == (True, "")
