@@ -32,13 +32,30 @@ def generate(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     noise = NoiseConfig(probability=args.noise)
-    for i, skill in enumerate(_skills(args.skill)):
+    skills = _skills(args.skill)
+    driving: dict[str, Any] = {}
+    if args.driver:
+        from robomatrix.policies.model import load_policy
+        from robomatrix.skills.executor import PolicyDriver
+        from robomatrix.skills.spec import load_skill_library
+
+        if len(skills) != 1 or skills[0] not in DRIVEN_SKILLS:
+            raise ConfigError(f"--driver needs one skill whose oracle decides from the current state alone "
+                              f"({', '.join(DRIVEN_SKILLS)}); got --skill {args.skill}")
+        if not 0.0 < args.driver_share <= 1.0:
+            raise ConfigError(f"--driver-share must be in (0, 1], got {args.driver_share}")
+        driving = {"driver": PolicyDriver(load_policy(Path(args.driver), skill=skills[0]), load_skill_library()),
+                   "driver_share": args.driver_share}
+    for i, skill in enumerate(skills):
         path = next_free_path(out, skill)
         summary = record_demos(skill, args.episodes, args.seed + 1000 * i, path, noise=noise, progress=True,
-                               starts=args.starts, scene=args.scene or None)
+                               starts=args.starts, scene=args.scene or None, **driving)
         sys.stdout.write(f"{skill}: {summary.successes}/{summary.episodes} successful episodes, {summary.steps} "
                          f"steps -> {path}\n")
     return 0
+
+
+DRIVEN_SKILLS = ("move_to", "place_over")  # oracles that decide from the current state alone (DAgger-safe)
 
 
 def _policy_path(skill: str, kind: str) -> Path:
@@ -195,6 +212,10 @@ def add_verbs(verb: Any) -> None:
                         "open/close_drawer, hovering above an object; tabletop and tabletop_drawer scenes); "
                         "home = every episode from the home pose (the data before this option)")
     p.add_argument("--scene", default="", help="record every episode in this scene (default: the skill's scene mix)")
+    p.add_argument("--driver", default="",
+                   help="DAgger: a policy checkpoint that moves the arm while the oracle labels the states it reaches "
+                        "(move_to, place_over)")
+    p.add_argument("--driver-share", type=float, default=0.7, help="with --driver: share of ticks the policy drives")
     p.add_argument("--out", default=str(DEFAULT_DATA), help="folder for the .mcap files")
 
     p = verb("train", train, "train the skills' policies from demonstrations",

@@ -579,8 +579,16 @@ def run_episode(
     tail_ticks: int = 5,
     seed: int | None = None,
     scene: str = "",
+    driver: Controller | None = None,
+    driver_share: float = 1.0,
 ) -> EpisodeResult:
     """Run ``controller`` on ``skill`` from the robot's current state and record every tick.
+
+    ``driver`` (DAgger): in ``driver_share`` of the ticks (drawn with ``rng``) the arm executes
+    the driver's action (a policy's) instead of the controller's; what is recorded and labelled
+    is always the controller's (the oracle's) action for the state reached, so the data covers
+    the states the policy gets itself into. Only valid for oracles that decide from the current
+    state alone (move_to, place_over).
 
     The episode ends ``tail_ticks`` ticks (recorded, "stop") after the controller says it
     is done, or after ``max_steps`` ticks. ``noise`` (with ``rng``) may inject one burst of
@@ -598,6 +606,9 @@ def run_episode(
     obs = robot.get_observation()
     start = obs
     controller.reset(skill, args, obs)
+    if driver is not None:
+        driver.reset(skill, args, obs)
+    drive_rng = rng if rng is not None else np.random.default_rng(0)
     records: list[tuple[float, Observation, Action, bool]] = []
     gripper = 1.0 if obs.gripper_closed else 0.0
     tail = 0
@@ -615,10 +626,14 @@ def run_episode(
                     break
                 tail += 1
             action = controller.act(obs)
-        applied = robot.send_action(action)
+        if driver is not None and not in_burst and drive_rng.random() < driver_share:
+            applied = robot.send_action(driver.act(obs))
+            label = action  # the oracle's action for this state, not the driver's
+        else:
+            applied = label = robot.send_action(action)
         gripper = float(applied.gripper)
         robot.step()
-        records.append((float(obs.stamp - start.stamp), obs, applied, in_burst))
+        records.append((float(obs.stamp - start.stamp), obs, label, in_burst))
         obs = robot.get_observation()
     # The command in force before the episode starts the labelling window, so a first tick
     # that changes the gripper (release) is labelled as the change it is.
@@ -679,6 +694,8 @@ def generate_demos(
     library: SkillLibrary | None = None,
     setup_attempts: int = 5,
     starts: str = "varied",
+    driver: Controller | None = None,
+    driver_share: float = 1.0,
 ) -> Iterator[EpisodeResult]:
     """Yield ``episodes`` recorded oracle episodes of ``skill`` (a generator: iterate it).
 
@@ -688,6 +705,7 @@ def generate_demos(
     ``add_step`` / ``end_episode``) that receives every episode. ``max_steps`` defaults to
     the spec's timeout in ticks. A setup that fails is redrawn up to ``setup_attempts``
     times before DemoSetupError is raised. ``starts``: see :func:`make_episode_setup`.
+    ``driver``, ``driver_share``: DAgger episodes, see :func:`run_episode`.
     """
     if isinstance(episodes, bool) or not isinstance(episodes, int) or episodes < 0:
         raise ConfigError(f"episodes must be an int >= 0, got {episodes!r}")
@@ -724,6 +742,7 @@ def generate_demos(
                 robot, skill, args, make_oracle(skill, oracle_config), steps, noise, rng, library=lib,
                 seed=getattr(robot, "last_seed", None),
                 scene=scene or robot_scene or SKILL_SCENES.get(skill, DEFAULT_SCENE),
+                driver=driver, driver_share=driver_share,
             )
             successes += int(result.success)
             if not result.success:

@@ -86,6 +86,26 @@ class PolicyController:
         return vector_to_action(vec)
 
 
+class PolicyDriver:
+    """A trained policy in the shape demonstration recording drives with (``reset(skill, args,
+    obs)``, ``act(obs)``, ``done(obs)``): DAgger episodes in which the policy moves the arm and
+    the oracle, a rule of the current state, labels every state it reaches
+    (``robomatrix generate --driver``)."""
+
+    def __init__(self, policy: Any, library: Any) -> None:
+        self._library = library
+        self._controller = PolicyController(policy, tuple(library.names))
+
+    def reset(self, skill: str, args: Mapping[str, Any], obs: Observation) -> None:
+        self._controller.reset(self._library.get(skill), args, obs)
+
+    def act(self, obs: Observation) -> Action:
+        return self._controller.act(obs, self._controller.predict_motion(obs))
+
+    def done(self, obs: Observation) -> bool:
+        return False
+
+
 class OracleController:
     """The scripted oracle of a skill, labelled RT-H style so it also names its motions."""
 

@@ -104,3 +104,41 @@ def test_action_vector_and_noise_config_validation() -> None:
             NoiseConfig(**bad)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="episodes"):
         next(generate_demos("grasp", -1, seed=0, progress=False))
+
+
+class _Drifter:
+    """A 'policy' that always moves the open gripper backward and up: the states it reaches are
+    not the oracle's, and what it does is never what gets recorded."""
+
+    def reset(self, skill, args, obs):  # type: ignore[no-untyped-def]
+        self.ticks = 0
+
+    def act(self, obs):  # type: ignore[no-untyped-def]
+        from robomatrix.hardware.interface import Action
+
+        self.ticks += 1
+        return Action(mode="velocity", linear=np.array([-0.1, 0.0, 0.05]), gripper=0.0)
+
+    def done(self, obs) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+def test_dagger_episodes_record_the_oracles_labels_in_the_drivers_states(robot: SimRobot) -> None:
+    from robomatrix.skills.demos import run_episode
+    from robomatrix.skills.oracles import make_oracle
+
+    args, _ = make_episode_setup("move_to", np.random.default_rng(3), robot, starts="home")
+    driver = _Drifter()
+    result = run_episode(robot, "move_to", args, make_oracle("move_to"), 90, rng=np.random.default_rng(0),
+                         driver=driver, driver_share=0.5)
+    assert 20 < driver.ticks < 70  # about half the ticks were driven by the drifter
+    recorded = np.array([s.action.linear for s in result.steps])
+    assert not np.any(np.all(np.isclose(recorded, [-0.1, 0.0, 0.05]), axis=1))  # never its action
+    # the oracle's labels: it heads for the block (here forward of the home pose), never backward-up
+    assert all(s.motion != "move arm backward and up" for s in result.steps)
+    again, _ = make_episode_setup("move_to", np.random.default_rng(3), robot, starts="home")
+    assert again == args
+    oracle_alone = run_episode(robot, "move_to", args, make_oracle("move_to"), 90)
+    ticks = min(len(result.steps), len(oracle_alone.steps)) - 1
+    drifted = result.steps[ticks].observation.ee_position - oracle_alone.steps[ticks].observation.ee_position
+    assert drifted[0] < -0.02  # the driver's states (pulled backward), not the oracle's
