@@ -14,7 +14,8 @@ varied-start demonstrations, is measured on the same episodes as the reference.
 
 The home-start policy is trained here, seeded, on home-start demonstrations the script records
 itself (as ``robomatrix generate --skill move_to --episodes 150 --starts home --seed 0`` does);
-the fine-tunes replay every ``data/demos/move_to*.mcap``. Writes bench/results/finetune.json.
+the fine-tunes replay those home-start demonstrations only, so whatever is learnt about the other
+starts comes from the corrections. Writes bench/results/finetune.json.
 """
 
 from __future__ import annotations
@@ -43,7 +44,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--collect-seed", type=int, default=100, help="first collection seed (rounds use seed+r)")
     ap.add_argument("--epochs", type=int, default=30, help="epochs of the home-start policy")
     ap.add_argument("--home-episodes", type=int, default=150, help="home-start demonstrations to record")
-    ap.add_argument("--demos", default="data/demos")
     ap.add_argument("--out", default=str(HERE / "results" / "finetune.json"))
     args = ap.parse_args(argv)
     if abs(args.collect_seed - args.seed) < max(args.rounds, 1):
@@ -63,7 +63,6 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(1)
     lib = load_skill_library()
-    replay = sorted(Path(args.demos).glob(f"{SKILL}*.mcap"))
     work = Path(tempfile.mkdtemp())
     t0 = time.perf_counter()
     home = work / f"{SKILL}_home.mcap"
@@ -78,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
 
     out: dict[str, Any] = {"benchmark": "finetune", "skill": SKILL, "date": datetime.now(UTC).isoformat(timespec="seconds"),
                            "machine": machine(), "episodes": args.episodes, "eval_seed": args.seed,
-                           "home_start_episodes": args.home_episodes, "replayed": [p.name for p in replay]}
+                           "home_start_episodes": args.home_episodes, "replayed": "the home-start demonstrations"}
     with SimRobot(SimConfig()) as robot:
         def rate(path: Path, name: str) -> dict[str, Any]:
             return evaluate_skill(SKILL, controller(path), args.episodes, args.seed, robot=robot, library=lib,
@@ -87,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         out["home_only_before"] = rate(base_path, "home-start policy")
         tuned, report = dagger_finetune(SKILL, base_path, robot=robot, out_dir=work / "interventions",
                                         rounds=args.rounds, episodes=args.episodes, seed=args.collect_seed,
-                                        replay=replay, library=lib)
+                                        replay=[home], library=lib)
         tuned_path = work / "home_only_finetuned.pt"
         tuned.save(tuned_path)
         out["dagger_rounds"] = report["rounds"]
