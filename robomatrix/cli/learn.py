@@ -37,11 +37,13 @@ def generate(args: argparse.Namespace) -> int:
     if args.driver:
         from robomatrix.policies.model import load_policy
         from robomatrix.skills.executor import PolicyDriver
+        from robomatrix.skills.oracles import ORACLES
         from robomatrix.skills.spec import load_skill_library
 
-        if len(skills) != 1 or skills[0] not in DRIVEN_SKILLS:
+        driven = sorted(name for name, cls in ORACLES.items() if cls.reactive)
+        if len(skills) != 1 or skills[0] not in driven:
             raise ConfigError(f"--driver needs one skill whose oracle decides from the current state alone "
-                              f"({', '.join(DRIVEN_SKILLS)}); got --skill {args.skill}")
+                              f"({', '.join(driven)}); got --skill {args.skill}")
         if not 0.0 < args.driver_share <= 1.0:
             raise ConfigError(f"--driver-share must be in (0, 1], got {args.driver_share}")
         driving = {"driver": PolicyDriver(load_policy(Path(args.driver), skill=skills[0]), load_skill_library()),
@@ -53,9 +55,6 @@ def generate(args: argparse.Namespace) -> int:
         sys.stdout.write(f"{skill}: {summary.successes}/{summary.episodes} successful episodes, {summary.steps} "
                          f"steps -> {path}\n")
     return 0
-
-
-DRIVEN_SKILLS = ("move_to", "place_over")  # oracles that decide from the current state alone (DAgger-safe)
 
 
 def _policy_path(skill: str, kind: str) -> Path:
@@ -209,8 +208,8 @@ def add_verbs(verb: Any) -> None:
     p.add_argument("--starts", default="varied", choices=["varied", "home"],
                    help="start states: varied = move_to also starts where other skills leave the arm in a long "
                         "task (after release over a bowl/bin/block/drawer, beside the drawer handle after "
-                        "open/close_drawer, hovering above an object; tabletop and tabletop_drawer scenes); "
-                        "home = every episode from the home pose (the data before this option)")
+                        "open/close_drawer, hovering above an object, anywhere a correction may leave it; "
+                        "START_MIX in robomatrix/skills/demos.py); home = every episode from the home pose")
     p.add_argument("--scene", default="", help="record every episode in this scene (default: the skill's scene mix)")
     p.add_argument("--driver", default="",
                    help="DAgger: a policy checkpoint that moves the arm while the oracle labels the states it reaches "

@@ -587,8 +587,9 @@ def run_episode(
     ``driver`` (DAgger): in ``driver_share`` of the ticks (drawn with ``rng``) the arm executes
     the driver's action (a policy's) instead of the controller's; what is recorded and labelled
     is always the controller's (the oracle's) action for the state reached, so the data covers
-    the states the policy gets itself into. Only valid for oracles that decide from the current
-    state alone (move_to, place_over).
+    the states the policy gets itself into. Only valid for a controller that decides from the
+    current state alone (an oracle with ``reactive = True``: move_to, place_over); any other
+    raises ConfigError.
 
     The episode ends ``tail_ticks`` ticks (recorded, "stop") after the controller says it
     is done, or after ``max_steps`` ticks. ``noise`` (with ``rng``) may inject one burst of
@@ -598,6 +599,10 @@ def run_episode(
     """
     if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
         raise ConfigError(f"max_steps must be an int >= 1 (ticks), got {max_steps!r}")
+    if driver is not None and not getattr(controller, "reactive", False):
+        raise ConfigError(f"{skill}: a driver needs a controller that decides from the current state alone "
+                          f"(a reactive oracle); {type(controller).__name__} remembers its phase, so its labels "
+                          "would not fit the states the driver reaches")
     lib = library if library is not None else load_skill_library()
     spec = lib.get(skill)
     noise = noise if noise is not None else NoiseConfig()

@@ -117,6 +117,8 @@ class OracleConfig:
                 raise ConfigError(f"OracleConfig.{name} must be an int, got {getattr(self, name)!r}")
 
 
+MAX_CRUISE_ABOVE = 0.25  # m, highest a reactive oracle travels above its safe height (higher: it comes down)
+
 ORACLES: dict[str, type[Oracle]] = {}
 """Skill name -> oracle class, filled by :func:`register_oracle`."""
 
@@ -167,6 +169,7 @@ class Oracle:
     """
 
     skill: ClassVar[str] = ""
+    reactive: ClassVar[bool] = False  # acts on the current state alone: may label states a policy reached (DAgger)
     first_phase: ClassVar[str] = "done"
     object_args: ClassVar[tuple[str, ...]] = ()  # arguments that must name an object in the observation
 
@@ -285,6 +288,23 @@ class Oracle:
         )
         return self._velocity(_cap(v, cfg.speed)), reached
 
+    def _rise_or_cross(self, obs: Observation, goal_xy: np.ndarray, safe_z: float) -> Action:
+        """The far-from-the-goal rule of the reactive oracles: below ``safe_z`` rise straight up;
+        at or above it travel across towards ``goal_xy`` at the current height (at most
+        ``MAX_CRUISE_ABOVE`` above ``safe_z``)."""
+        ee = np.asarray(obs.ee_position, dtype=float)
+        if ee[2] < safe_z - self.config.tolerance:
+            action, _ = self._track(obs, np.array([ee[0], ee[1], safe_z]), (2,))
+            return action
+        cruise_z = min(float(ee[2]), safe_z + MAX_CRUISE_ABOVE)
+        action, _ = self._track(obs, np.array([goal_xy[0], goal_xy[1], cruise_z]), (0, 1), (2,))
+        return action
+
+    def _lower_to(self, obs: Observation, goal: np.ndarray) -> Action | str:
+        """Descend to ``goal`` correcting horizontally; ``"done"`` once there."""
+        action, reached = self._track(obs, goal, (2,), (0, 1))
+        return "done" if reached else action
+
     def _turn(self, obs: Observation, target_yaw: float, period: float) -> tuple[Action, bool]:
         """Turn the gripper about z towards ``target_yaw`` (modulo ``period``), holding position."""
         cfg = self.config
@@ -350,6 +370,7 @@ class MoveToOracle(Oracle):
     """
 
     first_phase = "reach"
+    reactive = True
     object_args = ("object",)
     near_xy: ClassVar[float] = 0.08  # m, objects this close to the gripper (horizontally) are cleared first
     funnel: ClassVar[float] = 0.02  # m, horizontal error within which the gripper turns and descends
@@ -375,21 +396,14 @@ class MoveToOracle(Oracle):
         goal = self._goal(obs)
         ee = np.asarray(obs.ee_position, dtype=float)
         if float(np.hypot(*(goal[:2] - ee[:2]))) > self.funnel:
-            travel_z = self._travel_z(obs, goal)
-            if ee[2] < travel_z - self.config.tolerance:
-                action, _ = self._track(obs, np.array([ee[0], ee[1], travel_z]), (2,))
-                return action
-            cruise_z = min(float(ee[2]), travel_z + 0.25)
-            action, _ = self._track(obs, np.array([goal[0], goal[1], cruise_z]), (0, 1), (2,))
-            return action
+            return self._rise_or_cross(obs, goal[:2], self._travel_z(obs, goal))
         obj = self._obj(obs, "object")
         if obj is not None and obj.category not in ("bowl", "bin"):
             yaw, period = self._grip_yaw(obj)
             action, aligned = self._turn(obs, yaw, period)
             if not aligned:
                 return action
-        action, reached = self._track(obs, goal, (2,), (0, 1))
-        return "done" if reached else action
+        return self._lower_to(obs, goal)
 
 
 # --------------------------------------------------------------------------- grasp
@@ -479,6 +493,7 @@ class PlaceOverOracle(Oracle):
     """
 
     first_phase = "carry"
+    reactive = True
     object_args = ("target",)
     funnel: ClassVar[float] = 0.012  # m, horizontal error within which the held object is lowered
     near: ClassVar[float] = 0.05  # m, horizontal error within which it is moved across without rising
@@ -502,18 +517,12 @@ class PlaceOverOracle(Oracle):
         goal = np.array([*(np.asarray(place.position[:2], dtype=float) - offsets[0]), top + gap + offsets[1]])
         error = float(np.hypot(*(goal[:2] - ee[:2])))
         if error <= self.funnel:
-            action, reached = self._track(obs, goal, (2,), (0, 1))
-            return "done" if reached else action
+            return self._lower_to(obs, goal)
         if error <= self.near:
             action, _ = self._track(obs, np.array([goal[0], goal[1], max(float(ee[2]), goal[2])]), (0, 1), (2,))
             return action
         carry_z = max(top, self.config.clutter_height) + self.config.carry_clearance + offsets[1]
-        if ee[2] < carry_z - self.config.tolerance:
-            action, _ = self._track(obs, np.array([ee[0], ee[1], carry_z]), (2,))
-            return action
-        cruise_z = min(float(ee[2]), carry_z + 0.25)
-        action, _ = self._track(obs, np.array([goal[0], goal[1], cruise_z]), (0, 1), (2,))
-        return action
+        return self._rise_or_cross(obs, goal[:2], carry_z)
 
 
 # --------------------------------------------------------------------------- release

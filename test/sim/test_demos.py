@@ -142,3 +142,12 @@ def test_dagger_episodes_record_the_oracles_labels_in_the_drivers_states(robot: 
     ticks = min(len(result.steps), len(oracle_alone.steps)) - 1
     drifted = result.steps[ticks].observation.ee_position - oracle_alone.steps[ticks].observation.ee_position
     assert drifted[0] < -0.02  # the driver's states (pulled backward), not the oracle's
+
+
+def test_a_driver_needs_an_oracle_that_decides_from_the_state(robot: SimRobot) -> None:
+    from robomatrix.skills.demos import run_episode
+    from robomatrix.skills.oracles import make_oracle
+
+    args, _ = make_episode_setup("grasp", np.random.default_rng(3), robot)
+    with pytest.raises(ConfigError, match="remembers its phase"):
+        run_episode(robot, "grasp", args, make_oracle("grasp"), 10, driver=_Drifter())
