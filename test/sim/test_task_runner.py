@@ -49,6 +49,18 @@ def world():
         yield robot
 
 
+def counting_client(robot, lib):  # type: ignore[no-untyped-def]
+    """An oracle SimSkillClient that lists the skills it starts (skipped steps start none)."""
+    started: list[str] = []
+
+    class Counting(SimSkillClient):
+        def start(self, skill, args):  # type: ignore[no-untyped-def]
+            started.append(skill)
+            return super().start(skill, args)
+
+    return Counting(robot, lib, controller="oracle"), started
+
+
 def _names(robot, category):
     return [o.name for o in robot.get_observation().objects if o.category == category]
 
@@ -151,14 +163,7 @@ def test_steps_whose_goal_already_holds_are_skipped(world) -> None:
     the arm already is succeed without starting a skill; push (measured from its start) runs."""
     lib = load_skill_library()
     block = _names(world, "block")[0]
-    started: list[str] = []
-
-    class Counting(SimSkillClient):
-        def start(self, skill, args):  # type: ignore[no-untyped-def]
-            started.append(skill)
-            return super().start(skill, args)
-
-    client = Counting(world, lib, controller="oracle")
+    client, started = counting_client(world, lib)
     plan = [{"skill": "release", "args": {}}, {"skill": "move_to", "args": {"object": block}},
             {"skill": "move_to", "args": {"object": block}}]
     result = TaskRunner(Planner(FixedAnswers(plan), lib), client, lib).run(f"go to the {block}")
@@ -172,14 +177,7 @@ def test_a_plan_started_while_holding_its_block_goes_on_from_there(world) -> Non
     continues with place_over and release."""
     lib = load_skill_library()
     block, bowl = _names(world, "block")[0], _names(world, "bowl")[0]
-    started: list[str] = []
-
-    class Counting(SimSkillClient):
-        def start(self, skill, args):  # type: ignore[no-untyped-def]
-            started.append(skill)
-            return super().start(skill, args)
-
-    client = Counting(world, lib, controller="oracle")
+    client, started = counting_client(world, lib)
     pick = [{"skill": "move_to", "args": {"object": block}}, {"skill": "grasp", "args": {"object": block}}]
     assert TaskRunner(Planner(FixedAnswers(pick), lib), client, lib).run(f"pick up the {block}").success
     assert client.world().held_object_id
