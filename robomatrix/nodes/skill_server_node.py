@@ -20,18 +20,26 @@ Actions
     result.reason (ROS 2 goal responses carry no text)
 Services
   list_skills (robomatrix/ListSkills)
+
+Threading: one thread. The control tick runs in the observation callback and the
+execute_skill callback only awaits the run's end, so a correction, a cancel and the next
+observation are handled as they arrive. (rclpy's MultiThreadedExecutor, used before, kept
+a core busy rebuilding wait sets and stalled the command stream for 100-700 ms.)
 """
 
 from __future__ import annotations
 
-import threading
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import rclpy
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
-from rclpy.callback_groups import ReentrantCallbackGroup
+from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
+from rclpy.task import Future
 
 from robomatrix.config import load_stack_config
 from robomatrix.errors import RobomatrixError
@@ -58,6 +66,7 @@ except ImportError:  # pragma: no cover - common.py already raised a clear error
 
 
 FIRST_OBSERVATION_WAIT_S = 5.0  # s a goal waits for the first observation after start-up
+WATCH_PERIOD_S = 0.1  # s between checks for a silent hardware node (steady clock)
 
 
 def arguments_from_goal(goal: Any) -> dict[str, Any]:
@@ -66,6 +75,17 @@ def arguments_from_goal(goal: Any) -> dict[str, Any]:
     for a in goal.arguments:
         out[a.name] = float(a.number) if a.type == "number" else a.value
     return out
+
+
+@dataclass
+class _Run:
+    """The goal being executed: ticked by each observation until ``done`` holds (status, reason)."""
+
+    execution: SkillExecution
+    goal_handle: Any
+    done: Future = field(default_factory=Future)
+    last_obs_wall: float = field(default_factory=time.monotonic)
+    records: list[tuple[float, np.ndarray | None, np.ndarray, str, str]] = field(default_factory=list)
 
 
 class SkillServerNode(Node):
@@ -85,21 +105,19 @@ class SkillServerNode(Node):
         self.library: SkillLibrary = load_skill_library(Path(skills_dir) if skills_dir else None)
         self.intervention_dir = Path(idir) if idir else Path.home() / ".robomatrix" / "interventions"
         self._controllers: dict[str, Any] = {}
-        self._lock = threading.Condition()
         self._world: Observation | None = None
-        self._world_seq = 0
-        self._execution: SkillExecution | None = None
-        self._records: list[tuple[float, np.ndarray | None, np.ndarray, str, str]] = []
-        group = ReentrantCallbackGroup()
+        self._world_waiters: list[Future] = []
+        self._run: _Run | None = None
         self.pub_cmd = self.create_publisher(ArmCommand, "command", 10)
         self.pub_motion = self.create_publisher(LanguageMotion, "language_motion", 10)
-        self.create_subscription(WorldState, "observation", self._on_world, 10, callback_group=group)
-        self.create_subscription(LanguageMotion, "correction", self._on_correction, 10, callback_group=group)
-        self.create_service(ListSkills, "list_skills", self._on_list, callback_group=group)
+        self.create_subscription(WorldState, "observation", self._on_world, 10)
+        self.create_subscription(LanguageMotion, "correction", self._on_correction, 10)
+        self.create_service(ListSkills, "list_skills", self._on_list)
         self._server = ActionServer(
             self, ExecuteSkill, "execute_skill", execute_callback=self._execute,
-            goal_callback=lambda _goal: GoalResponse.ACCEPT, cancel_callback=self._on_cancel,
-            callback_group=group)
+            goal_callback=lambda _goal: GoalResponse.ACCEPT, cancel_callback=self._on_cancel)
+        # Wall time, not robot time: this notices a hardware node (the robot clock) that went quiet.
+        self.create_timer(WATCH_PERIOD_S, self._watch, clock=Clock(clock_type=ClockType.STEADY_TIME))
         self.get_logger().info(
             f"skill server up: {len(self.library.names)} skills ({', '.join(self.library.names)}), "
             f"controller={self.controller_kind}, correction hold {self.exec_config.correction_hold:g} s")
@@ -111,10 +129,13 @@ class SkillServerNode(Node):
         except Exception as e:  # a malformed message must not kill the node
             self.get_logger().error(f"observation ignored: {e}")
             return
-        with self._lock:
-            self._world = obs
-            self._world_seq += 1
-            self._lock.notify_all()
+        self._world = obs
+        waiters, self._world_waiters = self._world_waiters, []
+        for fut in waiters:
+            if not fut.done():
+                fut.set_result(obs)
+        if self._run is not None and not self._run.done.done():
+            self._step(self._run, obs)
 
     def _on_list(self, _req: ListSkills.Request, res: ListSkills.Response) -> ListSkills.Response:
         for name in self.library.names:
@@ -125,32 +146,31 @@ class SkillServerNode(Node):
         return res
 
     def _on_correction(self, msg: LanguageMotion) -> None:
-        with self._lock:
-            execution = self._execution
-            now = self._world.stamp if self._world is not None else 0.0
-            if execution is None or execution.status != RUNNING:
-                self.get_logger().warning(f"correction {msg.motion!r} ignored: no skill is running")
-                return
+        run = self._run
+        if run is None or run.done.done() or run.execution.status != RUNNING:
+            self.get_logger().warning(f"correction {msg.motion!r} ignored: no skill is running")
+            return
+        execution = run.execution
+        try:
+            motion = execution.correct(msg.motion, self._world.stamp if self._world is not None else 0.0)
+        except UnknownMotionError as e:
+            self.get_logger().warning(f"correction rejected: {e}")
+            return
+        # Act on it now rather than at the next observation: the arm changes course within
+        # the time it takes a message to cross, not a control period later.
+        if execution.correction is not None and self._world is not None:
             try:
-                motion = execution.correct(msg.motion, now)
-            except UnknownMotionError as e:
-                self.get_logger().warning(f"correction rejected: {e}")
-                return
-            # Act on it now rather than at the next observation: the arm changes course within
-            # the time it takes a message to cross, not a control period later.
-            if execution.correction is not None and self._world is not None:
-                try:
-                    action = execution.controller.act(self._world, execution.correction)
-                except RobomatrixError as e:
-                    self.get_logger().warning(f"cannot execute the correction yet: {e}")
-                else:
-                    self.pub_cmd.publish(action_to_command(action))
+                action = execution.controller.act(self._world, execution.correction)
+            except RobomatrixError as e:
+                self.get_logger().warning(f"cannot execute the correction yet: {e}")
+            else:
+                self.pub_cmd.publish(action_to_command(action))
         self.get_logger().info(f"person: {motion!r} during {execution.spec.name}")
 
     def _on_cancel(self, _goal: Any) -> CancelResponse:
-        # Hold right away; the execute loop confirms the cancel on its next tick.
-        self.pub_cmd.publish(action_to_command(Action.hold(
-            gripper=self._execution.last_gripper if self._execution else 0.0)))
+        # Hold right away; the next observation ends the run.
+        run = self._run
+        self._hold(run.execution if run is not None else None)
         return CancelResponse.ACCEPT
 
     # -- execution ----------------------------------------------------------------------
@@ -159,75 +179,103 @@ class SkillServerNode(Node):
             self._controllers[name] = make_controller(self.controller_kind, self.library.get(name), self.library)
         return self._controllers[name]
 
-    def _abort(self, goal_handle: Any, reason: str) -> Any:
+    async def _first_world(self) -> Observation | None:
+        """The latest observation; right after start-up, wait for the first (discovery takes a moment)."""
+        if self._world is not None:
+            return self._world
+        fut: Future = Future()
+        self._world_waiters.append(fut)
+        timer = self.create_timer(FIRST_OBSERVATION_WAIT_S, lambda: fut.done() or fut.set_result(None),
+                                  clock=Clock(clock_type=ClockType.STEADY_TIME))
+        try:
+            return await fut
+        finally:
+            self.destroy_timer(timer)
+
+    def _refuse(self, goal_handle: Any, reason: str) -> Any:
         self.get_logger().warning(f"execute_skill aborted: {reason}")
         goal_handle.abort()
         return ExecuteSkill.Result(success=False, reason=reason)
 
-    def _execute(self, goal_handle: Any) -> Any:
+    async def _execute(self, goal_handle: Any) -> Any:
         goal = goal_handle.request
-        with self._lock:
-            if self._execution is not None and self._execution.status == RUNNING:
-                return self._abort(goal_handle, f"skill {self._execution.spec.name!r} is still running; "
-                                   "cancel it or wait for it to finish")
-            # Right after start-up the first observation may still be on its way (discovery).
-            self._lock.wait_for(lambda: self._world is not None, timeout=FIRST_OBSERVATION_WAIT_S)
-            world = self._world
+        if self._run is not None and not self._run.done.done():
+            return self._refuse(goal_handle, f"skill {self._run.execution.spec.name!r} is still running; "
+                                "cancel it or wait for it to finish")
+        world = await self._first_world()
         if world is None:
-            return self._abort(goal_handle, f"no observation from the hardware node within "
-                               f"{FIRST_OBSERVATION_WAIT_S:g} s; is it running in this ROS domain and namespace?")
+            return self._refuse(goal_handle, f"no observation from the hardware node within "
+                                f"{FIRST_OBSERVATION_WAIT_S:g} s; is it running in this ROS domain and namespace?")
+        if self._run is not None and not self._run.done.done():  # another goal started meanwhile
+            return self._refuse(goal_handle, f"skill {self._run.execution.spec.name!r} is still running; "
+                                "cancel it or wait for it to finish")
         try:
             spec = self.library.get(goal.skill)
             args = spec.validate_arguments(arguments_from_goal(goal), list(world.objects))
             controller = self._controller(spec.name)
         except RobomatrixError as e:
-            return self._abort(goal_handle, str(e))
-        with self._lock:
-            execution = SkillExecution(spec, args, controller, world, self.exec_config)
-            self._execution = execution
-            seq = self._world_seq
-        self._records = []
+            return self._refuse(goal_handle, str(e))
+        run = _Run(SkillExecution(spec, args, controller, world, self.exec_config), goal_handle)
+        self._run = run
         self.get_logger().info(f"executing {spec.name}({args}) with the {self.controller_kind}")
-        tick: Tick | None = None
-        try:
-            while True:
-                with self._lock:
-                    if not self._lock.wait_for(lambda s=seq: self._world_seq != s, timeout=self.obs_timeout):
-                        self._hold(execution)
-                        return self._abort(goal_handle, f"no observation for {self.obs_timeout:g} s: the "
-                                           "hardware node stopped or is unreachable; the arm was told to hold")
-                    seq, obs = self._world_seq, self._world
-                if goal_handle.is_cancel_requested:
-                    self._hold(execution)
-                    execution.status = FAILED
-                    goal_handle.canceled()
-                    return ExecuteSkill.Result(success=False, reason="canceled: the arm holds")
-                with self._lock:
-                    tick = execution.tick(obs)
-                self.pub_cmd.publish(action_to_command(tick.action))
-                self._publish_motion(tick, spec.name)
-                if tick.status != RUNNING:
-                    break
-                self._record(execution, obs, tick)
-                goal_handle.publish_feedback(ExecuteSkill.Feedback(
-                    language_motion=tick.motion, source=tick.source, progress=float(tick.progress)))
-        finally:
-            self._save_interventions(execution)
-        if tick.status == SUCCEEDED:
+        status, reason = await run.done
+        if not rclpy.ok(context=self.context):  # shutting down: the goal can no longer be answered
+            return ExecuteSkill.Result(success=False, reason=reason)
+        if status == SUCCEEDED:
             goal_handle.succeed()
-            return ExecuteSkill.Result(success=True, reason=tick.reason)
-        return self._abort(goal_handle, tick.reason)
+        elif status == "canceled":
+            goal_handle.canceled()
+        else:
+            self.get_logger().warning(f"execute_skill aborted: {reason}")
+            goal_handle.abort()
+        return ExecuteSkill.Result(success=status == SUCCEEDED, reason=reason)
 
-    def _hold(self, execution: SkillExecution) -> None:
-        publish_safely(self.pub_cmd, action_to_command(Action.hold(gripper=execution.last_gripper)))
+    def _step(self, run: _Run, obs: Observation) -> None:
+        """One control tick of the running skill, on a new observation."""
+        run.last_obs_wall = time.monotonic()
+        execution = run.execution
+        if run.goal_handle.is_cancel_requested:
+            self._hold(execution)
+            self._finish(run, "canceled", "canceled: the arm holds")
+            return
+        tick = execution.tick(obs)
+        self.pub_cmd.publish(action_to_command(tick.action))
+        self._publish_motion(tick, execution.spec.name)
+        if tick.status != RUNNING:
+            self._finish(run, tick.status, tick.reason)
+            return
+        self._record(run, obs, tick)
+        run.goal_handle.publish_feedback(ExecuteSkill.Feedback(
+            language_motion=tick.motion, source=tick.source, progress=float(tick.progress)))
+
+    def _watch(self) -> None:
+        """End a run whose hardware node went quiet (no observation for observation_timeout s)."""
+        run = self._run
+        if run is None or run.done.done() or time.monotonic() - run.last_obs_wall <= self.obs_timeout:
+            return
+        self._hold(run.execution)
+        self._finish(run, FAILED, f"no observation for {self.obs_timeout:g} s: the hardware node stopped "
+                                  "or is unreachable; the arm was told to hold")
+
+    def _finish(self, run: _Run, status: str, reason: str) -> None:
+        """End the run: keep what a person corrected, then let _execute answer the goal."""
+        if run.execution.status == RUNNING:
+            run.execution.status = FAILED
+        self._save_interventions(run)
+        run.done.set_result((status, reason))
+
+    def _hold(self, execution: SkillExecution | None) -> None:
+        gripper = execution.last_gripper if execution is not None else 0.0
+        publish_safely(self.pub_cmd, action_to_command(Action.hold(gripper=gripper)))
 
     def _publish_motion(self, tick: Tick, skill: str) -> None:
         msg = LanguageMotion(motion=tick.motion, source=tick.source, skill=skill)
         msg.header.stamp = self.get_clock().now().to_msg()
         self.pub_motion.publish(msg)
 
-    def _record(self, execution: SkillExecution, obs: Observation, tick: Tick) -> None:
+    def _record(self, run: _Run, obs: Observation, tick: Tick) -> None:
         features = None
+        execution = run.execution
         try:
             from robomatrix.policies.features import build_features
 
@@ -236,11 +284,12 @@ class SkillServerNode(Node):
             pass
         a = tick.action
         vec = np.array([*a.linear, a.angular[2], a.gripper], dtype=np.float32)
-        self._records.append((max(0.0, obs.stamp - execution.start.stamp), features, vec, tick.motion, tick.source))
+        run.records.append((max(0.0, obs.stamp - execution.start.stamp), features, vec, tick.motion, tick.source))
 
-    def _save_interventions(self, execution: SkillExecution) -> None:
+    def _save_interventions(self, run: _Run) -> None:
         """Record an episode a person corrected (RT-H intervention data), in MCAP."""
-        if execution.corrections == 0 or not self._records:
+        execution = run.execution
+        if execution.corrections == 0 or not run.records:
             return
         from robomatrix.policies.dataset import EpisodeWriter, next_free_path
 
@@ -249,7 +298,7 @@ class SkillServerNode(Node):
             with EpisodeWriter(path) as writer:
                 writer.begin_episode({"skill": execution.spec.name, "args": execution.args, "source": "human",
                                       "corrections": execution.corrections, "controller": self.controller_kind})
-                for t, features, vec, motion, source in self._records:
+                for t, features, vec, motion, source in run.records:
                     if features is not None:
                         writer.add_step(t, features, vec, motion, source)
                 writer.end_episode(success=execution.status == SUCCEEDED)
@@ -258,13 +307,12 @@ class SkillServerNode(Node):
             self.get_logger().error(f"could not record the intervention episode: {e}")
 
     def close(self) -> None:
-        with self._lock:
-            execution = self._execution
-        if execution is not None and execution.status == RUNNING:
-            self._hold(execution)
+        """On shutdown: hold the arm and keep a corrected episode that was still running."""
+        run = self._run
+        if run is not None and not run.done.done():
+            self._hold(run.execution)
+            self._finish(run, FAILED, "the skill server shut down; the arm was told to hold")
 
 
 def main(argv: list[str]) -> int:
-    from rclpy.executors import MultiThreadedExecutor
-
-    return spin_node(SkillServerNode, argv, executor_factory=lambda: MultiThreadedExecutor(num_threads=4))
+    return spin_node(SkillServerNode, argv)
