@@ -98,8 +98,7 @@ def _raise_interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
-def spin_node(make_node: Callable[[], Node], argv: list[str],
-              executor_factory: Callable[[], Any] | None = None) -> int:
+def spin_node(make_node: Callable[[], Node], argv: list[str]) -> int:
     """Init rclpy, build the node, spin until Ctrl-C/SIGTERM, shut down cleanly. Returns an exit code."""
     rclpy.init(args=["robomatrix", *argv])
     signal.signal(signal.SIGTERM, _raise_interrupt)
@@ -110,7 +109,9 @@ def spin_node(make_node: Callable[[], Node], argv: list[str],
         except RobomatrixError as e:  # bad config, missing model, ...: say it plainly, no traceback
             rclpy.logging.get_logger("robomatrix").fatal(str(e))
             raise SystemExit(2) from e
-        executor = executor_factory() if executor_factory else rclpy.executors.SingleThreadedExecutor()
+        # One thread per node: rclpy's MultiThreadedExecutor busy-loops (a core at 100 %, callbacks
+        # stalled for 100-700 ms); nodes that wait on long work use coroutines or their own threads.
+        executor = rclpy.executors.SingleThreadedExecutor()
         executor.add_node(node)
         try:
             executor.spin()

@@ -18,6 +18,10 @@ Actions
     should not start yesterday's request by surprise).
 Uses
   execute_skill (robomatrix/ExecuteSkill) of the skill server
+
+Threading: ROS callbacks run on one thread; a task (planning, then ticking its behaviour
+tree) runs on a worker thread of its own, so a slow planner never delays feedback, cancels
+or skill results. (rclpy's MultiThreadedExecutor kept a core busy while a task ran.)
 """
 
 from __future__ import annotations
@@ -30,8 +34,8 @@ from typing import Any
 
 import rclpy
 from rclpy.action import ActionClient, ActionServer, CancelResponse, GoalResponse
-from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
+from rclpy.task import Future
 from std_msgs.msg import String
 
 from robomatrix.errors import RobomatrixError
@@ -127,9 +131,9 @@ class RosSkillHandle:
 class RosSkillClient:
     """Skill client over the skill server's execute_skill action."""
 
-    def __init__(self, node: SchedulerNode, group: Any) -> None:
+    def __init__(self, node: SchedulerNode) -> None:
         self.node = node
-        self.action = ActionClient(node, ExecuteSkill, "execute_skill", callback_group=group)
+        self.action: Any = ActionClient(node, ExecuteSkill, "execute_skill")
 
     def world(self) -> Observation | None:
         return self.node.fresh_world()
@@ -160,14 +164,15 @@ class SchedulerNode(Node):
         self._world_wall = 0.0
         self._busy = threading.Lock()
         self.last_motion = ("", "")
-        group = ReentrantCallbackGroup()
-        self.client = RosSkillClient(self, group)
+        self.client = RosSkillClient(self)
         self.pub_status = self.create_publisher(String, "task_status", 10)
-        self.create_subscription(WorldState, "observation", self._on_world, 10, callback_group=group)
-        self.create_subscription(String, "task", self._on_task_text, 10, callback_group=group)
+        self.create_subscription(WorldState, "observation", self._on_world, 10)
+        self.create_subscription(String, "task", self._on_task_text, 10)
         self._server = ActionServer(self, ExecuteTask, "execute_task", execute_callback=self._execute,
                                     goal_callback=lambda _g: GoalResponse.ACCEPT,
-                                    cancel_callback=lambda _g: CancelResponse.ACCEPT, callback_group=group)
+                                    cancel_callback=lambda _g: CancelResponse.ACCEPT)
+        # A task's worker thread triggers this when it ends, so the waiting execute_task resumes.
+        self._wake = self.create_guard_condition(lambda: None)
         self.get_logger().info(f"scheduler up: planner backend {self.planner.backend_name}, retries {retries}, "
                                f"max replans {replans}")
 
@@ -216,40 +221,60 @@ class SchedulerNode(Node):
         self.status(("task succeeded: " if result.success else "task failed: ") + result.summary)
         return result.success, result.summary
 
+    def _start_worker(self, text: str, publish: Any, should_cancel: Any) -> Future:
+        """Run the task on a thread of its own; the returned future gets (success, summary).
+
+        The caller holds self._busy; the worker releases it when the task ends.
+        """
+        done: Future = Future()
+
+        def work() -> None:
+            try:
+                outcome = self.run_task(text, publish, should_cancel)
+            except Exception as e:  # a bug must end the task with a reason, not leave it hanging
+                self.get_logger().error(f"task {text!r} crashed: {e!r}")
+                outcome = (False, f"internal error: {e!r}")
+            finally:
+                self._busy.release()
+            done.set_result(outcome)
+            try:
+                self._wake.trigger()
+            except Exception:  # shutting down: nobody waits any more
+                pass
+
+        threading.Thread(target=work, name="task", daemon=True).start()
+        return done
+
     def _on_task_text(self, msg: String) -> None:
         if not self._busy.acquire(blocking=False):
             self.get_logger().warning(f"task {msg.data!r} ignored: another task is running")
             return
-        try:
-            self.run_task(msg.data, should_cancel=lambda: not rclpy.ok())
-        finally:
-            self._busy.release()
+        self._start_worker(msg.data, None, lambda: not rclpy.ok())
 
-    def _execute(self, goal_handle: Any) -> Any:
+    async def _execute(self, goal_handle: Any) -> Any:
         text = goal_handle.request.task
         if not self._busy.acquire(blocking=False):
             goal_handle.abort()
             return ExecuteTask.Result(success=False, summary="another task is running; cancel it or wait")
-        try:
-            def publish(fb: TaskFeedback) -> None:
-                goal_handle.publish_feedback(ExecuteTask.Feedback(
-                    plan=fb.plan, current_step=fb.current_step, current_skill=fb.current_skill,
-                    language_motion=fb.language_motion, source=fb.source, tree=fb.tree))
 
-            ok, summary = self.run_task(text, publish,
-                                        lambda: goal_handle.is_cancel_requested or not rclpy.ok())
-            if goal_handle.is_cancel_requested:
-                goal_handle.canceled()
-            elif ok:
-                goal_handle.succeed()
-            else:
-                goal_handle.abort()
-            return ExecuteTask.Result(success=ok, summary=summary)
-        finally:
-            self._busy.release()
+        def publish(fb: TaskFeedback) -> None:
+            goal_handle.publish_feedback(ExecuteTask.Feedback(
+                plan=fb.plan, current_step=fb.current_step, current_skill=fb.current_skill,
+                language_motion=fb.language_motion, source=fb.source, tree=fb.tree))
+
+        outcome = await self._start_worker(text, publish,
+                                           lambda: goal_handle.is_cancel_requested or not rclpy.ok())
+        ok, summary = outcome if outcome is not None else (False, "the task ended without a result")
+        if not rclpy.ok(context=self.context):
+            return ExecuteTask.Result(success=False, summary=summary)
+        if goal_handle.is_cancel_requested:
+            goal_handle.canceled()
+        elif ok:
+            goal_handle.succeed()
+        else:
+            goal_handle.abort()
+        return ExecuteTask.Result(success=ok, summary=summary)
 
 
 def main(argv: list[str]) -> int:
-    from rclpy.executors import MultiThreadedExecutor
-
-    return spin_node(SchedulerNode, argv, executor_factory=lambda: MultiThreadedExecutor(num_threads=4))
+    return spin_node(SchedulerNode, argv)
