@@ -31,6 +31,12 @@ copies that result instead of running it again and marks the case ``"reused_refe
     .venv/bin/python bench/bench_tasks.py --configs oracle --layouts 5   # a quick look
     .venv/bin/python bench/bench_tasks.py --configs trained --merge      # add to bench/results/tasks.json
 
+``--collect DIR`` records DAgger data along whole tasks instead of scoring them: the trained
+skills run the reference plans of layouts drawn from ``--base-seed`` on (keep it away from the
+evaluation seeds, 5000-10999), and for move_to and place_over the reactive oracle labels every
+state reached (:class:`robomatrix.skills.demos.ChainLabeller`), written as
+``DIR/<skill>_chains_NNN.mcap`` for ``robomatrix train``.
+
 Rerun it after the planner checkpoint changes; the JSON records the checkpoint's hash.
 """
 
@@ -250,8 +256,10 @@ def unmet_goal(goal: Goal, world: Any) -> list[str]:
     return out
 
 
-def run_case(robot: Any, lib: Any, layout: Layout, planner: Any | None, controller: str, inject: bool) -> dict:
-    """One task from a fresh reset of the layout's seed; ``planner`` None = the reference plan."""
+def run_case(robot: Any, lib: Any, layout: Layout, planner: Any | None, controller: str, inject: bool,
+             controllers: dict[str, Any] | None = None) -> dict:
+    """One task from a fresh reset of the layout's seed; ``planner`` None = the reference plan.
+    ``controllers``: skills run by these controller objects instead (see SimSkillClient)."""
     from robomatrix.scheduler.runner import SchedulerConfig, SimSkillClient, TaskRunner
     from robomatrix.scheduler.tasks import ground_plan
     from robomatrix.scheduler.tree import step_text
@@ -259,7 +267,8 @@ def run_case(robot: Any, lib: Any, layout: Layout, planner: Any | None, controll
     obs = robot.reset(seed=layout.seed, scene=FAMILIES[layout.family].scene)
     expected = [step_text(s, a) for s, a in ground_plan(layout.steps, list(obs.objects), lib)]
     client = SimSkillClient(robot, lib, controller=controller,
-                            inject_failure=(lambda skill, n: skill == INJECTED_SKILL and n == 1) if inject else None)
+                            inject_failure=(lambda skill, n: skill == INJECTED_SKILL and n == 1) if inject else None,
+                            controllers=controllers)
     active = planner if planner is not None else ReferencePlanner(layout.steps, lib, client)
     t0 = time.perf_counter()
     result = TaskRunner(active, client, lib, SchedulerConfig(retries=1, max_replans=2)).run(layout.task)
@@ -322,6 +331,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--table", action="store_true", help="print the README table of --out and exit")
     ap.add_argument("--combine", nargs="+", default=[], metavar="JSON",
                     help="merge the results of these files (e.g. runs in parallel processes) into --out and exit")
+    ap.add_argument("--collect", default="", metavar="DIR",
+                    help="record chain DAgger data for move_to and place_over into DIR instead of scoring")
+    ap.add_argument("--base-seed", type=int, default=5000,
+                    help="first layout seed (family i starts at base + 1000 i); evaluation uses 5000")
+    ap.add_argument("--driver-share", type=float, default=0.7,
+                    help="--collect: share of ticks in which the policy's action is executed (else the oracle's)")
     args = ap.parse_args(argv)
     if args.combine:
         path = Path(args.out)
@@ -369,8 +384,10 @@ def main(argv: list[str] | None = None) -> int:
                 "families": {f: {"scene": FAMILIES[f].scene, "phrasings": list(FAMILIES[f].phrasings)}
                              for f in FAMILIES}})
     with SimRobot(SimConfig()) as robot:
-        layouts = {f: select_layouts(robot, f, args.layouts, 5000 + 1000 * i)[args.first:]
+        layouts = {f: select_layouts(robot, f, args.layouts, args.base_seed + 1000 * i)[args.first:]
                    for i, f in enumerate(FAMILIES) if f in families}
+        if args.collect:
+            return collect_chains(robot, lib, layouts, Path(args.collect), args.driver_share)
         for config in configs:
             controller, inject = CONFIGS[config]
             for fam in families:
@@ -398,6 +415,40 @@ def main(argv: list[str] | None = None) -> int:
                     path.parent.mkdir(parents=True, exist_ok=True)
                     path.write_text(json.dumps(out, indent=1))
     sys.stdout.write(markdown(out) + "\n")
+    return 0
+
+
+def collect_chains(robot: Any, lib: Any, layouts: dict[str, list[Layout]], folder: Path, share: float) -> int:
+    """Run every layout's reference plan with the trained skills, move_to and place_over as
+    ChainLabellers, and write the labelled episodes per skill (see the module docstring)."""
+    from robomatrix.policies.dataset import EpisodeWriter, next_free_path
+    from robomatrix.policies.model import load_policy
+    from robomatrix.skills.demos import ChainLabeller, write_episode
+
+    skills = ("move_to", "place_over")
+    policies = {s: load_policy(lib.get(s).policy_path, skill=s) for s in skills}
+    folder.mkdir(parents=True, exist_ok=True)
+    writers = {s: EpisodeWriter(next_free_path(folder, f"{s}_chains")) for s in skills}
+    counts = {s: 0 for s in skills}  # episodes
+    try:
+        for fam, items in layouts.items():
+            goals = 0
+            for layout in items:
+                rng = np.random.default_rng([layout.seed, 7])
+                labellers = {s: ChainLabeller(policies[s], lib, s, share, rng, seed=layout.seed,
+                                              scene=FAMILIES[fam].scene) for s in skills}
+                case = run_case(robot, lib, layout, None, "policy", False, controllers=dict(labellers))
+                goals += int(case["goal"])
+                for s, labeller in labellers.items():
+                    for episode in labeller.episodes():
+                        write_episode(writers[s], episode, lib.names)
+                        counts[s] += 1
+            sys.stdout.write(f"collect {fam:11s} {len(items)} tasks, goal reached in {goals}; episodes so far "
+                             + ", ".join(f"{s} {n}" for s, n in counts.items()) + "\n")
+            sys.stdout.flush()
+    finally:
+        for w in writers.values():
+            w.close()
     return 0
 
 

@@ -380,8 +380,10 @@ class Dataset:
         return self.select(self.skill == skill)
 
     def successful(self) -> Dataset:
-        """Only the steps of successful episodes."""
-        ok = np.array([e.success for e in self.episodes], dtype=bool)
+        """Only the steps of successful episodes, and of every DAgger episode (meta ``dagger``: a
+        policy drove and the oracle labelled each state reached, so its labels hold whether or
+        not the run got there; the states a policy fails in are the ones it must learn)."""
+        ok = np.array([e.success or bool(e.meta.get("dagger")) for e in self.episodes], dtype=bool)
         return self.select(ok[self.episode] if len(self.episodes) else np.zeros(len(self), bool))
 
     def summary(self) -> str:
@@ -486,9 +488,10 @@ def load_demonstrations(
 ) -> Dataset:
     """Read MCAP demonstration files (or folders of ``*.mcap``) into one :class:`Dataset`.
 
-    ``skill`` keeps only that skill's steps; ``successful_only`` drops failed episodes. A
-    corrupt, truncated or foreign file raises :class:`DatasetError` naming it, unless
-    ``skip_bad`` (then it is logged and skipped). Files of different feature sizes are an error.
+    ``skill`` keeps only that skill's steps; ``successful_only`` drops failed episodes (DAgger
+    episodes stay, see :meth:`Dataset.successful`). A corrupt, truncated or foreign file raises
+    :class:`DatasetError` naming it, unless ``skip_bad`` (then it is logged and skipped). Files of
+    different feature sizes are an error.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]

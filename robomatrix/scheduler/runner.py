@@ -194,17 +194,20 @@ class SimSkillClient:
     ``advance(dt)`` steps the simulator by ``dt`` seconds of robot time, one skill tick per
     control tick. ``inject_failure(skill, attempt)`` (optional) returns True to make that
     attempt of that skill fail half-way (the arm holds), for recovery benchmarks.
+    ``controllers`` (optional) gives some skills a controller object of their own instead of
+    one of kind ``controller`` (e.g. a DAgger labeller, :class:`~robomatrix.skills.demos.ChainLabeller`).
     """
 
     def __init__(self, robot: Any, library: SkillLibrary, controller: str = "oracle",
                  exec_config: ExecutionConfig | None = None,
-                 inject_failure: Callable[[str, int], bool] | None = None) -> None:
+                 inject_failure: Callable[[str, int], bool] | None = None,
+                 controllers: Mapping[str, Any] | None = None) -> None:
         self.robot = robot
         self.library = library
         self.controller_kind = controller
         self.exec_config = exec_config or ExecutionConfig()
         self.inject_failure = inject_failure
-        self._controllers: dict[str, Any] = {}
+        self._controllers: dict[str, Any] = dict(controllers or {})
         self._obs: Observation = robot.get_observation()
         self._handle: _SimHandle | None = None
         self._attempts: dict[str, int] = {}

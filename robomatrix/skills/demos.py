@@ -191,6 +191,7 @@ class EpisodeResult:
     sim_time: float = 0.0  # s of simulated time the skill ran
     wall_time: float = 0.0  # s of wall-clock time for the recorded part
     perturbation_ticks: tuple[int, int] | None = None  # [start, end) of the noise burst, if any
+    dagger: bool = False  # a policy drove (some ticks), the oracle labelled every state reached
 
     @property
     def perturbed(self) -> bool:
@@ -657,13 +658,97 @@ def run_episode(
         sim_time=float(obs.stamp - start.stamp),
         wall_time=time.perf_counter() - wall,
         perturbation_ticks=burst_ticks,
+        dagger=driver is not None,
     )
+
+
+class ChainLabeller:
+    """DAgger along whole tasks: a trained policy runs a skill inside a task (it is a skill
+    executor controller: ``reset(spec, args, obs)``, ``predict_motion``, ``act``) while the
+    skill's reactive oracle labels every state it reaches.
+
+    In ``driver_share`` of the ticks (drawn with ``rng``) the policy's action is executed, in
+    the others the oracle's, so the arm sees the start states the skills before it leave
+    behind and the states the policy drifts into, without getting stuck in them. Every call
+    of ``reset`` starts a new episode; :meth:`episodes` returns the finished ones, labelled
+    with the RT-H labeller like recorded demonstrations (write them with
+    :func:`write_episode`). Only a reactive oracle's labels fit states it did not choose:
+    any other skill raises ConfigError.
+    """
+
+    def __init__(self, policy: Any, library: SkillLibrary, skill: str, driver_share: float = 0.7,
+                 rng: np.random.Generator | None = None, *, seed: int | None = None, scene: str = "",
+                 labeller: LabellerConfig | None = None) -> None:
+        from robomatrix.skills.executor import PolicyController
+
+        if not getattr(make_oracle(skill), "reactive", False):
+            raise ConfigError(f"{skill}: its oracle remembers its phase, so it cannot label states a policy "
+                              "reached; chain DAgger needs a reactive oracle (move_to, place_over)")
+        if not 0.0 <= driver_share <= 1.0:
+            raise ConfigError(f"driver_share must be in [0, 1], got {driver_share!r}")
+        self.library, self.skill = library, skill
+        self.driver_share = driver_share
+        self.rng = rng if rng is not None else np.random.default_rng(0)
+        self.seed, self.scene, self.labeller = seed, scene, labeller
+        self.policy = PolicyController(policy, tuple(library.names))
+        self._oracle: Any = None
+        self._oracle_action: Action | None = None
+        self._use_policy = True
+        self._current: tuple[dict[str, Any], Observation, list[tuple[Observation, Action]]] | None = None
+        self._done: list[EpisodeResult] = []
+
+    def reset(self, spec: Any, args: Mapping[str, Any], obs: Observation) -> None:
+        self._close()
+        self.policy.reset(spec, args, obs)
+        self._oracle = make_oracle(self.skill)
+        self._oracle.reset(self.skill, dict(args), obs)
+        self._current = (dict(args), obs, [])
+
+    def predict_motion(self, obs: Observation) -> str:
+        assert self._current is not None, "reset() first"
+        self._oracle_action = self._oracle.act(obs)
+        self._current[2].append((obs, self._oracle_action))
+        self._use_policy = bool(self.rng.random() < self.driver_share)
+        if self._use_policy:
+            return self.policy.predict_motion(obs)
+        labels = label_actions([a for _, a in self._current[2][-5:]], self.labeller)
+        return labels[-1] if labels else "stop"
+
+    def act(self, obs: Observation, motion: str) -> Action:
+        if self._use_policy or self._oracle_action is None:
+            return self.policy.act(obs, motion)
+        return self._oracle_action
+
+    def _close(self) -> None:
+        """End the running episode. Its success is not judged: the execution ends on a tick that
+        never reaches the controller, and the labels are the oracle's whatever the run reached."""
+        if self._current is None:
+            return
+        args, start, ticks = self._current
+        self._current = None
+        if not ticks:
+            return
+        before = Action.hold(gripper=1.0 if start.gripper_closed else 0.0)
+        motions = label_actions([before] + [a for _, a in ticks], self.labeller)[1:]
+        last = ticks[-1][0]
+        self._done.append(EpisodeResult(
+            skill=self.skill, args=args, seed=self.seed, scene=self.scene, start=start,
+            steps=[EpisodeStep(float(o.stamp - start.stamp), o, a, m) for (o, a), m in zip(ticks, motions, strict=True)],
+            success=False, unmet=["not judged (chain DAgger episode)"], sim_time=float(last.stamp - start.stamp),
+            dagger=True))
+
+    def episodes(self) -> list[EpisodeResult]:
+        """The episodes finished so far (the running one is closed first); clears the list."""
+        self._close()
+        out, self._done = self._done, []
+        return out
 
 
 # --------------------------------------------------------------------------- many episodes
 
 
-def _write(writer: Any, result: EpisodeResult, skill_names: tuple[str, ...]) -> None:
+def write_episode(writer: Any, result: EpisodeResult, skill_names: tuple[str, ...]) -> None:
+    """Write one recorded episode (features built per tick) to an EpisodeWriter."""
     from robomatrix.policies.features import build_features  # torch-free; imported late to keep layers loose
 
     writer.begin_episode(
@@ -674,6 +759,7 @@ def _write(writer: Any, result: EpisodeResult, skill_names: tuple[str, ...]) -> 
             "source": "oracle",
             "scene": result.scene,
             "perturbation_ticks": list(result.perturbation_ticks) if result.perturbation_ticks else None,
+            "dagger": result.dagger,
         }
     )
     for step in result.steps:
@@ -753,7 +839,7 @@ def generate_demos(
             if not result.success:
                 log.info("episode %d of %s failed: %s", i, skill, "; ".join(result.unmet))
             if writer is not None:
-                _write(writer, result, lib.names)
+                write_episode(writer, result, lib.names)
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(success=f"{successes}/{i + 1}")

@@ -151,3 +151,48 @@ def test_a_driver_needs_an_oracle_that_decides_from_the_state(robot: SimRobot) -
     args, _ = make_episode_setup("grasp", np.random.default_rng(3), robot)
     with pytest.raises(ConfigError, match="remembers its phase"):
         run_episode(robot, "grasp", args, make_oracle("grasp"), 10, driver=_Drifter())
+
+
+class _DriftPolicy:
+    """A 'policy' for the chain labeller: always says and does "move arm backward and up"."""
+
+    def __init__(self) -> None:
+        self.queries = 0
+
+    def reset(self) -> None:
+        pass
+
+    def select_action(self, features, motion_override=None):  # type: ignore[no-untyped-def]
+        self.queries += 1
+        return "move arm backward and up", np.array([-0.1, 0.0, 0.05, 0.0, 0.0], dtype=np.float32)
+
+
+def test_chain_labeller_keeps_the_oracles_labels_inside_a_task(robot: SimRobot, tmp_path: Path) -> None:
+    from robomatrix.policies.dataset import EpisodeWriter, load_demonstrations
+    from robomatrix.scheduler.runner import SimSkillClient
+    from robomatrix.skills.demos import ChainLabeller, write_episode
+
+    args, _ = make_episode_setup("move_to", np.random.default_rng(3), robot, starts="home")
+    policy = _DriftPolicy()
+    labeller = ChainLabeller(policy, LIBRARY, "move_to", driver_share=0.5, rng=np.random.default_rng(0))
+    client = SimSkillClient(robot, LIBRARY, controller="oracle", controllers={"move_to": labeller})
+    for _ in range(2):  # two runs of the skill: two episodes
+        client.start("move_to", args)
+        client.advance(1.0)
+    episodes = labeller.episodes()
+    assert len(episodes) == 2 and all(e.dagger and e.steps for e in episodes)
+    ticks = sum(len(e.steps) for e in episodes)
+    assert 0.3 * ticks < policy.queries < 0.7 * ticks  # the policy drove about half the ticks
+    recorded = np.concatenate([[s.action.linear for s in e.steps] for e in episodes])
+    assert not np.any(np.all(np.isclose(recorded, [-0.1, 0.0, 0.05]), axis=1))  # never the policy's action
+    assert all(s.motion != "move arm backward and up" for e in episodes for s in e.steps)
+    assert labeller.episodes() == []  # handed out once
+    path = tmp_path / "move_to_chains_000.mcap"
+    with EpisodeWriter(path) as writer:
+        for e in episodes:
+            write_episode(writer, e, LIBRARY.names)
+    # not judged successful, yet kept for training: the labels are the oracle's either way
+    data = load_demonstrations([path], successful_only=True)
+    assert len(data.episodes) == 2 and all(e.meta["dagger"] and not e.success for e in data.episodes)
+    with pytest.raises(ConfigError, match="reactive oracle"):
+        ChainLabeller(policy, LIBRARY, "grasp")
