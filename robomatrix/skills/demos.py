@@ -100,10 +100,7 @@ HOVER_HEIGHT = (0.05, 0.20)  # m, a hover start's gripper height above the objec
 HOVER_JITTER = 0.04  # m, std of a hover start's horizontal offset from the object
 HOVER_YAW = 1.3  # rad, a hover start's gripper yaw is uniform in +-HOVER_YAW
 ANYWHERE_BOX = ((0.30, -0.35, 0.12), (0.70, 0.35, 0.50))  # m, an ``anywhere`` start's gripper position box
-POSE_STEP = "_pose"  # prelude step that drives the arm to a pose (args: position, yaw) without an oracle;
-# or (args: relative_to, offset) to an offset (m) from an object where it is when the step runs, yaw kept
-NEAR_HANDLE_SHARE = 0.7  # close_drawer episodes that start off the handle's centre, as a trained move_to leaves the arm
-NEAR_HANDLE_OFFSET = ((-0.02, -0.02, 0.0), (0.02, 0.02, 0.035))  # m, box of those starts around the handle
+POSE_STEP = "_pose"  # prelude step that drives the arm to a pose (args: position, yaw) without an oracle
 DRAWER_MOVE_TO_PROBABILITY = 0.35  # move_to in a scene with a drawer: chance that the drawer is the target
 DRAWER_TARGET_PROBABILITY = 0.7  # place_over in a scene with a drawer: chance that the drawer is the target
 DEFAULT_SCENE = "tabletop"
@@ -488,16 +485,11 @@ def _choose_open_drawer(rng: np.random.Generator, obs: Observation):  # type: ig
 @_chooser("close_drawer")
 def _choose_close_drawer(rng: np.random.Generator, obs: Observation):  # type: ignore[no-untyped-def]
     drawer = _choose_drawer(rng, obs)
-    prelude: _Prelude = [
+    return {"drawer": drawer}, [
         ("move_to", {"object": drawer}),
         ("open_drawer", {"drawer": drawer}),
         ("move_to", {"object": drawer}),
     ]
-    # The oracle's move_to ends on the handle's centre; a trained one anywhere in the at() band.
-    if rng.random() < NEAR_HANDLE_SHARE:
-        lo, hi = (np.asarray(b, dtype=float) for b in NEAR_HANDLE_OFFSET)
-        prelude.append((POSE_STEP, {"relative_to": drawer, "offset": [float(v) for v in rng.uniform(lo, hi)]}))
-    return {"drawer": drawer}, prelude
 
 
 def episode_scene(skill: str, rng: np.random.Generator) -> str:
@@ -546,11 +538,7 @@ def make_episode_setup(
         _, start_prelude = sampler(rng, obs, args)
         prelude = start_prelude + prelude
     for name, prelude_args in prelude:
-        if name == POSE_STEP and "relative_to" in prelude_args:
-            ref = next(o for o in obs.objects if o.id == prelude_args["relative_to"])
-            obs = _drive_to(robot, np.asarray(ref.position) + np.asarray(prelude_args["offset"]),
-                            quaternion_yaw(obs.ee_orientation), setup_steps)
-        elif name == POSE_STEP:
+        if name == POSE_STEP:
             obs = _drive_to(robot, prelude_args["position"], prelude_args["yaw"], setup_steps)
         else:
             obs = _run_unrecorded(robot, name, prelude_args, setup_steps, oracle_config)
