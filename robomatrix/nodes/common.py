@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -94,14 +95,20 @@ def observation_to_msg(obs: Observation, stamp: Any, frame_id: str = "world") ->
     return msg
 
 
+_STOPPING = threading.Event()  # set by Ctrl-C / SIGTERM: errors from here on are part of shutting down
+
+
 def _raise_interrupt(*_: object) -> None:
+    _STOPPING.set()
     raise KeyboardInterrupt
 
 
 def spin_node(make_node: Callable[[], Node], argv: list[str]) -> int:
     """Init rclpy, build the node, spin until Ctrl-C/SIGTERM, shut down cleanly. Returns an exit code."""
-    rclpy.init(args=["robomatrix", *argv])
+    # Before rclpy.init: rclpy's own handlers (which wake the executor) then chain to these.
+    signal.signal(signal.SIGINT, _raise_interrupt)
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    rclpy.init(args=["robomatrix", *argv])
     node = None
     try:
         try:
@@ -116,9 +123,10 @@ def spin_node(make_node: Callable[[], Node], argv: list[str]) -> int:
         try:
             executor.spin()
         except Exception:
-            # Ctrl-C shuts the context down under a callback that is still publishing; that
-            # callback's "context is invalid" error is part of a clean shutdown, not a crash.
-            if rclpy.ok():
+            # Ctrl-C shuts the context down under a callback that is still publishing, or lands
+            # inside a message conversion (pybind reports it as a RuntimeError); such an error
+            # is part of a clean shutdown, not a crash.
+            if rclpy.ok() and not _STOPPING.is_set():
                 raise
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
