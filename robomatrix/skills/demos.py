@@ -565,6 +565,16 @@ def _burst(noise: NoiseConfig, rng: np.random.Generator) -> tuple[int, int, np.n
     return start, length, v * noise.speed
 
 
+def _episode_motions(start: Observation, actions: list[Action], labeller: LabellerConfig | None) -> list[str]:
+    """The RT-H labels of an episode's actions. The command in force before the episode starts
+    the labelling window, so a first tick that changes the gripper (release) is labelled as the
+    change it is."""
+    if not actions:
+        return []
+    before = Action.hold(gripper=1.0 if start.gripper_closed else 0.0)
+    return label_actions([before, *actions], labeller)[1:]
+
+
 def run_episode(
     robot: SimLike,
     skill: str,
@@ -641,10 +651,7 @@ def run_episode(
         robot.step()
         records.append((float(obs.stamp - start.stamp), obs, label, in_burst))
         obs = robot.get_observation()
-    # The command in force before the episode starts the labelling window, so a first tick
-    # that changes the gripper (release) is labelled as the change it is.
-    before = Action.hold(gripper=1.0 if start.gripper_closed else 0.0)
-    motions = label_actions([before] + [r[2] for r in records], labeller)[1:] if records else []
+    motions = _episode_motions(start, [r[2] for r in records], labeller)
     ok, unmet = check_all(spec.success, args, obs, start, thresholds)
     return EpisodeResult(
         skill=skill,
@@ -679,11 +686,13 @@ class ChainLabeller:
     def __init__(self, policy: Any, library: SkillLibrary, skill: str, driver_share: float = 0.7,
                  rng: np.random.Generator | None = None, *, seed: int | None = None, scene: str = "",
                  labeller: LabellerConfig | None = None) -> None:
-        from robomatrix.skills.executor import PolicyController
+        from robomatrix.skills.executor import OracleController, PolicyController
+        from robomatrix.skills.oracles import ORACLES
 
         if not getattr(make_oracle(skill), "reactive", False):
+            reactive = ", ".join(sorted(name for name, cls in ORACLES.items() if cls.reactive))
             raise ConfigError(f"{skill}: its oracle remembers its phase, so it cannot label states a policy "
-                              "reached; chain DAgger needs a reactive oracle (move_to, place_over)")
+                              f"reached; chain DAgger needs a reactive oracle ({reactive})")
         if not 0.0 <= driver_share <= 1.0:
             raise ConfigError(f"driver_share must be in [0, 1], got {driver_share!r}")
         self.library, self.skill = library, skill
@@ -691,7 +700,7 @@ class ChainLabeller:
         self.rng = rng if rng is not None else np.random.default_rng(0)
         self.seed, self.scene, self.labeller = seed, scene, labeller
         self.policy = PolicyController(policy, tuple(library.names))
-        self._oracle: Any = None
+        self.oracle = OracleController()  # the oracle's action and its language motion, each tick
         self._oracle_action: Action | None = None
         self._use_policy = True
         self._current: tuple[dict[str, Any], Observation, list[tuple[Observation, Action]]] | None = None
@@ -700,19 +709,16 @@ class ChainLabeller:
     def reset(self, spec: Any, args: Mapping[str, Any], obs: Observation) -> None:
         self._close()
         self.policy.reset(spec, args, obs)
-        self._oracle = make_oracle(self.skill)
-        self._oracle.reset(self.skill, dict(args), obs)
+        self.oracle.reset(spec, args, obs)
         self._current = (dict(args), obs, [])
 
     def predict_motion(self, obs: Observation) -> str:
         assert self._current is not None, "reset() first"
-        self._oracle_action = self._oracle.act(obs)
+        oracle_motion = self.oracle.predict_motion(obs)
+        self._oracle_action = self.oracle.act(obs, oracle_motion)
         self._current[2].append((obs, self._oracle_action))
         self._use_policy = bool(self.rng.random() < self.driver_share)
-        if self._use_policy:
-            return self.policy.predict_motion(obs)
-        labels = label_actions([a for _, a in self._current[2][-5:]], self.labeller)
-        return labels[-1] if labels else "stop"
+        return self.policy.predict_motion(obs) if self._use_policy else oracle_motion
 
     def act(self, obs: Observation, motion: str) -> Action:
         if self._use_policy or self._oracle_action is None:
@@ -728,8 +734,7 @@ class ChainLabeller:
         self._current = None
         if not ticks:
             return
-        before = Action.hold(gripper=1.0 if start.gripper_closed else 0.0)
-        motions = label_actions([before] + [a for _, a in ticks], self.labeller)[1:]
+        motions = _episode_motions(start, [a for _, a in ticks], self.labeller)
         last = ticks[-1][0]
         self._done.append(EpisodeResult(
             skill=self.skill, args=args, seed=self.seed, scene=self.scene, start=start,
