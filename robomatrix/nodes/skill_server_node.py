@@ -192,6 +192,12 @@ class SkillServerNode(Node):
         finally:
             self.destroy_timer(timer)
 
+    def _busy(self) -> str:
+        """Why a new goal cannot start now ("" when it can)."""
+        if self._run is None or self._run.done.done():
+            return ""
+        return f"skill {self._run.execution.spec.name!r} is still running; cancel it or wait for it to finish"
+
     def _refuse(self, goal_handle: Any, reason: str) -> Any:
         self.get_logger().warning(f"execute_skill aborted: {reason}")
         goal_handle.abort()
@@ -199,16 +205,14 @@ class SkillServerNode(Node):
 
     async def _execute(self, goal_handle: Any) -> Any:
         goal = goal_handle.request
-        if self._run is not None and not self._run.done.done():
-            return self._refuse(goal_handle, f"skill {self._run.execution.spec.name!r} is still running; "
-                                "cancel it or wait for it to finish")
+        if busy := self._busy():
+            return self._refuse(goal_handle, busy)
         world = await self._first_world()
         if world is None:
             return self._refuse(goal_handle, f"no observation from the hardware node within "
                                 f"{FIRST_OBSERVATION_WAIT_S:g} s; is it running in this ROS domain and namespace?")
-        if self._run is not None and not self._run.done.done():  # another goal started meanwhile
-            return self._refuse(goal_handle, f"skill {self._run.execution.spec.name!r} is still running; "
-                                "cancel it or wait for it to finish")
+        if busy := self._busy():  # another goal started while this one waited
+            return self._refuse(goal_handle, busy)
         try:
             spec = self.library.get(goal.skill)
             args = spec.validate_arguments(arguments_from_goal(goal), list(world.objects))
@@ -235,8 +239,7 @@ class SkillServerNode(Node):
         run.last_obs_wall = time.monotonic()
         execution = run.execution
         if run.goal_handle.is_cancel_requested:
-            self._hold(execution)
-            self._finish(run, "canceled", "canceled: the arm holds")
+            self._finish(run, "canceled", "canceled: the arm holds", hold=True)
             return
         tick = execution.tick(obs)
         self.pub_cmd.publish(action_to_command(tick.action))
@@ -253,12 +256,14 @@ class SkillServerNode(Node):
         run = self._run
         if run is None or run.done.done() or time.monotonic() - run.last_obs_wall <= self.obs_timeout:
             return
-        self._hold(run.execution)
         self._finish(run, FAILED, f"no observation for {self.obs_timeout:g} s: the hardware node stopped "
-                                  "or is unreachable; the arm was told to hold")
+                                  "or is unreachable; the arm was told to hold", hold=True)
 
-    def _finish(self, run: _Run, status: str, reason: str) -> None:
-        """End the run: keep what a person corrected, then let _execute answer the goal."""
+    def _finish(self, run: _Run, status: str, reason: str, hold: bool = False) -> None:
+        """End the run (``hold``: first tell the arm to hold): keep what a person corrected, then
+        let _execute answer the goal."""
+        if hold:
+            self._hold(run.execution)
         if run.execution.status == RUNNING:
             run.execution.status = FAILED
         self._save_interventions(run)
@@ -310,8 +315,7 @@ class SkillServerNode(Node):
         """On shutdown: hold the arm and keep a corrected episode that was still running."""
         run = self._run
         if run is not None and not run.done.done():
-            self._hold(run.execution)
-            self._finish(run, FAILED, "the skill server shut down; the arm was told to hold")
+            self._finish(run, FAILED, "the skill server shut down; the arm was told to hold", hold=True)
 
 
 def main(argv: list[str]) -> int:
