@@ -15,8 +15,8 @@ trained RT-H skill policies), ``recovery`` (oracle skills; the first place_over 
 and drops the block, so the tree must retry and replan). Each is run twice: **with the
 embedded planner** (the configured backend, ``config/planner.yaml``) and **with the reference
 plan** — the expected plan from :func:`robomatrix.scheduler.tasks.expected_plan`, fed straight to
-the behaviour tree (on a replan the reference drops the parts of that plan whose goal already
-holds). The difference separates planner errors from execution errors.
+the behaviour tree (on a replan the same plan again: the tree goes past the parts whose goal
+already holds, whatever the planner). The difference separates planner errors from execution errors.
 
 Success is the family's goal evaluated on the simulator's settled world (``on`` and
 ``drawer_open`` conditions after 1.5 s without commands), not the runner's own flag; both are
@@ -192,56 +192,23 @@ def select_layouts(robot: Any, family: str, n: int, base_seed: int) -> list[Layo
 
 
 class ReferencePlanner:
-    """Answers with the expected plan. On a replan (after a failure) it leaves out the parts of
-    that plan whose goal already holds in the current world: a part ends at each release,
-    open_drawer or close_drawer; its goal is on(grasped, target), drawer_open(d, true) or
-    drawer_open(d, false)."""
+    """Answers with the expected plan, first time and on every replan: going past the parts of
+    it already done is the behaviour tree's work (``scheduler.tree.plan_parts``), as for any
+    planner."""
 
     backend_name = "reference"
 
-    def __init__(self, steps: list[dict[str, Any]], library: Any, client: Any) -> None:
-        self.steps, self.library, self.client = steps, library, client
-
-    def _parts(self, grounded: list[tuple[str, dict[str, Any]]]) -> list[tuple[list[tuple[str, dict]], Goal]]:
-        parts: list[tuple[list[tuple[str, dict]], Goal]] = []
-        current: list[tuple[str, dict]] = []
-        held = target = ""
-        for skill, args in grounded:
-            current.append((skill, args))
-            if skill == "grasp":
-                held = args["object"]
-            elif skill == "place_over":
-                target = args["target"]
-            if skill in ("release", "open_drawer", "close_drawer"):
-                if skill == "release":
-                    goal: Goal = [("on", (held, target))]
-                else:
-                    goal = [("drawer_open", (args["drawer"], skill == "open_drawer"))]
-                parts.append((current, goal))
-                current = []
-        if current:
-            parts.append((current, []))
-        return parts
+    def __init__(self, steps: list[dict[str, Any]], library: Any) -> None:
+        self.steps, self.library = steps, library
 
     def plan(self, task: str, objects: list[Any], failure_context: str | None = None) -> Any:
         from robomatrix.scheduler.planner import Plan, PlanStep
         from robomatrix.scheduler.tasks import ground_plan
 
         grounded = ground_plan(self.steps, objects, self.library)
-        if failure_context is not None:
-            world = self.client.world()
-            grounded = [s for part, goal in self._parts(grounded) if not (goal and goal_holds(goal, world))
-                        for s in part]
         steps = tuple(PlanStep(skill, args, dict(args)) for skill, args in grounded)
         return Plan(steps, raw_text=json.dumps([[s, a] for s, a in grounded]), backend="reference", latency_s=0.0,
                     task=task)
-
-
-def goal_holds(goal: Goal, world: Any) -> bool:
-    from robomatrix.skills.conditions import evaluate
-    from robomatrix.skills.spec import Condition
-
-    return all(evaluate(Condition(pred, tuple(args)), {}, world) for pred, args in goal)
 
 
 def unmet_goal(goal: Goal, world: Any) -> list[str]:
@@ -269,7 +236,7 @@ def run_case(robot: Any, lib: Any, layout: Layout, planner: Any | None, controll
     client = SimSkillClient(robot, lib, controller=controller,
                             inject_failure=(lambda skill, n: skill == INJECTED_SKILL and n == 1) if inject else None,
                             controllers=controllers)
-    active = planner if planner is not None else ReferencePlanner(layout.steps, lib, client)
+    active = planner if planner is not None else ReferencePlanner(layout.steps, lib)
     t0 = time.perf_counter()
     result = TaskRunner(active, client, lib, SchedulerConfig(retries=1, max_replans=2)).run(layout.task)
     client.advance(SETTLE_S)

@@ -107,7 +107,7 @@ class TaskRunner:
                 result.success = True
                 return result
             root = build_tree(plan.steps, self.library, retries=self.config.retries)
-            for behaviour in skill_behaviours(root):
+            for behaviour in root.iterate():  # skill steps and the parts' goal checks
                 behaviour.setup(client=self.client)
             if on_tree is not None:
                 on_tree(root)

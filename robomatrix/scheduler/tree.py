@@ -18,6 +18,14 @@ the gripper still holds; grasp's goal holds, so move_to is moot and grasp is ski
 Only a next step with object arguments counts: release()'s goal (nothing held, gripper open)
 also holds when place_over's block was dropped, and skipping place_over then would end the
 task with the block on the table.
+
+Parts: the steps up to one that leaves the gripper empty (release, open_drawer, close_drawer:
+``holding: none`` among its effects) form a part, and a part with a goal about objects is
+guarded by it -- ``Selector(memory)[goal holds?, Sequence(steps)]``. A pick-and-place part's
+goal is ``on(grasped block, place_over target)``, a drawer part's the drawer skill's success
+(``drawer_open``). So a plan that starts again from the top after a failure -- any planner's
+replan, not just one that knows what is finished -- goes past the blocks already stacked and
+the drawer already open, and with the lookahead above resumes with the block it holds.
 """
 
 from __future__ import annotations
@@ -148,15 +156,76 @@ class SkillBehaviour(py_trees.behaviour.Behaviour):
             self.handle.cancel()
 
 
+class GoalHolds(py_trees.behaviour.Behaviour):
+    """SUCCESS when all of ``goal`` (bound conditions) hold in the live world, else FAILURE."""
+
+    def __init__(self, goal: Sequence[Any]) -> None:
+        super().__init__(name=" and ".join(c.to_text() for c in goal) + "?")
+        self.goal = tuple(goal)
+        self.client: SkillClient | None = None
+
+    def setup(self, **kwargs: Any) -> None:
+        self.client = kwargs.get("client")
+
+    def update(self) -> Status:
+        from robomatrix.skills.conditions import check_all
+
+        world = self.client.world() if self.client is not None else None
+        if world is None or not check_all(self.goal, {}, world, world)[0]:
+            return Status.FAILURE
+        self.feedback_message = "already done: the part's goal holds"
+        log.info("%s %s", self.name, self.feedback_message)
+        return Status.SUCCESS
+
+
+def plan_parts(steps: Sequence[PlanStep], library: SkillLibrary) -> list[tuple[list[int], list[Any]]]:
+    """The plan cut into parts, each ``(step indices, goal)``: a part ends at a step with
+    ``holding: none`` among its effects; its goal is ``on(block, target)`` for a grasp ...
+    place_over ... release part, else the ending skill's success conditions about its arguments
+    (``drawer_open(drawer, ...)``); ``[]`` when there is none (a trailing move_to, a push)."""
+    from robomatrix.skills.spec import Condition
+
+    parts: list[tuple[list[int], list[Any]]] = []
+    current: list[int] = []
+    for i, step in enumerate(steps):
+        current.append(i)
+        spec = library.get(step.skill)
+        if not any(c.predicate == "holding" and c.args == ("none",) for c in spec.effects):
+            continue
+        goal: list[Any] = []
+        if step.args:
+            goal = [Condition(c.predicate, c.resolve(step.args)) for c in spec.success
+                    if c.references and c.predicate != "moved"]
+        else:
+            held = [steps[j].args.get("object") for j in current if steps[j].skill == "grasp"]
+            target = [steps[j].args.get("target") for j in current if steps[j].skill == "place_over"]
+            if held and target:
+                goal = [Condition("on", (held[-1], target[-1]))]
+        parts.append((current, goal))
+        current = []
+    if current:
+        parts.append((current, []))
+    return parts
+
+
 def build_tree(steps: Sequence[PlanStep], library: SkillLibrary, retries: int = 1) -> py_trees.behaviour.Behaviour:
-    """The plan as ``Sequence(memory=True)`` of ``Retry(num_failures=retries + 1)(SkillBehaviour)``."""
+    """The plan as ``Sequence(memory=True)`` of ``Retry(num_failures=retries + 1)(SkillBehaviour)``,
+    each part with a goal wrapped in ``Selector(memory=True)[GoalHolds, Sequence(part)]``."""
     if retries < 0:
         raise ValueError(f"retries must be >= 0, got {retries}")
     root = py_trees.composites.Sequence(name="task", memory=True)
-    for i, step in enumerate(steps):
-        behaviour = SkillBehaviour(i, step.skill, step.args, library, steps[i + 1] if i + 1 < len(steps) else None)
-        root.add_child(py_trees.decorators.Retry(name=f"retry x{retries}", child=behaviour,
-                                                 num_failures=retries + 1))
+    for k, (indices, goal) in enumerate(plan_parts(steps, library)):
+        parent = root
+        if goal:
+            part = py_trees.composites.Selector(name=f"part {k + 1}", memory=True)
+            parent = py_trees.composites.Sequence(name=f"part {k + 1} steps", memory=True)
+            part.add_children([GoalHolds(goal), parent])
+            root.add_child(part)
+        for i in indices:
+            behaviour = SkillBehaviour(i, steps[i].skill, steps[i].args, library,
+                                       steps[i + 1] if i + 1 < len(steps) else None)
+            parent.add_child(py_trees.decorators.Retry(name=f"retry x{retries}", child=behaviour,
+                                                       num_failures=retries + 1))
     return root
 
 

@@ -187,6 +187,26 @@ def test_a_plan_started_while_holding_its_block_goes_on_from_there(world) -> Non
     assert started == ["place_over", "release"]
 
 
+def test_a_plan_from_the_top_goes_past_the_parts_already_done(world) -> None:
+    """A replan that starts from the top again (as the embedded planner's does): the first
+    block is already in the bowl, so its part is skipped by its goal; the gripper holds the
+    second block, so that part resumes at place_over. Only place_over and release run."""
+    lib = load_skill_library()
+    first, second = _names(world, "block")[:2]
+    bowl = _names(world, "bowl")[0]
+    client, started = counting_client(world, lib)
+    assert TaskRunner(Planner(FixedAnswers(put(first, bowl)), lib), client, lib).run("put it in").success
+    pick = [{"skill": "move_to", "args": {"object": second}}, {"skill": "grasp", "args": {"object": second}}]
+    assert TaskRunner(Planner(FixedAnswers(pick), lib), client, lib).run(f"pick up the {second}").success
+    started.clear()
+    runner = TaskRunner(Planner(FixedAnswers(put(first, bowl) + put(second, bowl)), lib), client, lib)
+    trees: list[str] = []
+    result = runner.run(f"put the {first} and the {second} in the {bowl}", on_tree=lambda r: trees.append(ascii_tree(r)))
+    assert result.success, result.summary
+    assert started == ["place_over", "release"]
+    assert "part 1" in trees[0] and "part 2" in trees[0]
+
+
 def test_a_dropped_block_is_not_skipped_past(world) -> None:
     """place_over's block is dropped 0.4 s in. Its retry fails the precondition (nothing held) and
     release's goal (nothing held, gripper open) holds, but that must not skip place_over: the
