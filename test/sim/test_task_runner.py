@@ -217,9 +217,11 @@ def test_a_dropped_block_is_not_skipped_past(world) -> None:
     bowl_id = next(o.id for o in world.get_observation().objects if o.name == bowl)
     client = SimSkillClient(world, lib, controller="oracle",
                             inject_failure=lambda skill, n: skill == "place_over" and n == 1)
-    result = TaskRunner(Planner(FixedAnswers(put(block, bowl)), lib), client, lib,
-                        SchedulerConfig(retries=1, max_replans=2)).run("put it in")
+    answers = FixedAnswers(put(block, bowl))
+    result = TaskRunner(Planner(answers, lib), client, lib, SchedulerConfig(retries=1, max_replans=2)).run("put it in")
     assert result.success and result.replans == 1, result.summary
+    # the replan's prompt says why the plan failed and what the gripper holds now (nothing: dropped)
+    assert "Replanning" in answers.prompts[1] and "the gripper now holds nothing" in answers.prompts[1]
     client.advance(1.0)
     from robomatrix.skills.conditions import explain
     from robomatrix.skills.spec import Condition
