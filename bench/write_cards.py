@@ -15,9 +15,16 @@ MARK = "**Data.**"
 # demonstrations beyond the all-skills run, as recorded (skill -> extra generate commands)
 FIRST_DEMOS = {  # skills whose first file came from the all-skills run (skill i draws seed 1000 * i)
     "push": "robomatrix generate --skill all --episodes 150                 # data/demos/push_000.mcap (seed 5000)",
+    "close_drawer": "robomatrix generate --skill close_drawer --episodes 75 --seed 0        # data/demos/close_drawer_000.mcap",
 }
 EXTRA_DEMOS = {
     "push": ["robomatrix generate --skill push --episodes 150 --seed 50000   # data/demos/push_001.mcap"],
+    "close_drawer": ["robomatrix generate --skill close_drawer --episodes 75 --seed 500000   # data/demos/close_drawer_001.mcap"],
+}
+DATA_WHY = {
+    "close_drawer": "In 60 % of the episodes a block was first put in the open drawer (`LOADED_DRAWER_PROBABILITY`),\n"
+                    "as in the drawer task: a policy taught only on an empty drawer flew off the handle when a\n"
+                    "block lay behind it (drawer_put with the trained skills 1/10 → 8/10).",
 }
 CONTEXT_WHY = {
     "push": "The policies also read the episode context `displacement` (how far the object has moved since the\n"
@@ -53,6 +60,7 @@ def main() -> int:
         generate = "\n".join([first] + EXTRA_DEMOS.get(name, []))
         timing_note = f" Timing: {train['note']}." if train.get("note") else ""
         why = ("\n" + CONTEXT_WHY[name] + "\n") if name in CONTEXT_WHY and train.get("context") else ""
+        data_why = ("\n" + DATA_WHY[name]) if name in DATA_WHY else ""
         collected = row.get("interventions_collected") or {}
         tuned = row.get("rt-h_finetuned")
         if tuned:
@@ -64,7 +72,7 @@ def main() -> int:
         body = f"""{MARK} Scripted oracle demonstrations in randomised seeded scenes, 30 % of episodes with a
 random perturbation burst (the policy sees recoveries), labelled with language motions by
 `robomatrix.skills.labeller`; {train.get('samples', '?')} steps from successful episodes
-(`data/demos/{name}_*.mcap`, MCAP with ROS 2 message encoding; not committed, regenerate below).
+(`data/demos/{name}_*.mcap`, MCAP with ROS 2 message encoding; not committed, regenerate below).{data_why}
 
 **Training.** RT-H policy `policy.pt` ({train.get('seconds', '?')} s on one CPU thread,
 {train.get('epochs', 30)} epochs), flat ablation `policy_flat.pt` ({flat.get('seconds', '?')} s).{timing_note}

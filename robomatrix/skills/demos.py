@@ -10,7 +10,8 @@ One episode of skill ``s``:
    present mostly carries the block into it after opening it), chooses the skill's objects at random and brings the world to the
    skill's preconditions by running *other* oracles without recording (grasp: move_to
    first; place_over: move_to + grasp; release: move_to + grasp + place_over; push and
-   the drawer skills: move_to; close_drawer: move_to + open_drawer + move_to). It checks
+   the drawer skills: move_to; close_drawer: move_to + open_drawer + move_to, mostly with a block
+   carried into the open drawer before the last move_to). It checks
    the preconditions with :mod:`robomatrix.skills.conditions`. move_to does not always start
    at the home pose (:data:`START_MIX`): in a long task it starts where release, place_over
    and the drawer skills leave the arm, so its setup may first run such a chain (a block let
@@ -103,6 +104,7 @@ ANYWHERE_BOX = ((0.30, -0.35, 0.12), (0.70, 0.35, 0.50))  # m, an ``anywhere`` s
 POSE_STEP = "_pose"  # prelude step that drives the arm to a pose (args: position, yaw) without an oracle
 DRAWER_MOVE_TO_PROBABILITY = 0.35  # move_to in a scene with a drawer: chance that the drawer is the target
 DRAWER_TARGET_PROBABILITY = 0.7  # place_over in a scene with a drawer: chance that the drawer is the target
+LOADED_DRAWER_PROBABILITY = 0.6  # close_drawer: chance that a block was put in the open drawer first (drawer_put)
 DEFAULT_SCENE = "tabletop"
 SEED_LIMIT = 2**32
 
@@ -484,12 +486,16 @@ def _choose_open_drawer(rng: np.random.Generator, obs: Observation):  # type: ig
 
 @_chooser("close_drawer")
 def _choose_close_drawer(rng: np.random.Generator, obs: Observation):  # type: ignore[no-untyped-def]
+    # In a task the drawer is mostly closed after a block was put in it: the block then lies just
+    # behind the handle, which a policy that never saw it there does not cope with.
     drawer = _choose_drawer(rng, obs)
-    return {"drawer": drawer}, [
-        ("move_to", {"object": drawer}),
-        ("open_drawer", {"drawer": drawer}),
-        ("move_to", {"object": drawer}),
-    ]
+    prelude: _Prelude = [("move_to", {"object": drawer}), ("open_drawer", {"drawer": drawer})]
+    blocks = _graspables(obs)
+    if blocks and rng.random() < LOADED_DRAWER_PROBABILITY:
+        b = _pick(rng, blocks, "block").id
+        prelude += [("move_to", {"object": b}), ("grasp", {"object": b}), ("place_over", {"target": drawer}),
+                    ("release", {})]
+    return {"drawer": drawer}, [*prelude, ("move_to", {"object": drawer})]
 
 
 def episode_scene(skill: str, rng: np.random.Generator) -> str:
