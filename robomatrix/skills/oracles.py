@@ -312,6 +312,22 @@ class Oracle:
         rate = float(np.clip(cfg.yaw_gain * err, -cfg.yaw_rate, cfg.yaw_rate))
         return self._velocity(np.zeros(3), rate), abs(err) <= cfg.yaw_tolerance
 
+    def _clear_grip_yaw(self, obs: Observation, obj: ObjectInfo) -> tuple[float, float]:
+        """:meth:`_grip_yaw`, but for an object that may be gripped either way (a cube: period
+        90°) beside something taller (the drawer's cabinet, a stack), the one of its two yaws
+        that keeps the hand's width clear of it, held to period 180° so the turn keeps to it.
+        Turned the other way the hand hits the neighbour and cannot descend to the object."""
+        yaw, period = self._grip_yaw(obj)
+        if period > 0.5 * math.pi + 1e-6:
+            return yaw, period
+        footprints = _footprints(obs, obj)
+        if not footprints:
+            return yaw, period
+        gaps = [hand_clearance(obj, y, footprints) for y in (yaw, yaw + 0.5 * math.pi)]
+        if min(gaps) >= 0.02:  # both clear: keep the nearer turn
+            return yaw, period
+        return (yaw if gaps[0] >= gaps[1] else yaw + 0.5 * math.pi), math.pi
+
     @staticmethod
     def _grip_yaw(obj: ObjectInfo) -> tuple[float, float]:
         """(gripper yaw, period) that makes the fingers close across the object's narrower side.
@@ -327,6 +343,46 @@ class Oracle:
             return yaw, 0.5 * math.pi
         # closing along local y (gripper yaw = object yaw) when y is the narrower side
         return (yaw if sy <= sx else yaw + 0.5 * math.pi), math.pi
+
+
+HAND_HALF_WIDTH = 0.105  # m, half the hand's width along the fingers' closing axis (a Panda hand is ~21 cm)
+HAND_RISE = 0.03  # m, objects this much taller than the grasped one are in the hand's way
+HAND_NEAR = 0.3  # m, objects farther than this (centre to centre) are not considered
+
+
+def _footprints(obs: Observation, obj: ObjectInfo) -> list[tuple[np.ndarray, float, np.ndarray]]:
+    """Footprints ``(centre xy, yaw, half extents xy)`` of the objects near ``obj`` that stand
+    ``HAND_RISE`` above its top. A drawer reports its handle: its footprint runs from there into
+    the cabinet by the cabinet's depth plus a full opening (the drawer box and the cabinet)."""
+    out = []
+    for o in obs.objects:
+        if o.id == obj.id or o.id == obs.held_object_id or object_top(o) < object_top(obj) + HAND_RISE:
+            continue
+        yaw = quaternion_yaw(o.orientation)
+        centre, half = np.asarray(o.position[:2], dtype=float), 0.5 * np.asarray(o.size[:2], dtype=float)
+        if o.category == "drawer":
+            depth = float(o.size[0]) + 0.2
+            centre = centre + 0.5 * depth * np.array([math.cos(yaw), math.sin(yaw)])
+            half = np.array([0.5 * depth, half[1]])
+        if float(np.linalg.norm(centre - np.asarray(obj.position[:2]))) <= HAND_NEAR + float(np.max(half)):
+            out.append((centre, yaw, half))
+    return out
+
+
+def hand_clearance(obj: ObjectInfo, yaw: float, footprints: list[tuple[np.ndarray, float, np.ndarray]]) -> float:
+    """Smallest horizontal gap (m, < 0 inside) between the hand over ``obj`` at gripper ``yaw``
+    (its width along the closing axis, world (-sin, cos) of the yaw) and the footprints."""
+    axis = np.array([-math.sin(yaw), math.cos(yaw)])
+    points = np.asarray(obj.position[:2], dtype=float) + np.outer(np.linspace(-1, 1, 11) * HAND_HALF_WIDTH, axis)
+    gap = math.inf
+    for centre, fyaw, half in footprints:
+        c, sn = math.cos(fyaw), math.sin(fyaw)
+        local = (points - centre) @ np.array([[c, -sn], [sn, c]])  # into the footprint's frame
+        outside = np.abs(local) - half
+        d = np.where(np.all(outside <= 0, axis=1), outside.max(axis=1),
+                     np.linalg.norm(np.maximum(outside, 0.0), axis=1))
+        gap = min(gap, float(d.min()))
+    return gap
 
 
 def _half_extent_along(obj: ObjectInfo, direction: np.ndarray) -> float:
@@ -399,7 +455,7 @@ class MoveToOracle(Oracle):
             return self._rise_or_cross(obs, goal[:2], self._travel_z(obs, goal))
         obj = self._obj(obs, "object")
         if obj is not None and obj.category not in ("bowl", "bin"):
-            yaw, period = self._grip_yaw(obj)
+            yaw, period = self._clear_grip_yaw(obs, obj)
             action, aligned = self._turn(obs, yaw, period)
             if not aligned:
                 return action
@@ -429,7 +485,7 @@ class GraspOracle(Oracle):
 
     def _phase_align(self, obs: Observation) -> Action | str:
         obj = self._obj(obs, "object")
-        yaw, period = self._grip_yaw(obj)  # type: ignore[arg-type]
+        yaw, period = self._clear_grip_yaw(obs, obj)  # type: ignore[arg-type]
         action, reached = self._turn(obs, yaw, period)
         return "descend" if reached else action
 

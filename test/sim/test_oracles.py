@@ -160,3 +160,37 @@ def test_run_episode_records_the_spec_outcome(robot: SimRobot) -> None:
     assert not result.success and len(result.steps) == 20  # cut short: not there yet
     assert result.unmet and result.unmet[0].startswith(f"at({args['object']}) is false")
     assert isinstance(result.steps[0].observation, Observation) and result.steps[0].t == 0.0
+
+
+def test_the_hand_turns_clear_of_the_cabinet_beside_a_block(robot: SimRobot) -> None:
+    """Layout 10009 of the drawer task: a cube 2 cm beside the cabinet's footprint. Of the cube's
+    two grasp yaws, the oracle turns the 21 cm wide hand along the cabinet, not into it, and
+    move_to reaches the block; turned into it (the nearer yaw), the hand stopped 9 cm above."""
+    from robomatrix.scheduler.runner import SimSkillClient
+    from robomatrix.skills.oracles import MoveToOracle, _footprints, hand_clearance
+
+    lib = load_skill_library()
+    obs = robot.reset(seed=10009, scene="tabletop_drawer")
+    block = next(o for o in obs.objects if o.id == "block_green_0")
+    oracle = MoveToOracle()
+    yaw, period = oracle._clear_grip_yaw(obs, block)
+    plain, _ = oracle._grip_yaw(block)
+    footprints = _footprints(obs, block)
+    assert period == pytest.approx(np.pi) and footprints
+    assert hand_clearance(block, yaw, footprints) > 0.02 > hand_clearance(block, plain, footprints)
+    client = SimSkillClient(robot, lib, controller="oracle")
+    handle = client.start("move_to", {"object": block.id})
+    for _ in range(20 * 60):
+        if handle.status() != "running":
+            break
+        client.advance(1 / 60)
+    assert handle.status() == "succeeded", handle.reason()
+
+
+def test_a_lone_cube_keeps_both_grasp_yaws(robot: SimRobot) -> None:
+    """With nothing tall beside it the choice is left to the nearer turn (period 90°)."""
+    from robomatrix.skills.oracles import MoveToOracle
+
+    obs = robot.reset(seed=3, scene="tabletop")
+    block = next(o for o in obs.objects if o.category == "block")
+    assert MoveToOracle()._clear_grip_yaw(obs, block)[1] == pytest.approx(0.5 * np.pi)
