@@ -128,7 +128,10 @@ class TaskRunner:
             if status == Status.SUCCESS:
                 result.success = True
                 result.replans = attempt
-                result.summary = f"done: {len(lines)} steps" + (f" after {attempt} replan(s)" if attempt else "")
+                # steps under a part whose goal already held never ran; skipped ones ran no skill
+                moot = sum(1 for b in behaviours if b.skipped or b.status == Status.INVALID)
+                result.summary = (f"done: {len(lines)} steps" + (f", {moot} of them already done" if moot else "")
+                                  + (f" after {attempt} replan(s)" if attempt else ""))
                 return result
             failed = next((b for b in behaviours if b.status == Status.FAILURE), None)
             where = f"step {failed.index + 1} {step_text(failed.skill, failed.args)}" if failed else "a step"
