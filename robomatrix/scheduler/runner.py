@@ -136,8 +136,10 @@ class TaskRunner:
             failed = next((b for b in behaviours if b.status == Status.FAILURE), None)
             where = f"step {failed.index + 1} {step_text(failed.skill, failed.args)}" if failed else "a step"
             failure_context = f"{where} failed: {failed.reason if failed else 'unknown reason'}"
-            held = getattr(self.client.world(), "held_object_id", "")
-            failure_context += f"; the gripper now holds {held}" if held else "; the gripper now holds nothing"
+            now_world = self.client.world()
+            if now_world is not None:  # what the rest of the plan starts from
+                held = now_world.held_object_id
+                failure_context += f"; the gripper now holds {held}" if held else "; the gripper now holds nothing"
             log.warning("plan failed (%s); %s", failure_context,
                         "replanning" if attempt < self.config.max_replans else "no replans left")
             result.replans = attempt
