@@ -308,6 +308,19 @@ def _choose_move_to(rng: np.random.Generator, obs: Observation):  # type: ignore
 _Prelude = list[tuple[str, dict[str, Any]]]
 
 
+def _pick_up(block: str) -> _Prelude:
+    return [("move_to", {"object": block}), ("grasp", {"object": block})]
+
+
+def _put_on(block: str, target: str) -> _Prelude:
+    """Pick ``block`` up, carry it over ``target`` (a bowl, the bin, a block, an open drawer), let go."""
+    return [*_pick_up(block), ("place_over", {"target": target}), ("release", {})]
+
+
+def _open(drawer: str) -> _Prelude:
+    return [("move_to", {"object": drawer}), ("open_drawer", {"drawer": drawer})]
+
+
 def _draw(rng: np.random.Generator, mix: tuple[tuple[str, float], ...]) -> str:
     u, acc = float(rng.random()), 0.0
     for name, p in mix:
@@ -351,7 +364,7 @@ def _move_to_start(rng: np.random.Generator, obs: Observation, args: Mapping[str
         return kind, [(POSE_STEP, pose)]
     if kind == "after_drawer":
         d = _pick(rng, drawers, "drawer").id
-        prelude: _Prelude = [("move_to", {"object": d}), ("open_drawer", {"drawer": d})]
+        prelude = _open(d)
         if target != d and rng.random() < 0.4:
             prelude += [("move_to", {"object": d}), ("close_drawer", {"drawer": d})]
         return kind, prelude
@@ -362,16 +375,14 @@ def _move_to_start(rng: np.random.Generator, obs: Observation, args: Mapping[str
             prelude = []
             if drawers and rng.random() < 0.4:
                 d = _pick(rng, drawers, "drawer").id  # drawer_put: into the open drawer, then back to close it
-                prelude = [("move_to", {"object": d}), ("open_drawer", {"drawer": d})]
+                prelude = _open(d)
                 place_target = d
             else:
                 places = [o for o in _of(obs, "bowl", "bin", "block") if o.id not in (b.id, target)]
                 if not places:
                     return "home", []
                 place_target = _pick(rng, places, "place target").id
-            prelude += [("move_to", {"object": b.id}), ("grasp", {"object": b.id}),
-                        ("place_over", {"target": place_target}), ("release", {})]
-            return kind, prelude
+            return kind, prelude + _put_on(b.id, place_target)
         kind = "hover"
     around = _pick(rng, list(obs.objects), "object")
     return kind, [(POSE_STEP, _hover_pose(rng, around))]
@@ -422,18 +433,17 @@ def _choose_place_over(rng: np.random.Generator, obs: Observation):  # type: ign
     if drawers and rng.random() < DRAWER_TARGET_PROBABILITY:
         # Into the drawer: open it first (the precondition accessible(drawer)), then pick the block up.
         drawer = _pick(rng, drawers, "drawer").id
-        return {"target": drawer}, [("move_to", {"object": drawer}), ("open_drawer", {"drawer": drawer}),
-                                    ("move_to", {"object": obj}), ("grasp", {"object": obj})]
+        return {"target": drawer}, _open(drawer) + _pick_up(obj)
     targets = [o for o in _of(obs, "bowl", "bin", "block") if o.id != obj]
     target = _pick(rng, targets, "place target").id
-    return {"target": target}, [("move_to", {"object": obj}), ("grasp", {"object": obj})]
+    return {"target": target}, _pick_up(obj)
 
 
 @_chooser("release")
 def _choose_release(rng: np.random.Generator, obs: Observation):  # type: ignore[no-untyped-def]
     obj = _pick(rng, _graspables(obs), "block").id
     target = _pick(rng, [o for o in _of(obs, "bowl", "bin", "block") if o.id != obj], "place target").id
-    return {}, [("move_to", {"object": obj}), ("grasp", {"object": obj}), ("place_over", {"target": target})]
+    return {}, [*_pick_up(obj), ("place_over", {"target": target})]
 
 
 @_chooser("push")
@@ -489,12 +499,10 @@ def _choose_close_drawer(rng: np.random.Generator, obs: Observation):  # type: i
     # In a task the drawer is mostly closed after a block was put in it: the block then lies just
     # behind the handle, which a policy that never saw it there does not cope with.
     drawer = _choose_drawer(rng, obs)
-    prelude: _Prelude = [("move_to", {"object": drawer}), ("open_drawer", {"drawer": drawer})]
+    prelude = _open(drawer)
     blocks = _graspables(obs)
     if blocks and rng.random() < LOADED_DRAWER_PROBABILITY:
-        b = _pick(rng, blocks, "block").id
-        prelude += [("move_to", {"object": b}), ("grasp", {"object": b}), ("place_over", {"target": drawer}),
-                    ("release", {})]
+        prelude += _put_on(_pick(rng, blocks, "block").id, drawer)
     return {"drawer": drawer}, [*prelude, ("move_to", {"object": drawer})]
 
 
