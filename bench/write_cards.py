@@ -12,12 +12,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MARK = "**Data.**"
-# demonstrations beyond the all-skills run, as recorded (skill -> extra generate commands)
-FIRST_DEMOS = {  # skills whose first file came from the all-skills run (skill i draws seed 1000 * i)
+# the generate commands each card shows, as recorded; a skill not listed shows
+# `robomatrix generate --skill NAME --episodes 150`
+FIRST_DEMOS = {  # a first file made otherwise: push's by the all-skills run (skill i draws seed 1000 * i)
     "push": "robomatrix generate --skill all --episodes 150                 # data/demos/push_000.mcap (seed 5000)",
     "close_drawer": "robomatrix generate --skill close_drawer --episodes 75 --seed 0        # data/demos/close_drawer_000.mcap",
 }
-EXTRA_DEMOS = {
+EXTRA_DEMOS = {  # more files after the first
     "push": ["robomatrix generate --skill push --episodes 150 --seed 50000   # data/demos/push_001.mcap"],
     "close_drawer": ["robomatrix generate --skill close_drawer --episodes 75 --seed 500000   # data/demos/close_drawer_001.mcap"],
 }

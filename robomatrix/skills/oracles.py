@@ -34,6 +34,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from robomatrix.errors import ConfigError, RobomatrixError
+from robomatrix.hardware.drawer import HANDLE_STANDOFF
 from robomatrix.hardware.interface import Action, ObjectInfo, Observation
 from robomatrix.hardware.safety import SafetyLimits
 from robomatrix.skills.conditions import (
@@ -348,7 +349,7 @@ class Oracle:
 HAND_HALF_WIDTH = 0.105  # m, half the hand's width along the fingers' closing axis (a Panda hand is ~21 cm)
 HAND_RISE = 0.03  # m, objects this much taller than the grasped one are in the hand's way
 HAND_NEAR = 0.3  # m, objects farther than this (centre to centre) are not considered
-DRAWER_REACH = 0.2  # m, a drawer's footprint from its handle: the cabinet's depth plus this (handle standoff, full travel)
+DRAWER_TRAVEL = 0.165  # m, a drawer's longest slide out of its cabinet (the scenes' drawers: 0.15 m) and 1.5 cm more
 
 
 def _footprints(obs: Observation, obj: ObjectInfo) -> list[tuple[np.ndarray, float, np.ndarray]]:
@@ -362,7 +363,7 @@ def _footprints(obs: Observation, obj: ObjectInfo) -> list[tuple[np.ndarray, flo
         yaw = quaternion_yaw(o.orientation)
         centre, half = np.asarray(o.position[:2], dtype=float), 0.5 * np.asarray(o.size[:2], dtype=float)
         if o.category == "drawer":
-            depth = float(o.size[0]) + DRAWER_REACH
+            depth = HANDLE_STANDOFF + float(o.size[0]) + DRAWER_TRAVEL  # handle to the cabinet's back, fully open
             centre = centre + 0.5 * depth * np.array([math.cos(yaw), math.sin(yaw)])
             half = np.array([0.5 * depth, half[1]])
         if float(np.linalg.norm(centre - np.asarray(obj.position[:2]))) <= HAND_NEAR + float(np.max(half)):
