@@ -19,7 +19,14 @@ from py_trees.common import Status
 
 from robomatrix.errors import ConfigError, RobomatrixError
 from robomatrix.hardware.interface import Action, Observation
-from robomatrix.scheduler.tree import SkillClient, ascii_tree, build_tree, skill_behaviours, step_text
+from robomatrix.scheduler.tree import (
+    NO_WORLD,
+    SkillClient,
+    ascii_tree,
+    build_tree,
+    skill_behaviours,
+    step_text,
+)
 from robomatrix.skills.executor import FAILED, RUNNING, ExecutionConfig, SkillExecution, make_controller
 from robomatrix.skills.spec import SkillLibrary
 
@@ -86,7 +93,7 @@ class TaskRunner:
         result = TaskResult(False, "")
         world = self.client.world()
         if world is None:
-            result.summary = "no world state from the robot: is the hardware node running?"
+            result.summary = NO_WORLD
             return result
         t_start = world.stamp
         failure_context: str | None = None
@@ -137,12 +144,14 @@ class TaskRunner:
             where = f"step {failed.index + 1} {step_text(failed.skill, failed.args)}" if failed else "a step"
             failure_context = f"{where} failed: {failed.reason if failed else 'unknown reason'}"
             now_world = self.client.world()
-            if now_world is not None:  # what the rest of the plan starts from
-                held = now_world.held_object_id
-                failure_context += f"; the gripper now holds {held}" if held else "; the gripper now holds nothing"
+            result.replans = attempt
+            if now_world is None:  # the robot went silent: a new plan could only fail the same way
+                result.summary = f"failed: {failure_context}; not replanning without the robot's state"
+                return result
+            held = now_world.held_object_id  # what the rest of the plan starts from
+            failure_context += f"; the gripper now holds {held}" if held else "; the gripper now holds nothing"
             log.warning("plan failed (%s); %s", failure_context,
                         "replanning" if attempt < self.config.max_replans else "no replans left")
-            result.replans = attempt
         result.summary = f"failed after {self.config.max_replans} replan(s): {failure_context}"
         return result
 

@@ -42,6 +42,7 @@ from robomatrix.skills.spec import SkillLibrary
 
 log = logging.getLogger(__name__)
 
+NO_WORLD = "no world state from the robot: is the hardware node running?"
 PRECONDITION_SLACK = 0.01  # m, at() band widening for the preconditions checked before a skill starts
 
 
@@ -110,7 +111,7 @@ class SkillBehaviour(py_trees.behaviour.Behaviour):
             return
         world = self.client.world()
         if world is None:
-            self.reason = "no world state from the robot"
+            self.reason = NO_WORLD
             return
         done, _ = check_all(self.spec.success, self.args, world, world)
         if done:

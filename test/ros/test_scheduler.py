@@ -14,7 +14,7 @@ pytestmark = pytest.mark.ros
 
 @pytest.fixture
 def stack(start_node, ros, tmp_path):
-    start_node("hardware")
+    hardware = start_node("hardware")
     skill_server = start_node("skill_server", controller="oracle", intervention_dir=str(tmp_path / "iv"))
     scheduler = start_node("scheduler", dot_dir=str(tmp_path / "dot"))
     obs = ros.latest(WorldState, "observation")
@@ -24,7 +24,7 @@ def stack(start_node, ros, tmp_path):
     ros.wait_until(lambda: len(obs) > 0, 30.0, "observations")
     assert client.wait_for_server(timeout_sec=60.0), scheduler.output()
     return {"client": client, "obs": obs, "commands": commands, "status": status, "scheduler": scheduler,
-            "skill_server": skill_server, "dot": tmp_path / "dot"}
+            "skill_server": skill_server, "hardware": hardware, "dot": tmp_path / "dot"}
 
 
 def _run(ros, client, text, feedback=None, timeout=60.0):
@@ -91,6 +91,23 @@ def test_skill_server_dying_mid_task_is_reported(stack, ros) -> None:
     result = res.result().result
     assert not result.success and "skill server" in result.summary
     assert stack["scheduler"].alive()
+
+
+def test_hardware_node_dying_mid_task_is_reported(stack, ros) -> None:
+    """The robot goes silent mid-skill: the skill server ends the skill, the scheduler reports that
+    the hardware node stopped, and stays up for the next task."""
+    client = stack["client"]
+    block = _block(stack["obs"])
+    fut = client.send_goal_async(ExecuteTask.Goal(task=f"move to the {block}"))
+    ros.wait_until(fut.done, 10.0, "goal")
+    res = fut.result().get_result_async()
+    ros.wait_until(lambda: len(stack["commands"]) > 5 or res.done(), 30.0, "motion")
+    assert not res.done(), f"the task ended before the hardware node was killed: {res.result().result.summary}"
+    stack["hardware"].kill()
+    ros.wait_until(res.done, 60.0, "the scheduler to notice")
+    result = res.result().result
+    assert not result.success and "hardware node" in result.summary, result.summary
+    assert stack["scheduler"].alive() and stack["skill_server"].alive()
 
 
 def test_cli_task_and_correct_while_it_runs(stack, ros) -> None:
