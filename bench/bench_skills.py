@@ -60,8 +60,9 @@ def policy_latency(lib: Any, n: int = 2000, skill: str = "move_to") -> dict[str,
     return {"policy_tick_ms_p50": float(np.percentile(arr, 50)), "policy_tick_ms_p95": float(np.percentile(arr, 95))}
 
 
-def correction_latency(trials: int) -> dict[str, Any]:
-    """Publish a correction, wait for the first ArmCommand that carries it out (other process)."""
+def correction_latency(trials: int, cancels: int = 10) -> dict[str, Any]:
+    """Publish a correction, wait for the first ArmCommand that carries it out (other process);
+    then cancel running goals and wait for the first hold command."""
     import rclpy
     from rclpy.action import ActionClient
 
@@ -82,6 +83,7 @@ def correction_latency(trials: int) -> dict[str, Any]:
     pub = node.create_publisher(LanguageMotion, "correction", 10)
     client = ActionClient(node, ExecuteSkill, "execute_skill")
     latencies: list[float] = []
+    cancel_ms: list[float] = []
     try:
         end = time.monotonic() + 60
         while (not worlds or not client.server_is_ready()) and time.monotonic() < end:
@@ -117,8 +119,31 @@ def correction_latency(trials: int) -> dict[str, Any]:
             t_end = time.monotonic() + 0.35
             while time.monotonic() < t_end:
                 rclpy.spin_once(node, timeout_sec=0.01)
-        fut.result().cancel_goal_async()
-        rclpy.spin_once(node, timeout_sec=0.2)
+        # Cancel -> hold: from the cancel request to the skill server's first hold command (it holds
+        # in the cancel callback, before the next control tick). Each trial starts a fresh goal.
+        for k in range(cancels):
+            if k:  # move between the bin and a block, so the arm is never already there
+                goal = ExecuteSkill.Goal(skill="move_to")
+                target = "bin" if k % 2 == 0 else next(o.name for o in worlds[-1].objects if o.category == "block")
+                goal.arguments.append(SkillArgument(name="object", type="object", value=target))
+                fut = client.send_goal_async(goal)
+                while not fut.done():
+                    rclpy.spin_once(node, timeout_sec=0.01)
+                end = time.monotonic() + 5
+                while time.monotonic() < end and sum(1 for t, _ in cmds[-20:] if t > time.perf_counter() - 0.3) < 10:
+                    rclpy.spin_once(node, timeout_sec=0.01)
+            n0 = len(cmds)
+            t_cancel = time.perf_counter()
+            fut.result().cancel_goal_async()
+            held = None
+            while time.perf_counter() - t_cancel < 1.0 and held is None:
+                rclpy.spin_once(node, timeout_sec=0.001)
+                held = next((t for t, m in cmds[n0:] if m.mode == ArmCommand.MODE_HOLD), None)
+            if held is not None:
+                cancel_ms.append((held - t_cancel) * 1000)
+            t_end = time.monotonic() + 0.3
+            while time.monotonic() < t_end:
+                rclpy.spin_once(node, timeout_sec=0.01)
     finally:
         node.destroy_node()
         rclpy.shutdown()
@@ -126,8 +151,11 @@ def correction_latency(trials: int) -> dict[str, Any]:
             p.send_signal(signal.SIGINT)
         codes = [p.wait(20) for p in procs]
     arr = np.array(latencies) if latencies else np.array([np.nan])
+    canc = np.array(cancel_ms) if cancel_ms else np.array([np.nan])
     return {"correction_to_command_ms_p50": float(np.percentile(arr, 50)),
             "correction_to_command_ms_p95": float(np.percentile(arr, 95)), "trials": len(latencies),
+            "cancel_to_hold_ms_p50": float(np.percentile(canc, 50)),
+            "cancel_to_hold_ms_max": float(canc.max()), "cancel_trials": len(cancel_ms),
             "control_period_ms": 1000 / 60, "node_exit_codes": codes}
 
 
