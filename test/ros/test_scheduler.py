@@ -78,17 +78,22 @@ def test_second_task_is_rejected_and_cancel_holds(stack, ros) -> None:
     ros.wait_until(lambda: stack["commands"][-1].mode == ArmCommand.MODE_HOLD, 3.0, "hold after cancel")
 
 
-def test_skill_server_dying_mid_task_is_reported(stack, ros) -> None:
-    client = stack["client"]
+def _kill_mid_task(stack, ros, process: str, notice_s: float):  # type: ignore[no-untyped-def]
+    """Start a one-skill task, kill ``process`` ("skill_server", "hardware") while the arm moves,
+    and return the task's result."""
     block = _block(stack["obs"])
-    fut = client.send_goal_async(ExecuteTask.Goal(task=f"move to the {block}"))
+    fut = stack["client"].send_goal_async(ExecuteTask.Goal(task=f"move to the {block}"))
     ros.wait_until(fut.done, 10.0, "goal")
     res = fut.result().get_result_async()
     ros.wait_until(lambda: len(stack["commands"]) > 5 or res.done(), 30.0, "motion")
-    assert not res.done(), f"the task ended before the skill server was killed: {res.result().result.summary}"
-    stack["skill_server"].kill()
-    ros.wait_until(res.done, 30.0, "the scheduler to notice")
-    result = res.result().result
+    assert not res.done(), f"the task ended before the {process} was killed: {res.result().result.summary}"
+    stack[process].kill()
+    ros.wait_until(res.done, notice_s, "the scheduler to notice")
+    return res.result().result
+
+
+def test_skill_server_dying_mid_task_is_reported(stack, ros) -> None:
+    result = _kill_mid_task(stack, ros, "skill_server", 30.0)
     assert not result.success and "skill server" in result.summary
     assert stack["scheduler"].alive()
 
@@ -96,16 +101,7 @@ def test_skill_server_dying_mid_task_is_reported(stack, ros) -> None:
 def test_hardware_node_dying_mid_task_is_reported(stack, ros) -> None:
     """The robot goes silent mid-skill: the skill server ends the skill, the scheduler reports that
     the hardware node stopped, and stays up for the next task."""
-    client = stack["client"]
-    block = _block(stack["obs"])
-    fut = client.send_goal_async(ExecuteTask.Goal(task=f"move to the {block}"))
-    ros.wait_until(fut.done, 10.0, "goal")
-    res = fut.result().get_result_async()
-    ros.wait_until(lambda: len(stack["commands"]) > 5 or res.done(), 30.0, "motion")
-    assert not res.done(), f"the task ended before the hardware node was killed: {res.result().result.summary}"
-    stack["hardware"].kill()
-    ros.wait_until(res.done, 60.0, "the scheduler to notice")
-    result = res.result().result
+    result = _kill_mid_task(stack, ros, "hardware", 60.0)
     assert not result.success and "hardware node" in result.summary, result.summary
     assert stack["scheduler"].alive() and stack["skill_server"].alive()
 
