@@ -49,6 +49,7 @@ demo: setup
 
 lint: setup
 	$(VPY) -m ruff check robomatrix test bench
+	$(VENV)/bin/lint-imports --no-cache
 
 test: setup lint
 	$(VPY) -m pytest test

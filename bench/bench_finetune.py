@@ -4,7 +4,7 @@ A move_to policy trained **only from the home pose** is run from the starts othe
 the arm in (varied starts: after a release, beside the drawer handle, hovering, anywhere a
 person's correction may leave it). The simulated person watches it and says a language motion
 when it drifts; the corrected episodes are recorded as intervention data and the policy's
-language-motion head is fine-tuned on them (DAgger rounds, :func:`robomatrix.policies.dagger.
+language-motion head is fine-tuned on them (DAgger rounds, :func:`robomatrix.learning.dagger.
 dagger_finetune`). Success without corrections is measured before and after on held-out
 evaluation seeds (collection seeds are disjoint). The skill's committed policy, trained on
 varied-start demonstrations, is measured on the same episodes as the reference.
@@ -52,12 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from robomatrix.hardware.sim import SimConfig, SimRobot
-    from robomatrix.policies.dagger import dagger_finetune
-    from robomatrix.policies.dataset import load_demonstrations
+    from robomatrix.learning.dagger import dagger_finetune
+    from robomatrix.learning.dataset import load_demonstrations
+    from robomatrix.learning.demos import NoiseConfig, record_demos
+    from robomatrix.learning.evaluation import evaluate_skill
+    from robomatrix.learning.train import train_policy
     from robomatrix.policies.model import load_policy
-    from robomatrix.policies.train import train_policy
-    from robomatrix.skills.demos import NoiseConfig, record_demos
-    from robomatrix.skills.evaluation import evaluate_skill
     from robomatrix.skills.executor import PolicyController
     from robomatrix.skills.spec import load_skill_library
 

@@ -34,7 +34,7 @@ from robomatrix.rosenv import apply_ros_defaults  # noqa: E402
 
 def tick_latency(policy: Any, skill: str, lib: Any, robot: Any, n: int = 1000) -> float:
     """p95 ms of one control tick (features + both heads), batch 1, for ``skill``'s first episode setup."""
-    from robomatrix.skills.demos import make_episode_setup
+    from robomatrix.learning.demos import make_episode_setup
     from robomatrix.skills.executor import PolicyController
 
     ctrl = PolicyController(policy, tuple(lib.names))
@@ -64,11 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from robomatrix.hardware.sim import SimConfig, SimRobot
-    from robomatrix.policies.dataset import concat, load_demonstrations
+    from robomatrix.learning.dataset import concat, load_demonstrations
+    from robomatrix.learning.evaluation import evaluate_skill
+    from robomatrix.learning.train import train_policy
     from robomatrix.policies.features import parse_context
     from robomatrix.policies.model import load_policy
-    from robomatrix.policies.train import train_policy
-    from robomatrix.skills.evaluation import evaluate_skill
     from robomatrix.skills.executor import PolicyController
     from robomatrix.skills.spec import load_skill_library
 

@@ -34,9 +34,9 @@ from typing import Any
 
 from bench_hardware import cpu_model  # the script's own folder is on sys.path
 
+from robomatrix.learning.tasks import Example, generate_examples, ground_plan
 from robomatrix.scheduler import PlanInvalid, Planner, PlannerBackendError, PlanRefused
 from robomatrix.scheduler.planner import LocalConfig, OpenAIConfig, PlannerConfig
-from robomatrix.scheduler.tasks import Example, generate_examples, ground_plan
 from robomatrix.skills.spec import load_skill_library
 
 HERE = Path(__file__).resolve().parent

@@ -180,9 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from robomatrix.hardware.sim import SimConfig, SimRobot
-    from robomatrix.policies.dagger import dagger_finetune
+    from robomatrix.learning.dagger import dagger_finetune
+    from robomatrix.learning.evaluation import SimulatedCorrector, evaluate_skill
     from robomatrix.policies.model import load_policy
-    from robomatrix.skills.evaluation import SimulatedCorrector, evaluate_skill
     from robomatrix.skills.executor import PolicyController
     from robomatrix.skills.spec import load_skill_library
 

@@ -14,7 +14,7 @@ Configurations: ``oracle`` (scripted oracle skills: isolates the planner), ``tra
 trained RT-H skill policies), ``recovery`` (oracle skills; the first place_over fails half-way
 and drops the block, so the tree must retry and replan). Each is run twice: **with the
 embedded planner** (the configured backend, ``config/planner.yaml``) and **with the reference
-plan** — the expected plan from :func:`robomatrix.scheduler.tasks.expected_plan`, fed straight to
+plan** — the expected plan from :func:`robomatrix.learning.tasks.expected_plan`, fed straight to
 the behaviour tree (on a replan the same plan again: the tree goes past the parts whose goal
 already holds, whatever the planner). The difference separates planner errors from execution errors.
 
@@ -34,7 +34,7 @@ copies that result instead of running it again and marks the case ``"reused_refe
 ``--collect DIR`` records DAgger data along whole tasks instead of scoring them: the trained
 skills run the reference plans of layouts drawn from ``--base-seed`` on (keep it away from the
 evaluation seeds, 5000-10999), and for move_to and place_over the reactive oracle labels every
-state reached (:class:`robomatrix.skills.demos.ChainLabeller`), written as
+state reached (:class:`robomatrix.learning.demos.ChainLabeller`), written as
 ``DIR/<skill>_chains_NNN.mcap`` for ``robomatrix train``.
 
 Rerun it after the planner checkpoint changes; the JSON records the checkpoint's hash.
@@ -172,7 +172,7 @@ class Layout:
 def select_layouts(robot: Any, family: str, n: int, base_seed: int) -> list[Layout]:
     """``n`` seeded layouts of ``family`` in its scene (seeds from ``base_seed`` on; a layout the
     family cannot use is skipped), phrasings in turn."""
-    from robomatrix.scheduler.tasks import expected_plan, world_from_objects
+    from robomatrix.learning.tasks import expected_plan, world_from_objects
 
     fam = FAMILIES[family]
     out: list[Layout] = []
@@ -202,8 +202,8 @@ class ReferencePlanner:
         self.steps, self.library = steps, library
 
     def plan(self, task: str, objects: list[Any], failure_context: str | None = None) -> Any:
+        from robomatrix.learning.tasks import ground_plan
         from robomatrix.scheduler.planner import Plan, PlanStep
-        from robomatrix.scheduler.tasks import ground_plan
 
         grounded = ground_plan(self.steps, objects, self.library)
         steps = tuple(PlanStep(skill, args, dict(args)) for skill, args in grounded)
@@ -227,8 +227,8 @@ def run_case(robot: Any, lib: Any, layout: Layout, planner: Any | None, controll
              controllers: dict[str, Any] | None = None) -> dict:
     """One task from a fresh reset of the layout's seed; ``planner`` None = the reference plan.
     ``controllers``: skills run by these controller objects instead (see SimSkillClient)."""
+    from robomatrix.learning.tasks import ground_plan
     from robomatrix.scheduler.runner import SchedulerConfig, SimSkillClient, TaskRunner
-    from robomatrix.scheduler.tasks import ground_plan
     from robomatrix.scheduler.tree import step_text
 
     obs = robot.reset(seed=layout.seed, scene=FAMILIES[layout.family].scene)
@@ -388,9 +388,9 @@ def main(argv: list[str] | None = None) -> int:
 def collect_chains(robot: Any, lib: Any, layouts: dict[str, list[Layout]], folder: Path, share: float) -> int:
     """Run every layout's reference plan with the trained skills, move_to and place_over as
     ChainLabellers, and write the labelled episodes per skill (see the module docstring)."""
-    from robomatrix.policies.dataset import EpisodeWriter, next_free_path
+    from robomatrix.learning.demos import ChainLabeller, write_episode
     from robomatrix.policies.model import load_policy
-    from robomatrix.skills.demos import ChainLabeller, write_episode
+    from robomatrix.skills.recording import EpisodeWriter, next_free_path
 
     skills = ("move_to", "place_over")
     policies = {s: load_policy(lib.get(s).policy_path, skill=s) for s in skills}

@@ -27,8 +27,8 @@ def _skills(arg: str) -> list[str]:
 
 def generate(args: argparse.Namespace) -> int:
     """Record oracle demonstrations (randomised scenes, noise bursts) as MCAP, one file per skill."""
-    from robomatrix.policies.dataset import next_free_path
-    from robomatrix.skills.demos import NoiseConfig, record_demos
+    from robomatrix.learning.demos import NoiseConfig, record_demos
+    from robomatrix.skills.recording import next_free_path
 
     out = Path(args.out)
     noise = NoiseConfig(probability=args.noise)
@@ -80,8 +80,8 @@ def train(args: argparse.Namespace) -> int:
     """Train each skill's policy from its demonstrations (seeded; GPU when present)."""
     import time
 
-    from robomatrix.policies.dataset import load_demonstrations
-    from robomatrix.policies.train import train_policy
+    from robomatrix.learning.dataset import load_demonstrations
+    from robomatrix.learning.train import train_policy
 
     data = Path(args.data)
     kinds = ["rt-h", "flat"] if args.kind == "both" else [args.kind]
@@ -115,9 +115,9 @@ def train(args: argparse.Namespace) -> int:
 
 def finetune(args: argparse.Namespace) -> int:
     """RT-H learning from interventions: fine-tune the language-motion head on corrected episodes."""
-    from robomatrix.policies.dataset import load_demonstrations
+    from robomatrix.learning.dataset import load_demonstrations
+    from robomatrix.learning.train import finetune_motion_head
     from robomatrix.policies.model import LanguageMotionPolicy
-    from robomatrix.policies.train import finetune_motion_head
 
     src = _policy_path(args.skill, "rt-h")
     out = Path(args.out) if args.out else src.with_name(f"{src.stem}_finetuned{src.suffix}")
@@ -132,7 +132,7 @@ def finetune(args: argparse.Namespace) -> int:
     interventions = len(data)
     replay = sorted(Path(args.replay).glob(f"{args.skill}*.mcap")) if args.replay else []
     if replay:  # mixed with the original demonstrations, so a few corrections do not wash them out
-        from robomatrix.policies.dataset import concat
+        from robomatrix.learning.dataset import concat
 
         data = concat([data, load_demonstrations(replay, skill=args.skill)])
     metrics = finetune_motion_head(policy, data, epochs=args.epochs, seed=args.seed,
@@ -146,7 +146,7 @@ def finetune(args: argparse.Namespace) -> int:
 def _finetune_in_sim(args: argparse.Namespace, src: Path, out: Path) -> int:
     """DAgger rounds in simulation: collect corrections with the simulated person, fine-tune."""
     from robomatrix.hardware.sim import SimConfig, SimRobot
-    from robomatrix.policies.dagger import dagger_finetune
+    from robomatrix.learning.dagger import dagger_finetune
 
     replay = sorted(Path(args.replay).glob(f"{args.skill}*.mcap")) if args.replay else []
     with SimRobot(SimConfig()) as robot:
@@ -166,7 +166,7 @@ def _finetune_in_sim(args: argparse.Namespace, src: Path, out: Path) -> int:
 def evaluate(args: argparse.Namespace) -> int:
     """Success per skill over seeded episodes in simulation."""
     from robomatrix.hardware.sim import SimConfig, SimRobot
-    from robomatrix.skills.evaluation import SimulatedCorrector, evaluate_skill
+    from robomatrix.learning.evaluation import SimulatedCorrector, evaluate_skill
     from robomatrix.skills.executor import OracleController, PolicyController
     from robomatrix.skills.spec import load_skill_library
 

@@ -84,7 +84,7 @@ def correct(args: argparse.Namespace) -> int:
     import time
 
     from robomatrix.msg import LanguageMotion
-    from robomatrix.skills.language_motion import parse_motion
+    from robomatrix.policies.language_motion import parse_motion
 
     motion = parse_motion(" ".join(args.motion))  # raises with the list of valid motions
     with RosClient(args.namespace) as c:

@@ -45,6 +45,7 @@ from robomatrix.config import load_stack_config
 from robomatrix.errors import RobomatrixError
 from robomatrix.hardware.interface import Action, Observation
 from robomatrix.nodes.common import action_to_command, declare, msg_to_observation, publish_safely, spin_node
+from robomatrix.policies.language_motion import UnknownMotionError
 from robomatrix.skills.executor import (
     FAILED,
     RUNNING,
@@ -54,7 +55,6 @@ from robomatrix.skills.executor import (
     Tick,
     make_controller,
 )
-from robomatrix.skills.language_motion import UnknownMotionError
 from robomatrix.skills.spec import SkillLibrary, load_skill_library
 
 try:
@@ -296,7 +296,7 @@ class SkillServerNode(Node):
         execution = run.execution
         if execution.corrections == 0 or not run.records:
             return
-        from robomatrix.policies.dataset import EpisodeWriter, next_free_path
+        from robomatrix.skills.recording import EpisodeWriter, next_free_path
 
         try:
             path = next_free_path(self.intervention_dir, f"{execution.spec.name}-intervention")

@@ -1,8 +1,9 @@
 """Skill policies (RT-H language-motion policy and flat ablation), their features, data and training.
 
-Core package: imports no rclpy. :mod:`.features` builds the observation vector,
-:mod:`.model` holds the torch policies and their checkpoints, :mod:`.dataset` records and
-loads demonstrations as ROS 2 MCAP files, :mod:`.train` fits the policies.
+Core package: imports no rclpy. :mod:`.language_motion` is the RT-H vocabulary and its
+free-text parser, :mod:`.features` builds the observation vector, :mod:`.model` holds the
+torch policies and their checkpoints. Training lives in the offline-learning wing
+(:mod:`robomatrix.learning`). Layer rule: imports only :mod:`robomatrix.hardware`.
 """
 
 from __future__ import annotations

@@ -50,8 +50,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from robomatrix.errors import RobomatrixError
+from robomatrix.hardware.geometry import place_view, quaternion_yaw
 from robomatrix.hardware.interface import ObjectInfo, Observation
-from robomatrix.skills.conditions import place_view
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,6 @@ __all__ = [
     "episode_context",
     "feature_dim",
     "parse_context",
-    "quaternion_yaw",
 ]
 
 
@@ -164,12 +163,6 @@ class FeatureLayout:
     @property
     def number(self) -> int:
         return self.direction_one_hot.stop
-
-
-def quaternion_yaw(q: Sequence[float] | np.ndarray) -> float:
-    """Yaw (rad, about +z) of a quaternion (x, y, z, w)."""
-    x, y, z, w = (float(v) for v in np.asarray(q, dtype=float).reshape(4))
-    return math.atan2(2.0 * (w * z + x * y), 1.0 - 2.0 * (y * y + z * z))
 
 
 def _finite(name: str, value: object, shape: tuple[int, ...]) -> np.ndarray:
@@ -361,7 +354,7 @@ def parse_context(parts: str | Sequence[str] | None) -> tuple[str, ...]:
 
 def context_dim(parts: Sequence[str]) -> int:
     """Size C of the context block for ``parts`` (0 for none)."""
-    from robomatrix.skills.language_motion import VOCABULARY
+    from robomatrix.policies.language_motion import VOCABULARY
 
     if len(VOCABULARY) != _MOTION_COUNT:  # pragma: no cover - guards an edit of the vocabulary
         raise PolicyInputError(f"the vocabulary has {len(VOCABULARY)} motions, the context layout {_MOTION_COUNT}")
@@ -400,7 +393,7 @@ def episode_context(
 ) -> np.ndarray:
     """Context block (N, C) float32 of recorded ticks: features (N, D), executed motion indices
     (N,), executed actions (N, 5), episode ids (N,), ticks of an episode in order (as
-    :func:`robomatrix.policies.dataset.load_demonstrations` returns them)."""
+    :func:`robomatrix.learning.dataset.load_demonstrations` returns them)."""
     parts = parse_context(parts)
     x = np.asarray(features, dtype=np.float64)
     n = x.shape[0]

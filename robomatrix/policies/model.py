@@ -51,7 +51,7 @@ from robomatrix.policies.features import (
     feature_dim,
     parse_context,
 )
-from robomatrix.skills.language_motion import (
+from robomatrix.policies.language_motion import (
     RESUME,
     VOCABULARY,
     index_to_motion,
@@ -445,7 +445,7 @@ class LanguageMotionPolicy(PolicyBase):
         """Features (D,) -> (motion, action (5,)). With ``motion_override`` (a person's
         correction: a vocabulary motion or free text) the action head executes that motion
         instead of the predicted one; ``"resume"`` counts as no override. Text that is no
-        motion raises :class:`~robomatrix.skills.language_motion.UnknownMotionError`."""
+        motion raises :class:`~robomatrix.policies.language_motion.UnknownMotionError`."""
         if self.training:
             self.eval()
         override_index: int | None = None

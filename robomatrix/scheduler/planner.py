@@ -73,7 +73,7 @@ class PlannerError(RobomatrixError):
 
 
 class PlanRefused(PlannerError):
-    """The task is refused; ``kind`` says why (see robomatrix.scheduler.tasks.REFUSAL_KINDS,
+    """The task is refused; ``kind`` says why (see robomatrix.learning.tasks.REFUSAL_KINDS,
     plus ``model`` for a refusal written by the backend)."""
 
     def __init__(self, reason: str, kind: str = "model") -> None:

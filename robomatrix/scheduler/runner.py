@@ -211,7 +211,7 @@ class SimSkillClient:
     control tick. ``inject_failure(skill, attempt)`` (optional) returns True to make that
     attempt of that skill fail half-way (the arm holds), for recovery benchmarks.
     ``controllers`` (optional) gives some skills a controller object of their own instead of
-    one of kind ``controller`` (e.g. a DAgger labeller, :class:`~robomatrix.skills.demos.ChainLabeller`).
+    one of kind ``controller`` (e.g. a DAgger labeller, :class:`~robomatrix.learning.demos.ChainLabeller`).
     """
 
     def __init__(self, robot: Any, library: SkillLibrary, controller: str = "oracle",

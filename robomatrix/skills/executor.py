@@ -26,7 +26,7 @@ import numpy as np
 
 from robomatrix.errors import ConfigError, RobomatrixError
 from robomatrix.hardware.interface import Action, Observation
-from robomatrix.skills.language_motion import RESUME, STOP, parse_motion
+from robomatrix.policies.language_motion import RESUME, STOP, parse_motion
 from robomatrix.skills.spec import SkillLibrary, SkillSpec
 
 log = logging.getLogger(__name__)
@@ -197,7 +197,7 @@ class SkillExecution:
     def correct(self, text: str, now: float) -> str:
         """A person's language motion (free text allowed). Returns the motion applied.
 
-        Raises :class:`~robomatrix.skills.language_motion.UnknownMotionError` listing the
+        Raises :class:`~robomatrix.policies.language_motion.UnknownMotionError` listing the
         valid motions when the text cannot be read; "resume" hands control back.
         """
         motion = parse_motion(text)

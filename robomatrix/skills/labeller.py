@@ -4,7 +4,7 @@ Core module: imports no rclpy.
 
 A window of end-effector commands (linear velocity (T, 3) in m/s in the world frame, yaw
 rate (T,) in rad/s about +z, gripper command (T,) in 0 open ... 1 closed) is reduced to one
-motion of :data:`robomatrix.skills.language_motion.VOCABULARY`, by these rules in order:
+motion of :data:`robomatrix.policies.language_motion.VOCABULARY`, by these rules in order:
 
 1. **Gripper first.** If the gripper command changes by more than ``gripper_threshold``
    between the first and the last tick of the window, the label is "close gripper"
@@ -34,7 +34,7 @@ import numpy as np
 
 from robomatrix.errors import ConfigError, RobomatrixError
 from robomatrix.hardware.interface import Action, Observation
-from robomatrix.skills.language_motion import (
+from robomatrix.policies.language_motion import (
     CLOSE_GRIPPER,
     OPEN_GRIPPER,
     ROTATE_LEFT,

@@ -37,6 +37,7 @@ from robomatrix.errors import ConfigError, RobomatrixError
 from robomatrix.hardware.drawer import HANDLE_STANDOFF
 from robomatrix.hardware.interface import Action, ObjectInfo, Observation
 from robomatrix.hardware.safety import SafetyLimits
+from robomatrix.policies.language_motion import motion_to_velocity
 from robomatrix.skills.conditions import (
     DIRECTION_VECTORS,
     object_bottom,
@@ -44,7 +45,6 @@ from robomatrix.skills.conditions import (
     place_view,
     quaternion_yaw,
 )
-from robomatrix.skills.language_motion import motion_to_velocity
 
 log = logging.getLogger(__name__)
 

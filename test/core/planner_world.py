@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 
-from robomatrix.scheduler.tasks import WorldObject
+from robomatrix.learning.tasks import WorldObject
 
 WORLD = [
     WorldObject("bin_grey_0", "grey bin", "bin", "grey"),

@@ -11,20 +11,18 @@ import pytest
 from mcap.reader import make_reader
 
 from robomatrix.errors import RobomatrixError
-from robomatrix.policies.dataset import (
+from robomatrix.learning.dataset import Dataset, concat, load_demonstrations
+from robomatrix.policies.language_motion import VOCABULARY, UnknownMotionError, motion_to_index
+from robomatrix.skills.recording import (
     ACTION_TOPIC,
     EPISODE_TOPIC,
     FEATURES_TOPIC,
     LANGUAGE_MOTION_DEF,
     MOTION_TOPIC,
-    Dataset,
     DatasetError,
     EpisodeWriter,
-    concat,
-    load_demonstrations,
     next_free_path,
 )
-from robomatrix.skills.language_motion import VOCABULARY, UnknownMotionError, motion_to_index
 
 REPO = Path(__file__).resolve().parents[2]
 D = 40

@@ -7,6 +7,7 @@ import pytest
 
 from robomatrix.errors import ConfigError
 from robomatrix.hardware.interface import Action, Observation
+from robomatrix.policies.language_motion import VOCABULARY, motion_direction
 from robomatrix.skills.labeller import (
     LabellerConfig,
     LabellingError,
@@ -16,7 +17,6 @@ from robomatrix.skills.labeller import (
     label_trajectory,
     label_window,
 )
-from robomatrix.skills.language_motion import VOCABULARY, motion_direction
 
 T = 10
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from robomatrix.errors import RobomatrixError
-from robomatrix.skills import language_motion as lm
-from robomatrix.skills.language_motion import (
+from robomatrix.policies import language_motion as lm
+from robomatrix.policies.language_motion import (
     RESUME,
     VOCABULARY,
     UnknownMotionError,

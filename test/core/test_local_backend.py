@@ -9,10 +9,10 @@ import json
 
 import pytest
 
+from robomatrix.learning.tasks import WorldObject
 from robomatrix.scheduler import PlannerBackendError
 from robomatrix.scheduler.backends.local import REFUSAL_MAX_CHARS, wheel_gguf, world_schema
 from robomatrix.scheduler.prompt import build_prompt
-from robomatrix.scheduler.tasks import WorldObject
 from robomatrix.skills.spec import load_skill_library, validate_json
 
 LIB = load_skill_library()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from robomatrix.errors import RobomatrixError
+from robomatrix.learning.tasks import WorldObject, generate_examples, ground_plan, sample_world
 from robomatrix.scheduler import PlanInvalid, Planner, PlannerBackendError, PlanRefused
 from robomatrix.scheduler.planner import (
     PlannerConfig,
@@ -17,7 +18,6 @@ from robomatrix.scheduler.planner import (
     screen_task,
 )
 from robomatrix.scheduler.prompt import Prompt, build_prompt, normalise_words
-from robomatrix.scheduler.tasks import WorldObject, generate_examples, ground_plan, sample_world
 from robomatrix.skills.spec import load_skill_library
 
 REPO = Path(__file__).resolve().parents[2]
@@ -393,9 +393,9 @@ def test_train_planner_tiny_run_writes_a_loadable_checkpoint(tmp_path: Path) -> 
     """The training command end to end at toy size: encode, train, validate, save; the folder
     loads as an embedded model whose grammar-constrained answers are plans or refusals."""
     pytest.importorskip("transformers")
+    from robomatrix.learning.train_planner import TrainConfig, train
     from robomatrix.scheduler.backends.embedded import FORMAT, EmbeddedModel
     from robomatrix.scheduler.prompt import world_records
-    from robomatrix.scheduler.train_planner import TrainConfig, train
 
     cfg = TrainConfig(examples=120, steps=6, batch_size=16, val_examples=4, val_every=3, eval_examples=4)
     meta = train(tmp_path / "planner", cfg, quiet=True)

@@ -12,7 +12,8 @@ import torch
 
 from robomatrix.errors import RobomatrixError
 from robomatrix.hardware.interface import ObjectInfo, Observation
-from robomatrix.policies.dataset import Dataset
+from robomatrix.learning.dataset import Dataset
+from robomatrix.learning.train import finetune_motion_head, train_policy
 from robomatrix.policies.features import (
     DEFAULT_SKILL_NAMES,
     DIRECTIONS,
@@ -23,6 +24,7 @@ from robomatrix.policies.features import (
     build_features,
     quaternion_yaw,
 )
+from robomatrix.policies.language_motion import VOCABULARY, motion_direction, motion_to_index
 from robomatrix.policies.model import (
     CheckpointError,
     FlatPolicy,
@@ -31,9 +33,7 @@ from robomatrix.policies.model import (
     PolicyConfig,
     load_policy,
 )
-from robomatrix.policies.train import finetune_motion_head, train_policy
 from robomatrix.skills.labeller import label_window
-from robomatrix.skills.language_motion import VOCABULARY, motion_direction, motion_to_index
 from robomatrix.skills.spec import load_skill_library
 
 SMALL = PolicyConfig(hidden=32, motion_embed_dim=8)

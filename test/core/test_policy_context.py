@@ -11,7 +11,8 @@ import torch
 
 from robomatrix.cli.learn import context_for
 from robomatrix.errors import ConfigError
-from robomatrix.policies.dataset import Dataset
+from robomatrix.learning.dataset import Dataset
+from robomatrix.learning.train import intervention_weights, policy_inputs, train_policy
 from robomatrix.policies.features import (
     DEFAULT_SKILL_NAMES,
     FEATURE_DIM,
@@ -22,9 +23,8 @@ from robomatrix.policies.features import (
     episode_context,
     parse_context,
 )
+from robomatrix.policies.language_motion import VOCABULARY, motion_to_index
 from robomatrix.policies.model import FlatPolicy, LanguageMotionPolicy, PolicyConfig, load_policy
-from robomatrix.policies.train import intervention_weights, policy_inputs, train_policy
-from robomatrix.skills.language_motion import VOCABULARY, motion_to_index
 
 LAYOUT = FeatureLayout(DEFAULT_SKILL_NAMES)
 UP, DOWN = motion_to_index("move arm up"), motion_to_index("move arm down")

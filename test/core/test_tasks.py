@@ -1,4 +1,4 @@
-"""Task families (robomatrix.scheduler.tasks): expected plans per family, the drawer family as a
+"""Task families (robomatrix.learning.tasks): expected plans per family, the drawer family as a
 real plan now that place_over accepts an open drawer, and agreement between the generator and
 expected_plan (the benchmark's reference plans)."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from robomatrix.scheduler.tasks import (
+from robomatrix.learning.tasks import (
     WorldObject,
     expected_plan,
     generate_examples,

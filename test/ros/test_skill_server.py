@@ -7,8 +7,8 @@ import pytest
 from rclpy.action import ActionClient
 
 from robomatrix.action import ExecuteSkill
+from robomatrix.learning.dataset import load_demonstrations
 from robomatrix.msg import ArmCommand, LanguageMotion, SkillArgument, WorldState
-from robomatrix.policies.dataset import load_demonstrations
 from robomatrix.srv import ListSkills
 
 pytestmark = pytest.mark.ros

@@ -11,8 +11,7 @@ import pytest
 
 from robomatrix.errors import ConfigError
 from robomatrix.hardware.sim import SimConfig, SimRobot
-from robomatrix.skills.conditions import check_all
-from robomatrix.skills.demos import (
+from robomatrix.learning.demos import (
     DemoSetupError,
     NoiseConfig,
     action_vector,
@@ -20,6 +19,7 @@ from robomatrix.skills.demos import (
     make_episode_setup,
     record_demos,
 )
+from robomatrix.skills.conditions import check_all
 from robomatrix.skills.spec import load_skill_library
 
 pytestmark = pytest.mark.sim
@@ -76,8 +76,9 @@ def test_episodes_are_reproducible_by_index(robot: SimRobot) -> None:
 
 
 def test_record_demos_writes_mcap_through_the_episode_writer(robot: SimRobot, tmp_path: Path) -> None:
-    from robomatrix.policies.dataset import DatasetError, load_demonstrations
+    from robomatrix.learning.dataset import load_demonstrations
     from robomatrix.policies.features import feature_dim
+    from robomatrix.skills.recording import DatasetError
 
     path = tmp_path / "grasp.mcap"
     noise = NoiseConfig(probability=1.0, earliest=10, latest=30)
@@ -124,7 +125,7 @@ class _Drifter:
 
 
 def test_dagger_episodes_record_the_oracles_labels_in_the_drivers_states(robot: SimRobot) -> None:
-    from robomatrix.skills.demos import run_episode
+    from robomatrix.learning.demos import run_episode
     from robomatrix.skills.oracles import make_oracle
 
     args, _ = make_episode_setup("move_to", np.random.default_rng(3), robot, starts="home")
@@ -145,7 +146,7 @@ def test_dagger_episodes_record_the_oracles_labels_in_the_drivers_states(robot: 
 
 
 def test_a_driver_needs_an_oracle_that_decides_from_the_state(robot: SimRobot) -> None:
-    from robomatrix.skills.demos import run_episode
+    from robomatrix.learning.demos import run_episode
     from robomatrix.skills.oracles import make_oracle
 
     args, _ = make_episode_setup("grasp", np.random.default_rng(3), robot)
@@ -168,9 +169,10 @@ class _DriftPolicy:
 
 
 def test_chain_labeller_keeps_the_oracles_labels_inside_a_task(robot: SimRobot, tmp_path: Path) -> None:
-    from robomatrix.policies.dataset import EpisodeWriter, load_demonstrations
+    from robomatrix.learning.dataset import load_demonstrations
+    from robomatrix.learning.demos import ChainLabeller, write_episode
     from robomatrix.scheduler.runner import SimSkillClient
-    from robomatrix.skills.demos import ChainLabeller, write_episode
+    from robomatrix.skills.recording import EpisodeWriter
 
     args, _ = make_episode_setup("move_to", np.random.default_rng(3), robot, starts="home")
     policy = _DriftPolicy()

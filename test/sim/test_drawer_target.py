@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from robomatrix.hardware.sim import SimConfig, SimRobot
+from robomatrix.learning.demos import _run_unrecorded
 from robomatrix.skills.conditions import ConditionThresholds, drawer_inside, explain
-from robomatrix.skills.demos import _run_unrecorded
 from robomatrix.skills.spec import Condition, load_skill_library
 
 pytestmark = pytest.mark.sim

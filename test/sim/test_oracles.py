@@ -11,8 +11,8 @@ import pytest
 from robomatrix.errors import ConfigError
 from robomatrix.hardware.interface import Observation
 from robomatrix.hardware.sim import SimConfig, SimRobot
-from robomatrix.skills.demos import generate_demos, make_episode_setup, run_episode
-from robomatrix.skills.language_motion import VOCABULARY, UnknownMotionError
+from robomatrix.learning.demos import generate_demos, make_episode_setup, run_episode
+from robomatrix.policies.language_motion import VOCABULARY, UnknownMotionError
 from robomatrix.skills.oracles import ORACLES, OracleConfig, OracleError, action_for_motion, make_oracle
 from robomatrix.skills.spec import load_skill_library
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from robomatrix.hardware.sim import SimConfig, SimRobot
-from robomatrix.policies.dataset import load_demonstrations
-from robomatrix.policies.train import finetune_motion_head, train_policy
-from robomatrix.skills.demos import record_demos
-from robomatrix.skills.evaluation import SimulatedCorrector, evaluate_skill, motions_agree
+from robomatrix.learning.dataset import load_demonstrations
+from robomatrix.learning.demos import record_demos
+from robomatrix.learning.evaluation import SimulatedCorrector, evaluate_skill, motions_agree
+from robomatrix.learning.train import finetune_motion_head, train_policy
 from robomatrix.skills.executor import OracleController, PolicyController
 from robomatrix.skills.spec import load_skill_library
 
@@ -57,7 +57,7 @@ def test_tiny_policy_rollout_and_corrected_rollout(robot, tiny_policy, tmp_path:
     plain = evaluate_skill("move_to", make, 1, 5, robot=robot)
     assert plain.episodes == 1  # a smoke rollout: it ran to success or a clear failure
     assert plain.successes == 1 or plain.failures
-    from robomatrix.policies.dataset import EpisodeWriter
+    from robomatrix.skills.recording import EpisodeWriter
 
     with EpisodeWriter(tmp_path / "interventions.mcap") as writer:
         corrected = evaluate_skill("move_to", make, 2, 5, robot=robot, corrector=SimulatedCorrector(patience=3),
@@ -76,7 +76,7 @@ def test_tiny_policy_rollout_and_corrected_rollout(robot, tiny_policy, tmp_path:
 
 
 def test_dagger_rounds_collect_corrections_and_finetune_from_the_original(robot, tmp_path: Path) -> None:
-    from robomatrix.policies.dagger import dagger_finetune
+    from robomatrix.learning.dagger import dagger_finetune
     from robomatrix.policies.model import LanguageMotionPolicy
 
     demos = tmp_path / "move_to.mcap"

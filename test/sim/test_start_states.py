@@ -12,8 +12,8 @@ import pytest
 from robomatrix.errors import ConfigError
 from robomatrix.hardware.safety import SafetyLimits
 from robomatrix.hardware.sim import SimConfig, SimRobot
+from robomatrix.learning.demos import ANYWHERE_BOX, POSE_STEP, _hover_pose, _move_to_start, make_episode_setup
 from robomatrix.skills.conditions import check_all, object_top, quaternion_yaw
-from robomatrix.skills.demos import ANYWHERE_BOX, POSE_STEP, _hover_pose, _move_to_start, make_episode_setup
 from robomatrix.skills.spec import load_skill_library
 
 pytestmark = pytest.mark.sim

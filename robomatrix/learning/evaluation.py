@@ -1,6 +1,6 @@
 """Evaluating skills in simulation: success per skill, with and without a simulated person.
 
-Core: no rclpy. Episodes are set up by :func:`robomatrix.skills.demos.make_episode_setup`
+Core: no rclpy. Episodes are set up by :func:`robomatrix.learning.demos.make_episode_setup`
 (seeded scene brought to the skill's preconditions) and run through the same
 :class:`~robomatrix.skills.executor.SkillExecution` the skill server uses.
 
@@ -23,7 +23,8 @@ import numpy as np
 
 from robomatrix.errors import ConfigError, RobomatrixError
 from robomatrix.hardware.interface import Observation
-from robomatrix.skills.demos import DemoSetupError, make_episode_setup
+from robomatrix.learning.demos import DemoSetupError, make_episode_setup
+from robomatrix.policies.language_motion import STOP, motion_direction
 from robomatrix.skills.executor import (
     PERSON,
     RUNNING,
@@ -33,7 +34,6 @@ from robomatrix.skills.executor import (
     OracleController,
     SkillExecution,
 )
-from robomatrix.skills.language_motion import STOP, motion_direction
 from robomatrix.skills.spec import SkillLibrary, SkillSpec, load_skill_library
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,7 @@ One episode of skill ``s``:
 3. Success is the skill's ``success`` conditions from its spec, checked at the end.
 
 :func:`generate_demos` yields :class:`EpisodeResult`\\ s and, given an
-:class:`robomatrix.policies.dataset.EpisodeWriter`, writes each episode through it
+:class:`robomatrix.skills.recording.EpisodeWriter`, writes each episode through it
 (features from :func:`robomatrix.policies.features.build_features`; perturbation ticks are
 left out of the file and listed in the episode metadata). :func:`record_demos` does that
 into a new MCAP file.
@@ -880,9 +880,9 @@ def record_demos(
     **kwargs: Any,
 ) -> DemoSummary:
     """Record ``episodes`` oracle episodes of ``skill`` into a new MCAP file at ``path``
-    (:class:`robomatrix.policies.dataset.EpisodeWriter`; never overwrites). Keyword
+    (:class:`robomatrix.skills.recording.EpisodeWriter`; never overwrites). Keyword
     arguments go to :func:`generate_demos`."""
-    from robomatrix.policies.dataset import EpisodeWriter
+    from robomatrix.skills.recording import EpisodeWriter
 
     wall = time.perf_counter()
     count = successes = steps = 0

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from robomatrix.errors import ConfigError
-from robomatrix.policies.dataset import Dataset, DatasetError
+from robomatrix.learning.dataset import Dataset
 from robomatrix.policies.features import (
     DEFAULT_SKILL_NAMES,
     augment,
@@ -33,8 +33,9 @@ from robomatrix.policies.features import (
     feature_dim,
     parse_context,
 )
+from robomatrix.policies.language_motion import VOCABULARY, motion_direction
 from robomatrix.policies.model import POLICY_KINDS, LanguageMotionPolicy, PolicyBase, PolicyConfig
-from robomatrix.skills.language_motion import VOCABULARY, motion_direction
+from robomatrix.skills.recording import DatasetError
 
 log = logging.getLogger(__name__)
 

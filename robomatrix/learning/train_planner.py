@@ -1,6 +1,6 @@
 """Train the embedded planner's pointer decoder from generated instruction -> plan pairs.
 
-    python -m robomatrix.scheduler.train_planner --out skills/_planner --seed 0
+    python -m robomatrix.learning.train_planner --out skills/_planner --seed 0
 
 Seeded and reproducible (same seed, same data, same weights on the same machine); progress
 bars; minutes on two CPU cores; uses CUDA when present. The sentence encoder
@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from robomatrix.errors import ConfigError
+from robomatrix.learning.tasks import Example, generate_examples
 from robomatrix.scheduler.backends.embedded import (
     FORMAT,
     META_FILE,
@@ -51,7 +52,6 @@ from robomatrix.scheduler.backends.embedded_net import (
     featurize,
 )
 from robomatrix.scheduler.prompt import world_records
-from robomatrix.scheduler.tasks import Example, generate_examples
 from robomatrix.skills.spec import SkillLibrary, load_skill_library
 
 log = logging.getLogger(__name__)
@@ -328,9 +328,9 @@ def train(out: Path, cfg: TrainConfig, *, quiet: bool = False) -> dict[str, Any]
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m robomatrix.scheduler.train_planner",
+        prog="python -m robomatrix.learning.train_planner",
         description="Train the embedded planner model. Example: "
-        "python -m robomatrix.scheduler.train_planner --out skills/_planner --seed 0",
+        "python -m robomatrix.learning.train_planner --out skills/_planner --seed 0",
     )
     parser.add_argument("--out", type=Path, required=True, help="checkpoint folder to write")
     parser.add_argument("--seed", type=int, default=0, help="seed of data, initialisation and batches")

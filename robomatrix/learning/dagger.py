@@ -4,12 +4,12 @@ Core module: imports no rclpy. Runs in simulation against
 :class:`~robomatrix.hardware.sim.SimRobot`.
 
 One round: the current policy runs ``episodes`` seeded episodes while the simulated person
-(:class:`~robomatrix.skills.evaluation.SimulatedCorrector`) watches and says a language
+(:class:`~robomatrix.learning.evaluation.SimulatedCorrector`) watches and says a language
 motion when the policy drifts; corrected episodes are recorded as intervention data
 (MCAP). The language-motion head of the *original* policy is then fine-tuned on all
 interventions collected so far (the DAgger aggregate), mixed with the demonstrations
 (replay), and the next round collects with that fine-tuned policy. Collection seeds are
-``seed + round`` through :func:`~robomatrix.skills.evaluation.evaluate_skill`, so they never
+``seed + round`` through :func:`~robomatrix.learning.evaluation.evaluate_skill`, so they never
 meet the evaluation seeds as long as ``seed`` differs from the evaluation seed by more than
 ``rounds`` (the benchmark evaluates on seed 0 and collects from seed 100).
 """
@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from robomatrix.errors import ConfigError
-from robomatrix.policies.dataset import EpisodeWriter, concat, load_demonstrations, next_free_path
+from robomatrix.learning.dataset import concat, load_demonstrations
+from robomatrix.learning.evaluation import SimulatedCorrector, evaluate_skill
+from robomatrix.learning.train import finetune_motion_head
 from robomatrix.policies.model import LanguageMotionPolicy
-from robomatrix.policies.train import finetune_motion_head
-from robomatrix.skills.evaluation import SimulatedCorrector, evaluate_skill
 from robomatrix.skills.executor import PolicyController
+from robomatrix.skills.recording import EpisodeWriter, next_free_path
 from robomatrix.skills.spec import SkillLibrary, load_skill_library
 
 log = logging.getLogger(__name__)
