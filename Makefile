@@ -48,7 +48,7 @@ demo: setup
 	$(VENV)/bin/robomatrix demo
 
 lint: setup
-	$(VPY) -m ruff check robomatrix test bench
+	$(VPY) -m ruff check robomatrix skills test bench
 	$(VENV)/bin/lint-imports --no-cache
 
 test: setup lint

@@ -408,7 +408,7 @@ def collect_chains(robot: Any, lib: Any, layouts: dict[str, list[Layout]], folde
                 goals += int(case["goal"])
                 for s, labeller in labellers.items():
                     for episode in labeller.episodes():
-                        write_episode(writers[s], episode, lib.names)
+                        write_episode(writers[s], episode, lib)
                         counts[s] += 1
             sys.stdout.write(f"collect {fam:11s} {len(items)} tasks, goal reached in {goals}; episodes so far "
                              + ", ".join(f"{s} {n}" for s, n in counts.items()) + "\n")

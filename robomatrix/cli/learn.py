@@ -37,10 +37,10 @@ def generate(args: argparse.Namespace) -> int:
     if args.driver:
         from robomatrix.policies.model import load_policy
         from robomatrix.skills.executor import PolicyDriver
-        from robomatrix.skills.oracles import ORACLES
+        from robomatrix.skills.oracles import oracle_class
         from robomatrix.skills.spec import load_skill_library
 
-        driven = sorted(name for name, cls in ORACLES.items() if cls.reactive)
+        driven = [s.name for s in load_skill_library() if getattr(oracle_class(s), "reactive", False)]
         if len(skills) != 1 or skills[0] not in driven:
             raise ConfigError(f"--driver needs one skill whose oracle decides from the current state alone "
                               f"({', '.join(driven)}); got --skill {args.skill}")
@@ -65,24 +65,17 @@ def _policy_path(skill: str, kind: str) -> Path:
     return base if kind == "rt-h" else base.with_name(f"{base.stem}_{kind}{base.suffix}")
 
 
-def context_for(kind: str, parts: str) -> tuple[str, ...]:
-    """The context parts of a policy kind: the flat ablation has no language motions, so it
-    gets the previous action where the RT-H policy gets the previous motion."""
-    from robomatrix.policies.features import parse_context
-
-    chosen = parse_context(parts)
-    if kind == "flat" and "prev_motion" in chosen:
-        chosen = parse_context([p for p in chosen if p != "prev_motion"] + ["prev_action"])
-    return chosen
-
-
 def train(args: argparse.Namespace) -> int:
     """Train each skill's policy from its demonstrations (seeded; GPU when present)."""
     import time
 
     from robomatrix.learning.dataset import load_demonstrations
+    from robomatrix.learning.recipe import load_recipe
     from robomatrix.learning.train import train_policy
+    from robomatrix.policies.features import parse_context
+    from robomatrix.skills.spec import load_skill_library
 
+    lib = load_skill_library()
     data = Path(args.data)
     kinds = ["rt-h", "flat"] if args.kind == "both" else [args.kind]
     report: dict[str, Any] = {}
@@ -92,17 +85,20 @@ def train(args: argparse.Namespace) -> int:
         if not files:
             raise ConfigError(f"no demonstrations for {skill} in {data}; run `robomatrix generate --skill {skill}`")
         dataset = load_demonstrations(files, skill=skill, successful_only=True)
+        recipe = load_recipe(lib.get(skill))  # the skill's own training choices, unless given here
+        epochs = args.epochs if args.epochs is not None else recipe.epochs
+        context = parse_context(args.context) if args.context is not None else recipe.context
         for kind in kinds:
-            policy, metrics = train_policy(dataset, kind, seed=args.seed, epochs=args.epochs, device=args.device,
+            policy, metrics = train_policy(dataset, kind, seed=args.seed, epochs=epochs, device=args.device,
                                            noise_std=args.noise_std, hidden=args.hidden,
                                            num_threads=args.threads or None,
-                                           data_files=[str(f) for f in files],
-                                           context=context_for(kind, args.context))
+                                           data_files=[str(f) for f in files], skill_names=lib.names,
+                                           context=context)
             path = _policy_path(skill, kind) if not args.out else Path(args.out) / skill / _policy_path(skill, kind).name
             path.parent.mkdir(parents=True, exist_ok=True)
             policy.save(path, metadata={"skill": skill, "samples": len(dataset)})
             report[f"{skill}/{kind}"] = {"samples": len(dataset), "seconds": round(metrics["seconds"], 1),
-                                         "epochs": args.epochs, "context": list(policy.config.context),
+                                         "epochs": epochs, "context": list(policy.config.context),
                                          "final_loss": round(float(metrics["loss"][-1]), 4), "path": str(path)}
             sys.stdout.write(f"{skill} [{kind}]: {len(dataset)} samples, {metrics['seconds']:.1f} s, "
                              f"loss {metrics['loss'][-1]:.4f} -> {path}\n")
@@ -209,7 +205,7 @@ def add_verbs(verb: Any) -> None:
                    help="start states: varied = move_to also starts where other skills leave the arm in a long "
                         "task (after release over a bowl/bin/block/drawer, beside the drawer handle after "
                         "open/close_drawer, hovering above an object, anywhere a correction may leave it; "
-                        "START_MIX in robomatrix/skills/demos.py); home = every episode from the home pose")
+                        "START_MIX in skills/move_to/episode.py); home = every episode from the home pose")
     p.add_argument("--scene", default="", help="record every episode in this scene (default: the skill's scene mix)")
     p.add_argument("--driver", default="",
                    help="DAgger: a policy checkpoint that moves the arm while the oracle labels the states it reaches "
@@ -222,16 +218,16 @@ def add_verbs(verb: Any) -> None:
     p.add_argument("--skill", default="all", help="skill name, comma list, or all")
     p.add_argument("--data", default=str(DEFAULT_DATA), help="folder with <skill>*.mcap demonstrations")
     p.add_argument("--kind", default="both", choices=["rt-h", "flat", "both"], help="policy kind(s)")
-    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--epochs", type=int, default=None, help="default: the skill's recipe.yaml (training.epochs)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--hidden", type=int, default=256, help="hidden width of the MLPs")
     p.add_argument("--noise-std", type=float, default=0.005, help="m, pose noise added during training")
     p.add_argument("--device", default="auto", help="auto (cuda when present) | cpu | cuda")
     p.add_argument("--threads", type=int, default=0,
                    help="CPU threads for torch (0 = torch's default; use 1 when the machine is shared)")
-    p.add_argument("--context", default="",
-                   help="episode context the policies read: comma list of displacement, prev_motion, prev_action, slot_offset "
-                        "(flat gets prev_action for prev_motion); empty = reactive")
+    p.add_argument("--context", default=None,
+                   help="episode context the policies read: comma list of displacement, slot_offset; none = "
+                        "reactive; default: the skill's recipe.yaml (training.context)")
     p.add_argument("--out", default="", help="write checkpoints under this folder instead of skills/")
     p.add_argument("--report", default="", help="write a JSON training report here")
 

@@ -5,19 +5,20 @@ that also has ``reset(seed, scene)`` and ``step()`` (the simulator, :class:`SimR
 
 One episode of skill ``s``:
 
-1. :func:`make_episode_setup` resets a seeded scene (``tabletop``; ``tabletop_drawer`` for
-   the drawer skills; place_over draws either, :data:`SKILL_SCENE_MIX`, and with the drawer
-   present mostly carries the block into it after opening it), chooses the skill's objects at random and brings the world to the
+1. :func:`make_episode_setup` resets a seeded scene (the skill's ``recipe.yaml`` says which:
+   ``tabletop``; ``tabletop_drawer`` for the drawer skills; place_over draws either, and with the
+   drawer present mostly carries the block into it after opening it), lets the skill folder's
+   ``episode.py`` choose the skill's objects at random and brings the world to the
    skill's preconditions by running *other* oracles without recording (grasp: move_to
    first; place_over: move_to + grasp; release: move_to + grasp + place_over; push and
    the drawer skills: move_to; close_drawer: move_to + open_drawer + move_to, mostly with a block
    carried into the open drawer before the last move_to). It checks
    the preconditions with :mod:`robomatrix.skills.conditions`. move_to does not always start
-   at the home pose (:data:`START_MIX`): in a long task it starts where release, place_over
+   at the home pose (``START_MIX`` in its episode.py): in a long task it starts where release, place_over
    and the drawer skills leave the arm, so its setup may first run such a chain (a block let
    go over a bowl, the bin, a block or the open drawer; the drawer opened or opened and closed)
    or drive the open gripper to a random pose above or beside an object; its scene is drawn
-   from :data:`SKILL_SCENE_MIX` (tabletop, tabletop_drawer, and a few tabletop_pairs/sort).
+   from its recipe (tabletop, tabletop_drawer, and a few tabletop_pairs/sort).
 2. :func:`run_episode` runs the skill's oracle and records every control tick: the
    observation, the action actually applied (after the safety layer), the language motion
    (RT-H labeller over a centred window of the applied actions), and whether the tick was
@@ -38,7 +39,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -47,8 +48,8 @@ import numpy as np
 
 from robomatrix.errors import ConfigError, RobomatrixError
 from robomatrix.hardware.interface import Action, ObjectInfo, Observation
+from robomatrix.learning.recipe import load_recipe
 from robomatrix.skills.conditions import (
-    DIRECTION_VECTORS,
     ConditionThresholds,
     check_all,
     object_top,
@@ -56,7 +57,7 @@ from robomatrix.skills.conditions import (
 )
 from robomatrix.skills.labeller import LabellerConfig, label_actions
 from robomatrix.skills.oracles import OracleConfig, make_oracle
-from robomatrix.skills.spec import SkillLibrary, load_skill_library
+from robomatrix.skills.spec import SkillLibrary, SkillSpec, load_skill_library
 
 log = logging.getLogger(__name__)
 
@@ -66,46 +67,32 @@ __all__ = [
     "EpisodeResult",
     "EpisodeStep",
     "NoiseConfig",
-    "SKILL_SCENES",
-    "SKILL_SCENE_MIX",
-    "START_MIX",
+    "POSE_STEP",
+    "Prelude",
     "START_MODES",
     "episode_scene",
     "action_vector",
+    "anywhere_pose",
+    "draw",
+    "graspables",
+    "hover_pose",
+    "objects_of",
+    "pick",
     "generate_demos",
     "make_episode_setup",
     "record_demos",
     "run_episode",
 ]
 
-SKILL_SCENES: dict[str, str] = {"open_drawer": "tabletop_drawer", "close_drawer": "tabletop_drawer"}
-"""Scene each skill's demonstrations use; skills not listed use ``tabletop`` (or a mix below)."""
-SKILL_SCENE_MIX: dict[str, tuple[tuple[str, float], ...]] = {
-    "place_over": (("tabletop", 0.6), ("tabletop_drawer", 0.4)),
-    "move_to": (("tabletop", 0.5), ("tabletop_drawer", 0.4), ("tabletop_pairs", 0.05), ("tabletop_sort", 0.05)),
-}
-"""Skills whose episodes draw their scene: (scene, probability) pairs. place_over also
-carries blocks into the open drawer, which only ``tabletop_drawer`` has; move_to goes to the
-drawer's handle in long tasks, so it sees the drawer scene too."""
 START_MODES = ("varied", "home")
 """How an episode's start state is drawn (``make_episode_setup(starts=...)``): ``varied`` lets
-the skills in :data:`START_MIX` start where other skills leave the arm in a long task; ``home``
+skills whose episode.py has ``start()`` start where other skills leave the arm in a long task; ``home``
 starts every episode from the scene's home pose (plus the skill's own preconditions)."""
-START_MIX: dict[str, tuple[tuple[str, float], ...]] = {
-    "move_to": (("home", 0.15), ("after_release", 0.25), ("after_drawer", 0.15), ("hover", 0.3),
-                ("anywhere", 0.15)),
-}
-"""Skills with varied starts: (kind, probability) pairs, see :func:`_move_to_start`.
-``after_drawer`` needs a drawer in the scene; without one it is drawn as ``hover``."""
 HOVER_HEIGHT = (0.05, 0.20)  # m, a hover start's gripper height above the object's top (release ends ~0.12)
 HOVER_JITTER = 0.04  # m, std of a hover start's horizontal offset from the object
 HOVER_YAW = 1.3  # rad, a hover start's gripper yaw is uniform in +-HOVER_YAW
 ANYWHERE_BOX = ((0.30, -0.35, 0.12), (0.70, 0.35, 0.50))  # m, an ``anywhere`` start's gripper position box
 POSE_STEP = "_pose"  # prelude step that drives the arm to a pose (args: position, yaw) without an oracle
-DRAWER_MOVE_TO_PROBABILITY = 0.35  # move_to in a scene with a drawer: chance that the drawer is the target
-DRAWER_TARGET_PROBABILITY = 0.7  # place_over in a scene with a drawer: chance that the drawer is the target
-LOADED_DRAWER_PROBABILITY = 0.6  # close_drawer: chance that a block was put in the open drawer first (drawer_put)
-DEFAULT_SCENE = "tabletop"
 SEED_LIMIT = 2**32
 
 
@@ -245,11 +232,11 @@ def _control_hz(robot: SimLike) -> float:
     return float(robot.features.get("control_hz", 60))
 
 
-def _run_unrecorded(robot: SimLike, skill: str, args: Mapping[str, Any], max_steps: int,
+def _run_unrecorded(robot: SimLike, skill: str | SkillSpec, args: Mapping[str, Any], max_steps: int,
                     config: OracleConfig | None) -> Observation:
     obs = robot.get_observation()
     oracle = make_oracle(skill, config)
-    oracle.reset(skill, args, obs)
+    oracle.reset(skill.name if isinstance(skill, SkillSpec) else skill, args, obs)
     for _ in range(max_steps):
         if oracle.done(obs):
             break
@@ -259,69 +246,31 @@ def _run_unrecorded(robot: SimLike, skill: str, args: Mapping[str, Any], max_ste
     return obs
 
 
-# --------------------------------------------------------------------------- episode setup
+# --------------------------------------------------------------------------- episode setup toolkit
+# A skill's own episode setup is skills/<name>/episode.py (choose(), optionally start()); these
+# helpers are what those files build on.
 
-_Chooser = Callable[[np.random.Generator, Observation], tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]]
-_CHOOSERS: dict[str, _Chooser] = {}
-
-
-def _chooser(skill: str) -> Callable[[_Chooser], _Chooser]:
-    """Register how a skill's episode picks its arguments and the skills to run before it."""
-
-    def deco(fn: _Chooser) -> _Chooser:
-        _CHOOSERS[skill] = fn
-        return fn
-
-    return deco
+Prelude = list[tuple[str, dict[str, Any]]]
+"""Skills run (unrecorded) before an episode: ``[(skill or POSE_STEP, args), ...]``."""
 
 
-def _of(obs: Observation, *categories: str) -> list[ObjectInfo]:
+def objects_of(obs: Observation, *categories: str) -> list[ObjectInfo]:
     return [o for o in obs.objects if o.category in categories]
 
 
-def _graspables(obs: Observation) -> list[ObjectInfo]:
+def graspables(obs: Observation) -> list[ObjectInfo]:
     """Blocks, or in the unseen scene the random_urdfs objects (which play the blocks' role)."""
-    return _of(obs, "block") or _of(obs, "object")
+    return objects_of(obs, "block") or objects_of(obs, "object")
 
 
-def _pick(rng: np.random.Generator, items: list[ObjectInfo], what: str) -> ObjectInfo:
+def pick(rng: np.random.Generator, items: list[ObjectInfo], what: str) -> ObjectInfo:
     if not items:
         raise DemoSetupError(f"the scene has no {what}")
     return items[int(rng.integers(len(items)))]
 
 
-@_chooser("move_to")
-def _choose_move_to(rng: np.random.Generator, obs: Observation):  # type: ignore[no-untyped-def]
-    # Mostly graspable things (what move_to precedes most), sometimes containers / the drawer;
-    # with a drawer in the scene its handle often (open_drawer / close_drawer come next).
-    drawers = _of(obs, "drawer")
-    if drawers and rng.random() < DRAWER_MOVE_TO_PROBABILITY:
-        return {"object": _pick(rng, drawers, "drawer").id}, []
-    pool = _graspables(obs)
-    if rng.random() < 0.3 or not pool:
-        pool = _of(obs, "bowl", "bin", "drawer") or pool
-    return {"object": _pick(rng, pool, "object to move to").id}, []
-
-
-# --------------------------------------------------------------------------- varied start states
-
-_Prelude = list[tuple[str, dict[str, Any]]]
-
-
-def _pick_up(block: str) -> _Prelude:
-    return [("move_to", {"object": block}), ("grasp", {"object": block})]
-
-
-def _put_on(block: str, target: str) -> _Prelude:
-    """Pick ``block`` up, carry it over ``target`` (a bowl, the bin, a block, an open drawer), let go."""
-    return [*_pick_up(block), ("place_over", {"target": target}), ("release", {})]
-
-
-def _open(drawer: str) -> _Prelude:
-    return [("move_to", {"object": drawer}), ("open_drawer", {"drawer": drawer})]
-
-
-def _draw(rng: np.random.Generator, mix: tuple[tuple[str, float], ...]) -> str:
+def draw(rng: np.random.Generator, mix: Sequence[tuple[str, float]]) -> str:
+    """One name of ``mix`` ((name, probability) pairs), by one draw from ``rng``."""
     u, acc = float(rng.random()), 0.0
     for name, p in mix:
         acc += p
@@ -330,10 +279,10 @@ def _draw(rng: np.random.Generator, mix: tuple[tuple[str, float], ...]) -> str:
     return mix[-1][0]
 
 
-def _hover_pose(rng: np.random.Generator, obj: ObjectInfo) -> dict[str, Any]:
+def hover_pose(rng: np.random.Generator, obj: ObjectInfo) -> dict[str, Any]:
     """A pose where another skill may have left the open gripper near ``obj``: above a block,
     bowl or bin at the heights place_over and release end at, or beside a drawer's handle
-    (in front of it and a little above, where open/close_drawer rise to after letting go)."""
+    (in front of it and a little above, where the drawer skills rise to after letting go)."""
     pos = np.asarray(obj.position, dtype=float)
     if obj.category == "drawer":
         p = pos + np.array([-rng.uniform(0.0, 0.06), rng.normal(0.0, 0.02), rng.uniform(0.02, 0.12)])
@@ -343,54 +292,10 @@ def _hover_pose(rng: np.random.Generator, obj: ObjectInfo) -> dict[str, Any]:
     return {"position": [float(v) for v in p], "yaw": float(rng.uniform(-HOVER_YAW, HOVER_YAW))}
 
 
-def _move_to_start(rng: np.random.Generator, obs: Observation, args: Mapping[str, Any]) -> tuple[str, _Prelude]:
-    """(start kind, prelude) for a move_to episode to ``args["object"]``, drawn from
-    :data:`START_MIX`: ``home`` (nothing), ``after_release`` (another block was carried over a
-    bowl, the bin, a block or the open drawer and let go: the arm rests above it, empty),
-    ``after_drawer`` (the drawer was opened, or opened and closed: the arm is beside its handle)
-    ``hover`` (the open gripper above or beside a random object at a random yaw) or
-    ``anywhere`` (a random pose in :data:`ANYWHERE_BOX`: where a person's correction, "move arm
-    up" held for two seconds, may leave the arm)."""
-    target = str(args["object"])
-    kind = _draw(rng, START_MIX["move_to"])
-    drawers = _of(obs, "drawer")
-    if kind == "after_drawer" and not drawers:
-        kind = "hover"
-    if kind == "home":
-        return kind, []
-    if kind == "anywhere":
-        lo, hi = (np.asarray(b, dtype=float) for b in ANYWHERE_BOX)
-        pose = {"position": [float(v) for v in rng.uniform(lo, hi)], "yaw": float(rng.uniform(-HOVER_YAW, HOVER_YAW))}
-        return kind, [(POSE_STEP, pose)]
-    if kind == "after_drawer":
-        d = _pick(rng, drawers, "drawer").id
-        prelude = _open(d)
-        if target != d and rng.random() < 0.4:
-            prelude += [("move_to", {"object": d}), ("close_drawer", {"drawer": d})]
-        return kind, prelude
-    if kind == "after_release":
-        blocks = [o for o in _graspables(obs) if o.id != target]
-        if blocks:
-            b = _pick(rng, blocks, "block")
-            prelude = []
-            if drawers and rng.random() < 0.4:
-                d = _pick(rng, drawers, "drawer").id  # drawer_put: into the open drawer, then back to close it
-                prelude = _open(d)
-                place_target = d
-            else:
-                places = [o for o in _of(obs, "bowl", "bin", "block") if o.id not in (b.id, target)]
-                if not places:
-                    return "home", []
-                place_target = _pick(rng, places, "place target").id
-            return kind, prelude + _put_on(b.id, place_target)
-        kind = "hover"
-    around = _pick(rng, list(obs.objects), "object")
-    return kind, [(POSE_STEP, _hover_pose(rng, around))]
-
-
-_START_SAMPLERS: dict[str, Callable[[np.random.Generator, Observation, Mapping[str, Any]], tuple[str, _Prelude]]] = {
-    "move_to": _move_to_start,
-}
+def anywhere_pose(rng: np.random.Generator) -> dict[str, Any]:
+    """A random gripper pose in :data:`ANYWHERE_BOX` (where a person's correction may leave the arm)."""
+    lo, hi = (np.asarray(b, dtype=float) for b in ANYWHERE_BOX)
+    return {"position": [float(v) for v in rng.uniform(lo, hi)], "yaw": float(rng.uniform(-HOVER_YAW, HOVER_YAW))}
 
 
 def _drive_to(robot: SimLike, position: Any, yaw: float, max_steps: int, speed: float = 0.15) -> Observation:
@@ -420,99 +325,11 @@ def _drive_to(robot: SimLike, position: Any, yaw: float, max_steps: int, speed: 
     return obs
 
 
-@_chooser("grasp")
-def _choose_grasp(rng: np.random.Generator, obs: Observation):  # type: ignore[no-untyped-def]
-    obj = _pick(rng, _graspables(obs), "block").id
-    return {"object": obj}, [("move_to", {"object": obj})]
-
-
-@_chooser("place_over")
-def _choose_place_over(rng: np.random.Generator, obs: Observation):  # type: ignore[no-untyped-def]
-    obj = _pick(rng, _graspables(obs), "block").id
-    drawers = _of(obs, "drawer")
-    if drawers and rng.random() < DRAWER_TARGET_PROBABILITY:
-        # Into the drawer: open it first (the precondition accessible(drawer)), then pick the block up.
-        drawer = _pick(rng, drawers, "drawer").id
-        return {"target": drawer}, _open(drawer) + _pick_up(obj)
-    targets = [o for o in _of(obs, "bowl", "bin", "block") if o.id != obj]
-    target = _pick(rng, targets, "place target").id
-    return {"target": target}, _pick_up(obj)
-
-
-@_chooser("release")
-def _choose_release(rng: np.random.Generator, obs: Observation):  # type: ignore[no-untyped-def]
-    obj = _pick(rng, _graspables(obs), "block").id
-    target = _pick(rng, [o for o in _of(obs, "bowl", "bin", "block") if o.id != obj], "place target").id
-    return {}, [*_pick_up(obj), ("place_over", {"target": target})]
-
-
-@_chooser("push")
-def _choose_push(rng: np.random.Generator, obs: Observation):  # type: ignore[no-untyped-def]
-    candidates = _graspables(obs) + _of(obs, "bowl")
-    for _ in range(100):
-        obj = _pick(rng, candidates, "block or bowl")
-        direction = ("forward", "backward", "left", "right")[int(rng.integers(4))]
-        distance = round(float(rng.uniform(0.05, 0.15)), 3)
-        if _push_is_clear(obs, obj, direction, distance):
-            return {"object": obj.id, "direction": direction, "distance": distance}, [("move_to", {"object": obj.id})]
-    raise DemoSetupError("no push with a clear path in this layout")
-
-
-def _radius(o: ObjectInfo) -> float:
-    return 0.5 * float(np.hypot(o.size[0], o.size[1]))
-
-
-def _push_is_clear(obs: Observation, obj: ObjectInfo, direction: str, distance: float) -> bool:
-    """True when the swept corridor of a push (gripper behind the object to its end position)
-    is free of other objects and stays inside the reachable table area."""
-    d = DIRECTION_VECTORS[direction][:2]
-    centre = np.asarray(obj.position[:2], dtype=float)
-    r = _radius(obj)
-    start = centre - d * (r + 0.07)  # where the fingers go down (with the hand around them)
-    end = centre + d * (distance + 0.02)
-    if not (0.32 <= end[0] <= 0.72 and -0.38 <= end[1] <= 0.38 and 0.27 <= start[0] <= 0.78
-            and -0.43 <= start[1] <= 0.43):
-        return False
-    seg = end - start
-    for other in obs.objects:
-        if other.id == obj.id:
-            continue
-        p = np.asarray(other.position[:2], dtype=float)
-        u = float(np.clip((p - start) @ seg / float(seg @ seg), 0.0, 1.0))
-        if float(np.linalg.norm(start + u * seg - p)) < r + _radius(other) + 0.02:
-            return False
-    return True
-
-
-def _choose_drawer(rng: np.random.Generator, obs: Observation) -> str:
-    return _pick(rng, _of(obs, "drawer"), "drawer (use the tabletop_drawer scene)").id
-
-
-@_chooser("open_drawer")
-def _choose_open_drawer(rng: np.random.Generator, obs: Observation):  # type: ignore[no-untyped-def]
-    drawer = _choose_drawer(rng, obs)
-    return {"drawer": drawer}, [("move_to", {"object": drawer})]
-
-
-@_chooser("close_drawer")
-def _choose_close_drawer(rng: np.random.Generator, obs: Observation):  # type: ignore[no-untyped-def]
-    # In a task the drawer is mostly closed after a block was put in it: the block then lies just
-    # behind the handle, which a policy that never saw it there does not cope with.
-    drawer = _choose_drawer(rng, obs)
-    prelude = _open(drawer)
-    blocks = _graspables(obs)
-    if blocks and rng.random() < LOADED_DRAWER_PROBABILITY:
-        prelude += _put_on(_pick(rng, blocks, "block").id, drawer)
-    return {"drawer": drawer}, [*prelude, ("move_to", {"object": drawer})]
-
-
-def episode_scene(skill: str, rng: np.random.Generator) -> str:
-    """The scene of one episode of ``skill``: drawn from :data:`SKILL_SCENE_MIX` (one draw from
-    ``rng``) for the skills listed there, else :data:`SKILL_SCENES` or ``tabletop`` (no draw)."""
-    mix = SKILL_SCENE_MIX.get(skill)
-    if not mix:
-        return SKILL_SCENES.get(skill, DEFAULT_SCENE)
-    return _draw(rng, mix)
+def episode_scene(spec: SkillSpec, rng: np.random.Generator) -> str:
+    """The scene of one episode of ``spec``'s skill, from its recipe's ``demonstrations.scenes``:
+    one draw from ``rng`` when it lists several, none when it lists one."""
+    scenes = load_recipe(spec).scenes
+    return scenes[0][0] if len(scenes) == 1 else draw(rng, scenes)
 
 
 def make_episode_setup(
@@ -529,33 +346,37 @@ def make_episode_setup(
 ) -> tuple[dict[str, Any], Observation]:
     """Reset a seeded scene and bring it to ``skill``'s preconditions.
 
-    The reset seed and every choice come from ``rng``. ``scene`` overrides
-    :data:`SKILL_SCENES`. ``starts`` (:data:`START_MODES`): ``varied`` first brings the skills
-    of :data:`START_MIX` to a start state drawn there (where other skills end in a long task),
-    ``home`` leaves them at the home pose. Returns ``(grounded args, observation)``; the seed
+    The skill's folder says how: ``episode.py``'s ``choose(rng, obs)`` picks the arguments and
+    the skills to run first, its optional ``start(rng, obs, args)`` a varied start state (where
+    other skills leave the arm in a long task; used when ``starts`` is ``varied``, see
+    :data:`START_MODES`), and ``recipe.yaml`` the scene (``scene`` overrides it). The reset
+    seed and every choice come from ``rng``. Returns ``(grounded args, observation)``; the seed
     used is ``robot.last_seed`` when the robot has it. Raises :class:`DemoSetupError` when the
-    scene lacks the objects or the preconditions do not hold after the setup oracles
-    (each runs at most ``setup_steps`` ticks).
+    skill has no episode.py, the scene lacks the objects or the preconditions do not hold after
+    the setup oracles (each runs at most ``setup_steps`` ticks).
     """
     if starts not in START_MODES:
         raise ConfigError(f"starts must be one of {START_MODES}, got {starts!r}")
     lib = library if library is not None else load_skill_library()
     spec = lib.get(skill)
-    chooser = _CHOOSERS.get(skill)
-    if chooser is None:
-        raise DemoSetupError(f"no episode setup for skill {skill!r}; known: {', '.join(sorted(_CHOOSERS))}")
+    setup = spec.plugin("episode")
+    if setup is None or not callable(getattr(setup, "choose", None)):
+        raise DemoSetupError(
+            f"skill {skill!r} has no episode setup; fix: add {spec.folder}/episode.py with "
+            "choose(rng, obs) -> (args, prelude) (see skills/README.md)"
+        )
     seed = int(rng.integers(SEED_LIMIT))
-    obs = robot.reset(seed=seed, scene=scene or episode_scene(skill, rng))
-    args, prelude = chooser(rng, obs)
-    sampler = _START_SAMPLERS.get(skill)
-    if starts == "varied" and sampler is not None:
-        _, start_prelude = sampler(rng, obs, args)
+    obs = robot.reset(seed=seed, scene=scene or episode_scene(spec, rng))
+    args, prelude = setup.choose(rng, obs)
+    start = getattr(setup, "start", None)
+    if starts == "varied" and callable(start):
+        _, start_prelude = start(rng, obs, args)
         prelude = start_prelude + prelude
     for name, prelude_args in prelude:
         if name == POSE_STEP:
             obs = _drive_to(robot, prelude_args["position"], prelude_args["yaw"], setup_steps)
         else:
-            obs = _run_unrecorded(robot, name, prelude_args, setup_steps, oracle_config)
+            obs = _run_unrecorded(robot, lib.get(name), prelude_args, setup_steps, oracle_config)
     bindings = {**{a.name: a.default for a in spec.arguments if a.default is not None}, **args}
     ok, unmet = check_all(spec.preconditions, bindings, obs, None, thresholds)
     if not ok:
@@ -701,10 +522,10 @@ class ChainLabeller:
                  rng: np.random.Generator | None = None, *, seed: int | None = None, scene: str = "",
                  labeller: LabellerConfig | None = None) -> None:
         from robomatrix.skills.executor import OracleController, PolicyController
-        from robomatrix.skills.oracles import ORACLES
+        from robomatrix.skills.oracles import oracle_class
 
-        if not getattr(make_oracle(skill), "reactive", False):
-            reactive = ", ".join(sorted(name for name, cls in ORACLES.items() if cls.reactive))
+        if not getattr(make_oracle(library.get(skill)), "reactive", False):
+            reactive = ", ".join(s.name for s in library if getattr(oracle_class(s), "reactive", False))
             raise ConfigError(f"{skill}: its oracle remembers its phase, so it cannot label states a policy "
                               f"reached; chain DAgger needs a reactive oracle ({reactive})")
         if not 0.0 <= driver_share <= 1.0:
@@ -766,8 +587,9 @@ class ChainLabeller:
 # --------------------------------------------------------------------------- many episodes
 
 
-def write_episode(writer: Any, result: EpisodeResult, skill_names: tuple[str, ...]) -> None:
-    """Write one recorded episode (features built per tick) to an EpisodeWriter."""
+def write_episode(writer: Any, result: EpisodeResult, library: SkillLibrary) -> None:
+    """Write one recorded episode (features built per tick, the one-hot over ``library``'s
+    skills) to an EpisodeWriter."""
     from robomatrix.policies.features import build_features  # torch-free; imported late to keep layers loose
 
     writer.begin_episode(
@@ -779,12 +601,14 @@ def write_episode(writer: Any, result: EpisodeResult, skill_names: tuple[str, ..
             "scene": result.scene,
             "perturbation_ticks": list(result.perturbation_ticks) if result.perturbation_ticks else None,
             "dagger": result.dagger,
+            "skill_names": list(library.names),  # the one-hot's vocabulary, stored again in the checkpoint
         }
     )
+    places = library.get(result.skill).place_arguments
     for step in result.steps:
         if step.perturbation:
             continue  # the random actions are not demonstrations; the recovery after them is
-        features = build_features(step.observation, result.skill, result.args, skill_names)
+        features = build_features(step.observation, result.skill, result.args, library.names, places)
         writer.add_step(step.t, features, action_vector(step.action), step.motion, "policy")
     writer.end_episode(result.success)
 
@@ -825,7 +649,7 @@ def generate_demos(
     if robot is None:
         from robomatrix.hardware.sim import SimConfig, SimRobot  # pybullet only when needed
 
-        sim = SimRobot(SimConfig(scene=scene or SKILL_SCENES.get(skill, DEFAULT_SCENE)))
+        sim = SimRobot(SimConfig(scene=scene or load_recipe(spec).scenes[0][0]))
         sim.connect()
         robot = sim
     steps = max_steps if max_steps is not None else int(spec.timeout * _control_hz(robot))
@@ -849,16 +673,16 @@ def generate_demos(
                 raise DemoSetupError(f"{skill}: episode {i} could not be set up in {setup_attempts} attempts")
             robot_scene = getattr(getattr(robot, "scene", None), "name", None)
             result = run_episode(
-                robot, skill, args, make_oracle(skill, oracle_config), steps, noise, rng, library=lib,
+                robot, skill, args, make_oracle(spec, oracle_config), steps, noise, rng, library=lib,
                 seed=getattr(robot, "last_seed", None),
-                scene=scene or robot_scene or SKILL_SCENES.get(skill, DEFAULT_SCENE),
+                scene=scene or robot_scene or load_recipe(spec).scenes[0][0],
                 driver=driver, driver_share=driver_share,
             )
             successes += int(result.success)
             if not result.success:
                 log.info("episode %d of %s failed: %s", i, skill, "; ".join(result.unmet))
             if writer is not None:
-                write_episode(writer, result, lib.names)
+                write_episode(writer, result, lib)
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(success=f"{successes}/{i + 1}")

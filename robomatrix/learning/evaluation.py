@@ -204,7 +204,7 @@ def _run(spec: SkillSpec, args: dict[str, Any], start: Observation, controller: 
         last_policy_motion = tick.motion if tick.source != PERSON else None
         if record:
             try:
-                features = build_features(obs, spec.name, args, names)
+                features = build_features(obs, spec.name, args, names, spec.place_arguments)
                 a = tick.action
                 vec = np.array([*a.linear, a.angular[2], a.gripper], dtype=np.float32)
                 records.append((obs.stamp - start.stamp, features, vec, tick.motion, tick.source))

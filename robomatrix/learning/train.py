@@ -27,7 +27,6 @@ import torch
 from robomatrix.errors import ConfigError
 from robomatrix.learning.dataset import Dataset
 from robomatrix.policies.features import (
-    DEFAULT_SKILL_NAMES,
     augment,
     episode_context,
     feature_dim,
@@ -57,7 +56,7 @@ def policy_inputs(dataset: Dataset, context: Sequence[str] = ()) -> np.ndarray:
     parts = parse_context(context)
     if not parts:
         return np.ascontiguousarray(dataset.X, dtype=np.float32)
-    ctx = episode_context(dataset.X, dataset.M, dataset.A, dataset.episode, parts)
+    ctx = episode_context(dataset.X, dataset.episode, parts)
     return np.ascontiguousarray(np.concatenate([dataset.X, ctx], axis=1), dtype=np.float32)
 
 
@@ -139,14 +138,24 @@ def _progress(iterable: Sequence[int], enabled: bool, desc: str) -> Any:
 
 
 def _skill_names_for(dataset: Dataset) -> tuple[str, ...]:
+    """The skill vocabulary the dataset's features were built with: what its episodes recorded
+    (``skill_names`` in the episode metadata), else the installed library when the sizes agree."""
     d = dataset.feature_dim
-    if d == feature_dim(DEFAULT_SKILL_NAMES):
-        return DEFAULT_SKILL_NAMES
-    # a library of another size: placeholder names keep the layout consistent (one-hot order)
-    count = d - feature_dim(())
-    if count < 1:
-        raise DatasetError(f"feature vectors of size {d} are too small for robomatrix features")
-    return tuple(f"skill_{i:02d}" for i in range(count))
+    recorded = {tuple(e.meta["skill_names"]) for e in dataset.episodes if e.meta.get("skill_names")}
+    if len(recorded) > 1:
+        raise DatasetError(f"the dataset mixes features built over different skill libraries: {sorted(recorded)}")
+    if recorded:
+        names = tuple(sorted(recorded.pop()))
+    else:
+        from robomatrix.skills.spec import load_skill_library
+
+        names = tuple(load_skill_library().names)
+    if feature_dim(names) != d:
+        raise DatasetError(
+            f"feature vectors of size {d} do not fit the skill library {names} (size {feature_dim(names)}); "
+            "fix: pass skill_names= the library the data was recorded with"
+        )
+    return names
 
 
 def canonical_actions(dataset: Dataset) -> tuple[np.ndarray, np.ndarray]:

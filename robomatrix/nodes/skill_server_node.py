@@ -284,7 +284,8 @@ class SkillServerNode(Node):
         try:
             from robomatrix.policies.features import build_features
 
-            features = build_features(obs, execution.spec.name, execution.args, tuple(self.library.names))
+            features = build_features(obs, execution.spec.name, execution.args, tuple(self.library.names),
+                                      execution.spec.place_arguments)
         except RobomatrixError:
             pass
         a = tick.action

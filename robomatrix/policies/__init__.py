@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from robomatrix.policies.features import (
     DIRECTIONS,
-    FEATURE_DIM,
     FeatureLayout,
     PolicyInputError,
     augment,
@@ -20,7 +19,6 @@ from robomatrix.policies.features import (
 
 __all__ = [
     "DIRECTIONS",
-    "FEATURE_DIM",
     "FeatureLayout",
     "PolicyInputError",
     "augment",

@@ -21,8 +21,9 @@ Layout of :func:`build_features` (all float32; frame = the world frame of
       28+S     4  direction one-hot over DIRECTIONS = (forward, backward, left, right)
       32+S     1  numeric argument (push distance, m; 0 when the skill has none)
 
-so ``D = 33 + S`` (:func:`feature_dim`); with the seven skills of the library
-(:data:`DEFAULT_SKILL_NAMES`) ``D =`` :data:`FEATURE_DIM` ``= 40``.
+so ``D = 33 + S`` (:func:`feature_dim`). The skill names come from the skill library and are
+stored in every checkpoint (``PolicyConfig.skill_names``): with the seven skills of the library
+``D = 40``.
 
 Object slots are filled in this order: the skill's object arguments (string values of
 ``grounded_args`` that are not direction words, in the mapping's order), then — if a
@@ -30,7 +31,7 @@ slot is still free — the object the gripper holds (so ``place_over`` sees both
 and the carried block, ``release`` sees the carried block). An object id that the
 observation does not list (occluded, lost) gives an all-zero slot with present = 0.
 
-A drawer given to a skill of :data:`PLACE_SKILLS` (``place_over``'s target) fills its slot as
+A drawer given as a place argument (``place_args``, e.g. ``place_over``'s target) fills its slot as
 the place the held object goes, not as its handle (:func:`~robomatrix.skills.conditions.place_view`:
 the mouth of its inside seen as a box whose top is the front panel's top edge). A drawer target then looks to the policy like a bowl at the
 point to aim at (its opening and yaw stay those of the drawer), so one behaviour serves both;
@@ -44,7 +45,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,11 +58,8 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "CONTEXT_PARTS",
-    "DEFAULT_SKILL_NAMES",
     "DIRECTIONS",
-    "FEATURE_DIM",
     "MAX_OBJECT_SLOTS",
-    "PLACE_SKILLS",
     "PROPRIO_DIM",
     "SLOT_DIM",
     "FeatureLayout",
@@ -83,17 +81,6 @@ class PolicyInputError(RobomatrixError):
 DIRECTIONS: tuple[str, ...] = ("forward", "backward", "left", "right")
 """Push directions, in one-hot order (the robot's own perspective)."""
 
-DEFAULT_SKILL_NAMES: tuple[str, ...] = (
-    "close_drawer",
-    "grasp",
-    "move_to",
-    "open_drawer",
-    "place_over",
-    "push",
-    "release",
-)
-"""The library's skill names, sorted (``load_skill_library().names``)."""
-
 MAX_OBJECT_SLOTS = 2
 PROPRIO_DIM = 8  # ee position 3, yaw sin/cos 2, gripper width 1, closed 1, holding 1
 SLOT_DIM = 10  # rel position 3, yaw sin/cos 2, size 3, opening 1, present 1
@@ -107,8 +94,6 @@ def feature_dim(skill_names: Sequence[str]) -> int:
     return _SKILL_START + len(skill_names) + _ARGS_DIM
 
 
-FEATURE_DIM: int = feature_dim(DEFAULT_SKILL_NAMES)
-"""D with the seven library skills (40)."""
 
 
 @dataclass(frozen=True)
@@ -183,10 +168,6 @@ def _finite(name: str, value: object, shape: tuple[int, ...]) -> np.ndarray:
     return arr
 
 
-PLACE_SKILLS: frozenset[str] = frozenset({"place_over"})
-"""Skills whose first object argument is where the held object goes (see the module docstring)."""
-
-
 def _slot_values(obj: ObjectInfo, ee: np.ndarray) -> np.ndarray:
     pos = _finite(f"object {obj.id!r} position", obj.position, (3,))
     quat = _finite(f"object {obj.id!r} orientation", obj.orientation, (4,))
@@ -203,8 +184,12 @@ def build_features(
     skill: str,
     grounded_args: Mapping[str, object],
     skill_names: Sequence[str],
+    place_args: Collection[str] = (),
 ) -> np.ndarray:
     """Feature vector (D,) float32 of ``obs`` for ``skill`` with its grounded arguments.
+
+    ``place_args``: the object arguments that are places the held object goes
+    (:attr:`SkillSpec.place_arguments`); their slot shows :func:`place_view` (a drawer's mouth).
 
     ``grounded_args`` as :meth:`SkillSpec.validate_arguments` returns them: object ids
     (str), direction words (str, one of :data:`DIRECTIONS`), numbers (float).
@@ -219,6 +204,7 @@ def build_features(
         raise PolicyInputError(f"grounded_args must be a mapping of argument name to value, got {grounded_args!r}")
 
     object_ids: list[str] = []
+    object_args: list[str] = []
     direction: str | None = None
     number: float | None = None
     for name, value in grounded_args.items():
@@ -229,6 +215,7 @@ def build_features(
                 direction = value
             else:
                 object_ids.append(value)
+                object_args.append(str(name))
         elif isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool):
             if number is not None:
                 raise PolicyInputError(f"skill {skill!r}: more than one numeric argument ({name!r})")
@@ -263,7 +250,7 @@ def build_features(
         if obj is None:
             log.debug("object %r is not in the observation; slot %d marked absent", oid, k)
             continue
-        if k == 0 and skill in PLACE_SKILLS:
+        if k < len(object_args) and object_args[k] in place_args:
             obj = place_view(obj)
         out[layout.slot(k)] = _slot_values(obj, ee)
     out[layout.skill_one_hot.start + layout.skill_names.index(skill)] = 1.0
@@ -318,11 +305,6 @@ def augment(features: np.ndarray, rng: np.random.Generator, std: float) -> np.nd
 #     ------------  ----  ---------------------------------------------------------------
 #     displacement     6  per object slot (0, 1): the object's position now minus where it
 #                         was at the first tick of the skill (world axes, m); 0 when absent
-#     prev_motion      M  one-hot of the language motion executed on the previous tick
-#                         (M = 23; the person's when a correction was active); all zero on
-#                         the first tick
-#     prev_action      5  the action executed on the previous tick (vx, vy, vz, yaw_rate,
-#                         gripper); zero on the first tick
 #     slot_offset      3  slot 0's position minus slot 1's (world axes, m): for place_over
 #                         where the target's place is from the held object, the error its
 #                         oracle closes; 0 when either slot is absent. Not history: it is
@@ -333,11 +315,12 @@ def augment(features: np.ndarray, rng: np.random.Generator, std: float) -> np.nd
 # :data:`CONTEXT_PARTS`. Training computes them from each recorded episode's tick sequence
 # (:func:`episode_context`); at run time :class:`ContextTracker` computes the same thing tick
 # by tick. Recordings keep only the (D,) features above, so adding context needs no new data.
+# (The previous motion or action as context, RT-H-style history, was tried and not taken: the
+# policy copied its last motion and stalled, push 16 %; see the README.)
 
-CONTEXT_PARTS: tuple[str, ...] = ("displacement", "prev_motion", "prev_action", "slot_offset")
+CONTEXT_PARTS: tuple[str, ...] = ("displacement", "slot_offset")
 DISPLACEMENT_DIM = 3 * MAX_OBJECT_SLOTS
-_MOTION_COUNT = 23  # len(VOCABULARY); checked against the vocabulary in context_dim()
-_CONTEXT_ACTION_DIM = 5
+_CONTEXT_SIZES = {"displacement": DISPLACEMENT_DIM, "slot_offset": 3}
 
 
 def parse_context(parts: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -354,13 +337,7 @@ def parse_context(parts: str | Sequence[str] | None) -> tuple[str, ...]:
 
 def context_dim(parts: Sequence[str]) -> int:
     """Size C of the context block for ``parts`` (0 for none)."""
-    from robomatrix.policies.language_motion import VOCABULARY
-
-    if len(VOCABULARY) != _MOTION_COUNT:  # pragma: no cover - guards an edit of the vocabulary
-        raise PolicyInputError(f"the vocabulary has {len(VOCABULARY)} motions, the context layout {_MOTION_COUNT}")
-    sizes = {"displacement": DISPLACEMENT_DIM, "prev_motion": _MOTION_COUNT, "prev_action": _CONTEXT_ACTION_DIM,
-             "slot_offset": 3}
-    return sum(sizes[p] for p in parse_context(parts))
+    return sum(_CONTEXT_SIZES[p] for p in parse_context(parts))
 
 
 def _object_positions(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -388,11 +365,9 @@ def _slot_offset(features: np.ndarray) -> np.ndarray:
     return np.where(both, pos[..., 0, :] - pos[..., 1, :], 0.0)
 
 
-def episode_context(
-    features: np.ndarray, motions: np.ndarray, actions: np.ndarray, episode: np.ndarray, parts: Sequence[str]
-) -> np.ndarray:
-    """Context block (N, C) float32 of recorded ticks: features (N, D), executed motion indices
-    (N,), executed actions (N, 5), episode ids (N,), ticks of an episode in order (as
+def episode_context(features: np.ndarray, episode: np.ndarray, parts: Sequence[str]) -> np.ndarray:
+    """Context block (N, C) float32 of recorded ticks: features (N, D), episode ids (N,), ticks
+    of an episode in order (as
     :func:`robomatrix.learning.dataset.load_demonstrations` returns them)."""
     parts = parse_context(parts)
     x = np.asarray(features, dtype=np.float64)
@@ -407,27 +382,16 @@ def episode_context(
     for part in parts:
         if part == "displacement":
             blocks.append(_displacement(x, x[first_index]))
-        elif part == "slot_offset":
+        else:  # slot_offset
             blocks.append(_slot_offset(x))
-        elif part == "prev_motion":
-            onehot = np.zeros((n, _MOTION_COUNT))
-            prev = np.asarray(motions, dtype=np.int64)[:-1]
-            rows = np.flatnonzero(~first_of_episode)
-            onehot[rows, prev[rows - 1]] = 1.0
-            blocks.append(onehot)
-        else:  # prev_action
-            prev_a = np.zeros((n, _CONTEXT_ACTION_DIM))
-            rows = np.flatnonzero(~first_of_episode)
-            prev_a[rows] = np.asarray(actions, dtype=np.float64)[rows - 1]
-            blocks.append(prev_a)
     return np.concatenate(blocks, axis=1).astype(np.float32)
 
 
 class ContextTracker:
     """The context block tick by tick at run time (same meaning as :func:`episode_context`).
 
-    Per tick: :meth:`context` with the tick's (D,) features, then :meth:`executed` with the
-    motion index and action carried out. :meth:`reset` at the start of each skill run.
+    Per tick: :meth:`context` with the tick's (D,) features; :meth:`reset` at the start of
+    each skill run.
     """
 
     def __init__(self, parts: Sequence[str]) -> None:
@@ -437,8 +401,6 @@ class ContextTracker:
 
     def reset(self) -> None:
         self._first: np.ndarray | None = None
-        self._prev_motion: int | None = None
-        self._prev_action: np.ndarray | None = None
 
     def context(self, features: np.ndarray) -> np.ndarray:
         """(C,) float32 for this tick's features (D,); the first call after reset fixes the start."""
@@ -449,18 +411,6 @@ class ContextTracker:
         for part in self.parts:
             if part == "displacement":
                 blocks.append(_displacement(x, self._first))
-            elif part == "slot_offset":
+            else:  # slot_offset
                 blocks.append(_slot_offset(x))
-            elif part == "prev_motion":
-                onehot = np.zeros(_MOTION_COUNT)
-                if self._prev_motion is not None:
-                    onehot[self._prev_motion] = 1.0
-                blocks.append(onehot)
-            else:
-                blocks.append(np.zeros(_CONTEXT_ACTION_DIM) if self._prev_action is None else self._prev_action)
         return (np.concatenate(blocks) if blocks else np.zeros(0)).astype(np.float32)
-
-    def executed(self, motion_index: int, action: np.ndarray) -> None:
-        """What this tick carried out (becomes the next tick's ``prev_*``)."""
-        self._prev_motion = int(motion_index)
-        self._prev_action = np.asarray(action, dtype=np.float64).reshape(_CONTEXT_ACTION_DIM).copy()

@@ -44,7 +44,6 @@ from torch.nn import functional as F  # noqa: N812
 
 from robomatrix.errors import ConfigError, RobomatrixError
 from robomatrix.policies.features import (
-    DEFAULT_SKILL_NAMES,
     ContextTracker,
     PolicyInputError,
     context_dim,
@@ -88,11 +87,11 @@ class CheckpointError(RobomatrixError):
 class PolicyConfig:
     """Architecture of a skill policy (both kinds)."""
 
-    feature_dim: int = feature_dim(DEFAULT_SKILL_NAMES)  # D; 33 + number of skills (features.py)
+    skill_names: tuple[str, ...] = ()  # sorted library names the one-hot is built from (required; in the checkpoint)
+    feature_dim: int = 0  # D = 33 + number of skills (features.py); 0 = derived from skill_names
     hidden: int = 256  # width of every hidden layer; 256 keeps batch-1 CPU inference well under 1 ms
     trunk_layers: int = 2  # Linear+ReLU layers of the shared trunk
     motion_embed_dim: int = 32  # RT-H: size of the language-motion embedding fed to the action head
-    skill_names: tuple[str, ...] = DEFAULT_SKILL_NAMES  # sorted library names the one-hot was built from
     # episode context appended to the features (features.CONTEXT_PARTS); () = a reactive policy
     context: tuple[str, ...] = ()
 
@@ -101,12 +100,19 @@ class PolicyConfig:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"PolicyConfig.{name} must be an integer >= 1, got {value!r}")
 
+        names = tuple(self.skill_names)
+        if not names:
+            raise ConfigError(
+                "PolicyConfig.skill_names is required: the skill vocabulary of the one-hot comes from the "
+                "skill library; pass skill_names=load_skill_library().names"
+            )
+        if self.feature_dim == 0:
+            object.__setattr__(self, "feature_dim", feature_dim(names))
         positive_int("feature_dim", self.feature_dim)
         positive_int("hidden", self.hidden)
         positive_int("trunk_layers", self.trunk_layers)
         positive_int("motion_embed_dim", self.motion_embed_dim)
-        names = tuple(self.skill_names)
-        if list(names) != sorted(set(names)) or not names:
+        if list(names) != sorted(set(names)):
             raise ConfigError(
                 f"PolicyConfig.skill_names must be sorted, unique and non-empty, got {self.skill_names!r}; "
                 "pass tuple(sorted(load_skill_library().names))"
@@ -294,16 +300,12 @@ class PolicyBase(nn.Module):
             raise PolicyInputError(f"features contain non-finite values at indices {bad}; hold the arm")
         if self.config.context:
             # A second query of the same tick (a person's motion after the prediction) reuses
-            # the tick's context instead of advancing the history.
+            # the tick's context instead of computing it again.
             key = x.tobytes()
             if self._tick is None or self._tick[0] != key:
                 self._tick = (key, self.context_tracker.context(x))
             x = np.concatenate([x, self._tick[1]])
         return torch.from_numpy(x).to(self.device).unsqueeze(0)
-
-    def _executed(self, motion_index: int, action: np.ndarray) -> None:
-        if self.config.context:
-            self.context_tracker.executed(motion_index, action)
 
     def select_action(self, features: np.ndarray, motion_override: str | None = None) -> tuple[str, np.ndarray]:
         """One control tick: features (D,) -> (motion, action (5,) float32, physical units)."""
@@ -411,8 +413,7 @@ class LanguageMotionPolicy(PolicyBase):
     output. ``predict_motion`` and ``predict_action`` take features in physical units.
     """
 
-    def __init__(self, config: PolicyConfig | None = None) -> None:
-        config = config or PolicyConfig()
+    def __init__(self, config: PolicyConfig) -> None:
         super().__init__(config)
         h, m = config.hidden, len(VOCABULARY)
         self.motion_head = _mlp([h, h, m])  # (B, H) -> (B, M) logits
@@ -463,7 +464,6 @@ class LanguageMotionPolicy(PolicyBase):
         raw = self._action_raw(h, motion)
         out = torch.cat([raw[:, :VELOCITY_DIM], torch.sigmoid(raw[:, VELOCITY_DIM:])], dim=1)
         action = self.denormalize_action(out)[0].cpu().numpy().astype(np.float32)
-        self._executed(index, action)
         return index_to_motion(index), action
 
     def compute_loss(
@@ -509,12 +509,7 @@ class LanguageMotionPolicy(PolicyBase):
 class FlatPolicy(PolicyBase):
     """RT-H's ablation: features -> action, no language motion (same trunk)."""
 
-    def __init__(self, config: PolicyConfig | None = None) -> None:
-        config = config or PolicyConfig()
-        if "prev_motion" in config.context:
-            raise ConfigError(
-                "the flat policy has no language motions, so no prev_motion context; use prev_action"
-            )
+    def __init__(self, config: PolicyConfig) -> None:
         super().__init__(config)
         h = config.hidden
         self.action_head = _mlp([h, h, ACTION_DIM])
@@ -538,7 +533,6 @@ class FlatPolicy(PolicyBase):
         if self.training:
             self.eval()
         action = self.predict_action(self._features_tensor(features))[0].cpu().numpy().astype(np.float32)
-        self._executed(0, action)
         return "", action
 
     def compute_loss(self, batch: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, float]]:

@@ -59,18 +59,19 @@ class PolicyController:
         self.policy = policy
         self.skill_names = skill_names
         self._skill = ""
+        self._places: frozenset[str] = frozenset()
         self._args: Mapping[str, Any] = {}
         self._predicted: tuple[Observation, str, np.ndarray] | None = None  # this tick's query
 
     def reset(self, spec: SkillSpec, args: Mapping[str, Any], obs: Observation) -> None:
-        self._skill, self._args = spec.name, dict(args)
+        self._skill, self._args, self._places = spec.name, dict(args), spec.place_arguments
         self._predicted = None
         self.policy.reset()
 
     def _features(self, obs: Observation) -> np.ndarray:
         from robomatrix.policies.features import build_features
 
-        return build_features(obs, self._skill, self._args, self.skill_names)
+        return build_features(obs, self._skill, self._args, self.skill_names, self._places)
 
     def predict_motion(self, obs: Observation) -> str:
         # One query gives the predicted motion and the action for it (RT-H's two heads).
@@ -119,7 +120,7 @@ class OracleController:
     def reset(self, spec: SkillSpec, args: Mapping[str, Any], obs: Observation) -> None:
         from robomatrix.skills.oracles import make_oracle
 
-        self._oracle = make_oracle(spec.name)
+        self._oracle = make_oracle(spec)
         self._oracle.reset(spec.name, dict(args), obs)
         self._recent.clear()
         self._action, self._predicted = None, STOP

@@ -1,4 +1,4 @@
-"""Scripted oracles: one privileged controller per meta-skill, for demonstrations and tests.
+"""Scripted oracles: the toolkit each skill folder's ``oracle.py`` builds its oracle from.
 
 Core module: imports no rclpy and no simulator. An oracle reads object poses from the
 :class:`~robomatrix.hardware.interface.Observation` (privileged simulator state) and
@@ -18,8 +18,8 @@ each stretch with a language motion ("move arm forward and left", "move arm down
     while not oracle.done(obs):
         robot.send_action(oracle.act(obs)); robot.step(); obs = robot.get_observation()
 
-:data:`ORACLES` maps a skill name to its oracle class; :func:`register_oracle` is the only
-way in (one source of truth). :func:`action_for_motion` executes a language motion directly
+A skill's oracle lives in its folder (``skills/<name>/oracle.py``, a class decorated with
+:func:`register_oracle`); :func:`make_oracle` loads it from there. :func:`action_for_motion` executes a language motion directly
 (a person's correction, or a fallback).
 """
 
@@ -35,27 +35,31 @@ import numpy as np
 
 from robomatrix.errors import ConfigError, RobomatrixError
 from robomatrix.hardware.drawer import HANDLE_STANDOFF
+from robomatrix.hardware.geometry import object_top, quaternion_yaw
 from robomatrix.hardware.interface import Action, ObjectInfo, Observation
 from robomatrix.hardware.safety import SafetyLimits
 from robomatrix.policies.language_motion import motion_to_velocity
-from robomatrix.skills.conditions import (
-    DIRECTION_VECTORS,
-    object_bottom,
-    object_top,
-    place_view,
-    quaternion_yaw,
-)
+from robomatrix.skills.spec import SkillLibrary, SkillSpec, load_skill_library
 
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "MAX_CRUISE_ABOVE",
     "ORACLES",
+    "DrawerOracle",
     "Oracle",
     "OracleConfig",
     "OracleError",
     "action_for_motion",
+    "cap_norm",
+    "footprints_near",
+    "half_extent_along",
+    "hand_clearance",
     "make_oracle",
+    "move_to_goal",
+    "oracle_class",
     "register_oracle",
+    "wrap_angle",
 ]
 
 
@@ -121,15 +125,16 @@ class OracleConfig:
 MAX_CRUISE_ABOVE = 0.25  # m, highest a reactive oracle travels above its safe height (higher: it comes down)
 
 ORACLES: dict[str, type[Oracle]] = {}
-"""Skill name -> oracle class, filled by :func:`register_oracle`."""
+"""Skill name -> oracle class, filled by :func:`register_oracle` as skill folders' ``oracle.py`` load."""
 
 
 def register_oracle(skill: str) -> Callable[[type[Oracle]], type[Oracle]]:
-    """Class decorator: register an oracle for ``skill`` (one per skill) and return the class."""
+    """Class decorator for a skill folder's ``oracle.py``: the class is ``skill``'s oracle."""
 
     def deco(cls: type[Oracle]) -> type[Oracle]:
-        if skill in ORACLES:
-            raise OracleError(f"skill {skill!r} already has the oracle {ORACLES[skill].__name__}")
+        previous = ORACLES.get(skill)
+        if previous is not None and previous.__module__ == cls.__module__ and previous.__qualname__ != cls.__qualname__:
+            raise OracleError(f"skill {skill!r} already has the oracle {previous.__name__} in {cls.__module__}")
         cls.skill = skill
         ORACLES[skill] = cls
         return cls
@@ -137,15 +142,40 @@ def register_oracle(skill: str) -> Callable[[type[Oracle]], type[Oracle]]:
     return deco
 
 
-def make_oracle(skill: str, config: OracleConfig | None = None, limits: SafetyLimits | None = None) -> Oracle:
-    """A fresh oracle for ``skill``; raises :class:`OracleError` naming the known skills."""
-    cls = ORACLES.get(skill)
-    if cls is None:
-        raise OracleError(f"no oracle for skill {skill!r}; oracles exist for {', '.join(sorted(ORACLES))}")
-    return cls(config, limits)
+def oracle_class(spec: SkillSpec) -> type[Oracle]:
+    """The oracle class in ``spec``'s folder (``oracle.py``); :class:`OracleError` when it has none."""
+    module = spec.plugin("oracle")
+    found = [
+        v for v in vars(module).values()
+        if isinstance(v, type) and issubclass(v, Oracle) and getattr(v, "skill", None) == spec.name
+    ] if module is not None else []
+    if not found:
+        where = spec.folder / "oracle.py" if spec.folder is not None else "its folder"
+        raise OracleError(
+            f"skill {spec.name!r} has no oracle; fix: add {where} with a class decorated "
+            f"@register_oracle({spec.name!r}) (see skills/README.md)"
+        )
+    return found[-1]
 
 
-def _wrap(angle: float, period: float) -> float:
+def make_oracle(
+    skill: str | SkillSpec,
+    config: OracleConfig | None = None,
+    limits: SafetyLimits | None = None,
+    library: SkillLibrary | None = None,
+) -> Oracle:
+    """A fresh oracle for ``skill`` (a spec, or a name looked up in ``library``, default the
+    installed skill library); raises :class:`OracleError` naming the skills that have one."""
+    if isinstance(skill, SkillSpec):
+        return oracle_class(skill)(config, limits)
+    lib = library if library is not None else load_skill_library()
+    if skill not in lib:
+        have = [s.name for s in lib if s.folder is not None and (s.folder / "oracle.py").is_file()]
+        raise OracleError(f"no oracle for skill {skill!r}; oracles exist for {', '.join(have)}")
+    return oracle_class(lib.get(skill))(config, limits)
+
+
+def wrap_angle(angle: float, period: float) -> float:
     """``angle`` wrapped into (-period/2, period/2]."""
     a = math.fmod(angle + 0.5 * period, period)
     if a <= 0:
@@ -153,7 +183,7 @@ def _wrap(angle: float, period: float) -> float:
     return a - 0.5 * period
 
 
-def _cap(v: np.ndarray, cap: float) -> np.ndarray:
+def cap_norm(v: np.ndarray, cap: float) -> np.ndarray:
     n = float(np.linalg.norm(v))
     return v * (cap / n) if n > cap else v
 
@@ -281,13 +311,13 @@ class Oracle:
         err = goal - np.asarray(obs.ee_position, dtype=float)
         v = np.zeros(3)
         p = list(primary)
-        v[p] = _cap(cfg.gain * err[p], speed)
+        v[p] = cap_norm(cfg.gain * err[p], speed)
         for i in hold:
             v[i] = float(np.clip(cfg.gain * err[i], -cfg.correction_speed, cfg.correction_speed))
         reached = all(abs(err[i]) <= cfg.tolerance for i in primary) and all(
             abs(err[i]) <= 2.0 * cfg.tolerance for i in hold
         )
-        return self._velocity(_cap(v, cfg.speed)), reached
+        return self._velocity(cap_norm(v, cfg.speed)), reached
 
     def _rise_or_cross(self, obs: Observation, goal_xy: np.ndarray, safe_z: float) -> Action:
         """The far-from-the-goal rule of the reactive oracles: below ``safe_z`` rise straight up;
@@ -309,7 +339,7 @@ class Oracle:
     def _turn(self, obs: Observation, target_yaw: float, period: float) -> tuple[Action, bool]:
         """Turn the gripper about z towards ``target_yaw`` (modulo ``period``), holding position."""
         cfg = self.config
-        err = _wrap(target_yaw - quaternion_yaw(obs.ee_orientation), period)
+        err = wrap_angle(target_yaw - quaternion_yaw(obs.ee_orientation), period)
         rate = float(np.clip(cfg.yaw_gain * err, -cfg.yaw_rate, cfg.yaw_rate))
         return self._velocity(np.zeros(3), rate), abs(err) <= cfg.yaw_tolerance
 
@@ -321,7 +351,7 @@ class Oracle:
         yaw, period = self._grip_yaw(obj)
         if period > 0.5 * math.pi + 1e-6:
             return yaw, period
-        footprints = _footprints(obs, obj)
+        footprints = footprints_near(obs, obj)
         if not footprints:
             return yaw, period
         gaps = [hand_clearance(obj, y, footprints) for y in (yaw, yaw + 0.5 * math.pi)]
@@ -352,7 +382,7 @@ HAND_NEAR = 0.3  # m, objects farther than this (centre to centre) are not consi
 DRAWER_TRAVEL = 0.165  # m, a drawer's longest slide out of its cabinet (the scenes' drawers: 0.15 m) and 1.5 cm more
 
 
-def _footprints(obs: Observation, obj: ObjectInfo) -> list[tuple[np.ndarray, float, np.ndarray]]:
+def footprints_near(obs: Observation, obj: ObjectInfo) -> list[tuple[np.ndarray, float, np.ndarray]]:
     """Footprints ``(centre xy, yaw, half extents xy)`` of the objects near ``obj`` that stand
     ``HAND_RISE`` above its top. A drawer reports its handle: its footprint runs from there into
     the cabinet by the cabinet's depth plus a full opening (the drawer box and the cabinet)."""
@@ -387,7 +417,7 @@ def hand_clearance(obj: ObjectInfo, yaw: float, footprints: list[tuple[np.ndarra
     return gap
 
 
-def _half_extent_along(obj: ObjectInfo, direction: np.ndarray) -> float:
+def half_extent_along(obj: ObjectInfo, direction: np.ndarray) -> float:
     """Half of the object's horizontal extent along the unit ``direction`` (m)."""
     if obj.category == "bowl":
         return 0.25 * (float(obj.size[0]) + float(obj.size[1]))
@@ -398,9 +428,6 @@ def _half_extent_along(obj: ObjectInfo, direction: np.ndarray) -> float:
     return 0.5 * (abs(float(d @ ax)) * float(obj.size[0]) + abs(float(d @ ay)) * float(obj.size[1]))
 
 
-# --------------------------------------------------------------------------- move_to
-
-
 def move_to_goal(obj: ObjectInfo, config: OracleConfig) -> np.ndarray:
     """Where move_to puts the end effector for ``obj`` (m, world frame)."""
     if obj.category == "drawer":
@@ -409,312 +436,10 @@ def move_to_goal(obj: ObjectInfo, config: OracleConfig) -> np.ndarray:
     return np.array([float(obj.position[0]), float(obj.position[1]), object_top(obj) + height])
 
 
-@register_oracle("move_to")
-class MoveToOracle(Oracle):
-    """Reach the ready pose (see ``move_to_goal``) by a rule of the current state alone, so a
-    reactive policy can imitate it from wherever the arm starts (no phase is remembered):
-
-    * not yet above the goal (horizontal error > ``funnel``): below the travel height, rise
-      straight up; at or above it, travel horizontally at the current height (at most 25 cm
-      above the travel height);
-    * above the goal: turn the gripper to the object's grasp yaw (blocks, objects, the drawer
-      handle) if it is off, else descend with small horizontal corrections; done at the goal.
-
-    The gripper opens on the way if it was closed (a missed grasp leaves it closed on nothing).
-
-    The travel height is ``clearance`` above the goal, and 3 cm above the top of anything
-    tall right beside the gripper (a drawer handle just let go of), or the open fingers would
-    drag it along.
-    """
-
-    first_phase = "reach"
-    reactive = True
-    object_args = ("object",)
-    near_xy: ClassVar[float] = 0.08  # m, objects this close to the gripper (horizontally) are cleared first
-    funnel: ClassVar[float] = 0.02  # m, horizontal error within which the gripper turns and descends
-
-    def _goal(self, obs: Observation) -> np.ndarray:
-        obj = self._obj(obs, "object")
-        if obj is not None:
-            self._last_goal = move_to_goal(obj, self.config)
-        return self._last_goal
-
-    def _setup(self, obs: Observation) -> None:
-        self._last_goal = move_to_goal(self._obj(obs, "object"), self.config)  # type: ignore[arg-type]
-        self.gripper_target = 0.0  # it brings an open gripper (grasp needs one); a missed grasp left it closed
-
-    def _travel_z(self, obs: Observation, goal: np.ndarray) -> float:
-        ee = np.asarray(obs.ee_position, dtype=float)
-        tops = [object_top(o) for o in obs.objects
-                if float(np.hypot(*(np.asarray(o.position[:2]) - ee[:2]))) <= self.near_xy
-                and object_top(o) > ee[2] - 0.05]
-        return max([float(goal[2]) + self.config.clearance] + [t + 0.03 for t in tops])
-
-    def _phase_reach(self, obs: Observation) -> Action | str:
-        goal = self._goal(obs)
-        ee = np.asarray(obs.ee_position, dtype=float)
-        if float(np.hypot(*(goal[:2] - ee[:2]))) > self.funnel:
-            return self._rise_or_cross(obs, goal[:2], self._travel_z(obs, goal))
-        obj = self._obj(obs, "object")
-        if obj is not None and obj.category not in ("bowl", "bin"):
-            yaw, period = self._clear_grip_yaw(obs, obj)
-            action, aligned = self._turn(obs, yaw, period)
-            if not aligned:
-                return action
-        return self._lower_to(obs, goal)
-
-
-# --------------------------------------------------------------------------- grasp
-
-
-@register_oracle("grasp")
-class GraspOracle(Oracle):
-    """Turn to the grasp yaw if needed, descend around the object, close until it is held
-    (retry from above if not), lift."""
-
-    first_phase = "align"
-    object_args = ("object",)
-
-    def _grasp_point(self, obs: Observation) -> np.ndarray:
-        obj = self._obj(obs, "object")
-        if obj is None:
-            return np.asarray(obs.ee_position, dtype=float)
-        z = max(float(obj.position[2]), object_top(obj) - self.config.grasp_depth, self.config.min_z)
-        return np.array([float(obj.position[0]), float(obj.position[1]), z])
-
-    def _setup(self, obs: Observation) -> None:
-        self._lift_z = self._grasp_point(obs)[2] + self.config.lift
-
-    def _phase_align(self, obs: Observation) -> Action | str:
-        obj = self._obj(obs, "object")
-        yaw, period = self._clear_grip_yaw(obs, obj)  # type: ignore[arg-type]
-        action, reached = self._turn(obs, yaw, period)
-        return "descend" if reached else action
-
-    def _phase_descend(self, obs: Observation) -> Action | str:
-        self.gripper_target = 0.0
-        action, reached = self._track(obs, self._grasp_point(obs), (2,), (0, 1))
-        return "close" if reached else action
-
-    def _phase_close(self, obs: Observation) -> Action | str:
-        self.gripper_target = 1.0
-        if obs.held_object_id == self.args["object"] and self.phase_ticks >= 3:
-            self._lift_z = float(obs.ee_position[2]) + self.config.lift
-            return "lift"
-        if self.phase_ticks >= self.config.close_ticks:
-            return "reopen" if self.attempts < self.config.retries else "done"
-        return self._velocity(np.zeros(3))
-
-    def _phase_reopen(self, obs: Observation) -> Action | str:
-        self.gripper_target = 0.0
-        if self.phase_ticks < self.config.open_ticks:
-            return self._velocity(np.zeros(3))
-        point = self._grasp_point(obs)
-        action, reached = self._track(obs, point + np.array([0.0, 0.0, self.config.approach_height]), (2,), (0, 1))
-        if reached:
-            self.attempts += 1
-            return "align"
-        return action
-
-    def _phase_lift(self, obs: Observation) -> Action | str:
-        if obs.held_object_id != self.args["object"]:
-            return "reopen" if self.attempts < self.config.retries else "done"
-        target = np.array([*obs.ee_position[:2], self._lift_z])
-        action, reached = self._track(obs, target, (2,))
-        return "done" if reached else action
-
-
-# --------------------------------------------------------------------------- place_over
-
-
-@register_oracle("place_over")
-class PlaceOverOracle(Oracle):
-    """Carry the held object over the target by a rule of the current state alone (no phase
-    is remembered, so a reactive policy can imitate it from anywhere):
-
-    * far from the target (the held object's centre more than ``near`` away horizontally):
-      below the carrying height, rise straight up; at or above it, travel horizontally at the
-      current height (at most 25 cm above the carrying height);
-    * near it (``funnel`` .. ``near``): move across at the current height, kept at least at
-      the final height;
-    * above it (within ``funnel``): descend until the held object hangs ``place_height``
-      above the target's top (``stack_height`` above a block: the stack's over() allows only
-      5 cm), correcting horizontally; done there.
-
-    The carrying height puts the held object's bottom ``carry_clearance`` above the table's
-    clutter (``clutter_height``, the bin's rim; a three-block stack is lower) or the target's top
-    if that is higher. It depends on nothing the policy cannot see: a height taken from every
-    object on the table (blocks piled in the bin, the drawer cabinet) made the policy hover or
-    lower early in scenes unlike its demonstrations. For a drawer the target is the middle of its mouth (the inside
-    just behind the front panel, :func:`~robomatrix.skills.conditions.place_view`), its top the
-    front panel's top edge.
-    """
-
-    first_phase = "carry"
-    reactive = True
-    object_args = ("target",)
-    funnel: ClassVar[float] = 0.012  # m, horizontal error within which the held object is lowered
-    near: ClassVar[float] = 0.05  # m, horizontal error within which it is moved across without rising
-
-    def _offsets(self, obs: Observation) -> tuple[np.ndarray, float] | None:
-        """(held centre - ee in xy, ee z - held bottom) or None when nothing is held."""
-        held = next((o for o in obs.objects if o.id == obs.held_object_id), None)
-        if held is None:
-            return None
-        ee = np.asarray(obs.ee_position, dtype=float)
-        return np.asarray(held.position[:2], dtype=float) - ee[:2], float(ee[2]) - object_bottom(held)
-
-    def _phase_carry(self, obs: Observation) -> Action | str:
-        offsets, target = self._offsets(obs), self._obj(obs, "target")
-        if offsets is None or target is None:
-            return "done"
-        place = place_view(target)
-        ee = np.asarray(obs.ee_position, dtype=float)
-        top = object_top(place)
-        gap = self.config.stack_height if target.category == "block" else self.config.place_height
-        goal = np.array([*(np.asarray(place.position[:2], dtype=float) - offsets[0]), top + gap + offsets[1]])
-        error = float(np.hypot(*(goal[:2] - ee[:2])))
-        if error <= self.funnel:
-            return self._lower_to(obs, goal)
-        if error <= self.near:
-            action, _ = self._track(obs, np.array([goal[0], goal[1], max(float(ee[2]), goal[2])]), (0, 1), (2,))
-            return action
-        carry_z = max(top, self.config.clutter_height) + self.config.carry_clearance + offsets[1]
-        return self._rise_or_cross(obs, goal[:2], carry_z)
-
-
-# --------------------------------------------------------------------------- release
-
-
-@register_oracle("release")
-class ReleaseOracle(Oracle):
-    """Open the gripper, wait until nothing is held, rise clear."""
-
-    first_phase = "open"
-
-    def _phase_open(self, obs: Observation) -> Action | str:
-        return self._open_then("rise_clear", obs)
-
-    def _phase_rise_clear(self, obs: Observation) -> Action | str:
-        return self._rise_clear(obs)
-
-
-# --------------------------------------------------------------------------- push
-
-
-@register_oracle("push")
-class PushOracle(Oracle):
-    """Rise, go behind the object with a finger on the line through its centre, lower the
-    finger beside it, push along the direction until it moved the distance, rise.
-
-    With the gripper open the fingers sit ``finger_offset`` either side of the grasp point
-    along the gripper's y axis; the finger ahead (or, pushing across the fingers, either one)
-    is put right behind the object so that the push is a single-axis motion.
-    """
-
-    first_phase = "rise"
-    object_args = ("object",)
-
-    def _setup(self, obs: Observation) -> None:
-        direction = self.args.get("direction")
-        if direction not in ("forward", "backward", "left", "right"):
-            raise OracleError(f"push needs direction forward|backward|left|right, got {direction!r}")
-        self._dir = DIRECTION_VECTORS[direction]
-        distance = self.args.get("distance", 0.10)
-        if isinstance(distance, bool) or not isinstance(distance, int | float) or not 0 < distance <= 0.5:
-            raise OracleError(f"push distance must be a number of metres in (0, 0.5], got {distance!r}")
-        self._distance = float(distance)
-        obj = self._obj(obs, "object")
-        if obj is None:  # reset() checked it; keeps type checkers content
-            raise OracleError(f"push: {self.args.get('object')!r} is not in the observation")
-        self._start_xy = np.asarray(obj.position[:2], dtype=float)
-        top = object_top(obj)
-        self._safe_z = top + self.config.clearance
-        self._push_z = float(np.clip(top - 0.015, self.config.min_z, 0.035))
-        # The finger offset in the world: along the gripper's y axis at its current yaw.
-        yaw = quaternion_yaw(obs.ee_orientation)
-        finger = self.config.finger_offset * np.array([-math.sin(yaw), math.cos(yaw), 0.0])
-        along = float(finger @ self._dir)
-        if abs(along) > 1e-6:
-            finger = finger if along > 0 else -finger  # the finger ahead pushes
-        elif (finger[1] > 0) != (float(obj.position[1]) > 0):
-            finger = -finger  # across the fingers: the grasp point goes to the side nearer y = 0
-        self._finger = finger
-        self._pusher_gap = _half_extent_along(obj, self._dir) + self.config.push_standoff
-        self._recover_xy = 0.02  # m, an approach or push this far off the line starts over
-
-    def _start_point(self, obs: Observation) -> np.ndarray:
-        obj = self._obj(obs, "object")
-        centre = np.asarray(obj.position, dtype=float) if obj is not None else np.zeros(3)
-        p = centre - self._dir * self._pusher_gap - self._finger
-        p = np.array([p[0], p[1], self._push_z])
-        return np.clip(p, self.limits.workspace_min, self.limits.workspace_max)
-
-    def _moved(self, obs: Observation) -> float:
-        """How far (m) the object has moved along the push direction since reset()."""
-        obj = self._obj(obs, "object")
-        return 0.0 if obj is None else float((np.asarray(obj.position[:2]) - self._start_xy) @ self._dir[:2])
-
-    def _phase_rise(self, obs: Observation) -> Action | str:
-        if self.attempts and self._moved(obs) >= self._distance:
-            return "retreat"  # a retry is not needed any more: it slid far enough
-        if obs.ee_position[2] >= self._safe_z - self.config.tolerance:
-            return "travel"
-        action, _ = self._track(obs, np.array([*obs.ee_position[:2], self._safe_z]), (2,))
-        return action
-
-    def _phase_travel(self, obs: Observation) -> Action | str:
-        start = self._start_point(obs)
-        action, reached = self._track(obs, np.array([start[0], start[1], self._safe_z]), (0, 1), (2,))
-        return "lower" if reached else action
-
-    def _phase_lower(self, obs: Observation) -> Action | str:
-        start = self._start_point(obs)
-        if self.phase_ticks > self.config.lower_ticks:
-            return "retreat"  # something is in the way of the fingers: give up rather than press on it
-        off = float(np.hypot(*(start[:2] - obs.ee_position[:2])))
-        if off > self._recover_xy and self.attempts < self.config.retries:
-            self.attempts += 1
-            return "rise"  # knocked off the approach: going down here could drag the object
-        action, reached = self._track(obs, start, (2,), (0, 1))
-        if reached:
-            self._push_from = np.asarray(obs.ee_position[:2], dtype=float)
-            return "push"
-        return action
-
-    def _phase_push(self, obs: Observation) -> Action | str:
-        obj = self._obj(obs, "object")
-        if obj is None:
-            return "retreat"
-        moved = self._moved(obs)
-        travelled = float((np.asarray(obs.ee_position[:2]) - self._push_from) @ self._dir[:2])
-        limit = self._distance + self.config.push_standoff + 0.05
-        if moved >= self._distance + self.config.push_overshoot or travelled >= limit:
-            return "retreat"
-        # Keep the finger on the line through the object's centre and at the push height.
-        line = np.asarray(obj.position, dtype=float) - self._finger
-        lateral = np.array([-self._dir[1], self._dir[0], 0.0])
-        cfg = self.config
-        err_lat = float((line - np.asarray(obs.ee_position)) @ lateral)
-        ahead = float((line - np.asarray(obs.ee_position)) @ self._dir)
-        if (abs(err_lat) > self._recover_xy or ahead < 0.0) and self.attempts < cfg.retries:
-            self.attempts += 1  # lost the object (knocked aside): approach it again from behind
-            return "rise"
-        v = self._dir * cfg.push_speed
-        v = v + lateral * float(np.clip(cfg.gain * err_lat, -cfg.correction_speed, cfg.correction_speed))
-        v[2] = float(np.clip(cfg.gain * (self._push_z - obs.ee_position[2]), -cfg.correction_speed,
-                             cfg.correction_speed))
-        return self._velocity(v)
-
-    def _phase_retreat(self, obs: Observation) -> Action | str:
-        action, reached = self._track(obs, np.array([*obs.ee_position[:2], self._safe_z]), (2,))
-        return "done" if reached else action
-
-
 # --------------------------------------------------------------------------- drawers
 
 
-class _DrawerOracle(Oracle):
+class DrawerOracle(Oracle):
     """Shared script: align with the handle, descend, grasp the handle, slide the drawer,
     let go, rise. Subclasses say which way and when to stop."""
 
@@ -777,26 +502,6 @@ class _DrawerOracle(Oracle):
 
     def _phase_rise_clear(self, obs: Observation) -> Action | str:
         return self._rise_clear(obs)
-
-
-@register_oracle("open_drawer")
-class OpenDrawerOracle(_DrawerOracle):
-    """Grasp the handle, pull the drawer out until it is (nearly) fully open, let go, rise."""
-
-    slide_sign = -1.0
-
-    def _finished(self, opening: float) -> bool:
-        return opening >= self.config.drawer_open_target
-
-
-@register_oracle("close_drawer")
-class CloseDrawerOracle(_DrawerOracle):
-    """Grasp the handle, push the drawer in until it is shut, let go, rise."""
-
-    slide_sign = 1.0
-
-    def _finished(self, opening: float) -> bool:
-        return opening <= self.config.drawer_closed_target
 
 
 # --------------------------------------------------------------------------- language motions

@@ -37,13 +37,17 @@ planner as well.
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import logging
 import math
 import os
 import re
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import yaml
@@ -436,6 +440,27 @@ class SkillSpec:
     @property
     def signature(self) -> str:
         return f"{self.name}({', '.join(a.name for a in self.arguments)})"
+
+    @property
+    def place_arguments(self) -> frozenset[str]:
+        """Object arguments the skill puts something over (``over($arg)`` among its effects or
+        success conditions): places, which the policy sees as where the held object goes."""
+        return frozenset(r for c in (*self.effects, *self.success) if c.predicate == "over" for r in c.references)
+
+    @property
+    def grasped_arguments(self) -> frozenset[str]:
+        """Object arguments the skill ends up holding (``holding($arg)`` among its effects)."""
+        return frozenset(r for c in self.effects if c.predicate == "holding" for r in c.references)
+
+    def plugin(self, kind: str) -> ModuleType | None:
+        """The skill folder's own Python file ``<kind>.py`` (``oracle``, ``episode``), imported once.
+
+        A skill is its folder: its scripted oracle and the episode setup of its
+        demonstrations live beside its spec, not in the package. None when the folder has no
+        such file (or the spec was built in code)."""
+        if self.folder is None:
+            return None
+        return load_plugin(self.folder / f"{kind}.py")
 
     def argument(self, name: str) -> ArgumentSpec:
         for arg in self.arguments:
@@ -843,6 +868,35 @@ def load_skill_spec(path: Path | str) -> SkillSpec:
         ) from e
     fields = _SpecParser(file).parse(data, file.parent.name)
     return SkillSpec(folder=file.parent.resolve(), **fields)
+
+
+_PLUGINS: dict[Path, ModuleType] = {}
+
+
+def load_plugin(file: Path) -> ModuleType | None:
+    """Import a skill folder's Python file by path (cached by its resolved path); None if absent.
+
+    The module gets a name of its own (``robomatrix_skill_<folder>_<stem>``) so two libraries
+    with a skill of the same name do not collide in ``sys.modules``."""
+    path = Path(file).resolve()
+    if path in _PLUGINS:
+        return _PLUGINS[path]
+    if not path.is_file():
+        return None
+    digest = hashlib.sha1(str(path).encode()).hexdigest()[:8]
+    name = f"robomatrix_skill_{path.parent.name}_{path.stem}_{digest}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise SkillSpecError(f"{path}: cannot be imported as Python; fix: check the file")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as e:
+        del sys.modules[name]
+        raise SkillSpecError(f"{path}: importing it failed ({type(e).__name__}: {e}); fix: the file") from e
+    _PLUGINS[path] = module
+    return module
 
 
 # --------------------------------------------------------------------------- the library

@@ -11,18 +11,17 @@ import pytest
 import torch
 
 from robomatrix.errors import RobomatrixError
+from robomatrix.hardware.geometry import quaternion_yaw
 from robomatrix.hardware.interface import ObjectInfo, Observation
 from robomatrix.learning.dataset import Dataset
 from robomatrix.learning.train import finetune_motion_head, train_policy
 from robomatrix.policies.features import (
-    DEFAULT_SKILL_NAMES,
     DIRECTIONS,
-    FEATURE_DIM,
     FeatureLayout,
     PolicyInputError,
     augment,
     build_features,
-    quaternion_yaw,
+    feature_dim,
 )
 from robomatrix.policies.language_motion import VOCABULARY, motion_direction, motion_to_index
 from robomatrix.policies.model import (
@@ -36,7 +35,9 @@ from robomatrix.policies.model import (
 from robomatrix.skills.labeller import label_window
 from robomatrix.skills.spec import load_skill_library
 
-SMALL = PolicyConfig(hidden=32, motion_embed_dim=8)
+NAMES = load_skill_library().names  # the one-hot's vocabulary comes from the library
+FEATURE_DIM = feature_dim(NAMES)
+SMALL = PolicyConfig(hidden=32, motion_embed_dim=8, skill_names=NAMES)
 
 
 def yaw_quat(yaw: float) -> np.ndarray:
@@ -67,7 +68,7 @@ def toy_task(n: int, seed: int) -> Dataset:
     for _ in range(n):
         ee = rng.uniform([0.3, -0.3, 0.05], [0.7, 0.3, 0.4])
         obj = rng.uniform([0.3, -0.3, 0.02], [0.7, 0.3, 0.3])
-        xs.append(build_features(make_obs(ee, obj), "move_to", {"object": "block_red_0"}, DEFAULT_SKILL_NAMES))
+        xs.append(build_features(make_obs(ee, obj), "move_to", {"object": "block_red_0"}, NAMES))
         vel = np.clip(1.5 * (obj - ee), -0.15, 0.15)
         motion = label_window(vel[None], np.zeros(1), np.zeros(1))
         acts.append([*vel, 0.0, 0.0])
@@ -94,15 +95,15 @@ def trained(toy: Dataset) -> tuple[LanguageMotionPolicy, dict]:
 
 def test_feature_dim_matches_library() -> None:
     names = load_skill_library().names
-    assert tuple(sorted(names)) == DEFAULT_SKILL_NAMES
+    assert tuple(sorted(names)) == names
     assert FEATURE_DIM == 40 == FeatureLayout(names).dim
 
 
 def test_build_features_layout() -> None:
     ee, obj = np.array([0.5, 0.1, 0.3]), np.array([0.6, -0.1, 0.02])
     obs = make_obs(ee, obj)
-    x = build_features(obs, "push", {"object": "block_red_0", "direction": "left", "distance": 0.1}, DEFAULT_SKILL_NAMES)
-    lay = FeatureLayout(DEFAULT_SKILL_NAMES)
+    x = build_features(obs, "push", {"object": "block_red_0", "direction": "left", "distance": 0.1}, NAMES)
+    lay = FeatureLayout(NAMES)
     assert x.shape == (FEATURE_DIM,) and x.dtype == np.float32
     np.testing.assert_allclose(x[lay.ee_position], ee, atol=1e-6)
     np.testing.assert_allclose(x[lay.ee_yaw], [math.sin(0.5), math.cos(0.5)], atol=1e-6)
@@ -113,15 +114,15 @@ def test_build_features_layout() -> None:
     np.testing.assert_allclose(slot[5:8], 0.04, atol=1e-6)
     assert slot[9] == 1.0 and x[lay.slot_present(1)] == 0.0
     one_hot = x[lay.skill_one_hot]
-    assert one_hot.sum() == 1.0 and one_hot[DEFAULT_SKILL_NAMES.index("push")] == 1.0
+    assert one_hot.sum() == 1.0 and one_hot[NAMES.index("push")] == 1.0
     assert x[lay.direction_one_hot].tolist() == [1.0 if d == "left" else 0.0 for d in DIRECTIONS]
     assert x[lay.number] == pytest.approx(0.1)
 
 
 def test_build_features_held_object_fills_a_slot_and_missing_object_is_absent() -> None:
     obs = make_obs([0.5, 0.0, 0.3], [0.5, 0.0, 0.25], held="block_red_0", closed=True)
-    x = build_features(obs, "place_over", {"target": "bowl_blue_0"}, DEFAULT_SKILL_NAMES)
-    lay = FeatureLayout(DEFAULT_SKILL_NAMES)
+    x = build_features(obs, "place_over", {"target": "bowl_blue_0"}, NAMES, {"target"})
+    lay = FeatureLayout(NAMES)
     assert x[lay.slot_present(0)] == 0.0  # the bowl is not in the observation
     assert x[lay.slot_present(1)] == 1.0  # the carried block
     assert x[6] == 1.0 and x[7] == 1.0
@@ -137,14 +138,14 @@ def test_build_features_held_object_fills_a_slot_and_missing_object_is_absent() 
 )
 def test_build_features_rejects_bad_inputs(ee: list, args: dict, match: str) -> None:
     with pytest.raises(PolicyInputError, match=match):
-        build_features(make_obs(np.array(ee, float), [0.5, 0, 0.02]), "push", args, DEFAULT_SKILL_NAMES)
+        build_features(make_obs(np.array(ee, float), [0.5, 0, 0.02]), "push", args, NAMES)
 
 
 def test_build_features_unknown_skill_and_nan_object() -> None:
     with pytest.raises(PolicyInputError, match="unknown skill 'fly'"):
-        build_features(make_obs([0.5, 0, 0.3]), "fly", {}, DEFAULT_SKILL_NAMES)
+        build_features(make_obs([0.5, 0, 0.3]), "fly", {}, NAMES)
     with pytest.raises(PolicyInputError, match="object 'block_red_0' position"):
-        build_features(make_obs([0.5, 0, 0.3], [np.nan, 0, 0]), "grasp", {"object": "block_red_0"}, DEFAULT_SKILL_NAMES)
+        build_features(make_obs([0.5, 0, 0.3], [np.nan, 0, 0]), "grasp", {"object": "block_red_0"}, NAMES)
     assert isinstance(PolicyInputError("x"), RobomatrixError)
 
 
@@ -154,11 +155,11 @@ def test_quaternion_yaw() -> None:
 
 
 def test_augment_only_moves_present_positions() -> None:
-    x = build_features(make_obs([0.5, 0, 0.3], [0.6, 0, 0.02]), "grasp", {"object": "block_red_0"}, DEFAULT_SKILL_NAMES)
+    x = build_features(make_obs([0.5, 0, 0.3], [0.6, 0, 0.02]), "grasp", {"object": "block_red_0"}, NAMES)
     batch = np.stack([x] * 50)
     noisy = augment(batch, np.random.default_rng(0), 0.01)
     changed = np.any(noisy != batch, axis=0)
-    lay = FeatureLayout(DEFAULT_SKILL_NAMES)
+    lay = FeatureLayout(NAMES)
     expected = np.zeros(FEATURE_DIM, bool)
     expected[lay.ee_position] = True
     expected[lay.slot_rel_position(0)] = True  # slot 1 is absent: untouched
@@ -203,9 +204,11 @@ def test_select_action_rejects_bad_features() -> None:
 
 def test_config_validation() -> None:
     with pytest.raises(RobomatrixError, match="hidden"):
-        PolicyConfig(hidden=0)
+        PolicyConfig(hidden=0, skill_names=NAMES)
     with pytest.raises(RobomatrixError, match="does not match"):
-        PolicyConfig(feature_dim=12)
+        PolicyConfig(feature_dim=12, skill_names=NAMES)
+    with pytest.raises(RobomatrixError, match="skill_names is required"):
+        PolicyConfig()
 
 
 def test_normalisation_round_trip() -> None:
@@ -313,7 +316,7 @@ def test_toy_task_reaches_high_motion_accuracy(trained: tuple[LanguageMotionPoli
 def test_override_executes_the_persons_motion(trained: tuple[LanguageMotionPolicy, dict]) -> None:
     policy, _ = trained
     # object below and ahead: the policy itself moves forward/down
-    x = build_features(make_obs([0.4, 0.0, 0.3], [0.6, 0.0, 0.05]), "move_to", {"object": "block_red_0"}, DEFAULT_SKILL_NAMES)
+    x = build_features(make_obs([0.4, 0.0, 0.3], [0.6, 0.0, 0.05]), "move_to", {"object": "block_red_0"}, NAMES)
     own, own_action = policy.select_action(x)
     assert motion_direction(own).linear[2] < 0 or motion_direction(own).linear[0] > 0
     for override in ("move arm up", "move arm left", "move arm backward", "move arm right and up"):
@@ -340,7 +343,7 @@ def test_finetune_motion_head_learns_corrections_and_keeps_actions(
     student = copy.deepcopy(policy)
     before = {k: v.clone() for k, v in student.state_dict().items()}
     # a person insists on "move arm up" whenever the object is to the robot's left
-    lay = FeatureLayout(DEFAULT_SKILL_NAMES)
+    lay = FeatureLayout(NAMES)
     left = toy.X[:, lay.slot_rel_position(0)][:, 1] > 0.1
     m = toy.M.copy()
     m[left] = motion_to_index("move arm up")
@@ -360,7 +363,7 @@ def test_finetune_motion_head_learns_corrections_and_keeps_actions(
 def test_select_action_at_batch_one_is_finite_and_repeatable() -> None:
     """The deployed-size policy answers one observation with finite numbers, the same twice.
     (Its tick latency is a benchmark, bench/bench_skills.py, not a timed test.)"""
-    policy = LanguageMotionPolicy(PolicyConfig())  # the default (deployed) size
+    policy = LanguageMotionPolicy(PolicyConfig(skill_names=NAMES))  # the default (deployed) size
     x = np.random.default_rng(0).normal(size=FEATURE_DIM).astype(np.float32)
     (motion, action), (motion2, action2) = policy.select_action(x), policy.select_action(x)
     assert isinstance(motion, str) and motion == motion2

@@ -7,26 +7,26 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
-from robomatrix.cli.learn import context_for
 from robomatrix.errors import ConfigError
 from robomatrix.learning.dataset import Dataset
-from robomatrix.learning.train import intervention_weights, policy_inputs, train_policy
+from robomatrix.learning.train import intervention_weights, train_policy
 from robomatrix.policies.features import (
-    DEFAULT_SKILL_NAMES,
-    FEATURE_DIM,
     ContextTracker,
     FeatureLayout,
     PolicyInputError,
     context_dim,
     episode_context,
+    feature_dim,
     parse_context,
 )
 from robomatrix.policies.language_motion import VOCABULARY, motion_to_index
-from robomatrix.policies.model import FlatPolicy, LanguageMotionPolicy, PolicyConfig, load_policy
+from robomatrix.policies.model import LanguageMotionPolicy, PolicyConfig, load_policy
+from robomatrix.skills.spec import load_skill_library
 
-LAYOUT = FeatureLayout(DEFAULT_SKILL_NAMES)
+NAMES = load_skill_library().names
+FEATURE_DIM = feature_dim(NAMES)
+LAYOUT = FeatureLayout(NAMES)
 UP, DOWN = motion_to_index("move arm up"), motion_to_index("move arm down")
 
 
@@ -37,16 +37,18 @@ def features(ee: np.ndarray, obj: np.ndarray) -> np.ndarray:
     x[4] = 1.0
     x[LAYOUT.slot_rel_position(0)] = obj - ee
     x[LAYOUT.slot_present(0)] = 1.0
-    x[LAYOUT.skill_one_hot.start + DEFAULT_SKILL_NAMES.index("push")] = 1.0
+    x[LAYOUT.skill_one_hot.start + NAMES.index("push")] = 1.0
     return x
 
 
 def test_parse_context_and_sizes() -> None:
-    assert parse_context("prev_motion, displacement") == ("displacement", "prev_motion")
+    assert parse_context("slot_offset, displacement") == ("displacement", "slot_offset")
     assert parse_context("") == parse_context(None) == parse_context("none") == ()
     assert context_dim(()) == 0
     assert context_dim(("displacement",)) == 6
-    assert context_dim(("displacement", "prev_motion", "prev_action")) == 6 + len(VOCABULARY) + 5
+    assert context_dim(("displacement", "slot_offset")) == 6 + 3
+    with pytest.raises(PolicyInputError, match="unknown context"):
+        parse_context("prev_motion")  # tried and not taken: the policy copied its last motion
     with pytest.raises(PolicyInputError, match="unknown context"):
         parse_context("future")
 
@@ -54,7 +56,7 @@ def test_parse_context_and_sizes() -> None:
 def test_displacement_is_the_objects_motion_since_the_first_tick() -> None:
     ee0, obj0 = np.array([0.5, 0.0, 0.1]), np.array([0.6, 0.1, 0.02])
     x = np.stack([features(ee0, obj0), features(ee0 + [0.03, 0, 0], obj0 + [0.05, -0.01, 0])])
-    ctx = episode_context(x, np.array([UP, DOWN]), np.zeros((2, 5)), np.zeros(2, int), ("displacement",))
+    ctx = episode_context(x, np.zeros(2, int), ("displacement",))
     np.testing.assert_allclose(ctx[0], 0.0, atol=1e-7)
     np.testing.assert_allclose(ctx[1, :3], [0.05, -0.01, 0.0], atol=1e-6)
     np.testing.assert_allclose(ctx[1, 3:], 0.0)  # slot 1 absent
@@ -65,7 +67,7 @@ def test_slot_offset_is_where_slot_0_is_from_slot_1() -> None:
     x = features(ee, target)
     x[LAYOUT.slot_rel_position(1)] = held - ee
     x[LAYOUT.slot_present(1)] = 1.0
-    ctx = episode_context(x[None], np.array([UP]), np.zeros((1, 5)), np.zeros(1, int), ("slot_offset",))
+    ctx = episode_context(x[None], np.zeros(1, int), ("slot_offset",))
     np.testing.assert_allclose(ctx[0], target - held, atol=1e-6)
     x[LAYOUT.slot_present(1)] = 0.0  # nothing held: no offset
     assert not ContextTracker(("slot_offset",)).context(x).any()
@@ -78,20 +80,17 @@ def test_training_context_matches_the_run_time_tracker() -> None:
     x = rng.normal(size=(n, FEATURE_DIM)).astype(np.float32)
     x[:, LAYOUT.slot_present(0)] = 1.0
     x[:, LAYOUT.slot_present(1)] = (np.arange(n) % 3 != 0).astype(np.float32)
-    m = rng.integers(0, len(VOCABULARY), n)
-    a = rng.normal(size=(n, 5)).astype(np.float32)
     ep = np.repeat([0, 1, 2], [15, 1, 24])
-    parts = ("displacement", "prev_motion", "prev_action", "slot_offset")
-    ctx = episode_context(x, m, a, ep, parts)
+    parts = ("displacement", "slot_offset")
+    ctx = episode_context(x, ep, parts)
     assert ctx.shape == (n, context_dim(parts))
     tracker = ContextTracker(parts)
     for i in range(n):
         if i == 0 or ep[i] != ep[i - 1]:
             tracker.reset()
         np.testing.assert_allclose(tracker.context(x[i]), ctx[i], atol=1e-6, err_msg=f"tick {i}")
-        tracker.executed(int(m[i]), a[i])
     first = np.flatnonzero(np.r_[True, ep[1:] != ep[:-1]])
-    assert not ctx[first, 6:-3].any()  # nothing executed before an episode's first tick
+    assert not ctx[first, :6].any()  # nothing has moved at an episode's first tick
 
 
 def history_task(episodes: int, seed: int) -> Dataset:
@@ -135,45 +134,19 @@ def test_a_task_that_needs_history_is_learnt_only_with_context() -> None:
 
 
 def test_context_policy_checkpoint_round_trip(tmp_path: Path) -> None:
-    config = PolicyConfig(hidden=16, motion_embed_dim=4, context=("displacement", "prev_motion"))
+    config = PolicyConfig(hidden=16, motion_embed_dim=4, context=("displacement", "slot_offset"), skill_names=NAMES)
     policy = LanguageMotionPolicy(config)
     policy.save(tmp_path / "push" / "policy.pt")
     loaded = load_policy(tmp_path / "push" / "policy.pt")
-    assert loaded.config.context == ("displacement", "prev_motion")
+    assert loaded.config.context == ("displacement", "slot_offset")
     x = features(np.array([0.5, 0.0, 0.1]), np.array([0.6, 0.0, 0.02]))
     policy.reset()
     loaded.reset()
     assert policy.select_action(x)[0] == loaded.select_action(x)[0]
     # checkpoints written before context existed have no such field: they are reactive
-    assert PolicyConfig.from_dict({k: v for k, v in PolicyConfig().to_dict().items() if k != "context"}).context == ()
+    assert PolicyConfig.from_dict({k: v for k, v in config.to_dict().items() if k != "context"}).context == ()
     with pytest.raises(ConfigError, match="context"):
-        PolicyConfig(context=("tomorrow",))
-
-
-def test_a_second_query_in_the_same_tick_does_not_advance_the_history() -> None:
-    policy = LanguageMotionPolicy(PolicyConfig(hidden=16, motion_embed_dim=4, context=("prev_motion",)))
-    x = features(np.array([0.5, 0.0, 0.1]), np.array([0.6, 0.0, 0.02]))
-    policy.reset()
-    policy.select_action(x)  # the policy's own motion
-    policy.select_action(x, motion_override="move arm up")  # a person's, same tick
-    ctx_next = policy.context_tracker.context(x + 0.001)
-    assert ctx_next[UP] == 1.0 and ctx_next.sum() == 1.0  # the executed (person's) motion is the history
-    policy.reset()
-    assert not policy.context_tracker.context(x).any()
-
-
-def test_flat_policy_gets_the_previous_action_instead_of_the_motion() -> None:
-    with pytest.raises(ConfigError, match="prev_action"):
-        FlatPolicy(PolicyConfig(context=("prev_motion",)))
-    assert context_for("flat", "displacement,prev_motion") == ("displacement", "prev_action")
-    assert context_for("rt-h", "displacement,prev_motion") == ("displacement", "prev_motion")
-    data = history_task(4, seed=2)
-    flat, _ = train_policy(data, "flat", context=context_for("flat", "prev_motion"), epochs=1, hidden=16,
-                           progress=False, num_threads=1, device="cpu")
-    assert flat.config.input_dim == FEATURE_DIM + 5
-    assert policy_inputs(data, flat.config.context).shape == (len(data), FEATURE_DIM + 5)
-    with torch.no_grad():
-        assert flat.predict_action(torch.from_numpy(policy_inputs(data, flat.config.context))).shape == (len(data), 5)
+        PolicyConfig(context=("tomorrow",), skill_names=NAMES)
 
 
 def test_intervention_weights_drop_the_drift_before_each_correction() -> None:

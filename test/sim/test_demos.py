@@ -192,7 +192,7 @@ def test_chain_labeller_keeps_the_oracles_labels_inside_a_task(robot: SimRobot, 
     path = tmp_path / "move_to_chains_000.mcap"
     with EpisodeWriter(path) as writer:
         for e in episodes:
-            write_episode(writer, e, LIBRARY.names)
+            write_episode(writer, e, LIBRARY)
     # not judged successful, yet kept for training: the labels are the oracle's either way
     data = load_demonstrations([path], successful_only=True)
     assert len(data.episodes) == 2 and all(e.meta["dagger"] and not e.success for e in data.episodes)

@@ -135,7 +135,7 @@ def test_place_over_policy_sees_the_drawer_mouth_other_skills_see_the_handle(rob
     assert np.allclose(place.position[:2], mouth.centre) and object_top(place) == pytest.approx(mouth.rim)
     assert place.opening == drawer.opening and place_view(_block(obs)) is _block(obs)
     rel = layout.slot_rel_position(0)
-    placing = build_features(obs, "place_over", {"target": drawer.id}, lib.names)
+    placing = build_features(obs, "place_over", {"target": drawer.id}, lib.names, lib.get("place_over").place_arguments)
     assert np.allclose(placing[rel], place.position - ee, atol=1e-5)  # where the block goes
     reaching = build_features(obs, "move_to", {"object": drawer.id}, lib.names)
     assert np.allclose(reaching[rel], np.asarray(drawer.position) - ee, atol=1e-5)  # the handle

@@ -82,9 +82,9 @@ def test_dagger_rounds_collect_corrections_and_finetune_from_the_original(robot,
     demos = tmp_path / "move_to.mcap"
     record_demos("move_to", 4, seed=11, path=demos, progress=False)
     data = load_demonstrations([demos], skill="move_to")
-    # a history-reading policy trained for one epoch: it drifts, so the simulated person speaks
+    # a context-reading policy trained for one epoch: it drifts, so the simulated person speaks
     policy, _ = train_policy(data, "rt-h", seed=0, epochs=1, hidden=32, progress=False, num_threads=1,
-                             context="displacement,prev_motion")
+                             context="displacement")
     ckpt = policy.save(tmp_path / "move_to" / "policy.pt")
     tuned, report = dagger_finetune("move_to", ckpt, robot=robot, out_dir=tmp_path / "interventions", rounds=2,
                                     episodes=1, seed=40, replay=[demos], epochs=1)
@@ -94,7 +94,7 @@ def test_dagger_rounds_collect_corrections_and_finetune_from_the_original(robot,
     assert first["replayed_steps"] == len(data)
     recorded = sorted((tmp_path / "interventions").glob("move_to_interventions_*.mcap"))
     assert 1 <= len(recorded) <= 2
-    assert isinstance(tuned, LanguageMotionPolicy) and tuned.config.context == ("displacement", "prev_motion")
+    assert isinstance(tuned, LanguageMotionPolicy) and tuned.config.context == ("displacement",)
     original = LanguageMotionPolicy.load(ckpt)
     changed = {k for k, v in original.state_dict().items() if not np.allclose(v.numpy(), tuned.state_dict()[k].numpy())}
     assert changed and all(k.startswith("motion_head.") for k in changed), changed

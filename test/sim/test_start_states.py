@@ -12,7 +12,7 @@ import pytest
 from robomatrix.errors import ConfigError
 from robomatrix.hardware.safety import SafetyLimits
 from robomatrix.hardware.sim import SimConfig, SimRobot
-from robomatrix.learning.demos import ANYWHERE_BOX, POSE_STEP, _hover_pose, _move_to_start, make_episode_setup
+from robomatrix.learning.demos import ANYWHERE_BOX, POSE_STEP, hover_pose, make_episode_setup
 from robomatrix.skills.conditions import check_all, object_top, quaternion_yaw
 from robomatrix.skills.spec import load_skill_library
 
@@ -68,7 +68,7 @@ def test_start_kinds_cover_the_long_task_states(robot: SimRobot) -> None:
         rng = np.random.default_rng([12, i])
         obs = robot.reset(seed=i, scene="tabletop_drawer" if i % 2 else "tabletop")
         target = next(o for o in obs.objects if o.category == "block")
-        kind, prelude = _move_to_start(rng, obs, {"object": target.id})
+        kind, prelude = load_skill_library().get("move_to").plugin("episode").start(rng, obs, {"object": target.id})
         kinds.setdefault(kind, []).append(prelude)
         skills = [s for s, _ in prelude]
         if kind == "home":
@@ -91,7 +91,7 @@ def test_hover_poses_are_above_or_beside_the_object(robot: SimRobot, category: s
     obs = robot.reset(seed=3, scene="tabletop_drawer" if category == "drawer" else "tabletop")
     obj = next(o for o in obs.objects if o.category == category)
     rng = np.random.default_rng(5)
-    poses = [_hover_pose(rng, obj) for _ in range(30)]
+    poses = [hover_pose(rng, obj) for _ in range(30)]
     p = np.array([q["position"] for q in poses])
     yaw = np.array([q["yaw"] for q in poses])
     assert float(np.ptp(yaw)) > 1.0

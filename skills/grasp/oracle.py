@@ -1,0 +1,72 @@
+"""The grasp skill's scripted oracle (privileged simulator state): demonstrations, tests,
+and the skill server's ``oracle`` controller. Loaded from this folder by
+:func:`robomatrix.skills.oracles.make_oracle`; the toolkit it builds on (phases, tracking,
+gripper bookkeeping, hand clearance) is :mod:`robomatrix.skills.oracles`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from robomatrix.hardware.geometry import object_top
+from robomatrix.hardware.interface import Action, Observation
+from robomatrix.skills.oracles import (
+    Oracle,
+    register_oracle,
+)
+
+
+@register_oracle("grasp")
+class GraspOracle(Oracle):
+    """Turn to the grasp yaw if needed, descend around the object, close until it is held
+    (retry from above if not), lift."""
+
+    first_phase = "align"
+    object_args = ("object",)
+
+    def _grasp_point(self, obs: Observation) -> np.ndarray:
+        obj = self._obj(obs, "object")
+        if obj is None:
+            return np.asarray(obs.ee_position, dtype=float)
+        z = max(float(obj.position[2]), object_top(obj) - self.config.grasp_depth, self.config.min_z)
+        return np.array([float(obj.position[0]), float(obj.position[1]), z])
+
+    def _setup(self, obs: Observation) -> None:
+        self._lift_z = self._grasp_point(obs)[2] + self.config.lift
+
+    def _phase_align(self, obs: Observation) -> Action | str:
+        obj = self._obj(obs, "object")
+        yaw, period = self._clear_grip_yaw(obs, obj)  # type: ignore[arg-type]
+        action, reached = self._turn(obs, yaw, period)
+        return "descend" if reached else action
+
+    def _phase_descend(self, obs: Observation) -> Action | str:
+        self.gripper_target = 0.0
+        action, reached = self._track(obs, self._grasp_point(obs), (2,), (0, 1))
+        return "close" if reached else action
+
+    def _phase_close(self, obs: Observation) -> Action | str:
+        self.gripper_target = 1.0
+        if obs.held_object_id == self.args["object"] and self.phase_ticks >= 3:
+            self._lift_z = float(obs.ee_position[2]) + self.config.lift
+            return "lift"
+        if self.phase_ticks >= self.config.close_ticks:
+            return "reopen" if self.attempts < self.config.retries else "done"
+        return self._velocity(np.zeros(3))
+
+    def _phase_reopen(self, obs: Observation) -> Action | str:
+        self.gripper_target = 0.0
+        if self.phase_ticks < self.config.open_ticks:
+            return self._velocity(np.zeros(3))
+        point = self._grasp_point(obs)
+        action, reached = self._track(obs, point + np.array([0.0, 0.0, self.config.approach_height]), (2,), (0, 1))
+        if reached:
+            self.attempts += 1
+            return "align"
+        return action
+
+    def _phase_lift(self, obs: Observation) -> Action | str:
+        if obs.held_object_id != self.args["object"]:
+            return "reopen" if self.attempts < self.config.retries else "done"
+        target = np.array([*obs.ee_position[:2], self._lift_z])
+        action, reached = self._track(obs, target, (2,))
+        return "done" if reached else action
