@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import rclpy
+from py_trees.trees import BehaviourTree
 from rclpy.action import ActionClient, ActionServer, CancelResponse, GoalResponse
 from rclpy.node import Node
 from rclpy.task import Future
@@ -44,6 +45,7 @@ from robomatrix.nodes.common import declare, msg_to_observation, spin_node
 from robomatrix.scheduler.runner import SchedulerConfig, TaskFeedback, TaskRunner
 from robomatrix.scheduler.tree import write_dot
 from robomatrix.skills.spec import load_skill_library
+from robomatrix.skills.status import SkillStatus
 
 try:
     from robomatrix.action import ExecuteSkill, ExecuteTask
@@ -73,13 +75,13 @@ class RosSkillHandle:
         self._client = client
         self._goal_handle: Any = None
         self._result: Any = None
-        self._state = "running"
+        self._state = SkillStatus.RUNNING
         self._reason = ""
         self.motion, self.source = "", ""
         self._lost_since: float | None = None
         self._last_feedback = time.monotonic()
         if not client.action.server_is_ready():
-            self._state, self._reason = "failed", "the skill server is not running (no execute_skill server)"
+            self._state, self._reason = SkillStatus.FAILED, "the skill server is not running (no execute_skill server)"
             return
         future = client.action.send_goal_async(skill_goal(skill, args), feedback_callback=self._on_feedback)
         future.add_done_callback(self._on_goal)
@@ -92,17 +94,17 @@ class RosSkillHandle:
     def _on_goal(self, future: Any) -> None:
         self._goal_handle = future.result()
         if not self._goal_handle.accepted:
-            self._state, self._reason = "failed", "the skill server rejected the goal"
+            self._state, self._reason = SkillStatus.FAILED, "the skill server rejected the goal"
             return
         self._goal_handle.get_result_async().add_done_callback(self._on_result)
 
     def _on_result(self, future: Any) -> None:
         result = future.result().result
-        self._state = "succeeded" if result.success else "failed"
+        self._state = SkillStatus.SUCCEEDED if result.success else SkillStatus.FAILED
         self._reason = result.reason
 
-    def status(self) -> str:
-        if self._state == "running":
+    def status(self) -> SkillStatus:
+        if self._state == SkillStatus.RUNNING:
             # Graph information can lag under load: feedback arriving also proves the server lives.
             alive = (self._client.action.server_is_ready()
                      or time.monotonic() - self._last_feedback < SERVER_LOST_S)
@@ -111,7 +113,7 @@ class RosSkillHandle:
             else:
                 self._lost_since = self._lost_since or time.monotonic()
                 if time.monotonic() - self._lost_since > SERVER_LOST_S:
-                    self._state, self._reason = "failed", "the skill server stopped answering mid-skill"
+                    self._state, self._reason = SkillStatus.FAILED, "the skill server stopped answering mid-skill"
                     if self._goal_handle is not None:
                         self._goal_handle.cancel_goal_async()  # in case it is only unreachable
         return self._state
@@ -123,9 +125,9 @@ class RosSkillHandle:
         return self.motion, self.source
 
     def cancel(self) -> None:
-        if self._goal_handle is not None and self._state == "running":
+        if self._goal_handle is not None and self._state == SkillStatus.RUNNING:
             self._goal_handle.cancel_goal_async()
-            self._state, self._reason = "failed", "canceled"
+            self._state, self._reason = SkillStatus.FAILED, "canceled"
 
 
 class RosSkillClient:
@@ -207,11 +209,20 @@ class SchedulerNode(Node):
             if publish is not None:
                 publish(fb)
 
-        def on_tree(root: Any) -> None:
-            if self.dot_dir:
+        plans = 0
+
+        def write_tree(tree: BehaviourTree) -> None:  # post-tick handler: each plan's tree, once
+            if tree.count == 0:
                 Path(self.dot_dir).mkdir(parents=True, exist_ok=True)
-                path = write_dot(root, str(Path(self.dot_dir) / f"plan-{time.strftime('%Y%m%d-%H%M%S')}.dot"))
+                name = f"plan-{time.strftime('%Y%m%d-%H%M%S')}-{plans}.dot"  # a replan can come within the second
+                path = write_dot(tree.root, str(Path(self.dot_dir) / name))
                 self.get_logger().info(f"behaviour tree written to {path}")
+
+        def on_tree(tree: BehaviourTree) -> None:
+            nonlocal plans
+            plans += 1
+            if self.dot_dir:
+                tree.add_post_tick_handler(write_tree)
 
         try:
             result = runner.run(text, feedback, should_cancel, on_tree=on_tree)

@@ -46,16 +46,9 @@ from robomatrix.errors import RobomatrixError
 from robomatrix.hardware.interface import Action, Observation
 from robomatrix.nodes.common import action_to_command, declare, msg_to_observation, publish_safely, spin_node
 from robomatrix.policies.language_motion import UnknownMotionError
-from robomatrix.skills.executor import (
-    FAILED,
-    RUNNING,
-    SUCCEEDED,
-    ExecutionConfig,
-    SkillExecution,
-    Tick,
-    make_controller,
-)
+from robomatrix.skills.executor import ExecutionConfig, SkillExecution, Tick, make_controller
 from robomatrix.skills.spec import SkillLibrary, load_skill_library
+from robomatrix.skills.status import SkillStatus
 
 try:
     from robomatrix.action import ExecuteSkill
@@ -79,7 +72,7 @@ def arguments_from_goal(goal: Any) -> dict[str, Any]:
 
 @dataclass
 class _Run:
-    """The goal being executed: ticked by each observation until ``done`` holds (status, reason)."""
+    """The goal being executed: ticked by each observation until ``done`` holds (SkillStatus, reason)."""
 
     execution: SkillExecution
     goal_handle: Any
@@ -147,7 +140,7 @@ class SkillServerNode(Node):
 
     def _on_correction(self, msg: LanguageMotion) -> None:
         run = self._run
-        if run is None or run.done.done() or run.execution.status != RUNNING:
+        if run is None or run.done.done() or run.execution.status != SkillStatus.RUNNING:
             self.get_logger().warning(f"correction {msg.motion!r} ignored: no skill is running")
             return
         execution = run.execution
@@ -225,26 +218,26 @@ class SkillServerNode(Node):
         status, reason = await run.done
         if not rclpy.ok(context=self.context):  # shutting down: the goal can no longer be answered
             return ExecuteSkill.Result(success=False, reason=reason)
-        if status == SUCCEEDED:
+        if status == SkillStatus.SUCCEEDED:
             goal_handle.succeed()
-        elif status == "canceled":
+        elif status == SkillStatus.CANCELED:
             goal_handle.canceled()
         else:
             self.get_logger().warning(f"execute_skill aborted: {reason}")
             goal_handle.abort()
-        return ExecuteSkill.Result(success=status == SUCCEEDED, reason=reason)
+        return ExecuteSkill.Result(success=status == SkillStatus.SUCCEEDED, reason=reason)
 
     def _step(self, run: _Run, obs: Observation) -> None:
         """One control tick of the running skill, on a new observation."""
         run.last_obs_wall = time.monotonic()
         execution = run.execution
         if run.goal_handle.is_cancel_requested:
-            self._finish(run, "canceled", "canceled: the arm holds", hold=True)
+            self._finish(run, SkillStatus.CANCELED, "canceled: the arm holds", hold=True)
             return
         tick = execution.tick(obs)
         self.pub_cmd.publish(action_to_command(tick.action))
         self._publish_motion(tick, execution.spec.name)
-        if tick.status != RUNNING:
+        if tick.status != SkillStatus.RUNNING:
             self._finish(run, tick.status, tick.reason)
             return
         self._record(run, obs, tick)
@@ -256,16 +249,16 @@ class SkillServerNode(Node):
         run = self._run
         if run is None or run.done.done() or time.monotonic() - run.last_obs_wall <= self.obs_timeout:
             return
-        self._finish(run, FAILED, f"no observation for {self.obs_timeout:g} s: the hardware node stopped "
+        self._finish(run, SkillStatus.FAILED, f"no observation for {self.obs_timeout:g} s: the hardware node stopped "
                                   "or is unreachable; the arm was told to hold", hold=True)
 
-    def _finish(self, run: _Run, status: str, reason: str, hold: bool = False) -> None:
+    def _finish(self, run: _Run, status: SkillStatus, reason: str, hold: bool = False) -> None:
         """End the run (``hold``: first tell the arm to hold): keep what a person corrected, then
         let _execute answer the goal."""
         if hold:
             self._hold(run.execution)
-        if run.execution.status == RUNNING:
-            run.execution.status = FAILED
+        if run.execution.status == SkillStatus.RUNNING:
+            run.execution.status = SkillStatus.FAILED
         self._save_interventions(run)
         run.done.set_result((status, reason))
 
@@ -307,7 +300,7 @@ class SkillServerNode(Node):
                 for t, features, vec, motion, source in run.records:
                     if features is not None:
                         writer.add_step(t, features, vec, motion, source)
-                writer.end_episode(success=execution.status == SUCCEEDED)
+                writer.end_episode(success=execution.status == SkillStatus.SUCCEEDED)
             self.get_logger().info(f"intervention episode ({execution.corrections} corrections) saved to {path}")
         except (RobomatrixError, OSError) as e:
             self.get_logger().error(f"could not record the intervention episode: {e}")
@@ -316,7 +309,7 @@ class SkillServerNode(Node):
         """On shutdown: hold the arm and keep a corrected episode that was still running."""
         run = self._run
         if run is not None and not run.done.done():
-            self._finish(run, FAILED, "the skill server shut down; the arm was told to hold", hold=True)
+            self._finish(run, SkillStatus.FAILED, "the skill server shut down; the arm was told to hold", hold=True)
 
 
 def main(argv: list[str]) -> int:

@@ -13,9 +13,11 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from py_trees.common import Status
+from py_trees.trees import BehaviourTree
 
 from robomatrix.errors import ConfigError, RobomatrixError
 from robomatrix.hardware.interface import Action, Observation
@@ -27,8 +29,9 @@ from robomatrix.scheduler.tree import (
     skill_behaviours,
     step_text,
 )
-from robomatrix.skills.executor import FAILED, RUNNING, ExecutionConfig, SkillExecution, make_controller
+from robomatrix.skills.executor import ExecutionConfig, SkillExecution, make_controller
 from robomatrix.skills.spec import SkillLibrary
+from robomatrix.skills.status import ESTOP_REASON, SkillStatus
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +74,50 @@ class TaskResult:
     elapsed: float = 0.0  # s of robot time
 
 
+class TaskStatus(StrEnum):
+    """How one plan's behaviour tree stopped ticking."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # a step failed after its retries: replan
+    CANCELED = "canceled"
+    TIMED_OUT = "timeout"  # the task's time budget ran out
+    ESTOPPED = "estopped"  # the e-stop is engaged: no retry, no replan
+
+
+ESTOP_SUMMARY = "e-stop engaged: release it with `robomatrix estop --release`, then give the task again"
+
+
+class _SendFeedback:
+    """Post-tick handler: a :class:`TaskFeedback` when the running step or its language motion
+    changes, and after the tick that ends the tree."""
+
+    def __init__(self, lines: list[str], root: Any, send: Callable[[TaskFeedback], None]) -> None:
+        self.lines = lines
+        self.behaviours = skill_behaviours(root)
+        self.send = send
+        self.last_sent: tuple[int, str, str] | None = None
+
+    def __call__(self, tree: BehaviourTree) -> None:
+        current = next((b for b in self.behaviours if b.status == Status.RUNNING), None)
+        motion, source = current.handle.feedback() if current and current.handle else ("", "")
+        key = (current.index if current else -1, motion, source)
+        if key == self.last_sent and tree.root.status == Status.RUNNING:
+            return
+        self.last_sent = key
+        self.send(TaskFeedback(plan=self.lines, current_step=current.index if current else -1,
+                               current_skill=current.skill if current else "",
+                               language_motion=motion, source=source, tree=ascii_tree(tree.root)))
+
+
 class TaskRunner:
-    """Plan, build the tree, tick it; on failure replan with the failure as context."""
+    """Plan, build the tree, tick it; on failure replan with the failure as context.
+
+    Each plan's tree runs in a :class:`py_trees.trees.BehaviourTree`: ``setup(client=...)`` once,
+    then ``tick_tock`` until the tree ends, with post-tick handlers that send the feedback and
+    (the last one) check the e-stop, the time budget and cancellation, then wait one tick with
+    ``advance``. An engaged e-stop ends the task at once: a retry or a new plan could only fail
+    the same way, and the person who pressed it wants the arm still.
+    """
 
     def __init__(self, planner: Any, client: SkillClient, library: SkillLibrary,
                  config: SchedulerConfig | None = None, advance: Callable[[float], None] | None = None) -> None:
@@ -85,15 +130,19 @@ class TaskRunner:
 
     def run(self, task: str, on_feedback: Callable[[TaskFeedback], None] | None = None,
             should_cancel: Callable[[], bool] | None = None,
-            on_tree: Callable[[Any], None] | None = None) -> TaskResult:
+            on_tree: Callable[[BehaviourTree], None] | None = None) -> TaskResult:
         """Plan and run ``task``. ``on_feedback`` gets progress; ``should_cancel`` is polled each tick;
-        ``on_tree`` receives each plan's behaviour tree before it runs (e.g. to write a dot file)."""
+        ``on_tree`` receives each plan's :class:`~py_trees.trees.BehaviourTree`, set up, before its
+        first tick (e.g. to add a post-tick handler that writes it as a dot file)."""
         from robomatrix.scheduler.planner import PlanRefused  # the planner's typed errors
 
         result = TaskResult(False, "")
         world = self.client.world()
         if world is None:
             result.summary = NO_WORLD
+            return result
+        if world.estopped:
+            result.summary = f"{ESTOP_SUMMARY}; nothing was planned or moved"
             return result
         t_start = world.stamp
         failure_context: str | None = None
@@ -114,25 +163,34 @@ class TaskRunner:
                 result.success = True
                 return result
             root = build_tree(plan.steps, self.library, retries=self.config.retries)
-            for behaviour in root.iterate():  # skill steps and the parts' goal checks
-                behaviour.setup(client=self.client)
+            tree = BehaviourTree(root)
+            tree.setup(client=self.client)  # skill steps and the parts' goal checks
+            if on_feedback is not None:
+                tree.add_post_tick_handler(_SendFeedback(lines, root, on_feedback))
             if on_tree is not None:
-                on_tree(root)
-            status = self._tick_until_done(root, lines, on_feedback, should_cancel, t_start)
+                on_tree(tree)
+            status = self._tick_until_done(tree, should_cancel, t_start)
             behaviours = skill_behaviours(root)
             result.skill_failures += sum(max(0, b.attempts - 1) + (1 if b.status == Status.FAILURE else 0)
                                          for b in behaviours)
             now = (self.client.world() or world).stamp
             result.elapsed = now - t_start
-            if status == "canceled":
+            if status == TaskStatus.CANCELED:
                 root.stop(Status.INVALID)
                 result.summary = "canceled: the running skill was cancelled and the arm holds"
                 return result
-            if status == "timeout":
+            if status == TaskStatus.TIMED_OUT:
                 root.stop(Status.INVALID)
                 result.summary = f"task timeout after {self.config.task_timeout:g} s"
                 return result
-            if status == Status.SUCCESS:
+            if status == TaskStatus.ESTOPPED:
+                stopped = next((b for b in behaviours if b.status in (Status.RUNNING, Status.FAILURE)), None)
+                root.stop(Status.INVALID)
+                result.replans = attempt
+                at = f" at step {stopped.index + 1} {step_text(stopped.skill, stopped.args)}" if stopped else ""
+                result.summary = f"{ESTOP_SUMMARY}; the task stopped{at}, not retried or replanned; the arm holds"
+                return result
+            if status == TaskStatus.SUCCEEDED:
                 result.success = True
                 result.replans = attempt
                 # steps under a part whose goal already held never ran; skipped ones ran no skill
@@ -155,30 +213,43 @@ class TaskRunner:
         result.summary = f"failed after {self.config.max_replans} replan(s): {failure_context}"
         return result
 
-    def _tick_until_done(self, root: Any, lines: list[str], on_feedback: Callable[[TaskFeedback], None] | None,
-                         should_cancel: Callable[[], bool] | None, t_start: float) -> Any:
+    def _estopped(self, behaviours: list[Any]) -> bool:
+        """The hardware reports the e-stop, or a skill ended because of it (its result can arrive
+        before the observation that says so)."""
+        world = self.client.world()
+        return (world is not None and world.estopped) or any(b.reason == ESTOP_REASON for b in behaviours)
+
+    def _tick_until_done(self, tree: BehaviourTree, should_cancel: Callable[[], bool] | None,
+                         t_start: float) -> TaskStatus:
+        """Tick ``tree`` (one tick per ``advance(1 / tick_hz)``) until it ends or must stop."""
         dt = 1.0 / self.config.tick_hz
-        behaviours = skill_behaviours(root)
-        last_sent: tuple[int, str, str] | None = None
-        while True:
-            if should_cancel is not None and should_cancel():
-                return "canceled"
-            root.tick_once()
-            if on_feedback is not None:
-                current = next((b for b in behaviours if b.status == Status.RUNNING), None)
-                motion, source = current.handle.feedback() if current and current.handle else ("", "")
-                key = (current.index if current else -1, motion, source)
-                if key != last_sent or root.status != Status.RUNNING:
-                    last_sent = key
-                    on_feedback(TaskFeedback(plan=lines, current_step=current.index if current else -1,
-                                             current_skill=current.skill if current else "",
-                                             language_motion=motion, source=source, tree=ascii_tree(root)))
-            if root.status in (Status.SUCCESS, Status.FAILURE):
-                return root.status
+        behaviours = skill_behaviours(tree.root)
+        stop: list[TaskStatus] = []
+
+        def pace(tree: BehaviourTree) -> None:  # runs after the tree's own post-tick handlers
+            if tree.root.status != Status.RUNNING:
+                return  # tick_tock ends by itself
             world = self.client.world()
-            if world is not None and world.stamp - t_start > self.config.task_timeout:
-                return "timeout"
-            self.advance(dt)
+            if self._estopped(behaviours):
+                stop.append(TaskStatus.ESTOPPED)
+            elif world is not None and world.stamp - t_start > self.config.task_timeout:
+                stop.append(TaskStatus.TIMED_OUT)
+            else:
+                self.advance(dt)
+                if should_cancel is not None and should_cancel():
+                    stop.append(TaskStatus.CANCELED)
+            if stop:
+                tree.interrupt()
+
+        if should_cancel is not None and should_cancel():
+            return TaskStatus.CANCELED
+        # period 0: the pace handler's advance() is the wait, in robot time
+        tree.tick_tock(period_ms=0, stop_on_terminal_state=True, post_tick_handler=pace)
+        if stop:
+            return stop[0]
+        if tree.root.status == Status.SUCCESS:
+            return TaskStatus.SUCCEEDED
+        return TaskStatus.ESTOPPED if self._estopped(behaviours) else TaskStatus.FAILED
 
 
 # --------------------------------------------------------------------------- in-process client
@@ -189,7 +260,7 @@ class _SimHandle:
         self.motion = ""
         self.source = ""
 
-    def status(self) -> str:
+    def status(self) -> SkillStatus:
         return self.execution.status
 
     def reason(self) -> str:
@@ -199,8 +270,8 @@ class _SimHandle:
         return self.motion, self.source
 
     def cancel(self) -> None:
-        if self.execution.status == RUNNING:
-            self.execution.status, self.execution.reason = FAILED, "canceled"
+        if self.execution.status == SkillStatus.RUNNING:
+            self.execution.status, self.execution.reason = SkillStatus.FAILED, "canceled"
             self._client.robot.send_action(Action.hold(gripper=self.execution.last_gripper))
 
 
@@ -249,9 +320,9 @@ class SimSkillClient:
         ticks = max(1, round(dt * self.exec_config.control_hz))
         for _ in range(ticks):
             h = self._handle
-            if h is not None and h.execution.status == RUNNING:
+            if h is not None and h.execution.status == SkillStatus.RUNNING:
                 if self._fail_at is not None and self._obs.stamp >= self._fail_at:
-                    h.execution.status, h.execution.reason = FAILED, "injected failure (benchmark)"
+                    h.execution.status, h.execution.reason = SkillStatus.FAILED, "injected failure (benchmark)"
                     action = Action.hold(gripper=0.0)  # a fault that also drops what is held
                     self._fail_at = None
                 else:

@@ -39,6 +39,7 @@ from py_trees.common import Status
 
 from robomatrix.hardware.interface import Observation
 from robomatrix.skills.spec import SkillLibrary
+from robomatrix.skills.status import SkillStatus
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ PRECONDITION_SLACK = 0.01  # m, at() band widening for the preconditions checked
 class SkillHandle(Protocol):
     """A running skill, as the tree sees it."""
 
-    def status(self) -> str: ...  # running | succeeded | failed
+    def status(self) -> SkillStatus: ...  # running | succeeded | failed
 
     def reason(self) -> str: ...  # why it ended ("" while running)
 
@@ -113,6 +114,9 @@ class SkillBehaviour(py_trees.behaviour.Behaviour):
         if world is None:
             self.reason = NO_WORLD
             return
+        if world.estopped:  # the arm holds whatever it is sent: the skill could only fail
+            self.reason = "e-stop engaged: the skill was not started"
+            return
         done, _ = check_all(self.spec.success, self.args, world, world)
         if done:
             self.skipped = True
@@ -143,16 +147,16 @@ class SkillBehaviour(py_trees.behaviour.Behaviour):
             self.feedback_message = self.reason
             return Status.FAILURE
         state = self.handle.status()
-        if state == "running":
+        if state == SkillStatus.RUNNING:
             motion, source = self.handle.feedback()
             self.feedback_message = f"{motion} ({source})" if motion else ""
             return Status.RUNNING
         self.reason = self.handle.reason()
         self.feedback_message = self.reason
-        return Status.SUCCESS if state == "succeeded" else Status.FAILURE
+        return Status.SUCCESS if state == SkillStatus.SUCCEEDED else Status.FAILURE
 
     def terminate(self, new_status: Status) -> None:
-        if new_status == Status.INVALID and self.handle is not None and self.handle.status() == "running":
+        if new_status == Status.INVALID and self.handle is not None and self.handle.status() == SkillStatus.RUNNING:
             log.info("%s interrupted: cancelling the skill", self.name)
             self.handle.cancel()
 

@@ -28,11 +28,13 @@ from robomatrix.errors import ConfigError, RobomatrixError
 from robomatrix.hardware.interface import Action, Observation
 from robomatrix.policies.language_motion import RESUME, STOP, parse_motion
 from robomatrix.skills.spec import SkillLibrary, SkillSpec
+from robomatrix.skills.status import ESTOP_REASON, MotionSource, SkillStatus
 
 log = logging.getLogger(__name__)
 
-RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
-POLICY, PERSON = "policy", "person"
+# Short names for the enum members, kept for the modules that import them from here.
+RUNNING, SUCCEEDED, FAILED = SkillStatus.RUNNING, SkillStatus.SUCCEEDED, SkillStatus.FAILED
+POLICY, PERSON = MotionSource.POLICY, MotionSource.PERSON
 
 
 class Controller(Protocol):
@@ -163,8 +165,8 @@ class Tick:
 
     action: Action
     motion: str  # the language motion executed this tick
-    source: str  # policy | person
-    status: str  # running | succeeded | failed
+    source: MotionSource
+    status: SkillStatus  # running | succeeded | failed
     reason: str = ""  # why it ended
     progress: float = 0.0  # 0..1, share of the time budget used (1.0 on success)
 
@@ -189,7 +191,7 @@ class SkillExecution:
         self.correction_until: float | None = None  # robot time; None with a correction = until resume
         self.corrections = 0
         self.ticks = 0
-        self.status = RUNNING
+        self.status: SkillStatus = RUNNING
         self.reason = ""
         self.last_gripper = 1.0 if start.gripper_closed else 0.0
         controller.reset(spec, self.args, start)
@@ -218,7 +220,7 @@ class SkillExecution:
         return self.correction
 
     # -- ticking -----------------------------------------------------------------------
-    def _end(self, status: str, reason: str) -> Tick:
+    def _end(self, status: SkillStatus, reason: str) -> Tick:
         self.status, self.reason = status, reason
         return Tick(Action.hold(gripper=self.last_gripper), STOP, POLICY, status, reason,
                     1.0 if status == SUCCEEDED else self.progress_at(None))
@@ -238,7 +240,7 @@ class SkillExecution:
         if not _obs_is_finite(obs):
             return self._end(FAILED, "unsafe state: the observation has non-finite values; the arm holds")
         if obs.estopped:
-            return self._end(FAILED, "e-stop engaged: skill aborted, the arm holds")
+            return self._end(FAILED, ESTOP_REASON)
         ok, _unmet = check_all(self.spec.success, self.args, obs, self.start)
         if ok:
             return self._end(SUCCEEDED, "success condition met: " + ", ".join(c.to_text() for c in self.spec.success))

@@ -106,6 +106,37 @@ def test_hardware_node_dying_mid_task_is_reported(stack, ros) -> None:
     assert stack["scheduler"].alive() and stack["skill_server"].alive()
 
 
+def test_estop_fails_the_task_at_once(stack, ros) -> None:
+    """Issue 13: the e-stop engaging mid-task fails the task at once, named, with no retry or
+    replan; a task given while it is engaged fails before planning. Released afterwards."""
+    import time
+
+    from std_srvs.srv import SetBool
+
+    estop = ros.node.create_client(SetBool, "estop")
+    assert estop.wait_for_service(timeout_sec=20.0)
+    block = _block(stack["obs"])
+    fut = stack["client"].send_goal_async(ExecuteTask.Goal(task=f"move to the {block}"))
+    ros.wait_until(fut.done, 10.0, "goal")
+    res = fut.result().get_result_async()
+    ros.wait_until(lambda: len(stack["commands"]) > 5 or res.done(), 30.0, "motion")
+    assert not res.done(), res.result().result.summary
+    call = estop.call_async(SetBool.Request(data=True))
+    ros.wait_until(call.done, 10.0, "estop response")
+    engaged = time.monotonic()
+    ros.wait_until(res.done, 10.0, "the task to fail")
+    mid = res.result().result
+    assert time.monotonic() - engaged < 5.0
+    assert not mid.success and mid.summary.startswith("e-stop engaged: release it with `robomatrix estop --release`")
+    assert "not retried or replanned" in mid.summary, mid.summary
+    before = _run(ros, stack["client"], f"move to the {block}", timeout=10.0)
+    assert not before.success and before.summary.startswith("e-stop engaged"), before.summary
+    assert "nothing was planned" in before.summary
+    call = estop.call_async(SetBool.Request(data=False))
+    ros.wait_until(call.done, 10.0, "estop release")
+    assert call.result().success
+
+
 def test_cli_task_and_correct_while_it_runs(stack, ros) -> None:
     import subprocess
     import sys

@@ -201,7 +201,7 @@ def test_a_plan_from_the_top_goes_past_the_parts_already_done(world) -> None:
     started.clear()
     runner = TaskRunner(Planner(FixedAnswers(put(first, bowl) + put(second, bowl)), lib), client, lib)
     trees: list[str] = []
-    result = runner.run(f"put the {first} and the {second} in the {bowl}", on_tree=lambda r: trees.append(ascii_tree(r)))
+    result = runner.run(f"put the {first} and the {second} in the {bowl}", on_tree=lambda t: trees.append(ascii_tree(t.root)))
     assert result.success, result.summary
     assert started == ["place_over", "release"]
     assert "part 1" in trees[0] and "part 2" in trees[0]
@@ -228,3 +228,74 @@ def test_a_dropped_block_is_not_skipped_past(world) -> None:
     from robomatrix.skills.spec import Condition
 
     assert explain(Condition("on", (block_id, bowl_id)), {}, client.world()) == (True, "")
+
+
+def test_each_plan_runs_in_a_set_up_behaviour_tree(world) -> None:
+    """on_tree gets a py_trees BehaviourTree, already set up with the skill client; a post-tick
+    handler added to it runs after every tick, once per tick."""
+    lib = load_skill_library()
+    block = _names(world, "block")[0]
+    client = SimSkillClient(world, lib, controller="oracle")
+    seen: list[int] = []
+
+    def on_tree(tree: py_trees.trees.BehaviourTree) -> None:
+        from robomatrix.scheduler.tree import skill_behaviours
+
+        assert all(b.client is client for b in skill_behaviours(tree.root))
+        tree.add_post_tick_handler(lambda t: seen.append(t.count))
+
+    plan = [{"skill": "move_to", "args": {"object": block}}]
+    result = TaskRunner(Planner(FixedAnswers(plan), lib), client, lib).run(f"go to the {block}", on_tree=on_tree)
+    assert result.success, result.summary
+    assert len(seen) > 5 and seen == list(range(len(seen)))
+
+
+def _estop_named(summary: str) -> bool:
+    """The summary names the e-stop and a release command the CLI really has."""
+    from robomatrix.cli import build_parser
+
+    if not summary.startswith("e-stop engaged: release it with `robomatrix estop --release`"):
+        return False
+    args = build_parser().parse_args(["estop", "--release"])
+    return args.release is True
+
+
+def test_estop_engaged_before_the_task_fails_it_without_planning(world) -> None:
+    lib = load_skill_library()
+    block, bowl = _names(world, "block")[0], _names(world, "bowl")[0]
+    world.engage_estop()
+    client, started = counting_client(world, lib)
+    backend = FixedAnswers(put(block, bowl))
+    result = TaskRunner(Planner(backend, lib), client, lib).run(f"put the {block} in the {bowl}")
+    assert not result.success and _estop_named(result.summary), result.summary
+    assert backend.calls == 0 and started == [] and result.plans == []
+
+
+def test_estop_engaged_mid_task_fails_it_at_once(world) -> None:
+    """The e-stop engages 1 s into move_to: the task fails naming it, with no retry of the skill
+    (retries=1) and no replan (max_replans=2), and the arm holds."""
+    lib = load_skill_library()
+    block, bowl = _names(world, "block")[0], _names(world, "bowl")[0]
+    started: list[str] = []
+    t0 = world.get_observation().stamp
+
+    class EstopMidTask(SimSkillClient):
+        def start(self, skill, args):  # type: ignore[no-untyped-def]
+            started.append(skill)
+            return super().start(skill, args)
+
+        def advance(self, dt: float) -> None:
+            if self.world().stamp - t0 > 1.0:
+                self.robot.engage_estop()
+            super().advance(dt)
+
+    client = EstopMidTask(world, lib, controller="oracle")
+    backend = FixedAnswers(put(block, bowl))
+    result = TaskRunner(Planner(backend, lib), client, lib, SchedulerConfig(retries=1, max_replans=2)).run("go")
+    assert not result.success and _estop_named(result.summary), result.summary
+    assert "step 1 move_to(" in result.summary and "not retried or replanned" in result.summary
+    assert started == ["move_to"] and backend.calls == 1 and len(result.plans) == 1 and result.replans == 0
+    assert result.elapsed < 1.5  # it stopped within a few ticks, not after the skill's timeout
+    pos = client.world().ee_position.copy()
+    client.advance(0.5)
+    assert ((client.world().ee_position - pos) ** 2).sum() ** 0.5 < 0.01
