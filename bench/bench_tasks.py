@@ -227,8 +227,9 @@ def run_case(robot: Any, lib: Any, layout: Layout, planner: Any | None, controll
              controllers: dict[str, Any] | None = None) -> dict:
     """One task from a fresh reset of the layout's seed; ``planner`` None = the reference plan.
     ``controllers``: skills run by these controller objects instead (see SimSkillClient)."""
+    from robomatrix.learning.skill_client import SimSkillClient
     from robomatrix.learning.tasks import ground_plan
-    from robomatrix.scheduler.runner import SchedulerConfig, SimSkillClient, TaskRunner
+    from robomatrix.scheduler.runner import SchedulerConfig, TaskRunner
     from robomatrix.scheduler.tree import step_text
 
     obs = robot.reset(seed=layout.seed, scene=FAMILIES[layout.family].scene)

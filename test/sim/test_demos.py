@@ -171,7 +171,7 @@ class _DriftPolicy:
 def test_chain_labeller_keeps_the_oracles_labels_inside_a_task(robot: SimRobot, tmp_path: Path) -> None:
     from robomatrix.learning.dataset import load_demonstrations
     from robomatrix.learning.demos import ChainLabeller, write_episode
-    from robomatrix.scheduler.runner import SimSkillClient
+    from robomatrix.learning.skill_client import SimSkillClient
     from robomatrix.skills.recording import EpisodeWriter
 
     args, _ = make_episode_setup("move_to", np.random.default_rng(3), robot, starts="home")

@@ -171,7 +171,7 @@ def test_the_hand_turns_clear_of_the_cabinet_beside_a_block(robot: SimRobot) -> 
     """Layout 10009 of the drawer task: a cube 2 cm beside the cabinet's footprint. Of the cube's
     two grasp yaws, the oracle turns the 21 cm wide hand along the cabinet, not into it, and
     move_to reaches the block; turned into it (the nearer yaw), the hand stopped 9 cm above."""
-    from robomatrix.scheduler.runner import SimSkillClient
+    from robomatrix.learning.skill_client import SimSkillClient
     from robomatrix.skills.oracles import footprints_near, hand_clearance
 
     lib = load_skill_library()

@@ -12,8 +12,9 @@ import py_trees
 import pytest
 
 from robomatrix.hardware.sim import SimConfig, SimRobot
+from robomatrix.learning.skill_client import SimSkillClient
 from robomatrix.scheduler.planner import Planner
-from robomatrix.scheduler.runner import SchedulerConfig, SimSkillClient, TaskRunner
+from robomatrix.scheduler.runner import SchedulerConfig, TaskRunner
 from robomatrix.scheduler.tree import ascii_tree, build_tree, write_dot
 from robomatrix.skills.spec import load_skill_library
 
