@@ -151,7 +151,7 @@ def test_non_finite_command_is_rejected_counted_and_arm_holds(robot: SimRobot) -
 def test_workspace_clipping_keeps_the_ee_in_the_box(robot: SimRobot, tmp_path: Path) -> None:
     empty = tmp_path / "empty.yaml"
     empty.write_text("name: empty\nobjects: []\n")  # nothing on the table to bump into
-    robot.reset(seed=0, scene=str(empty))
+    robot.reset(seed=0, scene_file=empty)
     lo, hi = np.array(LIMITS.workspace_min), np.array(LIMITS.workspace_max)
     for direction in ([0.0, 0.0, -1.0], [0.0, -1.0, 0.0], [1.0, 1.0, 1.0], [-1.0, 0.0, 0.0]):
         robot.send_action(Action(linear=np.array(direction) * 0.25))
@@ -222,7 +222,7 @@ def test_reset_with_malformed_scene_file(robot: SimRobot, tmp_path: Path) -> Non
     bad = tmp_path / "broken.yaml"
     bad.write_text("name: broken\nobjects:\n  - {category: block, colours: [red], count: [1, 5]}\n")
     with pytest.raises(ConfigError, match="broken.yaml.*exceeds"):
-        robot.reset(seed=0, scene=str(bad))
+        robot.reset(seed=0, scene_file=bad)
     assert robot.get_observation().objects  # the previous world is untouched
 
 
