@@ -2,8 +2,10 @@
 
 A backend is a frozen config dataclass decorated with ``@register_backend("name")`` that
 has ``from_dict(section)`` (its section of robot.yaml) and ``make_robot(limits)``.
-``make_robot_from_config(cfg)`` builds the robot any registered config describes; there
-is no list of backends anywhere else. Core module: imports no rclpy.
+``make_robot_from_config(cfg)`` builds the robot any registered config describes. The
+built-in backends are only *located* here (name -> module, imported on first use, like
+Gymnasium's string entry points) so that reading robot.yaml does not load pybullet; the
+class each name means is whatever that module registers. Core module: imports no rclpy.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ if TYPE_CHECKING:
     from robomatrix.hardware.interface import Robot
     from robomatrix.hardware.safety import SafetyLimits
 
-# Modules whose import registers the built-in backends (their config classes carry the decorator).
-_BUILTIN_MODULES = ("robomatrix.hardware.sim.robot", "robomatrix.hardware.bridge")
+# Built-in backend name -> the module whose import registers it (imported when the backend is used).
+_BUILTIN: dict[str, str] = {"sim": "robomatrix.hardware.sim.robot", "bridge": "robomatrix.hardware.bridge"}
 
 
 class RobotConfig(Protocol):
@@ -56,17 +58,16 @@ def register_backend(name: str) -> Callable[[C], C]:
 
 
 def registered_backends() -> tuple[str, ...]:
-    """Names of every registered backend, built-in ones first."""
-    for module in _BUILTIN_MODULES:
-        importlib.import_module(module)
-    return tuple(_REGISTRY)
+    """Names of every backend: the built-in ones first (sim, bridge), then the registered others by name."""
+    return (*_BUILTIN, *sorted(set(_REGISTRY) - set(_BUILTIN)))
 
 
 def backend_config_class(name: str) -> type[RobotConfig]:
     """The config class registered as ``name``; UnknownBackendError listing the registered names otherwise."""
-    names = registered_backends()
+    if name in _BUILTIN and name not in _REGISTRY:
+        importlib.import_module(_BUILTIN[name])  # its config class registers itself
     if name not in _REGISTRY:
-        raise UnknownBackendError(f"unknown robot backend {name!r}; choose one of {', '.join(names)}")
+        raise UnknownBackendError(f"unknown robot backend {name!r}; choose one of {', '.join(registered_backends())}")
     cls: type[RobotConfig] = _REGISTRY[name]
     return cls
 
@@ -74,7 +75,7 @@ def backend_config_class(name: str) -> type[RobotConfig]:
 def make_robot_from_config(cfg: RobotConfig, limits: SafetyLimits | None = None) -> Robot:
     """Build the (unconnected) robot ``cfg`` describes, with ``limits`` (None: the default SafetyLimits)."""
     backend = getattr(cfg, "backend", None)
-    if backend not in registered_backends() or not isinstance(cfg, _REGISTRY[backend]):
+    if backend not in _REGISTRY or not isinstance(cfg, _REGISTRY[backend]):
         raise UnknownBackendError(
             f"{type(cfg).__qualname__} is not a registered robot backend config; decorate it with "
             f"@register_backend(name) (registered: {', '.join(registered_backends())})"
