@@ -1,7 +1,9 @@
 """Stack configuration: config/robot.yaml → frozen, validated dataclasses. No rclpy.
 
-Each backend validates its own section (``sim`` → SimConfig, ``bridge`` → BridgeConfig);
-this module validates the shared sections and says which file and key was wrong.
+Each backend validates its own section (``sim`` → SimConfig, ``bridge`` → BridgeConfig,
+the classes registered in :mod:`robomatrix.hardware.registry`); this module validates the
+shared sections and says which file and key was wrong. :meth:`StackConfig.robot_config`
+turns the chosen backend's section into its config for ``make_robot_from_config``.
 """
 
 from __future__ import annotations
@@ -10,14 +12,17 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from robomatrix.errors import ConfigError, UnknownBackendError
+from robomatrix.hardware.registry import backend_config_class, registered_backends
 from robomatrix.hardware.safety import SafetyLimits
 
-BACKENDS = ("sim", "bridge")
+if TYPE_CHECKING:
+    from robomatrix.hardware.registry import RobotConfig
+
 _TOP_KEYS = {"robot", "control", "safety", "sim", "bridge"}
 
 
@@ -75,10 +80,32 @@ class StackConfig:
     source: str = "<defaults>"  # file it came from, for error messages
 
     def __post_init__(self) -> None:
-        if self.backend not in BACKENDS:
+        if self.backend not in registered_backends():
             raise UnknownBackendError(
-                f"unknown robot backend {self.backend!r} (from {self.source}); choose one of {', '.join(BACKENDS)}"
+                f"unknown robot backend {self.backend!r} (from {self.source}); "
+                f"choose one of {', '.join(registered_backends())}"
             )
+
+    def backend_section(self) -> dict[str, Any]:
+        """The chosen backend's section of robot.yaml (the key named after it; {} when there is none)."""
+        return dict(getattr(self, self.backend, None) or {})
+
+    def robot_config(self, **overrides: Any) -> RobotConfig:
+        """The chosen backend's config: its section, then ``overrides``, with control.rate_hz as control_hz."""
+        section = {**self.backend_section(), **overrides}
+        if "control_hz" in section:
+            raise ConfigError(
+                f"{self.source}: {self.backend}.control_hz is set from control.rate_hz; remove it from "
+                f"the '{self.backend}' section and set control.rate_hz instead"
+            )
+        rate = self.control.rate_hz
+        section["control_hz"] = int(rate) if float(rate).is_integer() else rate  # 60.0 -> 60 for the simulator
+        try:
+            return backend_config_class(self.backend).from_dict(section)
+        except ConfigError as e:
+            if str(e).startswith(self.source):
+                raise
+            raise ConfigError(f"{self.source}: {e}") from e
 
 
 def _section(data: dict[str, Any], key: str, path: str) -> dict[str, Any]:

@@ -18,6 +18,18 @@ class UnknownBackendError(ConfigError):
     """A robot backend name that is not registered."""
 
 
+class SceneNameError(ConfigError):
+    """A scene given where only a scene name from the scene folder is allowed (a path, or an unknown name)."""
+
+
+class CapabilityError(RobomatrixError):
+    """A robot backend was asked for something it cannot do (e.g. advance a real arm's time)."""
+
+
+class ResetNotSupportedError(CapabilityError):
+    """reset() on a robot backend that cannot rebuild its world (a real arm)."""
+
+
 class SafetyError(RobomatrixError):
     """A command was refused by the safety layer."""
 

@@ -108,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = verb("reset", _reset, "reset the simulated scene with a seed", "robomatrix reset --seed 7 --scene tabletop")
     p.add_argument("--seed", type=int, required=True, help="0 <= seed < 2**32")
-    p.add_argument("--scene", default="", help="scene name (config/scenes) or path; empty keeps the current one")
+    p.add_argument("--scene", default="", help="scene name from config/scenes (not a path); empty keeps the current one")
     p.add_argument("--namespace", default="", help="robot namespace")
     p.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the stack")
 

@@ -1,8 +1,9 @@
 """Real-robot bridge backend: drives an arm through standard ROS 2 controller interfaces.
 
-The core here decides; the hardware node moves messages. Joint states come in (from the
-robot's joint_state_broadcaster) through :meth:`BridgeRobot.update_joint_state`; each
-:meth:`BridgeRobot.send_action` leaves one :class:`ControllerCommand` for the node to
+The core here decides; the hardware node moves messages through the
+:class:`~robomatrix.hardware.interface.ControllerDriven` interface. Joint states come in
+(from the robot's joint_state_broadcaster) through :meth:`BridgeRobot.update_joint_state`;
+each :meth:`BridgeRobot.send_action` leaves one :class:`ControllerCommand` for the node to
 publish: a ``trajectory_msgs/JointTrajectory`` for a joint trajectory controller
 (``command_interface: joint_trajectory``; IK from the URDF) or a
 ``geometry_msgs/TwistStamped`` for a servo node (``command_interface: servo_twist``),
@@ -14,23 +15,36 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from robomatrix.errors import ConfigError, NotConnectedError, RobomatrixError
-from robomatrix.hardware.interface import Action, Observation, Robot
+from robomatrix.hardware.interface import (
+    Action,
+    ControllerCommand,
+    ControllerDriven,
+    ControllerLink,
+    Observation,
+    Robot,
+)
 from robomatrix.hardware.kinematics import Kinematics
+from robomatrix.hardware.registry import register_backend
 from robomatrix.hardware.safety import SafetyFilter, SafetyLimits
+
+__all__ = ["COMMAND_INTERFACES", "BridgeConfig", "BridgeRobot", "ControllerCommand"]
 
 log = logging.getLogger(__name__)
 
 COMMAND_INTERFACES = ("joint_trajectory", "servo_twist")
 
 
+@register_backend("bridge")
 @dataclass(frozen=True)
 class BridgeConfig:
+    """How to reach a real arm's controllers (backend ``bridge``); see config/robot.yaml's ``bridge:``."""
+
     urdf: str = "franka_panda/panda.urdf"  # kinematic model, path or relative to pybullet_data
     base_position: tuple[float, float, float] = (0.0, 0.0, 0.0)  # m, robot base in the world frame
     arm_joints: tuple[str, ...] = tuple(f"panda_joint{i}" for i in range(1, 8))
@@ -44,6 +58,7 @@ class BridgeConfig:
     twist_frame: str = "world"
     joint_states_topic: str = "/joint_states"
     joint_state_timeout: float = 0.5  # s without joint states before the bridge holds
+    control_hz: float = 60.0  # Hz, control ticks (the stack config fills it from control.rate_hz)
 
     def __post_init__(self) -> None:
         if self.command_interface not in COMMAND_INTERFACES:
@@ -53,7 +68,7 @@ class BridgeConfig:
             )
         if not self.arm_joints:
             raise ConfigError("bridge.arm_joints is empty; list the arm's joint names in order")
-        for key in ("gripper_open_position", "joint_state_timeout"):
+        for key in ("gripper_open_position", "joint_state_timeout", "control_hz"):
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
                 raise ConfigError(f"bridge.{key} must be a positive number, got {v!r}")
@@ -71,31 +86,20 @@ class BridgeConfig:
                 data[key] = tuple(data[key])
         return cls(**data)
 
-
-@dataclass(frozen=True)
-class ControllerCommand:
-    """What the node publishes for one control tick."""
-
-    kind: str  # joint_trajectory | servo_twist
-    joint_names: tuple[str, ...] = ()
-    positions: np.ndarray | None = None  # (J,) joint targets for the trajectory controller
-    time_from_start: float = 0.0  # s, when the trajectory point should be reached
-    linear: np.ndarray = field(default_factory=lambda: np.zeros(3))  # m/s, servo twist
-    angular: np.ndarray = field(default_factory=lambda: np.zeros(3))  # rad/s, servo twist
-    gripper_joint_names: tuple[str, ...] = ()
-    gripper_positions: np.ndarray | None = None  # (G,) finger targets
+    def make_robot(self, limits: SafetyLimits | None = None) -> BridgeRobot:
+        return BridgeRobot(self, limits if limits is not None else SafetyLimits())
 
 
-class BridgeRobot(Robot):
-    """Robot interface over real controllers (see module docstring)."""
+class BridgeRobot(Robot, ControllerDriven):
+    """Robot interface over real controllers (see module docstring). Runs in real time: no step, no reset."""
 
     name = "bridge"
 
-    def __init__(self, config: BridgeConfig, limits: SafetyLimits, control_hz: float = 60.0) -> None:
+    def __init__(self, config: BridgeConfig, limits: SafetyLimits, control_hz: float | None = None) -> None:
         self.config = config
         self.limits = limits
-        self.control_hz = float(control_hz)
-        self.safety = SafetyFilter(limits=limits, control_period=1.0 / self.control_hz)
+        self.control_hz = float(config.control_hz if control_hz is None else control_hz)
+        self._safety = SafetyFilter(limits=limits, control_period=1.0 / self.control_hz)
         self._kin: Kinematics | None = None
         self._q: np.ndarray | None = None  # (J,) latest arm joint positions
         self._qd: np.ndarray | None = None
@@ -120,6 +124,18 @@ class BridgeRobot(Robot):
             "workspace": (self.limits.workspace_min, self.limits.workspace_max),
             "max_linear_speed": self.limits.max_linear_speed,
         }
+
+    @property
+    def safety(self) -> SafetyFilter:
+        return self._safety
+
+    @property
+    def controller_link(self) -> ControllerLink:
+        c = self.config
+        return ControllerLink(
+            joint_states_topic=c.joint_states_topic, trajectory_topic=c.trajectory_topic,
+            gripper_topic=c.gripper_topic, twist_topic=c.twist_topic, twist_frame=c.twist_frame,
+            joint_state_timeout=c.joint_state_timeout)
 
     @property
     def is_connected(self) -> bool:

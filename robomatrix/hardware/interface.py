@@ -7,10 +7,16 @@ Core module: imports no rclpy. Units: metres, radians, seconds; poses in the wor
 from __future__ import annotations
 
 import abc
+import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from robomatrix.errors import CapabilityError, ResetNotSupportedError
+
+if TYPE_CHECKING:  # safety.py imports this module
+    from robomatrix.hardware.safety import SafetyFilter
 
 
 @dataclass(frozen=True)
@@ -76,20 +82,62 @@ class Action:
 MODES = ("velocity", "target", "hold")
 
 
+@dataclass(frozen=True)
+class ControllerCommand:
+    """What a controller-driven robot wants sent to its controllers for one control tick."""
+
+    kind: str  # joint_trajectory | servo_twist
+    joint_names: tuple[str, ...] = ()
+    positions: np.ndarray | None = None  # (J,) joint targets for the trajectory controller
+    time_from_start: float = 0.0  # s, when the trajectory point should be reached
+    linear: np.ndarray = field(default_factory=lambda: np.zeros(3))  # m/s, servo twist
+    angular: np.ndarray = field(default_factory=lambda: np.zeros(3))  # rad/s, servo twist
+    gripper_joint_names: tuple[str, ...] = ()
+    gripper_positions: np.ndarray | None = None  # (G,) finger targets
+
+
+@dataclass(frozen=True)
+class ControllerLink:
+    """Where a controller-driven robot's messages go: the names the hardware node wires up."""
+
+    joint_states_topic: str  # sensor_msgs/JointState in, from the robot's joint_state_broadcaster
+    trajectory_topic: str  # trajectory_msgs/JointTrajectory out, arm (kind joint_trajectory)
+    gripper_topic: str  # trajectory_msgs/JointTrajectory out, gripper fingers
+    twist_topic: str  # geometry_msgs/TwistStamped out (kind servo_twist)
+    twist_frame: str  # frame_id of the twist
+    joint_state_timeout: float  # s of robot time without joint states before nothing is commanded
+
+
 class Robot(abc.ABC):
     """A robot the rest of the stack can drive.
 
     ``features`` is readable without connecting. ``send_action`` returns the action that
     was actually applied after the safety layer clipped it (or a hold if it was rejected).
     Use as a context manager to connect and always disconnect.
+
+    Time: :meth:`now` is robot time, the clock observations are stamped with and the
+    watchdog measures. A backend with ``owns_clock`` (a simulator) advances it only through
+    :meth:`step`, once per control tick, and its driver publishes it as the ROS clock; any
+    other backend runs in real time on the host's monotonic clock and has no ``step``.
+
+    Optional capabilities answer with a typed error when a backend lacks them:
+    :meth:`step` raises CapabilityError, :meth:`reset` raises ResetNotSupportedError
+    (check ``supports_reset`` first). A backend whose arm moves through external
+    controllers also implements :class:`ControllerDriven`.
     """
 
     name: str = "robot"
+    owns_clock: bool = False  # True: robot time advances only through step() (simulation)
 
     @property
     @abc.abstractmethod
     def features(self) -> dict[str, Any]:
         """Static description: joint names, control rate, camera shape, workspace, limits."""
+
+    @property
+    @abc.abstractmethod
+    def safety(self) -> SafetyFilter:
+        """The backend's safety filter: every command passes it; it holds the e-stop and the counters."""
 
     @property
     @abc.abstractmethod
@@ -107,9 +155,73 @@ class Robot(abc.ABC):
     @abc.abstractmethod
     def send_action(self, action: Action) -> Action: ...
 
+    def now(self) -> float:
+        """Robot time in seconds. Default: the host's monotonic clock (a backend that runs in real time)."""
+        return time.monotonic()
+
+    def step(self) -> None:
+        """Advance robot time by one control period, applying the last action (``owns_clock`` backends)."""
+        raise CapabilityError(
+            f"the {self.name!r} backend runs in real time and has no step(); only a backend with "
+            "owns_clock (a simulator) advances its own time, so check robot.owns_clock before stepping"
+        )
+
+    def reset(self, seed: int | None = None, scene: str | None = None) -> Observation:
+        """Rebuild the world from ``seed`` and return the first observation.
+
+        ``scene`` is a scene *name* the backend knows (letters, digits, _ and -), never a
+        path; None keeps the current scene. Backends that cannot rebuild their world keep
+        this default, which raises ResetNotSupportedError.
+        """
+        raise ResetNotSupportedError(
+            f"the {self.name!r} backend cannot reset its world (seed {seed!r}, scene {scene!r}): a real arm's "
+            "scene is not rebuilt by software; reset is offered by simulation backends such as 'sim'"
+        )
+
+    @property
+    def supports_reset(self) -> bool:
+        """True when this backend overrides :meth:`reset`."""
+        return type(self).reset is not Robot.reset
+
+    def engage_estop(self) -> None:
+        """Latch the e-stop: every later action becomes a hold until :meth:`release_estop`."""
+        self.safety.engage_estop()
+
+    def release_estop(self) -> None:
+        self.safety.release_estop()
+
     def __enter__(self) -> Robot:
         self.connect()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.disconnect()
+
+
+class ControllerDriven(abc.ABC):
+    """A robot whose arm moves through external controllers; its driver carries the messages.
+
+    The driver (the hardware node) subscribes ``controller_link.joint_states_topic`` and
+    hands every message to :meth:`update_joint_state`. Each control tick it checks
+    :meth:`joint_states_age`: older than ``controller_link.joint_state_timeout`` means the
+    controller is gone and nothing is commanded; otherwise it calls ``send_action`` and
+    publishes what :meth:`take_command` returns. Core classes only: no ROS types here.
+    """
+
+    @property
+    @abc.abstractmethod
+    def controller_link(self) -> ControllerLink:
+        """Topic names and timeout the driver wires up."""
+
+    @abc.abstractmethod
+    def update_joint_state(self, names: list[str], positions: list[float], velocities: list[float],
+                           stamp: float) -> None:
+        """Feed one joint-state message (``stamp`` in robot time, see ``Robot.now``)."""
+
+    @abc.abstractmethod
+    def joint_states_age(self, now: float) -> float:
+        """Seconds of robot time since the last joint state; inf before the first one."""
+
+    @abc.abstractmethod
+    def take_command(self) -> ControllerCommand | None:
+        """The command the last ``send_action`` produced, once; None when there is nothing to send."""

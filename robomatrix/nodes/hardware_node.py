@@ -2,10 +2,10 @@
 
 Parameters
   config (str): robot.yaml path; default the package's config/robot.yaml
-  backend (str): sim | bridge; overrides robot.backend from the config when set
+  backend (str): a registered backend (sim | bridge); overrides robot.backend from the config when set
   gui (bool): simulation only, open the PyBullet window
   seed (int): simulation only, -1 keeps the config's seed
-  scene (str): simulation only, scene name or path; "" keeps the config's scene
+  scene (str): simulation only, scene name or path (the operator's choice); "" keeps the config's scene
 Subscriptions
   command (robomatrix/ArmCommand): arm command at the control rate
   bridge only: <bridge.joint_states_topic> (sensor_msgs/JointState) from the robot's controllers
@@ -18,7 +18,13 @@ Publishers
   <bridge.twist_topic> (geometry_msgs/TwistStamped)
 Services
   estop (std_srvs/SetBool): true engages the latching e-stop, false releases it
-  reset (robomatrix/Reset): simulation only, rebuild the scene from a seed
+  reset (robomatrix/Reset): simulation only, rebuild the scene from a seed; its scene is a name from
+  config/scenes (letters, digits, _ and -), never a path
+
+The robot comes from the backend registry (``make_robot_from_config``) and is driven only
+through the Robot interface: a backend that ``owns_clock`` is stepped here and its time
+published on /clock; one that is ``ControllerDriven`` gets its joint states and
+controller commands carried here; the reset service exists when it ``supports_reset``.
 
 Safety (workspace box, speed caps, non-finite rejection, e-stop) lives in the core
 SafetyFilter; the watchdog here holds the arm when commands stop for
@@ -28,7 +34,7 @@ safety.watchdog_timeout seconds of robot time, and says so.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any
 
 import numpy as np
@@ -42,7 +48,8 @@ from std_srvs.srv import SetBool
 
 from robomatrix.config import StackConfig, load_stack_config
 from robomatrix.errors import RobomatrixError
-from robomatrix.hardware.interface import Action, Robot
+from robomatrix.hardware.interface import Action, ControllerDriven, Robot
+from robomatrix.hardware.registry import backend_config_class, make_robot_from_config
 from robomatrix.nodes.common import command_to_action, declare, observation_to_msg, spin_node
 
 try:
@@ -62,23 +69,11 @@ def _stamp(seconds: float) -> Time:
     return t
 
 
-def build_robot(cfg: StackConfig, gui: bool = False, seed: int | None = None, scene: str | None = None) -> Robot:
-    """Robot backend named by the config (the registry of backends is this function's two cases)."""
-    if cfg.backend == "sim":
-        from robomatrix.hardware.sim import SimConfig, SimRobot
-
-        sim: dict[str, Any] = dict(cfg.sim)
-        sim["control_hz"] = cfg.control.rate_hz
-        if gui:
-            sim["gui"] = True
-        if seed is not None:
-            sim["seed"] = seed
-        if scene:
-            sim["scene"] = scene
-        return SimRobot(SimConfig.from_dict(sim), cfg.safety)
-    from robomatrix.hardware.bridge import BridgeConfig, BridgeRobot
-
-    return BridgeRobot(BridgeConfig.from_dict(cfg.bridge), cfg.safety, control_hz=cfg.control.rate_hz)
+def backend_overrides(cfg: StackConfig, **given: Any) -> tuple[dict[str, Any], list[str]]:
+    """Split node parameters that were set into overrides the backend's config has and names it lacks."""
+    known = {f.name for f in fields(backend_config_class(cfg.backend))}
+    overrides = {k: v for k, v in given.items() if k in known}
+    return overrides, sorted(set(given) - known)
 
 
 class HardwareNode(Node):
@@ -92,9 +87,22 @@ class HardwareNode(Node):
         seed = declare(self, "seed", -1, "simulation only: scene seed, -1 = the config's seed")
         scene = declare(self, "scene", "", "simulation only: scene name or path, empty = the config's scene")
         self.cfg = load_stack_config(config or None, backend=backend or None)
-        self.robot = build_robot(self.cfg, gui=bool(gui), seed=None if seed < 0 else int(seed), scene=scene)
+        given: dict[str, Any] = {}
+        if gui:
+            given["gui"] = True
+        if seed >= 0:
+            given["seed"] = int(seed)
+        if scene:
+            given["scene"] = scene
+        overrides, ignored = backend_overrides(self.cfg, **given)
+        if ignored:
+            self.get_logger().warning(
+                f"parameter(s) {ignored} do not apply to the {self.cfg.backend} backend and are ignored")
+        self.robot: Robot = make_robot_from_config(self.cfg.robot_config(**overrides), self.cfg.safety)
         self.robot.connect()
-        self.is_sim = self.cfg.backend == "sim"
+        # Real-time backends driven through external controllers get their messages carried here.
+        self.link: ControllerDriven | None = self.robot if isinstance(self.robot, ControllerDriven) else None
+        self.has_camera = self.robot.features.get("camera_shape") is not None
         rate = self.cfg.control.rate_hz
         self.period = 1.0 / rate
         self.obs_every = max(1, round(rate / self.cfg.control.observation_rate_hz))
@@ -109,15 +117,17 @@ class HardwareNode(Node):
         self.pub_img = self.create_publisher(Image, "camera/image_raw", QoSProfile(depth=2))
         self.create_subscription(ArmCommand, "command", self._on_command, 10)
         self.create_service(SetBool, "estop", self._on_estop)
-        if self.is_sim:
+        if self.link is None:  # nobody else publishes this robot's joint states
             self.pub_js = self.create_publisher(JointState, "joint_states", 10)
+        else:
+            self._setup_bridge(self.link)
+        if self.robot.owns_clock:
             # reliable: serves both reliable and best-effort /clock subscribers
             self.pub_clock = self.create_publisher(ClockMsg, "/clock", QoSProfile(depth=1))
+        if self.robot.supports_reset:
             self.create_service(Reset, "reset", self._on_reset)
-        else:
-            self._setup_bridge()
-        # The control loop runs on the steady clock: in simulation this node *is* the clock.
-        period = self.period / (self.cfg.control.real_time_factor if self.is_sim else 1.0)
+        # The control loop runs on the steady clock: with a robot that owns its clock this node *is* the clock.
+        period = self.period / (self.cfg.control.real_time_factor if self.robot.owns_clock else 1.0)
         self.timer = self.create_timer(period, self._on_timer, clock=Clock(clock_type=ClockType.STEADY_TIME))
         self.wall_start = time.monotonic()
         self.wall_period = period
@@ -127,12 +137,10 @@ class HardwareNode(Node):
 
     # -- time ---------------------------------------------------------------------------
     def now_s(self) -> float:
-        if self.is_sim:
-            return float(self.robot.sim_time)  # type: ignore[attr-defined]
-        return time.monotonic()
+        return float(self.robot.now())
 
     def stamp_now(self) -> Time:
-        if self.is_sim:
+        if self.robot.owns_clock:
             return _stamp(self.now_s())
         return self.get_clock().now().to_msg()
 
@@ -146,12 +154,11 @@ class HardwareNode(Node):
             self.holding_logged = False
 
     def _on_estop(self, req: SetBool.Request, res: SetBool.Response) -> SetBool.Response:
-        safety = self.robot.safety  # type: ignore[attr-defined]
         if req.data:
-            safety.engage_estop()
+            self.robot.engage_estop()
             res.message = "e-stop engaged: the arm holds until released (call estop with data: false)"
         else:
-            safety.release_estop()
+            self.robot.release_estop()
             self.last_command = None  # never resume an old command after a release
             res.message = "e-stop released"
         res.success = True
@@ -160,7 +167,8 @@ class HardwareNode(Node):
 
     def _on_reset(self, req: Reset.Request, res: Reset.Response) -> Reset.Response:
         try:
-            self.robot.reset(seed=int(req.seed), scene=req.scene or None)  # type: ignore[attr-defined]
+            # The scene is a name the backend checks (never a path): this value comes from outside.
+            self.robot.reset(seed=int(req.seed), scene=req.scene or None)
         except RobomatrixError as e:
             res.success = False
             res.message = str(e)
@@ -185,7 +193,7 @@ class HardwareNode(Node):
                 throttle_duration_sec=5.0)
             self.wall_start += (due - 1) * self.wall_period
             due = 1
-        for _ in range(max(1, due) if self.is_sim else 1):
+        for _ in range(max(1, due) if self.robot.owns_clock else 1):
             self._on_tick()
 
     def _on_tick(self) -> None:
@@ -197,18 +205,20 @@ class HardwareNode(Node):
                 f"no arm command for more than {self.cfg.safety.watchdog_timeout:g} s: watchdog holds the arm")
             self.holding_logged = True
         gripper = self.last_command.gripper if self.last_command is not None else 0.0
-        action = Action.hold(gripper=gripper if np.isfinite(gripper) else 0.0) if holding else self.last_command
+        action = (Action.hold(gripper=gripper if np.isfinite(gripper) else 0.0)
+                  if holding or self.last_command is None else self.last_command)
         self.watchdog_holding = holding and self.last_command is not None
-        if self.is_sim:
-            self.robot.send_action(action)
-            self.robot.step()  # type: ignore[attr-defined]
-            clock = ClockMsg()
-            clock.clock = _stamp(self.robot.sim_time)  # type: ignore[attr-defined]
-            self.pub_clock.publish(clock)
+        if self.link is not None:
+            self._bridge_tick(self.link, action, now)
         else:
-            self._bridge_tick(action, now)
+            self.robot.send_action(action)
+        if self.robot.owns_clock:
+            self.robot.step()
+            clock = ClockMsg()
+            clock.clock = _stamp(self.robot.now())
+            self.pub_clock.publish(clock)
         self.tick += 1
-        want_img = self.is_sim and self.tick % self.cam_every == 0
+        want_img = self.has_camera and self.tick % self.cam_every == 0
         if self.tick % self.obs_every == 0 or want_img:
             self._publish_observation(want_img)
 
@@ -224,7 +234,7 @@ class HardwareNode(Node):
         if self.tick % self.obs_every == 0:
             msg = observation_to_msg(obs, stamp)
             self.pub_obs.publish(msg)
-            if self.is_sim:
+            if self.link is None:
                 js = JointState()
                 js.header.stamp = stamp
                 js.name = list(obs.joint_names)
@@ -242,27 +252,27 @@ class HardwareNode(Node):
             self.pub_img.publish(img)
 
     # -- bridge -------------------------------------------------------------------------
-    def _setup_bridge(self) -> None:
+    def _setup_bridge(self, link: ControllerDriven) -> None:
         from geometry_msgs.msg import TwistStamped
         from trajectory_msgs.msg import JointTrajectory
 
-        bcfg = self.robot.config  # type: ignore[attr-defined]
-        self.create_subscription(JointState, bcfg.joint_states_topic, self._on_joint_state, 10)
-        self.pub_traj = self.create_publisher(JointTrajectory, bcfg.trajectory_topic, 10)
-        self.pub_grip = self.create_publisher(JointTrajectory, bcfg.gripper_topic, 10)
-        self.pub_twist = self.create_publisher(TwistStamped, bcfg.twist_topic, 10)
+        topics = link.controller_link
+        self.create_subscription(JointState, topics.joint_states_topic, self._on_joint_state, 10)
+        self.pub_traj = self.create_publisher(JointTrajectory, topics.trajectory_topic, 10)
+        self.pub_grip = self.create_publisher(JointTrajectory, topics.gripper_topic, 10)
+        self.pub_twist = self.create_publisher(TwistStamped, topics.twist_topic, 10)
         self.peer_lost_logged = False
 
     def _on_joint_state(self, msg: JointState) -> None:
-        self.robot.update_joint_state(  # type: ignore[attr-defined]
-            list(msg.name), list(msg.position), list(msg.velocity), time.monotonic())
+        if self.link is not None:
+            self.link.update_joint_state(list(msg.name), list(msg.position), list(msg.velocity), self.now_s())
 
-    def _bridge_tick(self, action: Action, now: float) -> None:
+    def _bridge_tick(self, link: ControllerDriven, action: Action, now: float) -> None:
         from geometry_msgs.msg import TwistStamped
         from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
-        bcfg = self.robot.config  # type: ignore[attr-defined]
-        age = self.robot.joint_states_age(now)  # type: ignore[attr-defined]
+        bcfg = link.controller_link
+        age = link.joint_states_age(now)
         if age > bcfg.joint_state_timeout:
             if not self.peer_lost_logged:
                 self.get_logger().warning(
@@ -274,7 +284,7 @@ class HardwareNode(Node):
             self.get_logger().info("joint states are back")
             self.peer_lost_logged = False
         self.robot.send_action(action)
-        cmd = self.robot.take_command()  # type: ignore[attr-defined]
+        cmd = link.take_command()
         if cmd is None:
             return
         stamp = self.get_clock().now().to_msg()

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from robomatrix.errors import ConfigError
+from robomatrix.errors import ConfigError, SceneNameError
 from robomatrix.hardware.safety import SafetyLimits
 from robomatrix.hardware.sim import SimConfig
 from robomatrix.hardware.sim.scene import (
@@ -15,6 +15,7 @@ from robomatrix.hardware.sim.scene import (
     ObjectSpec,
     SceneConfig,
     available_scenes,
+    check_scene_name,
     drawer_footprint,
     load_scene,
     sample_layout,
@@ -120,6 +121,36 @@ def test_missing_scene_lists_the_available_ones() -> None:
     with pytest.raises(ConfigError, match="not found") as e:
         load_scene("no_such_scene")
     assert "tabletop" in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["../../../../etc/passwd", "/etc/passwd", "tabletop.yaml", "tabletop/../unseen", "..", "", "table top",
+     "tabletop\n", 3, None],
+)
+def test_names_only_refuses_paths_and_odd_values(value: object) -> None:
+    with pytest.raises(SceneNameError, match="not a scene name") as e:
+        load_scene(value, names_only=True)  # type: ignore[arg-type]
+    assert "letters, digits, _ and -" in str(e.value)
+    assert all(name in str(e.value) for name in available_scenes())
+
+
+def test_names_only_never_opens_a_path_even_to_a_valid_scene(tmp_path: Path) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text("name: mine\nobjects: []\n")
+    assert load_scene(path).name == "mine"  # the operator's path still works without names_only
+    with pytest.raises(SceneNameError, match="not a scene name"):
+        load_scene(str(path), names_only=True)
+    with pytest.raises(SceneNameError, match="'mine' not found"):
+        load_scene("mine", names_only=True)  # a name resolves in the scene folder only
+
+
+def test_names_only_loads_shipped_scenes_by_name() -> None:
+    assert check_scene_name("tabletop_drawer") == "tabletop_drawer"
+    assert load_scene("tabletop_drawer", names_only=True) == load_scene("tabletop_drawer")
+    with pytest.raises(SceneNameError, match="'no_such_scene' not found") as e:
+        load_scene("no_such_scene", names_only=True)
+    assert isinstance(e.value, ConfigError) and "tabletop" in str(e.value)
 
 
 def test_overcrowded_scene_says_how_to_fix_it() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from robomatrix.errors import ConfigError, NotConnectedError
+from robomatrix.errors import ConfigError, NotConnectedError, SceneNameError
 from robomatrix.hardware.interface import Action, Observation
 from robomatrix.hardware.safety import SafetyLimits
 from robomatrix.hardware.sim import JOINT_NAMES, SeedError, SimConfig, SimRobot
@@ -151,7 +151,7 @@ def test_non_finite_command_is_rejected_counted_and_arm_holds(robot: SimRobot) -
 def test_workspace_clipping_keeps_the_ee_in_the_box(robot: SimRobot, tmp_path: Path) -> None:
     empty = tmp_path / "empty.yaml"
     empty.write_text("name: empty\nobjects: []\n")  # nothing on the table to bump into
-    robot.reset(seed=0, scene=str(empty))
+    robot.reset(seed=0, scene_file=empty)
     lo, hi = np.array(LIMITS.workspace_min), np.array(LIMITS.workspace_max)
     for direction in ([0.0, 0.0, -1.0], [0.0, -1.0, 0.0], [1.0, 1.0, 1.0], [-1.0, 0.0, 0.0]):
         robot.send_action(Action(linear=np.array(direction) * 0.25))
@@ -222,8 +222,27 @@ def test_reset_with_malformed_scene_file(robot: SimRobot, tmp_path: Path) -> Non
     bad = tmp_path / "broken.yaml"
     bad.write_text("name: broken\nobjects:\n  - {category: block, colours: [red], count: [1, 5]}\n")
     with pytest.raises(ConfigError, match="broken.yaml.*exceeds"):
-        robot.reset(seed=0, scene=str(bad))
+        robot.reset(seed=0, scene_file=bad)
     assert robot.get_observation().objects  # the previous world is untouched
+
+
+@pytest.mark.parametrize("scene", ["../../../../etc/passwd", "/etc/hostname", "tabletop.yaml"])
+def test_reset_scene_is_a_name_never_a_path(robot: SimRobot, scene: str) -> None:
+    before = robot.get_observation()
+    with pytest.raises(SceneNameError, match="not a scene name.*tabletop_drawer"):
+        robot.reset(seed=3, scene=scene)
+    after = robot.get_observation()  # refused before anything changed
+    assert robot.last_seed == 0 and robot.scene is not None and robot.scene.name == "tabletop"
+    assert [o.id for o in after.objects] == [o.id for o in before.objects]
+    np.testing.assert_array_equal(after.ee_position, before.ee_position)
+
+
+def test_reset_takes_a_scene_file_only_as_scene_file(robot: SimRobot, tmp_path: Path) -> None:
+    path = tmp_path / "empty.yaml"
+    path.write_text("name: empty\nobjects: []\n")
+    with pytest.raises(ConfigError, match="pass one"):
+        robot.reset(seed=0, scene="tabletop", scene_file=path)
+    assert robot.reset(seed=0, scene_file=path).objects == ()
 
 
 def test_drawer_scene_reports_opening_and_handle(robot: SimRobot) -> None:

@@ -128,6 +128,28 @@ def test_reset_with_seed_and_bad_seed(sim, ros) -> None:
     assert layouts[0] == layouts[2] and layouts[0] != layouts[1]
 
 
+def test_reset_refuses_scene_paths_and_nothing_moves(sim, ros) -> None:
+    hw, obs, _ = sim
+    ros.spin_for(0.3)
+
+    def world() -> dict[str, np.ndarray]:
+        w = obs[-1]
+        return {"ee": _pos(w), **{o.id: np.array([o.pose.position.x, o.pose.position.y]) for o in w.objects}}
+
+    before = world()
+    for scene in ("../../../../etc/passwd", "/etc/passwd", "tabletop.yaml"):
+        res = _call(ros, Reset, "reset", Reset.Request(seed=5, scene=scene))
+        assert not res.success, f"reset accepted the path {scene!r}"
+        assert "not a scene name" in res.message and "tabletop_drawer" in res.message, res.message
+        assert "root:" not in res.message
+    n = len(obs)
+    ros.wait_until(lambda: len(obs) > n + 5, 5.0, "observations after the refused resets")
+    after = world()
+    assert after.keys() == before.keys()
+    assert all(np.linalg.norm(after[k] - before[k]) < 0.003 for k in before), "a refused reset changed the world"
+    assert "reset refused" in hw.output()
+
+
 def test_unknown_backend_fails_with_clear_message(tmp_path) -> None:
     out = subprocess.run([sys.executable, "-m", "robomatrix.nodes", "hardware", "--ros-args", "-p", "backend:=mujoco"],
                          capture_output=True, text=True, timeout=60)

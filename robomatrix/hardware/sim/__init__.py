@@ -15,6 +15,7 @@ from robomatrix.hardware.sim.scene import (
     Placement,
     SceneConfig,
     available_scenes,
+    check_scene_name,
     load_scene,
     sample_layout,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "SimConfig",
     "SimRobot",
     "available_scenes",
+    "check_scene_name",
     "check_seed",
     "load_scene",
     "sample_layout",

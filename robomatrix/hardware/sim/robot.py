@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -19,6 +20,7 @@ from pybullet_utils.bullet_client import BulletClient
 
 from robomatrix.errors import ConfigError, NotConnectedError
 from robomatrix.hardware.interface import Action, ObjectInfo, Observation, Robot
+from robomatrix.hardware.registry import register_backend
 from robomatrix.hardware.safety import SafetyFilter, SafetyLimits
 from robomatrix.hardware.sim import assets
 from robomatrix.hardware.sim.scene import SceneConfig, load_scene, sample_layout
@@ -67,12 +69,13 @@ def check_seed(seed: Any) -> int:
     return int(seed)
 
 
+@register_backend("sim")
 @dataclass(frozen=True)
 class SimConfig:
-    """How to run the simulator. Validated on construction; see ``from_dict`` for YAML."""
+    """How to run the simulator (backend ``sim``). Validated on construction; see ``from_dict`` for YAML."""
 
     gui: bool = False  # open the PyBullet GUI (one per process); False runs headless (DIRECT)
-    scene: str = "tabletop"  # scene name in config/scenes, or a path to a scene .yaml
+    scene: str = "tabletop"  # scene name in config/scenes, or a path to a scene .yaml (operator's config only)
     seed: int = 0  # seed of the first reset; later reset() calls without a seed draw from it
     physics_hz: int = 240  # Hz, physics steps per simulated second
     control_hz: int = 60  # Hz, control ticks per simulated second (>= 50; divides physics_hz)
@@ -134,6 +137,9 @@ class SimConfig:
                     raise ConfigError(f"sim.{key} must be a list of 3 numbers, got {d[key]!r}")
                 d[key] = tuple(d[key])
         return cls(**d)
+
+    def make_robot(self, limits: SafetyLimits | None = None) -> SimRobot:
+        return SimRobot(self, limits)
 
 
 # -- quaternion helpers (xyzw, numpy, deterministic) -------------------------------------
@@ -209,12 +215,13 @@ class SimRobot(Robot):
     """
 
     name = "sim"
+    owns_clock = True
 
     def __init__(self, config: SimConfig | None = None, limits: SafetyLimits | None = None) -> None:
         self.config = config if config is not None else SimConfig()
         self.limits = limits if limits is not None else SafetyLimits()
         self._dt = 1.0 / self.config.control_hz
-        self.safety = SafetyFilter(limits=self.limits, control_period=self._dt)
+        self._safety = SafetyFilter(limits=self.limits, control_period=self._dt)
         self._lo = np.asarray(self.limits.workspace_min, float)
         self._hi = np.asarray(self.limits.workspace_max, float)
         self._client: BulletClient | None = None
@@ -263,9 +270,17 @@ class SimRobot(Robot):
         return self._client is not None
 
     @property
+    def safety(self) -> SafetyFilter:
+        return self._safety
+
+    @property
     def sim_time(self) -> float:
         """Simulated seconds since the last reset (control ticks / control_hz)."""
         return self._steps / self.config.control_hz
+
+    def now(self) -> float:
+        """Robot time is simulated time (:attr:`sim_time`)."""
+        return self.sim_time
 
     @property
     def scene(self) -> SceneConfig | None:
@@ -311,20 +326,31 @@ class SimRobot(Robot):
         except Exception:  # noqa: BLE001 - interpreter shutdown
             pass
 
-    def reset(self, seed: int | None = None, scene: str | None = None) -> Observation:
+    def reset(self, seed: int | None = None, scene: str | None = None, *,
+              scene_file: str | os.PathLike[str] | None = None) -> Observation:
         """Rebuild the world with a seeded layout and return the first observation.
 
         ``seed``: int in [0, 2**32); None uses ``config.seed`` on the first reset and a seed
-        drawn from it afterwards (see ``last_seed``). ``scene``: a scene name or YAML path;
-        None keeps the current scene. Raises ConfigError (SeedError for seeds) on bad input.
+        drawn from it afterwards (see ``last_seed``). ``scene``: a scene *name* from the
+        scene folder (``available_scenes()``), never a path, so a value from outside (the
+        reset service) cannot open files; ``scene_file``: a scene YAML path for trusted
+        in-process callers. Neither keeps the current scene (``config.scene`` at first).
+        Raises ConfigError (SeedError for seeds, SceneNameError for a scene that is not a
+        known name) on bad input, before anything changes.
         """
         client = self.client
+        if scene is not None and scene_file is not None:
+            raise ConfigError(f"reset got both scene {scene!r} and scene_file {scene_file!r}; pass one")
         if seed is None:
             seed = self.config.seed if self._resets == 0 else int(self._seed_source.integers(SEED_LIMIT))
         seed = check_seed(seed)
         new_scene = self._scene
-        if scene is not None or new_scene is None:
-            new_scene = load_scene(scene if scene is not None else self.config.scene)
+        if scene is not None:
+            new_scene = load_scene(scene, names_only=True)
+        elif scene_file is not None:
+            new_scene = load_scene(scene_file)
+        elif new_scene is None:
+            new_scene = load_scene(self.config.scene)
         layout = sample_layout(new_scene, np.random.default_rng(seed))
         # Validation is done: from here on the old world is replaced.
         self._scene = new_scene
@@ -378,13 +404,6 @@ class SimRobot(Robot):
     def hold(self, gripper: float | None = None) -> Action:
         """Hold the current pose (keeping the gripper unless ``gripper`` is given)."""
         return self.send_action(Action.hold(gripper=self._gripper if gripper is None else gripper))
-
-    def engage_estop(self) -> None:
-        """Latch the e-stop: the arm holds until :meth:`release_estop`."""
-        self.safety.engage_estop()
-
-    def release_estop(self) -> None:
-        self.safety.release_estop()
 
     def _set_command(self, applied: Action) -> None:
         if applied.mode == "hold" and self._command.mode != "hold":

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from robomatrix.errors import ConfigError
+from robomatrix.errors import ConfigError, SceneNameError
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,26 @@ def available_scenes() -> list[str]:
     """Names of the scenes in :func:`scenes_dir`, sorted."""
     d = scenes_dir()
     return sorted(p.stem for p in d.glob("*.yaml")) if d.is_dir() else []
+
+
+SCENE_NAME = re.compile(r"[A-Za-z0-9_-]+")  # what a scene name may contain: never a path
+
+
+def check_scene_name(name: Any) -> str:
+    """Return ``name`` if it names a scene in :func:`scenes_dir`, else raise SceneNameError.
+
+    Only letters, digits, ``_`` and ``-`` are allowed, so the value can never be a path
+    (no ``/``, ``.`` or ``..``): use this on scene names that come from outside the process.
+    """
+    allowed = available_scenes()
+    if not isinstance(name, str) or not SCENE_NAME.fullmatch(name):
+        raise SceneNameError(
+            f"scene {name!r} is not a scene name: only names of the scene folder are accepted here "
+            f"(letters, digits, _ and -, no paths); use one of {allowed}"
+        )
+    if name not in allowed:
+        raise SceneNameError(f"scene {name!r} not found in {scenes_dir()}; use one of {allowed}")
+    return name
 
 
 def _is_number(v: Any) -> bool:
@@ -260,11 +281,15 @@ class SceneConfig:
             raise ConfigError(f"scene file {source}: {e}") from e
 
 
-def load_scene(scene: str | os.PathLike[str]) -> SceneConfig:
+def load_scene(scene: str | os.PathLike[str], *, names_only: bool = False) -> SceneConfig:
     """Load and validate a scene by name (``config/scenes/<name>.yaml``) or by path.
 
-    Raises ConfigError naming the file and the problem when it is missing or malformed.
+    ``names_only``: accept only a scene name (see :func:`check_scene_name`), for values
+    from outside the process. Raises ConfigError naming the file and the problem when it
+    is missing or malformed (SceneNameError when ``names_only`` refuses the value).
     """
+    if names_only:
+        scene = scenes_dir() / f"{check_scene_name(scene)}.yaml"
     text = os.fspath(scene)
     if not text:
         raise ConfigError(f"empty scene name; use one of {available_scenes()} or a path to a .yaml file")
