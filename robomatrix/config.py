@@ -80,6 +80,18 @@ class StackConfig:
                 f"unknown robot backend {self.backend!r} (from {self.source}); choose one of {', '.join(BACKENDS)}"
             )
 
+    def settings(self, section: str) -> dict[str, Any]:
+        """A node's section (scheduler, skill_server): the packaged config/robot.yaml values with
+        this file's on top. A key the packaged file does not have is an error naming the valid ones."""
+        if section not in ("scheduler", "skill_server"):
+            raise ValueError(f"settings() covers the scheduler and skill_server sections, not {section!r}")
+        defaults = dict(resources.packaged_yaml("robot.yaml").get(section) or {})
+        given = getattr(self, section)
+        unknown = sorted(set(given) - set(defaults))
+        if unknown:
+            raise ConfigError(f"{self.source}: unknown key(s) {unknown} in '{section}'; valid keys: {sorted(defaults)}")
+        return {**defaults, **given}
+
 
 def _section(data: dict[str, Any], key: str, path: str) -> dict[str, Any]:
     value = data.get(key) or {}
