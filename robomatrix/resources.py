@@ -184,8 +184,8 @@ def packaged_default(file: str, *keys: str) -> Callable[[], Any]:
             if not isinstance(value, dict) or key not in value:
                 where = ".".join(keys[: i + 1])
                 raise ConfigError(
-                    f"the packaged config/{file} has no '{where}', which is where its default lives; "
-                    f"restore it from the repository (config/{file})")
+                    f"{resource_dir('config') / file} has no '{where}', which is where its default lives; "
+                    f"restore the key from the repository's config/{file}")
             value = value[key]
         return tuple(value) if isinstance(value, list) else value
 
