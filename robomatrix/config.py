@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from robomatrix import resources
 from robomatrix.errors import ConfigError, UnknownBackendError
 from robomatrix.hardware.registry import backend_config_class, registered_backends
 from robomatrix.hardware.safety import SafetyLimits
@@ -23,38 +24,35 @@ from robomatrix.hardware.safety import SafetyLimits
 if TYPE_CHECKING:
     from robomatrix.hardware.registry import RobotConfig
 
-_TOP_KEYS = {"robot", "control", "safety", "sim", "bridge"}
+# scheduler and skill_server stay raw mappings here; their layers validate them
+# (robomatrix.scheduler.runner.config_from_dict, robomatrix.skills.executor.ExecutionConfig).
+_TOP_KEYS = {"robot", "control", "safety", "sim", "bridge", "scheduler", "skill_server"}
 
 
 def project_share_dir() -> Path:
-    """Folder holding launch/, config/ and skills/: the checkout, or share/robomatrix when installed."""
-    env = os.environ.get("ROBOMATRIX_SHARE_DIR")
-    if env:
-        return Path(env)
-    checkout = Path(__file__).resolve().parents[1]
-    if (checkout / "config" / "robot.yaml").is_file():
-        return checkout
-    try:
-        from ament_index_python.packages import get_package_share_directory
+    """Folder holding launch/, config/ and skills/: the checkout, or share/robomatrix when installed.
 
-        return Path(get_package_share_directory("robomatrix"))
-    except Exception as e:  # ament index missing or package not installed
-        raise ConfigError(
-            f"cannot find robomatrix's config/ folder: not in the checkout {checkout} and not in an "
-            "installed share/robomatrix; set ROBOMATRIX_SHARE_DIR to the folder holding config/"
-        ) from e
+    See :mod:`robomatrix.resources` for the search order.
+    """
+    return resources.share_dir()
 
 
 def default_config_path() -> Path:
-    return project_share_dir() / "config" / "robot.yaml"
+    return resources.resource_dir("config") / "robot.yaml"
+
+
+def _default(*keys: str) -> Any:
+    """Dataclass field whose default is read from the packaged config/robot.yaml."""
+    return field(default_factory=resources.packaged_default("robot.yaml", *keys))
 
 
 @dataclass(frozen=True)
 class ControlConfig:
-    rate_hz: float = 60.0  # Hz of robot time: control tick / arm command rate (>= 50)
-    observation_rate_hz: float = 30.0  # Hz: joint_states + observation
-    camera_rate_hz: float = 10.0  # Hz: camera/image_raw
-    real_time_factor: float = 1.0  # simulation only: simulated seconds per wall second
+    # Defaults: section control of config/robot.yaml.
+    rate_hz: float = _default("control", "rate_hz")  # Hz of robot time: control tick / arm command rate (>= 50)
+    observation_rate_hz: float = _default("control", "observation_rate_hz")  # Hz: joint_states + observation
+    camera_rate_hz: float = _default("control", "camera_rate_hz")  # Hz: camera/image_raw
+    real_time_factor: float = _default("control", "real_time_factor")  # sim only: simulated s per wall s
 
     def __post_init__(self) -> None:
         for key in ("rate_hz", "observation_rate_hz", "camera_rate_hz", "real_time_factor"):
@@ -72,11 +70,13 @@ class ControlConfig:
 class StackConfig:
     """The whole robot.yaml, validated. ``sim`` and ``bridge`` stay raw dicts for their backends."""
 
-    backend: str = "sim"
+    backend: str = _default("robot", "backend")
     control: ControlConfig = field(default_factory=ControlConfig)
     safety: SafetyLimits = field(default_factory=SafetyLimits)
     sim: dict[str, Any] = field(default_factory=dict)
     bridge: dict[str, Any] = field(default_factory=dict)
+    scheduler: dict[str, Any] = field(default_factory=dict)
+    skill_server: dict[str, Any] = field(default_factory=dict)
     source: str = "<defaults>"  # file it came from, for error messages
 
     def __post_init__(self) -> None:
@@ -106,6 +106,18 @@ class StackConfig:
             if str(e).startswith(self.source):
                 raise
             raise ConfigError(f"{self.source}: {e}") from e
+
+    def settings(self, section: str) -> dict[str, Any]:
+        """A node's section (scheduler, skill_server): the packaged config/robot.yaml values with
+        this file's on top. A key the packaged file does not have is an error naming the valid ones."""
+        if section not in ("scheduler", "skill_server"):
+            raise ValueError(f"settings() covers the scheduler and skill_server sections, not {section!r}")
+        defaults = dict(resources.packaged_yaml("robot.yaml").get(section) or {})
+        given = getattr(self, section)
+        unknown = sorted(set(given) - set(defaults))
+        if unknown:
+            raise ConfigError(f"{self.source}: unknown key(s) {unknown} in '{section}'; valid keys: {sorted(defaults)}")
+        return {**defaults, **given}
 
 
 def _section(data: dict[str, Any], key: str, path: str) -> dict[str, Any]:
@@ -144,12 +156,15 @@ def parse_stack_config(data: Any, source: str = "<dict>", backend: str | None = 
         if str(e).startswith(source):
             raise
         raise ConfigError(f"{source}: {e}") from e
+    chosen = backend or robot.get("backend")
     return StackConfig(
-        backend=backend or robot.get("backend", "sim"),
+        **({"backend": chosen} if chosen else {}),
         control=control,
         safety=safety,
         sim=_section(data, "sim", source),
         bridge=_section(data, "bridge", source),
+        scheduler=_section(data, "scheduler", source),
+        skill_server=_section(data, "skill_server", source),
         source=source,
     )
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -32,6 +32,7 @@ from robomatrix.hardware.interface import (
 from robomatrix.hardware.kinematics import Kinematics
 from robomatrix.hardware.registry import register_backend
 from robomatrix.hardware.safety import SafetyFilter, SafetyLimits
+from robomatrix.resources import packaged_default
 
 __all__ = ["COMMAND_INTERFACES", "BridgeConfig", "BridgeRobot", "ControllerCommand"]
 
@@ -40,25 +41,30 @@ log = logging.getLogger(__name__)
 COMMAND_INTERFACES = ("joint_trajectory", "servo_twist")
 
 
+def _bridge_default(key: str) -> Any:
+    return field(default_factory=packaged_default("robot.yaml", "bridge", key))
+
+
 @register_backend("bridge")
 @dataclass(frozen=True)
 class BridgeConfig:
-    """How to reach a real arm's controllers (backend ``bridge``); see config/robot.yaml's ``bridge:``."""
+    """The real-robot bridge. Defaults: section bridge of config/robot.yaml (written only there)."""
 
-    urdf: str = "franka_panda/panda.urdf"  # kinematic model, path or relative to pybullet_data
-    base_position: tuple[float, float, float] = (0.0, 0.0, 0.0)  # m, robot base in the world frame
-    arm_joints: tuple[str, ...] = tuple(f"panda_joint{i}" for i in range(1, 8))
-    ee_link: str = "panda_grasptarget"
-    gripper_joints: tuple[str, ...] = ("panda_finger_joint1", "panda_finger_joint2")
-    gripper_open_position: float = 0.04  # m per finger when fully open
-    command_interface: str = "joint_trajectory"  # joint_trajectory | servo_twist
-    trajectory_topic: str = "/arm_controller/joint_trajectory"
-    gripper_topic: str = "/gripper_controller/joint_trajectory"
-    twist_topic: str = "/servo_node/delta_twist_cmds"
-    twist_frame: str = "world"
-    joint_states_topic: str = "/joint_states"
-    joint_state_timeout: float = 0.5  # s without joint states before the bridge holds
-    control_hz: float = 60.0  # Hz, control ticks (the stack config fills it from control.rate_hz)
+    urdf: str = _bridge_default("urdf")  # kinematic model, path or relative to pybullet_data
+    base_position: tuple[float, float, float] = _bridge_default("base_position")  # m, base in the world frame
+    arm_joints: tuple[str, ...] = _bridge_default("arm_joints")
+    ee_link: str = _bridge_default("ee_link")
+    gripper_joints: tuple[str, ...] = _bridge_default("gripper_joints")
+    gripper_open_position: float = _bridge_default("gripper_open_position")  # m per finger when fully open
+    command_interface: str = _bridge_default("command_interface")  # joint_trajectory | servo_twist
+    trajectory_topic: str = _bridge_default("trajectory_topic")
+    gripper_topic: str = _bridge_default("gripper_topic")
+    twist_topic: str = _bridge_default("twist_topic")
+    twist_frame: str = _bridge_default("twist_frame")
+    joint_states_topic: str = _bridge_default("joint_states_topic")
+    joint_state_timeout: float = _bridge_default("joint_state_timeout")  # s without joint states before holding
+    # Hz, control ticks: control.rate_hz of robot.yaml (the stack config fills it in)
+    control_hz: float = field(default_factory=packaged_default("robot.yaml", "control", "rate_hz"))
 
     def __post_init__(self) -> None:
         if self.command_interface not in COMMAND_INTERFACES:

@@ -13,20 +13,28 @@ import numpy as np
 
 from robomatrix.errors import ConfigError
 from robomatrix.hardware.interface import MODES, Action
+from robomatrix.resources import packaged_default
 
 log = logging.getLogger(__name__)
 
 
+def _safety_default(key: str) -> Any:
+    return field(default_factory=packaged_default("robot.yaml", "safety", key))
+
+
 @dataclass(frozen=True)
 class SafetyLimits:
-    """Limits enforced in the hardware layer, whatever sends the command."""
+    """Limits enforced in the hardware layer, whatever sends the command.
+
+    Defaults: section safety of config/robot.yaml (the one place they are written).
+    """
 
     # Workspace box for the end effector, world frame, metres: [[xmin, ymin, zmin], [xmax, ymax, zmax]].
-    workspace_min: tuple[float, float, float] = (0.25, -0.45, 0.02)
-    workspace_max: tuple[float, float, float] = (0.80, 0.45, 0.60)
-    max_linear_speed: float = 0.25  # m/s, cap on the end-effector speed (norm)
-    max_angular_speed: float = 1.5  # rad/s, cap on the end-effector angular speed (norm)
-    watchdog_timeout: float = 0.25  # s without a command before the arm holds
+    workspace_min: tuple[float, float, float] = _safety_default("workspace_min")
+    workspace_max: tuple[float, float, float] = _safety_default("workspace_max")
+    max_linear_speed: float = _safety_default("max_linear_speed")  # m/s, cap on the end-effector speed (norm)
+    max_angular_speed: float = _safety_default("max_angular_speed")  # rad/s, cap on the angular speed (norm)
+    watchdog_timeout: float = _safety_default("watchdog_timeout")  # s without a command before the arm holds
 
     def __post_init__(self) -> None:
         lo, hi = np.asarray(self.workspace_min, float), np.asarray(self.workspace_max, float)

@@ -39,6 +39,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from robomatrix import resources
 from robomatrix.errors import LaunchFileError
 
 logger = logging.getLogger(__name__)
@@ -283,18 +284,14 @@ class _Scope:
 def default_package_shares() -> dict[str, Path]:
     """Where ``$(find-pkg-share robomatrix)`` points when the caller gives no mapping.
 
-    An installed package (``AMENT_PREFIX_PATH``/share/robomatrix) wins; a development
-    checkout uses the repository root (the directory holding ``launch/``).
+    The share folder of :mod:`robomatrix.resources`: the checkout this code runs from, or the
+    share/robomatrix of the prefix it is installed in, then ``AMENT_PREFIX_PATH``, so a launch
+    file and the nodes it starts read the same config/ and skills/.
     """
-    for prefix in os.environ.get("AMENT_PREFIX_PATH", "").split(os.pathsep):
-        if prefix:
-            share = Path(prefix) / "share" / PACKAGE_NAME
-            if (share / "launch").is_dir():
-                return {PACKAGE_NAME: share}
-    repo = Path(__file__).resolve().parents[2]
-    if (repo / "launch").is_dir():
-        return {PACKAGE_NAME: repo}
-    return {}
+    try:
+        return {PACKAGE_NAME: resources.resource_dir("launch").parent}
+    except resources.ResourceNotFoundError:
+        return {}
 
 
 def _join_ns(base: str, ns: str) -> str:
@@ -376,9 +373,9 @@ class _Evaluator:
     def _find_share(self, pkg: str, where: str) -> Path:
         if pkg in self.package_shares:
             return self.package_shares[pkg]
-        for prefix in self.scope.env.get("AMENT_PREFIX_PATH", "").split(os.pathsep):
-            if prefix and (Path(prefix) / "share" / pkg).is_dir():
-                return Path(prefix) / "share" / pkg
+        share = resources.package_share(pkg, self.scope.env)
+        if share is not None:
+            return share
         raise LaunchFileError(
             f"{where}: package '{pkg}' not found for $(find-pkg-share {pkg}); known packages: "
             f"{', '.join(sorted(self.package_shares)) or 'none'} (and AMENT_PREFIX_PATH)"

@@ -1,10 +1,14 @@
 """Scheduler node: plain-language tasks → plans → behaviour trees → skill goals.
 
 Parameters
+  config (str): robot.yaml whose scheduler section gives the defaults of the four settings
+    below; empty = the package's config/robot.yaml
   planner_config (str): planner.yaml (backend embedded | openai | local); empty = config/planner.yaml
   skills_dir (str): skill library folder; empty = the package's skills/
-  retries (int): extra attempts of a failed skill before replanning
-  max_replans (int): replans from the new world state after a failed plan
+  retries (int): extra attempts of a failed skill before replanning (default: scheduler.retries)
+  max_replans (int): replans from the new world state after a failed plan (scheduler.max_replans)
+  tick_hz (float): behaviour-tree ticks per second of robot time (scheduler.tick_hz)
+  task_timeout (float): s of robot time a whole task may take (scheduler.task_timeout)
   dot_dir (str): when set, each plan's behaviour tree is written there as a Graphviz .dot file
 Subscriptions
   task (std_msgs/String): plain text; starts a task when none is running
@@ -39,10 +43,11 @@ from rclpy.node import Node
 from rclpy.task import Future
 from std_msgs.msg import String
 
+from robomatrix.config import load_stack_config
 from robomatrix.errors import RobomatrixError
 from robomatrix.hardware.interface import Observation
 from robomatrix.nodes.common import declare, msg_to_observation, spin_node
-from robomatrix.scheduler.runner import SchedulerConfig, TaskFeedback, TaskRunner
+from robomatrix.scheduler.runner import SchedulerConfig, TaskFeedback, TaskRunner, config_from_dict
 from robomatrix.scheduler.tree import write_dot
 from robomatrix.skills.spec import load_skill_library
 from robomatrix.skills.status import SkillStatus
@@ -154,14 +159,20 @@ class SchedulerNode(Node):
         super().__init__("scheduler")
         from robomatrix.scheduler.planner import Planner, load_planner_config
 
+        config = declare(self, "config", "", "robot.yaml (its scheduler section); empty = the package's config")
+        # The config file's scheduler section is each parameter's default; a parameter set on the
+        # command line or in the launch file wins.
+        file_cfg = config_from_dict(load_stack_config(config or None).settings("scheduler"))
         planner_cfg = declare(self, "planner_config", "", "planner.yaml; empty = the package's config/planner.yaml")
         skills_dir = declare(self, "skills_dir", "", "skill library folder; empty = the package's skills/")
-        retries = int(declare(self, "retries", 1, "extra attempts of a failed skill before replanning"))
-        replans = int(declare(self, "max_replans", 2, "replans from the new world after a failed plan"))
+        retries = int(declare(self, "retries", file_cfg.retries, "extra attempts of a failed skill before replanning"))
+        replans = int(declare(self, "max_replans", file_cfg.max_replans, "replans from the new world after a failed plan"))
+        tick_hz = float(declare(self, "tick_hz", float(file_cfg.tick_hz), "behaviour-tree ticks per s of robot time"))
+        timeout = float(declare(self, "task_timeout", float(file_cfg.task_timeout), "s of robot time a task may take"))
         self.dot_dir = declare(self, "dot_dir", "", "write each plan's behaviour tree as .dot here")
+        self.config = SchedulerConfig(retries=retries, max_replans=replans, tick_hz=tick_hz, task_timeout=timeout)
         self.library = load_skill_library(Path(skills_dir) if skills_dir else None)
         self.planner = Planner.from_config(load_planner_config(planner_cfg or None), self.library)
-        self.config = SchedulerConfig(retries=retries, max_replans=replans)
         self._world: Observation | None = None
         self._world_wall = 0.0
         self._busy = threading.Lock()
@@ -176,7 +187,7 @@ class SchedulerNode(Node):
         # A task's worker thread triggers this when it ends, so the waiting execute_task resumes.
         self._wake = self.create_guard_condition(lambda: None)
         self.get_logger().info(f"scheduler up: planner backend {self.planner.backend_name}, retries {retries}, "
-                               f"max replans {replans}")
+                               f"max replans {replans}, tick {tick_hz:g} Hz, task timeout {timeout:g} s")
 
     def _on_world(self, msg: WorldState) -> None:
         self._world = msg_to_observation(msg)

@@ -6,8 +6,10 @@ Parameters
     simulation only: uses the simulator's privileged object poses)
   skills_dir (str): skill library folder; empty = the package's skills/
   correction_hold (float): s a person's language motion overrides the policy; 0 = until "resume"
+    (default: skill_server.correction_hold of the config)
   intervention_dir (str): where corrected episodes are recorded (MCAP); empty = ~/.robomatrix/interventions
   observation_timeout (float): s without an observation before a running skill aborts
+    (default: skill_server.observation_timeout of the config)
 Subscriptions
   observation (robomatrix/WorldState): the world, one control tick per message
   correction (robomatrix/LanguageMotion): a person's language motion, e.g. "move arm up", or "resume"
@@ -29,6 +31,7 @@ a core busy rebuilding wait sets and stalled the command stream for 100-700 ms.)
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +45,7 @@ from rclpy.node import Node
 from rclpy.task import Future
 
 from robomatrix.config import load_stack_config
-from robomatrix.errors import RobomatrixError
+from robomatrix.errors import ConfigError, RobomatrixError
 from robomatrix.hardware.interface import Action, Observation
 from robomatrix.nodes.common import action_to_command, declare, msg_to_observation, publish_safely, spin_node
 from robomatrix.policies.language_motion import UnknownMotionError
@@ -89,11 +92,21 @@ class SkillServerNode(Node):
         config = declare(self, "config", "", "robot.yaml path; empty = the package's config/robot.yaml")
         self.controller_kind = declare(self, "controller", "policy", "policy | oracle (scripted, simulation)")
         skills_dir = declare(self, "skills_dir", "", "skill library folder; empty = the package's skills/")
-        hold = declare(self, "correction_hold", 2.0, "s a person's motion overrides the policy; 0 = until resume")
-        idir = declare(self, "intervention_dir", "", "folder for corrected episodes (MCAP)")
-        self.obs_timeout = float(declare(self, "observation_timeout", 3.0,
-                                         "s without an observation before a running skill aborts"))
         cfg = load_stack_config(config or None)
+        # The config file's skill_server section is each parameter's default; a set parameter wins.
+        section = cfg.settings("skill_server")
+        try:
+            defaults = {k: float(section[k]) for k in ("correction_hold", "observation_timeout")}
+        except (TypeError, ValueError) as e:
+            raise ConfigError(f"{cfg.source}: skill_server correction_hold and observation_timeout must be "
+                              f"numbers of seconds, got {section}") from e
+        hold = declare(self, "correction_hold", defaults["correction_hold"],
+                       "s a person's motion overrides the policy; 0 = until resume")
+        idir = declare(self, "intervention_dir", "", "folder for corrected episodes (MCAP)")
+        self.obs_timeout = float(declare(self, "observation_timeout", defaults["observation_timeout"],
+                                         "s without an observation before a running skill aborts"))
+        if not (math.isfinite(self.obs_timeout) and self.obs_timeout > 0):
+            raise ConfigError(f"observation_timeout must be a positive number of seconds, got {self.obs_timeout}")
         self.exec_config = ExecutionConfig(correction_hold=float(hold), control_hz=cfg.control.rate_hz)
         self.library: SkillLibrary = load_skill_library(Path(skills_dir) if skills_dir else None)
         self.intervention_dir = Path(idir) if idir else Path.home() / ".robomatrix" / "interventions"

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 import yaml
 
 from robomatrix.errors import ConfigError, RobomatrixError
+from robomatrix.resources import packaged_default, resource_dir
 from robomatrix.scheduler.prompt import Prompt, build_prompt, normalise_words, response_schema
 from robomatrix.skills.spec import (
     COLOUR_SYNONYMS,
@@ -128,10 +129,18 @@ class Plan:
 # --------------------------------------------------------------------------- config
 
 
+def _default(*keys: str) -> Any:
+    """Dataclass field whose default is read from the packaged config/planner.yaml."""
+    return field(default_factory=packaged_default("planner.yaml", *keys))
+
+
+# Every default below is written once, in config/planner.yaml.
+
+
 @dataclass(frozen=True)
 class EmbeddedConfig:
-    model_dir: str = ""  # checkpoint folder; "" = skills/_planner (or $ROBOMATRIX_PLANNER_DIR)
-    threads: int = 1  # torch CPU threads for decoding
+    model_dir: str = _default("embedded", "model_dir")  # checkpoint folder; "" = skills/_planner
+    threads: int = _default("embedded", "threads")  # torch CPU threads for decoding
 
     def __post_init__(self) -> None:
         if not isinstance(self.threads, int) or self.threads < 1:
@@ -140,15 +149,15 @@ class EmbeddedConfig:
 
 @dataclass(frozen=True)
 class OpenAIConfig:
-    base_url: str = "http://127.0.0.1:8080/v1"  # OpenAI-compatible API root (…/v1)
-    model: str = "local-model"  # model name sent in the request
-    api_key_env: str = "OPENAI_API_KEY"  # name of the env var holding the key ("" = no key)
-    timeout_s: float = 30.0  # s, per HTTP request (connect + read)
-    retries: int = 2  # extra tries on connection errors, timeouts, 429 and 5xx
-    backoff_s: float = 0.5  # s, first wait between tries; doubles each time
-    json_mode: bool = True  # send response_format json_object (retried without it if refused)
-    temperature: float = 0.0
-    max_tokens: int = 1024
+    base_url: str = _default("openai", "base_url")  # OpenAI-compatible API root (…/v1)
+    model: str = _default("openai", "model")  # model name sent in the request
+    api_key_env: str = _default("openai", "api_key_env")  # name of the env var holding the key ("" = no key)
+    timeout_s: float = _default("openai", "timeout_s")  # s, per HTTP request (connect + read)
+    retries: int = _default("openai", "retries")  # extra tries on connection errors, timeouts, 429 and 5xx
+    backoff_s: float = _default("openai", "backoff_s")  # s, first wait between tries; doubles each time
+    json_mode: bool = _default("openai", "json_mode")  # send response_format json_object (retried without)
+    temperature: float = _default("openai", "temperature")
+    max_tokens: int = _default("openai", "max_tokens")
 
     def __post_init__(self) -> None:
         if not re.match(r"^https?://[^\s/]+", str(self.base_url)):
@@ -167,10 +176,10 @@ class OpenAIConfig:
 
 @dataclass(frozen=True)
 class LocalConfig:
-    path: str = ""  # a transformers model folder or a .gguf file
-    max_new_tokens: int = 512
-    n_ctx: int = 4096  # GGUF context length, tokens
-    threads: int = 2
+    path: str = _default("local", "path")  # a transformers model folder or a .gguf file
+    max_new_tokens: int = _default("local", "max_new_tokens")
+    n_ctx: int = _default("local", "n_ctx")  # GGUF context length, tokens
+    threads: int = _default("local", "threads")
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_new_tokens, int) or self.max_new_tokens < 16:
@@ -182,8 +191,8 @@ BACKENDS: dict[str, Callable[..., PlannerBackend]] = {}
 
 @dataclass(frozen=True)
 class PlannerConfig:
-    backend: str = "embedded"  # embedded | openai | local
-    max_steps: int = 32  # longest plan accepted
+    backend: str = _default("backend")  # embedded | openai | local
+    max_steps: int = _default("max_steps")  # longest plan accepted
     embedded: EmbeddedConfig = field(default_factory=EmbeddedConfig)
     openai: OpenAIConfig = field(default_factory=OpenAIConfig)
     local: LocalConfig = field(default_factory=LocalConfig)
@@ -199,17 +208,11 @@ class PlannerConfig:
 
 
 def load_planner_config(path: Path | str | None = None) -> PlannerConfig:
-    """config/planner.yaml -> PlannerConfig (defaults when ``path`` is None and no file exists)."""
-    if path is None:
-        from robomatrix.config import project_share_dir
+    """A planner.yaml -> PlannerConfig (``path`` None: the packaged config/planner.yaml).
 
-        try:
-            path = project_share_dir() / "config" / "planner.yaml"
-        except ConfigError:
-            return PlannerConfig()
-        if not Path(path).is_file():
-            return PlannerConfig()
-    file = Path(path)
+    Keys a file leaves out keep the packaged file's values.
+    """
+    file = Path(path) if path is not None else resource_dir("config") / "planner.yaml"
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as e:

@@ -20,6 +20,7 @@ from py_trees.common import Status
 from py_trees.trees import BehaviourTree
 
 from robomatrix.errors import ConfigError, RobomatrixError
+from robomatrix.resources import packaged_default
 from robomatrix.scheduler.tree import (
     NO_WORLD,
     SkillClient,
@@ -34,12 +35,17 @@ from robomatrix.skills.status import ESTOP_REASON
 log = logging.getLogger(__name__)
 
 
+def _default(key: str) -> Any:
+    return field(default_factory=packaged_default("robot.yaml", "scheduler", key))
+
+
 @dataclass(frozen=True)
 class SchedulerConfig:
-    retries: int = 1  # extra attempts of a failed skill before replanning
-    max_replans: int = 2  # plans made after the first one, from the new world state
-    tick_hz: float = 30.0  # behaviour-tree ticks per second (of robot time in simulation)
-    task_timeout: float = 300.0  # s of robot time for the whole task
+    # Defaults: section scheduler of config/robot.yaml (the one place they are written).
+    retries: int = _default("retries")  # extra attempts of a failed skill before replanning
+    max_replans: int = _default("max_replans")  # plans made after the first one, from the new world state
+    tick_hz: float = _default("tick_hz")  # behaviour-tree ticks per second (of robot time in simulation)
+    task_timeout: float = _default("task_timeout")  # s of robot time for the whole task
 
     def __post_init__(self) -> None:
         for key in ("retries", "max_replans"):

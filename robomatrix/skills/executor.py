@@ -18,7 +18,7 @@ import logging
 import math
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,6 +27,7 @@ import numpy as np
 from robomatrix.errors import ConfigError, RobomatrixError
 from robomatrix.hardware.interface import Action, Observation
 from robomatrix.policies.language_motion import RESUME, STOP, parse_motion
+from robomatrix.resources import packaged_default
 from robomatrix.skills.spec import SkillLibrary, SkillSpec
 from robomatrix.skills.status import ESTOP_REASON, MotionSource, SkillStatus
 
@@ -148,8 +149,10 @@ class OracleController:
 
 @dataclass(frozen=True)
 class ExecutionConfig:
-    correction_hold: float = 2.0  # s a person's motion overrides the policy; 0 = until "resume"
-    control_hz: float = 60.0  # Hz, used for the timeout budget in ticks when stamps are missing
+    # s a person's motion overrides the policy; 0 = until "resume" (default: config/robot.yaml skill_server)
+    correction_hold: float = field(default_factory=packaged_default("robot.yaml", "skill_server", "correction_hold"))
+    # Hz, used for the timeout budget in ticks when stamps are missing (default: control.rate_hz)
+    control_hz: float = field(default_factory=packaged_default("robot.yaml", "control", "rate_hz"))
 
     def __post_init__(self) -> None:
         if not (isinstance(self.correction_hold, int | float) and math.isfinite(self.correction_hold)

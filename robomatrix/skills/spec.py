@@ -41,7 +41,6 @@ import hashlib
 import importlib.util
 import logging
 import math
-import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -52,6 +51,7 @@ from typing import Any
 
 import yaml
 
+from robomatrix import resources
 from robomatrix.errors import ConfigError, RobomatrixError
 
 log = logging.getLogger(__name__)
@@ -972,37 +972,12 @@ class SkillLibrary:
 
 
 def find_skills_root() -> Path:
-    """The skills folder: $ROBOMATRIX_SKILLS_DIR if set, else the source tree's skills/,
-    else the installed ROS package's share/robomatrix/skills."""
-    looked: list[str] = []
-    env = os.environ.get("ROBOMATRIX_SKILLS_DIR")
-    if env:
-        if Path(env).is_dir():
-            return Path(env)
-        raise SkillSpecError(
-            f"ROBOMATRIX_SKILLS_DIR={env!r} is not a folder; fix: point it at a skills/ folder or unset it"
-        )
-    tree = Path(__file__).resolve().parents[2] / "skills"
-    looked.append(str(tree))
-    if tree.is_dir():
-        return tree
+    """The skills folder: $ROBOMATRIX_SKILLS_DIR if set, else skills/ of the checkout or of the
+    installed share/robomatrix (see :mod:`robomatrix.resources`)."""
     try:
-        from ament_index_python.packages import PackageNotFoundError, get_package_share_directory
-    except ImportError:
-        looked.append("ament index (ament_index_python is not importable)")
-    else:
-        try:
-            share = Path(get_package_share_directory("robomatrix")) / "skills"
-        except (PackageNotFoundError, LookupError, ValueError):
-            looked.append("ament index (package robomatrix not found; is the workspace sourced?)")
-        else:
-            looked.append(str(share))
-            if share.is_dir():
-                return share
-    raise SkillSpecError(
-        f"cannot find the skills folder; looked in: {'; '.join(looked)}; "
-        "fix: pass root=, set ROBOMATRIX_SKILLS_DIR, or install the package"
-    )
+        return resources.resource_dir("skills")
+    except resources.ResourceNotFoundError as e:
+        raise SkillSpecError(f"{e} (or pass root=)") from e
 
 
 def load_skill_library(root: Path | str | None = None) -> SkillLibrary:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
+from robomatrix import resources
 from robomatrix.errors import LaunchFileError
 from robomatrix.launcher import Param, ParamFile, declared_arguments, parse_launch_file
 
@@ -57,7 +59,15 @@ def test_main_launch_file_defaults() -> None:
         "start_skill_server",
         "skill_controller",
         "start_scheduler",
+        "planner_config",
+        "dot_dir",
     ]
+    assert d.nodes[2].params == {
+        "config": "/share/robomatrix/config/robot.yaml",
+        "planner_config": "",
+        "dot_dir": "",
+        "use_sim_time": "true",
+    }
     for a in d.arguments:
         assert len(a.description) > 20, a
         assert not a.required
@@ -77,8 +87,13 @@ def test_main_launch_file_overrides() -> None:
             "start_skill_server": "true",
             "skill_controller": "oracle",
             "start_scheduler": "True",
+            "planner_config": "/tmp/planner.yaml",
+            "dot_dir": "/tmp/trees",
         },
     )
+    sched = d.nodes[2]
+    assert (sched.params["planner_config"], sched.params["dot_dir"]) == ("/tmp/planner.yaml", "/tmp/trees")
+    assert sched.params["config"] == "/tmp/my.yaml"
     assert d.nodes[1].params["controller"] == "oracle"
     assert [n.exec for n in d.nodes] == ["hardware", "skill_server", "scheduler"]
     assert {n.namespace for n in d.nodes} == {"/robot1"}
@@ -97,11 +112,29 @@ def test_default_share_is_the_checkout_in_development(monkeypatch: pytest.Monkey
     assert d.nodes[0].params["config"] == str(REPO / "config" / "robot.yaml")
 
 
-def test_installed_share_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    (tmp_path / "share" / "robomatrix" / "launch").mkdir(parents=True)
+def test_checkout_share_wins_over_another_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # the launch file and the nodes it starts must read the same files: those of the running code
+    share = fake_share(tmp_path)
     monkeypatch.setenv("AMENT_PREFIX_PATH", str(tmp_path))
     d = parse_launch_file(MAIN, environ={})
-    assert d.nodes[0].params["config"] == str(tmp_path / "share" / "robomatrix" / "config" / "robot.yaml")
+    assert d.nodes[0].params["config"] == str(REPO / "config" / "robot.yaml")
+    assert share != REPO
+
+
+def test_installed_code_uses_the_ament_share(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    share = fake_share(tmp_path)
+    monkeypatch.setattr(resources, "PACKAGE_DIR", tmp_path / "elsewhere" / "robomatrix")
+    monkeypatch.setenv("AMENT_PREFIX_PATH", str(tmp_path))
+    d = parse_launch_file(MAIN, environ={})
+    assert d.nodes[0].params["config"] == str(share / "config" / "robot.yaml")
+
+
+def fake_share(prefix: Path) -> Path:
+    share = prefix / "share" / "robomatrix"
+    for sub in ("launch", "config"):
+        (share / sub).mkdir(parents=True)
+    (share / "package.xml").write_text("<package/>")
+    return share
 
 
 def test_bridge_example_launch_file() -> None:
@@ -114,6 +147,21 @@ def test_bridge_example_launch_file() -> None:
 
 def test_declared_arguments_lists_without_evaluating() -> None:
     assert declared_arguments(MAIN)[:2] == ["robot", "namespace"]
+
+
+def readme_launch_arguments() -> set[str]:
+    """Every ``name:=value`` the README shows, except ROS parameter overrides (``-p name:=value``)."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    return {m.group(2) for m in re.finditer(r"(-p\s+)?\b([A-Za-z_][A-Za-z0-9_]*):=", text) if not m.group(1)}
+
+
+def test_readme_launch_arguments_are_declared() -> None:
+    shown = readme_launch_arguments()
+    # the README's examples the issue named, so the scan itself cannot silently find nothing
+    assert {"robot", "gui", "config", "use_sim_time", "planner_config", "dot_dir"} <= shown
+    declared = set(declared_arguments(MAIN)) | set(declared_arguments(BRIDGE))
+    missing = sorted(shown - declared)
+    assert not missing, f"README.md shows launch argument(s) {missing} that no launch file declares"
 
 
 # --------------------------------------------------------------------------- substitutions

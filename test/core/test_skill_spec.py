@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import yaml
 
+from robomatrix import resources
 from robomatrix.errors import ConfigError, RobomatrixError
 from robomatrix.hardware.interface import ObjectInfo
-from robomatrix.skills import spec as spec_module
 from robomatrix.skills.spec import (
     PREDICATES,
     Condition,
@@ -690,27 +690,27 @@ def test_library_from_custom_root_and_env(tmp_path, monkeypatch):
 
 def test_root_not_found_says_where_it_looked(tmp_path, monkeypatch):
     monkeypatch.delenv("ROBOMATRIX_SKILLS_DIR", raising=False)
-    fake = tmp_path / "site" / "robomatrix" / "skills" / "spec.py"
-    monkeypatch.setattr(spec_module, "__file__", str(fake))
+    monkeypatch.delenv("ROBOMATRIX_SHARE_DIR", raising=False)
+    monkeypatch.setattr(resources, "PACKAGE_DIR", tmp_path / "site" / "robomatrix")
     monkeypatch.setenv("AMENT_PREFIX_PATH", str(tmp_path / "no_prefix"))
     with pytest.raises(SkillSpecError) as info:
         find_skills_root()
     message = str(info.value)
     assert str(tmp_path / "site" / "skills") in message
-    assert "ament index" in message
+    assert str(tmp_path / "no_prefix" / "share" / "robomatrix" / "skills") in message
     assert "ROBOMATRIX_SKILLS_DIR" in message
 
 
 def test_root_found_in_ament_share(tmp_path, monkeypatch):
-    pytest.importorskip("ament_index_python")
     monkeypatch.delenv("ROBOMATRIX_SKILLS_DIR", raising=False)
-    monkeypatch.setattr(spec_module, "__file__", str(tmp_path / "site" / "robomatrix" / "skills" / "spec.py"))
-    prefix = tmp_path / "install"
-    (prefix / "share" / "ament_index" / "resource_index" / "packages").mkdir(parents=True)
-    (prefix / "share" / "ament_index" / "resource_index" / "packages" / "robomatrix").write_text("")
-    (prefix / "share" / "robomatrix" / "skills").mkdir(parents=True)
-    monkeypatch.setenv("AMENT_PREFIX_PATH", str(prefix))
-    assert find_skills_root() == prefix / "share" / "robomatrix" / "skills"
+    monkeypatch.delenv("ROBOMATRIX_SHARE_DIR", raising=False)
+    monkeypatch.setattr(resources, "PACKAGE_DIR", tmp_path / "site" / "robomatrix")
+    share = tmp_path / "install" / "share" / "robomatrix"
+    for sub in ("skills", "config"):
+        (share / sub).mkdir(parents=True)
+    (share / "package.xml").write_text("<package/>")
+    monkeypatch.setenv("AMENT_PREFIX_PATH", str(tmp_path / "install"))
+    assert find_skills_root() == share / "skills"
 
 
 def test_duplicate_names_in_library(library):

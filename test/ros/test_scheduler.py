@@ -155,3 +155,28 @@ def test_cli_task_and_correct_while_it_runs(stack, ros) -> None:
     assert task.returncode == 0, out
     assert "step 1/4: move_to(" in out and "done:" in out
     assert "move arm up (person)" in out
+
+
+def test_config_scheduler_section_and_parameters_set_the_scheduler(start_node, ros, tmp_path) -> None:
+    """The launch file gives the scheduler `config`: its scheduler section sets the defaults (keys it
+    leaves out keep config/robot.yaml's), a parameter wins, and a short task_timeout ends a task."""
+    from rcl_interfaces.msg import ParameterType
+    from rclpy.parameter_client import AsyncParameterClient
+
+    config = tmp_path / "robot.yaml"
+    config.write_text("scheduler:\n  retries: 0\n  task_timeout: 0.5\n")
+    start_node("hardware")
+    start_node("skill_server", controller="oracle", intervention_dir=str(tmp_path / "iv"))
+    scheduler = start_node("scheduler", config=str(config), tick_hz=12.5)
+    params = AsyncParameterClient(ros.node, "scheduler")
+    assert params.wait_for_services(timeout_sec=60.0), scheduler.output()
+    fut = params.get_parameters(["retries", "max_replans", "tick_hz", "task_timeout"])
+    ros.wait_until(fut.done, 10.0, "scheduler parameters")
+    got = [v.integer_value if v.type == ParameterType.PARAMETER_INTEGER else v.double_value for v in fut.result().values]
+    assert got == [0, 2, 12.5, 0.5], got  # file, packaged default, parameter, file
+    obs = ros.latest(WorldState, "observation")
+    client = ActionClient(ros.node, ExecuteTask, "execute_task")
+    ros.wait_until(lambda: len(obs) > 0, 30.0, "observations")
+    assert client.wait_for_server(timeout_sec=30.0), scheduler.output()
+    result = _run(ros, client, f"move to the {_block(obs)}", timeout=30.0)
+    assert not result.success and "task timeout after 0.5 s" in result.summary, result.summary

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,7 @@ from robomatrix.hardware.registry import register_backend
 from robomatrix.hardware.safety import SafetyFilter, SafetyLimits
 from robomatrix.hardware.sim import assets
 from robomatrix.hardware.sim.scene import SceneConfig, load_scene, sample_layout
+from robomatrix.resources import packaged_default
 
 log = logging.getLogger(__name__)
 
@@ -69,18 +70,27 @@ def check_seed(seed: Any) -> int:
     return int(seed)
 
 
+def _sim_default(key: str) -> Any:
+    return field(default_factory=packaged_default("robot.yaml", "sim", key))
+
+
 @register_backend("sim")
 @dataclass(frozen=True)
 class SimConfig:
-    """How to run the simulator (backend ``sim``). Validated on construction; see ``from_dict`` for YAML."""
+    """How to run the simulator (backend ``sim``). Validated on construction; see ``from_dict`` for YAML.
 
-    gui: bool = False  # open the PyBullet GUI (one per process); False runs headless (DIRECT)
-    scene: str = "tabletop"  # scene name in config/scenes, or a path to a scene .yaml (operator's config only)
-    seed: int = 0  # seed of the first reset; later reset() calls without a seed draw from it
-    physics_hz: int = 240  # Hz, physics steps per simulated second
-    control_hz: int = 60  # Hz, control ticks per simulated second (>= 50; divides physics_hz)
-    camera_width: int = 128  # px
-    camera_height: int = 128  # px
+    Defaults of the settings config/robot.yaml has come from it (section sim; control_hz from
+    control.rate_hz), so that file is the one place they are written.
+    """
+
+    gui: bool = _sim_default("gui")  # open the PyBullet GUI (one per process); False runs headless (DIRECT)
+    scene: str = _sim_default("scene")  # scene name in config/scenes, or a path to a scene .yaml (operator's config only)
+    seed: int = _sim_default("seed")  # seed of the first reset; later reset() calls without a seed draw from it
+    physics_hz: int = _sim_default("physics_hz")  # Hz, physics steps per simulated second
+    # Hz, control ticks per simulated second (>= 50; divides physics_hz)
+    control_hz: int = field(default_factory=packaged_default("robot.yaml", "control", "rate_hz"))
+    camera_width: int = _sim_default("camera_width")  # px
+    camera_height: int = _sim_default("camera_height")  # px
     camera_eye: tuple[float, float, float] = (0.95, 0.0, 0.85)  # m, camera position, world frame
     camera_target: tuple[float, float, float] = (0.45, 0.0, 0.0)  # m, point the camera looks at
     camera_up: tuple[float, float, float] = (0.0, 0.0, 1.0)  # world direction that is up in the image

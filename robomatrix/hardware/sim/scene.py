@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from robomatrix import resources
 from robomatrix.errors import ConfigError, SceneNameError
 
 log = logging.getLogger(__name__)
@@ -68,21 +69,18 @@ DEFAULT_HOME = (0.0, -0.264, 0.0, -2.429, 0.0, 2.165, 0.785)
 _MAX_TRIES_PER_OBJECT = 100  # rejection-sampling tries per object before the attempt restarts
 _LAYOUT_ATTEMPTS = 20  # whole-layout restarts before the scene counts as too crowded
 
-SCENES_DIR_ENV = "ROBOMATRIX_SCENES_DIR"
+SCENES_DIR_ENV = resources.KINDS["scenes"].env
 
 
 def scenes_dir() -> Path:
-    """Directory that holds the named scenes (``$ROBOMATRIX_SCENES_DIR`` or ``config/scenes``)."""
-    env = os.environ.get(SCENES_DIR_ENV)
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[3] / "config" / "scenes"
+    """Directory that holds the named scenes: ``$ROBOMATRIX_SCENES_DIR``, else config/scenes of the
+    checkout or of the installed share/robomatrix (see :mod:`robomatrix.resources`)."""
+    return resources.resource_dir("scenes")
 
 
 def available_scenes() -> list[str]:
     """Names of the scenes in :func:`scenes_dir`, sorted."""
-    d = scenes_dir()
-    return sorted(p.stem for p in d.glob("*.yaml")) if d.is_dir() else []
+    return sorted(p.stem for p in scenes_dir().glob("*.yaml"))
 
 
 SCENE_NAME = re.compile(r"[A-Za-z0-9_-]+")  # what a scene name may contain: never a path

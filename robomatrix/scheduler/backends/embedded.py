@@ -40,7 +40,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import threading
 import time
 from collections.abc import Generator, Iterable, Sequence
@@ -48,6 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from robomatrix import resources
 from robomatrix.scheduler.backends.embedded_net import MAX_OBJECTS
 from robomatrix.scheduler.prompt import Prompt, normalise_words
 from robomatrix.skills.spec import COLOUR_SYNONYMS, DIRECTIONS, SkillLibrary, canonical_category
@@ -426,13 +426,9 @@ def render(decoded: _Decoded) -> str:
 
 
 def default_model_dir() -> Path:
-    """``$ROBOMATRIX_PLANNER_DIR`` or the checkpoint committed in the source tree (skills/_planner)."""
-    env = os.environ.get("ROBOMATRIX_PLANNER_DIR")
-    if env:
-        return Path(env)
-    from robomatrix.skills.spec import find_skills_root
-
-    return find_skills_root() / "_planner"
+    """``$ROBOMATRIX_PLANNER_DIR``, else skills/_planner of the checkout or of the installed
+    share/robomatrix (see :mod:`robomatrix.resources`)."""
+    return resources.resource_dir("planner")
 
 
 class EmbeddedBackend:
