@@ -50,7 +50,9 @@ def dump(worlds: dict[str, dict[str, list[int]]]) -> dict[str, Any]:
     """Reset the simulator for every (scene, seed) and describe its objects."""
     cfg = load_stack_config()
     if cfg.backend != "sim":
-        raise SystemExit(f"config/robot.yaml names backend {cfg.backend!r}; this script needs the sim backend")
+        raise SystemExit(
+            f"config/robot.yaml names backend {cfg.backend!r}; this script needs the sim backend"
+        )
     sim = dict(cfg.sim)
     sim["control_hz"] = cfg.control.rate_hz
     sim["gui"] = False
@@ -72,7 +74,12 @@ def dump(worlds: dict[str, dict[str, list[int]]]) -> dict[str, Any]:
                         if o.opening is not None:
                             entry["opening"] = round(float(o.opening), 2)
                         objects.append(entry)
-                    out[world_key(scene, seed)] = {"scene": scene, "seed": seed, "set": group, "objects": objects}
+                    out[world_key(scene, seed)] = {
+                        "scene": scene,
+                        "seed": seed,
+                        "set": group,
+                        "objects": objects,
+                    }
     return out
 
 
@@ -94,7 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         old = args.out.read_text() if args.out.is_file() else ""
         if old != text:
-            print(f"{args.out} differs from what the simulator gives now; rerun bench/dump_worlds.py", file=sys.stderr)
+            print(
+                f"{args.out} differs from what the simulator gives now; rerun bench/dump_worlds.py",
+                file=sys.stderr,
+            )
             return 1
         print(f"{args.out} is up to date")
         return 0
