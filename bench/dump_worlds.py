@@ -1,0 +1,118 @@
+"""Dump the worlds of the hand-written evaluation sets (bench/data/) from the simulator.
+
+Each world is a scene reset with a fixed seed (>= 1000, so no training seed is reused). For
+every world the objects are written with id, name, category, colour and table position
+(x forward, y to the robot's left, metres rounded to the centimetre; a drawer's position is
+its handle, as the simulator reports it). The hand-written tasks refer to objects by these
+ids, and descriptions such as "the leftmost block" were worked out from these positions.
+
+    PYTHONPATH=. .venv/bin/python bench/dump_worlds.py            # writes bench/data/eval_worlds.yaml
+    PYTHONPATH=. .venv/bin/python bench/dump_worlds.py --check    # fails if the file is out of date
+
+The robot is built the way the hardware node's ``build_robot`` builds it (config/robot.yaml,
+sim section, control rate), in PyBullet DIRECT mode: no window and no ROS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from robomatrix.config import load_stack_config
+from robomatrix.hardware.sim import SimConfig, SimRobot
+
+OUT = Path(__file__).resolve().parent / "data" / "eval_worlds.yaml"
+
+# scene -> seeds. The main (frozen) set uses the first group, the developers' set the second.
+MAIN_WORLDS: dict[str, list[int]] = {
+    "tabletop": list(range(1001, 1009)),
+    "tabletop_sort": [2001, 2002],
+    "tabletop_pairs": [3001, 3002],
+    "tabletop_drawer": [4001, 4002, 4003],
+}
+DEV_WORLDS: dict[str, list[int]] = {
+    "tabletop": [1101, 1102, 1103],
+    "tabletop_sort": [2101],
+    "tabletop_pairs": [3101],
+    "tabletop_drawer": [4101],
+}
+
+
+def world_key(scene: str, seed: int) -> str:
+    return f"{scene}/{seed}"
+
+
+def dump(worlds: dict[str, dict[str, list[int]]]) -> dict[str, Any]:
+    """Reset the simulator for every (scene, seed) and describe its objects."""
+    cfg = load_stack_config()
+    if cfg.backend != "sim":
+        raise SystemExit(
+            f"config/robot.yaml names backend {cfg.backend!r}; this script needs the sim backend"
+        )
+    sim = dict(cfg.sim)
+    sim["control_hz"] = cfg.control.rate_hz
+    sim["gui"] = False
+    out: dict[str, Any] = {}
+    with SimRobot(SimConfig.from_dict(sim), cfg.safety) as robot:
+        for group, scenes in worlds.items():
+            for scene, seeds in scenes.items():
+                for seed in seeds:
+                    obs = robot.reset(seed=seed, scene=scene)
+                    objects = []
+                    for o in obs.objects:
+                        entry: dict[str, Any] = {
+                            "id": o.id,
+                            "name": o.name,
+                            "category": o.category,
+                            "colour": o.colour,
+                            "position": [round(float(o.position[0]), 2), round(float(o.position[1]), 2)],
+                        }
+                        if o.opening is not None:
+                            entry["opening"] = round(float(o.opening), 2)
+                        objects.append(entry)
+                    out[world_key(scene, seed)] = {
+                        "scene": scene,
+                        "seed": seed,
+                        "set": group,
+                        "objects": objects,
+                    }
+    return out
+
+
+def render(data: dict[str, Any]) -> str:
+    head = (
+        "# Worlds of the hand-written evaluation sets; written by bench/dump_worlds.py, do not edit.\n"
+        "# position: [x, y] m on the table, x forward (away from the robot base), y to the robot's left.\n"
+        "# set: main = bench/data/handwritten_tasks.yaml (frozen), dev = handwritten_tasks_dev.yaml.\n"
+    )
+    return head + yaml.safe_dump({"worlds": data}, sort_keys=False, default_flow_style=None, width=110)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=OUT, help=f"output YAML (default {OUT})")
+    parser.add_argument("--check", action="store_true", help="compare with --out instead of writing it")
+    args = parser.parse_args(argv)
+    text = render(dump({"main": MAIN_WORLDS, "dev": DEV_WORLDS}))
+    if args.check:
+        old = args.out.read_text() if args.out.is_file() else ""
+        if old != text:
+            print(
+                f"{args.out} differs from what the simulator gives now; rerun bench/dump_worlds.py",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"{args.out} is up to date")
+        return 0
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    print(f"wrote {args.out} ({text.count(' - id:')} objects)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
