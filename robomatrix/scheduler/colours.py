@@ -1,0 +1,137 @@
+"""Colour words -> the colour names objects carry, by colour distance, not a hand list.
+
+Core module: imports no rclpy. The word table is the XKCD colour survey (949 names people
+actually gave colours) plus the CSS colour names, both shipped by matplotlib. A word is
+turned into RGB and compared with the survey's own prototypes of the basic colour names
+objects carry (red, green, blue, yellow, grey, ...) in CIE LCh: a coloured word by hue first
+(navy is a dark blue, not black; crimson a dark red, not brown), lightness counting little;
+a grey-ish word only against grey, white and black. The nearest basic name wins when it is
+clearly nearest; a word between two basic names (ochre: orange or yellow?) resolves to the
+one of them present among the candidate objects, and a word near none of them stays unknown.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Iterable
+
+__all__ = ["BASIC_COLOURS", "colour_rgb", "is_colour_word", "match_colour", "nearest_basic"]
+
+BASIC_COLOURS: tuple[str, ...] = (
+    "red", "green", "blue", "yellow", "orange", "purple", "pink", "white", "black", "grey", "brown", "cyan",
+)  # fmt: skip
+"""Colour names objects carry (the simulator's and the perception's vocabulary)."""
+
+CLEAR_RATIO = 0.8  # the nearest basic colour wins outright when d1 <= CLEAR_RATIO * d2
+NEAR_RATIO = 1.6  # else a present colour within NEAR_RATIO * d1 of the word is taken (unique only)
+MAX_DISTANCE = 60.0  # LCh distance units: farther from every basic colour is not a colour we can match
+ACHROMATIC = ("grey", "white", "black")
+CHROMA_MIN = 15.0  # C* below this: the word names a grey, judged by lightness
+LIGHTNESS_WEIGHT = 0.35  # a dark or light shade keeps its hue's name
+CHROMA_WEIGHT = 0.5
+
+
+@functools.cache
+def _table() -> dict[str, tuple[float, float, float]]:
+    import matplotlib._color_data as cd  # the XKCD survey and CSS names; no plotting is imported
+
+    out: dict[str, tuple[float, float, float]] = {}
+    for name, hexa in cd.CSS4_COLORS.items():
+        out[name.lower()] = _hex(hexa)
+    for name, hexa in cd.XKCD_COLORS.items():  # the survey's names win over CSS for the same word
+        out[name.removeprefix("xkcd:").lower()] = _hex(hexa)
+    out["gray"] = out["grey"]
+    return out
+
+
+def _hex(h: str) -> tuple[float, float, float]:
+    h = h.lstrip("#")
+    return tuple(int(h[i : i + 2], 16) / 255.0 for i in (0, 2, 4))  # type: ignore[return-value]
+
+
+def _lab(rgb: tuple[float, float, float]) -> tuple[float, float, float]:
+    def lin(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (lin(c) for c in rgb)
+    x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+
+    def f(t: float) -> float:
+        return t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116
+
+    fx, fy, fz = f(x), f(y), f(z)
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+def colour_rgb(word: str) -> tuple[float, float, float] | None:
+    """RGB (0..1) of a colour word or two-word name ("sky blue"), None if no table has it."""
+    return _table().get(" ".join(word.lower().replace("-", " ").split()))
+
+
+def is_colour_word(word: str) -> bool:
+    return colour_rgb(word) is not None
+
+
+def _lch(rgb: tuple[float, float, float]) -> tuple[float, float, float]:
+    L, a, b = _lab(rgb)
+    return L, math.hypot(a, b), math.atan2(b, a)
+
+
+def _distance(w: tuple[float, float, float], p: tuple[float, float, float]) -> float:
+    (l1, c1, h1), (l2, c2, h2) = w, p
+    dh = 2.0 * math.sqrt(max(c1 * c2, 0.0)) * math.sin(0.5 * (h1 - h2))
+    return math.sqrt((LIGHTNESS_WEIGHT * (l1 - l2)) ** 2 + (CHROMA_WEIGHT * (c1 - c2)) ** 2 + dh**2)
+
+
+@functools.cache
+def _distances(word: str) -> tuple[tuple[float, str], ...]:
+    rgb = colour_rgb(word)
+    if rgb is None:
+        return ()
+    w = _lch(rgb)
+    if w[1] < CHROMA_MIN:
+        return tuple(sorted((abs(w[0] - _lch(_table()[b])[0]), b) for b in ACHROMATIC))
+    return tuple(sorted((_distance(w, _lch(_table()[b])), b) for b in BASIC_COLOURS if b not in ACHROMATIC))
+
+
+def nearest_basic(word: str) -> str | None:
+    """The basic colour name a word clearly means, or None (unknown word, or between two)."""
+    w = word.lower()
+    if w in BASIC_COLOURS:
+        return w
+    if w == "gray":
+        return "grey"
+    d = _distances(w)
+    if not d or d[0][0] > MAX_DISTANCE:
+        return None
+    return d[0][1] if d[0][0] <= CLEAR_RATIO * d[1][0] else None
+
+
+def match_colour(word: str, present: Iterable[str]) -> tuple[str | None, str]:
+    """The colour among ``present`` (colour names of the candidate objects) that ``word`` means.
+
+    Returns (colour, why-not). A basic colour word is itself, present or not (an absent
+    object must be refused, not guessed). Another word takes its nearest basic colour when
+    that is present; else the one present colour within ``NEAR_RATIO`` of its distance (ochre
+    is nearest brown, but among red, green, blue and yellow objects it is the yellow one);
+    else its nearest basic colour, which the caller finds absent and says so."""
+    w = " ".join(word.lower().split())
+    if w in BASIC_COLOURS or w == "gray":
+        return ("grey" if w == "gray" else w), ""
+    d = _distances(w)
+    if not d:
+        return None, f"'{word}' is not a colour I know"
+    if d[0][0] > MAX_DISTANCE:
+        return None, f"'{word}' is not close to any colour the objects have"
+    have = {p.lower() for p in present}
+    if d[0][1] in have:
+        return d[0][1], ""
+    near = [b for dist, b in d if dist <= NEAR_RATIO * d[0][0] and b in have]
+    if len(near) == 1:
+        return near[0], ""
+    if len(near) > 1:
+        return None, f"'{word}' could be {' or '.join(near)}"
+    return d[0][1], ""
