@@ -8,8 +8,10 @@ the planner tests and the planner benchmark, so all three agree on what a task m
   bin, coloured blocks and bowls, sometimes a white drawer. Ids follow the simulator:
   ``block_red_0``; names: ``red block``.
 * A **family** turns a world into a task text and the **expected plan**, computed by a
-  rule (put X in Y = move_to X, grasp X, place_over Y, release). Plans name objects by
-  their *name* ("red block") and fall back to the id only when two objects share a name.
+  rule (put X in Y = move_to X, grasp X, place_over Y, release) from the plan patterns of
+  the skills folder (``skills/_plans.yaml``: the skill names are data there, not code
+  here); a family names its patterns. Plans name objects by their *name* ("red block")
+  and fall back to the id only when two objects share a name.
 * Every family has many phrasings: templates, colour/category synonyms, word order,
   politeness. ``split="test"`` uses templates, synonyms and politeness forms that
   ``split="train"`` never uses (held-out paraphrases).
