@@ -8,8 +8,10 @@ the planner tests and the planner benchmark, so all three agree on what a task m
   bin, coloured blocks and bowls, sometimes a white drawer. Ids follow the simulator:
   ``block_red_0``; names: ``red block``.
 * A **family** turns a world into a task text and the **expected plan**, computed by a
-  rule (put X in Y = move_to X, grasp X, place_over Y, release). Plans name objects by
-  their *name* ("red block") and fall back to the id only when two objects share a name.
+  rule (put X in Y = move_to X, grasp X, place_over Y, release) from the plan patterns of
+  the skills folder (``skills/_plans.yaml``: the skill names are data there, not code
+  here); a family names its patterns. Plans name objects by their *name* ("red block")
+  and fall back to the id only when two objects share a name.
 * Every family has many phrasings: templates, colour/category synonyms, word order,
   politeness. ``split="test"`` uses templates, synonyms and politeness forms that
   ``split="train"`` never uses (held-out paraphrases).
@@ -34,9 +36,18 @@ import logging
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from robomatrix.skills.spec import SkillArgumentError, SkillLibrary, UnknownSkillError, load_skill_library
+from robomatrix.skills.spec import (
+    SkillArgumentError,
+    SkillLibrary,
+    SkillSpecError,
+    UnknownSkillError,
+    find_skills_root,
+    load_skill_library,
+    read_library_data,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +57,11 @@ __all__ = [
     "WORLD_COLOURS",
     "Example",
     "WorldObject",
+    "expand_plan",
     "expected_plan",
     "generate_examples",
     "ground_plan",
+    "load_plan_patterns",
     "object_reference",
     "sample_world",
     "world_from_objects",
@@ -308,26 +321,80 @@ def _distance_text(cm: int, rng: random.Random) -> str:
 
 # --------------------------------------------------------------------------- plans
 
+PLANS_FILE = "_plans.yaml"
+"""The plan patterns of the families, in the skills folder (they name skills, so they are data)."""
 
-def _put(x: str, y: str) -> list[dict[str, Any]]:
-    return [
-        {"skill": "move_to", "args": {"object": x}},
-        {"skill": "grasp", "args": {"object": x}},
-        {"skill": "place_over", "args": {"target": y}},
-        {"skill": "release", "args": {}},
-    ]
+Part = tuple[str, dict[str, Any]]
+"""One use of a plan pattern: (pattern name in :data:`PLANS_FILE`, placeholder values)."""
+Patterns = dict[str, tuple[tuple[str, dict[str, Any]], ...]]
 
 
-def _plan_put_colour(world: Sequence[WorldObject], colour: str, y: WorldObject) -> list[dict[str, Any]]:
+class MissingPatternError(ValueError):
+    """A family's plan pattern is not in the skills folder's :data:`PLANS_FILE`."""
+
+
+def load_plan_patterns(root: Path | str | None = None) -> Patterns:
+    """The plan patterns of ``<root>/_plans.yaml`` (root: a library's ``root``; None: the
+    default skills folder): name -> steps ``(skill, {argument: value or "$placeholder"})``."""
+    data = read_library_data(PLANS_FILE, root)
+    where = f"{PLANS_FILE} in the skills folder {root if root is not None else find_skills_root()}"
+    if data is None:
+        raise SkillSpecError(f"there is no {where}, so task families have no plans; fix: add one "
+                             f"(see skills/{PLANS_FILE} of the robomatrix source tree)")
+    if not isinstance(data, dict) or not data:
+        raise SkillSpecError(f"{where} must map pattern names to lists of steps, got {data!r}; "
+                             f"fix: see the comment at the top of skills/{PLANS_FILE}")
+    out: Patterns = {}
+    for name, steps in data.items():
+        ok = isinstance(steps, list) and steps and all(
+            isinstance(st, list) and len(st) == 2 and isinstance(st[0], str) and isinstance(st[1], dict)
+            and all(isinstance(k, str) for k in st[1]) for st in steps)
+        if not isinstance(name, str) or not ok:
+            raise SkillSpecError(f"{where}: pattern {name!r} must be a non-empty list of steps "
+                                 f"`[skill, {{argument: value}}]`, got {steps!r}; fix: write e.g. "
+                                 "`- [skill_name, {object: $x}]`")
+        out[name] = tuple((st[0], dict(st[1])) for st in steps)
+    return out
+
+
+def expand_plan(parts: Iterable[Part], patterns: Patterns) -> list[dict[str, Any]]:
+    """The plan steps ``{"skill", "args"}`` of ``parts``, each pattern's placeholders filled in
+    (an argument whose value is None is left out). Raises :class:`MissingPatternError` for a
+    pattern that is not in ``patterns``."""
+    out: list[dict[str, Any]] = []
+    for name, values in parts:
+        if name not in patterns:
+            raise MissingPatternError(f"no plan pattern {name!r} in {PLANS_FILE}; patterns: {sorted(patterns)}")
+        for skill, template in patterns[name]:
+            args: dict[str, Any] = {}
+            for arg, value in template.items():
+                if isinstance(value, str) and value.startswith("$"):
+                    if value[1:] not in values:
+                        raise SkillSpecError(
+                            f"{PLANS_FILE}: pattern {name!r} uses {value} but the family fills only "
+                            f"{sorted(values)}; fix: use one of those placeholders in the pattern")
+                    value = values[value[1:]]
+                    if value is None:
+                        continue
+                args[arg] = value
+            out.append({"skill": skill, "args": args})
+    return out
+
+
+def _put(x: str, y: str) -> list[Part]:
+    return [("put_in", {"x": x, "y": y})]
+
+
+def _plan_put_colour(world: Sequence[WorldObject], colour: str, y: WorldObject) -> list[Part]:
     blocks = [b for b in _blocks(world) if b.colour == colour]
     return [s for b in blocks for s in _put(object_reference(b, world), object_reference(y, world))]
 
 
-def _plan_clear(world: Sequence[WorldObject], bin_: WorldObject) -> list[dict[str, Any]]:
+def _plan_clear(world: Sequence[WorldObject], bin_: WorldObject) -> list[Part]:
     return [s for b in _blocks(world) for s in _put(object_reference(b, world), object_reference(bin_, world))]
 
 
-def _plan_stack(world: Sequence[WorldObject], a: WorldObject, b: WorldObject, c: WorldObject) -> list[dict[str, Any]]:
+def _plan_stack(world: Sequence[WorldObject], a: WorldObject, b: WorldObject, c: WorldObject) -> list[Part]:
     ra, rb, rc = (object_reference(o, world) for o in (a, b, c))
     return _put(rb, rc) + _put(ra, rb)
 
@@ -337,20 +404,17 @@ def _sort_pairs(world: Sequence[WorldObject]) -> list[tuple[WorldObject, WorldOb
     return [(b, bowls[b.colour]) for b in _unique_named(world, "block") if b.colour in bowls]
 
 
-def _plan_sort(world: Sequence[WorldObject]) -> list[dict[str, Any]]:
+def _plan_sort(world: Sequence[WorldObject]) -> list[Part]:
     return [s for b, bowl in _sort_pairs(world) for s in _put(b.name, bowl.name)]
 
 
-def _plan_drawer_put(world: Sequence[WorldObject], d: WorldObject, x: WorldObject) -> list[dict[str, Any]]:
-    rd = object_reference(d, world)
-    return (
-        [{"skill": "move_to", "args": {"object": rd}}, {"skill": "open_drawer", "args": {"drawer": rd}}]
-        + _put(object_reference(x, world), rd)
-        + [{"skill": "move_to", "args": {"object": rd}}, {"skill": "close_drawer", "args": {"drawer": rd}}]
-    )
+def _plan_drawer_put(world: Sequence[WorldObject], d: WorldObject, x: WorldObject) -> list[Part]:
+    return [("drawer_put", {"d": object_reference(d, world), "x": object_reference(x, world)})]
 
 
-Family = Callable[[random.Random, list[WorldObject], _Phraser], tuple[str, list[dict[str, Any]]] | None]
+# A family: (rng, world, phraser, its own name) -> (task text, plan parts), or None when the
+# world does not suit it. Single-pattern families find their templates and pattern by their name.
+Family = Callable[[random.Random, list[WorldObject], _Phraser, str], tuple[str, list[Part]] | None]
 
 
 def _blocks(world: Sequence[WorldObject]) -> list[WorldObject]:
@@ -362,16 +426,16 @@ def _unique_named(world: Sequence[WorldObject], category: str | tuple[str, ...])
     return [o for o in world if o.category in cats and object_reference(o, world) == o.name]
 
 
-def _fam_put_in(rng, world, ph):  # type: ignore[no-untyped-def]
+def _fam_put_in(rng, world, ph, family):  # type: ignore[no-untyped-def]
     xs, ys = _unique_named(world, "block"), _unique_named(world, ("bowl", "bin"))
     if not xs or not ys:
         return None
     x, y = rng.choice(xs), rng.choice(ys)
-    t = rng.choice(_T["put_in"][ph.split == "test"])
+    t = rng.choice(_T[family][ph.split == "test"])
     return t.format(x=ph.np(x, world), y=ph.np(y, world)), _put(x.name, y.name)
 
 
-def _fam_put_colour(rng, world, ph):  # type: ignore[no-untyped-def]
+def _fam_put_colour(rng, world, ph, family):  # type: ignore[no-untyped-def]
     by_colour: dict[str, list[WorldObject]] = {}
     for b in _blocks(world):
         by_colour.setdefault(b.colour, []).append(b)
@@ -381,37 +445,37 @@ def _fam_put_colour(rng, world, ph):  # type: ignore[no-untyped-def]
         return None
     c, y = rng.choice(colours), rng.choice(ys)
     noun = ph.noun("block")
-    t = rng.choice(_T["put_colour"][ph.split == "test"])
+    t = rng.choice(_T[family][ph.split == "test"])
     text = t.format(c=ph.colour(c), n=noun, ns=_PLURAL.get(noun, noun + "s"), y=ph.np(y, world))
     return text, _plan_put_colour(world, c, y)
 
 
-def _fam_clear(rng, world, ph):  # type: ignore[no-untyped-def]
+def _fam_clear(rng, world, ph, family):  # type: ignore[no-untyped-def]
     bins = [o for o in world if o.category == "bin"]
     blocks = _blocks(world)
     if len(bins) != 1 or not blocks:
         return None
     noun = ph.noun("block")
-    t = rng.choice(_T["clear"][ph.split == "test"])
+    t = rng.choice(_T[family][ph.split == "test"])
     text = t.format(n=noun, ns=_PLURAL.get(noun, noun + "s"), bin=ph.np(bins[0], world))
     return text, _plan_clear(world, bins[0])
 
 
-def _fam_stack(rng, world, ph):  # type: ignore[no-untyped-def]
+def _fam_stack(rng, world, ph, family):  # type: ignore[no-untyped-def]
     xs = _unique_named(world, "block")
     if len(xs) < 3:
         return None
     a, b, c = rng.sample(xs, 3)
-    t = rng.choice(_T["stack"][ph.split == "test"])
+    t = rng.choice(_T[family][ph.split == "test"])
     text = t.format(a=ph.np(a, world), b=ph.np(b, world), c=ph.np(c, world))
     return text, _plan_stack(world, a, b, c)
 
 
-def _fam_sort(rng, world, ph):  # type: ignore[no-untyped-def]
+def _fam_sort(rng, world, ph, family):  # type: ignore[no-untyped-def]
     if len(_sort_pairs(world)) < 2:
         return None
     noun, bnoun = ph.noun("block"), ph.noun("bowl")
-    t = rng.choice(_T["sort"][ph.split == "test"])
+    t = rng.choice(_T[family][ph.split == "test"])
     text = t.format(n=noun, ns=_PLURAL.get(noun, noun + "s"), b=bnoun, bs=_PLURAL.get(bnoun, bnoun + "s"))
     return text, _plan_sort(world)
 
@@ -421,78 +485,72 @@ def _drawer(world: Sequence[WorldObject]) -> WorldObject | None:
     return ds[0] if len(ds) == 1 else None
 
 
-def _fam_open(rng, world, ph):  # type: ignore[no-untyped-def]
+def _fam_drawer_only(rng, world, ph, family):  # type: ignore[no-untyped-def]
+    """Open or close the world's drawer (the family's name picks its templates and pattern)."""
     d = _drawer(world)
     if d is None:
         return None
-    t = rng.choice(_T["open_drawer"][ph.split == "test"])
-    return t.format(d=ph.np(d, world)), [{"skill": "move_to", "args": {"object": d.name}},
-                                         {"skill": "open_drawer", "args": {"drawer": d.name}}]
+    t = rng.choice(_T[family][ph.split == "test"])
+    return t.format(d=ph.np(d, world)), [(family, {"d": d.name})]
 
 
-def _fam_close(rng, world, ph):  # type: ignore[no-untyped-def]
-    d = _drawer(world)
-    if d is None:
-        return None
-    t = rng.choice(_T["close_drawer"][ph.split == "test"])
-    return t.format(d=ph.np(d, world)), [{"skill": "move_to", "args": {"object": d.name}},
-                                         {"skill": "close_drawer", "args": {"drawer": d.name}}]
-
-
-def _fam_drawer_put(rng, world, ph):  # type: ignore[no-untyped-def]
+def _fam_drawer_put(rng, world, ph, family):  # type: ignore[no-untyped-def]
     d, xs = _drawer(world), _unique_named(world, "block")
     if d is None or not xs:
         return None
     x = rng.choice(xs)
-    t = rng.choice(_T["drawer_put"][ph.split == "test"])
+    t = rng.choice(_T[family][ph.split == "test"])
     return t.format(d=ph.np(d, world), x=ph.np(x, world)), _plan_drawer_put(world, d, x)
 
 
-def _fam_push(rng, world, ph):  # type: ignore[no-untyped-def]
+def _fam_push(rng, world, ph, family):  # type: ignore[no-untyped-def]
     xs = _unique_named(world, ("block", "bowl"))
     if not xs:
         return None
     x = rng.choice(xs)
     direction = rng.choice(sorted(_DIR_WORDS))
-    templates = _T["push"][ph.split == "test"]
+    templates = _T[family][ph.split == "test"]
     t = rng.choice(templates)
-    args: dict[str, Any] = {"object": x.name, "direction": direction}
+    distance = None
     dist = ""
     if "{dist}" in t:
         cm = rng.randint(2, 20)
         dist = _distance_text(cm, rng)
-        args["distance"] = round(cm / 100, 2)
+        distance = round(cm / 100, 2)
     if direction in ("forward", "backward"):
         t = t.replace("to the {dir}", "{dir}")
     word = rng.choice(_DIR_WORDS[direction]) if "the {dir}" not in t else direction
     text = t.format(x=ph.np(x, world), dir=word, dist=dist)
-    return text, [{"skill": "move_to", "args": {"object": x.name}}, {"skill": "push", "args": args}]
+    return text, [(family, {"x": x.name, "direction": direction, "distance": distance})]
 
 
-def _fam_move_to(rng, world, ph):  # type: ignore[no-untyped-def]
-    xs = _unique_named(world, ("block", "bowl", "bin", "drawer"))
-    x = rng.choice(xs)
-    t = rng.choice(_T["move_to"][ph.split == "test"])
-    return t.format(x=ph.np(x, world)), [{"skill": "move_to", "args": {"object": x.name}}]
-
-
-def _fam_pick(rng, world, ph):  # type: ignore[no-untyped-def]
-    xs = _unique_named(world, "block")
+def _fam_one_object(rng, world, ph, family, categories):  # type: ignore[no-untyped-def]
+    """A single-object family (the family's name picks its templates and pattern)."""
+    xs = _unique_named(world, categories)
     if not xs:
         return None
     x = rng.choice(xs)
-    t = rng.choice(_T["pick"][ph.split == "test"])
-    return t.format(x=ph.np(x, world)), [{"skill": "move_to", "args": {"object": x.name}},
-                                         {"skill": "grasp", "args": {"object": x.name}}]
+    t = rng.choice(_T[family][ph.split == "test"])
+    return t.format(x=ph.np(x, world)), [(family, {"x": x.name})]
 
 
-def expected_plan(family: str, world: Sequence[WorldObject], **choice: str) -> list[dict[str, Any]]:
+def _fam_move_to(rng, world, ph, family):  # type: ignore[no-untyped-def]
+    return _fam_one_object(rng, world, ph, family, ("block", "bowl", "bin", "drawer"))
+
+
+def _fam_pick(rng, world, ph, family):  # type: ignore[no-untyped-def]
+    return _fam_one_object(rng, world, ph, family, "block")
+
+
+def expected_plan(family: str, world: Sequence[WorldObject], *, skills_root: Path | str | None = None,
+                  **choice: str) -> list[dict[str, Any]]:
     """The expected plan (steps, objects by reference) of a task of ``family`` in ``world``.
 
     ``choice`` names the task's objects by id: ``put_in``: x, y; ``put_colour``: colour (a
     colour word), y; ``clear``: none (every block into the one bin); ``stack``: a, b, c (a on
     b on c); ``sort``: none (each block into the bowl of its colour); ``drawer_put``: x (the
-    world's one drawer). The rules are the ones the generated examples follow.
+    world's one drawer). The rules are the ones the generated examples follow; the steps come
+    from the plan patterns of ``skills_root`` (None: the default skills folder).
     """
     by_id = {o.id: o for o in world}
 
@@ -505,25 +563,27 @@ def expected_plan(family: str, world: Sequence[WorldObject], **choice: str) -> l
 
     if family == "put_in":
         x, y = get("x"), get("y")
-        return _put(object_reference(x, world), object_reference(y, world))
-    if family == "put_colour":
-        return _plan_put_colour(world, str(choice.get("colour", "")), get("y"))
-    if family == "clear":
+        parts = _put(object_reference(x, world), object_reference(y, world))
+    elif family == "put_colour":
+        parts = _plan_put_colour(world, str(choice.get("colour", "")), get("y"))
+    elif family == "clear":
         bins = [o for o in world if o.category == "bin"]
         if len(bins) != 1:
             raise ValueError(f"clear needs exactly one bin in the world, found {len(bins)}")
-        return _plan_clear(world, bins[0])
-    if family == "stack":
-        return _plan_stack(world, get("a"), get("b"), get("c"))
-    if family == "sort":
-        return _plan_sort(world)
-    if family == "drawer_put":
+        parts = _plan_clear(world, bins[0])
+    elif family == "stack":
+        parts = _plan_stack(world, get("a"), get("b"), get("c"))
+    elif family == "sort":
+        parts = _plan_sort(world)
+    elif family == "drawer_put":
         d = _drawer(world)
         if d is None:
             raise ValueError("drawer_put needs exactly one drawer in the world")
-        return _plan_drawer_put(world, d, get("x"))
-    raise ValueError(f"no expected_plan rule for family {family!r}; known: put_in, put_colour, clear, stack, "
-                     "sort, drawer_put")
+        parts = _plan_drawer_put(world, d, get("x"))
+    else:
+        raise ValueError(f"no expected_plan rule for family {family!r}; known: put_in, put_colour, clear, stack, "
+                         "sort, drawer_put")
+    return expand_plan(parts, load_plan_patterns(skills_root))
 
 
 # family name -> (function, world kinds it is drawn in, weight)
@@ -533,8 +593,8 @@ _FAMILIES: dict[str, tuple[Family, tuple[str, ...], float]] = {
     "clear": (_fam_clear, ("tabletop", "duplicates"), 1.5),
     "stack": (_fam_stack, ("tabletop",), 2.0),
     "sort": (_fam_sort, ("tabletop",), 1.5),
-    "open_drawer": (_fam_open, ("drawer",), 0.7),
-    "close_drawer": (_fam_close, ("drawer",), 0.7),
+    "open_drawer": (_fam_drawer_only, ("drawer",), 0.7),
+    "close_drawer": (_fam_drawer_only, ("drawer",), 0.7),
     "drawer_put": (_fam_drawer_put, ("drawer",), 1.0),
     "push": (_fam_push, ("tabletop", "drawer"), 2.0),
     "move_to": (_fam_move_to, ("tabletop", "drawer"), 0.5),
@@ -648,6 +708,7 @@ def generate_examples(
     if not 0 <= negative_fraction <= 1:
         raise ValueError(f"negative_fraction must be in [0, 1], got {negative_fraction!r}")
     lib = library or load_skill_library()
+    patterns = load_plan_patterns(lib.root)
     rng = random.Random(f"{split}:{seed}")
     ph = _Phraser(rng, split)
     names = list(families) if families is not None else list(_FAMILIES)
@@ -665,12 +726,17 @@ def generate_examples(
         family = rng.choices(names, weights=weights)[0]
         fn, kinds, _ = _FAMILIES[family]
         world = sample_world(rng, rng.choice(kinds))
-        made = fn(rng, world, ph)
+        made = fn(rng, world, ph, family)
         if made is None:
             continue
-        text, steps = made
+        text, parts = made
         text = ph.wrap(text)
-        if _plannable(steps, world, lib):
+        try:
+            steps = expand_plan(parts, patterns)
+        except MissingPatternError as e:
+            log.debug("family %s has no plan: %s", family, e)
+            steps = []
+        if steps and _plannable(steps, world, lib):
             out.append(Example(text, tuple(world), family, steps=tuple(steps)))
         else:
             out.append(Example(text, tuple(world), family, refusal="impossible", meta={"reason": "skills"}))

@@ -392,19 +392,19 @@ def screen_task(task: Any, objects: Sequence[Any], library: SkillLibrary) -> Non
 
 
 def _screen_distances(words: list[str], library: SkillLibrary) -> None:
-    if "push" not in library:
-        return
-    try:
-        low, high = library.get("push").argument("distance").range or (0.0, float("inf"))
-    except SkillArgumentError:
+    """A distance in the task (``N cm`` after :func:`normalise_words`) must fit the range of
+    some skill's number argument in metres; no such argument: nothing to check."""
+    ranges = [(spec.name, arg.range) for spec in library for arg in spec.arguments
+              if arg.type == "number" and arg.unit == "m" and arg.range is not None]
+    if not ranges:
         return
     for i, w in enumerate(words[:-1]):
         if words[i + 1] == "cm" and re.fullmatch(r"\d+(\.\d+)?", w):
             metres = float(w) / 100
-            if not low - 1e-9 <= metres <= high + 1e-9:
-                raise PlanRefused(
-                    f"a distance of {metres:g} m is outside what push can do ({low:g}-{high:g} m)", "impossible"
-                )
+            if not any(low - 1e-9 <= metres <= high + 1e-9 for _, (low, high) in ranges):
+                can = ", ".join(f"{name} {low:g}-{high:g} m" for name, (low, high) in ranges)
+                raise PlanRefused(f"a distance of {metres:g} m is outside what the skills can do ({can})",
+                                  "impossible")
 
 
 def _screen_objects(words: list[str], objects: Sequence[Any]) -> None:

@@ -185,9 +185,12 @@ class GoalHolds(py_trees.behaviour.Behaviour):
 
 def plan_parts(steps: Sequence[PlanStep], library: SkillLibrary) -> list[tuple[list[int], list[Any]]]:
     """The plan cut into parts, each ``(step indices, goal)``: a part ends at a step with
-    ``holding: none`` among its effects; its goal is ``on(block, target)`` for a grasp ...
-    place_over ... release part, else the ending skill's success conditions about its arguments
-    (``drawer_open(drawer, ...)``); ``[]`` when there is none (a trailing move_to, a push)."""
+    ``holding: none`` among its effects. Read from the specs, never from skill names: the goal
+    of a part that ends with an argument-less step (a release) is ``on(held, target)``, held the
+    last object a step of the part grasped (its spec's ``holding($arg)`` effect) and target the
+    last place a step put it over (``over($arg)``); else it is the ending skill's success
+    conditions about its arguments (``drawer_open(drawer, ...)``); ``[]`` when there is none
+    (a trailing move_to, a push)."""
     from robomatrix.skills.spec import Condition
 
     parts: list[tuple[list[int], list[Any]]] = []
@@ -202,8 +205,8 @@ def plan_parts(steps: Sequence[PlanStep], library: SkillLibrary) -> list[tuple[l
             goal = [Condition(c.predicate, c.resolve(step.args)) for c in spec.success
                     if c.references and c.predicate != "moved"]
         else:
-            held = [steps[j].args.get("object") for j in current if steps[j].skill == "grasp"]
-            target = [steps[j].args.get("target") for j in current if steps[j].skill == "place_over"]
+            held = _argument_values(steps, current, library, "grasped_arguments")
+            target = _argument_values(steps, current, library, "place_arguments")
             if held and target:
                 goal = [Condition("on", (held[-1], target[-1]))]
         parts.append((current, goal))
@@ -211,6 +214,17 @@ def plan_parts(steps: Sequence[PlanStep], library: SkillLibrary) -> list[tuple[l
     if current:
         parts.append((current, []))
     return parts
+
+
+def _argument_values(steps: Sequence[PlanStep], indices: Sequence[int], library: SkillLibrary,
+                     kind: str) -> list[Any]:
+    """Values, in step order, of the arguments named by ``getattr(spec, kind)`` (a set of
+    argument names such as ``grasped_arguments``) among ``steps[indices]``."""
+    out: list[Any] = []
+    for j in indices:
+        names = getattr(library.get(steps[j].skill), kind)
+        out += [value for name, value in steps[j].args.items() if name in names and value is not None]
+    return out
 
 
 def build_tree(steps: Sequence[PlanStep], library: SkillLibrary, retries: int = 1) -> py_trees.behaviour.Behaviour:

@@ -80,6 +80,7 @@ __all__ = [
     "ground_object",
     "load_skill_library",
     "load_skill_spec",
+    "read_library_data",
     "validate_json",
 ]
 
@@ -634,7 +635,7 @@ class _SpecParser:
         for key in _SPEC_REQUIRED:
             if key not in data:
                 raise self.error(key, "missing", f"add `{key}:` (see skills/README.md)")
-        name = self.text(data, "name", "name", folder_name or "grasp")
+        name = self.text(data, "name", "name", folder_name or "my_skill")
         if not _IDENT.match(name):
             raise self.error(
                 "name", f"{name!r} is not lower_snake_case", "use letters, digits and underscores"
@@ -999,6 +1000,23 @@ def load_skill_library(root: Path | str | None = None) -> SkillLibrary:
         )
     log.debug("loaded %d skills from %s", len(specs), folder)
     return SkillLibrary(specs, root=folder)
+
+
+def read_library_data(file_name: str, root: Path | str | None = None) -> Any | None:
+    """The YAML file ``file_name`` beside the skill folders in ``root`` (a library's ``root``;
+    None: :func:`find_skills_root`), parsed; None when there is no such file.
+
+    Such files (``_plans.yaml``, ``_prompt_examples.yaml``) start with ``_`` so that the loader
+    does not take them for skills; they hold knowledge about several skills as data, so that no
+    skill name needs to be written in code outside its folder."""
+    path = Path(root if root is not None else find_skills_root()) / file_name
+    if not path.is_file():
+        log.debug("no %s in the skills folder %s", file_name, path.parent)
+        return None
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as e:
+        raise SkillSpecError(f"{path}: cannot read it as YAML ({e}); fix: correct the file's syntax") from e
 
 
 # --------------------------------------------------------------------------- tiny JSON-schema validator

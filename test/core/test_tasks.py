@@ -4,16 +4,24 @@ expected_plan (the benchmark's reference plans)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import shutil
+
 import pytest
+import yaml
 
 from robomatrix.learning.tasks import (
+    PLANS_FILE,
     WorldObject,
+    expand_plan,
     expected_plan,
     generate_examples,
     ground_plan,
+    load_plan_patterns,
     world_from_objects,
 )
-from robomatrix.skills.spec import load_skill_library
+from robomatrix.skills.spec import SkillLibrary, SkillSpecError, load_skill_library
 
 LIB = load_skill_library()
 
@@ -125,3 +133,60 @@ def test_world_from_objects_keeps_order_and_fields() -> None:
                                                             "category": "block", "colour": "blue"}]
     assert world_from_objects(objs) == [WorldObject("bowl_red_0", "red bowl", "bowl", "red"),
                                         WorldObject("block_blue_0", "blue block", "block", "blue")]
+
+
+def _digest(library) -> str:  # type: ignore[no-untyped-def]
+    h = hashlib.sha256()
+    for split in ("train", "test"):
+        for seed in (0, 1):
+            for ex in generate_examples(150, seed=seed, split=split, library=library):
+                h.update(json.dumps([ex.task, [[o.id, o.name, o.category, o.colour] for o in ex.world], ex.family,
+                                     ex.steps, ex.refusal]).encode())
+    return h.hexdigest()
+
+
+def test_generated_data_is_pinned_for_fixed_seeds() -> None:
+    """The plans come from skills/_plans.yaml; the data for a fixed seed is the same as when they
+    were written in code (digests recorded then), also with skills missing (-> `impossible`). On
+    purpose changes to families, templates or patterns: update the digests."""
+    assert _digest(LIB) == "c3c47e7310f33fbea64ea6e185049b1e8a2dda43ea8d946b6286cff8f28786f9"
+    small = SkillLibrary([s for s in LIB if s.name not in ("open_drawer", "push")])
+    assert _digest(small) == "d3f5630e69ebaf67de0d8c8789fbc88431e89f5ba2d7f5f24455f7d8e84bf04a"
+
+
+def test_missing_skill_or_pattern_makes_a_family_impossible(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    small = SkillLibrary([s for s in LIB if s.name != "place_over"])
+    examples = generate_examples(30, seed=2, library=small, families=["put_in", "pick"], negative_fraction=0.0)
+    assert {e.family for e in examples} == {"put_in", "pick"}
+    for ex in examples:
+        assert (ex.refusal == "impossible") == (ex.family == "put_in"), ex
+    # A skills folder whose _plans.yaml lacks a family's pattern: that family is impossible too.
+    for spec in LIB:
+        shutil.copytree(spec.folder, tmp_path / spec.name, ignore=shutil.ignore_patterns("*.pt"))
+    patterns = yaml.safe_load((LIB.root / PLANS_FILE).read_text())
+    del patterns["pick"]
+    (tmp_path / PLANS_FILE).write_text(yaml.safe_dump(patterns))
+    examples = generate_examples(30, seed=2, library=load_skill_library(tmp_path), families=["put_in", "pick"],
+                                 negative_fraction=0.0)
+    for ex in examples:
+        assert (ex.refusal == "impossible") == (ex.family == "pick"), ex
+    with pytest.raises(ValueError, match="no plan pattern 'pick'"):
+        expand_plan([("pick", {"x": "red block"})], load_plan_patterns(tmp_path))
+
+
+def test_plan_pattern_file_errors(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SkillSpecError, match="there is no _plans.yaml.*fix: add one"):
+        load_plan_patterns(tmp_path)
+    (tmp_path / PLANS_FILE).write_text("put_in: [[move_to]]\n")
+    with pytest.raises(SkillSpecError, match=r"pattern 'put_in' must be .*fix"):
+        load_plan_patterns(tmp_path)
+    (tmp_path / PLANS_FILE).write_text("put_in: [[move_to, {object: $x}]]\n")
+    patterns = load_plan_patterns(tmp_path)
+    assert expand_plan([("put_in", {"x": "red block"})], patterns) == [
+        {"skill": "move_to", "args": {"object": "red block"}}]
+    with pytest.raises(SkillSpecError, match=r"uses \$x but the family fills only \['y'\]"):
+        expand_plan([("put_in", {"y": "red block"})], patterns)
+    # An empty placeholder leaves its argument out (push without a distance).
+    (tmp_path / PLANS_FILE).write_text("p: [[push, {object: $x, distance: $d}]]\n")
+    assert expand_plan([("p", {"x": "a", "d": None})], load_plan_patterns(tmp_path)) == [
+        {"skill": "push", "args": {"object": "a"}}]
