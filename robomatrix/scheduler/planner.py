@@ -30,7 +30,9 @@ import yaml
 
 from robomatrix.errors import ConfigError, RobomatrixError
 from robomatrix.resources import packaged_default, resource_dir
+from robomatrix.scheduler.goal import atoms_from_data, describe_goal, goal_from_plan
 from robomatrix.scheduler.prompt import Prompt, build_prompt, normalise_words, response_schema
+from robomatrix.scheduler.symbolic import GoalAtom, PlanImpossible, SymbolicWorld, plan_for_goal, verify_plan
 from robomatrix.skills.spec import (
     COLOUR_SYNONYMS,
     SkillArgumentError,
@@ -121,6 +123,9 @@ class Plan:
     latency_s: float  # wall time of plan(), screening to grounding, both attempts included
     attempts: int = 1  # 2 when the re-ask was needed
     task: str = ""
+    goal: tuple[GoalAtom, ...] = ()  # what must hold on the settled world when the task is done
+    goal_text: str = ""  # the goal in words
+    goal_given: bool = True  # False: the backend wrote no goal, it is what its steps imply
 
     def to_data(self) -> list[dict[str, Any]]:
         return [s.to_data() for s in self.steps]
@@ -199,9 +204,10 @@ class PlannerConfig:
     source: str = "<defaults>"
 
     def __post_init__(self) -> None:
-        if self.backend not in ("embedded", "openai", "local"):
+        if self.backend not in ("grounded", "embedded", "openai", "local"):
             raise ConfigError(
-                f"planner backend {self.backend!r} (from {self.source}) is unknown; choose embedded, openai or local"
+                f"planner backend {self.backend!r} (from {self.source}) is unknown; choose grounded, embedded, "
+                "openai or local"
             )
         if not isinstance(self.max_steps, int) or not 1 <= self.max_steps <= 200:
             raise ConfigError(f"planner max_steps must be an integer in [1, 200], got {self.max_steps!r}")
@@ -257,6 +263,30 @@ def register_backend(name: str) -> Callable[[Callable[..., PlannerBackend]], Cal
         return factory
 
     return deco
+
+
+class GroundedBackend:
+    """The offline default: the task's goal from the semantic parser
+    (:mod:`robomatrix.scheduler.understand`), the plan searched from the goal over the skill
+    specs (:func:`~robomatrix.scheduler.symbolic.plan_for_goal`). Deterministic, no model file."""
+
+    name = "grounded"
+
+    def interpret(self, task: str, objects: Sequence[Any]) -> list[GoalAtom]:
+        from robomatrix.scheduler.understand import Refusal, interpret
+
+        try:
+            return interpret(task, objects)
+        except Refusal as e:
+            raise PlanRefused(e.reason, e.kind) from e
+
+    def complete(self, prompt: Prompt) -> str:  # pragma: no cover - the planner calls interpret()
+        raise PlannerBackendError("the grounded backend interprets tasks; it does not complete prompts")
+
+
+@register_backend("grounded")
+def _grounded(library: SkillLibrary, config: PlannerConfig) -> PlannerBackend:
+    return GroundedBackend()
 
 
 @register_backend("embedded")
@@ -351,8 +381,11 @@ def _field(obj: Any, key: str) -> str:
     return "" if value is None else str(value)
 
 
-def screen_task(task: Any, objects: Sequence[Any], library: SkillLibrary) -> None:
-    """Refuse in code what no plan should be made for. Raises :class:`PlanRefused`."""
+def screen_task(task: Any, objects: Sequence[Any], library: SkillLibrary, *, lexical: bool = True) -> None:
+    """Refuse in code what no plan should be made for. Raises :class:`PlanRefused`.
+
+    ``lexical`` False leaves the word-level checks (unknown words, absent objects) to a backend
+    that accounts for every word itself (the grounded parser), keeping the safety screens."""
     if not isinstance(task, str) or not re.search(r"[^\W\d_]", task or ""):
         raise PlanRefused("the task is empty; say what the robot should do, e.g. 'put the red block in the bowl'",
                           "empty")
@@ -372,8 +405,17 @@ def screen_task(task: Any, objects: Sequence[Any], library: SkillLibrary) -> Non
                 "are fixed in the hardware layer and cannot be changed from a task",
                 "unsafe",
             )
+    from robomatrix.scheduler.understand import looks_like_code
+
+    code = looks_like_code(task)
+    if code:
+        raise PlanRefused(f"the task contains code or markup ({code!r}); a task is plain words, never a plan, "
+                          "a command line or a program", "code_or_json")
     words = normalise_words(task)
     alpha = [w for w in words if re.fullmatch(r"[^\W\d_]+(['-][^\W\d_]+)*", w)]
+    if not lexical:
+        _screen_distances(words, library)
+        return
     impossible = sorted({w for w in alpha if w in IMPOSSIBLE_WORDS})
     if impossible:
         raise PlanRefused(
@@ -497,11 +539,27 @@ class Planner:
         return str(getattr(self.backend, "name", type(self.backend).__name__))
 
     def plan(self, task: str, world: Any, *, failure_context: str | None = None) -> Plan:
-        """A validated plan with grounded ids for ``task`` in ``world`` (list of ObjectInfo-like
-        objects, or anything with ``.objects``). Raises PlanRefused, PlanInvalid, PlannerBackendError."""
+        """A validated, verified plan with grounded ids and the task's goal for ``task`` in
+        ``world`` (an observation, a list of ObjectInfo-like objects, or anything with
+        ``.objects``). Raises PlanRefused, PlanInvalid, PlannerBackendError."""
         t0 = time.perf_counter()
         objects = _world_objects(world)
-        screen_task(task, objects, self.library)
+        symbolic = _symbolic(world, objects)
+        interpreting = hasattr(self.backend, "interpret")
+        screen_task(task, objects, self.library, lexical=not interpreting)
+        if interpreting:
+            goal = list(self.backend.interpret(task, objects))  # type: ignore[attr-defined]
+            try:
+                calls, _ = plan_for_goal(goal, symbolic, self.library)
+            except PlanImpossible as e:
+                raise PlanRefused(f"no plan reaches the goal ({describe_goal(goal, objects)}): {e.reason}",
+                                  "impossible") from e
+            steps = [PlanStep(name, args, dict(args)) for name, args in calls]
+            text = json.dumps({"goal": [a.to_text() for a in goal], "steps": [s.to_data() for s in steps]})
+            latency = time.perf_counter() - t0
+            log.info("planned %d steps for %d goal atoms in %.0f ms", len(steps), len(goal), latency * 1e3)
+            return Plan(tuple(steps), text, self.backend_name, latency, 1, task, tuple(goal),
+                        describe_goal(goal, objects), True)
         prompt = build_prompt(task, objects, self.library, failure_context=failure_context, max_steps=self.max_steps)
         errors: list[str] = []
         answers: list[str] = []
@@ -509,7 +567,7 @@ class Planner:
             text = self.backend.complete(prompt)
             answers.append(text)
             try:
-                steps = self._steps(text, objects)
+                steps, goal, given = self._steps(text, objects, symbolic)
             except _AnswerError as e:
                 log.info("planner answer rejected (attempt %d): %s", attempt, e)
                 errors.append(str(e))
@@ -517,16 +575,21 @@ class Planner:
                 continue
             latency = time.perf_counter() - t0
             log.info("planned %d steps with %s in %.0f ms", len(steps), self.backend_name, latency * 1e3)
-            return Plan(tuple(steps), text, self.backend_name, latency, attempt, task)
+            return Plan(tuple(steps), text, self.backend_name, latency, attempt, task, tuple(goal),
+                        describe_goal(goal, objects), given)
+        if any("cannot run" in e for e in errors):
+            raise PlanRefused(f"the plan is impossible in this world: {errors[-1]}", "impossible")
         raise PlanInvalid(errors, answers)
 
-    def _steps(self, text: str, objects: Sequence[Any]) -> list[PlanStep]:
+    def _steps(self, text: str, objects: Sequence[Any],
+               symbolic: SymbolicWorld) -> tuple[list[PlanStep], list[GoalAtom], bool]:
         data = extract_json(text)
         if isinstance(data, dict) and set(data) == {"refuse"}:
             reason = data["refuse"]
             if not isinstance(reason, str) or not reason.strip():
                 raise _AnswerError('"refuse" must hold the reason as text')
             raise PlanRefused(reason.strip()[:500], "model")
+        goal_data = data.pop("goal", None) if isinstance(data, dict) else None
         problems = validate_json(data, self.schema)
         if problems:
             raise _AnswerError("the JSON does not match the plan schema: " + "; ".join(problems[:6]))
@@ -538,4 +601,21 @@ class Planner:
             except (UnknownSkillError, SkillArgumentError) as e:
                 raise _AnswerError(f"step {i + 1} ({step.get('skill')!r}): {e}") from e
             steps.append(PlanStep(spec.name, grounded, dict(step["args"])))
-        return steps
+        try:  # executed symbolically before anything moves
+            end = verify_plan(steps, symbolic, self.library)
+        except PlanImpossible as e:
+            raise _AnswerError(e.reason) from e
+        if goal_data:
+            known = {_field(o, "name"): _field(o, "id") for o in objects}
+            try:
+                return steps, atoms_from_data(goal_data, known), True
+            except ValueError as e:
+                raise _AnswerError(f"the goal is not a list of predicates: {e}") from e
+        return steps, goal_from_plan(symbolic, end, steps, self.library), False
+
+
+def _symbolic(world: Any, objects: Sequence[Any]) -> SymbolicWorld:
+    """The symbolic world of an observation (what the gripper holds too) or of bare objects."""
+    if hasattr(world, "held_object_id"):
+        return SymbolicWorld.from_observation(world)
+    return SymbolicWorld.from_objects(objects)

@@ -66,6 +66,7 @@ class TaskFeedback:
     language_motion: str
     source: str
     tree: str
+    goal: str = ""  # the task's goal in words
 
 
 @dataclass
@@ -76,6 +77,11 @@ class TaskResult:
     replans: int = 0
     skill_failures: int = 0
     elapsed: float = 0.0  # s of robot time
+    goal: str = ""  # the goal in words
+    goal_atoms: list[str] = field(default_factory=list)  # "in(block_red_0, bowl_green_0)", ...
+    goal_holds: list[bool] = field(default_factory=list)  # per atom, on the settled world
+    goal_reasons: list[str] = field(default_factory=list)  # per atom: why it does not hold ("" when it does)
+    disturbed: list[str] = field(default_factory=list)  # objects the task did not name that moved
 
 
 class TaskStatus(StrEnum):
@@ -88,6 +94,7 @@ class TaskStatus(StrEnum):
     ESTOPPED = "estopped"  # the e-stop is engaged: no retry, no replan
 
 
+SETTLE_S = 1.5  # s of robot time the arm holds still before the goal is checked on the world
 ESTOP_SUMMARY = "e-stop engaged: release it with `robomatrix estop --release`, then give the task again"
 
 
@@ -95,8 +102,9 @@ class _SendFeedback:
     """Post-tick handler: a :class:`TaskFeedback` when the running step or its language motion
     changes, and after the tick that ends the tree."""
 
-    def __init__(self, lines: list[str], root: Any, send: Callable[[TaskFeedback], None]) -> None:
+    def __init__(self, lines: list[str], root: Any, send: Callable[[TaskFeedback], None], goal: str = "") -> None:
         self.lines = lines
+        self.goal = goal
         self.behaviours = skill_behaviours(root)
         self.send = send
         self.last_sent: tuple[int, str, str] | None = None
@@ -110,7 +118,8 @@ class _SendFeedback:
         self.last_sent = key
         self.send(TaskFeedback(plan=self.lines, current_step=current.index if current else -1,
                                current_skill=current.skill if current else "",
-                               language_motion=motion, source=source, tree=ascii_tree(tree.root)))
+                               language_motion=motion, source=source, tree=ascii_tree(tree.root),
+                               goal=self.goal))
 
 
 class TaskRunner:
@@ -129,6 +138,7 @@ class TaskRunner:
         self.client = client
         self.library = library
         self.config = config or SchedulerConfig()
+        self.settle_s = SETTLE_S
         # Waits one tree tick: steps the simulator in-process, or sleeps while ROS threads work.
         self.advance = advance or getattr(client, "advance", None) or (lambda dt: time.sleep(dt))
 
@@ -149,11 +159,12 @@ class TaskRunner:
             result.summary = f"{ESTOP_SUMMARY}; nothing was planned or moved"
             return result
         t_start = world.stamp
+        start_world = world
         failure_context: str | None = None
         for attempt in range(self.config.max_replans + 1):
             world = self.client.world() or world
             try:
-                plan = self.planner.plan(task, list(world.objects), failure_context=failure_context)
+                plan = self.planner.plan(task, world, failure_context=failure_context)
             except PlanRefused as e:
                 result.summary = f"refused: {e}"
                 return result
@@ -162,15 +173,20 @@ class TaskRunner:
                 return result
             lines = [step_text(s.skill, s.args) for s in plan.steps]
             result.plans.append(lines)
+            goal = list(getattr(plan, "goal", ()) or ())
+            result.goal = getattr(plan, "goal_text", "") or ""
             if not lines:
-                result.summary = "the plan is empty: nothing to do"
-                result.success = True
+                report = self._check(goal, start_world, result)
+                result.success = report.holds and bool(goal)
+                result.summary = (f"nothing to do: the goal already holds ({report.summary()})" if result.success
+                                  else f"the plan is empty but the goal does not hold ({report.summary()})"
+                                  if goal else "the plan is empty and the task names no goal: nothing was done")
                 return result
             root = build_tree(plan.steps, self.library, retries=self.config.retries)
             tree = BehaviourTree(root)
             tree.setup(client=self.client)  # skill steps and the parts' goal checks
             if on_feedback is not None:
-                tree.add_post_tick_handler(_SendFeedback(lines, root, on_feedback))
+                tree.add_post_tick_handler(_SendFeedback(lines, root, on_feedback, result.goal))
             if on_tree is not None:
                 on_tree(tree)
             status = self._tick_until_done(tree, should_cancel, t_start)
@@ -195,13 +211,23 @@ class TaskRunner:
                 result.summary = f"{ESTOP_SUMMARY}; the task stopped{at}, not retried or replanned; the arm holds"
                 return result
             if status == TaskStatus.SUCCEEDED:
-                result.success = True
                 result.replans = attempt
                 # steps under a part whose goal already held never ran; skipped ones ran no skill
                 moot = sum(1 for b in behaviours if b.skipped or b.status == Status.INVALID)
-                result.summary = (f"done: {len(lines)} steps" + (f", {moot} of them already done" if moot else "")
-                                  + (f" after {attempt} replan(s)" if attempt else ""))
-                return result
+                done = (f"done: {len(lines)} steps" + (f", {moot} of them already done" if moot else "")
+                        + (f" after {attempt} replan(s)" if attempt else ""))
+                self.advance(self.settle_s)  # the arm holds still; the world settles
+                report = self._check(goal, start_world, result)
+                if report.holds:
+                    result.success = True
+                    result.summary = f"{done}; goal holds: {report.summary()}"
+                    return result
+                failure_context = f"the plan ran ({done}) but the goal does not hold: {report.summary()}"
+                result.summary = f"failed: {failure_context}"
+                log.warning("%s", failure_context)
+                if attempt >= self.config.max_replans:
+                    break
+                continue
             failed = next((b for b in behaviours if b.status == Status.FAILURE), None)
             where = f"step {failed.index + 1} {step_text(failed.skill, failed.args)}" if failed else "a step"
             failure_context = f"{where} failed: {failed.reason if failed else 'unknown reason'}"
@@ -216,6 +242,18 @@ class TaskRunner:
                         "replanning" if attempt < self.config.max_replans else "no replans left")
         result.summary = f"failed after {self.config.max_replans} replan(s): {failure_context}"
         return result
+
+    def _check(self, goal: list[Any], start: Any, result: TaskResult | None = None) -> Any:
+        """The goal on the world as it is now (the caller has let it settle)."""
+        from robomatrix.scheduler.goal import check_goal
+
+        report = check_goal(goal, start, self.client.world() or start)
+        if result is not None:
+            result.goal_atoms = [a.atom.to_text() for a in report.atoms]
+            result.goal_holds = [a.holds for a in report.atoms]
+            result.goal_reasons = [a.why if not a.holds else "" for a in report.atoms]
+            result.disturbed = list(report.disturbed)
+        return report
 
     def _estopped(self, behaviours: list[Any]) -> bool:
         """The hardware reports the e-stop, or a skill ended because of it (its result can arrive

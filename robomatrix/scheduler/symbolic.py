@@ -147,7 +147,7 @@ class SymbolicWorld:
             oid = str(_get(o, "id"))
             if oid == held:
                 continue
-            support[oid] = _support_of(o, objects)
+            support[oid] = _support_of(o, objects, held)
         drawers = {str(_get(o, "id")): float(_get(o, "opening") or 0.0) >= open_min
                    for o in objects if _get(o, "category") == "drawer"}
         return cls(held, gripper_open if gripper_open is not None else held is None, None, None,
@@ -316,42 +316,28 @@ def _as_bool(v: Any) -> bool:
     return v if isinstance(v, bool) else str(v).lower() in ("true", "yes", "1")
 
 
-def _support_of(obj: Any, objects: Sequence[Any]) -> str:
-    """What ``obj`` rests on, from positions and sizes (the table when they are not known)."""
+def _support_of(obj: Any, objects: Sequence[Any], held: str | None = None) -> str:
+    """What ``obj`` rests on or in: the object for which the skills' own ``on`` predicate holds
+    (:mod:`robomatrix.skills.conditions`), the table when none does or the geometry is unknown."""
     pos, size = _get(obj, "position"), _get(obj, "size")
     if pos is None or size is None or len(pos) < 3:
         return TABLE
-    bottom = float(pos[2]) - 0.5 * float(size[2])
-    if bottom < 0.01:
-        return TABLE
-    best, best_gap = TABLE, math.inf
-    for o in objects:
-        if o is obj or _get(o, "id") == _get(obj, "id"):
-            continue
-        opos, osize = _get(o, "position"), _get(o, "size")
-        if opos is None or osize is None or len(opos) < 3:
-            continue
-        dx, dy = float(pos[0]) - float(opos[0]), float(pos[1]) - float(opos[1])
-        if _get(o, "category") == "drawer":
-            from robomatrix.hardware.geometry import drawer_inside
+    from types import SimpleNamespace
 
-            try:
-                inside = drawer_inside(o)  # type: ignore[arg-type]
-            except Exception:  # noqa: BLE001 - an object without a drawer's geometry is not one
-                continue
-            if inside.contains(pos):
-                return str(_get(o, "id"))
+    from robomatrix.skills.conditions import explain
+
+    world = SimpleNamespace(objects=list(objects), held_object_id=held or "")
+    oid = str(_get(obj, "id"))
+    for o in objects:
+        tid = str(_get(o, "id"))
+        if tid == oid or _get(o, "size") is None or _get(o, "position") is None:
             continue
-        half = 0.5 * max(float(osize[0]), float(osize[1]))
-        if math.hypot(dx, dy) > half:
+        try:
+            if explain(Condition("on", (oid, tid)), {}, world)[0]:  # type: ignore[arg-type]
+                return tid
+        except Exception:  # noqa: BLE001 - an object the predicate cannot judge rests on nothing known
             continue
-        top = float(opos[2]) + 0.5 * float(osize[2])
-        gap = bottom - top
-        container = _get(o, "category") in ("bowl", "bin")
-        if (container and -float(osize[2]) <= gap <= 0.03) or (not container and -0.01 <= gap <= 0.02):
-            if abs(gap) < best_gap:
-                best, best_gap = str(_get(o, "id")), abs(gap)
-    return best
+    return TABLE
 
 
 # --------------------------------------------------------------------------- plans
@@ -369,17 +355,46 @@ def movable_objects(world: SymbolicWorld, library: SkillLibrary) -> frozenset[st
 
 def verify_plan(steps: Sequence[Any], world: SymbolicWorld, library: SkillLibrary) -> SymbolicWorld:
     """Run ``steps`` (each with ``skill`` and grounded ``args``) symbolically; the final world,
-    or PlanImpossible naming the first step that cannot run and why."""
+    or PlanImpossible naming the first step that cannot run and why.
+
+    As the behaviour tree does, a step whose success conditions already hold is passed over, and
+    a step that cannot start is passed over when the next step's success already holds (a plan
+    that begins with move_to while the gripper already holds that block)."""
+    from robomatrix.scheduler.tree import plan_parts  # the tree's own cut of a plan into guarded parts
+
     movable = movable_objects(world, library)
     state = world
+    skip_next = False
+    part_of = {i: (idx, goal) for idx, goal in plan_parts(steps, library) for i in idx}
+    skipped: set[int] = set()
     for i, step in enumerate(steps):
+        idx, part_goal = part_of.get(i, ([i], []))
+        if i == idx[0] and part_goal and all(state.condition(c, {}, movable)[0] for c in part_goal):
+            skipped |= set(idx)  # the part's goal already holds: the tree goes past it
+        if i in skipped:
+            continue
+        if skip_next:
+            skip_next = False
+            continue
         spec = library.get(step.skill)
-        bindings = {**{a.name: a.default for a in spec.arguments if a.default is not None}, **dict(step.args)}
+        bindings = _bindings(spec, step.args)
+        if spec.success and all(state.condition(c, bindings, movable)[0] for c in spec.success):
+            continue
         try:
             state = state.apply(spec, bindings, movable)
         except PlanImpossible as e:
+            if i + 1 < len(steps):
+                nxt = library.get(steps[i + 1].skill)
+                nb = _bindings(nxt, steps[i + 1].args)
+                if nxt.success and all(state.condition(c, nb, movable)[0] for c in nxt.success):
+                    skip_next = True
+                    continue
             raise PlanImpossible(f"step {i + 1} {step.skill}({_args_text(step.args)}) cannot run: {e.reason}", i) from e
     return state
+
+
+def _bindings(spec: SkillSpec, args: Mapping[str, Any]) -> dict[str, Any]:
+    return {**{a.name: a.default for a in spec.arguments if a.default is not None}, **dict(args)}
 
 
 def _args_text(args: Mapping[str, Any]) -> str:

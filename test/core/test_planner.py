@@ -211,10 +211,10 @@ def test_task_generator_is_seeded_and_plans_ground() -> None:
 
 def test_planner_config_file_and_errors(tmp_path: Path) -> None:
     cfg = load_planner_config(REPO / "config" / "planner.yaml")
-    assert cfg.backend == "embedded" and cfg.openai.timeout_s > 0
+    assert cfg.backend == "grounded" and cfg.openai.timeout_s > 0  # the offline default since issue 12
     bad = tmp_path / "p.yaml"
     bad.write_text("backend: magic\n")
-    with pytest.raises(RobomatrixError, match="choose embedded, openai or local"):
+    with pytest.raises(RobomatrixError, match="choose grounded, embedded, openai or local"):
         load_planner_config(bad)
     bad.write_text("openai: {base_url: ftp://x}\n")
     with pytest.raises(RobomatrixError, match="base_url"):

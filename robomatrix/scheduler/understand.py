@@ -1,0 +1,1386 @@
+"""Open-language task understanding: task text + world objects -> goal atoms, or a refusal.
+
+Core module: imports no rclpy. A deterministic semantic parser over a small grammar of what
+people say to a tabletop robot, with real lexical resources where they exist (colour words:
+:mod:`.colours`, the XKCD survey; spelling: edit distance against the parser's own lexicon):
+
+* **words** are normalised (case, arrows, contractions, hyphens, British/American spelling)
+  and typos within one or two edits of a known word are corrected;
+* **noun phrases** name objects: colour words, categories, quantities ("both", "all three",
+  "every ... except", "the other blocks"), descriptions ("the leftmost block", "the block
+  nearest the bin", "the one that matches the bowl on the left", "the colour of grass") and
+  pronouns across clauses ("pick up the blue block and put it in the bin");
+* **clauses** are verb phrases (put/place/move/drop/stash/chuck ... into/onto/under; pick up /
+  hold; open/close; push ... left; stack/tower in an order; sort by colour; get rid of = into the
+  bin) or terse forms ("red -> bowl", "blue block: bin", "X goes in Y");
+* every word must be accounted for by the grammar; a word that is not (an unknown verb, a
+  second request the robot must not do) refuses the whole task with the word named. References
+  that match several objects are refused with the candidates listed, never guessed.
+
+The result is a list of :class:`~robomatrix.scheduler.symbolic.GoalAtom` over object ids; the
+plan comes from :func:`~robomatrix.scheduler.symbolic.plan_for_goal`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from robomatrix.scheduler.colours import colour_rgb, match_colour
+from robomatrix.scheduler.symbolic import GoalAtom
+
+__all__ = ["Refusal", "interpret"]
+
+
+class Refusal(Exception):
+    """The task cannot be turned into a goal; ``kind`` is one of the planner's refusal kinds."""
+
+    def __init__(self, reason: str, kind: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.kind = kind
+
+
+# --------------------------------------------------------------------------- lexicon
+
+CATEGORY_WORDS = {
+    "block": "block", "blocks": "block", "cube": "block", "cubes": "block", "brick": "block", "bricks": "block",
+    "blk": "block", "blok": "block",
+    "bowl": "bowl", "bowls": "bowl", "dish": "bowl", "dishes": "bowl",
+    "bin": "bin", "bins": "bin", "trash": "bin", "rubbish": "bin", "wastebasket": "bin", "basket": "bin",
+    "drawer": "drawer", "drawers": "drawer",
+    "object": "object", "objects": "object", "thing": "object", "things": "object", "item": "object",
+    "items": "object",
+}  # fmt: skip
+PLURAL_WORDS = {"blocks", "cubes", "bricks", "bowls", "dishes", "bins", "drawers", "objects", "things", "items", "ones"}
+FILLER = set("""please pls kindly could can would will you i we me my us like want need wish love quite mind
+just now also too so ok okay hey hi robot thanks thank go ahead be is are am being been for do does
+able if possible sure make ensure see that there let lets here what really actually right away
+would've should shall must have has had to the a an this these those its your yours our some
+then afterwards after next finally first second third lastly last and plus as well while
+when done once with of by up down over out off back onto into get gets got mean""".split())
+# words that only make sense inside the grammar's phrases; consumed there
+DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "your", "my", "our"}
+PLACE_VERBS = {"put", "place", "move", "set", "drop", "stick", "pop", "transfer", "bring", "carry", "take",
+               "lay", "sit", "rest", "deposit", "load", "slip", "stand", "position", "shift", "relocate",
+               "pack", "plonk", "plop", "park", "store", "stash", "tuck", "dump", "ditch", "toss", "chuck",
+               "hide", "return", "send", "lower", "leave", "get", "throw", "drag", "fetch", "deliver",
+               "insert", "stow", "lodge", "file", "settle", "perch", "balance", "lift", "pick", "grab",
+               "slide", "shove", "put's", "puts", "placing", "putting", "moving", "dropping", "go", "goes",
+               "belongs", "belong", "should", "needs", "must"}  # fmt: skip
+DISCARD_VERBS = {"discard", "trash", "bin", "junk", "scrap", "dispose", "ditch", "chuck", "toss", "dump",
+                 "throw", "rid", "remove"}  # fmt: skip
+HOLD_VERBS = {"pick", "lift", "grab", "hold", "keep", "raise", "grasp", "grip", "seize", "scoop", "hang",
+              "take", "clutch", "snatch"}  # fmt: skip
+PUSH_VERBS = {"push", "nudge", "shove", "slide", "bump", "poke", "prod", "press", "scoot", "budge", "shunt", "give"}
+OPEN_VERBS = {"open", "pull", "opened"}
+CLOSE_VERBS = {"close", "shut", "closed"}
+STACK_VERBS = {"stack", "pile", "tower", "build", "arrange", "assemble", "make", "stacked"}
+SORT_VERBS = {"sort", "match", "organise", "organize", "group"}
+PARTICLES = {"up", "down", "away", "out", "over", "off", "back", "in", "inside"}
+PREP_IN = {"in", "into", "inside", "within", "to", "->", ":", "toward", "towards"}
+PREP_ON = {"on", "onto", "upon", "atop", "over", "top"}
+PREP_UNDER = {"under", "underneath", "beneath", "below"}
+DIRECTION_WORDS = {"left": "left", "right": "right", "forward": "forward", "forwards": "forward",
+                   "backward": "backward", "backwards": "backward", "ahead": "forward",
+                   "leftward": "left", "leftwards": "left", "rightward": "right", "rightwards": "right"}
+NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "both": 2, "pair": 2, "couple": 2}
+UNITS = {"cm": 0.01, "centimetre": 0.01, "centimetres": 0.01, "centimeter": 0.01, "centimeters": 0.01,
+         "mm": 0.001, "millimetre": 0.001, "millimetres": 0.001, "millimeter": 0.001, "millimeters": 0.001,
+         "m": 1.0, "metre": 1.0, "metres": 1.0, "meter": 1.0, "meters": 1.0}
+ALL_WORDS = {"all", "every", "each", "everything", "both"}
+EXCEPT_WORDS = {"except", "but", "excluding", "besides", "apart", "other", "save", "bar"}
+CONNECTORS = {"and", "then", ",", ";", ".", "!", "?", "after", "afterwards", "next", "finally", "also",
+              "plus", "as", "well", "lastly", "once", "before", "first", "second", "third"}
+COLOUR_NOUN = {"colour", "color", "coloured", "colored", "shade", "hue", "tinted", "painted"}
+SPELLING = {"colour": "colour", "color": "colour", "grey": "grey", "gray": "grey", "centre": "centre",
+            "center": "centre", "organise": "organise", "organize": "organise"}
+CONTRACTIONS = [(r"\bi'd\b", "i would"), (r"\bi'm\b", "i am"), (r"\bdon't\b", "do not"), (r"\bdoesn't\b", "does not"),
+                (r"\bcan't\b", "can not"), (r"\bcannot\b", "can not"), (r"\bwon't\b", "will not"),
+                (r"\blet's\b", "let us"), (r"\bit's\b", "it is"), (r"\bthat's\b", "that is"),
+                (r"\b(\w+)'ll\b", r"\1 will"), (r"\b(\w+)'re\b", r"\1 are"), (r"\b(\w+)'ve\b", r"\1 have"),
+                (r"\bwhat's\b", "what is"), (r"\bthere's\b", "there is"), (r"\bshouldn't\b", "should not")]
+DESCRIPTOR_WORDS = {"leftmost", "rightmost", "nearest", "closest", "farthest", "furthest", "left", "right",
+                    "near", "next", "beside", "by", "middle", "centre", "front", "far", "nearer", "closer",
+                    "further", "farther", "robot", "base", "matching", "matches", "match", "same", "its",
+                    "their", "own", "corresponding", "other", "remaining", "rest", "biggest", "one", "ones",
+                    "first", "last", "single", "only", "lone", "you", "me", "yourself", "side", "end", "edge",
+                    "most", "more", "to", "from", "of", "the", "as", "is", "which", "that", "whichever", "whose",
+                    "with", "at", "on", "in"}
+NEGATIONS = {"not", "never", "no", "dont", "without", "leave", "alone", "untouched", "where", "is", "it", "be"}
+
+_LEXICON: set[str] | None = None
+
+
+def _lexicon() -> set[str]:
+    global _LEXICON
+    if _LEXICON is None:
+        words = (set(CATEGORY_WORDS) | FILLER | DETERMINERS | PLACE_VERBS | DISCARD_VERBS | HOLD_VERBS
+                 | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS | SORT_VERBS | PARTICLES | PREP_IN
+                 | PREP_ON | PREP_UNDER | set(DIRECTION_WORDS) | set(NUMBERS) | set(UNITS) | ALL_WORDS
+                 | EXCEPT_WORDS | CONNECTORS | COLOUR_NOUN | DESCRIPTOR_WORDS | NEGATIONS
+                 | {"red", "green", "blue", "yellow", "orange", "purple", "pink", "white", "black", "grey",
+                    "brown", "cyan", "tower", "table", "bottom", "top", "down", "up", "from", "reading",
+                    "drawer", "base", "towards", "toward", "away", "bit", "little", "slightly", "few",
+                    "touch", "alone", "where", "it", "them", "they", "one", "ones", "itself", "hand",
+                    "gripper", "keep", "hold", "of", "rid", "ready", "stays", "stay", "remain", "remains",
+                    "already", "is", "put", "order", "sequence", "onto", "lowest", "highest", "uppermost",
+                    "topmost", "underneath", "beneath", "whichever", "equals", "same"})
+        _LEXICON = {w for w in words if w.isalpha()}
+    return _LEXICON
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein (optimal string alignment) distance, stopping past ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _correct(word: str, extra: set[str]) -> str:
+    """``word``, or the one known word within 1 edit (2 for words of 7+ letters) of it."""
+    lex = _lexicon() | extra
+    if word in lex or not word.isalpha() or len(word) < 3 or colour_rgb(word) is not None:
+        return word
+    limit = 1 if len(word) < 7 else 2
+    best: list[tuple[int, str]] = []
+    for w in lex:
+        if len(w) < 3:
+            continue
+        d = _edit_distance(word, w, limit)
+        if d <= limit:
+            best.append((d, w))
+    if not best:
+        return word
+    best.sort()
+    top = [w for d, w in best if d == best[0][0]]
+    if len(top) == 1:
+        return top[0]
+    # ties: a category or colour word beats a verb, a verb beats any other word; candidates
+    # that are spellings of one category ("block", "blok") count once
+    for cls in (set(CATEGORY_WORDS) | {"red", "green", "blue", "yellow", "grey"},
+                PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS | DISCARD_VERBS):
+        key = [w for w in top if w in cls]
+        if len({CATEGORY_WORDS.get(w, w) for w in key}) == 1:
+            return next(w for w in key if w in CATEGORY_WORDS and CATEGORY_WORDS[w] == w) if key[0] in \
+                CATEGORY_WORDS and any(CATEGORY_WORDS.get(w) == w for w in key) else key[0]
+    return word
+
+
+def tokens_of(text: str, extra: set[str] | None = None) -> list[str]:
+    t = text.lower()
+    t = re.sub(r"[→⇒⟶➔➜=]+>?|-+>", " -> ", t)
+    t = t.replace("’", "'").replace("‘", "'")
+    for pat, rep in CONTRACTIONS:
+        t = re.sub(pat, rep, t)
+    t = re.sub(r"(\d)\s*(cm|mm|m)\b", r"\1 \2", t)
+    t = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", t)
+    raw = re.findall(r"->|\d+(?:\.\d+)?|[a-z]+|[,;:.!?]", t)
+    out = []
+    for w in raw:
+        w = SPELLING.get(w, w)
+        out.append(_correct(w, extra or set()))
+    return out
+
+
+# --------------------------------------------------------------------------- world
+
+
+@dataclass(frozen=True)
+class Obj:
+    id: str
+    name: str
+    category: str
+    colour: str
+    x: float
+    y: float
+
+
+def _get(o: Any, key: str, default: Any = "") -> Any:
+    return o.get(key, default) if isinstance(o, Mapping) else getattr(o, key, default)
+
+
+def world_objects(objects: Sequence[Any]) -> list[Obj]:
+    out = []
+    for o in objects:
+        pos = _get(o, "position", None)
+        x, y = (float(pos[0]), float(pos[1])) if pos is not None and len(pos) >= 2 else (math.nan, math.nan)
+        out.append(Obj(str(_get(o, "id")), str(_get(o, "name") or _get(o, "id")),
+                       str(_get(o, "category") or "object"), str(_get(o, "colour") or "").lower(), x, y))
+    return out
+
+
+MOVABLE = ("block", "object")
+CONTAINERS = ("bowl", "bin", "drawer")
+
+
+# --------------------------------------------------------------------------- noun phrases
+
+
+@dataclass
+class Ref:
+    """A noun phrase before resolution."""
+
+    colours: list[str] = field(default_factory=list)
+    category: str | None = None
+    plural: bool = False
+    count: int | None = None  # "both", "two", "all three"
+    all: bool = False
+    other: bool = False  # "the other blocks", "the rest"
+    pronoun: bool = False
+    superlative: tuple[str, str] | None = None  # (kind, landmark id/"robot"/"person"/"")
+    relative: list[tuple[str, Ref]] = field(default_factory=list)  # ("near", ref), ("matches", ref)
+    except_refs: list[Ref] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)
+    one: bool = False  # "the one ...": a pro-noun, its kind from the topic or the clause
+
+    def text(self) -> str:
+        return " ".join(self.words) or "it"
+
+
+@dataclass
+class Clause:
+    action: str  # place | discard | hold | open | close | push | stack | sort | state
+    objects: list[Ref] = field(default_factory=list)
+    relation: str | None = None  # in | on | under
+    dest: Ref | None = None
+    direction: str | None = None
+    distance: float | None = None
+    order: str | None = None  # stack: bottom_up | top_down
+    exclude: list[Ref] = field(default_factory=list)
+
+
+class _Parser:
+    def __init__(self, tokens: list[str]) -> None:
+        self.t = tokens
+        self.i = 0
+        self.used = [False] * len(tokens)
+
+    # ---------------------------------------------------------------- cursor helpers
+    def peek(self, k: int = 0) -> str:
+        j = self.i + k
+        return self.t[j] if 0 <= j < len(self.t) else ""
+
+    def take(self, n: int = 1) -> list[str]:
+        out = self.t[self.i : self.i + n]
+        for j in range(self.i, min(self.i + n, len(self.t))):
+            self.used[j] = True
+        self.i += n
+        return out
+
+    def save(self) -> tuple[int, list[bool]]:
+        return self.i, list(self.used)
+
+    def restore(self, state: tuple[int, list[bool]]) -> None:
+        self.i, self.used = state[0], list(state[1])
+
+    def accept(self, *words: str) -> bool:
+        if self.peek() in words:
+            self.take()
+            return True
+        return False
+
+    def accept_seq(self, *seq: str) -> bool:
+        if all(self.peek(k) == w for k, w in enumerate(seq)):
+            self.take(len(seq))
+            return True
+        return False
+
+    def skip_fillers(self) -> None:
+        while self.peek() and (self.peek() in FILLER - {"and", "then", "up", "down", "over", "out", "off",
+                                                        "back", "onto", "into", "to", "of", "with", "as",
+                                                        "well", "first", "second", "third", "last", "next",
+                                                        "get", "gets", "got", "that", "this", "these",
+                                                        "those", "the", "a", "an", "your", "my", "our",
+                                                        "its", "by", "after", "when", "once", "have", "has",
+                                                        "had", "is", "are", "be", "right", "away", "here",
+                                                        "there", "go", "make", "mean"}
+                               or self.peek() in ("please", "kindly")):
+            self.take()
+
+    # ---------------------------------------------------------------- noun phrases
+    def noun_phrase(self, allow_bare_colour: bool = True) -> Ref | None:
+        start = self.i
+        state = self.save()
+        ref = Ref()
+        # quantifiers and determiners
+        while True:
+            w = self.peek()
+            if w in DETERMINERS:
+                self.take()
+            elif w in ("all", "every", "each", "everything"):
+                self.take()
+                ref.all = True
+                if w == "everything":
+                    ref.plural = True
+                self.accept("of")
+            elif w == "both":
+                self.take()
+                ref.count, ref.plural = 2, True
+                self.accept("of")
+            elif w in ("pair", "couple") and self.peek(1) == "of":
+                self.take(2)
+                ref.count, ref.plural = 2, True
+            elif w in NUMBERS and w not in ("one",) and self.peek(1) not in ("cm", "mm", "m"):
+                self.take()
+                ref.count, ref.plural = NUMBERS[w], True
+                self.accept("of")
+            elif w in ("other", "remaining") or (w == "rest" and self.peek(1) not in CATEGORY_WORDS):
+                self.take()
+                ref.other, ref.plural = True, True
+                self.accept("of")
+            elif w in ("leftmost", "rightmost", "nearest", "closest", "farthest", "furthest", "middle",
+                       "centre", "lowest", "highest") and not self._is_post_superlative():
+                self.take()
+                ref.superlative = (w, "")
+            elif w in ("left", "right") and (self.peek(1) in CATEGORY_WORDS or self.peek(1) in ("one",)
+                                            or self._colour_at(1)):
+                self.take()
+                ref.superlative = ("leftmost" if w == "left" else "rightmost", "")
+            else:
+                break
+        # colours and category
+        while True:
+            w = self.peek()
+            n = self._colour_at(0)
+            if n:
+                ref.colours.append(" ".join(self.take(n)))
+                while self.peek() in ("coloured", "colored", "ish", "tinted", "painted") or (
+                    self.peek() in ("colour",) and self.peek(1) in CATEGORY_WORDS
+                ):
+                    self.take()
+                if self.peek() in ("and", "or") and self._colour_at(1) and self._category_after_colours(1):
+                    self.take()
+                    ref.plural = True
+                continue
+            if w in CATEGORY_WORDS:
+                self.take()
+                ref.category = CATEGORY_WORDS[w]
+                ref.plural = ref.plural or w in PLURAL_WORDS
+                break
+            if w in ("one", "ones") and (ref.colours or ref.superlative or ref.other or ref.all or ref.count):
+                self.take()
+                ref.plural = ref.plural or w == "ones"
+                break
+            break
+        if self.i == start:
+            if self.peek() in ("it", "them", "they", "itself", "one"):
+                self.take()
+                ref.pronoun = True
+                ref.words = [self.t[start]]
+                return ref
+            if self.peek() == "rest":
+                self.take()
+                ref.other, ref.plural = True, True
+                ref.words = ["rest"]
+                return ref
+            return None
+        if not ref.colours and ref.category is None and not (ref.all or ref.other or ref.count):
+            if self.peek() in ("one", "ones"):
+                ref.plural = self.take()[0] == "ones"
+                ref.one = True
+            elif ref.superlative is None:
+                self.restore(state)
+                return None
+        self._post_modifiers(ref)
+        ref.words = [w for w in self.t[start : self.i]]
+        return ref
+
+    def _category_after_colours(self, k: int) -> bool:
+        j = k
+        while True:
+            n = self._colour_at(j)
+            if not n:
+                break
+            j += n
+            if self.peek(j) in ("and", "or", ","):
+                j += 1
+        return self.peek(j) in CATEGORY_WORDS
+
+    def _is_post_superlative(self) -> bool:
+        return False
+
+    def _colour_at(self, k: int) -> int:
+        """Number of tokens of a colour word starting at offset ``k`` (two-word names first)."""
+        a, b = self.peek(k), self.peek(k + 1)
+        if not a.isalpha() or a in CATEGORY_WORDS or a in FILLER - {"right"} or a in DIRECTION_WORDS:
+            if a not in ("red", "green", "blue", "yellow", "orange", "purple", "pink", "white", "black", "grey",
+                         "brown", "cyan"):
+                return 0
+        if b and b.isalpha() and b not in CATEGORY_WORDS and colour_rgb(f"{a} {b}") is not None:
+            return 2
+        if colour_rgb(a) is not None and a not in _NOT_COLOURS:
+            return 1
+        return 0
+
+    def _post_modifiers(self, ref: Ref) -> None:
+        while True:
+            w, w1, w2 = self.peek(), self.peek(1), self.peek(2)
+            if w in ("is", "are", "sits", "lies", "stands") and w1 in (
+                "nearest", "closest", "farthest", "furthest", "nearer", "closer", "next", "further", "farther",
+                "leftmost", "rightmost", "most", "near", "beside", "by",
+            ) or (w in ("is", "are", "sits", "lies") and w1 in ("on", "to", "at") and w2 in ("the", "your", "my")
+                  and self.peek(3) in ("left", "right", "far", "front", "back")):
+                self.take()
+                continue
+            if w in (",",) and self.peek(1) in ("the",) and False:
+                break
+            if w in ("on", "at", "to", "in") and w1 == "the" and w2 in ("left", "right", "far", "front", "back",
+                                                                         "middle", "centre"):
+                self.take(3)
+                if w2 == "far":
+                    self.accept("left", "right")
+                    w2 = self.t[self.i - 1]
+                self.accept("side", "end", "edge", "hand")
+                if w2 in ("left", "right"):
+                    ref.superlative = ("leftmost" if w2 == "left" else "rightmost", "")
+                elif w2 == "front":
+                    ref.superlative = ("farthest", "robot")
+                elif w2 == "back":
+                    ref.superlative = ("nearest", "robot")
+                else:
+                    ref.superlative = ("middle", "")
+                continue
+            if w in ("on", "to") and w1 in ("your", "my", "its") and w2 in ("left", "right"):
+                self.take(3)
+                side = w2 if w1 != "my" else ("right" if w2 == "left" else "left")
+                ref.superlative = ("leftmost" if side == "left" else "rightmost", "")
+                continue
+            if w in ("further", "farther", "more", "most") and w1 in ("left", "right"):
+                self.take(2)
+                self.accept("one")
+                ref.superlative = ("leftmost" if w1 == "left" else "rightmost", "")
+                continue
+            if w in ("further", "farther") and w1 in ("away", "from", "back"):
+                self.take(1)
+                ref.superlative = ("farthest", "robot")
+                self._landmark(ref, "farthest")
+                continue
+            if w in ("nearest", "closest", "nearer", "closer", "farthest", "furthest", "near", "next", "beside",
+                     "by") or (w == "most" and w1 in ("near", "close")):
+                if w == "most":
+                    self.take()
+                    w = self.peek()
+                kind = {"nearer": "nearest", "closer": "nearest", "near": "nearest", "next": "nearest",
+                        "beside": "nearest", "by": "nearest", "furthest": "farthest", "closest": "nearest"}.get(w, w)
+                if w == "by" and self.peek(1) not in ("the",):
+                    break
+                self.take()
+                self._landmark(ref, kind)
+                continue
+            if w in ("that", "which", "whose") and w1 in ("matches", "match", "is", "has"):
+                self.take(2)
+                if w1 in ("is", "has") and self.peek() in ("the",) and self.peek(1) in COLOUR_NOUN | {"same"}:
+                    self.take()
+                self._relative(ref)
+                continue
+            if w in ("matching",) and w1 in ("the",):
+                self.take()
+                self._relative(ref)
+                continue
+            if w in ("the", "of") and w1 in ("same", "colour") or (w == "in" and w1 == "the" and w2 == "same"):
+                if w == "in":
+                    self.take()
+                self._relative(ref)
+                continue
+            if w == "with" and w1 in ("the",) and w2 in ("same",):
+                self.take()
+                self._relative(ref)
+                continue
+            if w in ("except", "excluding", "besides", "but") or (w == "other" and w1 == "than") or (
+                w == "apart" and w1 == "from"
+            ) or (w == "save" and w1 == "for"):
+                if not (ref.all or ref.plural or ref.other):
+                    break
+                self.take(2 if w in ("other", "apart", "save") else 1)
+                self.accept("for")
+                while True:
+                    ex = self.noun_phrase()
+                    if ex is None:
+                        break
+                    ref.except_refs.append(ex)
+                    if self.peek() in ("and", "or", ",") and self._np_follows(1):
+                        self.take()
+                        continue
+                    break
+                continue
+            break
+
+    def _np_follows(self, k: int) -> bool:
+        state = self.save()
+        self.i += k
+        ok = self.noun_phrase() is not None
+        self.restore(state)
+        return ok
+
+    def _landmark(self, ref: Ref, kind: str) -> None:
+        self.accept("to", "from")
+        if self.accept("you", "yourself") or self.accept_seq("the", "robot") or self.accept_seq("your", "base") \
+                or self.accept_seq("the", "base") or self.accept("robot"):
+            self.accept_seq("base")
+            ref.superlative = (kind, "robot")
+            return
+        if self.accept("me", "us"):
+            ref.superlative = (kind, "person")
+            return
+        lm = self.noun_phrase()
+        if lm is None:
+            ref.superlative = (kind, "robot") if kind in ("nearest", "farthest") else (kind, "")
+            return
+        ref.relative.append((kind, lm))
+
+    def _relative(self, ref: Ref) -> None:
+        self.accept("the")
+        if self.accept("same"):
+            self.accept("colour", "shade")
+            self.accept("as")
+            lm = self.noun_phrase()
+            if lm is not None:
+                ref.relative.append(("matches", lm))
+            return
+        if self.accept("colour", "shade"):
+            self.accept("of")
+            n = self._colour_like_word()
+            if n:
+                ref.colours.append(n)
+                return
+            lm = self.noun_phrase()
+            if lm is not None:
+                ref.relative.append(("matches", lm))
+            return
+        lm = self.noun_phrase()
+        if lm is not None:
+            ref.relative.append(("matches", lm))
+            self.accept("in")
+            self.accept("colour")
+
+    def _colour_like_word(self) -> str:
+        self.accept("a", "an", "the", "fresh", "ripe", "clear", "new", "cut", "summer")
+        n = self._colour_at(0)
+        if n:
+            return " ".join(self.take(n))
+        return ""
+
+
+_NOT_COLOURS = {"dark", "light", "pale", "bright", "deep", "dull", "ugly", "warm", "cool", "medium", "neon",
+                "dusty", "off", "very", "pastel", "electric", "hot", "baby", "faded", "vivid", "strong", "burnt",
+                "true", "pure", "dirty", "toxic", "racing", "lipstick", "spring", "tree", "royal", "easter",
+                "camo", "cement", "shit", "poop", "puke", "vomit", "bile", "booger", "barney", "dirt", "mud",
+                "ice", "water", "sea", "ocean", "cloud", "sun", "fire", "blood", "wine", "tea", "coffee",
+                "purpleish", "bluish", "greenish", "reddish", "yellowish", "leaf", "algae", "swamp", "sand",
+                "stone", "steel", "slate", "silver", "gold", "bronze", "copper", "rust", "brick", "clay", "flat",
+                "key", "mid", "pinky", "nice", "old", "blush", "heather", "ocre", "dust", "dusk", "night"}
+
+
+# --------------------------------------------------------------------------- clauses
+
+
+class _ClauseParser(_Parser):
+    def parse(self) -> list[Clause]:
+        clauses: list[Clause] = []
+        guard = 0
+        while self.i < len(self.t) and guard < 200:
+            guard += 1
+            if self._connector():
+                continue
+            self.skip_fillers()
+            if self.i >= len(self.t):
+                break
+            before = self.i
+            c = self._clause(clauses)
+            if c is not None:
+                clauses.extend(c if isinstance(c, list) else [c])
+                continue
+            if self.i == before:
+                self.i += 1  # leave it unused: an unknown word
+        return clauses
+
+    def _connector(self) -> bool:
+        w = self.peek()
+        if w in (",", ";", ".", "!", "?", "and", "then", "afterwards", "next", "finally", "also", "plus",
+                 "lastly", "first", "second", "third"):
+            self.take()
+            return True
+        if w == "after" and self.peek(1) in ("that", "this"):
+            self.take(2)
+            return True
+        if w == "as" and self.peek(1) == "well" and self.peek(2) == "as":
+            self.take(3)
+            return True
+        if w == "and" and self.peek(1) == "then":
+            self.take(2)
+            return True
+        return False
+
+    def _particles(self) -> None:
+        while self.peek() in ("up", "down", "away", "out", "off", "back") and not (
+            self.peek() == "back" and self.peek(1) in ("of",)
+        ):
+            self.take()
+
+    def _objects(self) -> list[Ref]:
+        refs: list[Ref] = []
+        while True:
+            r = self.noun_phrase()
+            if r is None:
+                break
+            refs.append(r)
+            if self.peek() in ("and", ",", "or") and self._np_follows(1) and not self._clause_follows(1):
+                self.take()
+                continue
+            break
+        return refs
+
+    def _clause_follows(self, k: int) -> bool:
+        """After ``k`` tokens, does a new clause (a verb, or NP + destination) start?"""
+        w = self.peek(k)
+        if w in PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | DISCARD_VERBS - {"bin"}:
+            return w not in ("leave",) or True
+        state = self.save()
+        self.i += k
+        r = self.noun_phrase()
+        follows = r is not None and self.peek() in PREP_IN | PREP_ON | PREP_UNDER | {"->", ":", "go", "goes"}
+        self.restore(state)
+        return follows
+
+    def _destination(self) -> tuple[str, Ref] | None:
+        w, w1, w2 = self.peek(), self.peek(1), self.peek(2)
+        rel: str | None = None
+        if w in ("down", "over", "across", "back", "up") and w1 in PREP_IN | PREP_ON | PREP_UNDER and w1 not in (
+            "over", ":", "->"
+        ):
+            self.take()
+            return self._destination()
+        if w in ("on", "onto", "upon", "atop") and w1 == "top" and w2 == "of":
+            self.take(3)
+            rel = "on"
+        elif w == "on" and w1 == "to":
+            self.take(2)
+            rel = "on"
+        elif w in ("on", "onto", "upon", "atop", "over"):
+            self.take()
+            rel = "on"
+        elif w == "top" and w1 == "of":
+            self.take(2)
+            rel = "on"
+        elif w in ("in", "into", "inside", "within", "->", ":") or (w == "to" and w1 != "the" or w == "to"):
+            if w == "to" and w1 in ("my", "your", "its") and w2 in ("left", "right"):
+                return None
+            if w == "to" and w1 == "the" and w2 in ("left", "right"):
+                return None
+            self.take()
+            if w in ("->", ":") and self.peek() in PREP_IN | PREP_ON | PREP_UNDER | {"top"}:
+                return self._destination()
+            self.accept("the")
+            self.accept_seq("inside", "of")
+            rel = "in"
+        elif w in PREP_UNDER:
+            self.take()
+            rel = "under"
+        elif w in ("toward", "towards"):
+            return None
+        if rel is None:
+            return None
+        self.accept("the")
+        dest = self.noun_phrase()
+        if dest is None:
+            if rel == "in" and self.peek() in ("", ",", ".", "and", "then", "!", "?"):
+                return rel, Ref(pronoun=True, words=["(implied)"])
+            return None
+        return rel, dest
+
+    def _direction(self, c: Clause) -> bool:
+        w, w1, w2 = self.peek(), self.peek(1), self.peek(2)
+        if w in ("to", "toward", "towards") and w1 in ("my", "your", "its", "the") and w2 in ("left", "right"):
+            self.take(3)
+            side = w2
+            if w1 == "my":
+                side = "right" if w2 == "left" else "left"  # a person facing the robot: mirror
+            c.direction = side
+            self.accept("side", "hand")
+            return True
+        if w in ("toward", "towards") and w1 in ("me", "us", "the", "you", "yourself", "robot"):
+            self.take(2)
+            if w1 == "the":
+                self.accept("robot", "base", "person", "user", "camera")
+                c.direction = "backward" if self.t[self.i - 1] in ("robot", "base") else "forward"
+            else:
+                c.direction = "forward" if w1 in ("me", "us") else "backward"
+            return True
+        if w == "away" and w1 == "from":
+            self.take(2)
+            who = self.peek()
+            self.accept("me", "us", "you", "yourself", "the")
+            if who == "the":
+                self.accept("robot", "base", "person", "user")
+                who = self.t[self.i - 1]
+            c.direction = "backward" if who in ("me", "us", "person", "user") else "forward"
+            return True
+        if w in DIRECTION_WORDS:
+            self.take()
+            c.direction = DIRECTION_WORDS[w]
+            self.accept("side", "ward", "wards")
+            return True
+        if w in ("to", "the") and w1 in DIRECTION_WORDS:
+            self.take(2)
+            c.direction = DIRECTION_WORDS[w1]
+            return True
+        if w == "to" and w1 == "the" and w2 in DIRECTION_WORDS:
+            self.take(3)
+            c.direction = DIRECTION_WORDS[w2]
+            return True
+        if w in ("back",) and c.action == "push":
+            self.take()
+            c.direction = "backward"
+            return True
+        if w in ("away",) and c.action == "push":
+            self.take()
+            c.direction = "forward" if self.peek() != "from" else c.direction
+            return True
+        return False
+
+    def _distance(self, c: Clause) -> bool:
+        w, w1 = self.peek(), self.peek(1)
+        if re.fullmatch(r"\d+(\.\d+)?", w) and w1 in UNITS:
+            self.take(2)
+            c.distance = float(w) * UNITS[w1]
+            return True
+        if w in NUMBERS and w1 in UNITS:
+            self.take(2)
+            c.distance = NUMBERS[w] * UNITS[w1]
+            return True
+        if w in ("a", "just") and w1 in ("bit", "little", "touch", "few", "couple"):
+            self.take(2)
+            self.accept("of")
+            self.accept("centimetres", "centimeters", "cm")
+            c.distance = 0.05
+            return True
+        if w in ("slightly", "gently"):
+            self.take()
+            c.distance = 0.05
+            return True
+        if w in ("by", "about", "around", "roughly", "some") and (
+            re.fullmatch(r"\d+(\.\d+)?", w1) or w1 in NUMBERS or w1 in ("a",)
+        ):
+            self.take()
+            return self._distance(c)
+        return False
+
+    def _clause(self, done: list[Clause]) -> Clause | list[Clause] | None:
+        w, w1 = self.peek(), self.peek(1)
+        # "make sure / ensure / see that": a state follows
+        if w in ("make", "ensure") and (w1 in ("sure", "certain") or w == "ensure"):
+            self.take(2 if w == "make" else 1)
+            self.accept("that")
+            return self._state_clause()
+        # negation: leave X (where it is | alone), do not touch/move X
+        if w == "leave" or (w in ("do", "dont") and w1 in ("not", "touch", "move")) or w == "not" or w == "never":
+            c = self._negation()
+            if c is not None:
+                return c
+        # open / close
+        if w in OPEN_VERBS or w in CLOSE_VERBS or (w == "get" and self._state_after_np(1)):
+            return self._open_close()
+        # discard: get rid of, throw away/out, bin it, trash
+        if (w == "get" and w1 == "rid") or (w in ("throw", "toss", "chuck", "clear") and w1 in ("away", "out")) \
+                or w in ("discard", "trash", "junk", "scrap", "dispose", "bin") and not self._dest_follows_np(1):
+            return self._discard()
+        if w in SORT_VERBS:
+            return self._sort()
+        if w in STACK_VERBS or (w in ("build", "make") and w1 in ("a", "the")):
+            return self._stack()
+        if w in PUSH_VERBS and not (w in ("slide", "shove") and self._dest_follows_np(1)):
+            return self._push()
+        if w in HOLD_VERBS and not self._dest_follows_np(1 + (1 if w1 in ("up",) else 0)):
+            return self._hold()
+        if w in PLACE_VERBS or w in DISCARD_VERBS or w in HOLD_VERBS:
+            return self._place()
+        # terse or state forms beginning with a noun phrase
+        return self._np_first()
+
+    def _dest_follows_np(self, k: int) -> bool:
+        state = self.save()
+        self.i += k
+        self._particles()
+        refs = self._objects()
+        self._particles()
+        ok = bool(refs) and (self.peek() in PREP_IN | PREP_ON | PREP_UNDER | {"->", ":", "down"}
+                             and not (self.peek() in ("to", "towards", "toward")
+                                      and self.peek(1) in ("my", "your", "the", "me", "you") and
+                                      self.peek(2) in ("left", "right", "robot", "")))
+        self.restore(state)
+        return ok
+
+    def _state_after_np(self, k: int) -> bool:
+        state = self.save()
+        self.i += k
+        r = self.noun_phrase()
+        ok = r is not None and self.peek() in ("open", "opened", "closed", "shut")
+        self.restore(state)
+        return ok
+
+    def _place(self) -> Clause | list[Clause] | None:
+        verb = self.take()[0]
+        self.accept("up")
+        self._particles()
+        objs = self._objects()
+        self._particles()
+        if not objs:
+            objs = [Ref(pronoun=True, words=["(implied)"])]
+        d = self._destination()
+        if d is None:
+            if verb in DISCARD_VERBS and verb not in ("remove",):
+                return Clause("discard", objs)
+            if verb in HOLD_VERBS:
+                return Clause("hold", objs)
+            return Clause("place", objs)  # no destination: reported as unclear
+        rel, dest = d
+        self.accept("please")
+        return Clause("place", objs, rel, dest)
+
+    def _np_first(self) -> Clause | list[Clause] | None:
+        state = self.save()
+        topic = self.accept("of")  # "of the two yellow blocks, put the one further right ..."
+        self.accept("whichever", "whatever")
+        objs = self._objects()
+        if not objs:
+            self.restore(state)
+            return None
+        # "X goes in Y", "X should be in Y", "X in Y", "X -> Y", "X: Y"
+        while self.peek() in ("go", "goes", "should", "must", "needs", "need", "be", "belongs", "belong", "is",
+                              "are", "to", "has", "have", "want", "wants", "ends", "end", "up", "sits",
+                              "sit", "placed", "put", "moved", "gets", "get", "got", "stay", "stays"):
+            if self.peek() == "to" and self.peek(1) not in ("be", "go", "end", "sit"):
+                break
+            self.take()
+        if self.peek() in ("open", "opened", "closed", "shut"):
+            return Clause("open" if self.take()[0] in ("open", "opened") else "close", objs)
+        inner = self.save()
+        while self.peek() in (",", "please", ".", "...", "-"):
+            self.take()
+        d = self._destination()
+        if d is not None:
+            return Clause("place", objs, d[0], d[1])
+        # "X... Y" / "X, Y" at the end of the task: a terse put
+        dest = self.noun_phrase()
+        if dest is not None and self.peek() in ("", ".", "?", "!") and self.t[inner[0]] in (",", ".", "..."):
+            while self.peek() in (".", "?", "!"):
+                self.take()
+            return Clause("place", objs, "in", dest)
+        self.restore(inner)
+        # a topic: "whichever block is closest to the bin, put it ..."; "of the two yellow blocks, ..."
+        if self.peek() in (",", ":") and (topic or any(r.superlative or r.relative for r in objs)):
+            self.take()
+            return Clause("topic", objs)
+        self.restore(state)
+        return None
+
+    def _state_clause(self) -> Clause | None:
+        objs = self._objects()
+        self.accept("is", "are", "ends", "stays", "remains", "gets")
+        self.accept("up")
+        if self.peek() in ("open", "opened", "closed", "shut"):
+            return Clause("open" if self.take()[0] in ("open", "opened") else "close", objs)
+        d = self._destination()
+        if d is not None:
+            return Clause("place", objs, d[0], d[1])
+        if self.accept("held", "in") or self.accept_seq("in", "the", "gripper"):
+            return Clause("hold", objs)
+        return None
+
+    def _negation(self) -> Clause | None:
+        start = self.i
+        if self.accept("leave"):
+            objs = self._objects()
+            if not objs:
+                self.i = start
+                return None
+            if self.accept_seq("where", "it", "is") or self.accept_seq("where", "they", "are") or self.accept(
+                "alone", "untouched", "be"
+            ) or self.accept_seq("in", "place") or self.accept_seq("as", "it", "is") or self.accept_seq(
+                "where", "it", "sits"
+            ):
+                return Clause("keep", objs)
+            if self.peek() in ("open", "opened", "closed", "shut"):
+                return Clause("open" if self.take()[0] in ("open", "opened") else "close", objs)
+            d = self._destination()
+            if d is not None:
+                return Clause("place", objs, d[0], d[1])
+            self.i = start
+            return None
+        self.accept("do", "dont")
+        self.accept("not", "never")
+        if self.accept("touch", "move", "disturb") or self.accept("put"):
+            objs = self._objects()
+            return Clause("keep", objs)
+        self.i = start
+        return None
+
+    def _open_close(self) -> Clause | None:
+        w = self.take()[0]
+        if w == "get":
+            objs = self._objects()
+            state = self.take()[0]
+            return Clause("open" if state in ("open", "opened") else "close", objs)
+        if w == "pull":
+            objs = self._objects()
+            self.accept("open", "out")
+            return Clause("open", objs)
+        objs = self._objects()
+        self.accept("up")
+        if not objs:
+            objs = [Ref(category="drawer", words=["(implied drawer)"])]
+        return Clause("open" if w in OPEN_VERBS else "close", objs)
+
+    def _discard(self) -> Clause:
+        if self.accept("get"):
+            self.accept("rid")
+            self.accept("of")
+        else:
+            self.take()
+            self.accept("away", "out")
+        objs = self._objects()
+        self.accept("away", "out")
+        d = self._destination()
+        if d is not None:
+            return Clause("place", objs, d[0], d[1])
+        return Clause("discard", objs)
+
+    def _hold(self) -> Clause:
+        self.take()
+        self.accept("up", "onto", "on")
+        self.accept("hold", "to")
+        self.accept("of")
+        objs = self._objects()
+        self.accept("up")
+        self.accept_seq("in", "the", "air")
+        if self.accept("and"):
+            if self.accept("keep", "hold", "hang"):
+                self.accept("hold", "on", "onto")
+                self.accept("of", "to")
+                self._objects()
+                self.accept("up")
+            else:
+                self.i -= 1
+                self.used[self.i] = False
+        return Clause("hold", objs)
+
+    def _push(self) -> Clause:
+        c = Clause("push")
+        verb = self.take()[0]
+        c.objects = self._objects()
+        if verb == "give":  # "give the blue block a (little) push to the left"
+            self.accept("a", "it", "them")
+            while self.accept("little", "small", "gentle", "slight", "quick", "good", "tiny", "short", "light"):
+                pass
+            if not self.accept("push", "nudge", "shove", "tap", "bump", "poke", "prod"):
+                return c
+        for _ in range(4):
+            if not (self._direction(c) or self._distance(c)):
+                break
+        return c
+
+    def _sort(self) -> Clause:
+        self.take()
+        objs = self._objects()
+        self.accept("into", "in", "to", "by", "with", "according")
+        self.accept("to")
+        self.accept("the", "their")
+        dest = self.noun_phrase()
+        while self.peek() in ("of", "that", "by", "according", "to", "the", "same", "their", "its", "own",
+                              "colour", "matching", "match", "matches", "corresponding", "they", "it",
+                              "with", "as", "colours"):
+            self.take()
+        c = Clause("sort", objs)
+        c.dest = dest
+        return c
+
+    def _stack(self) -> Clause | None:
+        c = Clause("stack")
+        self.take()
+        self.accept("up")
+        if self.accept("a", "the"):
+            self.accept("tower", "stack", "pile")
+        self.accept("tower")
+        order: list[Ref] = []
+        while True:
+            if self.accept_seq("from", "the", "table", "up") or self.accept_seq("from", "the", "bottom", "up") or \
+                    self.accept_seq("bottom", "up") or self.accept_seq("bottom", "to", "top") or \
+                    self.accept_seq("from", "bottom", "to", "top") or self.accept_seq("from", "the", "bottom") or \
+                    self.accept_seq("starting", "from", "the", "bottom") or self.accept_seq("starting", "at", "the",
+                                                                                             "bottom"):
+                c.order = "bottom_up"
+                continue
+            if self.accept_seq("from", "the", "top", "down") or self.accept_seq("top", "down") or \
+                    self.accept_seq("top", "to", "bottom") or self.accept_seq("from", "top", "to", "bottom") or \
+                    self.accept_seq("from", "the", "top") or self.accept_seq("reading", "from", "the", "top",
+                                                                              "down") or \
+                    self.accept_seq("starting", "from", "the", "top"):
+                c.order = "top_down"
+                continue
+            if self.accept("reading", "with", ":", ",", ";", "of", "using", "them", "out"):
+                continue
+            if self.peek() in ("then", "and", "next", "finally", "last", "lastly"):
+                self.take()
+                continue
+            r = self.noun_phrase()
+            if r is None:
+                break
+            if r.pronoun and not order:
+                c.objects.append(r)
+                continue
+            # "A at the bottom", "A on top", "A on the bottom"
+            if self.accept_seq("at", "the", "bottom") or self.accept_seq("on", "the", "bottom") or \
+                    self.accept_seq("as", "the", "base") or self.accept_seq("at", "the", "base"):
+                c.order = c.order or ("bottom_up" if not order else c.order)
+                if not order:
+                    c.order = "bottom_up"
+            elif self.accept_seq("at", "the", "top") or self.accept_seq("on", "top"):
+                if not order:
+                    c.order = "top_down"
+            elif self.peek() in ("on", "onto", "upon", "atop") and not order:
+                d = self._destination()
+                if d is not None:
+                    return Clause("place", [r], d[0], d[1])
+            order.append(r)
+        c.objects = c.objects + order
+        return c
+
+
+# --------------------------------------------------------------------------- resolution
+
+
+class _Resolver:
+    def __init__(self, objs: list[Obj]) -> None:
+        self.objs = objs
+        self.by_id = {o.id: o for o in objs}
+        self.last: list[str] = []
+        self.named: set[str] = set()
+        self.topic: list[str] = []
+        self.mentioned: list[str] = []  # every object named so far, in order (pronouns by kind)
+
+    def name(self, ids: Sequence[str]) -> None:
+        for i in ids:
+            self.named.add(i)
+            self.mentioned.append(i)
+
+    def describe(self, ids: Sequence[str]) -> str:
+        return ", ".join(f"the {self.by_id[i].name}" if i in self.by_id else i for i in ids)
+
+    def present(self) -> str:
+        return ", ".join(o.name for o in self.objs) or "nothing"
+
+    def resolve(self, ref: Ref, slot: str, relation: str | None = None, many_ok: bool = False) -> list[str]:
+        """Object ids a noun phrase names; Refusal when none or (singular) several."""
+        if ref.pronoun and slot == "drawer":
+            drawers = [i for i in reversed(self.mentioned) if self.by_id[i].category == "drawer"]
+            if drawers:
+                return [drawers[0]]
+        if ref.pronoun:
+            if ref.words == ["(implied)"] and not self.last:
+                raise Refusal("the task does not say which object; name it, e.g. 'the red block'", "ambiguous")
+            if not self.last:
+                raise Refusal(f"'{ref.text()}' does not refer to anything named before it", "ambiguous")
+            return list(self.last)
+        pool = list(self.objs)
+        cats: tuple[str, ...]
+        if ref.one and not ref.colours and ref.category is None and self.topic:
+            pool = [self.by_id[i] for i in self.topic]
+            cats = tuple({o.category for o in pool})
+        elif ref.category is not None:
+            cats = (ref.category,) if ref.category != "object" else (MOVABLE if slot == "object" else
+                                                                        tuple({o.category for o in self.objs}))
+        elif slot == "object":
+            cats = MOVABLE
+        elif relation == "in":
+            cats = CONTAINERS
+        elif relation in ("on", "under"):
+            cats = ("block", "object")
+        else:
+            cats = tuple({o.category for o in self.objs})
+        pool = [o for o in pool if o.category in cats]
+        if slot == "drawer":
+            pool = [o for o in pool if o.category == "drawer"]
+        if ref.category == "object" and not pool and slot == "object":
+            pool = [o for o in self.objs if o.category in MOVABLE]
+        for word in ref.colours:
+            colour, why = match_colour(word, {o.colour for o in pool})
+            if colour is None:
+                raise Refusal(f"{why}; objects present: {self.present()}", "ambiguous" if "could be" in why
+                              else "unknown_word")
+            pool = [o for o in pool if o.colour == colour] if len(ref.colours) == 1 or not ref.plural else pool
+            if len(ref.colours) > 1 and ref.plural:
+                pool = [o for o in self.objs if o.category in cats and o.colour in
+                        {match_colour(c, {x.colour for x in self.objs})[0] for c in ref.colours}]
+                break
+        for kind, lm in ref.relative:
+            targets = self.resolve(lm, "any")
+            if kind == "matches":
+                colours = {self.by_id[t].colour for t in targets}
+                pool = [o for o in pool if o.colour in colours and o.id not in targets]
+            else:
+                t = self.by_id[targets[0]]
+                pool = self._superlative(pool, kind, (t.x, t.y), ref)
+        if ref.superlative is not None:
+            kind, landmark = ref.superlative
+            point = (0.0, 0.0) if landmark in ("robot", "") else (2.0, 0.0)  # a person faces the robot
+            if landmark == "person":
+                kind = {"nearest": "farthest_robot", "farthest": "nearest_robot"}.get(kind, kind)
+            pool = self._superlative(pool, kind, point, ref)
+        excluded: set[str] = set()
+        for ex in ref.except_refs:
+            excluded |= set(self.resolve(ex, slot, many_ok=True))
+        if ref.other:
+            excluded |= self.named
+        pool = [o for o in pool if o.id not in excluded]
+        what = ref.text()
+        if not pool:
+            raise Refusal(f"there is no {what.removeprefix('the ')} here; objects present: {self.present()}",
+                          "absent_object")
+        if ref.count is not None and len(pool) != ref.count:
+            if len(pool) < ref.count:
+                raise Refusal(f"'{what}' asks for {ref.count} but there are {len(pool)}: {self.describe([o.id for o in pool])}",
+                              "absent_object")
+            raise Refusal(f"'{what}' asks for {ref.count} of {len(pool)}: {self.describe([o.id for o in pool])}; "
+                          "say which", "ambiguous")
+        if len(pool) > 1 and not (ref.plural or ref.all or ref.other or ref.count or many_ok):
+            raise Refusal(f"'{what}' could be {self.describe([o.id for o in pool])}; say which", "ambiguous")
+        return [o.id for o in pool]
+
+    def _superlative(self, pool: list[Obj], kind: str, point: tuple[float, float], ref: Ref) -> list[Obj]:
+        if len(pool) <= 1 or kind == "":
+            return pool
+        def key(o: Obj) -> float:
+            if kind in ("leftmost",):
+                return -o.y
+            if kind in ("rightmost",):
+                return o.y
+            if kind in ("nearest", "closest"):
+                return math.hypot(o.x - point[0], o.y - point[1])
+            if kind in ("farthest", "furthest"):
+                return -math.hypot(o.x - point[0], o.y - point[1])
+            if kind == "nearest_robot":
+                return math.hypot(o.x, o.y)
+            if kind == "farthest_robot":
+                return -math.hypot(o.x, o.y)
+            if kind in ("middle", "centre"):
+                ys = sorted(p.y for p in pool)
+                return abs(o.y - ys[len(ys) // 2])
+            return 0.0
+        ranked = sorted(pool, key=key)
+        if len(ranked) > 1 and abs(key(ranked[0]) - key(ranked[1])) < 0.02:
+            raise Refusal(f"'{ref.text()}' is not clear: {self.describe([ranked[0].id, ranked[1].id])} are about as "
+                          f"{kind.replace('_robot', '').replace('most', '')}", "ambiguous")
+        return [ranked[0]]
+
+
+# --------------------------------------------------------------------------- the interpretation
+
+_CODE = re.compile(
+    r"[{}\[\]`$<>|\\]|&&|;\s*\w+\s*=|\b(sudo|rm|rmdir|chmod|chown|kill|killall|reboot|shutdown|curl|wget|bash|sh|"
+    r"python|exec|eval|import|def|lambda|print|select|drop\s+table|os\.|subprocess|system|cat|echo|ssh|mkfs|dd|"
+    r"apt|pip|git|npm|format)\b\s*[-/(.'\"a-z]?"
+)
+_CODE_STRICT = re.compile(r"[{}\[\]`$\\]|&&|\|\||\b(sudo|rm\s+-|rm\s+/|chmod|reboot|shutdown|curl|wget|mkfs|"
+                          r"import\s+\w+|def\s+\w+\(|lambda\s*:|print\(|exec\(|eval\(|os\.\w+|subprocess|"
+                          r"drop\s+table|select\s+\*)")
+
+
+def looks_like_code(text: str) -> str | None:
+    m = _CODE_STRICT.search(text.lower())
+    return m.group(0) if m else None
+
+
+def interpret(task: str, objects: Sequence[Any]) -> list[GoalAtom]:
+    """Goal atoms for ``task`` in a world of ``objects``; :class:`Refusal` with a reason."""
+    code = looks_like_code(task)
+    if code:
+        raise Refusal(f"the task contains code or markup ({code!r}); say what the robot should do in words",
+                      "code_or_json")
+    objs = world_objects(objects)
+    extra = set()
+    for o in objs:
+        extra |= set(re.findall(r"[a-z]+", o.name.lower()))
+    toks = tokens_of(task, extra)
+    if not [t for t in toks if t.isalpha()]:
+        raise Refusal("the task is empty; say what the robot should do, e.g. 'put the red block in the bowl'",
+                      "empty")
+    parser = _ClauseParser(toks)
+    clauses = parser.parse()
+    unknown = [t for t, u in zip(parser.t, parser.used, strict=True) if not u and t.isalpha()
+               and t not in FILLER and t not in ("please",)]
+    if unknown:
+        raise Refusal(f"I don't know what {' '.join(repr(w) for w in dict.fromkeys(unknown))} asks for; the robot "
+                      "can put objects in or on others, pick one up and hold it, push one, and open or close a drawer",
+                      "unknown_word")
+    if not clauses:
+        raise Refusal(f"the task {task!r} asks for nothing the robot can do", "unknown_word")
+    return _goals(clauses, objs)
+
+
+def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
+    res = _Resolver(objs)
+    atoms: list[GoalAtom] = []
+    keep: set[str] = set()
+    held: list[str] = []
+    # objects named anywhere first ("the other blocks" excludes them)
+    for c in clauses:
+        if c.action == "keep":
+            for r in c.objects:
+                ids = res.resolve(r, "object", many_ok=False)
+                keep |= set(ids)
+                res.name(ids)
+    for c in clauses:
+        if c.action == "keep":
+            continue
+        if c.action == "topic":
+            ids = []
+            for r in c.objects:
+                ids += res.resolve(r, "any", many_ok=True)
+            res.topic, res.last = ids, ids
+            continue
+        if c.action in ("place", "discard"):
+            ids = []
+            for r in c.objects:
+                ids += res.resolve(r, "object")
+            res.name(ids)
+            if c.action == "discard":
+                bins = [o for o in objs if o.category == "bin"]
+                if not bins:
+                    raise Refusal(f"there is no bin to throw things into; objects present: {res.present()}",
+                                  "absent_object")
+                if len(bins) > 1:
+                    raise Refusal(f"there are {len(bins)} bins; say which", "ambiguous")
+                rel, dest_ids = "in", [bins[0].id]
+            else:
+                if c.dest is None or c.relation is None:
+                    raise Refusal(f"the task does not say where to put {res.describe(ids)}", "ambiguous")
+                rel = c.relation
+                if c.dest.pronoun and c.dest.words == ["(implied)"]:
+                    dest_ids = list(res.last) if res.last else []
+                    if not dest_ids:
+                        raise Refusal("the task does not say where to put it", "ambiguous")
+                else:
+                    dest_ids = res.resolve(c.dest, "dest", rel)
+            if len(dest_ids) != 1:
+                raise Refusal(f"'{c.dest.text() if c.dest else 'there'}' is more than one place", "ambiguous")
+            dest = dest_ids[0]
+            res.name([dest])
+            for oid in ids:
+                atoms.append(_place_atom(oid, rel, dest, res))
+            res.last = ids
+            held = [h for h in held if h not in ids]
+        elif c.action == "hold":
+            ids = []
+            for r in c.objects:
+                ids += res.resolve(r, "object")
+            if len(ids) != 1:
+                raise Refusal(f"the gripper holds one object at a time; the task names {res.describe(ids)}",
+                              "impossible")
+            _check_movable(ids[0], res)
+            res.name(ids)
+            held = ids
+            res.last = ids
+        elif c.action in ("open", "close"):
+            refs = c.objects or [Ref(category="drawer", words=["the drawer"])]
+            for r in refs:
+                if r.category is None and not r.pronoun:
+                    r.category = "drawer"
+                ids = res.resolve(r, "drawer")
+                for oid in ids:
+                    if res.by_id[oid].category != "drawer":
+                        raise Refusal(f"the {res.by_id[oid].name} cannot be opened or closed; only a drawer can",
+                                      "impossible")
+                    atoms.append(GoalAtom("drawer_open" if c.action == "open" else "drawer_closed", (oid,)))
+                    res.name([oid])
+                res.last = ids if not res.last else res.last
+        elif c.action == "push":
+            if c.direction is None:
+                raise Refusal("the task does not say which way to push: forward, backward, left or right", "ambiguous")
+            ids = []
+            for r in c.objects:
+                ids += res.resolve(r, "object") if r.category != "bowl" else res.resolve(r, "any")
+            for oid in ids:
+                atoms.append(GoalAtom("pushed", (oid, c.direction), c.distance))
+            res.name(ids)
+            res.last = ids
+        elif c.action == "stack":
+            refs = [r for r in c.objects if not r.pronoun]
+            if c.order is None or len(refs) < 2:
+                raise Refusal("the task does not say the order of the tower; say which block goes at the "
+                              "bottom, e.g. 'stack the red block on the blue block'", "ambiguous")
+            ids = [res.resolve(r, "object")[0] for r in refs]
+            if len(set(ids)) != len(ids):
+                raise Refusal("the tower names the same block twice", "self_reference")
+            seq = ids if c.order == "bottom_up" else list(reversed(ids))
+            for below, above in zip(seq, seq[1:], strict=False):
+                atoms.append(_place_atom(above, "on", below, res))
+            res.name(ids)
+            res.last = ids
+        elif c.action == "sort":
+            cat = "block"
+            blocks = [o for o in objs if o.category == cat]
+            if c.objects:
+                ids = []
+                for r in c.objects:
+                    ids += res.resolve(r, "object", many_ok=True)
+                blocks = [o for o in objs if o.id in ids]
+            bowls = [o for o in objs if o.category == "bowl"]
+            matched = 0
+            for b in blocks:
+                same = [w for w in bowls if w.colour == b.colour]
+                if len(same) == 1:
+                    atoms.append(GoalAtom("in", (b.id, same[0].id)))
+                    matched += 1
+            if not matched:
+                raise Refusal("no block has a bowl of its colour to be sorted into", "impossible")
+    if held:
+        atoms.append(GoalAtom("held", (held[0],)))
+    for a in atoms:
+        for oid in a.objects:
+            if oid in keep and a.predicate in ("in", "on", "pushed", "held") and oid == a.args[0]:
+                raise Refusal(f"the task says both to leave the {res.by_id[oid].name} alone and to move it",
+                              "ambiguous")
+    seen: dict[str, GoalAtom] = {}
+    for a in atoms:
+        if a.predicate in ("in", "on"):
+            prev = seen.get(a.args[0])
+            if prev is not None and prev != a:
+                raise Refusal(f"the task sends the {res.by_id[a.args[0]].name} to two places", "ambiguous")
+            seen[a.args[0]] = a
+    return list(dict.fromkeys(atoms))
+
+
+def _check_movable(oid: str, res: _Resolver) -> None:
+    o = res.by_id[oid]
+    if o.category not in MOVABLE:
+        raise Refusal(f"the {o.name} is fixed furniture; the robot can only pick up and move blocks and small "
+                      "objects", "fixed_object")
+
+
+def _place_atom(oid: str, rel: str, dest: str, res: _Resolver) -> GoalAtom:
+    if rel == "under":
+        oid, dest, rel = dest, oid, "on"
+    if oid == dest:
+        raise Refusal(f"the {res.by_id[oid].name} cannot go {'in' if rel == 'in' else 'on'} itself", "self_reference")
+    _check_movable(oid, res)
+    d = res.by_id[dest]
+    if d.category in CONTAINERS:
+        return GoalAtom("in", (oid, dest))
+    if d.category in MOVABLE:
+        return GoalAtom("on", (oid, dest))
+    raise Refusal(f"nothing can be put in or on the {d.name}", "impossible")

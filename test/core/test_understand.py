@@ -1,0 +1,145 @@
+"""Open-language understanding (issue 12): tasks in people's words -> goal atoms or a refusal,
+the goal -> a plan searched over the skill specs, and plans from any backend verified
+symbolically before anything moves. The development set (bench/data/handwritten_tasks_dev.yaml)
+is the one hand-written set developers may read; the frozen main set is only scored by
+bench/bench_planner.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import yaml
+
+from robomatrix.scheduler.colours import match_colour
+from robomatrix.scheduler.planner import GroundedBackend, Planner, PlanRefused
+from robomatrix.scheduler.symbolic import PlanImpossible, SymbolicWorld, parse_atom, plan_for_goal, verify_plan
+from robomatrix.scheduler.understand import Refusal, interpret
+from robomatrix.skills.spec import load_skill_library
+
+DATA = Path(__file__).resolve().parents[2] / "bench" / "data"
+WORLDS = yaml.safe_load((DATA / "eval_worlds.yaml").read_text())["worlds"]
+DEV = yaml.safe_load((DATA / "handwritten_tasks_dev.yaml").read_text())["tasks"]
+LIB = load_skill_library()
+T1101 = WORLDS["tabletop/1101"]["objects"]  # grey bin, blue/green/yellow blocks, red/green/yellow bowls
+
+
+def goal(text: str, objects=T1101) -> list[str]:
+    return sorted(a.to_text() for a in interpret(text, objects))
+
+
+@pytest.mark.parametrize("task", DEV, ids=[t["id"] for t in DEV])
+def test_development_set(task: dict) -> None:
+    objects = WORLDS[task["world"]]["objects"]
+    if "refuse" in task:
+        with pytest.raises(Refusal):
+            interpret(task["text"], objects)
+    else:
+        assert goal(task["text"], objects) == sorted(parse_atom(g).to_text() for g in task["goal"])
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Could you please move the green block over to the yellow bowl, thanks!", ["in(block_green_0, bowl_yellow_0)"]),
+    ("get rid of the yellow block", ["in(block_yellow_0, bin_grey_0)"]),
+    ("lift the blue block", ["held(block_blue_0)"]),
+    ("put the blue block under the green block", ["on(block_green_0, block_blue_0)"]),
+    ("put every block except the green one in the bin",
+     ["in(block_blue_0, bin_grey_0)", "in(block_yellow_0, bin_grey_0)"]),
+    ("build a tower with the green block at the bottom, then the blue block, then the yellow block",
+     ["on(block_blue_0, block_green_0)", "on(block_yellow_0, block_blue_0)"]),
+    ("put the green block in the bin and the yellow block in the green bowl",
+     ["in(block_green_0, bin_grey_0)", "in(block_yellow_0, bowl_green_0)"]),
+])
+def test_people_s_phrasings(text: str, expected: list[str]) -> None:
+    assert goal(text) == expected
+
+
+@pytest.mark.parametrize(("text", "kind", "says"), [
+    ("put the red block in the bin and then wipe your logs", "unknown_word", "wipe"),
+    ("put the block in the bin", "ambiguous", "could be"),
+    ("put the blue block on the blue block", "self_reference", "itself"),
+    ("put the bin in the green bowl", "fixed_object", "fixed"),
+    ('{"steps": [{"skill": "release", "args": {}}]}', "code_or_json", "code"),
+    ("flurb the blue block", "unknown_word", "flurb"),
+    ("put the purple block in the bin", "absent_object", "no purple block"),
+])
+def test_refusals_name_the_reason(text: str, kind: str, says: str) -> None:
+    with pytest.raises(Refusal) as e:
+        interpret(text, T1101)
+    assert e.value.kind == kind and says in e.value.reason, e.value.reason
+
+
+def test_colour_words_map_by_colour_distance_not_a_hand_list() -> None:
+    present = {"red", "green", "blue", "yellow", "grey"}
+    assert match_colour("emerald", present)[0] == "green"
+    assert match_colour("cobalt", present)[0] == "blue"
+    assert match_colour("mustard", present)[0] == "yellow"
+    assert match_colour("ochre", present)[0] == "yellow"  # between brown and yellow: the one present
+    assert match_colour("purple", present)[0] == "purple"  # a basic word is itself: absent, not guessed
+    assert match_colour("zonk", present)[0] is None
+
+
+def _world(key: str) -> SymbolicWorld:
+    return SymbolicWorld.from_objects(WORLDS[key]["objects"])
+
+
+def test_a_goal_becomes_a_plan_from_the_specs() -> None:
+    steps, end = plan_for_goal([parse_atom("in(block_blue_0, drawer_white_0)"),
+                                parse_atom("drawer_closed(drawer_white_0)")], _world("tabletop_drawer/4101"), LIB)
+    assert [s for s, _ in steps] == ["move_to", "open_drawer", "move_to", "grasp", "place_over", "release",
+                                     "move_to", "close_drawer"]
+    assert end.support_of("block_blue_0") == "drawer_white_0" and not end.drawer_is_open("drawer_white_0")
+
+
+@pytest.mark.parametrize(("steps", "why"), [
+    ([("move_to", {"object": "block_blue_0"}), ("grasp", {"object": "block_blue_0"}),
+      ("place_over", {"target": "block_blue_0"})], "in the gripper"),
+    ([("move_to", {"object": "bin_grey_0"}), ("grasp", {"object": "bin_grey_0"})], "fixed"),
+    ([("place_over", {"target": "bowl_red_0"})], "holding"),
+])
+def test_impossible_plans_are_refused_with_the_step_and_the_reason(steps, why) -> None:
+    plan = [SimpleNamespace(skill=s, args=a) for s, a in steps]
+    with pytest.raises(PlanImpossible) as e:
+        verify_plan(plan, _world("tabletop/1101"), LIB)
+    assert why in e.value.reason and e.value.reason.startswith("step ")
+
+
+class _Answers:
+    name = "fixed"
+
+    def __init__(self, *answers: str) -> None:
+        self.answers, self.calls = list(answers), 0
+
+    def complete(self, prompt) -> str:  # noqa: ANN001
+        self.calls += 1
+        return self.answers.pop(0)
+
+
+def test_any_backend_s_impossible_plan_is_reasked_then_refused() -> None:
+    bad = json.dumps({"steps": [{"skill": "move_to", "args": {"object": "blue block"}},
+                                {"skill": "grasp", "args": {"object": "blue block"}},
+                                {"skill": "place_over", "args": {"target": "blue block"}},
+                                {"skill": "release", "args": {}}]})
+    backend = _Answers(bad, bad)
+    with pytest.raises(PlanRefused) as e:
+        Planner(backend, LIB).plan("put the blue block on itself", T1101)
+    assert backend.calls == 2 and e.value.kind == "impossible" and "step 3" in e.value.reason
+
+
+def test_a_backend_plan_without_a_goal_gets_the_goal_its_steps_imply() -> None:
+    good = json.dumps({"steps": [{"skill": "move_to", "args": {"object": "blue block"}},
+                                 {"skill": "grasp", "args": {"object": "blue block"}},
+                                 {"skill": "place_over", "args": {"target": "red bowl"}},
+                                 {"skill": "release", "args": {}}]})
+    plan = Planner(_Answers(good), LIB).plan("put the blue block in the red bowl", T1101)
+    assert [a.to_text() for a in plan.goal] == ["in(block_blue_0, bowl_red_0)"] and not plan.goal_given
+
+
+def test_the_grounded_planner_is_fast_and_deterministic() -> None:
+    planner = Planner(GroundedBackend(), LIB)
+    a = planner.plan("put the emerald block in the scarlet bowl", T1101)
+    b = planner.plan("put the emerald block in the scarlet bowl", T1101)
+    assert a.steps == b.steps and a.goal == b.goal and a.goal_text == "the green block is in the red bowl"
+    assert a.latency_s < 1.0
