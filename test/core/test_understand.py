@@ -15,7 +15,13 @@ import yaml
 
 from robomatrix.scheduler.colours import match_colour
 from robomatrix.scheduler.planner import GroundedBackend, Planner, PlanRefused
-from robomatrix.scheduler.symbolic import PlanImpossible, SymbolicWorld, parse_atom, plan_for_goal, verify_plan
+from robomatrix.scheduler.symbolic import (
+    PlanImpossible,
+    SymbolicWorld,
+    parse_atom,
+    plan_for_goal,
+    verify_plan,
+)
 from robomatrix.scheduler.understand import Refusal, interpret
 from robomatrix.skills.spec import load_skill_library
 
