@@ -29,6 +29,7 @@ from typing import Any, Protocol
 import yaml
 
 from robomatrix.errors import ConfigError, RobomatrixError
+from robomatrix.registry import Registry
 from robomatrix.resources import packaged_default, resource_dir
 from robomatrix.scheduler.prompt import Prompt, build_prompt, normalise_words, response_schema
 from robomatrix.skills.spec import (
@@ -186,7 +187,8 @@ class LocalConfig:
             raise ConfigError(f"planner local.max_new_tokens must be >= 16, got {self.max_new_tokens!r}")
 
 
-BACKENDS: dict[str, Callable[..., PlannerBackend]] = {}
+BACKENDS: Registry[Callable[..., PlannerBackend]] = Registry("planner backend")
+"""Backend name -> factory ``(library, config) -> backend``, filled by :func:`register_backend`."""
 
 
 @dataclass(frozen=True)
@@ -199,9 +201,10 @@ class PlannerConfig:
     source: str = "<defaults>"
 
     def __post_init__(self) -> None:
-        if self.backend not in ("embedded", "openai", "local"):
+        if self.backend not in BACKENDS:
             raise ConfigError(
-                f"planner backend {self.backend!r} (from {self.source}) is unknown; choose embedded, openai or local"
+                f"planner backend {self.backend!r} (from {self.source}) is unknown; "
+                f"choose one of {', '.join(BACKENDS.names())}"
             )
         if not isinstance(self.max_steps, int) or not 1 <= self.max_steps <= 200:
             raise ConfigError(f"planner max_steps must be an integer in [1, 200], got {self.max_steps!r}")
@@ -251,12 +254,7 @@ class PlannerBackend(Protocol):
 
 def register_backend(name: str) -> Callable[[Callable[..., PlannerBackend]], Callable[..., PlannerBackend]]:
     """Decorator: register a factory ``(library, config) -> backend`` under ``name``."""
-
-    def deco(factory: Callable[..., PlannerBackend]) -> Callable[..., PlannerBackend]:
-        BACKENDS[name] = factory
-        return factory
-
-    return deco
+    return BACKENDS.register(name)
 
 
 @register_backend("embedded")
@@ -286,7 +284,7 @@ def _local(library: SkillLibrary, config: PlannerConfig) -> PlannerBackend:
 
 
 def make_backend(config: PlannerConfig, library: SkillLibrary) -> PlannerBackend:
-    return BACKENDS[config.backend](library, config)
+    return BACKENDS.get(config.backend)(library, config)
 
 
 # --------------------------------------------------------------------------- screening (in code)

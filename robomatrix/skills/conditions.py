@@ -67,6 +67,7 @@ from robomatrix.hardware.geometry import (
 )
 from robomatrix.hardware.interface import ObjectInfo, Observation
 from robomatrix.hardware.safety import SafetyLimits
+from robomatrix.registry import Registry
 from robomatrix.skills.spec import PREDICATES, Condition
 
 log = logging.getLogger(__name__)
@@ -178,19 +179,14 @@ def _drawer_is_open(drawer: ObjectInfo, th: ConditionThresholds) -> tuple[bool, 
 
 _Check = Callable[[tuple[Any, ...], Mapping[str, Any], Observation, "Observation | None", ConditionThresholds],
                   tuple[bool, str]]
-_CHECKS: dict[str, _Check] = {}
+_CHECKS: Registry[_Check] = Registry("predicate check", error=ConditionError)
 
 
 def _predicate(name: str) -> Callable[[_Check], _Check]:
     """Register the check of one predicate (one source of truth: spec.PREDICATES names them)."""
     if name not in PREDICATES:
         raise ConditionError(f"no predicate {name!r} in spec.PREDICATES; add it there first")
-
-    def deco(fn: _Check) -> _Check:
-        _CHECKS[name] = fn
-        return fn
-
-    return deco
+    return _CHECKS.register(name)
 
 
 def _find(obs: Observation, object_id: str) -> ObjectInfo | None:
@@ -463,7 +459,7 @@ def explain(
     """
     th = thresholds if thresholds is not None else ConditionThresholds()
     args = _resolve(condition, bindings)
-    ok, why = _CHECKS[condition.predicate](args, bindings, obs, start, th)
+    ok, why = _CHECKS.get(condition.predicate)(args, bindings, obs, start, th)
     return bool(ok), ("" if ok else why)
 
 

@@ -39,6 +39,7 @@ from robomatrix.hardware.geometry import object_top, quaternion_yaw
 from robomatrix.hardware.interface import Action, ObjectInfo, Observation
 from robomatrix.hardware.safety import SafetyLimits
 from robomatrix.policies.language_motion import motion_to_velocity
+from robomatrix.registry import Registry
 from robomatrix.skills.spec import SkillLibrary, SkillSpec, load_skill_library
 
 log = logging.getLogger(__name__)
@@ -124,22 +125,22 @@ class OracleConfig:
 
 MAX_CRUISE_ABOVE = 0.25  # m, highest a reactive oracle travels above its safe height (higher: it comes down)
 
-ORACLES: dict[str, type[Oracle]] = {}
+def _other_library(old: type[Oracle], new: type[Oracle]) -> bool:
+    # Two skill libraries may each have a skill of a name (checkout and installed share):
+    # the oracle loaded last takes the name. Two classes in one oracle.py may not.
+    return old.__module__ != new.__module__ or old.__qualname__ == new.__qualname__
+
+
+ORACLES: Registry[type[Oracle]] = Registry(
+    "oracle of skill", error=OracleError, may_replace=_other_library,
+    on_register=lambda skill, cls: setattr(cls, "skill", skill),
+)
 """Skill name -> oracle class, filled by :func:`register_oracle` as skill folders' ``oracle.py`` load."""
 
 
 def register_oracle(skill: str) -> Callable[[type[Oracle]], type[Oracle]]:
     """Class decorator for a skill folder's ``oracle.py``: the class is ``skill``'s oracle."""
-
-    def deco(cls: type[Oracle]) -> type[Oracle]:
-        previous = ORACLES.get(skill)
-        if previous is not None and previous.__module__ == cls.__module__ and previous.__qualname__ != cls.__qualname__:
-            raise OracleError(f"skill {skill!r} already has the oracle {previous.__name__} in {cls.__module__}")
-        cls.skill = skill
-        ORACLES[skill] = cls
-        return cls
-
-    return deco
+    return ORACLES.register(skill)
 
 
 def oracle_class(spec: SkillSpec) -> type[Oracle]:
