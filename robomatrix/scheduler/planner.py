@@ -40,6 +40,7 @@ from robomatrix.skills.spec import (
     canonical_category,
     canonical_colour,
     load_skill_library,
+    object_field,
     validate_json,
 )
 
@@ -106,9 +107,11 @@ class PlannerBackendError(PlannerError):
 
 @dataclass(frozen=True)
 class PlanStep:
+    """One step of a plan: what the behaviour tree runs (:func:`robomatrix.scheduler.tree.build_tree`)."""
+
     skill: str
     args: Mapping[str, Any]  # grounded: object ids, direction words, numbers (defaults filled in)
-    written: Mapping[str, Any]  # the arguments as the backend wrote them
+    written: Mapping[str, Any] = field(default_factory=dict)  # the arguments as the backend wrote them ({}: none)
 
     def to_data(self) -> dict[str, Any]:
         return {"skill": self.skill, "args": dict(self.args)}
@@ -340,13 +343,7 @@ def _known_words(library: SkillLibrary) -> frozenset[str]:
 
 
 def _present(objects: Sequence[Any]) -> str:
-    names = [str(getattr(o, "name", None) or (o.get("name") if isinstance(o, Mapping) else "")) for o in objects]
-    return ", ".join(n for n in names if n) or "none"
-
-
-def _field(obj: Any, key: str) -> str:
-    value = obj.get(key, "") if isinstance(obj, Mapping) else getattr(obj, key, "")
-    return "" if value is None else str(value)
+    return ", ".join(n for n in (object_field(o, "name") for o in objects) if n) or "none"
 
 
 def screen_task(task: Any, objects: Sequence[Any], library: SkillLibrary) -> None:
@@ -407,8 +404,8 @@ def _screen_distances(words: list[str], library: SkillLibrary) -> None:
 
 def _screen_objects(words: list[str], objects: Sequence[Any]) -> None:
     """Every 'colour category' phrase, and every bare category, must name something present."""
-    world = [(canonical_colour(_field(o, "colour")) or _field(o, "colour").lower(),
-              canonical_category(_field(o, "category")) or _field(o, "category").lower()) for o in objects]  # fmt: skip
+    world = [(canonical_colour(object_field(o, "colour")) or object_field(o, "colour").lower(),
+              canonical_category(object_field(o, "category")) or object_field(o, "category").lower()) for o in objects]  # fmt: skip
     for i, w in enumerate(words):
         category = canonical_category(w)
         if category is None or w in ("thing", "item", "items", "things"):
@@ -467,7 +464,7 @@ def _world_objects(world: Any) -> list[Any]:
     if not isinstance(world, list | tuple):
         raise TypeError(f"world must be a list of ObjectInfo-like objects or have .objects, got {type(world).__name__}")
     for o in world:
-        if not _field(o, "id"):
+        if not object_field(o, "id"):
             raise TypeError(f"world object {o!r} has no id; objects need id, name, category, colour")
     return list(world)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -21,6 +21,7 @@ from robomatrix.skills.spec import (
     COLOUR_SYNONYMS,
     DIRECTION_SYNONYMS,
     SkillLibrary,
+    object_field,
 )
 
 __all__ = [
@@ -89,14 +90,9 @@ def normalise_words(text: str) -> list[str]:
 # --------------------------------------------------------------------------- world and schema
 
 
-def _get(obj: Any, key: str) -> str:
-    value = obj.get(key, "") if isinstance(obj, Mapping) else getattr(obj, key, "")
-    return "" if value is None else str(value)
-
-
 def world_records(objects: Sequence[Any]) -> tuple[dict[str, str], ...]:
     """``{"id", "name", "category", "colour"}`` for each object (ObjectInfo or mapping), in order."""
-    return tuple({k: _get(o, k) for k in ("id", "name", "category", "colour")} for o in objects)
+    return tuple({k: object_field(o, k) for k in ("id", "name", "category", "colour")} for o in objects)
 
 
 def response_schema(library: SkillLibrary, max_steps: int = 32) -> dict[str, Any]:

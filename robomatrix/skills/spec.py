@@ -80,6 +80,7 @@ __all__ = [
     "ground_object",
     "load_skill_library",
     "load_skill_spec",
+    "object_field",
     "validate_json",
 ]
 
@@ -328,7 +329,9 @@ class ArgumentSpec:
 # --------------------------------------------------------------------------- grounding
 
 
-def _field(obj: Any, key: str) -> str:
+def object_field(obj: Any, key: str) -> str:
+    """``obj``'s ``key`` as text, for an ObjectInfo (attribute) or a mapping (key) alike;
+    "" when it has none (or it is None)."""
     value = obj.get(key, "") if isinstance(obj, Mapping) else getattr(obj, key, "")
     return "" if value is None else str(value)
 
@@ -336,11 +339,11 @@ def _field(obj: Any, key: str) -> str:
 def _describe(objects: Sequence[Any]) -> str:
     if not objects:
         return "none"
-    return ", ".join(f"{_field(o, 'id')} ({_field(o, 'name') or _field(o, 'category')})" for o in objects)
+    return ", ".join(f"{object_field(o, 'id')} ({object_field(o, 'name') or object_field(o, 'category')})" for o in objects)
 
 
 def _object_category(obj: Any) -> str:
-    return canonical_category(_field(obj, "category")) or _field(obj, "category").lower()
+    return canonical_category(object_field(obj, "category")) or object_field(obj, "category").lower()
 
 
 def ground_object(query: str, objects: Iterable[Any], categories: Sequence[str] | None = None) -> Any:
@@ -364,7 +367,7 @@ def ground_object(query: str, objects: Iterable[Any], categories: Sequence[str] 
         obj = candidates[0]
         if allowed and _object_category(obj) not in allowed:
             raise GroundingError(
-                f"{query!r} is {_field(obj, 'id')}, a {_field(obj, 'category')}, but a "
+                f"{query!r} is {object_field(obj, 'id')}, a {object_field(obj, 'category')}, but a "
                 f"{' | '.join(allowed)} is expected; objects present: {_describe(objs)}"
             )
         return obj
@@ -377,7 +380,7 @@ def ground_object(query: str, objects: Iterable[Any], categories: Sequence[str] 
         hits = [
             o
             for o in objs
-            if (_field(o, "id") == query if exact else _field(o, "id").lower() == query.lower())
+            if (object_field(o, "id") == query if exact else object_field(o, "id").lower() == query.lower())
         ]
         if hits:
             return accepted(hits)
@@ -388,7 +391,7 @@ def ground_object(query: str, objects: Iterable[Any], categories: Sequence[str] 
     wanted = canonical(query)
     if not wanted:
         raise GroundingError(f"{query!r} names no object; objects present: {_describe(objs)}")
-    hits = [o for o in objs if canonical(_field(o, "name")) == wanted]
+    hits = [o for o in objs if canonical(object_field(o, "name")) == wanted]
     if hits:
         return accepted(hits)
 
@@ -405,7 +408,7 @@ def ground_object(query: str, objects: Iterable[Any], categories: Sequence[str] 
     hits = [
         o
         for o in objs
-        if (not colours or (canonical_colour(_field(o, "colour")) or "") in colours)
+        if (not colours or (canonical_colour(object_field(o, "colour")) or "") in colours)
         and (not kinds or _object_category(o) in kinds)
     ]
     if allowed and len(hits) > 1:
@@ -514,7 +517,7 @@ class SkillSpec:
             if not isinstance(value, str):
                 raise fail(f"must be text, got {type(value).__name__}")
             try:
-                return _field(ground_object(value, objs, arg.categories), "id")
+                return object_field(ground_object(value, objs, arg.categories), "id")
             except GroundingError as e:
                 raise fail(str(e)) from e
         if arg.type == "direction":
