@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from robomatrix.policies.directions import DIRECTION_SYNONYMS
 from robomatrix.skills.spec import (
     CATEGORY_SYNONYMS,
     COLOUR_SYNONYMS,
-    DIRECTION_SYNONYMS,
     SkillLibrary,
     object_field,
 )

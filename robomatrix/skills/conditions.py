@@ -67,13 +67,13 @@ from robomatrix.hardware.geometry import (
 )
 from robomatrix.hardware.interface import ObjectInfo, Observation
 from robomatrix.hardware.safety import SafetyLimits
+from robomatrix.policies.directions import DIRECTION_VECTORS
 from robomatrix.registry import Registry
 from robomatrix.skills.spec import PREDICATES, Condition
 
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "DIRECTION_VECTORS",
     "ConditionError",
     "ConditionThresholds",
     "DrawerInside",
@@ -90,17 +90,6 @@ __all__ = [
 
 class ConditionError(RobomatrixError):
     """A condition that cannot be evaluated (unknown predicate, wrong number of values)."""
-
-
-DIRECTION_VECTORS: dict[str, np.ndarray] = {
-    "forward": np.array([1.0, 0.0, 0.0]),
-    "backward": np.array([-1.0, 0.0, 0.0]),
-    "left": np.array([0.0, 1.0, 0.0]),
-    "right": np.array([0.0, -1.0, 0.0]),
-    "up": np.array([0.0, 0.0, 1.0]),
-    "down": np.array([0.0, 0.0, -1.0]),
-}
-"""Unit vectors of the direction words, world frame (the robot's own perspective)."""
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,8 @@ is a reference ``$arg`` to one of the skill's arguments, or one of the predicate
 constants (``none``, ``any``, ``open``, ``closed``, ``true``/``false``, a direction word).
 
 Object grounding (:func:`ground_object`) and the synonym tables (:data:`COLOUR_SYNONYMS`,
-:data:`CATEGORY_SYNONYMS`, :data:`DIRECTION_SYNONYMS`) live here, in one place, for the
-planner as well.
+:data:`CATEGORY_SYNONYMS`) live here, in one place, for the planner as well; the direction
+words (:data:`DIRECTIONS`, :data:`DIRECTION_SYNONYMS`) come from :mod:`robomatrix.policies.directions`.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ import yaml
 
 from robomatrix import resources
 from robomatrix.errors import ConfigError, RobomatrixError
+from robomatrix.policies.directions import DIRECTIONS, canonical_direction
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +62,6 @@ __all__ = [
     "CATEGORIES",
     "CATEGORY_SYNONYMS",
     "COLOUR_SYNONYMS",
-    "DIRECTIONS",
-    "DIRECTION_SYNONYMS",
     "PREDICATES",
     "ArgumentSpec",
     "Condition",
@@ -75,7 +74,6 @@ __all__ = [
     "UnknownSkillError",
     "canonical_category",
     "canonical_colour",
-    "canonical_direction",
     "find_skills_root",
     "ground_object",
     "load_skill_library",
@@ -106,10 +104,6 @@ class SkillArgumentError(RobomatrixError):
 CATEGORIES: tuple[str, ...] = ("block", "bowl", "bin", "drawer", "object")
 """Object categories the hardware layer reports (ObjectInfo.category)."""
 
-DIRECTIONS: tuple[str, ...] = ("forward", "backward", "left", "right", "up", "down")
-"""Direction words, robot perspective as in language_motion: forward = +x (away from the
-base), left = +y (robot's left), up = +z."""
-
 ARGUMENT_TYPES: tuple[str, ...] = ("object", "direction", "number")
 
 # Synonym -> canonical word. Canonical words map to themselves.
@@ -134,16 +128,6 @@ CATEGORY_SYNONYMS: dict[str, str] = {
     "thing": "object", "item": "object", "objects": "object",
 }  # fmt: skip
 
-DIRECTION_SYNONYMS: dict[str, str] = {
-    **{d: d for d in DIRECTIONS},
-    "forwards": "forward", "ahead": "forward", "away": "forward",
-    "backwards": "backward", "back": "backward",
-    "leftward": "left", "leftwards": "left",
-    "rightward": "right", "rightwards": "right",
-    "upward": "up", "upwards": "up",
-    "downward": "down", "downwards": "down",
-}  # fmt: skip
-
 # Words ignored when grounding a name ("the red block", "a blue one").
 _ARTICLES = frozenset({"the", "a", "an", "one", "that", "this"})
 
@@ -161,11 +145,6 @@ def canonical_colour(word: str) -> str | None:
 def canonical_category(word: str) -> str | None:
     """Canonical category for a category word or synonym ("cube" -> "block"), None if unknown."""
     return CATEGORY_SYNONYMS.get(word.strip().lower())
-
-
-def canonical_direction(word: str) -> str | None:
-    """Canonical direction word ("forwards" -> "forward"), None if not a direction."""
-    return DIRECTION_SYNONYMS.get(" ".join(word.strip().lower().split()))
 
 
 # --------------------------------------------------------------------------- conditions

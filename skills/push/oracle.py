@@ -11,7 +11,7 @@ import numpy as np
 
 from robomatrix.hardware.geometry import object_top, quaternion_yaw
 from robomatrix.hardware.interface import Action, Observation
-from robomatrix.skills.conditions import DIRECTION_VECTORS
+from robomatrix.policies.directions import DIRECTION_VECTORS
 from robomatrix.skills.oracles import (
     Oracle,
     OracleError,
