@@ -26,11 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import yaml
-
 from robomatrix.errors import ConfigError, RobomatrixError
 from robomatrix.registry import Registry
-from robomatrix.resources import packaged_default, resource_dir
+from robomatrix.resources import packaged_default, read_yaml_mapping, resource_dir
 from robomatrix.scheduler.prompt import Prompt, build_prompt, normalise_words, response_schema
 from robomatrix.skills.spec import (
     COLOUR_SYNONYMS,
@@ -219,12 +217,8 @@ def load_planner_config(path: Path | str | None = None) -> PlannerConfig:
     Keys a file leaves out keep the packaged file's values.
     """
     file = Path(path) if path is not None else resource_dir("config") / "planner.yaml"
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as e:
-        raise ConfigError(f"{file}: cannot read the planner config ({e}); fix: check the path and YAML") from e
-    if not isinstance(data, dict):
-        raise ConfigError(f"{file}: must be a mapping with backend/embedded/openai/local keys")
+    data = read_yaml_mapping(file, "planner config", "fix: check the path, and write YAML with backend, max_steps, "
+                             "embedded, openai and local keys")
     sections = {"embedded": EmbeddedConfig, "openai": OpenAIConfig, "local": LocalConfig}
     unknown = sorted(set(data) - {"backend", "max_steps", *sections})
     if unknown:
