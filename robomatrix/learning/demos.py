@@ -332,8 +332,7 @@ def make_episode_setup(
     library: SkillLibrary | None = None,
     oracle_config: OracleConfig | None = None,
     thresholds: ConditionThresholds | None = None,
-    setup_steps: int = 900,
-    starts: str = "varied",
+    setup_steps: int = 900, starts: str = "varied",
 ) -> tuple[dict[str, Any], Observation]:
     """Reset a seeded scene and bring it to ``skill``'s preconditions.
 

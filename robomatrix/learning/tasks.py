@@ -421,22 +421,18 @@ def _drawer(world: Sequence[WorldObject]) -> WorldObject | None:
     return ds[0] if len(ds) == 1 else None
 
 
-def _fam_open(rng, world, ph):  # type: ignore[no-untyped-def]
-    d = _drawer(world)
-    if d is None:
-        return None
-    t = rng.choice(_T["open_drawer"][ph.split == "test"])
-    return t.format(d=ph.np(d, world)), [{"skill": "move_to", "args": {"object": d.name}},
-                                         {"skill": "open_drawer", "args": {"drawer": d.name}}]
+def _fam_drawer(skill: str):  # type: ignore[no-untyped-def]
+    """The family of one drawer skill's tasks: go to the scene's only drawer and ``skill`` it."""
 
+    def family(rng, world, ph):  # type: ignore[no-untyped-def]
+        d = _drawer(world)
+        if d is None:
+            return None
+        t = rng.choice(_T[skill][ph.split == "test"])
+        return t.format(d=ph.np(d, world)), [{"skill": "move_to", "args": {"object": d.name}},
+                                             {"skill": skill, "args": {"drawer": d.name}}]
 
-def _fam_close(rng, world, ph):  # type: ignore[no-untyped-def]
-    d = _drawer(world)
-    if d is None:
-        return None
-    t = rng.choice(_T["close_drawer"][ph.split == "test"])
-    return t.format(d=ph.np(d, world)), [{"skill": "move_to", "args": {"object": d.name}},
-                                         {"skill": "close_drawer", "args": {"drawer": d.name}}]
+    return family
 
 
 def _fam_drawer_put(rng, world, ph):  # type: ignore[no-untyped-def]
@@ -533,8 +529,8 @@ _FAMILIES: dict[str, tuple[Family, tuple[str, ...], float]] = {
     "clear": (_fam_clear, ("tabletop", "duplicates"), 1.5),
     "stack": (_fam_stack, ("tabletop",), 2.0),
     "sort": (_fam_sort, ("tabletop",), 1.5),
-    "open_drawer": (_fam_open, ("drawer",), 0.7),
-    "close_drawer": (_fam_close, ("drawer",), 0.7),
+    "open_drawer": (_fam_drawer("open_drawer"), ("drawer",), 0.7),
+    "close_drawer": (_fam_drawer("close_drawer"), ("drawer",), 0.7),
     "drawer_put": (_fam_drawer_put, ("drawer",), 1.0),
     "push": (_fam_push, ("tabletop", "drawer"), 2.0),
     "move_to": (_fam_move_to, ("tabletop", "drawer"), 0.5),

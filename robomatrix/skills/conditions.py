@@ -441,13 +441,8 @@ def explain(
     return bool(ok), ("" if ok else why)
 
 
-def evaluate(
-    condition: Condition,
-    bindings: Mapping[str, Any],
-    obs: Observation,
-    start: Observation | None = None,
-    thresholds: ConditionThresholds | None = None,
-) -> bool:
+def evaluate(condition: Condition, bindings: Mapping[str, Any], obs: Observation,
+             start: Observation | None = None, thresholds: ConditionThresholds | None = None) -> bool:
     """True when ``condition`` holds in ``obs`` (see :func:`explain` for the arguments)."""
     return explain(condition, bindings, obs, start, thresholds)[0]
 
