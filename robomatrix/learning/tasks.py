@@ -36,7 +36,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from robomatrix.skills.spec import SkillArgumentError, SkillLibrary, UnknownSkillError, load_skill_library
+from robomatrix.skills.spec import (
+    SkillArgumentError,
+    SkillLibrary,
+    UnknownSkillError,
+    load_skill_library,
+    object_field,
+)
 
 log = logging.getLogger(__name__)
 
@@ -139,11 +145,7 @@ def sample_world(rng: random.Random, kind: str = "tabletop") -> list[WorldObject
 
 def world_from_objects(objects: Iterable[Any]) -> list[WorldObject]:
     """WorldObjects of anything with id, name, category and colour (ObjectInfo, mappings), in order."""
-    def field_of(o: Any, key: str) -> str:
-        return str(o.get(key, "") if isinstance(o, dict) else getattr(o, key, ""))
-
-    return [WorldObject(field_of(o, "id"), field_of(o, "name"), field_of(o, "category"), field_of(o, "colour"))
-            for o in objects]
+    return [WorldObject(*(object_field(o, key) for key in ("id", "name", "category", "colour"))) for o in objects]
 
 
 def object_reference(obj: WorldObject, world: Sequence[Any]) -> str:
