@@ -18,6 +18,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -39,6 +40,18 @@ def cpu_model() -> str:
 def machine() -> dict[str, object]:
     return {"cpu": cpu_model(), "cores": os.cpu_count(),
             "python": platform.python_version(), "system": platform.platform()}
+
+
+def policy_bench_start() -> Any:
+    """The common start of the policy benchmarks: the ROS defaults, one torch thread (timings
+    comparable across machines); returns the skill library."""
+    import torch
+
+    from robomatrix.skills.spec import load_skill_library
+
+    apply_ros_defaults()
+    torch.set_num_threads(1)
+    return load_skill_library()
 
 
 def sim_speed(seconds: float) -> dict[str, float]:

@@ -27,9 +27,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 
-from bench_hardware import machine  # noqa: E402 - the script's own folder is on sys.path
-
-from robomatrix.rosenv import apply_ros_defaults  # noqa: E402
+from bench_hardware import machine, policy_bench_start  # noqa: E402 - the script's own folder is on sys.path
 
 
 def tick_latency(policy: Any, skill: str, lib: Any, robot: Any, n: int = 1000) -> float:
@@ -60,8 +58,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="per-skill training times (`robomatrix train --report`)")
     ap.add_argument("--out", default=str(HERE / "results" / "multiskill.json"))
     args = ap.parse_args(argv)
-    apply_ros_defaults()
-    import torch
+    lib = policy_bench_start()
 
     from robomatrix.hardware.sim import SimConfig, SimRobot
     from robomatrix.learning.dataset import concat, load_demonstrations
@@ -70,10 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     from robomatrix.policies.features import parse_context
     from robomatrix.policies.model import load_policy
     from robomatrix.skills.executor import PolicyController
-    from robomatrix.skills.spec import load_skill_library
 
-    torch.set_num_threads(1)
-    lib = load_skill_library()
     skills = list(lib.names) if args.skills == "all" else args.skills.split(",")
     data = concat([load_demonstrations(sorted(Path(args.data).glob(f"{s}*.mcap")), skill=s, successful_only=True)
                    for s in skills])

@@ -23,9 +23,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 
-from bench_hardware import machine  # noqa: E402 - the script's own folder is on sys.path
-
-from robomatrix.rosenv import apply_ros_defaults  # noqa: E402
+from bench_hardware import machine, policy_bench_start  # noqa: E402 - the script's own folder is on sys.path
 
 UNSEEN_SKILLS = ("move_to", "grasp", "push")  # skills whose objects can be unseen random_urdfs shapes
 
@@ -176,18 +174,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="re-measure only the latencies (on a quiet machine) into the existing JSON")
     ap.add_argument("--out", default=str(HERE / "results" / "skills.json"))
     args = ap.parse_args(argv)
-    apply_ros_defaults()
-    import torch
+    lib = policy_bench_start()
 
     from robomatrix.hardware.sim import SimConfig, SimRobot
     from robomatrix.learning.dagger import dagger_finetune
     from robomatrix.learning.evaluation import SimulatedCorrector, evaluate_skill
     from robomatrix.policies.model import load_policy
     from robomatrix.skills.executor import PolicyController
-    from robomatrix.skills.spec import load_skill_library
 
-    torch.set_num_threads(1)
-    lib = load_skill_library()
     if args.latency_only:
         previous = json.loads(Path(args.out).read_text())
         previous["latency"] = {**policy_latency(lib), **correction_latency(20),

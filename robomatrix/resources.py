@@ -154,15 +154,22 @@ def resource_file(kind: str, name: str, environ: Mapping[str, str] | None = None
     return path
 
 
-@functools.lru_cache(maxsize=8)
-def _read_yaml(path: Path, mtime_ns: int) -> dict[str, Any]:
+def read_yaml_mapping(path: Path, what: str, fix: str) -> dict[str, Any]:
+    """The mapping the YAML file ``path`` holds ({} when empty); ConfigError naming the file,
+    ``what`` it is and the ``fix`` when it cannot be read, is not YAML or holds no mapping."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as e:
-        raise ConfigError(f"{path}: cannot read the packaged defaults ({e}); fix the file") from e
+        raise ConfigError(f"{path}: cannot read the {what} ({e}); {fix}") from e
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
+        raise ConfigError(f"{path}: expected a mapping at the top level of the {what}, got "
+                          f"{type(data).__name__}; {fix}")
     return data
+
+
+@functools.lru_cache(maxsize=8)
+def _read_yaml(path: Path, mtime_ns: int) -> dict[str, Any]:
+    return read_yaml_mapping(path, "packaged defaults", "fix the file")
 
 
 def packaged_yaml(name: str) -> dict[str, Any]:
@@ -202,6 +209,7 @@ __all__ = [
     "package_share",
     "packaged_default",
     "packaged_yaml",
+    "read_yaml_mapping",
     "resource_dir",
     "resource_file",
     "share_candidates",

@@ -6,6 +6,7 @@ Every verb's ``--help`` ends with a copy-pasteable example.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Callable
@@ -15,52 +16,18 @@ from robomatrix.errors import RobomatrixError
 Handler = Callable[[argparse.Namespace], int]
 
 
-def _launch(args: argparse.Namespace) -> int:
-    from robomatrix.cli.verbs import launch
+def _lazy(module: str, function: str) -> Handler:
+    """The handler ``module.function``, imported when its verb runs: ``robomatrix --help`` and
+    each verb load only what they need (no rclpy, torch or pybullet up front)."""
 
-    return launch(args)
+    def handler(args: argparse.Namespace) -> int:
+        run: Handler = getattr(importlib.import_module(module), function)
+        return run(args)
 
-
-def _demo(args: argparse.Namespace) -> int:
-    from robomatrix.cli.demo import run_demo
-
-    return run_demo(args)
-
-
-def _status(args: argparse.Namespace) -> int:
-    from robomatrix.cli.verbs import status
-
-    return status(args)
+    return handler
 
 
-def _estop(args: argparse.Namespace) -> int:
-    from robomatrix.cli.verbs import estop
-
-    return estop(args)
-
-
-def _reset(args: argparse.Namespace) -> int:
-    from robomatrix.cli.verbs import reset
-
-    return reset(args)
-
-
-def _skills(args: argparse.Namespace) -> int:
-    from robomatrix.cli.verbs import skills
-
-    return skills(args)
-
-
-def _task(args: argparse.Namespace) -> int:
-    from robomatrix.cli.verbs import task
-
-    return task(args)
-
-
-def _correct(args: argparse.Namespace) -> int:
-    from robomatrix.cli.verbs import correct
-
-    return correct(args)
+_VERBS = "robomatrix.cli.verbs"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,14 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         return p
 
-    p = verb("launch", _launch, "start the robot stack from a launch file (ros2 launch when installed)",
+    p = verb("launch", _lazy(_VERBS, "launch"), "start the robot stack from a launch file (ros2 launch when installed)",
              "robomatrix launch robomatrix.launch.xml robot:=sim gui:=false")
     p.add_argument("file", nargs="?", default="robomatrix.launch.xml",
                    help="launch file: a path, or a name in the package's launch/ folder")
     p.add_argument("launch_args", nargs="*", metavar="NAME:=VALUE", help="launch arguments")
     p.add_argument("--local", action="store_true", help="use the built-in runner even if ros2 launch exists")
 
-    p = verb("demo", _demo, "run the whole stack on the embedded defaults: a plain-language task, "
+    p = verb("demo", _lazy("robomatrix.cli.demo", "run_demo"), "run the whole stack on the embedded defaults: a plain-language task, "
              "one correction, an animation and a JSON summary", "robomatrix demo --out out/demo --seed 0")
     p.add_argument("--out", default="out/demo", help="folder for the camera frame and the JSON summary")
     p.add_argument("--seed", type=int, default=0, help="scene seed")
@@ -97,41 +64,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for the task")
     p.add_argument("--waypoints", action="store_true", help="hardware only: drive the arm through waypoints")
 
-    p = verb("status", _status, "print the robot's current observation", "robomatrix status --namespace robot1")
-    p.add_argument("--namespace", default="", help="robot namespace")
-    p.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the stack")
+    def stack_verb(name: str, help_text: str, example: str, waits_for: str = "the stack",
+                   timeout: float = 5.0) -> argparse.ArgumentParser:
+        """A verb of :mod:`robomatrix.cli.verbs` that talks to a running stack over ROS."""
+        p = verb(name, _lazy(_VERBS, name), help_text, example)
+        p.add_argument("--namespace", default="", help="robot namespace")
+        p.add_argument("--timeout", type=float, default=timeout, help=f"seconds to wait for {waits_for}")
+        return p
 
-    p = verb("estop", _estop, "engage (or --release) the latching e-stop", "robomatrix estop   # then: robomatrix estop --release")
+    stack_verb("status", "print the robot's current observation", "robomatrix status --namespace robot1")
+    p = stack_verb("estop", "engage (or --release) the latching e-stop",
+                   "robomatrix estop   # then: robomatrix estop --release")
     p.add_argument("--release", action="store_true", help="release the e-stop instead of engaging it")
-    p.add_argument("--namespace", default="", help="robot namespace")
-    p.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the stack")
-
-    p = verb("reset", _reset, "reset the simulated scene with a seed", "robomatrix reset --seed 7 --scene tabletop")
+    p = stack_verb("reset", "reset the simulated scene with a seed", "robomatrix reset --seed 7 --scene tabletop")
     p.add_argument("--seed", type=int, required=True, help="0 <= seed < 2**32")
     p.add_argument("--scene", default="", help="scene name from config/scenes (not a path); empty keeps the current one")
-    p.add_argument("--namespace", default="", help="robot namespace")
-    p.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the stack")
-
-    p = verb("skills", _skills, "list the skills the skill server can run", "robomatrix skills --offline")
+    p = stack_verb("skills", "list the skills the skill server can run", "robomatrix skills --offline")
     p.add_argument("--offline", action="store_true", help="read the skill library from disk, no running stack")
-    p.add_argument("--namespace", default="", help="robot namespace")
-    p.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the stack")
 
     from robomatrix.cli.learn import add_verbs
 
     add_verbs(verb)
 
-    p = verb("task", _task, "give the robot a task in plain language and stream the feedback",
-             'robomatrix task "put the red block in the green bowl"')
+    p = stack_verb("task", "give the robot a task in plain language and stream the feedback",
+                   'robomatrix task "put the red block in the green bowl"', "the scheduler", timeout=10.0)
     p.add_argument("text", nargs="+", help="the task")
-    p.add_argument("--namespace", default="", help="robot namespace")
-    p.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the scheduler")
-
-    p = verb("correct", _correct, "correct the running skill with a language motion (or 'resume')",
-             'robomatrix correct "move arm up"')
+    p = stack_verb("correct", "correct the running skill with a language motion (or 'resume')",
+                   'robomatrix correct "move arm up"', "the skill server")
     p.add_argument("motion", nargs="+", help='a language motion, e.g. "move arm left", "close gripper", "resume"')
-    p.add_argument("--namespace", default="", help="robot namespace")
-    p.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the skill server")
     return parser
 
 

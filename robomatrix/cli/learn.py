@@ -36,17 +36,18 @@ def generate(args: argparse.Namespace) -> int:
     driving: dict[str, Any] = {}
     if args.driver:
         from robomatrix.policies.model import load_policy
-        from robomatrix.skills.executor import PolicyDriver
+        from robomatrix.skills.executor import PolicyController
         from robomatrix.skills.oracles import oracle_class
         from robomatrix.skills.spec import load_skill_library
 
-        driven = [s.name for s in load_skill_library() if getattr(oracle_class(s), "reactive", False)]
+        library = load_skill_library()
+        driven = [s.name for s in library if getattr(oracle_class(s), "reactive", False)]
         if len(skills) != 1 or skills[0] not in driven:
             raise ConfigError(f"--driver needs one skill whose oracle decides from the current state alone "
                               f"({', '.join(driven)}); got --skill {args.skill}")
         if not 0.0 < args.driver_share <= 1.0:
             raise ConfigError(f"--driver-share must be in (0, 1], got {args.driver_share}")
-        driving = {"driver": PolicyDriver(load_policy(Path(args.driver), skill=skills[0]), load_skill_library()),
+        driving = {"driver": PolicyController(load_policy(Path(args.driver), skill=skills[0]), tuple(library.names)),
                    "driver_share": args.driver_share}
     for i, skill in enumerate(skills):
         path = next_free_path(out, skill)

@@ -10,18 +10,15 @@ class each name means is whatever that module registers. Core module: imports no
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from robomatrix.errors import ConfigError, UnknownBackendError
+from robomatrix.registry import Registry
 
 if TYPE_CHECKING:
     from robomatrix.hardware.interface import Robot
     from robomatrix.hardware.safety import SafetyLimits
-
-# Built-in backend name -> the module whose import registers it (imported when the backend is used).
-_BUILTIN: dict[str, str] = {"sim": "robomatrix.hardware.sim.robot", "bridge": "robomatrix.hardware.bridge"}
 
 
 class RobotConfig(Protocol):
@@ -36,46 +33,39 @@ class RobotConfig(Protocol):
     def make_robot(self, limits: SafetyLimits | None = None) -> Robot: ...
 
 
+BACKENDS: Registry[type] = Registry(
+    "robot backend",
+    error=UnknownBackendError,
+    duplicate_error=ConfigError,
+    on_register=lambda name, cls: setattr(cls, "backend", name),
+    # Built-in backend name -> the module whose import registers it (imported when the backend is used).
+    located={"sim": "robomatrix.hardware.sim.robot", "bridge": "robomatrix.hardware.bridge"},
+)
+"""Backend name -> config class, filled by :func:`register_backend`."""
+
 C = TypeVar("C", bound=type)
-_REGISTRY: dict[str, type] = {}
 
 
 def register_backend(name: str) -> Callable[[C], C]:
     """Class decorator: register a backend config class under ``name`` (also set as ``cls.backend``)."""
-
-    def deco(cls: C) -> C:
-        old = _REGISTRY.get(name)
-        if old is not None and (old.__module__, old.__qualname__) != (cls.__module__, cls.__qualname__):
-            raise ConfigError(
-                f"robot backend {name!r} is registered twice ({old.__module__}.{old.__qualname__} and "
-                f"{cls.__module__}.{cls.__qualname__}); register the new backend under another name"
-            )
-        cls.backend = name  # type: ignore[attr-defined]
-        _REGISTRY[name] = cls
-        return cls
-
-    return deco
+    return BACKENDS.register(name)  # type: ignore[return-value]
 
 
 def registered_backends() -> tuple[str, ...]:
     """Names of every backend: the built-in ones first (sim, bridge), then the registered others by name."""
-    return (*_BUILTIN, *sorted(set(_REGISTRY) - set(_BUILTIN)))
+    return BACKENDS.names()
 
 
 def backend_config_class(name: str) -> type[RobotConfig]:
     """The config class registered as ``name``; UnknownBackendError listing the registered names otherwise."""
-    if name in _BUILTIN and name not in _REGISTRY:
-        importlib.import_module(_BUILTIN[name])  # its config class registers itself
-    if name not in _REGISTRY:
-        raise UnknownBackendError(f"unknown robot backend {name!r}; choose one of {', '.join(registered_backends())}")
-    cls: type[RobotConfig] = _REGISTRY[name]
+    cls: type[RobotConfig] = BACKENDS.get(name)
     return cls
 
 
 def make_robot_from_config(cfg: RobotConfig, limits: SafetyLimits | None = None) -> Robot:
     """Build the (unconnected) robot ``cfg`` describes, with ``limits`` (None: the default SafetyLimits)."""
     backend = getattr(cfg, "backend", None)
-    if backend not in _REGISTRY or not isinstance(cfg, _REGISTRY[backend]):
+    if backend not in BACKENDS or not isinstance(cfg, BACKENDS.get(backend)):
         raise UnknownBackendError(
             f"{type(cfg).__qualname__} is not a registered robot backend config; decorate it with "
             f"@register_backend(name) (registered: {', '.join(registered_backends())})"

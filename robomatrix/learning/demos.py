@@ -55,6 +55,7 @@ from robomatrix.skills.conditions import (
     object_top,
     quaternion_yaw,
 )
+from robomatrix.skills.executor import Controller, OracleController, PolicyController
 from robomatrix.skills.labeller import LabellerConfig, label_actions
 from robomatrix.skills.oracles import OracleConfig, make_oracle
 from robomatrix.skills.spec import SkillLibrary, SkillSpec, load_skill_library
@@ -98,16 +99,6 @@ SEED_LIMIT = 2**32
 
 class DemoSetupError(RobomatrixError):
     """The world could not be brought to a skill's preconditions for an episode."""
-
-
-class Controller(Protocol):
-    """What run_episode drives: an oracle (or a policy wrapped the same way)."""
-
-    def reset(self, skill: str, args: Mapping[str, Any], obs: Observation) -> None: ...
-
-    def act(self, obs: Observation) -> Action: ...
-
-    def done(self, obs: Observation) -> bool: ...
 
 
 class SimLike(Protocol):
@@ -341,8 +332,7 @@ def make_episode_setup(
     library: SkillLibrary | None = None,
     oracle_config: OracleConfig | None = None,
     thresholds: ConditionThresholds | None = None,
-    setup_steps: int = 900,
-    starts: str = "varied",
+    setup_steps: int = 900, starts: str = "varied",
 ) -> tuple[dict[str, Any], Observation]:
     """Reset a seeded scene and bring it to ``skill``'s preconditions.
 
@@ -445,10 +435,6 @@ def run_episode(
     """
     if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
         raise ConfigError(f"max_steps must be an int >= 1 (ticks), got {max_steps!r}")
-    if driver is not None and not getattr(controller, "reactive", False):
-        raise ConfigError(f"{skill}: a driver needs a controller that decides from the current state alone "
-                          f"(a reactive oracle); {type(controller).__name__} remembers its phase, so its labels "
-                          "would not fit the states the driver reaches")
     lib = library if library is not None else load_skill_library()
     spec = lib.get(skill)
     noise = noise if noise is not None else NoiseConfig()
@@ -456,9 +442,13 @@ def run_episode(
     wall = time.perf_counter()
     obs = robot.get_observation()
     start = obs
-    controller.reset(skill, args, obs)
+    controller.reset(spec, args, obs)
+    if driver is not None and not getattr(controller, "reactive", False):
+        raise ConfigError(f"{skill}: a driver needs a controller that decides from the current state alone "
+                          f"(a reactive oracle); {type(controller).__name__} of {skill} remembers its phase, so "
+                          "its labels would not fit the states the driver reaches")
     if driver is not None:
-        driver.reset(skill, args, obs)
+        driver.reset(spec, args, obs)
     drive_rng = rng if rng is not None else np.random.default_rng(0)
     records: list[tuple[float, Observation, Action, bool]] = []
     gripper = 1.0 if obs.gripper_closed else 0.0
@@ -521,7 +511,6 @@ class ChainLabeller:
     def __init__(self, policy: Any, library: SkillLibrary, skill: str, driver_share: float = 0.7,
                  rng: np.random.Generator | None = None, *, seed: int | None = None, scene: str = "",
                  labeller: LabellerConfig | None = None) -> None:
-        from robomatrix.skills.executor import OracleController, PolicyController
         from robomatrix.skills.oracles import oracle_class
 
         if not getattr(make_oracle(library.get(skill)), "reactive", False):
@@ -555,10 +544,13 @@ class ChainLabeller:
         self._use_policy = bool(self.rng.random() < self.driver_share)
         return self.policy.predict_motion(obs) if self._use_policy else oracle_motion
 
-    def act(self, obs: Observation, motion: str) -> Action:
+    def act(self, obs: Observation, motion: str | None = None) -> Action:
         if self._use_policy or self._oracle_action is None:
             return self.policy.act(obs, motion)
         return self._oracle_action
+
+    def done(self, obs: Observation) -> bool:
+        return False  # the skill's success condition or its timeout ends the run, as for any policy
 
     def _close(self) -> None:
         """End the running episode. Its success is not judged: the execution ends on a tick that
@@ -673,7 +665,7 @@ def generate_demos(
                 raise DemoSetupError(f"{skill}: episode {i} could not be set up in {setup_attempts} attempts")
             robot_scene = getattr(getattr(robot, "scene", None), "name", None)
             result = run_episode(
-                robot, skill, args, make_oracle(spec, oracle_config), steps, noise, rng, library=lib,
+                robot, skill, args, OracleController(config=oracle_config), steps, noise, rng, library=lib,
                 seed=getattr(robot, "last_seed", None),
                 scene=scene or robot_scene or load_recipe(spec).scenes[0][0],
                 driver=driver, driver_share=driver_share,

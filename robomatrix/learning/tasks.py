@@ -46,6 +46,7 @@ from robomatrix.skills.spec import (
     UnknownSkillError,
     find_skills_root,
     load_skill_library,
+    object_field,
     read_library_data,
 )
 
@@ -152,11 +153,7 @@ def sample_world(rng: random.Random, kind: str = "tabletop") -> list[WorldObject
 
 def world_from_objects(objects: Iterable[Any]) -> list[WorldObject]:
     """WorldObjects of anything with id, name, category and colour (ObjectInfo, mappings), in order."""
-    def field_of(o: Any, key: str) -> str:
-        return str(o.get(key, "") if isinstance(o, dict) else getattr(o, key, ""))
-
-    return [WorldObject(field_of(o, "id"), field_of(o, "name"), field_of(o, "category"), field_of(o, "colour"))
-            for o in objects]
+    return [WorldObject(*(object_field(o, key) for key in ("id", "name", "category", "colour"))) for o in objects]
 
 
 def object_reference(obj: WorldObject, world: Sequence[Any]) -> str:

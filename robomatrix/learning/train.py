@@ -242,7 +242,7 @@ def train_policy(
             feature_dim=dataset.feature_dim, hidden=cfg.hidden, trunk_layers=cfg.trunk_layers, skill_names=names,
             context=tuple(parse_context(context)),
         )
-        policy = POLICY_KINDS[cfg.kind](pconf)
+        policy = POLICY_KINDS.get(cfg.kind)(pconf)
         inputs = policy_inputs(dataset, pconf.context)
         policy.set_normalization(inputs, dataset.A)
         policy.to(dev).train()

@@ -18,7 +18,7 @@ Layout of :func:`build_features` (all float32; frame = the world frame of
                                      (2), size (3, m), opening (1: 0 closed ... 1 open for a
                                      drawer, 0 otherwise), present flag (1)
         28     S  skill one-hot over the sorted skill names (S = len(skill_names))
-      28+S     4  direction one-hot over DIRECTIONS = (forward, backward, left, right)
+      28+S     4  direction one-hot over HORIZONTAL_DIRECTIONS = (forward, backward, left, right)
       32+S     1  numeric argument (push distance, m; 0 when the skill has none)
 
 so ``D = 33 + S`` (:func:`feature_dim`). The skill names come from the skill library and are
@@ -53,12 +53,12 @@ import numpy as np
 from robomatrix.errors import RobomatrixError
 from robomatrix.hardware.geometry import place_view, quaternion_yaw
 from robomatrix.hardware.interface import ObjectInfo, Observation
+from robomatrix.policies.directions import DIRECTIONS, HORIZONTAL_DIRECTIONS
 
 log = logging.getLogger(__name__)
 
 __all__ = [
     "CONTEXT_PARTS",
-    "DIRECTIONS",
     "MAX_OBJECT_SLOTS",
     "PROPRIO_DIM",
     "SLOT_DIM",
@@ -78,15 +78,12 @@ class PolicyInputError(RobomatrixError):
     """Inputs a policy cannot act on (non-finite, wrong shape, unknown skill); hold the arm."""
 
 
-DIRECTIONS: tuple[str, ...] = ("forward", "backward", "left", "right")
-"""Push directions, in one-hot order (the robot's own perspective)."""
-
 MAX_OBJECT_SLOTS = 2
 PROPRIO_DIM = 8  # ee position 3, yaw sin/cos 2, gripper width 1, closed 1, holding 1
 SLOT_DIM = 10  # rel position 3, yaw sin/cos 2, size 3, opening 1, present 1
 _SLOTS_START = PROPRIO_DIM
 _SKILL_START = PROPRIO_DIM + MAX_OBJECT_SLOTS * SLOT_DIM  # 28
-_ARGS_DIM = len(DIRECTIONS) + 1
+_ARGS_DIM = len(HORIZONTAL_DIRECTIONS) + 1  # direction one-hot, number
 
 
 def feature_dim(skill_names: Sequence[str]) -> int:
@@ -143,7 +140,7 @@ class FeatureLayout:
     @property
     def direction_one_hot(self) -> slice:
         start = self.skill_one_hot.stop
-        return slice(start, start + len(DIRECTIONS))
+        return slice(start, start + len(HORIZONTAL_DIRECTIONS))
 
     @property
     def number(self) -> int:
@@ -192,7 +189,7 @@ def build_features(
     (:attr:`SkillSpec.place_arguments`); their slot shows :func:`place_view` (a drawer's mouth).
 
     ``grounded_args`` as :meth:`SkillSpec.validate_arguments` returns them: object ids
-    (str), direction words (str, one of :data:`DIRECTIONS`), numbers (float).
+    (str), direction words (str, one of :data:`HORIZONTAL_DIRECTIONS`), numbers (float).
     ``skill_names``: the library's skill names (sorted here). See the module docstring for
     the layout. Raises :class:`PolicyInputError` on an unknown skill, more than two object
     arguments, more than one direction or number, or any non-finite input.
@@ -210,6 +207,11 @@ def build_features(
     for name, value in grounded_args.items():
         if isinstance(value, str):
             if value in DIRECTIONS:
+                if value not in HORIZONTAL_DIRECTIONS:
+                    raise PolicyInputError(
+                        f"skill {skill!r}: direction {value!r} has no slot in the feature vector (its one-hot "
+                        f"covers {', '.join(HORIZONTAL_DIRECTIONS)}); give the skill a horizontal direction"
+                    )
                 if direction is not None:
                     raise PolicyInputError(f"skill {skill!r}: two direction arguments ({direction!r}, {value!r})")
                 direction = value
@@ -255,7 +257,7 @@ def build_features(
         out[layout.slot(k)] = _slot_values(obj, ee)
     out[layout.skill_one_hot.start + layout.skill_names.index(skill)] = 1.0
     if direction is not None:
-        out[layout.direction_one_hot.start + DIRECTIONS.index(direction)] = 1.0
+        out[layout.direction_one_hot.start + HORIZONTAL_DIRECTIONS.index(direction)] = 1.0
     if number is not None:
         out[layout.number] = number
     return out.astype(np.float32)

@@ -53,6 +53,7 @@ from typing import NamedTuple
 import numpy as np
 
 from robomatrix.errors import RobomatrixError
+from robomatrix.policies.directions import AXES, DIRECTION_SYNONYMS
 
 log = logging.getLogger(__name__)
 
@@ -82,10 +83,6 @@ OPEN_GRIPPER = "open gripper"
 CLOSE_GRIPPER = "close gripper"
 ROTATE_LEFT = "rotate gripper left"
 ROTATE_RIGHT = "rotate gripper right"
-
-# The three translation axes in canonical order; axis i is world axis i (x, y, z) and each
-# entry is (word for the + direction, word for the - direction).
-AXES: tuple[tuple[str, str], ...] = (("forward", "backward"), ("left", "right"), ("up", "down"))
 
 _WORD_TO_AXIS: dict[str, tuple[int, int]] = {
     word: (axis, 1 if k == 0 else -1) for axis, words in enumerate(AXES) for k, word in enumerate(words)
@@ -218,14 +215,12 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     ("stay still", "stop"),
 )
 
-# Content words: each maps to a (kind, value) token.
+# Content words: each maps to a (kind, value) token. The direction words and their synonyms,
+# but not "away" (a person facing the robot says "away from me" for backward; the phrases
+# above read it), and the verbs of a motion up or down.
 _DIRECTIONS = {
-    "forward": "forward", "forwards": "forward", "ahead": "forward",
-    "backward": "backward", "backwards": "backward", "back": "backward",
-    "left": "left", "leftward": "left", "leftwards": "left",
-    "right": "right", "rightward": "right", "rightwards": "right",
-    "up": "up", "upward": "up", "upwards": "up", "raise": "up", "lift": "up", "higher": "up",
-    "down": "down", "downward": "down", "downwards": "down", "lower": "down",
+    **{w: d for w, d in DIRECTION_SYNONYMS.items() if w != "away"},
+    "raise": "up", "lift": "up", "higher": "up", "lower": "down",
 }  # fmt: skip
 _ROTATE = {"rotate", "turn", "twist", "spin", "yaw", "rotation"}
 _SPIN = {"ccw": "left", "counterclockwise": "left", "anticlockwise": "left", "clockwise": "right"}

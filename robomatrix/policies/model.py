@@ -57,6 +57,7 @@ from robomatrix.policies.language_motion import (
     motion_to_index,
     parse_motion,
 )
+from robomatrix.registry import Registry
 
 log = logging.getLogger(__name__)
 
@@ -153,20 +154,15 @@ class PolicyConfig:
         return cls(**kwargs)
 
 
-POLICY_KINDS: dict[str, type[PolicyBase]] = {}
+POLICY_KINDS: Registry[type[PolicyBase]] = Registry(
+    "policy kind", on_register=lambda kind, cls: setattr(cls, "kind", kind)
+)
+"""Policy kind -> class, filled by :func:`register_policy`."""
 
 
 def register_policy(kind: str) -> Callable[[type[PolicyBase]], type[PolicyBase]]:
     """Class decorator: make ``kind`` loadable from checkpoints and trainable by name."""
-
-    def deco(cls: type[PolicyBase]) -> type[PolicyBase]:
-        if kind in POLICY_KINDS:
-            raise ConfigError(f"policy kind {kind!r} is registered twice")
-        cls.kind = kind
-        POLICY_KINDS[kind] = cls
-        return cls
-
-    return deco
+    return POLICY_KINDS.register(kind)
 
 
 def _mlp(sizes: list[int]) -> nn.Sequential:
@@ -384,9 +380,9 @@ class PolicyBase(nn.Module):
                 f"mean other motions. {hint[0].upper() + hint[1:]} again"
             )
         kind = ckpt.get("kind")
-        target = POLICY_KINDS.get(kind) if isinstance(kind, str) else None
-        if target is None:
-            raise CheckpointError(f"{path} holds unknown policy kind {kind!r}; known: {sorted(POLICY_KINDS)}")
+        if kind not in POLICY_KINDS:
+            raise CheckpointError(f"{path} holds unknown policy kind {kind!r}; known: {', '.join(POLICY_KINDS)}")
+        target = POLICY_KINDS.get(kind)
         if cls is not PolicyBase and not issubclass(target, cls):
             raise CheckpointError(f"{path} holds a {kind!r} policy, not a {cls.kind!r} one")
         try:

@@ -26,10 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import yaml
-
 from robomatrix.errors import ConfigError, RobomatrixError
-from robomatrix.resources import packaged_default, resource_dir
+from robomatrix.registry import Registry
+from robomatrix.resources import packaged_default, read_yaml_mapping, resource_dir
 from robomatrix.scheduler.goal import atoms_from_data, describe_goal, goal_from_plan
 from robomatrix.scheduler.prompt import Prompt, build_prompt, normalise_words, response_schema
 from robomatrix.scheduler.symbolic import GoalAtom, PlanImpossible, SymbolicWorld, plan_for_goal, verify_plan
@@ -41,6 +40,7 @@ from robomatrix.skills.spec import (
     canonical_category,
     canonical_colour,
     load_skill_library,
+    object_field,
     validate_json,
 )
 
@@ -107,9 +107,11 @@ class PlannerBackendError(PlannerError):
 
 @dataclass(frozen=True)
 class PlanStep:
+    """One step of a plan: what the behaviour tree runs (:func:`robomatrix.scheduler.tree.build_tree`)."""
+
     skill: str
     args: Mapping[str, Any]  # grounded: object ids, direction words, numbers (defaults filled in)
-    written: Mapping[str, Any]  # the arguments as the backend wrote them
+    written: Mapping[str, Any] = field(default_factory=dict)  # the arguments as the backend wrote them ({}: none)
 
     def to_data(self) -> dict[str, Any]:
         return {"skill": self.skill, "args": dict(self.args)}
@@ -191,7 +193,8 @@ class LocalConfig:
             raise ConfigError(f"planner local.max_new_tokens must be >= 16, got {self.max_new_tokens!r}")
 
 
-BACKENDS: dict[str, Callable[..., PlannerBackend]] = {}
+BACKENDS: Registry[Callable[..., PlannerBackend]] = Registry("planner backend")
+"""Backend name -> factory ``(library, config) -> backend``, filled by :func:`register_backend`."""
 
 
 @dataclass(frozen=True)
@@ -204,10 +207,10 @@ class PlannerConfig:
     source: str = "<defaults>"
 
     def __post_init__(self) -> None:
-        if self.backend not in ("grounded", "embedded", "openai", "local"):
+        if self.backend not in BACKENDS:
             raise ConfigError(
-                f"planner backend {self.backend!r} (from {self.source}) is unknown; choose grounded, embedded, "
-                "openai or local"
+                f"planner backend {self.backend!r} (from {self.source}) is unknown; "
+                f"choose one of {', '.join(BACKENDS.names())}"
             )
         if not isinstance(self.max_steps, int) or not 1 <= self.max_steps <= 200:
             raise ConfigError(f"planner max_steps must be an integer in [1, 200], got {self.max_steps!r}")
@@ -219,12 +222,8 @@ def load_planner_config(path: Path | str | None = None) -> PlannerConfig:
     Keys a file leaves out keep the packaged file's values.
     """
     file = Path(path) if path is not None else resource_dir("config") / "planner.yaml"
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as e:
-        raise ConfigError(f"{file}: cannot read the planner config ({e}); fix: check the path and YAML") from e
-    if not isinstance(data, dict):
-        raise ConfigError(f"{file}: must be a mapping with backend/embedded/openai/local keys")
+    data = read_yaml_mapping(file, "planner config", "fix: check the path, and write YAML with backend, max_steps, "
+                             "embedded, openai and local keys")
     sections = {"embedded": EmbeddedConfig, "openai": OpenAIConfig, "local": LocalConfig}
     unknown = sorted(set(data) - {"backend", "max_steps", *sections})
     if unknown:
@@ -257,12 +256,7 @@ class PlannerBackend(Protocol):
 
 def register_backend(name: str) -> Callable[[Callable[..., PlannerBackend]], Callable[..., PlannerBackend]]:
     """Decorator: register a factory ``(library, config) -> backend`` under ``name``."""
-
-    def deco(factory: Callable[..., PlannerBackend]) -> Callable[..., PlannerBackend]:
-        BACKENDS[name] = factory
-        return factory
-
-    return deco
+    return BACKENDS.register(name)
 
 
 class GroundedBackend:
@@ -316,7 +310,7 @@ def _local(library: SkillLibrary, config: PlannerConfig) -> PlannerBackend:
 
 
 def make_backend(config: PlannerConfig, library: SkillLibrary) -> PlannerBackend:
-    return BACKENDS[config.backend](library, config)
+    return BACKENDS.get(config.backend)(library, config)
 
 
 # --------------------------------------------------------------------------- screening (in code)
@@ -372,13 +366,7 @@ def _known_words(library: SkillLibrary) -> frozenset[str]:
 
 
 def _present(objects: Sequence[Any]) -> str:
-    names = [str(getattr(o, "name", None) or (o.get("name") if isinstance(o, Mapping) else "")) for o in objects]
-    return ", ".join(n for n in names if n) or "none"
-
-
-def _field(obj: Any, key: str) -> str:
-    value = obj.get(key, "") if isinstance(obj, Mapping) else getattr(obj, key, "")
-    return "" if value is None else str(value)
+    return ", ".join(n for n in (object_field(o, "name") for o in objects) if n) or "none"
 
 
 def screen_task(task: Any, objects: Sequence[Any], library: SkillLibrary, *, lexical: bool = True) -> None:
@@ -451,8 +439,8 @@ def _screen_distances(words: list[str], library: SkillLibrary) -> None:
 
 def _screen_objects(words: list[str], objects: Sequence[Any]) -> None:
     """Every 'colour category' phrase, and every bare category, must name something present."""
-    world = [(canonical_colour(_field(o, "colour")) or _field(o, "colour").lower(),
-              canonical_category(_field(o, "category")) or _field(o, "category").lower()) for o in objects]  # fmt: skip
+    world = [(canonical_colour(object_field(o, "colour")) or object_field(o, "colour").lower(),
+              canonical_category(object_field(o, "category")) or object_field(o, "category").lower()) for o in objects]  # fmt: skip
     for i, w in enumerate(words):
         category = canonical_category(w)
         if category is None or w in ("thing", "item", "items", "things"):
@@ -511,7 +499,7 @@ def _world_objects(world: Any) -> list[Any]:
     if not isinstance(world, list | tuple):
         raise TypeError(f"world must be a list of ObjectInfo-like objects or have .objects, got {type(world).__name__}")
     for o in world:
-        if not _field(o, "id"):
+        if not object_field(o, "id"):
             raise TypeError(f"world object {o!r} has no id; objects need id, name, category, colour")
     return list(world)
 
@@ -606,7 +594,7 @@ class Planner:
         except PlanImpossible as e:
             raise _AnswerError(e.reason) from e
         if goal_data:
-            known = {_field(o, "name"): _field(o, "id") for o in objects}
+            known = {object_field(o, "name"): object_field(o, "id") for o in objects}
             try:
                 return steps, atoms_from_data(goal_data, known), True
             except ValueError as e:

@@ -18,12 +18,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from robomatrix.errors import RobomatrixError
+from robomatrix.policies.directions import DIRECTION_SYNONYMS
 from robomatrix.skills.spec import (
     CATEGORY_SYNONYMS,
     COLOUR_SYNONYMS,
-    DIRECTION_SYNONYMS,
     SkillLibrary,
     SkillSpecError,
+    object_field,
     read_library_data,
     validate_json,
 )
@@ -97,14 +98,9 @@ def normalise_words(text: str) -> list[str]:
 # --------------------------------------------------------------------------- world and schema
 
 
-def _get(obj: Any, key: str) -> str:
-    value = obj.get(key, "") if isinstance(obj, Mapping) else getattr(obj, key, "")
-    return "" if value is None else str(value)
-
-
 def world_records(objects: Sequence[Any]) -> tuple[dict[str, str], ...]:
     """``{"id", "name", "category", "colour"}`` for each object (ObjectInfo or mapping), in order."""
-    return tuple({k: _get(o, k) for k in ("id", "name", "category", "colour")} for o in objects)
+    return tuple({k: object_field(o, k) for k in ("id", "name", "category", "colour")} for o in objects)
 
 
 def response_schema(library: SkillLibrary, max_steps: int = 32) -> dict[str, Any]:

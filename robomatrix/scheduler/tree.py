@@ -38,6 +38,7 @@ import py_trees
 from py_trees.common import Status
 
 from robomatrix.hardware.interface import Observation
+from robomatrix.scheduler.planner import PlanStep
 from robomatrix.skills.spec import SkillLibrary
 from robomatrix.skills.status import SkillStatus
 
@@ -65,11 +66,6 @@ class SkillClient(Protocol):
     def world(self) -> Observation | None: ...
 
     def start(self, skill: str, args: Mapping[str, Any]) -> SkillHandle: ...
-
-
-class PlanStep(Protocol):
-    skill: str
-    args: Mapping[str, Any]  # grounded: object ids, direction words, numbers
 
 
 def step_text(skill: str, args: Mapping[str, Any]) -> str:

@@ -67,12 +67,13 @@ from robomatrix.hardware.geometry import (
 )
 from robomatrix.hardware.interface import ObjectInfo, Observation
 from robomatrix.hardware.safety import SafetyLimits
+from robomatrix.policies.directions import DIRECTION_VECTORS
+from robomatrix.registry import Registry
 from robomatrix.skills.spec import PREDICATES, Condition
 
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "DIRECTION_VECTORS",
     "ConditionError",
     "ConditionThresholds",
     "DrawerInside",
@@ -89,17 +90,6 @@ __all__ = [
 
 class ConditionError(RobomatrixError):
     """A condition that cannot be evaluated (unknown predicate, wrong number of values)."""
-
-
-DIRECTION_VECTORS: dict[str, np.ndarray] = {
-    "forward": np.array([1.0, 0.0, 0.0]),
-    "backward": np.array([-1.0, 0.0, 0.0]),
-    "left": np.array([0.0, 1.0, 0.0]),
-    "right": np.array([0.0, -1.0, 0.0]),
-    "up": np.array([0.0, 0.0, 1.0]),
-    "down": np.array([0.0, 0.0, -1.0]),
-}
-"""Unit vectors of the direction words, world frame (the robot's own perspective)."""
 
 
 @dataclass(frozen=True)
@@ -176,35 +166,40 @@ def _drawer_is_open(drawer: ObjectInfo, th: ConditionThresholds) -> tuple[bool, 
 
 # --------------------------------------------------------------------------- predicates
 
-_Check = Callable[[tuple[Any, ...], Mapping[str, Any], Observation, "Observation | None", ConditionThresholds],
-                  tuple[bool, str]]
-_CHECKS: dict[str, _Check] = {}
+_Args = tuple[Any, ...]  # the condition's values, references resolved
+_Bindings = Mapping[str, Any]  # argument name -> object id, direction word or number
+_Start = Observation | None  # the observation when the skill began
+_Th = ConditionThresholds
+_Result = tuple[bool, str]  # (holds, why not)
+_Check = Callable[[_Args, _Bindings, Observation, _Start, _Th], _Result]
+_CHECKS: Registry[_Check] = Registry("predicate check", error=ConditionError)
 
 
 def _predicate(name: str) -> Callable[[_Check], _Check]:
     """Register the check of one predicate (one source of truth: spec.PREDICATES names them)."""
     if name not in PREDICATES:
         raise ConditionError(f"no predicate {name!r} in spec.PREDICATES; add it there first")
-
-    def deco(fn: _Check) -> _Check:
-        _CHECKS[name] = fn
-        return fn
-
-    return deco
+    return _CHECKS.register(name)
 
 
 def _find(obs: Observation, object_id: str) -> ObjectInfo | None:
     return next((o for o in obs.objects if o.id == object_id), None)
 
 
-def _missing(object_id: str, obs: Observation) -> str:
-    present = ", ".join(o.id for o in obs.objects) or "none"
-    return f"object {object_id} is not in the observation (objects: {present})"
+class _MissingObject(Exception):
+    """A predicate's object is not in the observation: the condition does not hold (explain() says why)."""
+
+
+def _require(obs: Observation, object_id: str) -> ObjectInfo:
+    obj = _find(obs, object_id)
+    if obj is None:
+        present = ", ".join(o.id for o in obs.objects) or "none"
+        raise _MissingObject(f"object {object_id} is not in the observation (objects: {present})")
+    return obj
 
 
 @_predicate("holding")
-def _holding(args: tuple[Any, ...], bindings: Mapping[str, Any], obs: Observation,
-             start: Observation | None, th: ConditionThresholds) -> tuple[bool, str]:
+def _holding(args: _Args, bindings: _Bindings, obs: Observation, start: _Start, th: _Th) -> _Result:
     (what,) = args
     held = obs.held_object_id
     if what == "none":
@@ -217,8 +212,7 @@ def _holding(args: tuple[Any, ...], bindings: Mapping[str, Any], obs: Observatio
 
 
 @_predicate("gripper")
-def _gripper(args: tuple[Any, ...], bindings: Mapping[str, Any], obs: Observation,
-             start: Observation | None, th: ConditionThresholds) -> tuple[bool, str]:
+def _gripper(args: _Args, bindings: _Bindings, obs: Observation, start: _Start, th: _Th) -> _Result:
     (state,) = args
     if state not in ("open", "closed"):
         raise ConditionError(f"gripper() takes open or closed, got {state!r}")
@@ -230,12 +224,9 @@ def _gripper(args: tuple[Any, ...], bindings: Mapping[str, Any], obs: Observatio
 
 
 @_predicate("at")
-def _at(args: tuple[Any, ...], bindings: Mapping[str, Any], obs: Observation,
-        start: Observation | None, th: ConditionThresholds) -> tuple[bool, str]:
+def _at(args: _Args, bindings: _Bindings, obs: Observation, start: _Start, th: _Th) -> _Result:
     (oid,) = args
-    obj = _find(obs, oid)
-    if obj is None:
-        return False, _missing(oid, obs)
+    obj = _require(obs, oid)
     ee = np.asarray(obs.ee_position, dtype=float)
     horizontal = float(np.hypot(*(ee[:2] - obj.position[:2])))
     if horizontal > th.at_xy:
@@ -259,12 +250,9 @@ def _over_margin(target: ObjectInfo, held: ObjectInfo | None, th: ConditionThres
 
 
 @_predicate("over")
-def _over(args: tuple[Any, ...], bindings: Mapping[str, Any], obs: Observation,
-          start: Observation | None, th: ConditionThresholds) -> tuple[bool, str]:
+def _over(args: _Args, bindings: _Bindings, obs: Observation, start: _Start, th: _Th) -> _Result:
     (tid,) = args
-    target = _find(obs, tid)
-    if target is None:
-        return False, _missing(tid, obs)
+    target = _require(obs, tid)
     held = _find(obs, obs.held_object_id) if obs.held_object_id else None
     if held is not None:
         point, bottom, what = held.position, object_bottom(held), f"the held {held.id}"
@@ -292,20 +280,15 @@ def _over(args: tuple[Any, ...], bindings: Mapping[str, Any], obs: Observation,
 
 
 @_predicate("on")
-def _on(args: tuple[Any, ...], bindings: Mapping[str, Any], obs: Observation,
-        start: Observation | None, th: ConditionThresholds) -> tuple[bool, str]:
+def _on(args: _Args, bindings: _Bindings, obs: Observation, start: _Start, th: _Th) -> _Result:
     what, tid = args
-    target = _find(obs, tid)
-    if target is None:
-        return False, _missing(tid, obs)
+    target = _require(obs, tid)
     if what == "any":
         candidates = [o for o in obs.objects if o.id != tid]
         if any(_rests_on(o, target, obs, th)[0] for o in candidates):
             return True, ""
         return False, f"nothing rests on {tid}"
-    obj = _find(obs, what)
-    if obj is None:
-        return False, _missing(what, obs)
+    obj = _require(obs, what)
     return _rests_on(obj, target, obs, th)
 
 
@@ -350,12 +333,9 @@ def _on_pile_in(obj: ObjectInfo, container: ObjectInfo, obs: Observation, th: Co
 
 
 @_predicate("reachable")
-def _reachable(args: tuple[Any, ...], bindings: Mapping[str, Any], obs: Observation,
-               start: Observation | None, th: ConditionThresholds) -> tuple[bool, str]:
+def _reachable(args: _Args, bindings: _Bindings, obs: Observation, start: _Start, th: _Th) -> _Result:
     (oid,) = args
-    obj = _find(obs, oid)
-    if obj is None:
-        return False, _missing(oid, obs)
+    obj = _require(obs, oid)
     lo = np.asarray(th.limits.workspace_min, dtype=float)
     hi = np.asarray(th.limits.workspace_max, dtype=float)
     p = np.asarray(obj.position, dtype=float)
@@ -368,25 +348,19 @@ def _reachable(args: tuple[Any, ...], bindings: Mapping[str, Any], obs: Observat
 
 
 @_predicate("accessible")
-def _accessible(args: tuple[Any, ...], bindings: Mapping[str, Any], obs: Observation,
-                start: Observation | None, th: ConditionThresholds) -> tuple[bool, str]:
+def _accessible(args: _Args, bindings: _Bindings, obs: Observation, start: _Start, th: _Th) -> _Result:
     (oid,) = args
-    obj = _find(obs, oid)
-    if obj is None:
-        return False, _missing(oid, obs)
+    obj = _require(obs, oid)
     if obj.category == "drawer":
         return _drawer_is_open(obj, th)
     return True, ""
 
 
 @_predicate("drawer_open")
-def _drawer_open(args: tuple[Any, ...], bindings: Mapping[str, Any], obs: Observation,
-                 start: Observation | None, th: ConditionThresholds) -> tuple[bool, str]:
+def _drawer_open(args: _Args, bindings: _Bindings, obs: Observation, start: _Start, th: _Th) -> _Result:
     oid, want = args
     want_open = _as_bool(want)
-    obj = _find(obs, oid)
-    if obj is None:
-        return False, _missing(oid, obs)
+    obj = _require(obs, oid)
     if obj.opening is None:
         return False, f"{oid} is a {obj.category}, which reports no opening"
     opening = float(obj.opening)
@@ -396,16 +370,13 @@ def _drawer_open(args: tuple[Any, ...], bindings: Mapping[str, Any], obs: Observ
 
 
 @_predicate("moved")
-def _moved(args: tuple[Any, ...], bindings: Mapping[str, Any], obs: Observation,
-           start: Observation | None, th: ConditionThresholds) -> tuple[bool, str]:
+def _moved(args: _Args, bindings: _Bindings, obs: Observation, start: _Start, th: _Th) -> _Result:
     oid, direction = args
     if direction not in DIRECTION_VECTORS:
         raise ConditionError(f"moved() needs a direction word {tuple(DIRECTION_VECTORS)}, got {direction!r}")
     if start is None:
         return False, "no start observation to measure the motion from"
-    before, now = _find(start, oid), _find(obs, oid)
-    if before is None or now is None:
-        return False, _missing(oid, start if before is None else obs)
+    before, now = _require(start, oid), _require(obs, oid)
     requested = bindings.get("distance", th.moved_default_distance)
     try:
         requested = float(requested)
@@ -463,17 +434,15 @@ def explain(
     """
     th = thresholds if thresholds is not None else ConditionThresholds()
     args = _resolve(condition, bindings)
-    ok, why = _CHECKS[condition.predicate](args, bindings, obs, start, th)
+    try:
+        ok, why = _CHECKS.get(condition.predicate)(args, bindings, obs, start, th)
+    except _MissingObject as e:
+        ok, why = False, str(e)
     return bool(ok), ("" if ok else why)
 
 
-def evaluate(
-    condition: Condition,
-    bindings: Mapping[str, Any],
-    obs: Observation,
-    start: Observation | None = None,
-    thresholds: ConditionThresholds | None = None,
-) -> bool:
+def evaluate(condition: Condition, bindings: Mapping[str, Any], obs: Observation,
+             start: Observation | None = None, thresholds: ConditionThresholds | None = None) -> bool:
     """True when ``condition`` holds in ``obs`` (see :func:`explain` for the arguments)."""
     return explain(condition, bindings, obs, start, thresholds)[0]
 

@@ -39,13 +39,23 @@ POLICY, PERSON = MotionSource.POLICY, MotionSource.PERSON
 
 
 class Controller(Protocol):
-    """What a skill execution asks each tick. ``Observation`` in, language motion and action out."""
+    """What runs a skill, tick by tick: the one interface of the skill executor, the scripted
+    oracle's adapter (:class:`OracleController`), trained policies (:class:`PolicyController`)
+    and demonstration recording (:func:`robomatrix.learning.demos.run_episode`, its DAgger driver).
+
+    Each tick :meth:`predict_motion` names the language motion the controller would carry
+    out; :meth:`act` returns the action for a motion -- ``None`` for the controller's own
+    (the predicted one when :meth:`predict_motion` was asked about ``obs``), or another one,
+    a person's correction, that it executes instead.
+    """
 
     def reset(self, spec: SkillSpec, args: Mapping[str, Any], obs: Observation) -> None: ...
 
     def predict_motion(self, obs: Observation) -> str: ...
 
-    def act(self, obs: Observation, motion: str) -> Action: ...
+    def act(self, obs: Observation, motion: str | None = None) -> Action: ...
+
+    def done(self, obs: Observation) -> bool: ...  # it says it has finished (a policy never does)
 
 
 def vector_to_action(a: np.ndarray) -> Action:
@@ -82,69 +92,75 @@ class PolicyController:
         self._predicted = (obs, motion or STOP, vec)
         return motion or STOP
 
-    def act(self, obs: Observation, motion: str) -> Action:
-        if self._predicted is not None and self._predicted[0] is obs and motion == self._predicted[1]:
-            return vector_to_action(self._predicted[2])
-        # A person's motion: the action head executes it (a flat policy refuses).
+    def act(self, obs: Observation, motion: str | None = None) -> Action:
+        predicted = self._predicted
+        if predicted is not None and predicted[0] is obs and motion in (None, predicted[1]):
+            return vector_to_action(predicted[2])
+        # Not asked about this observation yet (one query), or a person's motion: the action
+        # head executes it (a flat policy refuses).
         _, vec = self.policy.select_action(self._features(obs), motion_override=motion)
         return vector_to_action(vec)
 
-
-class PolicyDriver:
-    """A trained policy in the shape demonstration recording drives with (``reset(skill, args,
-    obs)``, ``act(obs)``, ``done(obs)``): DAgger episodes in which the policy moves the arm and
-    the oracle, a rule of the current state, labels every state it reaches
-    (``robomatrix generate --driver``)."""
-
-    def __init__(self, policy: Any, library: Any) -> None:
-        self._library = library
-        self._controller = PolicyController(policy, tuple(library.names))
-
-    def reset(self, skill: str, args: Mapping[str, Any], obs: Observation) -> None:
-        self._controller.reset(self._library.get(skill), args, obs)
-
-    def act(self, obs: Observation) -> Action:
-        return self._controller.act(obs, self._controller.predict_motion(obs))
-
     def done(self, obs: Observation) -> bool:
-        return False
+        return False  # the skill's success condition or its timeout ends a policy's run
 
 
 class OracleController:
-    """The scripted oracle of a skill, labelled RT-H style so it also names its motions."""
+    """The scripted oracle of a skill (:mod:`robomatrix.skills.oracles`) as a controller,
+    labelled RT-H style so it also names its motions. ``config``: the oracle's OracleConfig."""
 
-    def __init__(self, window: int = 5) -> None:
+    def __init__(self, window: int = 5, config: Any = None) -> None:
         self.window = window
+        self.config = config
         self._oracle: Any = None
         self._recent: deque[Action] = deque(maxlen=window)
         self._action: Action | None = None
+        self._pending = False  # predict_motion decided this tick's action; act() has not taken it yet
         self._predicted = STOP
+
+    @property
+    def reactive(self) -> bool:
+        """Whether the oracle (after :meth:`reset`) decides from the current state alone."""
+        return bool(getattr(self._oracle, "reactive", False))
 
     def reset(self, spec: SkillSpec, args: Mapping[str, Any], obs: Observation) -> None:
         from robomatrix.skills.oracles import make_oracle
 
-        self._oracle = make_oracle(spec)
+        self._oracle = make_oracle(spec, self.config)
         self._oracle.reset(spec.name, dict(args), obs)
         self._recent.clear()
-        self._action, self._predicted = None, STOP
+        self._action, self._pending, self._predicted = None, False, STOP
+
+    def _advance(self, obs: Observation) -> Action:
+        self._action = self._oracle.act(obs)
+        self._recent.append(self._action)
+        return self._action
 
     def predict_motion(self, obs: Observation) -> str:
         from robomatrix.skills.labeller import label_actions
 
-        self._action = self._oracle.act(obs)
-        self._recent.append(self._action)
+        self._advance(obs)
+        self._pending = True
         labels = label_actions(list(self._recent))
         self._predicted = labels[-1] if labels else STOP
         return self._predicted
 
-    def act(self, obs: Observation, motion: str) -> Action:
+    def act(self, obs: Observation, motion: str | None = None) -> Action:
         from robomatrix.skills.oracles import action_for_motion
 
+        if motion is None:  # the oracle's own action: the predicted one, or its next tick
+            action = self._action if self._pending and self._action is not None else self._advance(obs)
+            self._pending = False
+            return action
         # The oracle's own action when the motion is the one it was labelled with; a
         # person's different motion is carried out directly.
         if self._action is not None and motion == self._predicted:
+            self._pending = False
             return self._action
         return action_for_motion(motion, obs)
+
+    def done(self, obs: Observation) -> bool:
+        return self._oracle is not None and bool(self._oracle.done(obs))
 
 
 @dataclass(frozen=True)

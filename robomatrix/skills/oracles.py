@@ -39,6 +39,7 @@ from robomatrix.hardware.geometry import object_top, quaternion_yaw
 from robomatrix.hardware.interface import Action, ObjectInfo, Observation
 from robomatrix.hardware.safety import SafetyLimits
 from robomatrix.policies.language_motion import motion_to_velocity
+from robomatrix.registry import Registry
 from robomatrix.skills.spec import SkillLibrary, SkillSpec, load_skill_library
 
 log = logging.getLogger(__name__)
@@ -124,22 +125,22 @@ class OracleConfig:
 
 MAX_CRUISE_ABOVE = 0.25  # m, highest a reactive oracle travels above its safe height (higher: it comes down)
 
-ORACLES: dict[str, type[Oracle]] = {}
+def _other_library(old: type[Oracle], new: type[Oracle]) -> bool:
+    # Two skill libraries may each have a skill of a name (checkout and installed share):
+    # the oracle loaded last takes the name. Two classes in one oracle.py may not.
+    return old.__module__ != new.__module__ or old.__qualname__ == new.__qualname__
+
+
+ORACLES: Registry[type[Oracle]] = Registry(
+    "oracle of skill", error=OracleError, may_replace=_other_library,
+    on_register=lambda skill, cls: setattr(cls, "skill", skill),
+)
 """Skill name -> oracle class, filled by :func:`register_oracle` as skill folders' ``oracle.py`` load."""
 
 
 def register_oracle(skill: str) -> Callable[[type[Oracle]], type[Oracle]]:
     """Class decorator for a skill folder's ``oracle.py``: the class is ``skill``'s oracle."""
-
-    def deco(cls: type[Oracle]) -> type[Oracle]:
-        previous = ORACLES.get(skill)
-        if previous is not None and previous.__module__ == cls.__module__ and previous.__qualname__ != cls.__qualname__:
-            raise OracleError(f"skill {skill!r} already has the oracle {previous.__name__} in {cls.__module__}")
-        cls.skill = skill
-        ORACLES[skill] = cls
-        return cls
-
-    return deco
+    return ORACLES.register(skill)
 
 
 def oracle_class(spec: SkillSpec) -> type[Oracle]:
@@ -336,6 +337,27 @@ class Oracle:
         action, reached = self._track(obs, goal, (2,), (0, 1))
         return "done" if reached else action
 
+    def _align_then(self, obs: Observation, yaw_period: tuple[float, float], next_phase: str) -> Action | str:
+        """Turn the gripper to ``yaw_period`` (yaw, period) holding position, then ``next_phase``."""
+        action, reached = self._turn(obs, *yaw_period)
+        return next_phase if reached else action
+
+    def _descend_open(self, obs: Observation, goal: np.ndarray, next_phase: str) -> Action | str:
+        """Open the gripper and descend to ``goal`` correcting horizontally, then ``next_phase``."""
+        self.gripper_target = 0.0
+        action, reached = self._track(obs, goal, (2,), (0, 1))
+        return next_phase if reached else action
+
+    def _close_on(self, obs: Observation, arg: str, held: str, failed: str) -> Action | str:
+        """Close the gripper on argument ``arg``'s object: ``held`` once it is held, "reopen" (a
+        retry) when it is not after ``close_ticks``, ``failed`` when the retries are spent."""
+        self.gripper_target = 1.0
+        if obs.held_object_id == self.args[arg] and self.phase_ticks >= 3:
+            return held
+        if self.phase_ticks >= self.config.close_ticks:
+            return "reopen" if self.attempts < self.config.retries else failed
+        return self._velocity(np.zeros(3))
+
     def _turn(self, obs: Observation, target_yaw: float, period: float) -> tuple[Action, bool]:
         """Turn the gripper about z towards ``target_yaw`` (modulo ``period``), holding position."""
         cfg = self.config
@@ -462,23 +484,13 @@ class DrawerOracle(Oracle):
         return np.asarray(drawer.position, dtype=float) + np.array([0.0, 0.0, self.config.handle_offset])  # type: ignore[union-attr]
 
     def _phase_align(self, obs: Observation) -> Action | str:
-        drawer = self._obj(obs, "drawer")
-        yaw, period = self._grip_yaw(drawer)  # type: ignore[arg-type]
-        action, reached = self._turn(obs, yaw, period)
-        return "descend" if reached else action
+        return self._align_then(obs, self._grip_yaw(self._obj(obs, "drawer")), "descend")  # type: ignore[arg-type]
 
     def _phase_descend(self, obs: Observation) -> Action | str:
-        self.gripper_target = 0.0
-        action, reached = self._track(obs, self._handle_goal(obs), (2,), (0, 1))
-        return "close" if reached else action
+        return self._descend_open(obs, self._handle_goal(obs), "close")
 
     def _phase_close(self, obs: Observation) -> Action | str:
-        self.gripper_target = 1.0
-        if obs.held_object_id == self.args["drawer"] and self.phase_ticks >= 3:
-            return "slide"
-        if self.phase_ticks >= self.config.close_ticks:
-            return "reopen" if self.attempts < self.config.retries else "let_go"
-        return self._velocity(np.zeros(3))
+        return self._close_on(obs, "drawer", "slide", "let_go")
 
     def _phase_reopen(self, obs: Observation) -> Action | str:
         self.gripper_target = 0.0

@@ -31,8 +31,8 @@ is a reference ``$arg`` to one of the skill's arguments, or one of the predicate
 constants (``none``, ``any``, ``open``, ``closed``, ``true``/``false``, a direction word).
 
 Object grounding (:func:`ground_object`) and the synonym tables (:data:`COLOUR_SYNONYMS`,
-:data:`CATEGORY_SYNONYMS`, :data:`DIRECTION_SYNONYMS`) live here, in one place, for the
-planner as well.
+:data:`CATEGORY_SYNONYMS`) live here, in one place, for the planner as well; the direction
+words (:data:`DIRECTIONS`, :data:`DIRECTION_SYNONYMS`) come from :mod:`robomatrix.policies.directions`.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ import yaml
 
 from robomatrix import resources
 from robomatrix.errors import ConfigError, RobomatrixError
+from robomatrix.policies.directions import DIRECTIONS, canonical_direction
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +62,6 @@ __all__ = [
     "CATEGORIES",
     "CATEGORY_SYNONYMS",
     "COLOUR_SYNONYMS",
-    "DIRECTIONS",
-    "DIRECTION_SYNONYMS",
     "PREDICATES",
     "ArgumentSpec",
     "Condition",
@@ -75,11 +74,11 @@ __all__ = [
     "UnknownSkillError",
     "canonical_category",
     "canonical_colour",
-    "canonical_direction",
     "find_skills_root",
     "ground_object",
     "load_skill_library",
     "load_skill_spec",
+    "object_field",
     "read_library_data",
     "validate_json",
 ]
@@ -106,10 +105,6 @@ class SkillArgumentError(RobomatrixError):
 CATEGORIES: tuple[str, ...] = ("block", "bowl", "bin", "drawer", "object")
 """Object categories the hardware layer reports (ObjectInfo.category)."""
 
-DIRECTIONS: tuple[str, ...] = ("forward", "backward", "left", "right", "up", "down")
-"""Direction words, robot perspective as in language_motion: forward = +x (away from the
-base), left = +y (robot's left), up = +z."""
-
 ARGUMENT_TYPES: tuple[str, ...] = ("object", "direction", "number")
 
 # Synonym -> canonical word. Canonical words map to themselves.
@@ -134,16 +129,6 @@ CATEGORY_SYNONYMS: dict[str, str] = {
     "thing": "object", "item": "object", "objects": "object",
 }  # fmt: skip
 
-DIRECTION_SYNONYMS: dict[str, str] = {
-    **{d: d for d in DIRECTIONS},
-    "forwards": "forward", "ahead": "forward", "away": "forward",
-    "backwards": "backward", "back": "backward",
-    "leftward": "left", "leftwards": "left",
-    "rightward": "right", "rightwards": "right",
-    "upward": "up", "upwards": "up",
-    "downward": "down", "downwards": "down",
-}  # fmt: skip
-
 # Words ignored when grounding a name ("the red block", "a blue one").
 _ARTICLES = frozenset({"the", "a", "an", "one", "that", "this"})
 
@@ -161,11 +146,6 @@ def canonical_colour(word: str) -> str | None:
 def canonical_category(word: str) -> str | None:
     """Canonical category for a category word or synonym ("cube" -> "block"), None if unknown."""
     return CATEGORY_SYNONYMS.get(word.strip().lower())
-
-
-def canonical_direction(word: str) -> str | None:
-    """Canonical direction word ("forwards" -> "forward"), None if not a direction."""
-    return DIRECTION_SYNONYMS.get(" ".join(word.strip().lower().split()))
 
 
 # --------------------------------------------------------------------------- conditions
@@ -329,7 +309,9 @@ class ArgumentSpec:
 # --------------------------------------------------------------------------- grounding
 
 
-def _field(obj: Any, key: str) -> str:
+def object_field(obj: Any, key: str) -> str:
+    """``obj``'s ``key`` as text, for an ObjectInfo (attribute) or a mapping (key) alike;
+    "" when it has none (or it is None)."""
     value = obj.get(key, "") if isinstance(obj, Mapping) else getattr(obj, key, "")
     return "" if value is None else str(value)
 
@@ -337,11 +319,11 @@ def _field(obj: Any, key: str) -> str:
 def _describe(objects: Sequence[Any]) -> str:
     if not objects:
         return "none"
-    return ", ".join(f"{_field(o, 'id')} ({_field(o, 'name') or _field(o, 'category')})" for o in objects)
+    return ", ".join(f"{object_field(o, 'id')} ({object_field(o, 'name') or object_field(o, 'category')})" for o in objects)
 
 
 def _object_category(obj: Any) -> str:
-    return canonical_category(_field(obj, "category")) or _field(obj, "category").lower()
+    return canonical_category(object_field(obj, "category")) or object_field(obj, "category").lower()
 
 
 def ground_object(query: str, objects: Iterable[Any], categories: Sequence[str] | None = None) -> Any:
@@ -365,7 +347,7 @@ def ground_object(query: str, objects: Iterable[Any], categories: Sequence[str] 
         obj = candidates[0]
         if allowed and _object_category(obj) not in allowed:
             raise GroundingError(
-                f"{query!r} is {_field(obj, 'id')}, a {_field(obj, 'category')}, but a "
+                f"{query!r} is {object_field(obj, 'id')}, a {object_field(obj, 'category')}, but a "
                 f"{' | '.join(allowed)} is expected; objects present: {_describe(objs)}"
             )
         return obj
@@ -378,7 +360,7 @@ def ground_object(query: str, objects: Iterable[Any], categories: Sequence[str] 
         hits = [
             o
             for o in objs
-            if (_field(o, "id") == query if exact else _field(o, "id").lower() == query.lower())
+            if (object_field(o, "id") == query if exact else object_field(o, "id").lower() == query.lower())
         ]
         if hits:
             return accepted(hits)
@@ -389,7 +371,7 @@ def ground_object(query: str, objects: Iterable[Any], categories: Sequence[str] 
     wanted = canonical(query)
     if not wanted:
         raise GroundingError(f"{query!r} names no object; objects present: {_describe(objs)}")
-    hits = [o for o in objs if canonical(_field(o, "name")) == wanted]
+    hits = [o for o in objs if canonical(object_field(o, "name")) == wanted]
     if hits:
         return accepted(hits)
 
@@ -406,7 +388,7 @@ def ground_object(query: str, objects: Iterable[Any], categories: Sequence[str] 
     hits = [
         o
         for o in objs
-        if (not colours or (canonical_colour(_field(o, "colour")) or "") in colours)
+        if (not colours or (canonical_colour(object_field(o, "colour")) or "") in colours)
         and (not kinds or _object_category(o) in kinds)
     ]
     if allowed and len(hits) > 1:
@@ -515,7 +497,7 @@ class SkillSpec:
             if not isinstance(value, str):
                 raise fail(f"must be text, got {type(value).__name__}")
             try:
-                return _field(ground_object(value, objs, arg.categories), "id")
+                return object_field(ground_object(value, objs, arg.categories), "id")
             except GroundingError as e:
                 raise fail(str(e)) from e
         if arg.type == "direction":

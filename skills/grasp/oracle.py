@@ -1,7 +1,4 @@
-"""The grasp skill's scripted oracle (privileged simulator state): demonstrations, tests,
-and the skill server's ``oracle`` controller. Loaded from this folder by
-:func:`robomatrix.skills.oracles.make_oracle`; the toolkit it builds on (phases, tracking,
-gripper bookkeeping, hand clearance) is :mod:`robomatrix.skills.oracles`."""
+"""The grasp skill's scripted oracle, loaded by :func:`robomatrix.skills.oracles.make_oracle`."""
 
 from __future__ import annotations
 
@@ -9,10 +6,7 @@ import numpy as np
 
 from robomatrix.hardware.geometry import object_top
 from robomatrix.hardware.interface import Action, Observation
-from robomatrix.skills.oracles import (
-    Oracle,
-    register_oracle,
-)
+from robomatrix.skills.oracles import Oracle, register_oracle
 
 
 @register_oracle("grasp")
@@ -34,24 +28,16 @@ class GraspOracle(Oracle):
         self._lift_z = self._grasp_point(obs)[2] + self.config.lift
 
     def _phase_align(self, obs: Observation) -> Action | str:
-        obj = self._obj(obs, "object")
-        yaw, period = self._clear_grip_yaw(obs, obj)  # type: ignore[arg-type]
-        action, reached = self._turn(obs, yaw, period)
-        return "descend" if reached else action
+        return self._align_then(obs, self._clear_grip_yaw(obs, self._obj(obs, "object")), "descend")  # type: ignore[arg-type]
 
     def _phase_descend(self, obs: Observation) -> Action | str:
-        self.gripper_target = 0.0
-        action, reached = self._track(obs, self._grasp_point(obs), (2,), (0, 1))
-        return "close" if reached else action
+        return self._descend_open(obs, self._grasp_point(obs), "close")
 
     def _phase_close(self, obs: Observation) -> Action | str:
-        self.gripper_target = 1.0
-        if obs.held_object_id == self.args["object"] and self.phase_ticks >= 3:
+        result = self._close_on(obs, "object", "lift", "done")
+        if result == "lift":
             self._lift_z = float(obs.ee_position[2]) + self.config.lift
-            return "lift"
-        if self.phase_ticks >= self.config.close_ticks:
-            return "reopen" if self.attempts < self.config.retries else "done"
-        return self._velocity(np.zeros(3))
+        return result
 
     def _phase_reopen(self, obs: Observation) -> Action | str:
         self.gripper_target = 0.0

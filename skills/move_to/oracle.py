@@ -1,7 +1,4 @@
-"""The move_to skill's scripted oracle (privileged simulator state): demonstrations, tests,
-and the skill server's ``oracle`` controller. Loaded from this folder by
-:func:`robomatrix.skills.oracles.make_oracle`; the toolkit it builds on (phases, tracking,
-gripper bookkeeping, hand clearance) is :mod:`robomatrix.skills.oracles`."""
+"""The move_to skill's scripted oracle, loaded by :func:`robomatrix.skills.oracles.make_oracle`."""
 
 from __future__ import annotations
 
@@ -11,11 +8,7 @@ import numpy as np
 
 from robomatrix.hardware.geometry import object_top
 from robomatrix.hardware.interface import Action, Observation
-from robomatrix.skills.oracles import (
-    Oracle,
-    move_to_goal,
-    register_oracle,
-)
+from robomatrix.skills.oracles import Oracle, move_to_goal, register_oracle
 
 
 @register_oracle("move_to")

@@ -1,14 +1,8 @@
-"""The open_drawer skill's scripted oracle (privileged simulator state): demonstrations, tests,
-and the skill server's ``oracle`` controller. Loaded from this folder by
-:func:`robomatrix.skills.oracles.make_oracle`; the toolkit it builds on (phases, tracking,
-gripper bookkeeping, hand clearance) is :mod:`robomatrix.skills.oracles`."""
+"""The open_drawer skill's scripted oracle, loaded by :func:`robomatrix.skills.oracles.make_oracle`."""
 
 from __future__ import annotations
 
-from robomatrix.skills.oracles import (
-    DrawerOracle,
-    register_oracle,
-)
+from robomatrix.skills.oracles import DrawerOracle, register_oracle
 
 
 @register_oracle("open_drawer")

@@ -14,7 +14,7 @@ from robomatrix.hardware.interface import (
     Observation,
 )
 from robomatrix.learning import demos as kit
-from robomatrix.skills.conditions import DIRECTION_VECTORS  # noqa: E402
+from robomatrix.policies.directions import DIRECTION_VECTORS  # noqa: E402
 
 
 def choose(rng: np.random.Generator, obs: Observation) -> tuple[dict[str, Any], kit.Prelude]:

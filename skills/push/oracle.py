@@ -1,7 +1,4 @@
-"""The push skill's scripted oracle (privileged simulator state): demonstrations, tests,
-and the skill server's ``oracle`` controller. Loaded from this folder by
-:func:`robomatrix.skills.oracles.make_oracle`; the toolkit it builds on (phases, tracking,
-gripper bookkeeping, hand clearance) is :mod:`robomatrix.skills.oracles`."""
+"""The push skill's scripted oracle, loaded by :func:`robomatrix.skills.oracles.make_oracle`."""
 
 from __future__ import annotations
 
@@ -11,13 +8,8 @@ import numpy as np
 
 from robomatrix.hardware.geometry import object_top, quaternion_yaw
 from robomatrix.hardware.interface import Action, Observation
-from robomatrix.skills.conditions import DIRECTION_VECTORS
-from robomatrix.skills.oracles import (
-    Oracle,
-    OracleError,
-    half_extent_along,
-    register_oracle,
-)
+from robomatrix.policies.directions import DIRECTION_VECTORS
+from robomatrix.skills.oracles import Oracle, OracleError, half_extent_along, register_oracle
 
 
 @register_oracle("push")

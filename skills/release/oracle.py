@@ -1,15 +1,9 @@
-"""The release skill's scripted oracle (privileged simulator state): demonstrations, tests,
-and the skill server's ``oracle`` controller. Loaded from this folder by
-:func:`robomatrix.skills.oracles.make_oracle`; the toolkit it builds on (phases, tracking,
-gripper bookkeeping, hand clearance) is :mod:`robomatrix.skills.oracles`."""
+"""The release skill's scripted oracle, loaded by :func:`robomatrix.skills.oracles.make_oracle`."""
 
 from __future__ import annotations
 
 from robomatrix.hardware.interface import Action, Observation
-from robomatrix.skills.oracles import (
-    Oracle,
-    register_oracle,
-)
+from robomatrix.skills.oracles import Oracle, register_oracle
 
 
 @register_oracle("release")

@@ -15,8 +15,8 @@ from robomatrix.hardware.geometry import quaternion_yaw
 from robomatrix.hardware.interface import ObjectInfo, Observation
 from robomatrix.learning.dataset import Dataset
 from robomatrix.learning.train import finetune_motion_head, train_policy
+from robomatrix.policies.directions import HORIZONTAL_DIRECTIONS
 from robomatrix.policies.features import (
-    DIRECTIONS,
     FeatureLayout,
     PolicyInputError,
     augment,
@@ -115,7 +115,7 @@ def test_build_features_layout() -> None:
     assert slot[9] == 1.0 and x[lay.slot_present(1)] == 0.0
     one_hot = x[lay.skill_one_hot]
     assert one_hot.sum() == 1.0 and one_hot[NAMES.index("push")] == 1.0
-    assert x[lay.direction_one_hot].tolist() == [1.0 if d == "left" else 0.0 for d in DIRECTIONS]
+    assert x[lay.direction_one_hot].tolist() == [1.0 if d == "left" else 0.0 for d in HORIZONTAL_DIRECTIONS]
     assert x[lay.number] == pytest.approx(0.1)
 
 
@@ -134,6 +134,7 @@ def test_build_features_held_object_fills_a_slot_and_missing_object_is_absent() 
         ([np.nan, 0, 0], {"object": "block_red_0"}, "end-effector position"),
         ([0.5, 0, 0.3], {"object": "block_red_0", "distance": float("inf")}, "not finite"),
         ([0.5, 0, 0.3], {"object": "block_red_0", "x": [1]}, "not an object id"),
+        ([0.5, 0, 0.3], {"object": "block_red_0", "direction": "up"}, "direction 'up' has no slot"),
     ],
 )
 def test_build_features_rejects_bad_inputs(ee: list, args: dict, match: str) -> None:

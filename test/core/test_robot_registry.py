@@ -84,7 +84,7 @@ class FixedConfig:
 def fixed_backend() -> Iterator[type]:
     cls = register_backend("fixed_test")(FixedConfig)
     yield cls
-    del registry._REGISTRY["fixed_test"]
+    registry.BACKENDS.remove("fixed_test")
 
 
 def test_builtin_backends_are_registered() -> None:

@@ -13,6 +13,7 @@ import yaml
 from robomatrix import resources
 from robomatrix.errors import ConfigError, RobomatrixError
 from robomatrix.hardware.interface import ObjectInfo
+from robomatrix.policies.directions import canonical_direction
 from robomatrix.skills.spec import (
     PREDICATES,
     Condition,
@@ -23,7 +24,6 @@ from robomatrix.skills.spec import (
     UnknownSkillError,
     canonical_category,
     canonical_colour,
-    canonical_direction,
     find_skills_root,
     ground_object,
     load_skill_library,

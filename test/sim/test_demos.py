@@ -111,10 +111,13 @@ class _Drifter:
     """A 'policy' that always moves the open gripper backward and up: the states it reaches are
     not the oracle's, and what it does is never what gets recorded."""
 
-    def reset(self, skill, args, obs):  # type: ignore[no-untyped-def]
+    def reset(self, spec, args, obs):  # type: ignore[no-untyped-def]
         self.ticks = 0
 
-    def act(self, obs):  # type: ignore[no-untyped-def]
+    def predict_motion(self, obs) -> str:  # type: ignore[no-untyped-def]
+        return "move arm backward and up"
+
+    def act(self, obs, motion=None):  # type: ignore[no-untyped-def]
         from robomatrix.hardware.interface import Action
 
         self.ticks += 1
@@ -126,11 +129,11 @@ class _Drifter:
 
 def test_dagger_episodes_record_the_oracles_labels_in_the_drivers_states(robot: SimRobot) -> None:
     from robomatrix.learning.demos import run_episode
-    from robomatrix.skills.oracles import make_oracle
+    from robomatrix.skills.executor import OracleController
 
     args, _ = make_episode_setup("move_to", np.random.default_rng(3), robot, starts="home")
     driver = _Drifter()
-    result = run_episode(robot, "move_to", args, make_oracle("move_to"), 90, rng=np.random.default_rng(0),
+    result = run_episode(robot, "move_to", args, OracleController(), 90, rng=np.random.default_rng(0),
                          driver=driver, driver_share=0.5)
     assert 20 < driver.ticks < 70  # about half the ticks were driven by the drifter
     recorded = np.array([s.action.linear for s in result.steps])
@@ -139,7 +142,7 @@ def test_dagger_episodes_record_the_oracles_labels_in_the_drivers_states(robot: 
     assert all(s.motion != "move arm backward and up" for s in result.steps)
     again, _ = make_episode_setup("move_to", np.random.default_rng(3), robot, starts="home")
     assert again == args
-    oracle_alone = run_episode(robot, "move_to", args, make_oracle("move_to"), 90)
+    oracle_alone = run_episode(robot, "move_to", args, OracleController(), 90)
     ticks = min(len(result.steps), len(oracle_alone.steps)) - 1
     drifted = result.steps[ticks].observation.ee_position - oracle_alone.steps[ticks].observation.ee_position
     assert drifted[0] < -0.02  # the driver's states (pulled backward), not the oracle's
@@ -147,11 +150,11 @@ def test_dagger_episodes_record_the_oracles_labels_in_the_drivers_states(robot: 
 
 def test_a_driver_needs_an_oracle_that_decides_from_the_state(robot: SimRobot) -> None:
     from robomatrix.learning.demos import run_episode
-    from robomatrix.skills.oracles import make_oracle
+    from robomatrix.skills.executor import OracleController
 
     args, _ = make_episode_setup("grasp", np.random.default_rng(3), robot)
     with pytest.raises(ConfigError, match="remembers its phase"):
-        run_episode(robot, "grasp", args, make_oracle("grasp"), 10, driver=_Drifter())
+        run_episode(robot, "grasp", args, OracleController(), 10, driver=_Drifter())
 
 
 class _DriftPolicy:

@@ -15,6 +15,7 @@ from robomatrix.hardware.interface import Observation
 from robomatrix.hardware.sim import SimConfig, SimRobot
 from robomatrix.learning.demos import generate_demos, make_episode_setup, run_episode
 from robomatrix.policies.language_motion import VOCABULARY, UnknownMotionError
+from robomatrix.skills.executor import OracleController
 from robomatrix.skills.oracles import ORACLES, OracleConfig, OracleError, action_for_motion, make_oracle
 from robomatrix.skills.spec import load_skill_library
 
@@ -84,7 +85,7 @@ def unseen_episode(robot: SimRobot, skill: str, seed: int) -> tuple[str, bool, l
             robot.send_action(oracle.act(obs))
             robot.step()
             obs = robot.get_observation()
-    result = run_episode(robot, skill, {"object": oid}, make_oracle(skill), max_steps=600)
+    result = run_episode(robot, skill, {"object": oid}, OracleController(), max_steps=600)
     return oid, result.success, result.unmet
 
 
@@ -161,7 +162,7 @@ def test_a_failed_grasp_is_retried(robot: SimRobot) -> None:
 def test_run_episode_records_the_spec_outcome(robot: SimRobot) -> None:
     rng = np.random.default_rng(1)
     args, _ = make_episode_setup("move_to", rng, robot)
-    result = run_episode(robot, "move_to", args, make_oracle("move_to"), max_steps=20)
+    result = run_episode(robot, "move_to", args, OracleController(), max_steps=20)
     assert not result.success and len(result.steps) == 20  # cut short: not there yet
     assert result.unmet and result.unmet[0].startswith(f"at({args['object']}) is false")
     assert isinstance(result.steps[0].observation, Observation) and result.steps[0].t == 0.0

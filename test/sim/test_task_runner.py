@@ -13,7 +13,7 @@ import pytest
 
 from robomatrix.hardware.sim import SimConfig, SimRobot
 from robomatrix.learning.skill_client import SimSkillClient
-from robomatrix.scheduler.planner import Planner
+from robomatrix.scheduler.planner import Planner, PlanStep
 from robomatrix.scheduler.runner import SchedulerConfig, TaskRunner
 from robomatrix.scheduler.tree import ascii_tree, build_tree, write_dot
 from robomatrix.skills.spec import load_skill_library
@@ -68,12 +68,8 @@ def _names(robot, category):
 
 def test_tree_builds_offline_and_renders(tmp_path) -> None:
     lib = load_skill_library()
-
-    class Step:
-        def __init__(self, skill, args):
-            self.skill, self.args = skill, args
-
-    root = build_tree([Step("move_to", {"object": "block_red_0"}), Step("release", {})], lib, retries=2)
+    steps = [PlanStep("move_to", {"object": "block_red_0"}), PlanStep("release", {})]
+    root = build_tree(steps, lib, retries=2)
     text = ascii_tree(root)
     assert "1. move_to(object=block_red_0)" in text and "2. release()" in text
     assert "dot" not in text

