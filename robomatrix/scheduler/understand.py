@@ -61,7 +61,11 @@ just now also too so ok okay hey hi robot thanks thank go ahead be is are am bei
 able if possible sure make ensure see that there let lets here what really actually right away
 would've should shall must have has had to the a an this these those its your yours our some
 then afterwards after next finally first second third lastly last and plus as well while
-when done once with of by up down over out off back onto into get gets got mean""".split())
+when done once with of by up down over out off back onto into get gets got mean again
+appreciate appreciated grateful great nice lovely good helpful wonderful cheers wanna gonna gotta kind
+enough how about why help chance convenience whenever pretty many much ta sorry excuse bother trouble
+possibly maybe perhaps quickly carefully gently nicely slowly thankyou idea fine super brilliant awesome
+cool hello dear buddy friend mate sir madam moment time soon asap quick favour favor""".split())
 # words that only make sense inside the grammar's phrases; consumed there
 DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "your", "my", "our"}
 PLACE_VERBS = {"put", "place", "move", "set", "drop", "stick", "pop", "transfer", "bring", "carry", "take",
@@ -70,6 +74,7 @@ PLACE_VERBS = {"put", "place", "move", "set", "drop", "stick", "pop", "transfer"
                "hide", "return", "send", "lower", "leave", "get", "throw", "drag", "fetch", "deliver",
                "insert", "stow", "lodge", "file", "settle", "perch", "balance", "lift", "pick", "grab",
                "slide", "shove", "put's", "puts", "placing", "putting", "moving", "dropping", "go", "goes",
+               "bung", "tip", "gather", "collect", "slot", "nest", "plant", "land", "wedge", "nestle", "stuff",
                "belongs", "belong", "should", "needs", "must"}  # fmt: skip
 DISCARD_VERBS = {"discard", "trash", "bin", "junk", "scrap", "dispose", "ditch", "chuck", "toss", "dump",
                  "throw", "rid", "remove"}  # fmt: skip
@@ -102,7 +107,8 @@ CONTRACTIONS = [(r"\bi'd\b", "i would"), (r"\bi'm\b", "i am"), (r"\bdon't\b", "d
                 (r"\bcan't\b", "can not"), (r"\bcannot\b", "can not"), (r"\bwon't\b", "will not"),
                 (r"\blet's\b", "let us"), (r"\bit's\b", "it is"), (r"\bthat's\b", "that is"),
                 (r"\b(\w+)'ll\b", r"\1 will"), (r"\b(\w+)'re\b", r"\1 are"), (r"\b(\w+)'ve\b", r"\1 have"),
-                (r"\bwhat's\b", "what is"), (r"\bthere's\b", "there is"), (r"\bshouldn't\b", "should not")]
+                (r"\bwhat's\b", "what is"), (r"\bthere's\b", "there is"), (r"\bshouldn't\b", "should not"),
+                (r"\b(\w+)n't\b", r"\1 not")]
 DESCRIPTOR_WORDS = {"leftmost", "rightmost", "nearest", "closest", "farthest", "furthest", "left", "right",
                     "near", "next", "beside", "by", "middle", "centre", "front", "far", "nearer", "closer",
                     "further", "farther", "robot", "base", "matching", "matches", "match", "same", "its",
@@ -128,7 +134,9 @@ def _lexicon() -> set[str]:
                     "touch", "alone", "where", "it", "them", "they", "one", "ones", "itself", "hand",
                     "gripper", "keep", "hold", "of", "rid", "ready", "stays", "stay", "remain", "remains",
                     "already", "is", "put", "order", "sequence", "onto", "lowest", "highest", "uppermost",
-                    "topmost", "underneath", "beneath", "whichever", "equals", "same"})
+                    "topmost", "underneath", "beneath", "whichever", "equals", "same", "reach", "approach",
+                    "hover", "head", "find", "locate", "spot", "gripper", "arm", "effector", "tool", "air",
+                    "direction", "non", "again", "inside", "air", "whatever", "dispose", "shut"})
         _LEXICON = {w for w in words if w.isalpha()}
     return _LEXICON
 
@@ -151,7 +159,7 @@ def _edit_distance(a: str, b: str, limit: int) -> int:
     return prev[-1]
 
 
-def _correct(word: str, extra: set[str]) -> str:
+def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] = frozenset()) -> str:
     """``word``, or the one known word within 1 edit (2 for words of 7+ letters) of it."""
     lex = _lexicon() | extra
     if word in lex or not word.isalpha() or len(word) < 3 or colour_rgb(word) is not None:
@@ -170,7 +178,11 @@ def _correct(word: str, extra: set[str]) -> str:
     top = [w for d, w in best if d == best[0][0]]
     if len(top) == 1:
         return top[0]
-    # ties: a category or colour word beats a verb, a verb beats any other word; candidates
+    named = [w for w in top if f"{w} {CATEGORY_WORDS.get(after, after)}" in names]
+    if len(named) == 1:
+        return named[0]
+    # ties: a colour that names an object with the next word ("gren bowl": the green bowl is
+    # here, no grey one); then a category or colour word beats a verb, a verb any other word; candidates
     # that are spellings of one category ("block", "blok") count once
     for cls in (set(CATEGORY_WORDS) | {"red", "green", "blue", "yellow", "grey"},
                 PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS | DISCARD_VERBS):
@@ -181,19 +193,23 @@ def _correct(word: str, extra: set[str]) -> str:
     return word
 
 
-def tokens_of(text: str, extra: set[str] | None = None) -> list[str]:
+def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = frozenset()) -> list[str]:
     t = text.lower()
     t = re.sub(r"[→⇒⟶➔➜=]+>?|-+>", " -> ", t)
     t = t.replace("’", "'").replace("‘", "'")
     for pat, rep in CONTRACTIONS:
         t = re.sub(pat, rep, t)
     t = re.sub(r"(\d)\s*(cm|mm|m)\b", r"\1 \2", t)
+    t = re.sub(r"\b(in|on|to|into|onto)t he\b", r"\1 the", t)  # "int he bin": a space typed one letter late
+    t = re.sub(r"\bnon-(?=[a-z])", "non ", t)
     t = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", t)
-    raw = re.findall(r"->|\d+(?:\.\d+)?|[a-z]+|[,;:.!?]", t)
+    t = re.sub(r"\s[-–—]+\s", " - ", t)
+    raw = re.findall(r"->|\d+(?:\.\d+)?|[a-z]+|[,;:.!?]|(?<=\s)-(?=\s)", t)
     out = []
-    for w in raw:
+    for k, w in enumerate(raw):
         w = SPELLING.get(w, w)
-        out.append(_correct(w, extra or set()))
+        after = _correct(raw[k + 1], extra or set()) if k + 1 < len(raw) else ""
+        out.append(_correct(w, extra or set(), after, names))
     return out
 
 
@@ -247,6 +263,7 @@ class Ref:
     except_refs: list[Ref] = field(default_factory=list)
     words: list[str] = field(default_factory=list)
     one: bool = False  # "the one ...": a pro-noun, its kind from the topic or the clause
+    not_colours: list[str] = field(default_factory=list)  # "the non-red blocks", "blocks that are not blue"
 
     def text(self) -> str:
         return " ".join(self.words) or "it"
@@ -269,6 +286,7 @@ class _Parser:
         self.t = tokens
         self.i = 0
         self.used = [False] * len(tokens)
+        self.comparatives = True  # "closer to me" describes the object (False: it is where a push goes)
 
     # ---------------------------------------------------------------- cursor helpers
     def peek(self, k: int = 0) -> str:
@@ -311,6 +329,16 @@ class _Parser:
                                                         "there", "go", "make", "mean"}
                                or self.peek() in ("please", "kindly")):
             self.take()
+        if self.peek() == "it" and self.peek(1) in ("would", "will", "is", "might", "could", "if"):
+            self.take()  # "it would be great if you could ...", "I'd appreciate it if ..."
+            self.skip_fillers()
+        if self.peek() in ("when", "whenever", "once", "if") and not self._np_follows(1):
+            j = 1
+            while j < 8 and self.peek(j) not in (",", "") and self.peek(j) not in CATEGORY_WORDS:
+                j += 1
+            if self.peek(j) == "," and all(not self._colour_at(k) for k in range(1, j)):
+                self.take(j + 1)  # "when you get a chance, ..."
+                self.skip_fillers()
 
     # ---------------------------------------------------------------- noun phrases
     def noun_phrase(self, allow_bare_colour: bool = True) -> Ref | None:
@@ -331,6 +359,16 @@ class _Parser:
             elif w == "both":
                 self.take()
                 ref.count, ref.plural = 2, True
+                self.accept("of")
+            elif w == "non" and self._colour_at(1):
+                self.take()
+                ref.not_colours.append(" ".join(self.take(self._colour_at(0))))
+                ref.plural = True
+            elif w in ("open", "opened", "closed", "shut") and self.peek(1) in ("drawer", "drawers"):
+                self.take()  # "the open drawer": which one is meant, not a state to reach
+            elif re.fullmatch(r"\d+", w) and self.peek(1) not in UNITS and int(w) <= 12:
+                self.take()
+                ref.count, ref.plural = int(w), int(w) > 1
                 self.accept("of")
             elif w in ("pair", "couple") and self.peek(1) == "of":
                 self.take(2)
@@ -377,7 +415,12 @@ class _Parser:
                 ref.plural = ref.plural or w == "ones"
                 break
             break
-        if self.i == start:
+        if self.i == start or (self.i == start + 1 and self.t[start] in ("that", "this", "those", "these")
+                                and self.peek() not in CATEGORY_WORDS and not self._colour_at(0)):
+            if self.i == start + 1:
+                ref.pronoun = True
+                ref.words = [self.t[start]]
+                return ref
             if self.peek() in ("it", "them", "they", "itself", "one"):
                 self.take()
                 ref.pronoun = True
@@ -439,7 +482,7 @@ class _Parser:
                 continue
             if w in (",",) and self.peek(1) in ("the",) and False:
                 break
-            if w in ("on", "at", "to", "in") and w1 == "the" and w2 in ("left", "right", "far", "front", "back",
+            if w in ("on", "at", "in") and w1 == "the" and w2 in ("left", "right", "far", "front", "back",
                                                                          "middle", "centre"):
                 self.take(3)
                 if w2 == "far":
@@ -455,11 +498,13 @@ class _Parser:
                 else:
                     ref.superlative = ("middle", "")
                 continue
-            if w in ("on", "to") and w1 in ("your", "my", "its") and w2 in ("left", "right"):
+            if w in ("on",) and w1 in ("your", "my", "its") and w2 in ("left", "right"):
                 self.take(3)
                 side = w2 if w1 != "my" else ("right" if w2 == "left" else "left")
                 ref.superlative = ("leftmost" if side == "left" else "rightmost", "")
                 continue
+            if not self.comparatives and w in ("further", "farther", "closer", "nearer", "more"):
+                break
             if w in ("further", "farther", "more", "most") and w1 in ("left", "right"):
                 self.take(2)
                 self.accept("one")
@@ -481,6 +526,10 @@ class _Parser:
                     break
                 self.take()
                 self._landmark(ref, kind)
+                continue
+            if w in ("that", "which") and w1 in ("are", "is") and w2 == "not" and self._colour_at(3):
+                self.take(3)
+                ref.not_colours.append(" ".join(self.take(self._colour_at(0))))
                 continue
             if w in ("that", "which", "whose") and w1 in ("matches", "match", "is", "has"):
                 self.take(2)
@@ -705,6 +754,26 @@ class _ClauseParser(_Parser):
 
     def _direction(self, c: Clause) -> bool:
         w, w1, w2 = self.peek(), self.peek(1), self.peek(2)
+        if w in ("in", "to") and w1 in ("the", "a") and w2 in DIRECTION_WORDS and self.peek(3) in ("direction", "side"):
+            self.take(4)  # "in the forward direction"
+            c.direction = DIRECTION_WORDS[w2]
+            return True
+        if w in ("closer", "nearer", "further", "farther") and (w1 in ("to", "from", "away") or not w1):
+            self.take()
+            self.accept("away")
+            self.accept("to", "from")
+            who = self.peek()
+            if who in ("me", "us", "you", "yourself"):
+                self.take()
+            elif who == "the" and self.peek(1) in ("robot", "base", "person", "user", "camera"):
+                self.take(2)
+                who = self.t[self.i - 1]
+            else:
+                who = "you"  # "further away": from the robot
+            towards_person = who in ("me", "us", "person", "user", "camera")
+            closer = w in ("closer", "nearer")
+            c.direction = "forward" if closer == towards_person else "backward"
+            return True
         if w in ("to", "toward", "towards") and w1 in ("my", "your", "its", "the") and w2 in ("left", "right"):
             self.take(3)
             side = w2
@@ -792,6 +861,21 @@ class _ClauseParser(_Parser):
             c = self._negation()
             if c is not None:
                 return c
+        # "find the yellow block and put it in the bin": the object becomes what "it" means
+        if w in ("find", "locate", "spot") and self._np_follows(1) and not self._dest_follows_np(1):
+            self.take()
+            return Clause("topic", self._objects())
+        # a drawer pushed shut or pulled open
+        if w in PUSH_VERBS | {"pull"} and self._drawer_state_follows(1):
+            self.take()
+            objs = self._objects()
+            self.accept("all", "the", "way")
+            state = self.take()[0]
+            self.accept("again")
+            return Clause("open" if state in ("open", "out", "opened") else "close", objs)
+        if w == "pull" and self.peek(1) in ("out", "open"):
+            self.take(2)
+            return Clause("open", self._objects())
         # open / close
         if w in OPEN_VERBS or w in CLOSE_VERBS or (w == "get" and self._state_after_np(1)):
             return self._open_close()
@@ -801,6 +885,14 @@ class _ClauseParser(_Parser):
             return self._discard()
         if w in SORT_VERBS:
             return self._sort()
+        reach = self._reach()
+        if reach is not None:
+            return reach
+        if (w in ("top", "bottom") and w1 in ("to", "up", "down")) or (w == "from" and w1 == "the" and self.peek(2) in (
+                "top", "bottom", "table")) or (w == "from" and w1 in ("top", "bottom")):
+            self.t.insert(self.i, "tower")  # an order with no verb: "top to bottom: green, blue, red"
+            self.used.insert(self.i, False)
+            return self._stack()
         if w in STACK_VERBS or (w in ("build", "make") and w1 in ("a", "the")):
             return self._stack()
         if w in PUSH_VERBS and not (w in ("slide", "shove") and self._dest_follows_np(1)):
@@ -818,10 +910,53 @@ class _ClauseParser(_Parser):
         self._particles()
         refs = self._objects()
         self._particles()
-        ok = bool(refs) and (self.peek() in PREP_IN | PREP_ON | PREP_UNDER | {"->", ":", "down"}
+        in_air = self.peek() == "in" and self.peek(1) == "the" and self.peek(2) == "air"
+        ok = bool(refs) and not in_air and (self.peek() in PREP_IN | PREP_ON | PREP_UNDER | {"->", ":", "down"}
                              and not (self.peek() in ("to", "towards", "toward")
                                       and self.peek(1) in ("my", "your", "the", "me", "you") and
                                       self.peek(2) in ("left", "right", "robot", "")))
+        self.restore(state)
+        return ok
+
+    def _reach(self) -> Clause | None:
+        """"move to the red block", "go over the bowl", "reach the drawer", "move the gripper to X"."""
+        state = self.save()
+        w = self.peek()
+        if w not in ("move", "go", "reach", "approach", "hover", "head", "bring", "take", "position", "send"):
+            return None
+        self.take()
+        if self.peek() in ("the", "your", "my") and self.peek(1) in ("gripper", "arm", "hand", "end", "robot", "tool"):
+            self.take(2)
+            self.accept("effector")
+        if w in ("reach", "approach") or self.accept("to", "towards", "toward", "over", "above", "next", "near"):
+            self.accept("to")
+            self.accept("just")
+            objs = self._objects()
+            if objs and self.peek() in ("", ",", ".", "and", "then", "!", "?", "please", ";"):
+                return Clause("reach", objs)
+        self.restore(state)
+        return None
+
+    def _verb_with_pronoun(self, k: int) -> bool:
+        verbs = PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | DISCARD_VERBS
+        return self.peek(k) in verbs and any(self.peek(j) in ("it", "them", "that") for j in range(k + 1, k + 4))
+
+    def _np_len(self, k: int) -> int:
+        state = self.save()
+        self.i += k
+        start = self.i
+        self.noun_phrase()
+        n = self.i - start
+        self.restore(state)
+        return n
+
+    def _drawer_state_follows(self, k: int) -> bool:
+        state = self.save()
+        self.i += k
+        r = self.noun_phrase()
+        self.accept_seq("all", "the", "way")
+        ok = r is not None and r.category == "drawer" and self.peek() in ("open", "out", "opened", "shut", "closed",
+                                                                          "in", "close")
         self.restore(state)
         return ok
 
@@ -841,8 +976,22 @@ class _ClauseParser(_Parser):
         self._particles()
         if not objs:
             objs = [Ref(pronoun=True, words=["(implied)"])]
+        j = 0
+        while self.peek(j) in (",", ".", "-", ";"):
+            j += 1
+        if j and self.peek(j) in PREP_IN | PREP_ON | PREP_UNDER | {"down"} - {":", "->"}:
+            self.take(j)  # "put the red block... in the bin"
         d = self._destination()
         if d is None:
+            c = Clause("push", objs)
+            if self._direction(c):  # "move the red block 5 cm to the left": a push
+                for _ in range(3):
+                    if not (self._distance(c) or self._direction(c)):
+                        break
+                return c
+            if self._distance(c):
+                if self._direction(c):
+                    return c
             if verb in DISCARD_VERBS and verb not in ("remove",):
                 return Clause("discard", objs)
             if verb in HOLD_VERBS:
@@ -850,7 +999,52 @@ class _ClauseParser(_Parser):
             return Clause("place", objs)  # no destination: reported as unclear
         rel, dest = d
         self.accept("please")
-        return Clause("place", objs, rel, dest)
+        self._trailing_except(objs)
+        return self._chain(Clause("place", objs, rel, dest))
+
+    def _chain(self, first: Clause) -> Clause | list[Clause]:
+        """"stack the green block on the blue block on the red block": each destination rests on the next."""
+        out = [first]
+        dest = first.dest
+        while dest is not None and (self.peek() in ("on", "onto", "atop", "upon")
+                                    or (self.peek() == "which" and self.peek(1) == "is")):
+            state = self.save()
+            self.accept_seq("which", "is")
+            d2 = self._destination()
+            if d2 is None or d2[0] != "on":
+                self.restore(state)
+                break
+            out.append(Clause("place", [dest], d2[0], d2[1]))
+            dest = d2[1]
+        return out if len(out) > 1 else out[0]
+
+    def _trailing_except(self, objs: list[Ref]) -> None:
+        """"put all the blocks in the bin except the red one" / ", but not the red one"."""
+        state = self.save()
+        self.accept(",")
+        w, w1 = self.peek(), self.peek(1)
+        n = 0
+        if w in ("except", "excluding", "besides") or (w == "but" and w1 == "not"):
+            n = 2 if w1 in ("not", "for") else 1
+        elif (w in ("other", "apart") and w1 in ("than", "from")) or (w == "save" and w1 == "for"):
+            n = 2
+        elif w == "not" and self._np_follows(1):
+            n = 1
+        if not n or not any(r.all or r.plural or r.other for r in objs):
+            self.restore(state)
+            return
+        self.take(n)
+        self.accept("for")
+        while True:
+            ex = self.noun_phrase()
+            if ex is None:
+                break
+            for r in objs:
+                r.except_refs.append(ex)
+            if self.peek() in ("and", "or", ",") and self._np_follows(1):
+                self.take()
+                continue
+            break
 
     def _np_first(self) -> Clause | list[Clause] | None:
         state = self.save()
@@ -870,20 +1064,23 @@ class _ClauseParser(_Parser):
         if self.peek() in ("open", "opened", "closed", "shut"):
             return Clause("open" if self.take()[0] in ("open", "opened") else "close", objs)
         inner = self.save()
-        while self.peek() in (",", "please", ".", "...", "-"):
+        while self.peek() in (",", "please", ".", "...", "-", ";"):
             self.take()
         d = self._destination()
         if d is not None:
+            self._trailing_except(objs)
             return Clause("place", objs, d[0], d[1])
-        # "X... Y" / "X, Y" at the end of the task: a terse put
+        # "X... Y" / "X, Y" / "X; Y" at the end of the task: a terse put
         dest = self.noun_phrase()
-        if dest is not None and self.peek() in ("", ".", "?", "!") and self.t[inner[0]] in (",", ".", "..."):
+        if dest is not None and self.peek() in ("", ".", "?", "!") and self.t[inner[0]] in (",", ".", ";", "-"):
             while self.peek() in (".", "?", "!"):
                 self.take()
             return Clause("place", objs, "in", dest)
         self.restore(inner)
-        # a topic: "whichever block is closest to the bin, put it ..."; "of the two yellow blocks, ..."
-        if self.peek() in (",", ":") and (topic or any(r.superlative or r.relative for r in objs)):
+        # a topic: "whichever block is closest to the bin, put it ..."; "of the two yellow blocks, ...";
+        # "the blue block - put it in the bin"
+        if self.peek() in (",", ":", "-") and (topic or any(r.superlative or r.relative for r in objs)
+                                               or self._verb_with_pronoun(1)):
             self.take()
             return Clause("topic", objs)
         self.restore(state)
@@ -952,7 +1149,8 @@ class _ClauseParser(_Parser):
             self.accept("of")
         else:
             self.take()
-            self.accept("away", "out")
+            self.accept("away", "out", "of")
+            self.accept("of")
         objs = self._objects()
         self.accept("away", "out")
         d = self._destination()
@@ -982,7 +1180,9 @@ class _ClauseParser(_Parser):
     def _push(self) -> Clause:
         c = Clause("push")
         verb = self.take()[0]
+        self.comparatives = False
         c.objects = self._objects()
+        self.comparatives = True
         if verb == "give":  # "give the blue block a (little) push to the left"
             self.accept("a", "it", "them")
             while self.accept("little", "small", "gentle", "slight", "quick", "good", "tiny", "short", "light"):
@@ -1055,7 +1255,7 @@ class _ClauseParser(_Parser):
             elif self.peek() in ("on", "onto", "upon", "atop") and not order:
                 d = self._destination()
                 if d is not None:
-                    return Clause("place", [r], d[0], d[1])
+                    return self._chain(Clause("place", [r], d[0], d[1]))
             order.append(r)
         c.objects = c.objects + order
         return c
@@ -1127,6 +1327,11 @@ class _Resolver:
                 pool = [o for o in self.objs if o.category in cats and o.colour in
                         {match_colour(c, {x.colour for x in self.objs})[0] for c in ref.colours}]
                 break
+        for word in ref.not_colours:
+            colour, why = match_colour(word, {o.colour for o in pool})
+            if colour is None:
+                raise Refusal(f"{why}; objects present: {self.present()}", "ambiguous")
+            pool = [o for o in pool if o.colour != colour]
         for kind, lm in ref.relative:
             targets = self.resolve(lm, "any")
             if kind == "matches":
@@ -1215,7 +1420,8 @@ def interpret(task: str, objects: Sequence[Any]) -> list[GoalAtom]:
     extra = set()
     for o in objs:
         extra |= set(re.findall(r"[a-z]+", o.name.lower()))
-    toks = tokens_of(task, extra)
+    names = frozenset(f"{o.colour} {o.category}" for o in objs)
+    toks = tokens_of(task, extra, names)
     if not [t for t in toks if t.isalpha()]:
         raise Refusal("the task is empty; say what the robot should do, e.g. 'put the red block in the bowl'",
                       "empty")
@@ -1270,8 +1476,9 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
                 if c.dest is None or c.relation is None:
                     raise Refusal(f"the task does not say where to put {res.describe(ids)}", "ambiguous")
                 rel = c.relation
-                if c.dest.pronoun and c.dest.words == ["(implied)"]:
-                    dest_ids = list(res.last) if res.last else []
+                if c.dest.pronoun and c.dest.words == ["(implied)"]:  # "open the drawer and put the block in"
+                    places = [i for i in reversed(res.mentioned) if res.by_id[i].category in CONTAINERS]
+                    dest_ids = places[:1]
                     if not dest_ids:
                         raise Refusal("the task does not say where to put it", "ambiguous")
                 else:
@@ -1281,6 +1488,8 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
             dest = dest_ids[0]
             res.name([dest])
             for oid in ids:
+                # a later place for the same object wins: "put it in the bin, then move it to the bowl"
+                atoms = [a for a in atoms if not (a.predicate in ("in", "on") and a.args[0] == oid)]
                 atoms.append(_place_atom(oid, rel, dest, res))
             res.last = ids
             held = [h for h in held if h not in ids]
@@ -1288,12 +1497,10 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
             ids = []
             for r in c.objects:
                 ids += res.resolve(r, "object")
-            if len(ids) != 1:
-                raise Refusal(f"the gripper holds one object at a time; the task names {res.describe(ids)}",
-                              "impossible")
-            _check_movable(ids[0], res)
+            for oid in ids:
+                _check_movable(oid, res)
             res.name(ids)
-            held = ids
+            held = ids  # what a later clause puts somewhere is not held at the end
             res.last = ids
         elif c.action in ("open", "close"):
             refs = c.objects or [Ref(category="drawer", words=["the drawer"])]
@@ -1305,9 +1512,23 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
                     if res.by_id[oid].category != "drawer":
                         raise Refusal(f"the {res.by_id[oid].name} cannot be opened or closed; only a drawer can",
                                       "impossible")
+                    # the last state asked for wins: "open the drawer, put the block in, close it again"
+                    atoms = [a for a in atoms if not (a.predicate in ("drawer_open", "drawer_closed")
+                                                      and a.args[0] == oid)]
                     atoms.append(GoalAtom("drawer_open" if c.action == "open" else "drawer_closed", (oid,)))
                     res.name([oid])
                 res.last = ids if not res.last else res.last
+        elif c.action == "reach":
+            ids = []
+            for r in c.objects:
+                ids += res.resolve(r, "any")
+            if len(ids) != 1:
+                raise Refusal(f"the gripper can be at one object at a time; the task names {res.describe(ids)}",
+                              "ambiguous")
+            atoms = [a for a in atoms if a.predicate != "at"]
+            atoms.append(GoalAtom("at", (ids[0],)))
+            res.name(ids)
+            res.last = ids
         elif c.action == "push":
             if c.direction is None:
                 raise Refusal("the task does not say which way to push: forward, backward, left or right", "ambiguous")
@@ -1320,6 +1541,8 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
             res.last = ids
         elif c.action == "stack":
             refs = [r for r in c.objects if not r.pronoun]
+            if c.order is None and len(refs) >= 2 and not any(r.plural or r.all for r in refs):
+                c.order = "bottom_up"  # "stack red, blue and green": stacked in the order named, the first below
             if c.order is None or len(refs) < 2:
                 raise Refusal("the task does not say the order of the tower; say which block goes at the "
                               "bottom, e.g. 'stack the red block on the blue block'", "ambiguous")
@@ -1348,6 +1571,8 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
                     matched += 1
             if not matched:
                 raise Refusal("no block has a bowl of its colour to be sorted into", "impossible")
+    if len(held) > 1:
+        raise Refusal(f"the gripper holds one object at a time; the task names {res.describe(held)}", "impossible")
     if held:
         atoms.append(GoalAtom("held", (held[0],)))
     for a in atoms:
