@@ -323,7 +323,11 @@ _UNSAFE_PATTERNS = [
     r"\b(disable|bypass|override|turn off|switch off|deactivate|remove|skip)\b.{0,30}\b(safety|limits?|e-?stop|emergency stop|watchdog|checks?|restrictions?|workspace)\b",
     r"\b(system prompt|developer mode|jailbreak|no restrictions|no rules|you are now|pretend (that )?you)\b",
     r"\b(print|reveal|show|repeat)\b.{0,20}\b(your )?(prompt|instructions)\b",
-    r"\b(throw|throwing|hit|smash|strike|attack|hurt|punch|stab|injure|kill|break|shatter|fling|hurl)\b",
+    r"\b(hit|smash|strike|attack|hurt|punch|stab|injure|kill|break|shatter|fling|hurl)\b",
+    # throwing something away (into the bin) is tidying; throwing it at someone, or throwing it, is not
+    r"\b(throw|throwing|toss|chuck|lob|launch)\b(?![^.;]*\b(away|out|in|into|inside|bin|trash|rubbish)\b)",
+    r"\b(throw|throwing|toss|chuck|lob|launch)\b[^.;]*\bat\s+(me|you|him|her|them|us|someone|somebody|people|"
+    r"the\s+(person|people|human|man|woman|child|kid|user|operator|camera|window|wall|face|head))\b",
 ]
 _UNSAFE = [re.compile(p) for p in _UNSAFE_PATTERNS]
 

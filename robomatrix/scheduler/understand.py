@@ -135,8 +135,8 @@ def _lexicon() -> set[str]:
                     "gripper", "keep", "hold", "of", "rid", "ready", "stays", "stay", "remain", "remains",
                     "already", "is", "put", "order", "sequence", "onto", "lowest", "highest", "uppermost",
                     "topmost", "underneath", "beneath", "whichever", "equals", "same", "reach", "approach",
-                    "hover", "head", "find", "locate", "spot", "gripper", "arm", "effector", "tool", "air",
-                    "direction", "non", "again", "inside", "air", "whatever", "dispose", "shut"})
+                    "hover", "head", "find", "locate", "spot", "arm", "effector", "tool", "air",
+                    "direction", "non", "again", "inside", "whatever", "dispose", "shut", "single"})
         _LEXICON = {w for w in words if w.isalpha()}
     return _LEXICON
 
@@ -195,7 +195,8 @@ def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] 
 
 def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = frozenset()) -> list[str]:
     t = text.lower()
-    t = re.sub(r"[→⇒⟶➔➜=]+>?|-+>", " -> ", t)
+    t = re.sub(r"[→⇒⟶➔➜=]+>?|-+>|>+", " -> ", t)
+    t = re.sub(r"\bone (at a time|by one|after (the )?other)\b", " ", t)
     t = t.replace("’", "'").replace("‘", "'")
     for pat, rep in CONTRACTIONS:
         t = re.sub(pat, rep, t)
@@ -205,12 +206,25 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", t)
     t = re.sub(r"\s[-–—]+\s", " - ", t)
     raw = re.findall(r"->|\d+(?:\.\d+)?|[a-z]+|[,;:.!?]|(?<=\s)-(?=\s)", t)
+    raw = [part for w in raw for part in _split(w, extra or set())]
     out = []
     for k, w in enumerate(raw):
         w = SPELLING.get(w, w)
         after = _correct(raw[k + 1], extra or set()) if k + 1 < len(raw) else ""
         out.append(_correct(w, extra or set(), after, names))
     return out
+
+
+def _split(word: str, extra: set[str]) -> list[str]:
+    """A word typed without its space ("inthe", "blueblock") as its two known words."""
+    lex = _lexicon() | extra
+    if word in lex or not word.isalpha() or len(word) < 5 or colour_rgb(word) is not None:
+        return [word]
+    for k in range(2, len(word) - 1):
+        a, b = word[:k], word[k:]
+        if (a in lex or colour_rgb(a) is not None) and (b in lex or colour_rgb(b) is not None) and len(b) >= 2:
+            return [a, b]
+    return [word]
 
 
 # --------------------------------------------------------------------------- world
@@ -352,6 +366,7 @@ class _Parser:
                 self.take()
             elif w in ("all", "every", "each", "everything"):
                 self.take()
+                self.accept("single")
                 ref.all = True
                 if w == "everything":
                     ref.plural = True
@@ -473,6 +488,25 @@ class _Parser:
     def _post_modifiers(self, ref: Ref) -> None:
         while True:
             w, w1, w2 = self.peek(), self.peek(1), self.peek(2)
+            if w in ("coloured", "colored", "painted", "in") and self._colour_at(1) and (
+                w != "in" or self.peek(1 + self._colour_at(1)) in ("", ",", ".", "into", "in", "to", "on", "and")
+            ) and not ref.colours:
+                self.take()
+                ref.colours.append(" ".join(self.take(self._colour_at(0))))  # "the block coloured blue"
+                continue
+            if w in ("that", "which") and w1 in ("is", "are") and self._colour_at(2) and self.peek(2 + self._colour_at(2)) not in CATEGORY_WORDS:
+                self.take(2)
+                ref.colours.append(" ".join(self.take(self._colour_at(0))))  # "the blocks that are yellow"
+                self.accept("coloured", "colored", "ones", "one")
+                continue
+            if not ref.colours and w in (",", "the") and ref.category is not None:
+                k = 1 if w == "," else 0
+                if self.peek(k) == "the" and self._colour_at(k + 1) and \
+                        self.peek(k + 1 + self._colour_at(k + 1)) in ("one", ref.category or ""):
+                    self.take(k + 1)
+                    ref.colours.append(" ".join(self.take(self._colour_at(0))))  # "the bowl, the green one"
+                    self.take()
+                    continue
             if w in ("is", "are", "sits", "lies", "stands") and w1 in (
                 "nearest", "closest", "farthest", "furthest", "nearer", "closer", "next", "further", "farther",
                 "leftmost", "rightmost", "most", "near", "beside", "by",
@@ -893,7 +927,9 @@ class _ClauseParser(_Parser):
             self.t.insert(self.i, "tower")  # an order with no verb: "top to bottom: green, blue, red"
             self.used.insert(self.i, False)
             return self._stack()
-        if w in STACK_VERBS or (w in ("build", "make") and w1 in ("a", "the")):
+        if w in STACK_VERBS or (w in ("build", "make") and w1 in ("a", "the")) or (
+            w in ("a", "the") and w1 in ("tower", "stack", "pile")
+        ):
             return self._stack()
         if w in PUSH_VERBS and not (w in ("slide", "shove") and self._dest_follows_np(1)):
             return self._push()
@@ -1209,55 +1245,104 @@ class _ClauseParser(_Parser):
         c.dest = dest
         return c
 
-    def _stack(self) -> Clause | None:
+    _BOTTOM = (("at", "the", "bottom"), ("on", "the", "bottom"), ("as", "the", "base"), ("at", "the", "base"),
+               ("on", "the", "table"), ("at", "the", "base"), ("as", "the", "bottom"), ("bottom",), ("base",),
+               ("lowest",), ("first",), ("underneath",), ("below",), ("at", "the", "foot"))
+    _MIDDLE = (("in", "the", "middle"), ("in", "between"), ("middle",), ("second",), ("next",), ("in", "the", "centre"))
+    _TOP = (("at", "the", "top"), ("on", "top"), ("on", "the", "top"), ("as", "the", "top"), ("top",), ("highest",),
+            ("last",), ("third",), ("uppermost",), ("topmost",), ("on", "top", "of", "that"), ("on", "top", "of", "it"))
+    _UP = (("from", "the", "table", "up"), ("from", "the", "bottom", "up"), ("bottom", "up"), ("bottom", "to", "top"),
+           ("from", "bottom", "to", "top"), ("from", "the", "bottom", "to", "the", "top"), ("from", "the", "bottom"),
+           ("starting", "from", "the", "bottom"), ("starting", "at", "the", "bottom"), ("from", "bottom"),
+           ("bottom", "first"), ("lowest", "first"), ("from", "the", "base"), ("upwards",), ("upward",))
+    _DOWN = (("from", "the", "top", "down"), ("top", "down"), ("top", "to", "bottom"), ("from", "top", "to", "bottom"),
+             ("from", "the", "top", "to", "the", "bottom"), ("from", "the", "top"), ("starting", "from", "the", "top"),
+             ("starting", "at", "the", "top"), ("from", "top"), ("top", "first"), ("highest", "first"),
+             ("downwards",), ("downward",))
+
+    def _any_seq(self, seqs: tuple[tuple[str, ...], ...]) -> bool:
+        for seq in sorted(seqs, key=len, reverse=True):
+            if self.accept_seq(*seq):
+                return True
+        return False
+
+    def _stack(self) -> Clause | list[Clause] | None:
+        """A tower: an ordered list of blocks with an orientation ("bottom to top", "from the top
+        down") or positions ("red at the bottom, then green, blue on top"); a list with neither is
+        stacked in the order named, the first at the bottom."""
         c = Clause("stack")
         self.take()
         self.accept("up")
-        if self.accept("a", "the"):
+        if self.accept("a", "the", "one"):
+            if (self.peek() in NUMBERS or self.peek().isdigit()) and self.peek(1) in ("block", "blocks", "high", "level"):
+                self.take(2)  # "a three-block tower"
+            self.accept("tall", "high", "big", "small", "little", "neat")
             self.accept("tower", "stack", "pile")
-        self.accept("tower")
+        self.accept("tower", "stack", "pile")
         order: list[Ref] = []
+        position: dict[int, str] = {}
         while True:
-            if self.accept_seq("from", "the", "table", "up") or self.accept_seq("from", "the", "bottom", "up") or \
-                    self.accept_seq("bottom", "up") or self.accept_seq("bottom", "to", "top") or \
-                    self.accept_seq("from", "bottom", "to", "top") or self.accept_seq("from", "the", "bottom") or \
-                    self.accept_seq("starting", "from", "the", "bottom") or self.accept_seq("starting", "at", "the",
-                                                                                             "bottom"):
+            reading = self.accept("reading", "going", "counting", "listed", "ordered", "in")
+            if reading:
+                self.accept("order")
+            if self._any_seq(self._UP):
                 c.order = "bottom_up"
                 continue
-            if self.accept_seq("from", "the", "top", "down") or self.accept_seq("top", "down") or \
-                    self.accept_seq("top", "to", "bottom") or self.accept_seq("from", "top", "to", "bottom") or \
-                    self.accept_seq("from", "the", "top") or self.accept_seq("reading", "from", "the", "top",
-                                                                              "down") or \
-                    self.accept_seq("starting", "from", "the", "top"):
+            if self._any_seq(self._DOWN):
                 c.order = "top_down"
                 continue
-            if self.accept("reading", "with", ":", ",", ";", "of", "using", "them", "out"):
+            if self.accept("with", ":", ",", ";", "of", "using", "them", "out", "order", "sequence", "-", "(", ")",
+                           "is", "are", "goes", "go", "sits", "comes", "placed", "put", "block", "blocks", "up",
+                           "please", "like", "so", "this"):
                 continue
-            if self.peek() in ("then", "and", "next", "finally", "last", "lastly"):
+            if self.peek() in ("then", "and", "next", "finally", "lastly", "followed", "by", "after", "that",
+                               "above", "over") and not (self.peek() == "next" and self.peek(1) in ("to",)):
                 self.take()
                 continue
             r = self.noun_phrase()
             if r is None:
+                if order and self._any_seq(self._BOTTOM):
+                    position[len(order) - 1] = "bottom"
+                    continue
+                if order and self._any_seq(self._TOP):
+                    position[len(order) - 1] = "top"
+                    continue
+                if order and self._any_seq(self._MIDDLE):
+                    position[len(order) - 1] = "middle"
+                    continue
                 break
             if r.pronoun and not order:
                 c.objects.append(r)
                 continue
-            # "A at the bottom", "A on top", "A on the bottom"
-            if self.accept_seq("at", "the", "bottom") or self.accept_seq("on", "the", "bottom") or \
-                    self.accept_seq("as", "the", "base") or self.accept_seq("at", "the", "base"):
-                c.order = c.order or ("bottom_up" if not order else c.order)
-                if not order:
-                    c.order = "bottom_up"
-            elif self.accept_seq("at", "the", "top") or self.accept_seq("on", "top"):
-                if not order:
-                    c.order = "top_down"
+            if r.plural and not order:
+                c.objects.append(r)  # "stack the blocks: red at the bottom, ..."
+                continue
+            if not order and (self.peek() in ("onto", "upon", "atop") or (
+                self.peek() == "on" and not (self.peek(1) == "top" and self.peek(2) != "of")
+                and not (self.peek(1) == "the" and self.peek(2) in ("bottom", "top", "table"))
+            ) or (self.peek() == "on" and self.peek(1) == "top" and self.peek(2) == "of"
+                  and self.peek(3) not in ("that", "it", "them"))):
+                d = self._destination()
+                if d is not None:
+                    return self._chain(Clause("place", [r], d[0], d[1]))
+            if self._any_seq(self._BOTTOM):
+                position[len(order)] = "bottom"
+            elif self._any_seq(self._TOP):
+                position[len(order)] = "top"
+            elif self._any_seq(self._MIDDLE):
+                position[len(order)] = "middle"
             elif self.peek() in ("on", "onto", "upon", "atop") and not order:
                 d = self._destination()
                 if d is not None:
                     return self._chain(Clause("place", [r], d[0], d[1]))
             order.append(r)
-        c.objects = c.objects + order
+        if position:
+            rank = {"bottom": 0, "middle": 1, "top": 2}
+            default = 1 if len(position) < len(order) else 1
+            keyed = sorted(range(len(order)), key=lambda k: (rank.get(position.get(k, ""), default), k))
+            order = [order[k] for k in keyed]
+            c.order = "bottom_up"
+        c.objects = [o for o in c.objects if not o.plural] + order
         return c
 
 

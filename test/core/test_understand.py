@@ -28,6 +28,7 @@ from robomatrix.skills.spec import load_skill_library
 DATA = Path(__file__).resolve().parents[2] / "bench" / "data"
 WORLDS = yaml.safe_load((DATA / "eval_worlds.yaml").read_text())["worlds"]
 DEV = yaml.safe_load((DATA / "handwritten_tasks_dev.yaml").read_text())["tasks"]
+OURS = yaml.safe_load((Path(__file__).parent / "data" / "parser_phrasings.yaml").read_text())["tasks"]
 LIB = load_skill_library()
 T1101 = WORLDS["tabletop/1101"]["objects"]  # grey bin, blue/green/yellow blocks, red/green/yellow bowls
 
@@ -36,7 +37,7 @@ def goal(text: str, objects=T1101) -> list[str]:
     return sorted(a.to_text() for a in interpret(text, objects))
 
 
-@pytest.mark.parametrize("task", DEV, ids=[t["id"] for t in DEV])
+@pytest.mark.parametrize("task", DEV + OURS, ids=[t["id"] for t in DEV + OURS])
 def test_development_set(task: dict) -> None:
     objects = WORLDS[task["world"]]["objects"]
     if "refuse" in task:
