@@ -89,6 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = stack_verb("task", "give the robot a task in plain language and stream the feedback",
                    'robomatrix task "put the red block in the green bowl"', "the scheduler", timeout=10.0)
     p.add_argument("text", nargs="+", help="the task")
+    p.add_argument("--confirm", action="store_true", help="show the goal and the plan and ask before anything moves")
+    p = stack_verb("plan", "print the goal and the plan for a task; nothing moves",
+                   'robomatrix plan "put the red block in the green bowl" --world bench/data/eval_worlds.yaml '
+                   '--world-key tabletop/1101', "the scheduler", timeout=10.0)
+    p.add_argument("text", nargs="+", help="the task")
+    p.add_argument("--world", default="", help="plan offline against this world file instead of the running stack")
+    p.add_argument("--world-key", default="", help="with an eval_worlds.yaml-style file: which world")
+    p.add_argument("--planner-config", default="", help="planner.yaml for --world (default: config/planner.yaml)")
     p = stack_verb("correct", "correct the running skill with a language motion (or 'resume')",
                    'robomatrix correct "move arm up"', "the skill server")
     p.add_argument("motion", nargs="+", help='a language motion, e.g. "move arm left", "close gripper", "resume"')

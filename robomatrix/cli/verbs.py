@@ -109,6 +109,7 @@ def task(args: argparse.Namespace) -> int:
     import time
 
     from rclpy.action import ActionClient
+    from std_msgs.msg import Bool
 
     from robomatrix.action import ExecuteTask
     from robomatrix.cli.ros_client import StackNotRunningError
@@ -118,10 +119,19 @@ def task(args: argparse.Namespace) -> int:
         client = ActionClient(c.node, ExecuteTask, c.topic("execute_task"))
         if not client.wait_for_server(timeout_sec=args.timeout):
             raise StackNotRunningError(f"no scheduler serves {c.topic('execute_task')}; is the stack running?")
-        last: dict[str, object] = {"step": None, "motion": None}
+        last: dict[str, object] = {"step": None, "motion": None, "goal": None}
+        approvals = c.node.create_publisher(Bool, c.topic("task_approval"), 10) if args.confirm else None
 
         def on_feedback(msg: object) -> None:
             fb = msg.feedback  # type: ignore[attr-defined]
+            if fb.goal and fb.goal != last["goal"]:
+                last["goal"] = fb.goal
+                sys.stdout.write(f"goal: {fb.goal}\n")
+            if fb.awaiting_approval and approvals is not None:
+                sys.stdout.write("plan:\n" + "".join(f"  {i + 1}. {line}\n" for i, line in enumerate(fb.plan)))
+                answer = input("approve this plan? [y/N] ").strip().lower()
+                approvals.publish(Bool(data=answer in ("y", "yes")))
+                return
             if fb.current_step != last["step"] and fb.current_step >= 0:
                 last["step"] = fb.current_step
                 sys.stdout.write(f"step {fb.current_step + 1}/{len(fb.plan)}: {fb.plan[fb.current_step]}\n")
@@ -129,7 +139,8 @@ def task(args: argparse.Namespace) -> int:
                 last["motion"] = fb.language_motion
                 sys.stdout.write(f"    {fb.language_motion} ({fb.source})\n")
 
-        goal = client.send_goal_async(ExecuteTask.Goal(task=text), feedback_callback=on_feedback)
+        goal = client.send_goal_async(ExecuteTask.Goal(task=text, confirm=bool(args.confirm)),
+                                      feedback_callback=on_feedback)
         while not goal.done():
             c.spin_once(0.05)
         handle = goal.result()
@@ -146,4 +157,72 @@ def task(args: argparse.Namespace) -> int:
             return 130
         res = result.result().result
     sys.stdout.write(("done: " if res.success else "failed: ") + res.summary + "\n")
+    for pred, holds, why in zip(res.goal_predicates, res.goal_holds, res.goal_reasons, strict=False):
+        sys.stdout.write(f"  {pred}: {'holds' if holds else 'does not hold: ' + why}\n")
     return 0 if res.success else 1
+
+
+def plan(args: argparse.Namespace) -> int:
+    """Print the goal and the plan for a task; nothing moves. Against the running stack's world,
+    or offline against a world file (``--world``: a YAML list of objects with id, name, category,
+    colour and position, or bench/data/eval_worlds.yaml with ``--world-key``)."""
+    text = " ".join(args.text)
+    if args.world:
+        return _plan_offline(text, args)
+    from rclpy.action import ActionClient
+
+    from robomatrix.action import ExecuteTask
+    from robomatrix.cli.ros_client import StackNotRunningError
+
+    with RosClient(args.namespace) as c:
+        client = ActionClient(c.node, ExecuteTask, c.topic("execute_task"))
+        if not client.wait_for_server(timeout_sec=args.timeout):
+            raise StackNotRunningError(f"no scheduler serves {c.topic('execute_task')}; is the stack running?")
+        goal = client.send_goal_async(ExecuteTask.Goal(task=text, plan_only=True))
+        while not goal.done():
+            c.spin_once(0.05)
+        result = goal.result().get_result_async()
+        while not result.done():
+            c.spin_once(0.05)
+        res = result.result().result
+    if not res.success:
+        sys.stdout.write(res.summary + "\n")
+        return 1
+    _print_plan(res.goal, list(res.goal_predicates), list(res.plan))
+    return 0
+
+
+def _print_plan(goal: str, predicates: list[str], lines: list[str]) -> None:
+    sys.stdout.write(f"goal: {goal}\n" + "".join(f"  {p}\n" for p in predicates))
+    sys.stdout.write("plan (nothing moved):\n" + "".join(f"  {i + 1}. {line}\n" for i, line in enumerate(lines)))
+
+
+def _plan_offline(text: str, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    import yaml
+
+    from robomatrix.errors import ConfigError
+    from robomatrix.scheduler.planner import Planner, PlanRefused, load_planner_config
+    from robomatrix.scheduler.tree import step_text
+
+    try:
+        data = yaml.safe_load(Path(args.world).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as e:
+        raise ConfigError(f"--world {args.world}: cannot read it ({e}); fix: a YAML list of objects") from e
+    if isinstance(data, dict) and "worlds" in data:
+        if args.world_key not in data["worlds"]:
+            raise ConfigError(f"--world-key {args.world_key!r} is not in {args.world}; "
+                              f"use one of {', '.join(sorted(data['worlds']))}")
+        data = data["worlds"][args.world_key]
+    objects = data.get("objects") if isinstance(data, dict) else data
+    if not isinstance(objects, list) or not all(isinstance(o, dict) and "id" in o for o in objects):
+        raise ConfigError(f"--world {args.world}: needs a list of objects with id, name, category, colour, position")
+    planner = Planner.from_config(load_planner_config(args.planner_config or None))
+    try:
+        p = planner.plan(text, objects)
+    except PlanRefused as e:
+        sys.stdout.write(f"refused ({e.kind}): {e.reason}\n")
+        return 1
+    _print_plan(p.goal_text, [a.to_text() for a in p.goal], [step_text(s.skill, s.args) for s in p.steps])
+    return 0

@@ -10,14 +10,18 @@ Parameters
   tick_hz (float): behaviour-tree ticks per second of robot time (scheduler.tick_hz)
   task_timeout (float): s of robot time a whole task may take (scheduler.task_timeout)
   dot_dir (str): when set, each plan's behaviour tree is written there as a Graphviz .dot file
+  approval_timeout (float): s a plan of a goal with confirm=true waits for approval (default 120)
 Subscriptions
   task (std_msgs/String): plain text; starts a task when none is running
+  task_approval (std_msgs/Bool): true approves the plan a confirm=true goal shows, false rejects it
   observation (robomatrix/WorldState): the world the planner grounds against
 Publishers
   task_status (std_msgs/String): one line per plan, step change, correction and result
 Actions
-  execute_task (robomatrix/ExecuteTask): feedback carries the plan, the current step and
-    skill, the language motion and who chose it, and the tree as ASCII. A second task while
+  execute_task (robomatrix/ExecuteTask): feedback carries the plan, the goal in words, the
+    current step and skill, the language motion and who chose it, and the tree as ASCII. The
+    result says success only when every goal predicate holds on the settled world, and lists
+    them. ``confirm`` waits for approval before any motion; ``plan_only`` plans and moves nothing. A second task while
     one runs ends ABORTED at once with the reason in result.summary (no queue: a robot
     should not start yesterday's request by surprise).
 Uses
@@ -41,14 +45,20 @@ from py_trees.trees import BehaviourTree
 from rclpy.action import ActionClient, ActionServer, CancelResponse, GoalResponse
 from rclpy.node import Node
 from rclpy.task import Future
-from std_msgs.msg import String
+from std_msgs.msg import Bool, String
 
 from robomatrix.config import load_stack_config
 from robomatrix.errors import RobomatrixError
 from robomatrix.hardware.interface import Observation
 from robomatrix.nodes.common import declare, msg_to_observation, spin_node
-from robomatrix.scheduler.runner import SchedulerConfig, TaskFeedback, TaskRunner, config_from_dict
-from robomatrix.scheduler.tree import write_dot
+from robomatrix.scheduler.runner import (
+    SchedulerConfig,
+    TaskFeedback,
+    TaskResult,
+    TaskRunner,
+    config_from_dict,
+)
+from robomatrix.scheduler.tree import NO_WORLD, step_text, write_dot
 from robomatrix.skills.spec import load_skill_library
 from robomatrix.skills.status import SkillStatus
 
@@ -170,6 +180,10 @@ class SchedulerNode(Node):
         tick_hz = float(declare(self, "tick_hz", float(file_cfg.tick_hz), "behaviour-tree ticks per s of robot time"))
         timeout = float(declare(self, "task_timeout", float(file_cfg.task_timeout), "s of robot time a task may take"))
         self.dot_dir = declare(self, "dot_dir", "", "write each plan's behaviour tree as .dot here")
+        self.approval_timeout = float(declare(self, "approval_timeout", 120.0,
+                                              "s a confirm=true plan waits for approval on task_approval"))
+        self._approval: list[bool] = []
+        self._approval_event = threading.Event()
         self.config = SchedulerConfig(retries=retries, max_replans=replans, tick_hz=tick_hz, task_timeout=timeout)
         self.library = load_skill_library(Path(skills_dir) if skills_dir else None)
         self.planner = Planner.from_config(load_planner_config(planner_cfg or None), self.library)
@@ -181,6 +195,7 @@ class SchedulerNode(Node):
         self.pub_status = self.create_publisher(String, "task_status", 10)
         self.create_subscription(WorldState, "observation", self._on_world, 10)
         self.create_subscription(String, "task", self._on_task_text, 10)
+        self.create_subscription(Bool, "task_approval", self._on_approval, 10)
         self._server = ActionServer(self, ExecuteTask, "execute_task", execute_callback=self._execute,
                                     goal_callback=lambda _g: GoalResponse.ACCEPT,
                                     cancel_callback=lambda _g: CancelResponse.ACCEPT)
@@ -188,6 +203,22 @@ class SchedulerNode(Node):
         self._wake = self.create_guard_condition(lambda: None)
         self.get_logger().info(f"scheduler up: planner backend {self.planner.backend_name}, retries {retries}, "
                                f"max replans {replans}, tick {tick_hz:g} Hz, task timeout {timeout:g} s")
+
+    def _on_approval(self, msg: Bool) -> None:
+        self._approval.append(bool(msg.data))
+        self._approval_event.set()
+
+    def wait_for_approval(self, should_cancel: Any) -> bool:
+        """True when task_approval says true before approval_timeout (False on false, a cancel or the timeout)."""
+        deadline = time.monotonic() + self.approval_timeout
+        while time.monotonic() < deadline:
+            if self._approval:
+                return self._approval.pop(0)
+            if should_cancel is not None and should_cancel():
+                return False
+            self._approval_event.wait(0.05)
+            self._approval_event.clear()
+        return False
 
     def _on_world(self, msg: WorldState) -> None:
         self._world = msg_to_observation(msg)
@@ -202,8 +233,8 @@ class SchedulerNode(Node):
         self.get_logger().info(text)
         self.pub_status.publish(String(data=text))
 
-    def run_task(self, text: str, publish: Any = None, should_cancel: Any = None) -> tuple[bool, str]:
-        """Plan and run ``text``; returns (success, summary). Caller holds self._busy."""
+    def run_task(self, text: str, publish: Any = None, should_cancel: Any = None, confirm: bool = False) -> TaskResult:
+        """Plan and run ``text``; returns the TaskResult. Caller holds self._busy."""
         runner = TaskRunner(self.planner, self.client, self.library, self.config)
         self.status(f"task: {text!r}")
         deadline = time.monotonic() + FIRST_WORLD_WAIT_S  # right after start-up the world may be on its way
@@ -235,16 +266,45 @@ class SchedulerNode(Node):
             if self.dot_dir:
                 tree.add_post_tick_handler(write_tree)
 
+        def approve(plan: Any) -> bool:
+            lines = [step_text(s.skill, s.args) for s in plan.steps]
+            self._approval.clear()
+            self.status(f"awaiting approval (task_approval): goal: {plan.goal_text}; plan: {' -> '.join(lines)}")
+            if publish is not None:
+                publish(TaskFeedback(plan=lines, current_step=-1, current_skill="", language_motion="", source="",
+                                     tree="", goal=plan.goal_text), awaiting=True)
+            ok = self.wait_for_approval(should_cancel)
+            self.status("plan approved" if ok else "plan not approved")
+            return ok
+
         try:
-            result = runner.run(text, feedback, should_cancel, on_tree=on_tree)
+            result = runner.run(text, feedback, should_cancel, on_tree=on_tree, approve=approve if confirm else None)
         except RobomatrixError as e:
             self.status(f"task failed: {e}")
-            return False, str(e)
+            return TaskResult(False, str(e))
         self.status(("task succeeded: " if result.success else "task failed: ") + result.summary)
-        return result.success, result.summary
+        return result
 
-    def _start_worker(self, text: str, publish: Any, should_cancel: Any) -> Future:
-        """Run the task on a thread of its own; the returned future gets (success, summary).
+    def preview(self, text: str) -> TaskResult:
+        """The plan and goal for ``text`` in the current world; nothing is sent to the skill server."""
+        from robomatrix.scheduler.planner import PlannerError
+
+        world = self.fresh_world()
+        if world is None:
+            return TaskResult(False, NO_WORLD)
+        try:
+            plan = self.planner.plan(text, world)
+        except PlannerError as e:
+            return TaskResult(False, f"refused: {e}" if type(e).__name__ == "PlanRefused" else f"planning failed: {e}")
+        lines = [step_text(s.skill, s.args) for s in plan.steps]
+        out = TaskResult(True, f"plan only, nothing moved: {len(lines)} steps for the goal: {plan.goal_text}",
+                         plans=[lines], goal=plan.goal_text)
+        out.goal_atoms = [a.to_text() for a in plan.goal]
+        return out
+
+    def _start_worker(self, text: str, publish: Any, should_cancel: Any, confirm: bool = False,
+                      plan_only: bool = False) -> Future:
+        """Run the task on a thread of its own; the returned future gets its TaskResult.
 
         The caller holds self._busy; the worker releases it when the task ends.
         """
@@ -252,10 +312,10 @@ class SchedulerNode(Node):
 
         def work() -> None:
             try:
-                outcome = self.run_task(text, publish, should_cancel)
+                outcome = self.preview(text) if plan_only else self.run_task(text, publish, should_cancel, confirm)
             except Exception as e:  # a bug must end the task with a reason, not leave it hanging
                 self.get_logger().error(f"task {text!r} crashed: {e!r}")
-                outcome = (False, f"internal error: {e!r}")
+                outcome = TaskResult(False, f"internal error: {e!r}")
             finally:
                 self._busy.release()
             done.set_result(outcome)
@@ -279,23 +339,32 @@ class SchedulerNode(Node):
             goal_handle.abort()
             return ExecuteTask.Result(success=False, summary="another task is running; cancel it or wait")
 
-        def publish(fb: TaskFeedback) -> None:
+        def publish(fb: TaskFeedback, awaiting: bool = False) -> None:
             goal_handle.publish_feedback(ExecuteTask.Feedback(
                 plan=fb.plan, current_step=fb.current_step, current_skill=fb.current_skill,
-                language_motion=fb.language_motion, source=fb.source, tree=fb.tree))
+                language_motion=fb.language_motion, source=fb.source, tree=fb.tree, goal=fb.goal,
+                awaiting_approval=awaiting))
 
+        request = goal_handle.request
         outcome = await self._start_worker(text, publish,
-                                           lambda: goal_handle.is_cancel_requested or not rclpy.ok())
-        ok, summary = outcome if outcome is not None else (False, "the task ended without a result")
+                                           lambda: goal_handle.is_cancel_requested or not rclpy.ok(),
+                                           confirm=bool(request.confirm), plan_only=bool(request.plan_only))
+        if outcome is None:
+            outcome = TaskResult(False, "the task ended without a result")
+        result = ExecuteTask.Result(
+            success=outcome.success, summary=outcome.summary, goal=outcome.goal,
+            goal_predicates=list(outcome.goal_atoms), goal_holds=[bool(h) for h in outcome.goal_holds],
+            goal_reasons=list(outcome.goal_reasons), disturbed=list(outcome.disturbed),
+            plan=list(outcome.plans[-1]) if outcome.plans else [])
         if not rclpy.ok(context=self.context):
-            return ExecuteTask.Result(success=False, summary=summary)
+            return result
         if goal_handle.is_cancel_requested:
             goal_handle.canceled()
-        elif ok:
+        elif outcome.success:
             goal_handle.succeed()
         else:
             goal_handle.abort()
-        return ExecuteTask.Result(success=ok, summary=summary)
+        return result
 
 
 def main(argv: list[str]) -> int:

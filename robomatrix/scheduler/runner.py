@@ -144,10 +144,13 @@ class TaskRunner:
 
     def run(self, task: str, on_feedback: Callable[[TaskFeedback], None] | None = None,
             should_cancel: Callable[[], bool] | None = None,
-            on_tree: Callable[[BehaviourTree], None] | None = None) -> TaskResult:
+            on_tree: Callable[[BehaviourTree], None] | None = None,
+            approve: Callable[[Any], bool] | None = None) -> TaskResult:
         """Plan and run ``task``. ``on_feedback`` gets progress; ``should_cancel`` is polled each tick;
         ``on_tree`` receives each plan's :class:`~py_trees.trees.BehaviourTree`, set up, before its
-        first tick (e.g. to add a post-tick handler that writes it as a dot file)."""
+        first tick (e.g. to add a post-tick handler that writes it as a dot file). ``approve``
+        (optional) is asked with each plan before it moves anything; False ends the task with
+        nothing moved."""
         from robomatrix.scheduler.planner import PlanRefused  # the planner's typed errors
 
         result = TaskResult(False, "")
@@ -175,6 +178,11 @@ class TaskRunner:
             result.plans.append(lines)
             goal = list(getattr(plan, "goal", ()) or ())
             result.goal = getattr(plan, "goal_text", "") or ""
+            if approve is not None and lines and not approve(plan):
+                moved = "nothing moved" if attempt == 0 else "the arm holds where the last plan left it"
+                result.summary = (f"not approved: the plan ({' -> '.join(lines)}) for the goal '{result.goal}' "
+                                  f"was rejected or not approved in time; {moved}")
+                return result
             if not lines:
                 report = self._check(goal, start_world, result)
                 result.success = report.holds and bool(goal)

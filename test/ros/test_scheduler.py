@@ -180,3 +180,46 @@ def test_config_scheduler_section_and_parameters_set_the_scheduler(start_node, r
     assert client.wait_for_server(timeout_sec=30.0), scheduler.output()
     result = _run(ros, client, f"move to the {_block(obs)}", timeout=30.0)
     assert not result.success and "task timeout after 0.5 s" in result.summary, result.summary
+
+
+def _goal(ros, client, text, **options):
+    fut = client.send_goal_async(ExecuteTask.Goal(task=text, **options))
+    ros.wait_until(fut.done, 10.0, "goal response")
+    return fut.result()
+
+
+def test_the_result_lists_the_goal_on_the_settled_world_and_previews_move_nothing(stack, ros) -> None:
+    """Issue 12: plan_only prints the goal and the plan and moves nothing; a run reports each goal
+    predicate as it holds on the settled world; SUCCESS only when all hold."""
+    block = _block(stack["obs"])
+    before = len(stack["commands"])
+    res = _goal(ros, stack["client"], f"move to the {block}", plan_only=True).get_result_async()
+    ros.wait_until(res.done, 30.0, "preview")
+    preview = res.result().result
+    assert preview.success and preview.plan and preview.plan[0].startswith("move_to(")
+    assert preview.goal.startswith("the gripper is at the") and preview.goal_predicates[0].startswith("at(")
+    assert len(stack["commands"]) == before, "a preview sent arm commands"
+    result = _run(ros, stack["client"], f"move to the {block}")
+    assert result.success and result.goal_predicates and all(result.goal_holds), result.summary
+    assert "goal holds" in result.summary
+
+
+def test_a_confirm_task_waits_for_approval_and_a_rejection_moves_nothing(stack, ros) -> None:
+    from std_msgs.msg import Bool
+
+    approvals = ros.node.create_publisher(Bool, "task_approval", 10)
+    block = _block(stack["obs"])
+    feedback: list = []
+    fut = stack["client"].send_goal_async(ExecuteTask.Goal(task=f"move to the {block}", confirm=True),
+                                          feedback_callback=feedback.append)
+    ros.wait_until(fut.done, 10.0, "goal response")
+    res = fut.result().get_result_async()
+    ros.wait_until(lambda: any(f.feedback.awaiting_approval for f in feedback), 30.0, "the plan shown for approval")
+    shown = next(f.feedback for f in feedback if f.feedback.awaiting_approval)
+    assert shown.plan and shown.goal
+    before = len(stack["commands"])
+    approvals.publish(Bool(data=False))
+    ros.wait_until(res.done, 30.0, "result")
+    result = res.result().result
+    assert not result.success and result.summary.startswith("not approved") and "nothing moved" in result.summary
+    assert len(stack["commands"]) == before
