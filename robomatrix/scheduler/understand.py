@@ -65,7 +65,8 @@ when done once with of by up down over out off back onto into get gets got mean 
 appreciate appreciated grateful great nice lovely good helpful wonderful cheers wanna gonna gotta kind
 enough how about why help chance convenience whenever pretty many much ta sorry excuse bother trouble
 possibly maybe perhaps quickly carefully gently nicely slowly thankyou idea fine super brilliant awesome
-cool hello dear buddy friend mate sir madam moment time soon asap quick favour favor""".split())
+cool hello dear buddy friend mate sir madam moment time soon asap quick favour favor request task job
+too""".split())
 # words that only make sense inside the grammar's phrases; consumed there
 DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "your", "my", "our"}
 PLACE_VERBS = {"put", "place", "move", "set", "drop", "stick", "pop", "transfer", "bring", "carry", "take",
@@ -74,7 +75,7 @@ PLACE_VERBS = {"put", "place", "move", "set", "drop", "stick", "pop", "transfer"
                "hide", "return", "send", "lower", "leave", "get", "throw", "drag", "fetch", "deliver",
                "insert", "stow", "lodge", "file", "settle", "perch", "balance", "lift", "pick", "grab",
                "slide", "shove", "put's", "puts", "placing", "putting", "moving", "dropping", "go", "goes",
-               "bung", "tip", "gather", "collect", "slot", "nest", "plant", "land", "wedge", "nestle", "stuff",
+               "bung", "tip", "gather", "collect", "slot", "nest", "plant", "land", "wedge", "nestle", "stuff", "clear",
                "belongs", "belong", "should", "needs", "must"}  # fmt: skip
 DISCARD_VERBS = {"discard", "trash", "bin", "junk", "scrap", "dispose", "ditch", "chuck", "toss", "dump",
                  "throw", "rid", "remove"}  # fmt: skip
@@ -136,7 +137,8 @@ def _lexicon() -> set[str]:
                     "already", "is", "put", "order", "sequence", "onto", "lowest", "highest", "uppermost",
                     "topmost", "underneath", "beneath", "whichever", "equals", "same", "reach", "approach",
                     "hover", "head", "find", "locate", "spot", "arm", "effector", "tool", "air",
-                    "direction", "non", "again", "inside", "whatever", "dispose", "shut", "single"})
+                    "direction", "non", "again", "inside", "whatever", "dispose", "shut", "single", "sitting",
+                    "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "placed", "moved"})
         _LEXICON = {w for w in words if w.isalpha()}
     return _LEXICON
 
@@ -373,12 +375,16 @@ class _Parser:
                 self.accept("of")
             elif w == "both":
                 self.take()
-                ref.count, ref.plural = 2, True
+                if not self._both_and():
+                    ref.count, ref.plural = 2, True
                 self.accept("of")
             elif w == "non" and self._colour_at(1):
                 self.take()
                 ref.not_colours.append(" ".join(self.take(self._colour_at(0))))
                 ref.plural = True
+            elif w in ("matching", "corresponding") and (self.peek(1) in CATEGORY_WORDS or self.peek(1) == "one"):
+                self.take()  # "the matching bowl": of the colour of what the clause moves
+                ref.relative.append(("matches", Ref(pronoun=True, words=["(its colour)"])))
             elif w in ("open", "opened", "closed", "shut") and self.peek(1) in ("drawer", "drawers"):
                 self.take()  # "the open drawer": which one is meant, not a state to reach
             elif re.fullmatch(r"\d+", w) and self.peek(1) not in UNITS and int(w) <= 12:
@@ -457,6 +463,14 @@ class _Parser:
         self._post_modifiers(ref)
         ref.words = [w for w in self.t[start : self.i]]
         return ref
+
+    def _both_and(self) -> bool:
+        """"both the blue block and the yellow block": 'both' marks the conjunction, not a count."""
+        state = self.save()
+        r = self.noun_phrase()
+        ok = r is not None and self.peek() == "and" and self._np_follows(1)
+        self.restore(state)
+        return ok
 
     def _category_after_colours(self, k: int) -> bool:
         j = k
@@ -575,8 +589,10 @@ class _Parser:
                 self.take()
                 self._relative(ref)
                 continue
-            if w in ("the", "of") and w1 in ("same", "colour") or (w == "in" and w1 == "the" and w2 == "same"):
-                if w == "in":
+            if w in ("the", "of") and w1 in ("same", "colour") or (w == "in" and w1 == "the" and w2 == "same") or (
+                w == "of" and w1 == "the" and w2 in ("same", "matching")
+            ) or (w in ("of", "with") and w1 in ("its", "their") and w2 in ("colour", "own")):
+                if w in ("in", "of", "with"):
                     self.take()
                 self._relative(ref)
                 continue
@@ -628,9 +644,16 @@ class _Parser:
 
     def _relative(self, ref: Ref) -> None:
         self.accept("the")
-        if self.accept("same"):
+        if self.accept("its", "their"):  # "the bowl that matches its colour"
+            self.accept("own")
+            self.accept("colour", "colours", "shade")
+            ref.relative.append(("matches", Ref(pronoun=True, words=["(its colour)"])))
+            return
+        if self.accept("same", "matching"):
             self.accept("colour", "shade")
-            self.accept("as")
+            if not self.accept("as"):  # "the bowl of the same colour": as what the clause moves
+                ref.relative.append(("matches", Ref(pronoun=True, words=["(its colour)"])))
+                return
             lm = self.noun_phrase()
             if lm is not None:
                 ref.relative.append(("matches", lm))
@@ -722,11 +745,22 @@ class _ClauseParser(_Parser):
             if r is None:
                 break
             refs.append(r)
-            if self.peek() in ("and", ",", "or") and self._np_follows(1) and not self._clause_follows(1):
+            if self.peek() in ("and", ",", "or") and self._np_follows(1) and not self._verb_follows(1):
                 self.take()
                 continue
             break
+        # "the blue and the green blocks": a colour without its noun takes the next one's
+        for k, r in enumerate(refs):
+            if r.colours and r.category is None and not r.pronoun:
+                nxt = next((x for x in refs[k + 1:] if x.category is not None), None)
+                if nxt is not None:
+                    r.category = nxt.category
         return refs
+
+    def _verb_follows(self, k: int) -> bool:
+        w = self.peek(k)
+        return w in PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | DISCARD_VERBS | STACK_VERBS \
+            and w not in ("go", "goes", "should", "must", "needs", "belongs", "belong", "bin")
 
     def _clause_follows(self, k: int) -> bool:
         """After ``k`` tokens, does a new clause (a verb, or NP + destination) start?"""
@@ -938,7 +972,7 @@ class _ClauseParser(_Parser):
         if w in PLACE_VERBS or w in DISCARD_VERBS or w in HOLD_VERBS:
             return self._place()
         # terse or state forms beginning with a noun phrase
-        return self._np_first()
+        return self._np_first(done)
 
     def _dest_follows_np(self, k: int) -> bool:
         state = self.save()
@@ -1082,7 +1116,7 @@ class _ClauseParser(_Parser):
                 continue
             break
 
-    def _np_first(self) -> Clause | list[Clause] | None:
+    def _np_first(self, done: list[Clause] | None = None) -> Clause | list[Clause] | None:
         state = self.save()
         topic = self.accept("of")  # "of the two yellow blocks, put the one further right ..."
         self.accept("whichever", "whatever")
@@ -1093,7 +1127,8 @@ class _ClauseParser(_Parser):
         # "X goes in Y", "X should be in Y", "X in Y", "X -> Y", "X: Y"
         while self.peek() in ("go", "goes", "should", "must", "needs", "need", "be", "belongs", "belong", "is",
                               "are", "to", "has", "have", "want", "wants", "ends", "end", "up", "sits",
-                              "sit", "placed", "put", "moved", "gets", "get", "got", "stay", "stays"):
+                              "sit", "placed", "put", "moved", "gets", "get", "got", "stay", "stays", "sitting",
+                              "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "be"):
             if self.peek() == "to" and self.peek(1) not in ("be", "go", "end", "sit"):
                 break
             self.take()
@@ -1113,6 +1148,13 @@ class _ClauseParser(_Parser):
                 self.take()
             return Clause("place", objs, "in", dest)
         self.restore(inner)
+        # ellipsis: "put the blue block in the bin and the green one too"
+        if done and done[-1].action in ("place", "discard") and (
+            self.peek() in ("too", "also") or self.peek(0) == "as" and self.peek(1) == "well"
+        ):
+            self.accept("too", "also")
+            self.accept_seq("as", "well")
+            return Clause(done[-1].action, objs, done[-1].relation, done[-1].dest)
         # a topic: "whichever block is closest to the bin, put it ..."; "of the two yellow blocks, ...";
         # "the blue block - put it in the bin"
         if self.peek() in (",", ":", "-") and (topic or any(r.superlative or r.relative for r in objs)
@@ -1157,6 +1199,10 @@ class _ClauseParser(_Parser):
             return None
         self.accept("do", "dont")
         self.accept("not", "never")
+        if self.accept_seq("let", "go") or self.accept("drop", "release"):  # "grab it and don't let go"
+            self.accept("of")
+            self._objects()
+            return Clause("hold", [Ref(pronoun=True, words=["it"])])
         if self.accept("touch", "move", "disturb") or self.accept("put"):
             objs = self._objects()
             return Clause("keep", objs)
@@ -1173,6 +1219,7 @@ class _ClauseParser(_Parser):
             objs = self._objects()
             self.accept("open", "out")
             return Clause("open", objs)
+        self.accept("up")
         objs = self._objects()
         self.accept("up")
         if not objs:
@@ -1201,17 +1248,24 @@ class _ClauseParser(_Parser):
         self.accept("of")
         objs = self._objects()
         self.accept("up")
-        self.accept_seq("in", "the", "air")
+        self._in_hand()
         if self.accept("and"):
             if self.accept("keep", "hold", "hang"):
                 self.accept("hold", "on", "onto")
                 self.accept("of", "to")
                 self._objects()
                 self.accept("up")
+                self._in_hand()
             else:
                 self.i -= 1
                 self.used[self.i] = False
         return Clause("hold", objs)
+
+    def _in_hand(self) -> None:
+        for seq in (("in", "the", "air"), ("in", "your", "gripper"), ("in", "the", "gripper"), ("in", "your", "hand"),
+                    ("in", "hand"), ("in", "its", "gripper"), ("up", "high")):
+            if self.accept_seq(*seq):
+                return
 
     def _push(self) -> Clause:
         c = Clause("push")
@@ -1356,6 +1410,7 @@ class _Resolver:
         self.last: list[str] = []
         self.named: set[str] = set()
         self.topic: list[str] = []
+        self.before: list[str] = []
         self.mentioned: list[str] = []  # every object named so far, in order (pronouns by kind)
 
     def name(self, ids: Sequence[str]) -> None:
@@ -1375,6 +1430,8 @@ class _Resolver:
             drawers = [i for i in reversed(self.mentioned) if self.by_id[i].category == "drawer"]
             if drawers:
                 return [drawers[0]]
+        if ref.pronoun and slot == "dest" and ref.words != ["(implied)"] and self.before:
+            return list(self.before)[-1:]
         if ref.pronoun:
             if ref.words == ["(implied)"] and not self.last:
                 raise Refusal("the task does not say which object; name it, e.g. 'the red block'", "ambiguous")
@@ -1520,7 +1577,10 @@ def interpret(task: str, objects: Sequence[Any]) -> list[GoalAtom]:
                       "unknown_word")
     if not clauses:
         raise Refusal(f"the task {task!r} asks for nothing the robot can do", "unknown_word")
-    return _goals(clauses, objs)
+    atoms = _goals(clauses, objs)
+    if not atoms:
+        raise Refusal(f"the task {task!r} names no change to make to the world", "unknown_word")
+    return atoms
 
 
 def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
@@ -1549,6 +1609,25 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
             for r in c.objects:
                 ids += res.resolve(r, "object")
             res.name(ids)
+            res.before = res.last  # "... on top of that": the destination pronoun means what came before
+            res.last = ids  # "the bowl nearest to it", "the bowl of the same colour": what this clause moves
+            if c.action == "place" and c.dest is not None and len(ids) > 1 and _refers_back(c.dest):
+                placed = 0
+                for oid in ids:  # "put each block in the bowl that matches its colour": one place per object
+                    res.last = [oid]
+                    try:
+                        dest = res.resolve(c.dest, "dest", c.relation)[0]
+                    except Refusal as e:
+                        if e.kind != "absent_object":
+                            raise
+                        continue  # a block without a bowl of its colour stays where it is
+                    atoms = [a for a in atoms if not (a.predicate in ("in", "on") and a.args[0] == oid)]
+                    atoms.append(_place_atom(oid, c.relation or "in", dest, res))
+                    placed += 1
+                if not placed:
+                    raise Refusal(f"none of {res.describe(ids)} has a place that matches it", "absent_object")
+                res.last = ids
+                continue
             if c.action == "discard":
                 bins = [o for o in objs if o.category == "bin"]
                 if not bins:
@@ -1673,6 +1752,10 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
                 raise Refusal(f"the task sends the {res.by_id[a.args[0]].name} to two places", "ambiguous")
             seen[a.args[0]] = a
     return list(dict.fromkeys(atoms))
+
+
+def _refers_back(ref: Ref) -> bool:
+    return any(lm.pronoun or _refers_back(lm) for _, lm in ref.relative)
 
 
 def _check_movable(oid: str, res: _Resolver) -> None:
