@@ -2,6 +2,10 @@
 
     .venv/bin/python bench/write_cards.py               # after bench_skills.py and `robomatrix train --report`
     .venv/bin/python bench/write_cards.py push move_to  # only these cards
+
+The data and training text comes from each skill's recipe.yaml. It rewrites a card from "**Data.**" to its
+end: move_to's and place_over's cards carry hand-written sections there (tried and not taken),
+so regenerate those by hand.
 """
 
 from __future__ import annotations
@@ -12,26 +16,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MARK = "**Data.**"
-# the generate commands each card shows, as recorded; a skill not listed shows
-# `robomatrix generate --skill NAME --episodes 150`
-FIRST_DEMOS = {  # a first file made otherwise: push's by the all-skills run (skill i draws seed 1000 * i)
-    "push": "robomatrix generate --skill all --episodes 150                 # data/demos/push_000.mcap (seed 5000)",
-    "close_drawer": "robomatrix generate --skill close_drawer --episodes 75 --seed 0        # data/demos/close_drawer_000.mcap",
-}
-EXTRA_DEMOS = {  # more files after the first
-    "push": ["robomatrix generate --skill push --episodes 150 --seed 50000   # data/demos/push_001.mcap"],
-    "close_drawer": ["robomatrix generate --skill close_drawer --episodes 75 --seed 500000   # data/demos/close_drawer_001.mcap"],
-}
-DATA_WHY = {
-    "close_drawer": "In 60 % of the episodes a block was first put in the open drawer (`LOADED_DRAWER_PROBABILITY`),\n"
-                    "as in the drawer task: a policy taught only on an empty drawer flew off the handle when a\n"
-                    "block lay behind it (drawer_put with the trained skills 1/10 → 8/10).",
-}
-CONTEXT_WHY = {
-    "push": "The policies also read the episode context `displacement` (how far the object has moved since the\n"
-            "skill started): without it the reactive policy confused the approach behind the object with the\n"
-            "push itself (84 % seen, 76 % flat).",
-}
+# What each card says about its data and training comes from the skill's recipe.yaml
+# (robomatrix/learning/recipe.py): the commands that made the data, why, and the training choices.
 
 
 def pct(cell: dict | None) -> str:
@@ -39,6 +25,10 @@ def pct(cell: dict | None) -> str:
 
 
 def main() -> int:
+    from robomatrix.learning.recipe import load_recipe
+    from robomatrix.skills.spec import load_skill_library
+
+    library = load_skill_library()
     skills = json.loads((ROOT / "bench/results/skills.json").read_text())
     training = json.loads((ROOT / "bench/results/training.json").read_text())
     date = skills["date"][:10]
@@ -52,16 +42,11 @@ def main() -> int:
         train = training.get(f"{name}/rt-h", {})
         flat = training.get(f"{name}/flat", {})
         corrected = row.get("rt-h_corrected")
-        options = ""
-        if train.get("epochs", 30) != 30:
-            options += f" --epochs {train['epochs']}"
-        if train.get("context"):
-            options += f" --context {','.join(train['context'])}"
-        first = FIRST_DEMOS.get(name, f"robomatrix generate --skill {name} --episodes 150")
-        generate = "\n".join([first] + EXTRA_DEMOS.get(name, []))
+        recipe = load_recipe(library.get(name))
+        generate = "\n".join(step.run + (f"   # {step.note}" if step.note else "") for step in recipe.data)
         timing_note = f" Timing: {train['note']}." if train.get("note") else ""
-        why = ("\n" + CONTEXT_WHY[name] + "\n") if name in CONTEXT_WHY and train.get("context") else ""
-        data_why = ("\n" + DATA_WHY[name]) if name in DATA_WHY else ""
+        why = ("\n" + recipe.why_context + "\n") if recipe.why_context else ""
+        data_why = ("\n" + recipe.why_data) if recipe.why_data else ""
         collected = row.get("interventions_collected") or {}
         tuned = row.get("rt-h_finetuned")
         if tuned:
@@ -76,11 +61,11 @@ random perturbation burst (the policy sees recoveries), labelled with language m
 (`data/demos/{name}_*.mcap`, MCAP with ROS 2 message encoding; not committed, regenerate below).{data_why}
 
 **Training.** RT-H policy `policy.pt` ({train.get('seconds', '?')} s on one CPU thread,
-{train.get('epochs', 30)} epochs), flat ablation `policy_flat.pt` ({flat.get('seconds', '?')} s).{timing_note}
+{recipe.epochs} epochs), flat ablation `policy_flat.pt` ({flat.get('seconds', '?')} s).{timing_note}
 {why}
 ```bash
 {generate}
-robomatrix train --skill {name} --kind both --threads 1{options}
+{recipe.train_command}
 ```
 
 **Measured success** ({row.get('date', date)[:10]}, `bench/bench_skills.py`, {skills['episodes_per_cell']} seeded
