@@ -466,11 +466,8 @@ class _Parser:
 
     def _both_and(self) -> bool:
         """"both the blue block and the yellow block": 'both' marks the conjunction, not a count."""
-        state = self.save()
-        r = self.noun_phrase()
-        ok = r is not None and self.peek() == "and" and self._np_follows(1)
-        self.restore(state)
-        return ok
+        return bool(self._ahead(0, lambda: self.noun_phrase() is not None and self.peek() == "and"
+                                and self._np_follows(1)))
 
     def _category_after_colours(self, k: int) -> bool:
         j = k
@@ -619,12 +616,17 @@ class _Parser:
                 continue
             break
 
-    def _np_follows(self, k: int) -> bool:
+    def _ahead(self, k: int, probe: Any) -> Any:
+        """``probe()`` parsed ``k`` tokens ahead, the cursor and the used marks left as they were."""
         state = self.save()
         self.i += k
-        ok = self.noun_phrase() is not None
-        self.restore(state)
-        return ok
+        try:
+            return probe()
+        finally:
+            self.restore(state)
+
+    def _np_follows(self, k: int) -> bool:
+        return self._ahead(k, lambda: self.noun_phrase() is not None)
 
     def _landmark(self, ref: Ref, kind: str) -> None:
         self.accept("to", "from")
@@ -1011,32 +1013,18 @@ class _ClauseParser(_Parser):
         verbs = PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | DISCARD_VERBS
         return self.peek(k) in verbs and any(self.peek(j) in ("it", "them", "that") for j in range(k + 1, k + 4))
 
-    def _np_len(self, k: int) -> int:
-        state = self.save()
-        self.i += k
-        start = self.i
-        self.noun_phrase()
-        n = self.i - start
-        self.restore(state)
-        return n
-
     def _drawer_state_follows(self, k: int) -> bool:
-        state = self.save()
-        self.i += k
-        r = self.noun_phrase()
-        self.accept_seq("all", "the", "way")
-        ok = r is not None and r.category == "drawer" and self.peek() in ("open", "out", "opened", "shut", "closed",
-                                                                          "in", "close")
-        self.restore(state)
-        return ok
+        def probe() -> bool:
+            r = self.noun_phrase()
+            self.accept_seq("all", "the", "way")
+            return r is not None and r.category == "drawer" and self.peek() in (
+                "open", "out", "opened", "shut", "closed", "in", "close")
+
+        return bool(self._ahead(k, probe))
 
     def _state_after_np(self, k: int) -> bool:
-        state = self.save()
-        self.i += k
-        r = self.noun_phrase()
-        ok = r is not None and self.peek() in ("open", "opened", "closed", "shut")
-        self.restore(state)
-        return ok
+        return bool(self._ahead(k, lambda: self.noun_phrase() is not None
+                                and self.peek() in ("open", "opened", "closed", "shut")))
 
     def _place(self) -> Clause | list[Clause] | None:
         verb = self.take()[0]
