@@ -28,6 +28,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 
 from bench_hardware import machine  # noqa: E402 - the script's own folder is on sys.path
+from stats import annotate_results  # noqa: E402 - the script's own folder is on sys.path
 
 from robomatrix.rosenv import apply_ros_defaults  # noqa: E402
 
@@ -121,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         out[name]["successes"], out[name]["episodes"] = s, e
         out[name]["success_rate"] = round(s / e, 4) if e else None
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(out, indent=2))
+    Path(args.out).write_text(json.dumps(annotate_results(out), indent=2))
     sys.stdout.write(json.dumps({k: out[k] for k in ("multi", "per_skill")}, indent=2) + "\n")
     return 0
 
