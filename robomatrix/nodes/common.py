@@ -40,6 +40,41 @@ def pose_msg(position: np.ndarray, orientation: np.ndarray) -> Pose:
     return p
 
 
+MAX_COMMAND_MAGNITUDE = 100.0  # m, m/s, rad/s: no arm command is this large; beyond it a value is garbage
+COMMAND_FRAMES = ("", "world")  # ArmCommand is in the world frame; "" = not stated
+
+
+def command_problem(msg: ArmCommand) -> str:
+    """Why ``msg`` cannot be executed, with the fix ("" when it can). Checked before the safety
+    layer clips anything: a command in another frame, of an unknown mode, with NaN/inf or absurd
+    values is refused as a whole, not clipped into a motion nobody asked for."""
+    frame = msg.header.frame_id
+    if frame not in COMMAND_FRAMES:
+        return (f"frame_id {frame[:60]!r} is not supported: ArmCommand is in the world frame; "
+                "leave header.frame_id empty or set it to 'world'")
+    if msg.mode not in _MODES:
+        return (f"unknown mode {msg.mode}; use ArmCommand.MODE_VELOCITY (0), MODE_TARGET (1) or MODE_HOLD (2)")
+    t, p = msg.ee_twist, msg.ee_target
+    values = {"ee_twist.linear.x": t.linear.x, "ee_twist.linear.y": t.linear.y, "ee_twist.linear.z": t.linear.z,
+              "ee_twist.angular.x": t.angular.x, "ee_twist.angular.y": t.angular.y,
+              "ee_twist.angular.z": t.angular.z, "gripper": msg.gripper}
+    if msg.mode == ArmCommand.MODE_TARGET:
+        values.update({"ee_target.position.x": p.position.x, "ee_target.position.y": p.position.y,
+                       "ee_target.position.z": p.position.z, "ee_target.orientation.x": p.orientation.x,
+                       "ee_target.orientation.y": p.orientation.y, "ee_target.orientation.z": p.orientation.z,
+                       "ee_target.orientation.w": p.orientation.w})
+    for name, v in values.items():
+        if not np.isfinite(v):
+            return f"{name} is {v} (not finite); send finite numbers (metres, m/s, rad/s in the world frame)"
+    for name, v in values.items():
+        if abs(v) > MAX_COMMAND_MAGNITUDE:
+            return (f"{name} = {v:g} is beyond any physical range (|value| <= {MAX_COMMAND_MAGNITUDE:g}); "
+                    "send metres, m/s and rad/s in the world frame")
+    if not 0.0 <= msg.gripper <= 1.0:
+        return f"gripper = {msg.gripper:g} is outside [0, 1]; send 0.0 (open) to 1.0 (closed)"
+    return ""
+
+
 def command_to_action(msg: ArmCommand) -> Action:
     """ArmCommand → Action. Unknown modes come through as a mode name the safety layer rejects."""
     mode = _MODES.get(msg.mode, f"unknown({msg.mode})")

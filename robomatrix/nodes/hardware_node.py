@@ -50,7 +50,7 @@ from robomatrix.config import StackConfig, load_stack_config
 from robomatrix.errors import RobomatrixError
 from robomatrix.hardware.interface import Action, ControllerDriven, Robot
 from robomatrix.hardware.registry import backend_config_class, make_robot_from_config
-from robomatrix.nodes.common import command_to_action, declare, observation_to_msg, spin_node
+from robomatrix.nodes.common import command_problem, command_to_action, declare, observation_to_msg, spin_node
 
 try:
     from robomatrix.msg import ArmCommand, WorldState
@@ -112,6 +112,8 @@ class HardwareNode(Node):
         self.last_command_time = -1.0  # robot time of the last command received
         self.holding_logged = False
         self.commands_received = 0
+        self.commands_refused = 0  # refused here (frame, mode, NaN/inf, absurd values), before the safety layer
+        self._last_refusal = ("", 0.0)  # (reason, wall time) of the last refusal logged
 
         self.pub_obs = self.create_publisher(WorldState, "observation", 10)
         self.pub_img = self.create_publisher(Image, "camera/image_raw", QoSProfile(depth=2))
@@ -147,6 +149,20 @@ class HardwareNode(Node):
     # -- callbacks ----------------------------------------------------------------------
     def _on_command(self, msg: ArmCommand) -> None:
         self.commands_received += 1
+        problem = command_problem(msg)
+        if problem:
+            # The arm holds (keeping its grip: a bad command must not drop what it holds) and
+            # the refusal is counted in observation.rejected_commands.
+            self.commands_refused += 1
+            last = self.last_command
+            grip = last.gripper if last is not None and np.isfinite(last.gripper) else 0.0
+            self.last_command = Action.hold(gripper=grip)
+            self.last_command_time = self.now_s()
+            reason, when = self._last_refusal
+            if problem != reason or time.monotonic() - when > 5.0:
+                self.get_logger().error(f"command refused, the arm holds: {problem}")
+                self._last_refusal = (problem, time.monotonic())
+            return
         self.last_command = command_to_action(msg)
         self.last_command_time = self.now_s()
         if self.holding_logged:
@@ -230,6 +246,8 @@ class HardwareNode(Node):
             return
         if self.watchdog_holding and not obs.watchdog_holding:
             obs = replace(obs, watchdog_holding=True)
+        if self.commands_refused:
+            obs = replace(obs, rejected_commands=obs.rejected_commands + self.commands_refused)
         stamp = self.stamp_now()
         if self.tick % self.obs_every == 0:
             msg = observation_to_msg(obs, stamp)

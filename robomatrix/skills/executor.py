@@ -265,9 +265,17 @@ def make_controller(kind: str, spec: SkillSpec, library: SkillLibrary) -> Contro
     if kind == "oracle":
         return OracleController()
     if kind == "policy":
-        from robomatrix.policies.model import load_policy
+        from robomatrix.policies.model import CheckpointError, load_policy
 
         path = Path(spec.policy_path)
         policy = load_policy(path, skill=spec.name)
+        trained_on, here = tuple(policy.config.skill_names), tuple(sorted(library.names))
+        if trained_on != here:
+            # The skill one-hot in the features follows the library: another library means other inputs.
+            raise CheckpointError(
+                f"{path} was trained with the skill library {list(trained_on)}, but this library has {list(here)}; "
+                f"its skill inputs would mean other skills. Retrain it on this library "
+                f"(robomatrix train --skill {spec.name}) or use the library it was trained with"
+            )
         return PolicyController(policy, tuple(library.names))
     raise ConfigError(f"unknown controller {kind!r}; use 'policy' (trained) or 'oracle' (scripted, simulation)")
