@@ -14,7 +14,7 @@ from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 
-from robomatrix.errors import InterfacesNotBuiltError, RobomatrixError
+from robomatrix.errors import ConfigError, InterfacesNotBuiltError, RobomatrixError
 from robomatrix.hardware.interface import Action, Observation
 
 try:
@@ -29,8 +29,18 @@ _MODES = {ArmCommand.MODE_VELOCITY: "velocity", ArmCommand.MODE_TARGET: "target"
 
 
 def declare(node: Node, name: str, default: Any, description: str) -> Any:
-    """Declare a parameter with a description and return its value."""
-    return node.declare_parameter(name, default, ParameterDescriptor(description=description)).value
+    """Declare a parameter with a description and return its value.
+
+    A value of the wrong type (``-p tick_hz:=fast``) raises :class:`ConfigError` naming it and the type wanted."""
+    from rclpy.exceptions import InvalidParameterTypeException
+
+    try:
+        return node.declare_parameter(name, default, ParameterDescriptor(description=description)).value
+    except InvalidParameterTypeException as e:
+        kind = {bool: "true or false", int: "an integer", float: "a number", str: "text"}.get(type(default), "a value")
+        raise ConfigError(f"parameter {name} of node {node.get_name()} must be {kind} ({description}), "
+                          f"e.g. {name}:={str(default).lower() if isinstance(default, bool) else default!r}; "
+                          f"got another type ({e})") from e
 
 
 def pose_msg(position: np.ndarray, orientation: np.ndarray) -> Pose:

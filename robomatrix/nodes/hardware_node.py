@@ -47,7 +47,7 @@ from sensor_msgs.msg import Image, JointState
 from std_srvs.srv import SetBool
 
 from robomatrix.config import StackConfig, load_stack_config
-from robomatrix.errors import RobomatrixError
+from robomatrix.errors import ConfigError, RobomatrixError
 from robomatrix.hardware.interface import Action, ControllerDriven, Robot
 from robomatrix.hardware.registry import backend_config_class, make_robot_from_config
 from robomatrix.nodes.common import command_problem, command_to_action, declare, observation_to_msg, spin_node
@@ -86,6 +86,8 @@ class HardwareNode(Node):
         gui = declare(self, "gui", False, "simulation only: open the PyBullet GUI window")
         seed = declare(self, "seed", -1, "simulation only: scene seed, -1 = the config's seed")
         scene = declare(self, "scene", "", "simulation only: scene name or path, empty = the config's scene")
+        if not isinstance(seed, int) or seed < -1 or seed >= 2**32:
+            raise ConfigError(f"parameter seed = {seed!r}: give a scene seed 0 <= seed < 2**32, or -1 for the config's")
         self.cfg = load_stack_config(config or None, backend=backend or None)
         given: dict[str, Any] = {}
         if gui:
