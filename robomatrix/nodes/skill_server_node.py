@@ -123,7 +123,8 @@ class SkillServerNode(Node):
         self.obs_timeout = float(declare(self, "observation_timeout", defaults["observation_timeout"],
                                          "s without an observation before a running skill aborts"))
         if not (math.isfinite(self.obs_timeout) and self.obs_timeout > 0):
-            raise ConfigError(f"observation_timeout must be a positive number of seconds, got {self.obs_timeout}")
+            raise ConfigError(f"observation_timeout must be a positive number of seconds, got {self.obs_timeout}; "
+                              "set observation_timeout:=2.0 (or skill_server.observation_timeout in robot.yaml)")
         self.exec_config = ExecutionConfig(correction_hold=float(hold), control_hz=cfg.control.rate_hz)
         self.library: SkillLibrary = load_skill_library(Path(skills_dir) if skills_dir else None)
         self.intervention_dir = Path(idir) if idir else Path.home() / ".robomatrix" / "interventions"

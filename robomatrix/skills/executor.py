@@ -157,7 +157,8 @@ class ExecutionConfig:
     def __post_init__(self) -> None:
         if not (isinstance(self.correction_hold, int | float) and math.isfinite(self.correction_hold)
                 and self.correction_hold >= 0):
-            raise ConfigError(f"correction_hold must be >= 0 seconds, got {self.correction_hold!r}")
+            raise ConfigError(f"correction_hold must be >= 0 seconds, got {self.correction_hold!r}; set "
+                              "skill_server.correction_hold (or the correction_hold parameter) to 0 (until resume) or more")
         if not (isinstance(self.control_hz, int | float) and self.control_hz > 0):
             raise ConfigError(f"control_hz must be positive, got {self.control_hz!r}")
 

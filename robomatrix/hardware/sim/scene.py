@@ -271,7 +271,8 @@ class SceneConfig:
                 d[key] = _tuple_of_numbers(d[key], 2, f"{source}: {key}")
         objs = d.get("objects", [])
         if not isinstance(objs, list):
-            raise ConfigError(f"scene file {source}: 'objects' must be a list, got {type(objs).__name__}")
+            raise ConfigError(f"scene file {source}: 'objects' must be a list, got {type(objs).__name__}; "
+                              "see config/scenes/tabletop.yaml for the format")
         try:
             d["objects"] = tuple(ObjectSpec.from_dict(o, f"objects[{i}]") for i, o in enumerate(objs))
             return cls(**d, source=source)
