@@ -95,11 +95,11 @@ def check_scene_name(name: Any) -> str:
     allowed = available_scenes()
     if not isinstance(name, str) or not SCENE_NAME.fullmatch(name):
         raise SceneNameError(
-            f"scene {name!r} is not a scene name: only names of the scene folder are accepted here "
+            f"scene {name!r:.80} is not a scene name: only names of the scene folder are accepted here "
             f"(letters, digits, _ and -, no paths); use one of {allowed}"
         )
     if name not in allowed:
-        raise SceneNameError(f"scene {name!r} not found in {scenes_dir()}; use one of {allowed}")
+        raise SceneNameError(f"scene {name!r:.80} not found in {scenes_dir()}; use one of {allowed}")
     return name
 
 
