@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -153,7 +154,12 @@ def spin_node(make_node: Callable[[], Node], argv: list[str]) -> int:
     # Before rclpy.init: rclpy's own handlers (which wake the executor) then chain to these.
     signal.signal(signal.SIGINT, _raise_interrupt)
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    rclpy.init(args=["robomatrix", *argv])
+    try:
+        rclpy.init(args=["robomatrix", *argv])
+    except Exception as e:  # rclpy's own error types (RCLError, ...): the command line is wrong
+        sys.stderr.write(f"robomatrix: cannot start the node: its ROS arguments {argv} were refused ({e}); "
+                         "fix them, e.g. --ros-args -r __ns:=/robot1 -p name:=value\n")
+        raise SystemExit(2) from e
     node = None
     try:
         try:

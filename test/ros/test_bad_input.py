@@ -169,7 +169,8 @@ def test_command_topic(stack: Stack, case: str) -> None:
         stack.ros.spin_for(1 / 60)
     stack.ros.wait_until(lambda: stack.obs[-1].rejected_commands >= rejected + 6, 10.0, "the refusals counted")
     log = wait_for_log(stack.hardware, needle, start, stack.ros)
-    assert "the arm holds" in log and "send" in log or "use ArmCommand" in log or "leave header" in log, log
+    assert "command refused, the arm holds" in log, log
+    assert any(fix in log for fix in ("; send ", "; use ArmCommand", "; leave header")), f"no fix in: {log}"
     assert max(len(line) for line in log.splitlines()) < 600, "the message repeats a huge value"
     assert_nothing_moved(before, stack.snapshot(ticks=20))
     assert stack.hardware.alive()
@@ -477,6 +478,8 @@ def _start_cases(f: dict[str, Path]) -> dict[str, StartCase]:
                                                 ("planner backend 'gpt9'", "choose embedded, openai or local")),
         "scheduler: malformed planner YAML": c(node("scheduler", f"planner_config:={f['planner_malformed']}"),
                                                ("cannot read the planner config", "check the path and YAML")),
+        "hardware: namespace not fully qualified": c(("robomatrix.nodes", "hardware", "--ros-args", "-r", "__ns:=ckpt"),
+                                                     ("ROS arguments", "were refused", "__ns:=/robot1")),
         "launch: unknown argument": c(launch("robto:=sim"), ("'robto' given but not declared", "declared: robot")),
         "launch: argument without :=": c(launch("robot=sim"), ("'robot=sim' is not of the form name:=value",)),
         "launch: unknown backend": c(launch("robot:=mujoco", "start_skill_server:=false", "start_scheduler:=false"),
@@ -670,7 +673,7 @@ def policy_server(stack: Stack, start_module_node: Any, bad_library: Path,
                   tmp_path_factory: pytest.TempPathFactory) -> Any:
     """A skill server with the broken library in namespace /ckpt, reading the shared stack's observations."""
     iv = tmp_path_factory.mktemp("ckpt_interventions")
-    proc = start_module_node("skill_server", namespace="ckpt", remaps={"observation": "/observation"},
+    proc = start_module_node("skill_server", namespace="/ckpt", remaps={"observation": "/observation"},
                              controller="policy", skills_dir=str(bad_library), intervention_dir=str(iv))
     client = ActionClient(stack.ros.node, ExecuteSkill, "/ckpt/execute_skill")
     assert client.wait_for_server(timeout_sec=60.0), proc.output()
