@@ -88,7 +88,8 @@ class Soak:
         self.node = rclpy.create_node(f"bench_soak_{os.getpid()}")
         self.executor = rclpy.executors.SingleThreadedExecutor()
         self.executor.add_node(self.node)
-        self.obs: list[Any] = []
+        self.obs: list[Any] = []  # the latest observations (trimmed)
+        self.received = 0  # observations received in all
         self.last_command_wall = 0.0
         self.node.create_subscription(WorldState, "observation", self._on_obs, 10)
         self.node.create_subscription(ArmCommand, "command", self._on_command, 10)
@@ -97,6 +98,7 @@ class Soak:
         self.Reset, self.ExecuteTask = Reset, ExecuteTask
 
     def _on_obs(self, msg: Any) -> None:
+        self.received += 1
         self.obs.append(msg)
         if len(self.obs) > 200:
             del self.obs[:100]
@@ -133,8 +135,8 @@ class Soak:
         self.wait_until(fut.done, 30.0, "reset")
         if not fut.result().success:
             raise RuntimeError(f"reset({seed}, {scene}) refused: {fut.result().message}")
-        n = len(self.obs)
-        self.wait_until(lambda: len(self.obs) > n + 10, 20.0, "observations after the reset")
+        n = self.received
+        self.wait_until(lambda: self.received > n + 10, 20.0, "observations after the reset")
         return self.world()
 
     def run_task(self, text: str, timeout: float) -> tuple[bool, str]:
