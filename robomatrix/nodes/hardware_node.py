@@ -7,7 +7,10 @@ Parameters
   seed (int): simulation only, -1 keeps the config's seed
   scene (str): simulation only, scene name or path (the operator's choice); "" keeps the config's scene
 Subscriptions
-  command (robomatrix/ArmCommand): arm command at the control rate
+  command (robomatrix/ArmCommand): arm command at the control rate; one whose header.frame_id is not
+    empty or "world", whose mode is unknown, with a NaN/inf or absurd value (|v| > 100 m, m/s, rad/s) or a
+    gripper outside [0, 1] is refused whole: the arm holds, the refusal is logged with its fix and counted
+    in observation.rejected_commands
   bridge only: <bridge.joint_states_topic> (sensor_msgs/JointState) from the robot's controllers
 Publishers
   joint_states (sensor_msgs/JointState): simulation only (a real robot's broadcaster publishes them)
