@@ -32,6 +32,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 
 from bench_hardware import machine  # noqa: E402 - the script's own folder is on sys.path
+from stats import annotate_results  # noqa: E402 - the script's own folder is on sys.path
 
 SKILL = "move_to"
 
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         out["committed_policy"] = rate(Path(lib.get(SKILL).policy_path), "committed policy (varied-start demos)")
     out["wall_s"] = round(time.perf_counter() - t0, 1)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(out, indent=2))
+    Path(args.out).write_text(json.dumps(annotate_results(out), indent=2))
     for key in ("home_only_before", "home_only_after", "committed_policy"):
         sys.stdout.write(f"{key}: {out[key]['successes']}/{out[key]['episodes']}\n")
     sys.stdout.write("corrections per round: " + ", ".join(str(r["corrections"]) for r in report["rounds"]) + "\n")

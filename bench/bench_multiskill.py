@@ -28,6 +28,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 
 from bench_hardware import machine, policy_bench_start  # noqa: E402 - the script's own folder is on sys.path
+from stats import annotate_results  # noqa: E402 - the script's own folder is on sys.path
 
 
 def tick_latency(policy: Any, skill: str, lib: Any, robot: Any, n: int = 1000) -> float:
@@ -115,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         out[name]["successes"], out[name]["episodes"] = s, e
         out[name]["success_rate"] = round(s / e, 4) if e else None
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(out, indent=2))
+    Path(args.out).write_text(json.dumps(annotate_results(out), indent=2))
     sys.stdout.write(json.dumps({k: out[k] for k in ("multi", "per_skill")}, indent=2) + "\n")
     return 0
 

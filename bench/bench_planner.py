@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_hardware import cpu_model  # the script's own folder is on sys.path
+from stats import annotate_results  # noqa: E402 - the script's own folder is on sys.path
 
 from robomatrix.learning.tasks import Example, generate_examples, ground_plan
 from robomatrix.scheduler import PlanInvalid, Planner, PlannerBackendError, PlanRefused
@@ -249,7 +250,7 @@ def main() -> int:
         if args.out.is_file() and not args.no_merge:  # entries written meanwhile by another run stay
             on_disk = json.loads(args.out.read_text(encoding="utf-8")).get("backends", {})
             results["backends"] = {**on_disk, **{k: results["backends"][k] for k in done}}
-        args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")  # after each backend
+        args.out.write_text(json.dumps(annotate_results(results), indent=2) + "\n", encoding="utf-8")  # after each backend
     for name in done:
         r = results["backends"][name]
         print(f"{name}: correct {r['correct_rate']:.1%} valid {r['valid_rate']:.1%} refusals "

@@ -24,6 +24,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 
 from bench_hardware import machine, policy_bench_start  # noqa: E402 - the script's own folder is on sys.path
+from stats import annotate_results  # noqa: E402 - the script's own folder is on sys.path
 
 UNSEEN_SKILLS = ("move_to", "grasp", "push")  # skills whose objects can be unseen random_urdfs shapes
 
@@ -186,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         previous = json.loads(Path(args.out).read_text())
         previous["latency"] = {**policy_latency(lib), **correction_latency(20),
                                "date": datetime.now(UTC).isoformat(timespec="seconds")}
-        Path(args.out).write_text(json.dumps(previous, indent=2))
+        Path(args.out).write_text(json.dumps(annotate_results(previous), indent=2))
         sys.stdout.write(json.dumps(previous["latency"], indent=2) + "\n")
         return 0
     skills = list(lib.names) if args.skills == "all" else args.skills.split(",")
@@ -255,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
             out["latency"].update(correction_latency(20))
     out["latency"]["push_policy_tick_ms_p95"] = policy_latency(lib, skill="push")["policy_tick_ms_p95"]
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(out, indent=2))
+    Path(args.out).write_text(json.dumps(annotate_results(out), indent=2))
     sys.stdout.write(json.dumps(out["latency"], indent=2) + "\n")
     return 0
 

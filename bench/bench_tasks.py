@@ -55,6 +55,7 @@ from typing import Any
 
 import numpy as np
 from bench_hardware import machine  # noqa: E402 - the script's own folder is on sys.path
+from stats import annotate_results  # noqa: E402 - the script's own folder is on sys.path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -318,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
                         cases = {c["seed"]: c for c in into.get(fam, {}).get("cases", []) + res["cases"]}
                         into[fam] = summarise(sorted(cases.values(), key=lambda c: c["seed"]))
             merged.update(part)
-        path.write_text(json.dumps(merged, indent=1))
+        path.write_text(json.dumps(annotate_results(merged), indent=1))
         sys.stdout.write(markdown(merged) + "\n")
         return 0
     if args.table:
@@ -381,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
                                      f" (plan correct {res['plan_correct_rate']:.0%})\n")
                     sys.stdout.flush()
                     path.parent.mkdir(parents=True, exist_ok=True)
-                    path.write_text(json.dumps(out, indent=1))
+                    path.write_text(json.dumps(annotate_results(out), indent=1))
     sys.stdout.write(markdown(out) + "\n")
     return 0
 

@@ -141,7 +141,8 @@ def parse_stack_config(data: Any, source: str = "<dict>", backend: str | None = 
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{source}: expected a mapping at the top level, got {type(data).__name__}")
+        raise ConfigError(f"{source}: expected a mapping at the top level, got {type(data).__name__}; "
+                          "see config/robot.yaml for the format")
     unknown = set(data) - _TOP_KEYS
     if unknown:
         raise ConfigError(f"{source}: unknown section(s) {sorted(unknown)}; valid sections: {sorted(_TOP_KEYS)}")

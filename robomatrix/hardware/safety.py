@@ -131,9 +131,9 @@ class SafetyFilter:
             return self.reject(f"unknown mode {action.mode!r}; use one of {MODES}", last_gripper)
         if not _finite(action.linear, action.angular, action.target_position, action.target_orientation,
                        action.gripper):
-            return self.reject("non-finite value in command (NaN or inf)", last_gripper)
+            return self.reject("non-finite value in command (NaN or inf); send finite numbers", last_gripper)
         if not 0.0 <= float(action.gripper) <= 1.0:
-            return self.reject(f"gripper {action.gripper} outside [0, 1] (0 open, 1 closed)", last_gripper)
+            return self.reject(f"gripper {action.gripper} outside [0, 1]; send 0 (open) to 1 (closed)", last_gripper)
         if action.mode == "hold":
             return action
         lo = np.asarray(self.limits.workspace_min, float)

@@ -234,7 +234,11 @@ def load_demonstrations(
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            files.extend(sorted(p.glob("*.mcap")))
+            found = sorted(p.glob("*.mcap"))
+            if not found:
+                raise DatasetError(f"folder {p} holds no .mcap recordings; check the path, or record some "
+                                   "(`robomatrix generate`, or corrections made while the skill server runs)")
+            files.extend(found)
         else:
             files.append(p)
     episodes: list[EpisodeInfo] = []
@@ -250,6 +254,11 @@ def load_demonstrations(
             except DatasetError:
                 raise
             except Exception as e:  # noqa: BLE001 - any decoder failure (mcap, zstd, lz4, struct) = damaged file
+                if type(e).__name__ == "DecoderNotFoundError":  # a valid MCAP of messages that are not ours
+                    raise DatasetError(
+                        f"{file} is not a robomatrix recording (it holds messages of another schema: {e}); pass "
+                        "recordings of the skill server or of `robomatrix generate`, or pass skip_bad=True"
+                    ) from e
                 raise DatasetError(
                     f"{file} is corrupt or truncated ({type(e).__name__}: {e}); re-record it or pass skip_bad=True"
                 ) from e

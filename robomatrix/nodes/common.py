@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -14,7 +15,7 @@ from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 
-from robomatrix.errors import InterfacesNotBuiltError, RobomatrixError
+from robomatrix.errors import ConfigError, InterfacesNotBuiltError, RobomatrixError
 from robomatrix.hardware.interface import Action, Observation
 
 try:
@@ -29,8 +30,18 @@ _MODES = {ArmCommand.MODE_VELOCITY: "velocity", ArmCommand.MODE_TARGET: "target"
 
 
 def declare(node: Node, name: str, default: Any, description: str) -> Any:
-    """Declare a parameter with a description and return its value."""
-    return node.declare_parameter(name, default, ParameterDescriptor(description=description)).value
+    """Declare a parameter with a description and return its value.
+
+    A value of the wrong type (``-p tick_hz:=fast``) raises :class:`ConfigError` naming it and the type wanted."""
+    from rclpy.exceptions import InvalidParameterTypeException
+
+    try:
+        return node.declare_parameter(name, default, ParameterDescriptor(description=description)).value
+    except InvalidParameterTypeException as e:
+        kind = {bool: "true or false", int: "an integer", float: "a number", str: "text"}.get(type(default), "a value")
+        raise ConfigError(f"parameter {name} of node {node.get_name()} must be {kind} ({description}), "
+                          f"e.g. {name}:={str(default).lower() if isinstance(default, bool) else default!r}; "
+                          f"got another type ({e})") from e
 
 
 def pose_msg(position: np.ndarray, orientation: np.ndarray) -> Pose:
@@ -38,6 +49,41 @@ def pose_msg(position: np.ndarray, orientation: np.ndarray) -> Pose:
     p.position.x, p.position.y, p.position.z = (float(v) for v in position)
     p.orientation.x, p.orientation.y, p.orientation.z, p.orientation.w = (float(v) for v in orientation)
     return p
+
+
+MAX_COMMAND_MAGNITUDE = 100.0  # m, m/s, rad/s: no arm command is this large; beyond it a value is garbage
+COMMAND_FRAMES = ("", "world")  # ArmCommand is in the world frame; "" = not stated
+
+
+def command_problem(msg: ArmCommand) -> str:
+    """Why ``msg`` cannot be executed, with the fix ("" when it can). Checked before the safety
+    layer clips anything: a command in another frame, of an unknown mode, with NaN/inf or absurd
+    values is refused as a whole, not clipped into a motion nobody asked for."""
+    frame = msg.header.frame_id
+    if frame not in COMMAND_FRAMES:
+        return (f"frame_id {frame[:60]!r} is not supported: ArmCommand is in the world frame; "
+                "leave header.frame_id empty or set it to 'world'")
+    if msg.mode not in _MODES:
+        return (f"unknown mode {msg.mode}; use ArmCommand.MODE_VELOCITY (0), MODE_TARGET (1) or MODE_HOLD (2)")
+    t, p = msg.ee_twist, msg.ee_target
+    values = {"ee_twist.linear.x": t.linear.x, "ee_twist.linear.y": t.linear.y, "ee_twist.linear.z": t.linear.z,
+              "ee_twist.angular.x": t.angular.x, "ee_twist.angular.y": t.angular.y,
+              "ee_twist.angular.z": t.angular.z, "gripper": msg.gripper}
+    if msg.mode == ArmCommand.MODE_TARGET:
+        values.update({"ee_target.position.x": p.position.x, "ee_target.position.y": p.position.y,
+                       "ee_target.position.z": p.position.z, "ee_target.orientation.x": p.orientation.x,
+                       "ee_target.orientation.y": p.orientation.y, "ee_target.orientation.z": p.orientation.z,
+                       "ee_target.orientation.w": p.orientation.w})
+    for name, v in values.items():
+        if not np.isfinite(v):
+            return f"{name} is {v} (not finite); send finite numbers (metres, m/s, rad/s in the world frame)"
+    for name, v in values.items():
+        if abs(v) > MAX_COMMAND_MAGNITUDE:
+            return (f"{name} = {v:g} is beyond any physical range (|value| <= {MAX_COMMAND_MAGNITUDE:g}); "
+                    "send metres, m/s and rad/s in the world frame")
+    if not 0.0 <= msg.gripper <= 1.0:
+        return f"gripper = {msg.gripper:g} is outside [0, 1]; send 0.0 (open) to 1.0 (closed)"
+    return ""
 
 
 def command_to_action(msg: ArmCommand) -> Action:
@@ -108,7 +154,12 @@ def spin_node(make_node: Callable[[], Node], argv: list[str]) -> int:
     # Before rclpy.init: rclpy's own handlers (which wake the executor) then chain to these.
     signal.signal(signal.SIGINT, _raise_interrupt)
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    rclpy.init(args=["robomatrix", *argv])
+    try:
+        rclpy.init(args=["robomatrix", *argv])
+    except Exception as e:  # rclpy's own error types (RCLError, ...): the command line is wrong
+        sys.stderr.write(f"robomatrix: cannot start the node: its ROS arguments {argv} were refused ({e}); "
+                         "fix them, e.g. --ros-args -r __ns:=/robot1 -p name:=value\n")
+        raise SystemExit(2) from e
     node = None
     try:
         try:

@@ -7,7 +7,10 @@ Parameters
   seed (int): simulation only, -1 keeps the config's seed
   scene (str): simulation only, scene name or path (the operator's choice); "" keeps the config's scene
 Subscriptions
-  command (robomatrix/ArmCommand): arm command at the control rate
+  command (robomatrix/ArmCommand): arm command at the control rate; one whose header.frame_id is not
+    empty or "world", whose mode is unknown, with a NaN/inf or absurd value (|v| > 100 m, m/s, rad/s) or a
+    gripper outside [0, 1] is refused whole: the arm holds, the refusal is logged with its fix and counted
+    in observation.rejected_commands
   bridge only: <bridge.joint_states_topic> (sensor_msgs/JointState) from the robot's controllers
 Publishers
   joint_states (sensor_msgs/JointState): simulation only (a real robot's broadcaster publishes them)
@@ -47,10 +50,10 @@ from sensor_msgs.msg import Image, JointState
 from std_srvs.srv import SetBool
 
 from robomatrix.config import StackConfig, load_stack_config
-from robomatrix.errors import RobomatrixError
+from robomatrix.errors import ConfigError, RobomatrixError
 from robomatrix.hardware.interface import Action, ControllerDriven, Robot
 from robomatrix.hardware.registry import backend_config_class, make_robot_from_config
-from robomatrix.nodes.common import command_to_action, declare, observation_to_msg, spin_node
+from robomatrix.nodes.common import command_problem, command_to_action, declare, observation_to_msg, spin_node
 
 try:
     from robomatrix.msg import ArmCommand, WorldState
@@ -86,6 +89,8 @@ class HardwareNode(Node):
         gui = declare(self, "gui", False, "simulation only: open the PyBullet GUI window")
         seed = declare(self, "seed", -1, "simulation only: scene seed, -1 = the config's seed")
         scene = declare(self, "scene", "", "simulation only: scene name or path, empty = the config's scene")
+        if not isinstance(seed, int) or seed < -1 or seed >= 2**32:
+            raise ConfigError(f"parameter seed = {seed!r}: give a scene seed 0 <= seed < 2**32, or -1 for the config's")
         self.cfg = load_stack_config(config or None, backend=backend or None)
         given: dict[str, Any] = {}
         if gui:
@@ -112,6 +117,8 @@ class HardwareNode(Node):
         self.last_command_time = -1.0  # robot time of the last command received
         self.holding_logged = False
         self.commands_received = 0
+        self.commands_refused = 0  # refused here (frame, mode, NaN/inf, absurd values), before the safety layer
+        self._last_refusal = ("", 0.0)  # (reason, wall time) of the last refusal logged
 
         self.pub_obs = self.create_publisher(WorldState, "observation", 10)
         self.pub_img = self.create_publisher(Image, "camera/image_raw", QoSProfile(depth=2))
@@ -147,6 +154,20 @@ class HardwareNode(Node):
     # -- callbacks ----------------------------------------------------------------------
     def _on_command(self, msg: ArmCommand) -> None:
         self.commands_received += 1
+        problem = command_problem(msg)
+        if problem:
+            # The arm holds (keeping its grip: a bad command must not drop what it holds) and
+            # the refusal is counted in observation.rejected_commands.
+            self.commands_refused += 1
+            last = self.last_command
+            grip = last.gripper if last is not None and np.isfinite(last.gripper) else 0.0
+            self.last_command = Action.hold(gripper=grip)
+            self.last_command_time = self.now_s()
+            reason, when = self._last_refusal
+            if problem != reason or time.monotonic() - when > 5.0:
+                self.get_logger().error(f"command refused, the arm holds: {problem}")
+                self._last_refusal = (problem, time.monotonic())
+            return
         self.last_command = command_to_action(msg)
         self.last_command_time = self.now_s()
         if self.holding_logged:
@@ -230,6 +251,8 @@ class HardwareNode(Node):
             return
         if self.watchdog_holding and not obs.watchdog_holding:
             obs = replace(obs, watchdog_holding=True)
+        if self.commands_refused:
+            obs = replace(obs, rejected_commands=obs.rejected_commands + self.commands_refused)
         stamp = self.stamp_now()
         if self.tick % self.obs_every == 0:
             msg = observation_to_msg(obs, stamp)

@@ -48,7 +48,7 @@ from robomatrix.config import load_stack_config
 from robomatrix.errors import ConfigError, RobomatrixError
 from robomatrix.hardware.interface import Action, Observation
 from robomatrix.nodes.common import action_to_command, declare, msg_to_observation, publish_safely, spin_node
-from robomatrix.policies.language_motion import UnknownMotionError
+from robomatrix.policies.language_motion import UnknownMotionError, parse_motion
 from robomatrix.skills.executor import ExecutionConfig, SkillExecution, Tick, make_controller
 from robomatrix.skills.spec import SkillLibrary, load_skill_library
 from robomatrix.skills.status import SkillStatus
@@ -61,14 +61,28 @@ except ImportError:  # pragma: no cover - common.py already raised a clear error
     raise
 
 
+CONTROLLERS = ("policy", "oracle")
 FIRST_OBSERVATION_WAIT_S = 5.0  # s a goal waits for the first observation after start-up
 WATCH_PERIOD_S = 0.1  # s between checks for a silent hardware node (steady clock)
 
 
+ARGUMENT_TYPES = ("object", "direction", "number", "string")  # SkillArgument.type
+
+
 def arguments_from_goal(goal: Any) -> dict[str, Any]:
-    """SkillArgument[] → {name: value}; numbers as float, the rest as text."""
+    """SkillArgument[] → {name: value}; numbers as float, the rest as text.
+
+    Raises :class:`SkillArgumentError` for an argument of unknown type, or one given twice."""
+    from robomatrix.skills.spec import SkillArgumentError
+
     out: dict[str, Any] = {}
     for a in goal.arguments:
+        if a.type not in ARGUMENT_TYPES:
+            raise SkillArgumentError(
+                f"argument {a.name[:60]!r} has type {a.type[:60]!r}; SkillArgument.type must be one of "
+                f"{', '.join(ARGUMENT_TYPES)} (a number goes in .number with type 'number', the rest in .value)")
+        if a.name in out:
+            raise SkillArgumentError(f"argument {a.name[:60]!r} is given twice; give each argument once")
         out[a.name] = float(a.number) if a.type == "number" else a.value
     return out
 
@@ -92,6 +106,9 @@ class SkillServerNode(Node):
         config = declare(self, "config", "", "robot.yaml path; empty = the package's config/robot.yaml")
         self.controller_kind = declare(self, "controller", "policy", "policy | oracle (scripted, simulation)")
         skills_dir = declare(self, "skills_dir", "", "skill library folder; empty = the package's skills/")
+        if self.controller_kind not in CONTROLLERS:
+            raise ConfigError(f"controller {self.controller_kind!r} is not one of {', '.join(CONTROLLERS)}; "
+                              "set controller:=policy (trained checkpoints) or controller:=oracle (scripted)")
         cfg = load_stack_config(config or None)
         # The config file's skill_server section is each parameter's default; a set parameter wins.
         section = cfg.settings("skill_server")
@@ -106,7 +123,8 @@ class SkillServerNode(Node):
         self.obs_timeout = float(declare(self, "observation_timeout", defaults["observation_timeout"],
                                          "s without an observation before a running skill aborts"))
         if not (math.isfinite(self.obs_timeout) and self.obs_timeout > 0):
-            raise ConfigError(f"observation_timeout must be a positive number of seconds, got {self.obs_timeout}")
+            raise ConfigError(f"observation_timeout must be a positive number of seconds, got {self.obs_timeout}; "
+                              "set observation_timeout:=2.0 (or skill_server.observation_timeout in robot.yaml)")
         self.exec_config = ExecutionConfig(correction_hold=float(hold), control_hz=cfg.control.rate_hz)
         self.library: SkillLibrary = load_skill_library(Path(skills_dir) if skills_dir else None)
         self.intervention_dir = Path(idir) if idir else Path.home() / ".robomatrix" / "interventions"
@@ -152,9 +170,15 @@ class SkillServerNode(Node):
         return res
 
     def _on_correction(self, msg: LanguageMotion) -> None:
+        try:  # read it first: a person typing nonsense hears so even when no skill runs
+            parse_motion(msg.motion)
+        except UnknownMotionError as e:
+            self.get_logger().warning(f"correction rejected: {e}")
+            return
         run = self._run
         if run is None or run.done.done() or run.execution.status != SkillStatus.RUNNING:
-            self.get_logger().warning(f"correction {msg.motion!r} ignored: no skill is running")
+            self.get_logger().warning(f"correction {msg.motion!r} ignored: no skill is running; "
+                                      "send it while a skill runs (robomatrix task ...)")
             return
         execution = run.execution
         try:

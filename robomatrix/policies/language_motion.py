@@ -79,6 +79,7 @@ class UnknownMotionError(RobomatrixError):
 
 STOP = "stop"
 RESUME = "resume"
+MAX_MOTION_CHARS = 200  # a correction is a few words; longer text is not one
 OPEN_GRIPPER = "open gripper"
 CLOSE_GRIPPER = "close gripper"
 ROTATE_LEFT = "rotate gripper left"
@@ -289,7 +290,14 @@ def parse_motion(text: str) -> str:
     :class:`UnknownMotionError`, whose message lists the valid motions.
     """
     if not isinstance(text, str):
-        raise UnknownMotionError(f"a language motion must be text, got {type(text).__name__} {text!r}")
+        raise UnknownMotionError(f"a language motion must be text, got {type(text).__name__} {text!r:.80}")
+    if len(text) > MAX_MOTION_CHARS:
+        raise UnknownMotionError(
+            f"a language motion is a few words, got {len(text)} characters ({text[:40]!r}...); "
+            f"say one of the valid motions, e.g. 'move arm up' or 'resume'")
+    if any(not c.isprintable() and c not in " \t" for c in text):
+        raise UnknownMotionError(
+            f"{text!r:.80} holds control characters (e.g. NUL); send plain text such as 'move arm up'")
     words = _normalise(text)
     cleaned = " ".join(words)
     if cleaned in _INDEX:

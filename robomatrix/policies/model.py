@@ -396,6 +396,12 @@ class PolicyBase(nn.Module):
         ):
             raise CheckpointError(f"{path} is inconsistent (feature_dim/skill_names disagree with its config); {hint}")
         policy.metadata = dict(ckpt.get("metadata") or {})
+        trained_for = policy.metadata.get("skill")
+        if skill is not None and isinstance(trained_for, str) and trained_for not in (skill, "all"):
+            raise CheckpointError(
+                f"{path} is a checkpoint of skill {trained_for!r}, not of {skill!r}; put {skill}'s own checkpoint "
+                f"there (skills/{skill}/policy.pt) or {hint}"
+            )
         policy.to(map_location)
         policy.eval()
         return policy

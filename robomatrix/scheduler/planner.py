@@ -373,6 +373,11 @@ def _present(objects: Sequence[Any]) -> str:
     return ", ".join(n for n in (object_field(o, "name") for o in objects) if n) or "none"
 
 
+# Text no spoken task contains: brackets and braces (JSON, code), shell and SQL punctuation, calls.
+# (Not '<', '>' or '=': "red block -> bowl" and "=>" are how people write a terse task.)
+_CODE = re.compile(r"[{}\[\]$`|\\]|;\s*--|&&|\b\w+\(.*\)|^\s*(import|sudo|rm|curl)\s")
+
+
 def screen_task(task: Any, objects: Sequence[Any], library: SkillLibrary, *, lexical: bool = True) -> None:
     """Refuse in code what no plan should be made for. Raises :class:`PlanRefused`.
 
@@ -383,10 +388,20 @@ def screen_task(task: Any, objects: Sequence[Any], library: SkillLibrary, *, lex
                           "empty")
     if len(task) > 1000:
         raise PlanRefused(f"the task is {len(task)} characters long; keep it under 1000", "unclear")
+    if any(not c.isprintable() and c not in " \t\n\r" for c in task):
+        raise PlanRefused("the task holds control or invisible characters (e.g. NUL); send plain text, "
+                          "e.g. 'put the red block in the bowl'", "gibberish")
+    code = _CODE.search(task)
+    if code:
+        raise PlanRefused(
+            f"the task looks like code, a command line or a plan ({code.group(0)!r}), not a sentence; say what "
+            "the robot should do in words, e.g. 'put the red block in the bowl' (the planner writes the plan)",
+            "code_or_json")
     letters = re.findall(r"[^\W\d_]", task)
     non_ascii = sum(1 for c in letters if not c.isascii())
     if non_ascii / len(letters) > 0.2:
-        raise PlanRefused("the task is not in English; this planner understands English tasks only",
+        raise PlanRefused("the task is not in English; this planner understands English tasks only: say it in English, e.g. "
+                              "'put the red block in the bowl'",
                           "non_english")
     low = " ".join(task.lower().split())
     for pattern in _UNSAFE:
@@ -418,9 +433,11 @@ def screen_task(task: Any, objects: Sequence[Any], library: SkillLibrary, *, lex
     known = _known_words(library)
     if alpha and sum(1 for w in alpha if w in known) / len(alpha) < 0.5:
         if any(w in _FOREIGN_MARKERS for w in alpha):
-            raise PlanRefused("the task is not in English; this planner understands English tasks only",
+            raise PlanRefused("the task is not in English; this planner understands English tasks only: say it in English, e.g. "
+                              "'put the red block in the bowl'",
                               "non_english")
-        raise PlanRefused(f"cannot read the task {task!r}: most of its words are not English", "gibberish")
+        raise PlanRefused(f"cannot read the task {task!r:.120}: most of its words are not English; say what the "
+                          "robot should do in English, e.g. 'put the red block in the bowl'", "gibberish")
     _screen_distances(words, library)
     _screen_objects(words, objects)
 

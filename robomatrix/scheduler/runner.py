@@ -51,11 +51,13 @@ class SchedulerConfig:
         for key in ("retries", "max_replans"):
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                raise ConfigError(f"scheduler.{key} must be an integer >= 0, got {v!r}")
+                raise ConfigError(f"scheduler.{key} must be an integer >= 0, got {v!r}; set {key} (the node parameter or the "
+                                  "scheduler section of robot.yaml) to 0 or more")
         for key in ("tick_hz", "task_timeout"):
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
-                raise ConfigError(f"scheduler.{key} must be a positive number, got {v!r}")
+                raise ConfigError(f"scheduler.{key} must be a positive number, got {v!r}; set {key} (the node parameter or "
+                                  "the scheduler section of robot.yaml) to a finite number above 0")
 
 
 @dataclass

@@ -173,7 +173,8 @@ class ExecutionConfig:
     def __post_init__(self) -> None:
         if not (isinstance(self.correction_hold, int | float) and math.isfinite(self.correction_hold)
                 and self.correction_hold >= 0):
-            raise ConfigError(f"correction_hold must be >= 0 seconds, got {self.correction_hold!r}")
+            raise ConfigError(f"correction_hold must be >= 0 seconds, got {self.correction_hold!r}; set "
+                              "skill_server.correction_hold (or the correction_hold parameter) to 0 (until resume) or more")
         if not (isinstance(self.control_hz, int | float) and self.control_hz > 0):
             raise ConfigError(f"control_hz must be positive, got {self.control_hz!r}")
 
@@ -281,9 +282,17 @@ def make_controller(kind: str, spec: SkillSpec, library: SkillLibrary) -> Contro
     if kind == "oracle":
         return OracleController()
     if kind == "policy":
-        from robomatrix.policies.model import load_policy
+        from robomatrix.policies.model import CheckpointError, load_policy
 
         path = Path(spec.policy_path)
         policy = load_policy(path, skill=spec.name)
+        trained_on, here = tuple(policy.config.skill_names), tuple(sorted(library.names))
+        if trained_on != here:
+            # The skill one-hot in the features follows the library: another library means other inputs.
+            raise CheckpointError(
+                f"{path} was trained with the skill library {list(trained_on)}, but this library has {list(here)}; "
+                f"its skill inputs would mean other skills. Retrain it on this library "
+                f"(robomatrix train --skill {spec.name}) or use the library it was trained with"
+            )
         return PolicyController(policy, tuple(library.names))
     raise ConfigError(f"unknown controller {kind!r}; use 'policy' (trained) or 'oracle' (scripted, simulation)")

@@ -356,6 +356,11 @@ def ground_object(query: str, objects: Iterable[Any], categories: Sequence[str] 
         raise GroundingError(
             f"an object name must be non-empty text, got {query!r}; objects present: {_describe(objs)}"
         )
+    if len(query) > 200:
+        raise GroundingError(
+            f"an object name is a few words, got {len(query)} characters ({query[:40]!r}...); "
+            f"name one of the objects present: {_describe(objs)}"
+        )
     for exact in (True, False):
         hits = [
             o
@@ -489,7 +494,7 @@ class SkillSpec:
     def _ground(self, arg: ArgumentSpec, value: Any, objs: list[Any]) -> Any:
         def fail(reason: str) -> SkillArgumentError:
             return SkillArgumentError(
-                f"skill {self.name!r}, argument {arg.name!r} = {value!r}: {reason}; expected {arg.expected_text()}; "
+                f"skill {self.name!r}, argument {arg.name!r} = {value!r:.80}: {reason}; expected {arg.expected_text()}; "
                 f"objects present: {_describe(objs)}"
             )
 
@@ -905,7 +910,7 @@ class SkillLibrary:
             return self._specs[name]
         except (KeyError, TypeError):
             raise UnknownSkillError(
-                f"unknown skill {name!r}; valid skills: {', '.join(self.names)}"
+                f"unknown skill {name!r:.80}; valid skills: {', '.join(self.names)}"
             ) from None
 
     def __getitem__(self, name: str) -> SkillSpec:

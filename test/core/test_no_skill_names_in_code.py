@@ -35,6 +35,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("policies/language_motion.py", "grasp", "any"): "free-text motion vocabulary: 'grasp' = close the gripper",
     ("scheduler/understand.py", "grasp", "any"): "English verb a person types ('grasp the block'); the parser makes "
     "goal atoms, the plan comes from the specs",
+    ("scheduler/understand.py", "release", "any"): "English verb a person types ('don't release it'), not a skill call",
     ("scheduler/understand.py", "push", "any"): "English verb a person types ('push the block left') and the parser's "
     "clause label; the plan comes from the specs",
     **{

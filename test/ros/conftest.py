@@ -19,14 +19,16 @@ class NodeProcess:
     """One node started as ``python -m robomatrix.nodes <name>``, output captured to a file."""
 
     def __init__(self, name: str, params: dict[str, Any], log_dir: Path, ros_name: str | None = None,
-                 namespace: str = "") -> None:
+                 namespace: str = "", remaps: dict[str, str] | None = None) -> None:
         self.name = name
-        self.log_path = log_dir / f"{ros_name or name}.log"
+        self.log_path = log_dir / f"{namespace.strip('/').replace('/', '_') + '_' if namespace else ''}{ros_name or name}.log"
         argv = [sys.executable, "-m", "robomatrix.nodes", name, "--ros-args"]
         if ros_name:
             argv += ["-r", f"__node:={ros_name}"]
         if namespace:
             argv += ["-r", f"__ns:={namespace}"]
+        for src, dst in (remaps or {}).items():
+            argv += ["-r", f"{src}:={dst}"]
         for k, v in params.items():
             value = str(v).lower() if isinstance(v, bool) else str(v)
             argv += ["-p", f"{k}:={value}"]
@@ -62,13 +64,12 @@ class NodeProcess:
         return 0 if getattr(self, "killed", False) else self.proc.returncode
 
 
-@pytest.fixture
-def start_node(tmp_path: Path) -> Iterator[Callable[..., NodeProcess]]:
-    """Start node processes; at teardown every one must exit cleanly (code 0) on SIGINT."""
+def _starter(log_dir: Path) -> Iterator[Callable[..., NodeProcess]]:
     started: list[NodeProcess] = []
 
-    def start(name: str, ros_name: str | None = None, namespace: str = "", **params: Any) -> NodeProcess:
-        p = NodeProcess(name, params, tmp_path, ros_name=ros_name, namespace=namespace)
+    def start(name: str, ros_name: str | None = None, namespace: str = "", remaps: dict[str, str] | None = None,
+              **params: Any) -> NodeProcess:
+        p = NodeProcess(name, params, log_dir, ros_name=ros_name, namespace=namespace, remaps=remaps)
         started.append(p)
         return p
 
@@ -77,6 +78,18 @@ def start_node(tmp_path: Path) -> Iterator[Callable[..., NodeProcess]]:
     bad = {n: c for n, c in codes.items() if c != 0}
     assert not bad, "nodes exited uncleanly: " + "; ".join(
         f"{n}={c}\n{p.output()[-3000:]}" for p in started for n, c in bad.items() if p.name == n)
+
+
+@pytest.fixture
+def start_node(tmp_path: Path) -> Iterator[Callable[..., NodeProcess]]:
+    """Start node processes; at teardown every one must exit cleanly (code 0) on SIGINT."""
+    yield from _starter(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def start_module_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., NodeProcess]]:
+    """``start_node`` for a whole module: one stack shared by its tests (start-up is the slow part)."""
+    yield from _starter(tmp_path_factory.mktemp("nodes"))
 
 
 class RosHarness:
@@ -121,6 +134,14 @@ class RosHarness:
 
 @pytest.fixture
 def ros() -> Iterator[RosHarness]:
+    h = RosHarness()
+    yield h
+    h.close()
+
+
+@pytest.fixture(scope="module")
+def module_ros() -> Iterator[RosHarness]:
+    """``ros`` for a whole module."""
     h = RosHarness()
     yield h
     h.close()

@@ -88,11 +88,11 @@ def check_scene_name(name: Any) -> str:
     allowed = available_scenes()
     if not isinstance(name, str) or not SCENE_NAME.fullmatch(name):
         raise SceneNameError(
-            f"scene {name!r} is not a scene name: only names of the scene folder are accepted here "
+            f"scene {name!r:.80} is not a scene name: only names of the scene folder are accepted here "
             f"(letters, digits, _ and -, no paths); use one of {allowed}"
         )
     if name not in allowed:
-        raise SceneNameError(f"scene {name!r} not found in {scenes_dir()}; use one of {allowed}")
+        raise SceneNameError(f"scene {name!r:.80} not found in {scenes_dir()}; use one of {allowed}")
     return name
 
 
@@ -264,7 +264,8 @@ class SceneConfig:
                 d[key] = _tuple_of_numbers(d[key], 2, f"{source}: {key}")
         objs = d.get("objects", [])
         if not isinstance(objs, list):
-            raise ConfigError(f"scene file {source}: 'objects' must be a list, got {type(objs).__name__}")
+            raise ConfigError(f"scene file {source}: 'objects' must be a list, got {type(objs).__name__}; "
+                              "see config/scenes/tabletop.yaml for the format")
         try:
             d["objects"] = tuple(ObjectSpec.from_dict(o, f"objects[{i}]") for i, o in enumerate(objs))
             return cls(**d, source=source)

@@ -75,10 +75,12 @@ FORMAT = 3  # 3: frozen MiniLM sentence encoder + pointer decoder over world-obj
 BOS, EOS, UNK = "[BOS]", "[EOS]", "[UNK]"
 
 MODEL_REFUSALS: dict[str, str] = {
-    "absent_object": "the task names an object that is not in the scene",
-    "impossible": "the task needs a skill or an argument the robot does not have",
-    "unsafe": "the task is unsafe or asks to ignore the planner's rules",
-    "unclear": "the task is not understandable English",
+    "absent_object": "the task names an object that is not in the scene; name objects on the table "
+                     "(`robomatrix status` lists them)",
+    "impossible": "the task needs a skill or an argument the robot does not have; ask for what its skills do "
+                  "(`robomatrix skills` lists them)",
+    "unsafe": "the task is unsafe or asks to ignore the planner's rules; ask for a task within the robot's limits",
+    "unclear": "the task is not understandable English; rephrase it, e.g. 'put the red block in the bowl'",
 }
 """Refusal kinds the embedded model can write (R:<kind>) and the reason it gives."""
 
