@@ -312,10 +312,14 @@ class SkillServerNode(Node):
         features = None
         execution = run.execution
         try:
-            from robomatrix.policies.features import build_features
+            own = getattr(execution.controller, "features", None)  # a policy's: already built this tick
+            if own is not None:
+                features = own(obs)
+            else:
+                from robomatrix.policies.features import build_features
 
-            features = build_features(obs, execution.spec.name, execution.args, tuple(self.library.names),
-                                      execution.spec.place_arguments)
+                features = build_features(obs, execution.spec.name, execution.args, tuple(self.library.names),
+                                          execution.spec.place_arguments)
         except RobomatrixError:
             pass
         a = tick.action

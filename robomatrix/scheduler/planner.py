@@ -569,7 +569,8 @@ class Planner:
             log.info("planned %d steps for %d goal atoms in %.0f ms", len(steps), len(goal), latency * 1e3)
             return Plan(tuple(steps), text, self.backend_name, latency, 1, task, tuple(goal),
                         describe_goal(goal, objects), True)
-        prompt = build_prompt(task, objects, self.library, failure_context=failure_context, max_steps=self.max_steps)
+        prompt = build_prompt(task, objects, self.library, failure_context=failure_context, max_steps=self.max_steps,
+                              schema=self.schema)
         errors: list[str] = []
         answers: list[str] = []
         for attempt in (1, 2):

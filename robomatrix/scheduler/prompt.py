@@ -258,12 +258,14 @@ def build_prompt(
     *,
     failure_context: str | None = None,
     max_steps: int = 32,
+    schema: dict[str, Any] | None = None,
 ) -> Prompt:
     """The prompt for ``task`` in the world ``objects``: skills and vocabulary from
-    ``library.to_prompt_text()``, the answer schema, rules, one example; the user
-    message holds the world objects, the task and the failure context (for replanning)."""
+    ``library.to_prompt_text()``, the answer schema (``schema``: the planner's own, built once;
+    default: built here), rules, one example; the user message holds the world objects, the task
+    and the failure context (for replanning)."""
     world = world_records(objects)
-    schema = response_schema(library, max_steps=max_steps)
+    schema = schema if schema is not None else response_schema(library, max_steps=max_steps)
     system = (
         "You are the task planner of a robot arm on a tabletop. Turn the user's task into a plan "
         "of the robot's meta-skills, using only objects present in the world.\n\n"

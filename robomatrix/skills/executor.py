@@ -75,16 +75,26 @@ class PolicyController:
         self._places: frozenset[str] = frozenset()
         self._args: Mapping[str, Any] = {}
         self._predicted: tuple[Observation, str, np.ndarray] | None = None  # this tick's query
+        self._feature_cache: tuple[Observation, np.ndarray] | None = None
 
     def reset(self, spec: SkillSpec, args: Mapping[str, Any], obs: Observation) -> None:
         self._skill, self._args, self._places = spec.name, dict(args), spec.place_arguments
         self._predicted = None
         self.policy.reset()
 
-    def _features(self, obs: Observation) -> np.ndarray:
+    def features(self, obs: Observation) -> np.ndarray:
+        """The policy's (D,) features of ``obs``, built once per observation (the skill server
+        records the same vector the policy read)."""
         from robomatrix.policies.features import build_features
 
-        return build_features(obs, self._skill, self._args, self.skill_names, self._places)
+        cached = self._feature_cache
+        if cached is not None and cached[0] is obs:
+            return cached[1]
+        x = build_features(obs, self._skill, self._args, self.skill_names, self._places)
+        self._feature_cache = (obs, x)
+        return x
+
+    _features = features
 
     def predict_motion(self, obs: Observation) -> str:
         # One query gives the predicted motion and the action for it (RT-H's two heads).
