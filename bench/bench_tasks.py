@@ -202,14 +202,19 @@ class ReferencePlanner:
     def __init__(self, steps: list[dict[str, Any]], library: Any) -> None:
         self.steps, self.library = steps, library
 
-    def plan(self, task: str, objects: list[Any], failure_context: str | None = None) -> Any:
+    def plan(self, task: str, world: Any, failure_context: str | None = None) -> Any:
         from robomatrix.learning.tasks import ground_plan
+        from robomatrix.scheduler.goal import describe_goal, goal_from_plan
         from robomatrix.scheduler.planner import Plan, PlanStep
+        from robomatrix.scheduler.symbolic import SymbolicWorld
 
+        objects = list(getattr(world, "objects", world))
         grounded = ground_plan(self.steps, objects, self.library)
         steps = tuple(PlanStep(skill, args, dict(args)) for skill, args in grounded)
+        before = SymbolicWorld.from_observation(world) if hasattr(world, "objects") else SymbolicWorld.from_objects(objects)
+        goal = goal_from_plan(before, before, steps, self.library)  # the goal the reference plan's parts guard
         return Plan(steps, raw_text=json.dumps([[s, a] for s, a in grounded]), backend="reference", latency_s=0.0,
-                    task=task)
+                    task=task, goal=tuple(goal), goal_text=describe_goal(goal, objects), goal_given=False)
 
 
 def unmet_goal(goal: Goal, world: Any) -> list[str]:
