@@ -22,7 +22,9 @@ Services
 
 Safety (workspace box, speed caps, non-finite rejection, e-stop) lives in the core
 SafetyFilter; the watchdog here holds the arm when commands stop for
-safety.watchdog_timeout seconds of robot time, and says so.
+safety.watchdog_timeout seconds of robot time, and says so. On SIGINT/SIGTERM (also sent
+when the launcher dies) the node commands a hold, publishes one last observation with
+watchdog_holding true (no command will be followed any more), then disconnects.
 """
 
 from __future__ import annotations
@@ -212,7 +214,7 @@ class HardwareNode(Node):
         if self.tick % self.obs_every == 0 or want_img:
             self._publish_observation(want_img)
 
-    def _publish_observation(self, with_image: bool) -> None:
+    def _publish_observation(self, with_image: bool, force: bool = False) -> None:
         try:
             obs = self.robot.get_observation(with_image=with_image)
         except RobomatrixError as e:
@@ -221,7 +223,7 @@ class HardwareNode(Node):
         if self.watchdog_holding and not obs.watchdog_holding:
             obs = replace(obs, watchdog_holding=True)
         stamp = self.stamp_now()
-        if self.tick % self.obs_every == 0:
+        if self.tick % self.obs_every == 0 or force:
             msg = observation_to_msg(obs, stamp)
             self.pub_obs.publish(msg)
             if self.is_sim:
@@ -303,7 +305,23 @@ class HardwareNode(Node):
             self.pub_grip.publish(traj(cmd.gripper_joint_names, cmd.gripper_positions, 2 * self.period))
 
     def close(self) -> None:
-        self.robot.disconnect()
+        """On shutdown: hold the arm, say so in a last observation, disconnect."""
+        try:
+            gripper = self.last_command.gripper if self.last_command is not None else 0.0
+            hold = Action.hold(gripper=gripper if np.isfinite(gripper) else 0.0)
+            self.last_command = None  # nothing received from here on is followed
+            self.watchdog_holding = True
+            if self.is_sim:
+                self.robot.send_action(hold)
+                self.robot.step()  # type: ignore[attr-defined]
+            else:
+                self._bridge_tick(hold, self.now_s())  # a trajectory to where the arm is now
+            self.get_logger().info("shutting down: the arm holds")
+            self._publish_observation(False, force=True)
+        except RobomatrixError as e:
+            self.get_logger().warning(f"could not command a last hold: {e}")
+        finally:
+            self.robot.disconnect()
 
 
 def main(argv: list[str]) -> int:

@@ -40,7 +40,7 @@ from std_msgs.msg import String
 
 from robomatrix.errors import RobomatrixError
 from robomatrix.hardware.interface import Observation
-from robomatrix.nodes.common import declare, msg_to_observation, spin_node
+from robomatrix.nodes.common import declare, is_stopping, msg_to_observation, spin_node
 from robomatrix.scheduler.runner import SchedulerConfig, TaskFeedback, TaskRunner
 from robomatrix.scheduler.tree import write_dot
 from robomatrix.skills.spec import load_skill_library
@@ -249,7 +249,7 @@ class SchedulerNode(Node):
         if not self._busy.acquire(blocking=False):
             self.get_logger().warning(f"task {msg.data!r} ignored: another task is running")
             return
-        self._start_worker(msg.data, None, lambda: not rclpy.ok())
+        self._start_worker(msg.data, None, lambda: is_stopping() or not rclpy.ok())
 
     async def _execute(self, goal_handle: Any) -> Any:
         text = goal_handle.request.task
@@ -263,8 +263,10 @@ class SchedulerNode(Node):
                 language_motion=fb.language_motion, source=fb.source, tree=fb.tree))
 
         outcome = await self._start_worker(text, publish,
-                                           lambda: goal_handle.is_cancel_requested or not rclpy.ok())
+                                           lambda: goal_handle.is_cancel_requested or is_stopping() or not rclpy.ok())
         ok, summary = outcome if outcome is not None else (False, "the task ended without a result")
+        if is_stopping() and not ok:
+            summary = f"the scheduler shut down (SIGINT/SIGTERM, or its launcher died): {summary}"
         if not rclpy.ok(context=self.context):
             return ExecuteTask.Result(success=False, summary=summary)
         if goal_handle.is_cancel_requested:

@@ -35,6 +35,16 @@ def error(tmp_path: Path, body: str, args: dict[str, str] | None = None, **kw: o
 # --------------------------------------------------------------------------- the real files
 
 
+def test_main_launch_file_respawn_is_off_by_default_and_per_node() -> None:
+    d = parse_launch_file(MAIN, package_shares={"robomatrix": "/share/robomatrix"})
+    assert [(n.exec, n.respawn) for n in d.nodes] == [("hardware", False), ("skill_server", False), ("scheduler", False)]
+    d = parse_launch_file(MAIN, {"respawn": "true"}, package_shares={"robomatrix": "/share/robomatrix"})
+    assert [(n.exec, n.respawn, n.respawn_delay) for n in d.nodes] == [
+        ("hardware", False, 2.0), ("skill_server", True, 2.0), ("scheduler", True, 2.0)]
+    d = parse_launch_file(MAIN, {"respawn_hardware": "1"}, package_shares={"robomatrix": "/share/robomatrix"})
+    assert [n.respawn for n in d.nodes] == [True, False, False]
+
+
 def test_main_launch_file_defaults() -> None:
     d = parse_launch_file(MAIN, package_shares={"robomatrix": "/share/robomatrix"})
     assert [n.exec for n in d.nodes] == ["hardware", "skill_server", "scheduler"]
@@ -57,6 +67,8 @@ def test_main_launch_file_defaults() -> None:
         "start_skill_server",
         "skill_controller",
         "start_scheduler",
+        "respawn",
+        "respawn_hardware",
     ]
     for a in d.arguments:
         assert len(a.description) > 20, a
