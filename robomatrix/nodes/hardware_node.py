@@ -306,6 +306,7 @@ class HardwareNode(Node):
 
     def close(self) -> None:
         """On shutdown: hold the arm, say so in a last observation, disconnect."""
+        self.timer.cancel()  # no control tick after this one: the robot is about to be disconnected
         try:
             gripper = self.last_command.gripper if self.last_command is not None else 0.0
             hold = Action.hold(gripper=gripper if np.isfinite(gripper) else 0.0)
