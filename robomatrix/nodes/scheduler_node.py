@@ -163,6 +163,7 @@ class SchedulerNode(Node):
         self._world: Observation | None = None
         self._world_wall = 0.0
         self._busy = threading.Lock()
+        self._active: Future | None = None  # outcome of the running task, for close()
         self.last_motion = ("", "")
         self.client = RosSkillClient(self)
         self.pub_status = self.create_publisher(String, "task_status", 10)
@@ -236,12 +237,14 @@ class SchedulerNode(Node):
                 outcome = (False, f"internal error: {e!r}")
             finally:
                 self._busy.release()
-            done.set_result(outcome)
+            if not done.done():  # close() may have ended it first
+                done.set_result(outcome)
             try:
                 self._wake.trigger()
             except Exception:  # shutting down: nobody waits any more
                 pass
 
+        self._active = done
         threading.Thread(target=work, name="task", daemon=True).start()
         return done
 
@@ -276,6 +279,15 @@ class SchedulerNode(Node):
         else:
             goal_handle.abort()
         return ExecuteTask.Result(success=ok, summary=summary)
+
+
+    def close(self) -> None:
+        """On shutdown: end the running task's goal now (its worker stops on its own), so the
+        client is told while the node can still answer."""
+        active = self._active
+        if active is not None and not active.done():
+            active.set_result((False, "the task was stopped while it ran (its running skill is cancelled)"))
+            self._wake.trigger()
 
 
 def main(argv: list[str]) -> int:

@@ -14,34 +14,11 @@ import pytest
 from rclpy.action import ActionClient
 
 from robomatrix.action import ExecuteSkill
+from robomatrix.launcher.proctree import child_processes as children
+from robomatrix.launcher.proctree import process_gone as gone
 from robomatrix.msg import SkillArgument, WorldState
 
 pytestmark = pytest.mark.ros
-
-
-def children(pid: int) -> dict[int, str]:
-    """Running child processes of ``pid``: {pid: command line}."""
-    out = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[1]) == pid and fields[0] != "Z":
-            out[int(entry.name)] = cmdline
-    return out
-
-
-def gone(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, IndexError):
-        return True
-    return state == "Z"  # a zombie no longer runs (re-parented to an init that may not reap it)
 
 
 def node_pid(nodes: dict[int, str], exec_name: str) -> int:
