@@ -23,8 +23,8 @@ Services
 Safety (workspace box, speed caps, non-finite rejection, e-stop) lives in the core
 SafetyFilter; the watchdog here holds the arm when commands stop for
 safety.watchdog_timeout seconds of robot time, and says so. On SIGINT/SIGTERM (also sent
-when the launcher dies) the node commands a hold, publishes one last observation with
-watchdog_holding true (no command will be followed any more), then disconnects.
+when the launcher dies) the node ignores commands and holds the arm, its observations say
+watchdog_holding true while it drains (about half a second), then it disconnects.
 """
 
 from __future__ import annotations
@@ -106,6 +106,8 @@ class HardwareNode(Node):
         self.last_command_time = -1.0  # robot time of the last command received
         self.holding_logged = False
         self.commands_received = 0
+        self.closing = False  # set by close(): hold from now on, whatever arrives
+        self.closing_gripper = 0.0
 
         self.pub_obs = self.create_publisher(WorldState, "observation", 10)
         self.pub_img = self.create_publisher(Image, "camera/image_raw", QoSProfile(depth=2))
@@ -140,6 +142,8 @@ class HardwareNode(Node):
 
     # -- callbacks ----------------------------------------------------------------------
     def _on_command(self, msg: ArmCommand) -> None:
+        if self.closing:
+            return
         self.commands_received += 1
         self.last_command = command_to_action(msg)
         self.last_command_time = self.now_s()
@@ -201,6 +205,8 @@ class HardwareNode(Node):
         gripper = self.last_command.gripper if self.last_command is not None else 0.0
         action = Action.hold(gripper=gripper if np.isfinite(gripper) else 0.0) if holding else self.last_command
         self.watchdog_holding = holding and self.last_command is not None
+        if self.closing:
+            action, self.watchdog_holding = Action.hold(gripper=self.closing_gripper), True
         if self.is_sim:
             self.robot.send_action(action)
             self.robot.step()  # type: ignore[attr-defined]
@@ -214,7 +220,7 @@ class HardwareNode(Node):
         if self.tick % self.obs_every == 0 or want_img:
             self._publish_observation(want_img)
 
-    def _publish_observation(self, with_image: bool, force: bool = False) -> None:
+    def _publish_observation(self, with_image: bool) -> None:
         try:
             obs = self.robot.get_observation(with_image=with_image)
         except RobomatrixError as e:
@@ -223,7 +229,7 @@ class HardwareNode(Node):
         if self.watchdog_holding and not obs.watchdog_holding:
             obs = replace(obs, watchdog_holding=True)
         stamp = self.stamp_now()
-        if self.tick % self.obs_every == 0 or force:
+        if self.tick % self.obs_every == 0:
             msg = observation_to_msg(obs, stamp)
             self.pub_obs.publish(msg)
             if self.is_sim:
@@ -305,24 +311,24 @@ class HardwareNode(Node):
             self.pub_grip.publish(traj(cmd.gripper_joint_names, cmd.gripper_positions, 2 * self.period))
 
     def close(self) -> None:
-        """On shutdown: hold the arm, say so in a last observation, disconnect."""
-        self.timer.cancel()  # no control tick after this one: the robot is about to be disconnected
+        """On shutdown: hold the arm from this tick on and say so in every observation.
+
+        The control loop keeps running while spin_node drains (the hold reaches a real
+        controller, the observations reach their subscribers); destroy_node disconnects.
+        """
+        gripper = self.last_command.gripper if self.last_command is not None else 0.0
+        self.closing_gripper = gripper if np.isfinite(gripper) else 0.0
+        self.closing = True
+        self.last_command = None
+        self.get_logger().info("shutting down: the arm holds")
+        self._on_tick()  # at once, not at the next timer tick
+
+    def destroy_node(self) -> None:
+        self.timer.cancel()
         try:
-            gripper = self.last_command.gripper if self.last_command is not None else 0.0
-            hold = Action.hold(gripper=gripper if np.isfinite(gripper) else 0.0)
-            self.last_command = None  # nothing received from here on is followed
-            self.watchdog_holding = True
-            if self.is_sim:
-                self.robot.send_action(hold)
-                self.robot.step()  # type: ignore[attr-defined]
-            else:
-                self._bridge_tick(hold, self.now_s())  # a trajectory to where the arm is now
-            self.get_logger().info("shutting down: the arm holds")
-            self._publish_observation(False, force=True)
-        except RobomatrixError as e:
-            self.get_logger().warning(f"could not command a last hold: {e}")
-        finally:
             self.robot.disconnect()
+        finally:
+            super().destroy_node()
 
 
 def main(argv: list[str]) -> int:
