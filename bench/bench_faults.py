@@ -43,9 +43,9 @@ VICTIMS = ("launcher", "hardware", "skill_server", "scheduler")
 NODES = ("hardware", "skill_server", "scheduler")
 
 
-def start_stack(log: Path) -> subprocess.Popen[bytes]:
+def start_stack(log: Path, namespace: str) -> subprocess.Popen[bytes]:
     argv = [sys.executable, "-m", "robomatrix.cli", "launch", "--local", "robomatrix.launch.xml",
-            "robot:=sim", "skill_controller:=oracle"]
+            "robot:=sim", "skill_controller:=oracle", f"namespace:={namespace}"]
     return subprocess.Popen(argv, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -68,7 +68,8 @@ def one_trial(victim: str, report_timeout: float, log: Path) -> dict[str, Any]:
     from robomatrix.action import ExecuteTask
     from robomatrix.msg import ArmCommand, WorldState
 
-    launcher = start_stack(log)
+    ns = f"bench_faults_{os.getpid()}_{time.monotonic_ns() % 1_000_000}"  # no cross-talk with other stacks
+    launcher = start_stack(log, ns)
     context = rclpy.Context()
     rclpy.init(context=context)
     node = rclpy.create_node(f"bench_faults_{os.getpid()}", context=context)
@@ -76,9 +77,9 @@ def one_trial(victim: str, report_timeout: float, log: Path) -> dict[str, Any]:
     executor.add_node(node)
     obs: list[tuple[float, Any]] = []
     commands: list[tuple[float, Any]] = []
-    node.create_subscription(WorldState, "observation", lambda m: obs.append((time.monotonic(), m)), 50)
-    node.create_subscription(ArmCommand, "command", lambda m: commands.append((time.monotonic(), m)), 50)
-    client = ActionClient(node, ExecuteTask, "execute_task")
+    node.create_subscription(WorldState, f"/{ns}/observation", lambda m: obs.append((time.monotonic(), m)), 50)
+    node.create_subscription(ArmCommand, f"/{ns}/command", lambda m: commands.append((time.monotonic(), m)), 50)
+    client = ActionClient(node, ExecuteTask, f"/{ns}/execute_task")
     pids: dict[str, int] = {}
 
     def spin_until(cond: Any, timeout: float) -> bool:
