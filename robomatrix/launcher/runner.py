@@ -9,10 +9,19 @@ the project defaults of :func:`robomatrix.rosenv.apply_ros_defaults` (discovery 
 this machine unless the caller chose otherwise). Output lines are prefixed with
 ``[node name]``. Shutdown is SIGINT, then SIGTERM, then SIGKILL, each after a timeout,
 sent to the node's whole process group so nothing is left behind.
+
+Every node is tied to the launcher: on Linux each child asks the kernel, before it execs,
+for SIGTERM when the launcher dies (``prctl(PR_SET_PDEATHSIG)``), so a launcher killed
+with SIGKILL leaves no unsupervised robot behind. A node with ``respawn="true"`` that dies
+on its own (non-zero exit code or killed by a signal) is started again after
+``respawn_delay`` seconds unless the launch is shutting down; a node that exits with 0
+stopped on purpose and stays stopped.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import os
 import shutil
@@ -44,6 +53,61 @@ CommandBuilder = Callable[[NodeSpec], list[str]]
 DEFAULT_SHUTDOWN_TIMEOUT = 5.0  # seconds to wait after SIGINT (and again after SIGTERM)
 MIN_RESPAWN_DELAY = 0.2  # seconds; keeps a node that dies at start-up from spinning the CPU
 POLL_INTERVAL = 0.05  # seconds between checks while waiting
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+PARENT_DEATH_SIGNAL = signal.SIGTERM  # what a node gets when its launcher dies: the clean way down
+ORPHAN_EXIT_CODE = 75  # a child whose launcher died before it was tied to it exits with this, unexec'd
+
+
+# --------------------------------------------------------------------------- tie children to the launcher
+
+
+def _load_prctl() -> Callable[..., int] | None:
+    """libc's prctl, or None (with a warning) where there is none: not Linux, or no libc found."""
+    if not sys.platform.startswith("linux"):
+        logger.warning(
+            "%s has no PR_SET_PDEATHSIG: nodes are not stopped if the launcher is killed with SIGKILL "
+            "(stop it with Ctrl-C or SIGTERM so it can stop them)", sys.platform,
+        )
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError) as e:
+        logger.warning(
+            "cannot load libc's prctl (%s): nodes are not stopped if the launcher is killed with SIGKILL", e
+        )
+        return None
+    prctl.restype = ctypes.c_int
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    return prctl  # type: ignore[no-any-return]
+
+
+_PRCTL: list[Callable[..., int] | None] = []  # loaded once, in the launcher, never in a forked child
+
+
+def parent_death_hook(launcher_pid: int) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that ties the child to ``launcher_pid``; None where that is impossible.
+
+    Runs in the forked child before exec: asks for SIGTERM when the parent dies, then checks
+    that the parent is still ``launcher_pid`` (if the launcher died between fork and prctl the
+    child has been re-parented already, and no signal would ever come: it exits at once with
+    :data:`ORPHAN_EXIT_CODE`). Everything it needs is resolved here, in the launcher, so the
+    child only makes two system calls (nothing that could wait on a lock another thread held
+    at fork time).
+    """
+    if not _PRCTL:
+        _PRCTL.append(_load_prctl())
+    prctl = _PRCTL[0]
+    if prctl is None:
+        return None
+    sig = int(PARENT_DEATH_SIGNAL)
+
+    def tie() -> None:
+        prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0)
+        if os.getppid() != launcher_pid:
+            os._exit(ORPHAN_EXIT_CODE)
+
+    return tie
 
 
 # --------------------------------------------------------------------------- commands
@@ -128,6 +192,10 @@ class LaunchRunner:
     before the next signal. ``log_dir`` receives ``<node>.log`` for nodes with
     ``output="log"`` or ``"both"`` (default: a fresh directory under ``ROS_LOG_DIR``).
     ``stdout`` is where ``[node]``-prefixed screen output goes (default ``sys.stdout``).
+    ``tie_to_launcher`` (Linux) makes each node get SIGTERM when this process dies. The kernel
+    sends it when the *thread* that started the node ends, so call :meth:`start` and
+    :meth:`poll` (which respawns) from a thread that lives as long as the launch, normally
+    the main thread.
     """
 
     def __init__(
@@ -139,6 +207,7 @@ class LaunchRunner:
         log_dir: str | os.PathLike[str] | None = None,
         stdout: IO[str] | None = None,
         base_env: Mapping[str, str] | None = None,
+        tie_to_launcher: bool = True,
     ) -> None:
         if shutdown_timeout < 0:
             raise ValueError(f"shutdown_timeout={shutdown_timeout} must be >= 0 seconds")
@@ -148,6 +217,7 @@ class LaunchRunner:
         self._log_dir = Path(log_dir) if log_dir is not None else None
         self._stdout = stdout
         self._base_env = dict(os.environ if base_env is None else base_env)
+        self.tie_to_launcher = tie_to_launcher
         self._procs: list[_Proc] = []
         self._lock = threading.Lock()
         self._started = False
@@ -224,7 +294,7 @@ class LaunchRunner:
                 if proc.spec.on_exit_shutdown:
                     logger.info("%s exited and has on_exit=shutdown: stopping every node", proc.spec.label)
                     shutdown_requested = True
-                elif proc.spec.respawn:
+                elif proc.spec.respawn and rc != 0:
                     delay = max(proc.spec.respawn_delay, MIN_RESPAWN_DELAY)
                     logger.info("respawning %s in %.1f s", proc.spec.label, delay)
                     proc.respawn_at = now + delay
@@ -315,6 +385,7 @@ class LaunchRunner:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 start_new_session=True,  # own process group: signals reach the node's children too
+                preexec_fn=parent_death_hook(os.getpid()) if self.tie_to_launcher else None,
             )
         except OSError as e:
             raise LaunchFileError(f"{spec.source}: cannot start node {spec.label} ({proc.cmd[0]}): {e}") from e
@@ -360,7 +431,7 @@ class LaunchRunner:
         proc.returncode = rc
         proc.finished = True
         self.exits.append(NodeExit(proc.spec.label, rc, expected))
-        if proc.log_file is not None and not (proc.spec.respawn and not self._stopping):
+        if proc.log_file is not None and not (proc.spec.respawn and rc != 0 and not self._stopping):
             with self._lock:
                 proc.log_file.close()
             proc.log_file = None

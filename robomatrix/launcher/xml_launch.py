@@ -24,6 +24,10 @@ configurations and environment changes stay visible after it; wrap it in a ``<gr
 contain them), a ``<group>`` is scoped unless ``scoped="false"``, and a relative node
 namespace is appended to the pushed namespace.
 
+``respawn``: the local runner restarts a node that died on its own (non-zero exit code or
+killed by a signal), not one that exited with 0; ``ros2 launch`` restarts after any exit
+that was not part of shutting down. The robomatrix nodes exit with 0 only when asked to stop.
+
 Stricter than ``ros2 launch`` on purpose: a command-line argument or an ``<include>``
 ``<arg>`` that the target file does not declare is an error (ros2 launch ignores it, which
 hides typos).
@@ -106,7 +110,7 @@ class NodeSpec:
     parameters: tuple[Param | ParamFile, ...] = ()  # in file order: later entries win
     remappings: tuple[tuple[str, str], ...] = ()
     env: tuple[tuple[str, str], ...] = ()  # set_env in scope, then the node's own <env>
-    respawn: bool = False
+    respawn: bool = False  # start again after dying on its own (exit code != 0 or a signal); 0 = stopped on purpose
     respawn_delay: float = 0.0  # seconds before a respawn
     on_exit_shutdown: bool = False  # on_exit="shutdown": stop the whole launch when it exits
     source: str = ""  # "file:line" of the <node> element

@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,7 @@ from geometry_msgs.msg import Pose, Twist
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
+from rclpy.signals import SignalHandlerOptions
 
 from robomatrix.errors import ConfigError, InterfacesNotBuiltError, RobomatrixError
 from robomatrix.hardware.interface import Action, Observation
@@ -142,25 +144,37 @@ def observation_to_msg(obs: Observation, stamp: Any, frame_id: str = "world") ->
 
 
 _STOPPING = threading.Event()  # set by Ctrl-C / SIGTERM: errors from here on are part of shutting down
+WAKE_PERIOD_S = 0.1  # the executor wakes at least this often to notice a stop request
+SHUTDOWN_GRACE_S = 0.5  # after close(): spin this long so last results and holds reach their peers
 
 
-def _raise_interrupt(*_: object) -> None:
+def _request_stop(*_: object) -> None:
+    """First SIGINT/SIGTERM: stop after the running callback. A second one: stop now."""
+    if _STOPPING.is_set():
+        raise KeyboardInterrupt
     _STOPPING.set()
-    raise KeyboardInterrupt
 
 
 def spin_node(make_node: Callable[[], Node], argv: list[str]) -> int:
-    """Init rclpy, build the node, spin until Ctrl-C/SIGTERM, shut down cleanly. Returns an exit code."""
-    # Before rclpy.init: rclpy's own handlers (which wake the executor) then chain to these.
-    signal.signal(signal.SIGINT, _raise_interrupt)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    """Init rclpy, build the node, spin until SIGINT/SIGTERM, close it while the context still works.
+
+    rclpy's own signal handlers are not installed: they shut the context down at once, so a
+    node could no longer publish its last hold or tell an action client why its goal ended.
+    Instead the first signal ends the spin loop (within :data:`WAKE_PERIOD_S`), ``close()``
+    runs with a working context and the executor turns for :data:`SHUTDOWN_GRACE_S` to
+    deliver what it sent; a second signal interrupts whatever is running. SIGTERM is what a
+    node gets when its launcher dies (see :mod:`robomatrix.launcher.runner`).
+    """
+    signal.signal(signal.SIGINT, _request_stop)
+    signal.signal(signal.SIGTERM, _request_stop)
     try:
-        rclpy.init(args=["robomatrix", *argv])
+        rclpy.init(args=["robomatrix", *argv], signal_handler_options=SignalHandlerOptions.NO)
     except Exception as e:  # rclpy's own error types (RCLError, ...): the command line is wrong
         sys.stderr.write(f"robomatrix: cannot start the node: its ROS arguments {argv} were refused ({e}); "
                          "fix them, e.g. --ros-args -r __ns:=/robot1 -p name:=value\n")
         raise SystemExit(2) from e
     node = None
+    executor = None
     try:
         try:
             node = make_node()
@@ -172,29 +186,48 @@ def spin_node(make_node: Callable[[], Node], argv: list[str]) -> int:
         executor = rclpy.executors.SingleThreadedExecutor()
         executor.add_node(node)
         try:
-            executor.spin()
+            while not _STOPPING.is_set() and rclpy.ok():
+                executor.spin_once(timeout_sec=WAKE_PERIOD_S)
         except Exception:
-            # Ctrl-C shuts the context down under a callback that is still publishing, or lands
-            # inside a message conversion (pybind reports it as a RuntimeError); such an error
-            # is part of a clean shutdown, not a crash.
+            # A second Ctrl-C lands inside a callback or a message conversion (pybind reports it
+            # as a RuntimeError); such an error is part of a clean shutdown, not a crash.
             if rclpy.ok() and not _STOPPING.is_set():
                 raise
     except (KeyboardInterrupt, ExternalShutdownException):
-        pass
+        _STOPPING.set()
     finally:
+        _STOPPING.set()
         if node is not None:
             close = getattr(node, "close", None)
             if close is not None:
                 try:
                     close()
-                except Exception as e:  # e.g. a last hold published after Ctrl-C invalidated the context
+                except Exception as e:  # e.g. a last hold published after a second Ctrl-C
                     if rclpy.ok():
                         raise
                     rclpy.logging.get_logger("robomatrix").debug(f"during shutdown: {e}")
+            _drain(executor, SHUTDOWN_GRACE_S)
             node.destroy_node()
         if rclpy.ok():
             rclpy.try_shutdown()
     return 0
+
+
+def _drain(executor: Any, seconds: float) -> None:
+    """Turn the executor for ``seconds`` (results and last messages go out); a signal ends it early."""
+    if executor is None or not rclpy.ok():
+        return
+    end = time.monotonic() + seconds
+    try:
+        while time.monotonic() < end and rclpy.ok():
+            executor.spin_once(timeout_sec=0.02)
+    except (KeyboardInterrupt, Exception) as e:  # a second signal, or a callback failing on the way down
+        rclpy.logging.get_logger("robomatrix").debug(f"during shutdown: {e!r}")
+
+
+def is_stopping() -> bool:
+    """True once this node process was asked to stop (SIGINT/SIGTERM)."""
+    return _STOPPING.is_set()
 
 
 def publish_safely(publisher: Any, msg: Any) -> None:

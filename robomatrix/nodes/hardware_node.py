@@ -31,7 +31,9 @@ controller commands carried here; the reset service exists when it ``supports_re
 
 Safety (workspace box, speed caps, non-finite rejection, e-stop) lives in the core
 SafetyFilter; the watchdog here holds the arm when commands stop for
-safety.watchdog_timeout seconds of robot time, and says so.
+safety.watchdog_timeout seconds of robot time, and says so. On SIGINT/SIGTERM (also sent
+when the launcher dies) the node ignores commands and holds the arm, its observations say
+watchdog_holding true while it drains (about half a second), then it disconnects.
 """
 
 from __future__ import annotations
@@ -119,6 +121,8 @@ class HardwareNode(Node):
         self.commands_received = 0
         self.commands_refused = 0  # refused here (frame, mode, NaN/inf, absurd values), before the safety layer
         self._last_refusal = ("", 0.0)  # (reason, wall time) of the last refusal logged
+        self.closing = False  # set by close(): hold from now on, whatever arrives
+        self.closing_gripper = 0.0
 
         self.pub_obs = self.create_publisher(WorldState, "observation", 10)
         self.pub_img = self.create_publisher(Image, "camera/image_raw", QoSProfile(depth=2))
@@ -153,6 +157,8 @@ class HardwareNode(Node):
 
     # -- callbacks ----------------------------------------------------------------------
     def _on_command(self, msg: ArmCommand) -> None:
+        if self.closing:
+            return
         self.commands_received += 1
         problem = command_problem(msg)
         if problem:
@@ -229,6 +235,8 @@ class HardwareNode(Node):
         action = (Action.hold(gripper=gripper if np.isfinite(gripper) else 0.0)
                   if holding or self.last_command is None else self.last_command)
         self.watchdog_holding = holding and self.last_command is not None
+        if self.closing:
+            action, self.watchdog_holding = Action.hold(gripper=self.closing_gripper), True
         if self.link is not None:
             self._bridge_tick(self.link, action, now)
         else:
@@ -336,7 +344,24 @@ class HardwareNode(Node):
             self.pub_grip.publish(traj(cmd.gripper_joint_names, cmd.gripper_positions, 2 * self.period))
 
     def close(self) -> None:
-        self.robot.disconnect()
+        """On shutdown: hold the arm from this tick on and say so in every observation.
+
+        The control loop keeps running while spin_node drains (the hold reaches a real
+        controller, the observations reach their subscribers); destroy_node disconnects.
+        """
+        gripper = self.last_command.gripper if self.last_command is not None else 0.0
+        self.closing_gripper = gripper if np.isfinite(gripper) else 0.0
+        self.closing = True
+        self.last_command = None
+        self.get_logger().info("shutting down: the arm holds")
+        self._on_tick()  # at once, not at the next timer tick
+
+    def destroy_node(self) -> None:
+        self.timer.cancel()
+        try:
+            self.robot.disconnect()
+        finally:
+            super().destroy_node()
 
 
 def main(argv: list[str]) -> int:

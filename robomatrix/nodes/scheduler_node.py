@@ -50,7 +50,7 @@ from std_msgs.msg import Bool, String
 from robomatrix.config import load_stack_config
 from robomatrix.errors import RobomatrixError
 from robomatrix.hardware.interface import Observation
-from robomatrix.nodes.common import declare, msg_to_observation, spin_node
+from robomatrix.nodes.common import declare, is_stopping, msg_to_observation, spin_node
 from robomatrix.scheduler.runner import (
     SchedulerConfig,
     TaskFeedback,
@@ -190,6 +190,7 @@ class SchedulerNode(Node):
         self._world: Observation | None = None
         self._world_wall = 0.0
         self._busy = threading.Lock()
+        self._active: Future | None = None  # outcome of the running task, for close()
         self.last_motion = ("", "")
         self.client = RosSkillClient(self)
         self.pub_status = self.create_publisher(String, "task_status", 10)
@@ -318,12 +319,14 @@ class SchedulerNode(Node):
                 outcome = TaskResult(False, f"internal error: {e!r}")
             finally:
                 self._busy.release()
-            done.set_result(outcome)
+            if not done.done():  # close() may have ended it first
+                done.set_result(outcome)
             try:
                 self._wake.trigger()
             except Exception:  # shutting down: nobody waits any more
                 pass
 
+        self._active = done
         threading.Thread(target=work, name="task", daemon=True).start()
         return done
 
@@ -331,7 +334,7 @@ class SchedulerNode(Node):
         if not self._busy.acquire(blocking=False):
             self.get_logger().warning(f"task {msg.data!r} ignored: another task is running")
             return
-        self._start_worker(msg.data, None, lambda: not rclpy.ok())
+        self._start_worker(msg.data, None, lambda: is_stopping() or not rclpy.ok())
 
     async def _execute(self, goal_handle: Any) -> Any:
         text = goal_handle.request.task
@@ -347,10 +350,12 @@ class SchedulerNode(Node):
 
         request = goal_handle.request
         outcome = await self._start_worker(text, publish,
-                                           lambda: goal_handle.is_cancel_requested or not rclpy.ok(),
+                                           lambda: goal_handle.is_cancel_requested or is_stopping() or not rclpy.ok(),
                                            confirm=bool(request.confirm), plan_only=bool(request.plan_only))
         if outcome is None:
             outcome = TaskResult(False, "the task ended without a result")
+        if is_stopping() and not outcome.success:
+            outcome.summary = f"the scheduler shut down (SIGINT/SIGTERM, or its launcher died): {outcome.summary}"
         result = ExecuteTask.Result(
             success=outcome.success, summary=outcome.summary, goal=outcome.goal,
             goal_predicates=list(outcome.goal_atoms), goal_holds=[bool(h) for h in outcome.goal_holds],
@@ -365,6 +370,15 @@ class SchedulerNode(Node):
         else:
             goal_handle.abort()
         return result
+
+
+    def close(self) -> None:
+        """On shutdown: end the running task's goal now (its worker stops on its own), so the
+        client is told while the node can still answer."""
+        active = self._active
+        if active is not None and not active.done():
+            active.set_result(TaskResult(False, "the task was stopped while it ran (its running skill is cancelled)"))
+            self._wake.trigger()
 
 
 def main(argv: list[str]) -> int:

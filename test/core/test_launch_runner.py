@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import stat
+import subprocess
 import sys
 import threading
 import time
@@ -17,12 +18,14 @@ import pytest
 from robomatrix.errors import LaunchFileError
 from robomatrix.launcher import NodeSpec, Param, ParamFile, parse_launch_file
 from robomatrix.launcher.runner import (
+    ORPHAN_EXIT_CODE,
     LaunchRunner,
     build_node_command,
     build_node_env,
     delegate_to_ros2_launch,
     describe_arguments,
     launch,
+    parent_death_hook,
     parse_launch_args,
     resolve_launch_file,
     ros2_launch_available,
@@ -295,6 +298,109 @@ def test_respawn(tmp_path: Path) -> None:
     assert gone(second["pid"])
     assert [e.returncode for e in runner.exits] == [7, 0]
     assert runner.exit_code == 1  # the crash is reported even though the node came back
+
+
+def test_respawn_skips_a_node_that_exited_cleanly(tmp_path: Path) -> None:
+    runner, out = runner_for(
+        tmp_path, '<node pkg="robomatrix" exec="ok" name="done" output="screen" respawn="true" respawn_delay="0"/>'
+    )
+    with runner:
+        assert runner.wait(timeout=20) == 0  # exit code 0 means it stopped on purpose: not restarted
+    assert len(reports(out, "done")) == 1 and [e.returncode for e in runner.exits] == [0]
+
+
+def test_respawn_after_a_kill_and_not_while_shutting_down(tmp_path: Path) -> None:
+    runner, out = runner_for(
+        tmp_path, '<node pkg="robomatrix" exec="sleeper" name="s" output="screen" respawn="true" respawn_delay="0.2"/>'
+    )
+    with runner:
+        wait_for(lambda: runner.poll() and len(reports(out, "s")) == 1)
+        first = runner.pids["s"]
+        os.kill(first, signal.SIGKILL)
+        wait_for(lambda: runner.poll() and len(reports(out, "s")) == 2)
+        assert runner.pids["s"] != first and runner.exits[0].returncode == -signal.SIGKILL
+        os.kill(runner.pids["s"], signal.SIGKILL)
+        wait_for(lambda: not runner.poll() or len(runner.exits) == 2)
+    # Killed again just before shutdown: the pending respawn is dropped, nothing is left running.
+    assert len(reports(out, "s")) == 2 and runner.pids == {}
+
+
+# A launcher in a process of its own, so that the test can kill it with SIGKILL.
+LAUNCHER = r"""
+import io, json, sys, time
+from robomatrix.launcher import parse_launch_file
+from robomatrix.launcher.runner import LaunchRunner, build_node_command
+fake_node, launch_file = sys.argv[1], sys.argv[2]
+desc = parse_launch_file(launch_file, package_shares={"robomatrix": "."})
+out = io.StringIO()
+runner = LaunchRunner(desc, command_builder=lambda s: [sys.executable, fake_node, *build_node_command(s)[3:]],
+                      log_dir=sys.argv[3], stdout=out, tie_to_launcher=sys.argv[4] == "tie")
+runner.start()
+# Every node running and past its first output (killed sooner, it would die of a broken pipe anyway),
+# and each respawning node (crash_once) restarted once, so that a restarted node is tied too.
+def ready():
+    pids = runner.pids
+    return (len(pids) == len(desc.nodes) and len(runner.exits) == sum(s.respawn for s in desc.nodes)
+            and all(f'"pid": {p},' in out.getvalue() for p in pids.values()))
+while not ready():
+    runner.poll()
+    time.sleep(0.02)
+print(json.dumps(runner.pids), flush=True)
+while True:
+    runner.poll()
+    time.sleep(0.05)
+"""
+
+
+def start_launcher(tmp_path: Path, body: str, tie: bool = True) -> tuple[subprocess.Popen[str], dict[str, int]]:
+    """A launcher process running the fake nodes of ``body``; returns it and its nodes' pids."""
+    (tmp_path / "fake_node.py").write_text(FAKE_NODE)
+    (tmp_path / "launcher.py").write_text(LAUNCHER)
+    launcher = subprocess.Popen(
+        [sys.executable, str(tmp_path / "launcher.py"), str(tmp_path / "fake_node.py"), str(write(tmp_path, body)),
+         str(tmp_path / "logs"), "tie" if tie else "no"],
+        stdout=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    assert launcher.stdout is not None
+    return launcher, json.loads(launcher.stdout.readline())
+
+
+@pytest.mark.parametrize("tie", [True, False])
+def test_killing_the_launcher_with_sigkill_stops_every_node(tmp_path: Path, tie: bool) -> None:
+    launcher, pids = start_launcher(
+        tmp_path,
+        "".join(f'<node pkg="robomatrix" exec="sleeper" name="n{i}" output="screen"/>' for i in range(3))
+        + '<node pkg="robomatrix" exec="crash_once" name="r" output="screen" respawn="true" respawn_delay="0.1">'
+        f'<env name="MARKER" value="{tmp_path}/marker"/></node>',
+        tie=tie,
+    )
+    try:
+        assert set(pids) == {"n0", "n1", "n2", "r"} and not any(gone(p) for p in pids.values())
+        os.kill(launcher.pid, signal.SIGKILL)
+        launcher.wait(timeout=5)
+        if tie:
+            wait_for(lambda: all(gone(p) for p in pids.values()), timeout=5.0)
+        else:  # the control case: without the tie, the nodes outlive their launcher
+            time.sleep(1.0)
+            assert not any(gone(p) for p in pids.values())
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+            launcher.wait()
+        for p in pids.values():
+            if not gone(p):
+                os.kill(p, signal.SIGKILL)
+
+
+def test_a_child_whose_launcher_already_died_exits_before_exec() -> None:
+    hook = parent_death_hook(os.getpid() + 1_000_000)  # not our pid: as if the launcher died and we were re-parented
+    assert hook is not None  # Linux
+    t0 = time.monotonic()
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"], preexec_fn=hook)
+    assert child.wait(timeout=10) == ORPHAN_EXIT_CODE
+    assert time.monotonic() - t0 < 5.0  # it never ran the 30 s program
+    ok = subprocess.Popen([sys.executable, "-c", "pass"], preexec_fn=parent_death_hook(os.getpid()))
+    assert ok.wait(timeout=30) == 0
 
 
 def test_all_nodes_exiting_cleanly_ends_the_launch_with_zero(tmp_path: Path) -> None:

@@ -37,6 +37,16 @@ def error(tmp_path: Path, body: str, args: dict[str, str] | None = None, **kw: o
 # --------------------------------------------------------------------------- the real files
 
 
+def test_main_launch_file_respawn_is_off_by_default_and_per_node() -> None:
+    d = parse_launch_file(MAIN, package_shares={"robomatrix": "/share/robomatrix"})
+    assert [(n.exec, n.respawn) for n in d.nodes] == [("hardware", False), ("skill_server", False), ("scheduler", False)]
+    d = parse_launch_file(MAIN, {"respawn": "true"}, package_shares={"robomatrix": "/share/robomatrix"})
+    assert [(n.exec, n.respawn, n.respawn_delay) for n in d.nodes] == [
+        ("hardware", False, 2.0), ("skill_server", True, 2.0), ("scheduler", True, 2.0)]
+    d = parse_launch_file(MAIN, {"respawn_hardware": "1"}, package_shares={"robomatrix": "/share/robomatrix"})
+    assert [n.respawn for n in d.nodes] == [True, False, False]
+
+
 def test_main_launch_file_defaults() -> None:
     d = parse_launch_file(MAIN, package_shares={"robomatrix": "/share/robomatrix"})
     assert [n.exec for n in d.nodes] == ["hardware", "skill_server", "scheduler"]
@@ -61,6 +71,8 @@ def test_main_launch_file_defaults() -> None:
         "start_scheduler",
         "planner_config",
         "dot_dir",
+        "respawn",
+        "respawn_hardware",
     ]
     assert d.nodes[2].params == {
         "config": "/share/robomatrix/config/robot.yaml",
