@@ -180,6 +180,8 @@ class TaskRunner:
             result.plans.append(lines)
             goal = list(getattr(plan, "goal", ()) or ())
             result.goal = getattr(plan, "goal_text", "") or ""
+            result.goal_atoms = [a.to_text() for a in goal]  # known even if the task fails before it is checked
+            result.goal_holds, result.goal_reasons = [], []
             if approve is not None and lines and not approve(plan):
                 moved = "nothing moved" if attempt == 0 else "the arm holds where the last plan left it"
                 result.summary = (f"not approved: the plan ({' -> '.join(lines)}) for the goal '{result.goal}' "
