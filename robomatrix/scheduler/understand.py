@@ -51,6 +51,7 @@ CATEGORY_WORDS = {
     "blk": "block", "blok": "block",
     "bowl": "bowl", "bowls": "bowl", "dish": "bowl", "dishes": "bowl",
     "bin": "bin", "bins": "bin", "trash": "bin", "rubbish": "bin", "wastebasket": "bin", "basket": "bin",
+    "garbage": "bin", "waste": "bin", "litter": "bin", "dustbin": "bin", "wastebin": "bin",
     "drawer": "drawer", "drawers": "drawer",
     "object": "object", "objects": "object", "thing": "object", "things": "object", "item": "object",
     "items": "object",
@@ -164,8 +165,11 @@ def _edit_distance(a: str, b: str, limit: int) -> int:
 def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] = frozenset()) -> str:
     """``word``, or the one known word within 1 edit (2 for words of 7+ letters) of it."""
     lex = _lexicon() | extra
-    if word in lex or not word.isalpha() or len(word) < 3 or colour_rgb(word) is not None:
+    if word in lex or not word.isalpha() or len(word) < 2 or colour_rgb(word) is not None:
         return word
+    if len(word) == 2:  # "pt": only a verb of three letters that keeps the first letter
+        verbs = [w for w in ("put", "pop", "set", "get") if w[0] == word[0] and _edit_distance(word, w, 1) == 1]
+        return verbs[0] if len(verbs) == 1 else word
     limit = 1 if len(word) < 7 else 2
     best: list[tuple[int, str]] = []
     for w in lex:
@@ -187,7 +191,8 @@ def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] 
     # here, no grey one); then a category or colour word beats a verb, a verb any other word; candidates
     # that are spellings of one category ("block", "blok") count once
     for cls in (set(CATEGORY_WORDS) | {"red", "green", "blue", "yellow", "grey"},
-                PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS | DISCARD_VERBS):
+                PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS | DISCARD_VERBS,
+                DETERMINERS | PREP_IN | PREP_ON | {"and", "then", "block"}):
         key = [w for w in top if w in cls]
         if len({CATEGORY_WORDS.get(w, w) for w in key}) == 1:
             return next(w for w in key if w in CATEGORY_WORDS and CATEGORY_WORDS[w] == w) if key[0] in \
@@ -344,6 +349,8 @@ class _Parser:
                                                         "had", "is", "are", "be", "right", "away", "here",
                                                         "there", "go", "make", "mean"}
                                or self.peek() in ("please", "kindly")):
+            if self.peek() == "let" and self.peek(1) == "go":
+                break  # "... and let go": a clause of its own
             self.take()
         if self.peek() == "it" and self.peek(1) in ("would", "will", "is", "might", "could", "if"):
             self.take()  # "it would be great if you could ...", "I'd appreciate it if ..."
@@ -430,6 +437,9 @@ class _Parser:
                 self.take()
                 ref.category = CATEGORY_WORDS[w]
                 ref.plural = ref.plural or w in PLURAL_WORDS
+                while CATEGORY_WORDS.get(self.peek()) == ref.category:  # "waste bin", "rubbish bin"
+                    ref.plural = ref.plural or self.take()[0] in PLURAL_WORDS
+                self.accept("can")  # "trash can"
                 break
             if w in ("one", "ones") and (ref.colours or ref.superlative or ref.other or ref.all or ref.count):
                 self.take()
@@ -444,6 +454,7 @@ class _Parser:
                 return ref
             if self.peek() in ("it", "them", "they", "itself", "one"):
                 self.take()
+                self.accept("both", "all", "too")  # "put them both in the bin"
                 ref.pronoun = True
                 ref.words = [self.t[start]]
                 return ref
@@ -958,6 +969,17 @@ class _ClauseParser(_Parser):
         reach = self._reach()
         if reach is not None:
             return reach
+        if self.accept_seq("let", "go") or (w in ("release", "drop") and w1 in ("it", "them") and self.peek(2) in (
+                "", ",", ".", "and", "then")):
+            if w in ("release", "drop"):
+                self.take(2)
+            self.accept_seq("of", "it")
+            return Clause("noop")  # letting go of what was just put somewhere: part of that put
+        if self._ahead(0, lambda: self.noun_phrase() is not None and (
+                self._any_seq(self._BOTTOM[:5]) or self._any_seq(self._TOP[:3]))):
+            self.t.insert(self.i, "tower")  # "yellow at the bottom, then blue, then red on top"
+            self.used.insert(self.i, False)
+            return self._stack()
         if (w in ("top", "bottom") and w1 in ("to", "up", "down")) or (w == "from" and w1 == "the" and self.peek(2) in (
                 "top", "bottom", "table")) or (w == "from" and w1 in ("top", "bottom")):
             self.t.insert(self.i, "tower")  # an order with no verb: "top to bottom: green, blue, red"
@@ -1122,6 +1144,7 @@ class _ClauseParser(_Parser):
             self.take()
         if self.peek() in ("open", "opened", "closed", "shut"):
             return Clause("open" if self.take()[0] in ("open", "opened") else "close", objs)
+        self._trailing_except(objs)  # "all blocks, except the yellow, into the green bowl"
         inner = self.save()
         while self.peek() in (",", "please", ".", "...", "-", ";"):
             self.take()
@@ -1378,6 +1401,11 @@ class _ClauseParser(_Parser):
                 if d is not None:
                     return self._chain(Clause("place", [r], d[0], d[1]))
             order.append(r)
+        group = next((o for o in c.objects if o.plural and not o.pronoun), None)
+        if position and group is not None and "middle" not in position.values() and len(order) == 2:
+            # "the three blocks with red at the base and blue at the top": the other one in between
+            order.append(Ref(other=True, category=group.category, words=["the remaining block"]))
+            position[len(order) - 1] = "middle"
         if position:
             rank = {"bottom": 0, "middle": 1, "top": 2}
             default = 1 if len(position) < len(order) else 1
@@ -1584,7 +1612,7 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
                 keep |= set(ids)
                 res.name(ids)
     for c in clauses:
-        if c.action == "keep":
+        if c.action in ("keep", "noop"):
             continue
         if c.action == "topic":
             ids = []
@@ -1692,13 +1720,15 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
             res.name(ids)
             res.last = ids
         elif c.action == "stack":
-            refs = [r for r in c.objects if not r.pronoun]
+            refs = [r for r in c.objects if not r.pronoun and not (r.plural and not r.other)]
             if c.order is None and len(refs) >= 2 and not any(r.plural or r.all for r in refs):
                 c.order = "bottom_up"  # "stack red, blue and green": stacked in the order named, the first below
             if c.order is None or len(refs) < 2:
                 raise Refusal("the task does not say the order of the tower; say which block goes at the "
                               "bottom, e.g. 'stack the red block on the blue block'", "ambiguous")
-            ids = [res.resolve(r, "object")[0] for r in refs]
+            named = {k: res.resolve(r, "object")[0] for k, r in enumerate(refs) if not r.other}
+            res.name(list(named.values()))
+            ids = [named[k] if k in named else res.resolve(r, "object")[0] for k, r in enumerate(refs)]
             if len(set(ids)) != len(ids):
                 raise Refusal("the tower names the same block twice", "self_reference")
             seq = ids if c.order == "bottom_up" else list(reversed(ids))
