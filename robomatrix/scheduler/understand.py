@@ -138,7 +138,8 @@ def _lexicon() -> set[str]:
                     "already", "is", "put", "order", "sequence", "onto", "lowest", "highest", "uppermost",
                     "topmost", "underneath", "beneath", "whichever", "equals", "same", "reach", "approach",
                     "hover", "head", "find", "locate", "spot", "arm", "effector", "tool", "air",
-                    "direction", "non", "again", "inside", "whatever", "dispose", "shut", "single", "sitting",
+                    "direction", "non", "again", "inside", "whatever", "dispose", "shut", "single", "sitting", "tidy",
+                    "clean", "empty", "tabletop",
                     "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "placed", "moved"})
         _LEXICON = {w for w in words if w.isalpha()}
     return _LEXICON
@@ -969,6 +970,13 @@ class _ClauseParser(_Parser):
         reach = self._reach()
         if reach is not None:
             return reach
+        table = self._clear_table()
+        if table is not None:
+            return table
+        if w in ("tidy", "clean") and w1 == "up" and self.peek(2) in (":", ",", "by", "-"):
+            self.take(3)  # "tidy up: all blocks into the bin"
+            self.accept("putting")
+            return None
         if self.accept_seq("let", "go") or (w in ("release", "drop") and w1 in ("it", "them") and self.peek(2) in (
                 "", ",", ".", "and", "then")):
             if w in ("release", "drop"):
@@ -1031,6 +1039,21 @@ class _ClauseParser(_Parser):
         self.restore(state)
         return None
 
+    def _clear_table(self) -> Clause | None:
+        """"clear the table", "tidy up the table", "empty the table into the bin": every movable
+        object into the bin (the one place for what is cleared away in these worlds)."""
+        state = self.save()
+        if not self.accept("clear", "clean", "tidy", "empty"):
+            return None
+        self.accept("up", "off", "away")
+        if not (self.accept_seq("the", "table") or self.accept_seq("the", "tabletop") or self.accept("table")):
+            self.restore(state)
+            return None
+        self.accept("up", "off")
+        everything = Ref(all=True, plural=True, words=["everything on the table"])
+        d = self._destination()
+        return Clause("place", [everything], d[0], d[1]) if d is not None else Clause("discard", [everything])
+
     def _verb_with_pronoun(self, k: int) -> bool:
         verbs = PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | DISCARD_VERBS
         return self.peek(k) in verbs and any(self.peek(j) in ("it", "them", "that") for j in range(k + 1, k + 4))
@@ -1053,6 +1076,10 @@ class _ClauseParser(_Parser):
         self.accept("up")
         self._particles()
         objs = self._objects()
+        for seq in (("off", "the", "table"), ("from", "the", "table"), ("off", "the", "tabletop")):
+            if self.accept_seq(*seq):  # "get all the blocks off the table and into the bin"
+                self.accept("and")
+                break
         self._particles()
         if not objs:
             objs = [Ref(pronoun=True, words=["(implied)"])]
