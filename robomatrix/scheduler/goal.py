@@ -138,7 +138,14 @@ def goal_from_plan(before: SymbolicWorld, after: SymbolicWorld, steps: Sequence[
         atoms.append(GoalAtom("held", (after.holding,)))
     if not atoms and after.at:
         atoms.append(GoalAtom("at", (after.at,)))
-    return list(dict.fromkeys(atoms))
+    # what a later part leaves wins: a drawer opened, filled and closed again ends closed
+    last: dict[tuple[str, str], GoalAtom] = {}
+    for a in atoms:
+        kind = "drawer" if a.predicate in ("drawer_open", "drawer_closed") else a.predicate
+        key = (kind, a.args[0]) if kind in ("drawer", "in", "on") else (a.predicate, a.to_text())
+        last.pop(key, None)
+        last[key] = a
+    return list(last.values())
 
 
 def atoms_from_data(data: Any, known: Mapping[str, Any]) -> list[GoalAtom]:
