@@ -357,9 +357,15 @@ class HardwareNode(Node):
         self._on_tick()  # at once, not at the next timer tick
 
     def destroy_node(self) -> None:
-        self.timer.cancel()
+        # Also called by rclpy's context clean-up on a node whose constructor failed (bad config):
+        # only what was built is stopped.
+        timer = getattr(self, "timer", None)
+        if timer is not None:
+            timer.cancel()
         try:
-            self.robot.disconnect()
+            robot = getattr(self, "robot", None)
+            if robot is not None:
+                robot.disconnect()
         finally:
             super().destroy_node()
 

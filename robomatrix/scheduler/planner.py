@@ -557,7 +557,14 @@ class Planner:
         interpreting = hasattr(self.backend, "interpret")
         screen_task(task, objects, self.library, lexical=not interpreting)
         if interpreting:
-            goal = list(self.backend.interpret(task, objects))  # type: ignore[attr-defined]
+            try:
+                goal = list(self.backend.interpret(task, objects))  # type: ignore[attr-defined]
+            except PlanRefused as e:
+                if e.kind in ("unknown_word", "absent_object", "unknown"):
+                    # The word-level screen names the broader reason when there is one (the task is
+                    # not English, gibberish, asks for an impossible action, names an absent object).
+                    screen_task(task, objects, self.library, lexical=True)
+                raise
             try:
                 calls, _ = plan_for_goal(goal, symbolic, self.library)
             except PlanImpossible as e:

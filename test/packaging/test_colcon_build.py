@@ -145,7 +145,7 @@ def test_each_node_starts_from_the_install_space_with_defaults(workspace: Path, 
         codes = interrupt_all(procs)
     assert codes == dict.fromkeys(READY, 0), {n: procs[n][1].read_text()[-2000:] for n in READY}
     text = procs["scheduler"][1].read_text()
-    assert "planner backend embedded" in text and "task timeout 300 s" in text, text[-2000:]
+    assert "planner backend grounded" in text and "task timeout 300 s" in text, text[-2000:]
 
 
 def test_launch_file_defaults_start_the_stack_from_the_install_space(workspace: Path, tmp_path: Path) -> None:
