@@ -1615,9 +1615,12 @@ def interpret(task: str, objects: Sequence[Any]) -> list[GoalAtom]:
     unknown = [t for t, u in zip(parser.t, parser.used, strict=True) if not u and t.isalpha()
                and t not in FILLER and t not in ("please",)]
     if unknown:
-        raise Refusal(f"I don't know what {' '.join(repr(w) for w in dict.fromkeys(unknown))} asks for; the robot "
-                      "can put objects in or on others, pick one up and hold it, push one, and open or close a drawer",
-                      "unknown_word")
+        lex = _lexicon() | extra
+        strange = [w for w in unknown if w not in lex and colour_rgb(w) is None] or unknown
+        present = ", ".join(o.name for o in objs) or "nothing"
+        raise Refusal(f"I don't know what {' '.join(repr(w) for w in dict.fromkeys(strange))} asks for; the robot "
+                      "can put objects in or on others, pick one up and hold it, push one, and open or close a "
+                      f"drawer; objects here: {present}", "unknown_word")
     if not clauses:
         raise Refusal(f"the task {task!r} asks for nothing the robot can do", "unknown_word")
     atoms = _goals(clauses, objs)
