@@ -54,6 +54,7 @@ class DetectorConfig:
     plane_iterations: int = 60  # RANSAC hypotheses
     close_cells: int = 2  # height-map cells of gap bridged when clustering (objects stand >= 3 cm apart)
     min_cells: int = 6  # a cluster needs this many occupied cells (smaller: noise)
+    block_flat_top: float = 0.75  # share of a block's footprint its flat top covers at least (meshes cover less)
     drawer_travel: float = 0.15  # m, how far the drawer slides when fully open (scene's travel)
     seed: int = 0  # RANSAC sampling seed (deterministic output for a given frame)
 
@@ -321,13 +322,17 @@ def _describe(pts: np.ndarray, hts: np.ndarray, cols: np.ndarray, cells: np.ndar
     high_inner = np.count_nonzero(hmap[cells[inner, 0], cells[inner, 1]] > 0.6 * top_h)
     hollow = 1.0 - min(1.0, high_inner / max(inner_area, 1.0))
     long_side, short_side = float(ext.max()), float(ext.min())
+    # A block's top is a flat face covering its whole footprint; a random mesh's is not.
+    flat_top = np.count_nonzero(hmap[cells[:, 0], cells[:, 1]] > top_h - 0.006) * cfg.cell**2 / max(
+        float(ext[0] * ext[1]), 1e-6)
     if top_h > 0.10 and long_side > 0.15:
         return _describe_drawer(pts, hts, colour, colour_rgb, n, d, cfg)
     if hollow > 0.5 and long_side >= 0.165:
         category = "bin"
     elif hollow > 0.5 and long_side >= 0.08:
         category = "bowl"
-    elif long_side <= 0.07 and short_side >= 0.02 and 0.02 <= top_h <= 0.07 and long_side / short_side < 1.5:
+    elif (long_side <= 0.07 and short_side >= 0.02 and 0.02 <= top_h <= 0.07 and long_side / short_side < 1.5
+          and flat_top >= cfg.block_flat_top):
         category = "block"
     else:
         category = "object"
@@ -339,6 +344,7 @@ def _describe(pts: np.ndarray, hts: np.ndarray, cols: np.ndarray, cells: np.ndar
         yaw = _wrap(angle, math.pi)
         size = np.array([ext[0], ext[1], top_h])
     z = _plane_z(n, d, float(centre[0]), float(centre[1])) + 0.5 * top_h
+    log.debug("cluster %s %s: flat_top %.2f hollow %.2f ext %s h %.3f", category, colour, flat_top, hollow, ext, top_h)
     return Detection(category, colour, np.array([centre[0], centre[1], z]), yaw, size, colour_rgb, None, len(pts))
 
 
