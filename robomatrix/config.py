@@ -18,15 +18,17 @@ import yaml
 
 from robomatrix import resources
 from robomatrix.errors import ConfigError, UnknownBackendError
+from robomatrix.hardware.camera import CameraConfig
 from robomatrix.hardware.registry import backend_config_class, registered_backends
 from robomatrix.hardware.safety import SafetyLimits
 
 if TYPE_CHECKING:
-    from robomatrix.hardware.registry import RobotConfig
+    from robomatrix.hardware.camera import CameraConfig
+from robomatrix.hardware.registry import RobotConfig
 
 # scheduler and skill_server stay raw mappings here; their layers validate them
 # (robomatrix.scheduler.runner.config_from_dict, robomatrix.skills.executor.ExecutionConfig).
-_TOP_KEYS = {"robot", "control", "safety", "sim", "bridge", "scheduler", "skill_server"}
+_TOP_KEYS = {"robot", "control", "safety", "camera", "perception", "sim", "bridge", "scheduler", "skill_server"}
 
 
 def project_share_dir() -> Path:
@@ -73,6 +75,8 @@ class StackConfig:
     backend: str = _default("robot", "backend")
     control: ControlConfig = field(default_factory=ControlConfig)
     safety: SafetyLimits = field(default_factory=SafetyLimits)
+    camera: CameraConfig = field(default_factory=CameraConfig)
+    perception: dict[str, Any] = field(default_factory=dict)
     sim: dict[str, Any] = field(default_factory=dict)
     bridge: dict[str, Any] = field(default_factory=dict)
     scheduler: dict[str, Any] = field(default_factory=dict)
@@ -110,8 +114,8 @@ class StackConfig:
     def settings(self, section: str) -> dict[str, Any]:
         """A node's section (scheduler, skill_server): the packaged config/robot.yaml values with
         this file's on top. A key the packaged file does not have is an error naming the valid ones."""
-        if section not in ("scheduler", "skill_server"):
-            raise ValueError(f"settings() covers the scheduler and skill_server sections, not {section!r}")
+        if section not in ("scheduler", "skill_server", "perception"):
+            raise ValueError(f"settings() covers the scheduler, skill_server and perception sections, not {section!r}")
         defaults = dict(resources.packaged_yaml("robot.yaml").get(section) or {})
         given = getattr(self, section)
         unknown = sorted(set(given) - set(defaults))
@@ -153,6 +157,7 @@ def parse_stack_config(data: Any, source: str = "<dict>", backend: str | None = 
     try:
         control = _build(ControlConfig, _section(data, "control", source), "control", source)
         safety = SafetyLimits.from_dict(_section(data, "safety", source))
+        camera = CameraConfig.from_dict(_section(data, "camera", source))
     except ConfigError as e:
         if str(e).startswith(source):
             raise
@@ -162,6 +167,8 @@ def parse_stack_config(data: Any, source: str = "<dict>", backend: str | None = 
         **({"backend": chosen} if chosen else {}),
         control=control,
         safety=safety,
+        camera=camera,
+        perception=_section(data, "perception", source),
         sim=_section(data, "sim", source),
         bridge=_section(data, "bridge", source),
         scheduler=_section(data, "scheduler", source),

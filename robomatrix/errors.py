@@ -44,3 +44,7 @@ class LaunchFileError(RobomatrixError):
 
 class InterfacesNotBuiltError(RobomatrixError):
     """The generated ROS interfaces (robomatrix.msg, ...) cannot be imported."""
+
+
+class PerceptionError(RobomatrixError):
+    """A camera frame perception cannot use (no intrinsics, sizes that disagree, bad extrinsics)."""

@@ -178,6 +178,21 @@ class Robot(abc.ABC):
             "scene is not rebuilt by software; reset is offered by simulation backends such as 'sim'"
         )
 
+    def render_rgbd(self, camera: Any, rng: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """One aligned (rgb (H, W, 3) uint8, depth (H, W) float32 m, NaN = no return) frame of the
+        calibrated scene ``camera`` (robomatrix.hardware.camera.CameraConfig); ``rng`` adds its
+        depth noise. Backends that cannot render keep this default (a real camera publishes its
+        own topics), which raises CapabilityError; check ``supports_rgbd`` first."""
+        raise CapabilityError(
+            f"the {self.name!r} backend does not render camera frames: a real robot's RGB-D camera publishes "
+            "camera/color/image_raw and camera/depth/image_raw through its own driver"
+        )
+
+    @property
+    def supports_rgbd(self) -> bool:
+        """True when this backend overrides :meth:`render_rgbd`."""
+        return type(self).render_rgbd is not Robot.render_rgbd
+
     @property
     def supports_reset(self) -> bool:
         """True when this backend overrides :meth:`reset`."""

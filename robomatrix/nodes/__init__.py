@@ -14,6 +14,7 @@ NODES = {
     "fake_controller": "robomatrix.nodes.fake_controller_node",
     "skill_server": "robomatrix.nodes.skill_server_node",
     "scheduler": "robomatrix.nodes.scheduler_node",
+    "perception": "robomatrix.nodes.perception_node",
 }
 
 

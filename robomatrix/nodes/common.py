@@ -269,3 +269,60 @@ def msg_to_observation(msg: WorldState) -> Observation:
         estopped=bool(msg.estopped), watchdog_holding=bool(msg.watchdog_holding),
         rejected_commands=int(msg.rejected_commands),
     )
+
+
+# -- camera messages (sensor_msgs/Image, sensor_msgs/CameraInfo) --------------------------
+
+
+def image_msg(array: np.ndarray, stamp: Any, frame_id: str) -> Any:
+    """(H, W, 3) uint8 -> Image rgb8; (H, W) float -> Image 32FC1 (metres, NaN = no return)."""
+    from sensor_msgs.msg import Image
+
+    a = np.asarray(array)
+    msg = Image()
+    msg.header.stamp = stamp
+    msg.header.frame_id = frame_id
+    msg.height, msg.width = int(a.shape[0]), int(a.shape[1])
+    if a.ndim == 3:
+        msg.encoding, msg.step = "rgb8", msg.width * 3
+        msg.data = np.ascontiguousarray(a, dtype=np.uint8).tobytes()
+    else:
+        msg.encoding, msg.step = "32FC1", msg.width * 4
+        msg.data = np.ascontiguousarray(a, dtype="<f4").tobytes()
+    msg.is_bigendian = 0
+    return msg
+
+
+def image_to_array(msg: Any) -> np.ndarray:
+    """Image rgb8 / bgr8 -> (H, W, 3) uint8 RGB; 32FC1 -> (H, W) float32 m; 16UC1 -> float32 m (mm / 1000, 0 = NaN).
+    Raises RobomatrixError naming the encoding when it is none of these."""
+    h, w = int(msg.height), int(msg.width)
+    raw = bytes(msg.data)
+    if msg.encoding in ("rgb8", "bgr8"):
+        a = np.frombuffer(raw, np.uint8).reshape(h, int(msg.step))[:, : w * 3].reshape(h, w, 3)
+        return a[:, :, ::-1].copy() if msg.encoding == "bgr8" else a.copy()
+    if msg.encoding == "32FC1":
+        dt = ">f4" if msg.is_bigendian else "<f4"
+        return np.frombuffer(raw, dt).reshape(h, int(msg.step) // 4)[:, :w].astype(np.float32)
+    if msg.encoding == "16UC1":
+        dt = ">u2" if msg.is_bigendian else "<u2"
+        mm = np.frombuffer(raw, dt).reshape(h, int(msg.step) // 2)[:, :w].astype(np.float32)
+        return np.where(mm > 0, mm / 1000.0, np.nan).astype(np.float32)
+    raise RobomatrixError(f"image encoding {msg.encoding!r} is not supported; publish rgb8/bgr8 colour and "
+                          "32FC1 (metres) or 16UC1 (millimetres) depth")
+
+
+def camera_info_msg(k: Any, stamp: Any, frame_id: str) -> Any:
+    """CameraInfo of pinhole intrinsics ``k`` (robomatrix.hardware.camera.CameraIntrinsics), no distortion."""
+    from sensor_msgs.msg import CameraInfo
+
+    msg = CameraInfo()
+    msg.header.stamp = stamp
+    msg.header.frame_id = frame_id
+    msg.height, msg.width = int(k.height), int(k.width)
+    msg.distortion_model = "plumb_bob"
+    msg.d = [0.0] * 5
+    msg.k = [float(v) for v in k.k.ravel()]
+    msg.r = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]
+    msg.p = [float(k.fx), 0.0, float(k.cx), 0.0, 0.0, float(k.fy), float(k.cy), 0.0, 0.0, 0.0, 1.0, 0.0]
+    return msg

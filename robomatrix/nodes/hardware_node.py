@@ -15,7 +15,11 @@ Subscriptions
 Publishers
   joint_states (sensor_msgs/JointState): simulation only (a real robot's broadcaster publishes them)
   observation (robomatrix/WorldState): end effector, gripper, objects, safety state
-  camera/image_raw (sensor_msgs/Image, rgb8): simulation camera
+  camera/image_raw (sensor_msgs/Image, rgb8): simulation camera (the small policy camera, sim section)
+  camera/color/image_raw (sensor_msgs/Image, rgb8), camera/depth/image_raw (sensor_msgs/Image, 32FC1
+  metres, NaN = no return, aligned to colour), camera/color/camera_info, camera/depth/camera_info
+  (sensor_msgs/CameraInfo): the calibrated scene camera of the camera section, rendered on its own
+  timer at camera.rate_hz (simulation only, when camera.enabled; frame_id camera_color_optical_frame)
   /clock (rosgraph_msgs/Clock): simulation time
   bridge only: <bridge.trajectory_topic>, <bridge.gripper_topic> (trajectory_msgs/JointTrajectory) or
   <bridge.twist_topic> (geometry_msgs/TwistStamped)
@@ -48,14 +52,22 @@ from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 from rclpy.qos import QoSProfile
 from rosgraph_msgs.msg import Clock as ClockMsg
-from sensor_msgs.msg import Image, JointState
+from sensor_msgs.msg import CameraInfo, Image, JointState
 from std_srvs.srv import SetBool
 
 from robomatrix.config import StackConfig, load_stack_config
 from robomatrix.errors import ConfigError, RobomatrixError
 from robomatrix.hardware.interface import Action, ControllerDriven, Robot
 from robomatrix.hardware.registry import backend_config_class, make_robot_from_config
-from robomatrix.nodes.common import command_problem, command_to_action, declare, observation_to_msg, spin_node
+from robomatrix.nodes.common import (
+    camera_info_msg,
+    command_problem,
+    command_to_action,
+    declare,
+    image_msg,
+    observation_to_msg,
+    spin_node,
+)
 
 try:
     from robomatrix.msg import ArmCommand, WorldState
@@ -142,6 +154,9 @@ class HardwareNode(Node):
         self.timer = self.create_timer(period, self._on_timer, clock=Clock(clock_type=ClockType.STEADY_TIME))
         self.wall_start = time.monotonic()
         self.wall_period = period
+        self.rgbd_frames = 0
+        if self.cfg.camera.enabled and self.robot.supports_rgbd:
+            self._setup_rgbd()
         self.get_logger().info(
             f"{self.cfg.backend} robot up: control {rate:g} Hz, observation every {self.obs_every} ticks, "
             f"camera every {self.cam_every} ticks, watchdog {self.cfg.safety.watchdog_timeout:g} s")
@@ -281,6 +296,37 @@ class HardwareNode(Node):
             img.step = img.width * 3
             img.data = np.ascontiguousarray(obs.image, dtype=np.uint8).tobytes()
             self.pub_img.publish(img)
+
+    # -- RGB-D scene camera -----------------------------------------------------------------
+    def _setup_rgbd(self) -> None:
+        cam = self.cfg.camera
+        qos = QoSProfile(depth=2)
+        self.pub_color = self.create_publisher(Image, "camera/color/image_raw", qos)
+        self.pub_depth = self.create_publisher(Image, "camera/depth/image_raw", qos)
+        self.pub_color_info = self.create_publisher(CameraInfo, "camera/color/camera_info", qos)
+        self.pub_depth_info = self.create_publisher(CameraInfo, "camera/depth/camera_info", qos)
+        self.depth_rng = np.random.default_rng(cam.seed)
+        # Its own timer (steady clock, camera rate): the control loop catches up on the ticks a frame's
+        # render delays (see _on_timer), so simulated time and the control rate stay on target.
+        self.rgbd_timer = self.create_timer(1.0 / cam.rate_hz, self._on_rgbd,
+                                            clock=Clock(clock_type=ClockType.STEADY_TIME))
+        self.get_logger().info(
+            f"scene camera: {cam.width}x{cam.height} px at {cam.rate_hz:g} Hz on camera/color and camera/depth")
+
+    def _on_rgbd(self) -> None:
+        try:
+            rgb, depth = self.robot.render_rgbd(self.cfg.camera, self.depth_rng)
+        except RobomatrixError as e:
+            self.get_logger().warning(f"scene camera: {e}", throttle_duration_sec=5.0)
+            return
+        stamp = self.stamp_now()
+        frame = "camera_color_optical_frame"
+        k = self.cfg.camera.intrinsics
+        self.pub_color.publish(image_msg(rgb, stamp, frame))
+        self.pub_depth.publish(image_msg(depth, stamp, frame))
+        self.pub_color_info.publish(camera_info_msg(k, stamp, frame))
+        self.pub_depth_info.publish(camera_info_msg(k, stamp, frame))
+        self.rgbd_frames += 1
 
     # -- bridge -------------------------------------------------------------------------
     def _setup_bridge(self, link: ControllerDriven) -> None:

@@ -73,7 +73,9 @@ def test_main_launch_file_defaults() -> None:
         "dot_dir",
         "respawn",
         "respawn_hardware",
+        "perception",
     ]
+    assert d.nodes[1].remappings == d.nodes[2].remappings == (("observation", "observation"),)
     assert d.nodes[2].params == {
         "config": "/share/robomatrix/config/robot.yaml",
         "planner_config": "",
@@ -85,6 +87,14 @@ def test_main_launch_file_defaults() -> None:
         assert not a.required
     robot = next(a for a in d.arguments if a.name == "robot")
     assert "sim" in robot.description and "bridge" in robot.description
+
+
+def test_main_launch_file_perception_feeds_skill_server_and_scheduler() -> None:
+    d = parse_launch_file(MAIN, {"perception": "true"}, package_shares={"robomatrix": "/share/robomatrix"})
+    assert [n.exec for n in d.nodes] == ["hardware", "perception", "skill_server", "scheduler"]
+    assert d.nodes[1].params["config"] == "/share/robomatrix/config/robot.yaml"
+    for node in d.nodes[2:]:
+        assert node.remappings == (("observation", "perception/observation"),), node.name
 
 
 def test_main_launch_file_overrides() -> None:

@@ -19,6 +19,7 @@ import pybullet
 from pybullet_utils.bullet_client import BulletClient
 
 from robomatrix.errors import ConfigError, NotConnectedError
+from robomatrix.hardware.camera import CameraConfig, add_depth_noise
 from robomatrix.hardware.interface import Action, ObjectInfo, Observation, Robot
 from robomatrix.hardware.registry import register_backend
 from robomatrix.hardware.safety import SafetyFilter, SafetyLimits
@@ -52,6 +53,7 @@ MAX_TARGET_LEAD = 0.05  # m, how far the internal target may run ahead of the me
 GRASP_CLOSED = 0.5  # gripper command at or above which the gripper counts as closed
 GRASP_MAX_FORCE = 200.0  # N, strength of the grasp-assist constraint
 SEED_LIMIT = 2**32  # seeds must satisfy 0 <= seed < SEED_LIMIT
+_RENDER_NEAR, _RENDER_FAR = 0.01, 10.0  # m, clip planes of the depth render (the camera's own range is applied after)
 
 
 class SeedError(ConfigError, ValueError):
@@ -618,6 +620,40 @@ class SimRobot(Robot):
         )
         img = np.asarray(rgba, dtype=np.uint8).reshape(c.camera_height, c.camera_width, 4)
         return np.ascontiguousarray(img[:, :, :3])
+
+    def render_rgbd(
+        self, camera: CameraConfig, rng: np.random.Generator | None = None, *,
+        light_direction: tuple[float, float, float] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One aligned RGB-D frame of the calibrated scene ``camera`` (TinyRenderer, no GPU).
+
+        Returns ``(rgb, depth)``: (H, W, 3) uint8 and (H, W) float32 metres along the optical
+        axis, NaN where there is no return. With ``rng`` the depth gets the camera's noise
+        model (:func:`robomatrix.hardware.camera.add_depth_noise`); without it, ideal depth.
+        ``light_direction``: world direction the light comes from (None: PyBullet's default).
+        """
+        client = self.client
+        w, h = camera.width, camera.height
+        rot = camera.rotation
+        eye = np.asarray(camera.position, float)
+        view = client.computeViewMatrix(eye.tolist(), (eye + rot[:, 2]).tolist(), (-rot[:, 1]).tolist())
+        proj = client.computeProjectionMatrixFOV(camera.fov, w / h, _RENDER_NEAR, _RENDER_FAR)
+        extra: dict[str, Any] = {}
+        if light_direction is not None:
+            extra["lightDirection"] = list(light_direction)
+        _, _, rgba, zbuf, _ = client.getCameraImage(
+            w, h, view, proj, renderer=client.ER_TINY_RENDERER, flags=client.ER_NO_SEGMENTATION_MASK, **extra,
+        )
+        rgb = np.ascontiguousarray(np.asarray(rgba, dtype=np.uint8).reshape(h, w, 4)[:, :, :3])
+        zb = np.asarray(zbuf, dtype=np.float64).reshape(h, w)
+        depth = (_RENDER_FAR * _RENDER_NEAR / (_RENDER_FAR - (_RENDER_FAR - _RENDER_NEAR) * zb)).astype(np.float32)
+        depth[zb >= 1.0 - 1e-7] = np.nan  # nothing rendered there
+        if rng is not None:
+            depth = add_depth_noise(depth, camera, rng)
+        else:
+            with np.errstate(invalid="ignore"):
+                depth[(depth < camera.near) | (depth > camera.far)] = np.nan
+        return rgb, depth
 
 
 __all__ = ["SimConfig", "SimRobot", "SeedError", "check_seed", "JOINT_NAMES"]

@@ -1,0 +1,379 @@
+"""One RGB-D frame -> the objects on the table (no tracking, no ids).
+
+Pipeline (numpy only):
+
+1. Back-project every pixel with a depth return through the pinhole intrinsics and the
+   camera extrinsics ``T_world_camera`` into a world-frame point cloud.
+2. Fit the table plane with RANSAC among points whose normal would point up (the plane
+   with the most inliers wins), refine it by least squares; every point gets its height
+   above the table.
+3. Points higher than ``min_height`` inside the table region go into a top-down height map
+   (``cell`` metres per cell, the highest point per cell); 8-connected components of
+   occupied cells are the clusters. Clusters that reach above ``max_height`` are the arm
+   (it rises from its base), and are dropped, with anything merged into them.
+4. Per cluster: footprint = minimum-area rectangle of its points' xy (every visible face of
+   an upright object projects inside its footprint), trimmed of outliers; height = a high
+   percentile of the heights; hollowness = how much of the rectangle's inner part lies
+   low (bowls and bins are rings seen from above, blocks are solid). Category from size and
+   shape, colour from the mean colour of the top surface, nearest in the simulator's colour
+   table up to a brightness gain (shading), yaw from the rectangle (blocks: modulo 90 deg).
+   The drawer is the tall box: its front is the side with parts (drawer, handle) sticking
+   out below the cabinet's top, which also gives the opening and the handle's position.
+
+Units: metres, radians; world frame as everywhere (z up, table at z ~ 0).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from robomatrix.errors import PerceptionError
+from robomatrix.hardware.camera import CameraIntrinsics, check_extrinsics
+from robomatrix.hardware.drawer import HANDLE_BAR, HANDLE_STANDOFF, drawer_box
+from robomatrix.hardware.sim.scene import COLOURS
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    """Tuning of :func:`detect`; defaults fit the tabletop scenes and a camera about 1 m away."""
+
+    region_min: tuple[float, float] = (0.2, -0.6)  # m, (x, y) corner of the table area searched for objects
+    region_max: tuple[float, float] = (1.0, 0.6)  # m, opposite corner (keeps the robot base out)
+    cell: float = 0.005  # m, height-map cell
+    min_height: float = 0.012  # m above the table: lower points are table (bowl floors are 8 mm)
+    max_height: float = 0.20  # m: higher points are the arm (removed), a cluster reaching near it is the arm too
+    hand_radius: float = 0.07  # m, with the end effector known: points this close to its vertical axis ...
+    hand_margin: float = 0.005  # m ... and above (ee z - hand_margin) are the hand and fingers (removed)
+    plane_threshold: float = 0.006  # m, RANSAC inlier distance
+    plane_iterations: int = 60  # RANSAC hypotheses
+    close_cells: int = 2  # height-map cells of gap bridged when clustering (objects stand >= 3 cm apart)
+    min_cells: int = 6  # a cluster needs this many occupied cells (smaller: noise)
+    block_flat_top: float = 0.75  # share of a block's footprint its flat top covers at least (meshes cover less)
+    drawer_travel: float = 0.15  # m, how far the drawer slides when fully open (scene's travel)
+    seed: int = 0  # RANSAC sampling seed (deterministic output for a given frame)
+
+
+@dataclass(frozen=True)
+class RGBDFrame:
+    """One aligned colour + depth frame with its calibration.
+
+    ``rgb`` (H, W, 3) uint8; ``depth`` (H, W) float metres along the optical axis (NaN or 0:
+    no return); ``intrinsics`` of the depth image (the colour image is aligned to it);
+    ``extrinsics`` 4x4 ``T_world_camera`` (optical frame); ``stamp`` seconds.
+    """
+
+    rgb: np.ndarray
+    depth: np.ndarray
+    intrinsics: CameraIntrinsics | None
+    extrinsics: np.ndarray
+    stamp: float = 0.0
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One object seen in one frame."""
+
+    category: str  # block | bowl | bin | drawer | object
+    colour: str  # nearest colour word of the simulator's table
+    position: np.ndarray  # (3,) m, world: centre of the object (drawer: its handle, as the simulator reports)
+    yaw: float  # rad about world z (blocks: in (-pi/4, pi/4], the symmetric cube's equivalent)
+    size: np.ndarray  # (3,) m, extents in the object's own frame
+    rgb: np.ndarray  # (3,) mean colour of the top surface, 0..1
+    opening: float | None = None  # drawer only: 0 closed ... 1 open
+    points: int = 0  # number of points in the cluster
+
+
+def check_frame(frame: RGBDFrame) -> None:
+    """Raise PerceptionError when the frame cannot be used (the message says what to fix)."""
+    if frame.intrinsics is None:
+        raise PerceptionError(
+            "no CameraInfo received for the depth image: perception needs the intrinsics to back-project "
+            "depth; publish sensor_msgs/CameraInfo on camera/depth/camera_info"
+        )
+    k = frame.intrinsics
+    rgb, depth = np.asarray(frame.rgb), np.asarray(frame.depth)
+    if rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise PerceptionError(f"colour image has shape {rgb.shape}; expected (H, W, 3) rgb8")
+    if depth.ndim != 2:
+        raise PerceptionError(f"depth image has shape {depth.shape}; expected (H, W) 32FC1 metres")
+    if rgb.shape[:2] != depth.shape:
+        raise PerceptionError(
+            f"colour image is {rgb.shape[1]}x{rgb.shape[0]} but depth image is {depth.shape[1]}x{depth.shape[0]} "
+            "(width x height); publish depth aligned to colour (same size)"
+        )
+    if (k.width, k.height) != (depth.shape[1], depth.shape[0]):
+        raise PerceptionError(
+            f"CameraInfo says {k.width}x{k.height} but the depth image is {depth.shape[1]}x{depth.shape[0]} "
+            "(width x height); the intrinsics belong to another resolution"
+        )
+    try:
+        check_extrinsics(frame.extrinsics)
+    except Exception as e:
+        raise PerceptionError(str(e)) from e
+
+
+def back_project(depth: np.ndarray, k: CameraIntrinsics, t_world_cam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """World points (N, 3) of the pixels with a return, and their flat pixel indices (N,)."""
+    d = np.asarray(depth, dtype=np.float64)
+    valid = np.isfinite(d) & (d > 0)
+    idx = np.flatnonzero(valid)
+    z = d.ravel()[idx]
+    v, u = np.divmod(idx, d.shape[1])
+    cam = np.stack([(u - k.cx) * z / k.fx, (v - k.cy) * z / k.fy, z], axis=1)
+    world = cam @ t_world_cam[:3, :3].T + t_world_cam[:3, 3]
+    return world, idx
+
+
+def fit_plane(points: np.ndarray, cfg: DetectorConfig, rng: np.random.Generator) -> tuple[np.ndarray, float]:
+    """RANSAC plane ``n . p + d = 0`` with ``n`` pointing up (n_z > 0.8); returns (n, d)."""
+    if len(points) < 3:
+        raise PerceptionError("fewer than 3 depth points: no table plane can be fitted")
+    sample = points if len(points) <= 3000 else points[rng.choice(len(points), 3000, replace=False)]
+    best, best_count = None, -1
+    for _ in range(cfg.plane_iterations):
+        a, b, c = sample[rng.choice(len(sample), 3, replace=False)]
+        n = np.cross(b - a, c - a)
+        norm = float(np.linalg.norm(n))
+        if norm < 1e-9:
+            continue
+        n /= norm
+        if n[2] < 0:
+            n = -n
+        if n[2] < 0.8:
+            continue
+        d = -float(n @ a)
+        count = int(np.count_nonzero(np.abs(sample @ n + d) < cfg.plane_threshold))
+        if count > best_count:
+            best, best_count = (n, d), count
+    if best is None:
+        raise PerceptionError("no horizontal table plane found in the depth image; is the camera looking at the table?")
+    n, d = best
+    inl = points[np.abs(points @ n + d) < cfg.plane_threshold]
+    if len(inl) >= 3:  # least-squares refinement: z = a x + b y + c
+        a_mat = np.c_[inl[:, 0], inl[:, 1], np.ones(len(inl))]
+        coef, *_ = np.linalg.lstsq(a_mat, inl[:, 2], rcond=None)
+        n = np.array([-coef[0], -coef[1], 1.0])
+        scale = float(np.linalg.norm(n))
+        n, d = n / scale, -coef[2] / scale
+    return n, float(d)
+
+
+def label_components(occ: np.ndarray) -> tuple[np.ndarray, int]:
+    """8-connected components of a boolean grid: (labels with 0 = background, count).
+
+    Union-find by hooking and pointer jumping over the occupied cells (a few iterations)."""
+    h, w = occ.shape
+    index = np.full((h + 2, w + 2), -1)
+    cells = np.argwhere(occ)
+    n = len(cells)
+    index[cells[:, 0] + 1, cells[:, 1] + 1] = np.arange(n)
+    edges_a, edges_b = [], []
+    for di, dj in ((0, 1), (1, -1), (1, 0), (1, 1)):
+        nb = index[cells[:, 0] + 1 + di, cells[:, 1] + 1 + dj]
+        ok = nb >= 0
+        edges_a.append(np.flatnonzero(ok))
+        edges_b.append(nb[ok])
+    ea, eb = np.concatenate(edges_a), np.concatenate(edges_b)
+    parent = np.arange(n)
+    while True:
+        pa, pb = parent[ea], parent[eb]
+        differ = pa != pb
+        if not np.any(differ):
+            break
+        lo, hi = np.minimum(pa[differ], pb[differ]), np.maximum(pa[differ], pb[differ])
+        np.minimum.at(parent, hi, lo)
+        while True:
+            jumped = parent[parent]
+            if np.array_equal(jumped, parent):
+                break
+            parent = jumped
+    roots, comp = np.unique(parent, return_inverse=True)
+    labels = np.zeros((h, w), dtype=int)
+    labels[cells[:, 0], cells[:, 1]] = comp + 1
+    return labels, len(roots)
+
+
+def min_area_rect(xy: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+    """Minimum-area rectangle of 2D points, trimmed of the outer 1 %: (centre, angle, extents).
+
+    Coarse search over [0, 90) deg in 3 deg steps, then 0.25 deg steps around the best."""
+    def extents(angles: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        c, s = np.cos(angles)[:, None], np.sin(angles)[:, None]
+        px = xy[:, 0] * c + xy[:, 1] * s  # (A, N)
+        py = -xy[:, 0] * s + xy[:, 1] * c
+        qx = np.percentile(px, (1, 99), axis=1)  # (2, A)
+        qy = np.percentile(py, (1, 99), axis=1)
+        return (qx[1] - qx[0]) * (qy[1] - qy[0]), qx, qy
+
+    coarse = np.arange(0.0, math.pi / 2, math.radians(3.0))
+    area, _, _ = extents(coarse)
+    a0 = coarse[int(np.argmin(area))]
+    fine = a0 + np.arange(-math.radians(3.0), math.radians(3.0) + 1e-9, math.radians(0.25))
+    area, qx, qy = extents(fine)
+    i = int(np.argmin(area))
+    a = float(fine[i])
+    lo_x, hi_x, lo_y, hi_y = qx[0, i], qx[1, i], qy[0, i], qy[1, i]
+    c, s = math.cos(a), math.sin(a)
+    mx, my = 0.5 * (lo_x + hi_x), 0.5 * (lo_y + hi_y)
+    centre = np.array([mx * c - my * s, mx * s + my * c])
+    return centre, a, np.array([hi_x - lo_x, hi_y - lo_y])
+
+
+def nearest_colour(rgb: np.ndarray) -> str:
+    """Colour word whose RGB, scaled by the best brightness gain (shading), is closest to ``rgb`` (0..1)."""
+    obs = np.asarray(rgb, float)
+    best, best_cost = "", math.inf
+    for name, rgba in COLOURS.items():
+        ref = np.asarray(rgba[:3])
+        gain = float(obs @ ref / (ref @ ref))
+        gain = min(max(gain, 0.05), 5.0)
+        cost = float(np.linalg.norm(obs - gain * ref)) + 0.08 * abs(math.log(gain))
+        if cost < best_cost:
+            best, best_cost = name, cost
+    return best
+
+
+def _wrap(a: float, period: float) -> float:
+    """Angle wrapped to (-period/2, period/2]."""
+    return float(-((-a + period / 2) % period - period / 2))
+
+
+def detect(frame: RGBDFrame, cfg: DetectorConfig | None = None, *,
+           ee_position: np.ndarray | None = None) -> list[Detection]:
+    """Objects on the table in ``frame``. Raises PerceptionError on an unusable frame (see
+    :func:`check_frame`); a frame without depth returns [] and logs a warning.
+
+    ``ee_position``: the end effector in the world when the frame was taken (the robot's
+    observation); the hand and fingers around it are removed so they do not count as objects.
+    """
+    cfg = cfg or DetectorConfig()
+    check_frame(frame)
+    t = check_extrinsics(frame.extrinsics)
+    world, idx = back_project(frame.depth, frame.intrinsics, t)
+    if len(world) < 50:
+        log.warning("depth image has %d valid pixels (all NaN or zero?): no objects detected", len(world))
+        return []
+    rng = np.random.default_rng(cfg.seed)
+    n, d = fit_plane(world, cfg, rng)
+    height = world @ n + d
+    rgb = np.asarray(frame.rgb, dtype=np.float64).reshape(-1, 3)[idx] / 255.0
+    lo, hi = np.asarray(cfg.region_min), np.asarray(cfg.region_max)
+    keep = ((height > cfg.min_height) & (height <= cfg.max_height)
+            & np.all((world[:, :2] >= lo) & (world[:, :2] <= hi), axis=1))
+    if ee_position is not None:
+        ee = np.asarray(ee_position, float)
+        near = np.linalg.norm(world[:, :2] - ee[:2], axis=1) < cfg.hand_radius
+        keep &= ~(near & (world[:, 2] > ee[2] - cfg.hand_margin))
+    pts, hts, cols = world[keep], height[keep], rgb[keep]
+    if len(pts) == 0:
+        return []
+    shape = np.ceil((hi - lo) / cfg.cell).astype(int)
+    ij = np.clip(((pts[:, :2] - lo) / cfg.cell).astype(int), 0, shape - 1)
+    hmap = np.zeros(shape)
+    np.maximum.at(hmap, (ij[:, 0], ij[:, 1]), hts)
+    occ = hmap > 0
+    grown = occ.copy()  # close gaps of up to 2 cells (edge holes cut thin bowl rims apart)
+    for _ in range(cfg.close_cells):
+        p = np.pad(grown, 1)
+        grown = p[1:-1, 1:-1] | p[:-2, 1:-1] | p[2:, 1:-1] | p[1:-1, :-2] | p[1:-1, 2:]
+    labels, count = label_components(grown)
+    labels = np.where(occ, labels, 0)
+    point_label = labels[ij[:, 0], ij[:, 1]]
+    out: list[Detection] = []
+    for lab in range(1, count + 1):
+        sel = point_label == lab
+        cells = np.argwhere(labels == lab)
+        if len(cells) < cfg.min_cells or hts[sel].max() > cfg.max_height - 0.02:
+            continue
+        det = _describe(pts[sel], hts[sel], cols[sel], cells, hmap, n, d, cfg)
+        if det is not None:
+            out.append(det)
+    out.sort(key=lambda o: (o.category, o.colour, float(o.position[0]), float(o.position[1])))
+    return out
+
+
+def _plane_z(n: np.ndarray, d: float, x: float, y: float) -> float:
+    return float(-(d + n[0] * x + n[1] * y) / n[2])
+
+
+def _describe(pts: np.ndarray, hts: np.ndarray, cols: np.ndarray, cells: np.ndarray, hmap: np.ndarray,
+              n: np.ndarray, d: float, cfg: DetectorConfig) -> Detection | None:
+    p98 = float(np.percentile(hts, 98))
+    top_h = float(np.median(hts[hts > p98 - 0.006]))  # the top surface, without the noise's upper tail
+    centre, angle, ext = min_area_rect(pts[:, :2])
+    top = hts > top_h - 0.012
+    colour_rgb = cols[top].mean(axis=0)
+    colour = nearest_colour(colour_rgb)
+    # Hollowness: inner half of the footprint, share of height-map cells that are low or empty.
+    lo = np.asarray(cfg.region_min)
+    cxy = lo + (cells + 0.5) * cfg.cell
+    c, s = math.cos(angle), math.sin(angle)
+    rel = cxy - centre
+    u = rel[:, 0] * c + rel[:, 1] * s
+    v = -rel[:, 0] * s + rel[:, 1] * c
+    inner = (np.abs(u) < 0.25 * ext[0]) & (np.abs(v) < 0.25 * ext[1])
+    inner_area = 0.25 * ext[0] * ext[1] / cfg.cell**2
+    high_inner = np.count_nonzero(hmap[cells[inner, 0], cells[inner, 1]] > 0.6 * top_h)
+    hollow = 1.0 - min(1.0, high_inner / max(inner_area, 1.0))
+    long_side, short_side = float(ext.max()), float(ext.min())
+    # A block's top is a flat face covering its whole footprint; a random mesh's is not.
+    flat_top = np.count_nonzero(hmap[cells[:, 0], cells[:, 1]] > top_h - 0.006) * cfg.cell**2 / max(
+        float(ext[0] * ext[1]), 1e-6)
+    if top_h > 0.10 and long_side > 0.15:
+        return _describe_drawer(pts, hts, colour, colour_rgb, n, d, cfg)
+    if hollow > 0.5 and long_side >= 0.165:
+        category = "bin"
+    elif hollow > 0.5 and long_side >= 0.08:
+        category = "bowl"
+    elif (long_side <= 0.07 and short_side >= 0.02 and 0.02 <= top_h <= 0.07 and long_side / short_side < 1.5
+          and flat_top >= cfg.block_flat_top):
+        category = "block"
+    else:
+        category = "object"
+    if category == "block":
+        yaw = _wrap(angle, math.pi / 2)
+        size = np.array([ext[0], ext[1], top_h]) if abs(_wrap(angle - yaw, math.pi)) < 1e-6 else np.array(
+            [ext[1], ext[0], top_h])
+    else:
+        yaw = _wrap(angle, math.pi)
+        size = np.array([ext[0], ext[1], top_h])
+    z = _plane_z(n, d, float(centre[0]), float(centre[1])) + 0.5 * top_h
+    log.debug("cluster %s %s: flat_top %.2f hollow %.2f ext %s h %.3f", category, colour, flat_top, hollow, ext, top_h)
+    return Detection(category, colour, np.array([centre[0], centre[1], z]), yaw, size, colour_rgb, None, len(pts))
+
+
+def _describe_drawer(pts: np.ndarray, hts: np.ndarray, colour: str, colour_rgb: np.ndarray, n: np.ndarray,
+                     d: float, cfg: DetectorConfig) -> Detection:
+    """The cabinet is the tall part; its front (-x of the cabinet frame) is the side where the
+    drawer and handle stick out below its top; the handle's offset gives the opening."""
+    top_h = float(np.percentile(hts, 98))
+    cab = hts > 0.8 * top_h
+    centre, angle, ext = min_area_rect(pts[cab, :2])
+    rest = pts[~cab, :2] - centre
+    best = None
+    for k in range(4):  # candidate front directions: the cabinet's -x axis points along `front`
+        a = angle + k * math.pi / 2
+        front = np.array([-math.cos(a), -math.sin(a)])
+        half = 0.5 * (ext[0] if k % 2 == 0 else ext[1])
+        beyond = rest @ front - half
+        score = int(np.count_nonzero(beyond > 0.01))
+        if best is None or score > best[0]:
+            best = (score, a, half, beyond)
+    _, yaw, half, beyond = best
+    k = round((yaw - angle) / (math.pi / 2)) % 2
+    size = np.array([ext[0], ext[1], top_h]) if k == 0 else np.array([ext[1], ext[0], top_h])
+    out = float(np.percentile(beyond[beyond > 0.01], 99)) if np.any(beyond > 0.01) else 0.0
+    travel = max(0.0, out - HANDLE_STANDOFF - 0.5 * HANDLE_BAR)
+    opening = float(np.clip(travel / cfg.drawer_travel, 0.0, 1.0))
+    handle = drawer_box(size).handle + np.array([-travel, 0.0, 0.0])
+    c, s = math.cos(yaw), math.sin(yaw)
+    xy = centre + np.array([c * handle[0] - s * handle[1], s * handle[0] + c * handle[1]])
+    z = _plane_z(n, d, float(centre[0]), float(centre[1])) + 0.5 * top_h + handle[2]
+    return Detection("drawer", colour, np.array([xy[0], xy[1], z]), _wrap(yaw, 2 * math.pi), size, colour_rgb,
+                     opening, len(pts))

@@ -1,0 +1,80 @@
+"""The perception pipeline the node runs: frames in, the robot's observation with perceived objects out.
+
+Core module (no rclpy): :class:`Perception` holds the camera extrinsics (checked once, at
+construction), the detector settings and the tracker. The node hands it every RGB-D frame
+(:meth:`Perception.on_frame`) and every hardware observation (:meth:`Perception.world`),
+which comes back with its objects replaced by the perceived ones.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from robomatrix.errors import ConfigError, PerceptionError
+from robomatrix.hardware.camera import CameraConfig, CameraIntrinsics, check_extrinsics
+from robomatrix.hardware.interface import Observation
+from robomatrix.perception.detector import Detection, DetectorConfig, RGBDFrame, detect
+from robomatrix.perception.tracker import Tracker, TrackerConfig
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PerceptionConfig:
+    """Section ``perception`` of config/robot.yaml plus the camera's extrinsics."""
+
+    extrinsics: np.ndarray  # 4x4 T_world_camera (optical frame)
+    tracker: TrackerConfig
+    detector: DetectorConfig
+
+    @classmethod
+    def from_sections(cls, camera: CameraConfig, perception: dict[str, Any]) -> PerceptionConfig:
+        known = {"stale_after", "occlusion_hold", "match_distance"}
+        unknown = set(perception) - known
+        if unknown:
+            raise ConfigError(f"unknown perception setting(s) {sorted(unknown)}; valid: {sorted(known)}")
+        return cls(extrinsics=check_extrinsics(camera.extrinsics),
+                   tracker=TrackerConfig(**{k: float(v) for k, v in perception.items()}),
+                   detector=DetectorConfig())
+
+
+class Perception:
+    """See the module docstring. ``extrinsics`` that are not a finite rigid transform raise ConfigError here."""
+
+    def __init__(self, config: PerceptionConfig) -> None:
+        self.extrinsics = check_extrinsics(config.extrinsics)
+        self.config = config
+        self.tracker = Tracker(config.tracker)
+        self.frames = 0
+        self.last_detections: list[Detection] = []
+
+    def on_frame(self, rgb: np.ndarray, depth: np.ndarray, intrinsics: CameraIntrinsics | None, stamp: float,
+                 ee_position: np.ndarray | None = None) -> list[Detection]:
+        """Detect and track one frame taken at ``stamp``. Raises PerceptionError on an unusable frame
+        (no intrinsics, sizes that disagree): the tracker is then not updated, so the objects go stale."""
+        depth = np.asarray(depth, dtype=np.float32)
+        dets = detect(RGBDFrame(np.asarray(rgb), np.where(depth > 0, depth, np.nan), intrinsics, self.extrinsics,
+                                stamp), self.config.detector, ee_position=ee_position)
+        self.tracker.update(dets, stamp)
+        self.frames += 1
+        self.last_detections = dets
+        return dets
+
+    def world(self, obs: Observation) -> Observation:
+        """``obs`` with its objects replaced by the perceived ones (none while perception is stale)."""
+        self.tracker.update_gripper(obs.ee_position, obs.gripper_closed)
+        objects = self.tracker.objects(obs.stamp)
+        held = self.tracker.held_id
+        if not held and obs.held_object_id in {o.id for o in objects}:
+            held = obs.held_object_id
+        return replace(obs, objects=objects, held_object_id=held)
+
+    def stale_reason(self, now: float) -> str:
+        return self.tracker.stale_reason(now)
+
+
+__all__ = ["Perception", "PerceptionConfig", "PerceptionError"]

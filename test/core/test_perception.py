@@ -1,0 +1,218 @@
+"""Perception core without a simulator: camera config, bad input, tracker (ids, occlusion, held, stale)."""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import numpy as np
+import pytest
+
+from robomatrix.config import load_stack_config
+from robomatrix.errors import ConfigError, PerceptionError
+from robomatrix.hardware.camera import CameraConfig, CameraIntrinsics, add_depth_noise, check_extrinsics
+from robomatrix.hardware.interface import Observation
+from robomatrix.perception import Detection, RGBDFrame, Tracker, TrackerConfig, detect
+from robomatrix.perception.detector import label_components, min_area_rect, nearest_colour
+from robomatrix.perception.pipeline import Perception, PerceptionConfig
+
+CAM = load_stack_config().camera
+
+
+def _det(category: str, colour: str, x: float, y: float, yaw: float = 0.0) -> Detection:
+    return Detection(category, colour, np.array([x, y, 0.02]), yaw, np.array([0.04, 0.04, 0.04]),
+                     np.array([0.8, 0.1, 0.1]))
+
+
+def _obs(stamp: float, ee=(0.45, 0.0, 0.30), closed: bool = False) -> Observation:
+    z = np.zeros(3)
+    return Observation(stamp=stamp, joint_names=(), joint_positions=np.zeros(0), joint_velocities=np.zeros(0),
+                       ee_position=np.asarray(ee, float), ee_orientation=np.array([1.0, 0, 0, 0]),
+                       ee_linear_velocity=z, ee_angular_velocity=z, gripper_width=0.08, gripper_closed=closed)
+
+
+def _table_frame(depth_value: float = np.nan) -> RGBDFrame:
+    k = CAM.intrinsics
+    return RGBDFrame(np.zeros((k.height, k.width, 3), np.uint8), np.full((k.height, k.width), depth_value, np.float32),
+                     k, CAM.extrinsics)
+
+
+# -- camera model ------------------------------------------------------------------------------------
+
+
+def test_camera_config_geometry() -> None:
+    t = CAM.extrinsics
+    assert np.allclose(t[:3, :3] @ t[:3, :3].T, np.eye(3))
+    assert np.allclose(t[:3, 3], CAM.position)
+    # The optical axis (z column) points from the camera to look_at.
+    axis = np.asarray(CAM.look_at) - np.asarray(CAM.position)
+    assert np.allclose(t[:3, 2], axis / np.linalg.norm(axis))
+    k = CAM.intrinsics
+    assert (k.width, k.height) == (320, 240)
+    assert math.isclose(k.fy, 120 / math.tan(math.radians(CAM.fov / 2)))
+
+
+def test_camera_extrinsics_matrix_and_quaternion_agree() -> None:
+    as_matrix = CameraConfig.from_dict({"extrinsics": CAM.extrinsics.tolist()})
+    assert np.allclose(as_matrix.extrinsics, CAM.extrinsics, atol=1e-9)
+    assert as_matrix.orientation is not None and len(as_matrix.orientation) == 4
+
+
+@pytest.mark.parametrize("bad", [
+    {"position": [1.0, float("nan"), 0.8]},
+    {"orientation": [0.0, 0.0, float("inf"), 1.0]},
+    {"extrinsics": [[1, 0, 0, 0], [0, 1, 0, float("nan")], [0, 0, 1, 0], [0, 0, 0, 1]]},
+    {"extrinsics": [[2, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]},
+    {"orientation": [0.0, 0.0, 0.0, 2.0]},
+])
+def test_non_finite_or_non_rigid_extrinsics_rejected_at_start(bad) -> None:
+    with pytest.raises(ConfigError, match="camera"):
+        cfg = CameraConfig.from_dict(bad)
+        PerceptionConfig.from_sections(cfg, {})
+
+
+def test_check_extrinsics_names_the_problem() -> None:
+    t = np.eye(4)
+    t[0, 3] = np.inf
+    with pytest.raises(ConfigError, match="non-finite"):
+        check_extrinsics(t)
+    with pytest.raises(ConfigError, match="4x4"):
+        check_extrinsics(np.eye(3))
+
+
+def test_depth_noise_is_seeded_and_grows_with_distance() -> None:
+    depth = np.concatenate([np.full((100, 100), 0.5, np.float32), np.full((100, 100), 2.0, np.float32)])
+    cfg = CameraConfig(edge_holes=0.0, dropout=0.0)
+    a = add_depth_noise(depth, cfg, np.random.default_rng(1))
+    b = add_depth_noise(depth, cfg, np.random.default_rng(1))
+    assert np.array_equal(a, b, equal_nan=True)
+    near, far = np.nanstd(a[:100] - 0.5), np.nanstd(a[100:] - 2.0)
+    assert math.isclose(near, cfg.depth_noise * 0.25, rel_tol=0.1)
+    assert math.isclose(far, cfg.depth_noise * 4.0, rel_tol=0.1)
+    holes = add_depth_noise(depth, CameraConfig(edge_holes=1.0, dropout=0.0, depth_noise=0.0), np.random.default_rng(0))
+    assert np.all(np.isnan(holes[99:101])) and not np.any(np.isnan(holes[:98]))
+
+
+# -- bad input ------------------------------------------------------------------------------------------
+
+
+def test_no_camera_info_is_a_clear_error() -> None:
+    frame = _table_frame(1.0)
+    with pytest.raises(PerceptionError, match="CameraInfo"):
+        detect(RGBDFrame(frame.rgb, frame.depth, None, frame.extrinsics))
+
+
+def test_image_sizes_that_disagree_name_both_sizes() -> None:
+    frame = _table_frame(1.0)
+    with pytest.raises(PerceptionError, match="320x240.*160x120"):
+        detect(RGBDFrame(frame.rgb, frame.depth[::2, ::2], frame.intrinsics, frame.extrinsics))
+    wrong_info = CameraIntrinsics(640, 480, 400.0, 400.0, 320.0, 240.0)
+    with pytest.raises(PerceptionError, match="640x480.*320x240"):
+        detect(RGBDFrame(frame.rgb, frame.depth, wrong_info, frame.extrinsics))
+
+
+@pytest.mark.parametrize("value", [np.nan, 0.0])
+def test_depth_without_returns_gives_no_objects_and_a_warning(value, caplog) -> None:
+    p = Perception(PerceptionConfig.from_sections(CAM, {}))
+    frame = _table_frame(value)
+    with caplog.at_level(logging.WARNING, logger="robomatrix.perception.detector"):
+        dets = p.on_frame(frame.rgb, frame.depth, frame.intrinsics, 1.0)
+    assert dets == []
+    assert p.world(_obs(1.0)).objects == ()
+    assert any("no objects" in r.message for r in caplog.records)
+
+
+def test_pipeline_error_leaves_objects_to_go_stale() -> None:
+    p = Perception(PerceptionConfig.from_sections(CAM, {}))
+    p.tracker.update([_det("block", "red", 0.5, 0.0)], 0.0)
+    assert len(p.world(_obs(0.2)).objects) == 1
+    frame = _table_frame(1.0)
+    with pytest.raises(PerceptionError):
+        p.on_frame(frame.rgb, frame.depth, None, 0.3)
+    assert p.world(_obs(0.6)).objects == ()
+    assert "stale" in p.stale_reason(0.6)
+
+
+# -- geometry helpers ------------------------------------------------------------------------------------
+
+
+def test_label_components_eight_connected() -> None:
+    occ = np.zeros((6, 6), bool)
+    occ[0, 0] = occ[1, 1] = True  # diagonal: one component
+    occ[4:6, 4:6] = True
+    labels, n = label_components(occ)
+    assert n == 2 and labels[0, 0] == labels[1, 1] != labels[5, 5] and labels[3, 3] == 0
+
+
+def test_min_area_rect_recovers_a_rotated_square() -> None:
+    rng = np.random.default_rng(0)
+    pts = rng.uniform(-0.02, 0.02, (800, 2))
+    yaw = 0.4
+    r = np.array([[math.cos(yaw), -math.sin(yaw)], [math.sin(yaw), math.cos(yaw)]])
+    centre, angle, ext = min_area_rect(pts @ r.T + [0.5, 0.1])
+    assert np.allclose(centre, [0.5, 0.1], atol=1e-3)
+    assert abs(((angle - yaw + math.pi / 4) % (math.pi / 2)) - math.pi / 4) < math.radians(1.0)
+    assert np.allclose(ext, 0.04, atol=2e-3)
+
+
+def test_nearest_colour_ignores_shading() -> None:
+    assert nearest_colour(np.array([0.85, 0.12, 0.12]) * 0.7) == "red"
+    assert nearest_colour(np.array([0.55, 0.55, 0.55]) * 0.8) == "grey"
+    assert nearest_colour(np.array([0.13, 0.30, 0.85]) * 0.6) == "blue"
+
+
+# -- tracker -----------------------------------------------------------------------------------------------
+
+
+def test_tracker_ids_are_stable_and_named_like_the_simulator() -> None:
+    tr = Tracker()
+    tr.update([_det("block", "red", 0.5, 0.0), _det("block", "red", 0.6, 0.2), _det("bowl", "blue", 0.4, 0.1)], 0.0)
+    ids = {o.id: o.position[:2].round(2).tolist() for o in tr.objects(0.0)}
+    assert set(ids) == {"block_red_0", "block_red_1", "bowl_blue_0"}
+    # Next frame: listed in another order and moved a little; each keeps its id.
+    tr.update([_det("bowl", "blue", 0.41, 0.1), _det("block", "red", 0.61, 0.21), _det("block", "red", 0.51, 0.0)], 0.1)
+    objs = {o.id: o for o in tr.objects(0.1)}
+    assert np.allclose(objs[next(k for k, v in ids.items() if v == [0.5, 0.0])].position[:2], [0.51, 0.0])
+    assert np.allclose(objs[next(k for k, v in ids.items() if v == [0.6, 0.2])].position[:2], [0.61, 0.21])
+    assert all(o.source == "perception" for o in objs.values())
+    # A jump farther than match_distance is a different object.
+    tr.update([_det("bowl", "blue", 0.41, 0.1), _det("block", "red", 0.61, 0.21), _det("block", "red", 0.51, 0.0),
+               _det("block", "red", 0.30, -0.3)], 0.2)
+    assert "block_red_2" in {o.id for o in tr.objects(0.2)}
+
+
+def test_tracker_holds_occluded_objects_then_drops_them() -> None:
+    tr = Tracker(TrackerConfig(occlusion_hold=1.0))
+    tr.update([_det("block", "red", 0.5, 0.0), _det("block", "blue", 0.6, 0.0)], 0.0)
+    for t in (0.3, 0.6, 0.9):  # the red block is hidden by the arm
+        tr.update([_det("block", "blue", 0.6, 0.0)], t)
+    assert {o.id for o in tr.objects(0.9)} == {"block_red_0", "block_blue_0"}
+    tr.update([_det("block", "blue", 0.6, 0.0)], 1.2)
+    assert {o.id for o in tr.objects(1.2)} == {"block_blue_0"}
+
+
+def test_tracker_goes_stale_when_the_camera_stops() -> None:
+    tr = Tracker(TrackerConfig(stale_after=0.5))
+    assert tr.objects(0.0) == () and "no camera frame" in tr.stale_reason(0.0)
+    tr.update([_det("block", "red", 0.5, 0.0)], 1.0)
+    assert len(tr.objects(1.4)) == 1 and tr.stale_reason(1.4) == ""
+    assert tr.objects(1.51) == ()
+    assert "0.51 s" in tr.stale_reason(1.51)
+
+
+def test_held_object_follows_the_gripper() -> None:
+    p = Perception(PerceptionConfig.from_sections(CAM, {}))
+    p.tracker.update([_det("block", "red", 0.5, 0.0), _det("block", "blue", 0.6, 0.1)], 0.0)
+    p.world(_obs(0.0, ee=(0.5, 0.0, 0.03)))
+    w = p.world(_obs(0.05, ee=(0.5, 0.0, 0.03), closed=True))
+    assert w.held_object_id == "block_red_0"
+    # The arm lifts it; the camera no longer sees it where it was (it is in the hand).
+    p.tracker.update([_det("block", "blue", 0.6, 0.1)], 0.1)
+    w = p.world(_obs(0.1, ee=(0.4, 0.1, 0.2), closed=True))
+    red = next(o for o in w.objects if o.id == "block_red_0")
+    assert np.allclose(red.position, [0.4, 0.1, 0.19])
+    # Held objects are never dropped for being unseen; on release it stays where it was let go.
+    p.tracker.update([_det("block", "blue", 0.6, 0.1)], 5.0)
+    w = p.world(_obs(5.0, ee=(0.4, 0.1, 0.2), closed=False))
+    assert w.held_object_id == ""
+    assert np.allclose(next(o for o in w.objects if o.id == "block_red_0").position, [0.4, 0.1, 0.19])
