@@ -19,7 +19,8 @@ Publishers
   camera/color/image_raw (sensor_msgs/Image, rgb8), camera/depth/image_raw (sensor_msgs/Image, 32FC1
   metres, NaN = no return, aligned to colour), camera/color/camera_info, camera/depth/camera_info
   (sensor_msgs/CameraInfo): the calibrated scene camera of the camera section, rendered on its own
-  timer at camera.rate_hz (simulation only, when camera.enabled; frame_id camera_color_optical_frame)
+  timer at camera.rate_hz (simulation only, when camera.enabled or the rgbd parameter says so;
+  frame_id camera_color_optical_frame)
   /clock (rosgraph_msgs/Clock): simulation time
   bridge only: <bridge.trajectory_topic>, <bridge.gripper_topic> (trajectory_msgs/JointTrajectory) or
   <bridge.twist_topic> (geometry_msgs/TwistStamped)
@@ -155,7 +156,10 @@ class HardwareNode(Node):
         self.wall_start = time.monotonic()
         self.wall_period = period
         self.rgbd_frames = 0
-        if self.cfg.camera.enabled and self.robot.supports_rgbd:
+        rgbd = bool(declare(self, "rgbd", bool(self.cfg.camera.enabled),
+                            "publish the RGB-D scene camera (default: camera.enabled of the config; the launch "
+                            "file sets it with perception:=)"))
+        if rgbd and self.robot.supports_rgbd:
             self._setup_rgbd()
         self.get_logger().info(
             f"{self.cfg.backend} robot up: control {rate:g} Hz, observation every {self.obs_every} ticks, "

@@ -275,7 +275,10 @@ class SkillServerNode(Node):
         self.pub_cmd.publish(action_to_command(tick.action))
         self._publish_motion(tick, execution.spec.name)
         if tick.status != SkillStatus.RUNNING:
-            self._finish(run, tick.status, tick.reason)
+            # A skill that ends, however, leaves the arm holding: its last command may be a velocity,
+            # which the hardware would otherwise keep applying until its watchdog (the arm sinking
+            # below the pose the skill reached while the scheduler checks the task's goal).
+            self._finish(run, tick.status, tick.reason, hold=True)
             return
         self._record(run, obs, tick)
         run.goal_handle.publish_feedback(ExecuteSkill.Feedback(

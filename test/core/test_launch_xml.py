@@ -56,6 +56,7 @@ def test_main_launch_file_defaults() -> None:
     assert hw.params == {
         "config": "/share/robomatrix/config/robot.yaml",
         "backend": "sim",
+        "rgbd": "false",  # the scene camera renders only for perception:=true
         "gui": "false",
         "use_sim_time": "true",
     }
@@ -122,6 +123,7 @@ def test_main_launch_file_overrides() -> None:
     assert d.nodes[0].params == {
         "config": "/tmp/my.yaml",
         "backend": "bridge",
+        "rgbd": "false",
         "gui": "true",
         "use_sim_time": "false",
     }

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.ros
 
 
 def test_camera_topics_and_perceived_objects(start_node, ros) -> None:
-    start_node("hardware")
+    start_node("hardware", rgbd=True)
     start_node("perception")
     colour = ros.latest(Image, "camera/color/image_raw")
     depth = ros.latest(Image, "camera/depth/image_raw")
