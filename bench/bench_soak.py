@@ -206,6 +206,22 @@ def plot_rss(samples: list[dict[str, Any]], warmup: int, path: Path) -> None:
     plt.close(fig)
 
 
+def _until_interrupted(items: Any, interrupted: list[int]) -> Any:
+    """``items``, until the first Ctrl-C (SIGINT) after which the current item still finishes."""
+    import signal
+
+    stop = {"now": False}
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.__setitem__("now", True))
+    try:
+        for k, item in items:
+            if stop["now"]:
+                interrupted.append(k - 1)
+                return
+            yield k, item
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", type=int, default=200, help="tasks to run back to back")
@@ -234,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     node_output = (log_dir / "nodes.log").open("w")
     t0 = time.perf_counter()
     samples: list[dict[str, Any]] = []
+    interrupted: list[int] = []  # Ctrl-C ends the soak after the running task; what was measured is written
     runner = LaunchRunner(description, log_dir=log_dir, stdout=node_output).start()
     soak = Soak()
     try:
@@ -241,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
         pids = runner.pids
         sys.stdout.write(f"stack up: {pids}; node output in {log_dir / 'nodes.log'}\n")
         seed = BASE_SEED
-        for k, family in enumerate(plan_tasks(args.tasks, args.seed), start=1):
+        tasks = enumerate(plan_tasks(args.tasks, args.seed), start=1)
+        for k, family in _until_interrupted(tasks, interrupted):
             fam = FAMILIES[family]
             while True:  # the next seed whose layout this family can use
                 world = soak.reset(seed, fam.scene)
@@ -308,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
         "growth_after_warmup_pct": growth,
         "per_family": per_family,
         "launch_exit_code": code,
+        "interrupted_after_task": interrupted[0] if interrupted else None,
         "wall_s": round(time.perf_counter() - t0, 1),
         "samples": samples,
     }
