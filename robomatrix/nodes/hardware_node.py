@@ -405,6 +405,7 @@ class HardwareNode(Node):
         self.last_command = None
         self.get_logger().info("shutting down: the arm holds")
         self._on_tick()  # at once, not at the next timer tick
+        self._publish_observation(False)  # and say so now: the process may be gone before the next one
 
     def destroy_node(self) -> None:
         # Also called by rclpy's context clean-up on a node whose constructor failed (bad config):
