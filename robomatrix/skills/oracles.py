@@ -337,6 +337,15 @@ class Oracle:
         action, reached = self._track(obs, goal, (2,), (0, 1))
         return "done" if reached else action
 
+    def _grasp_point(self, obs: Observation, arg: str = "object") -> np.ndarray:
+        """Where the fingertips close on argument ``arg``'s object: its centre, or ``grasp_depth``
+        below the top of a tall one, never below ``min_z`` (the gripper when the object is gone)."""
+        obj = self._obj(obs, arg)
+        if obj is None:
+            return np.asarray(obs.ee_position, dtype=float)
+        z = max(float(obj.position[2]), object_top(obj) - self.config.grasp_depth, self.config.min_z)
+        return np.array([float(obj.position[0]), float(obj.position[1]), z])
+
     def _align_then(self, obs: Observation, yaw_period: tuple[float, float], next_phase: str) -> Action | str:
         """Turn the gripper to ``yaw_period`` (yaw, period) holding position, then ``next_phase``."""
         action, reached = self._turn(obs, *yaw_period)

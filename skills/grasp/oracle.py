@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from robomatrix.hardware.geometry import object_top
 from robomatrix.hardware.interface import Action, Observation
 from robomatrix.skills.oracles import Oracle, register_oracle
 
@@ -16,13 +15,6 @@ class GraspOracle(Oracle):
 
     first_phase = "align"
     object_args = ("object",)
-
-    def _grasp_point(self, obs: Observation) -> np.ndarray:
-        obj = self._obj(obs, "object")
-        if obj is None:
-            return np.asarray(obs.ee_position, dtype=float)
-        z = max(float(obj.position[2]), object_top(obj) - self.config.grasp_depth, self.config.min_z)
-        return np.array([float(obj.position[0]), float(obj.position[1]), z])
 
     def _setup(self, obs: Observation) -> None:
         self._lift_z = self._grasp_point(obs)[2] + self.config.lift
