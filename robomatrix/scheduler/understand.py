@@ -29,8 +29,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from robomatrix.scheduler.colours import colour_rgb, match_colour
 from robomatrix.scheduler.symbolic import GoalAtom
+from robomatrix.skills.colours import (
+    NOT_COLOUR_WORDS,
+    closest_colour_name,
+    colour_rgb,
+    edit_distance,
+    match_colour,
+)
 
 __all__ = ["Refusal", "interpret"]
 
@@ -67,7 +73,7 @@ appreciate appreciated grateful great nice lovely good helpful wonderful cheers 
 enough how about why help chance convenience whenever pretty many much ta sorry excuse bother trouble
 possibly maybe perhaps quickly carefully gently nicely slowly thankyou idea fine super brilliant awesome
 cool hello dear buddy friend mate sir madam moment time soon asap quick favour favor request task job
-too""".split())
+too lot lots bunch million ton tons heaps loads prefer rather""".split())
 # words that only make sense inside the grammar's phrases; consumed there
 DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "your", "my", "our"}
 PLACE_VERBS = {"put", "place", "move", "set", "drop", "stick", "pop", "transfer", "bring", "carry", "take",
@@ -145,41 +151,27 @@ def _lexicon() -> set[str]:
     return _LEXICON
 
 
-def _edit_distance(a: str, b: str, limit: int) -> int:
-    """Damerau-Levenshtein (optimal string alignment) distance, stopping past ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        if min(cur) > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1]
-
-
 def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] = frozenset()) -> str:
     """``word``, or the one known word within 1 edit (2 for words of 7+ letters) of it."""
     lex = _lexicon() | extra
     if word in lex or not word.isalpha() or len(word) < 2 or colour_rgb(word) is not None:
         return word
     if len(word) == 2:  # "pt": only a verb of three letters that keeps the first letter
-        verbs = [w for w in ("put", "pop", "set", "get") if w[0] == word[0] and _edit_distance(word, w, 1) == 1]
+        verbs = [w for w in ("put", "pop", "set", "get") if w[0] == word[0] and edit_distance(word, w, 1) == 1]
         return verbs[0] if len(verbs) == 1 else word
     limit = 1 if len(word) < 7 else 2
     best: list[tuple[int, str]] = []
     for w in lex:
         if len(w) < 3:
             continue
-        d = _edit_distance(word, w, limit)
+        d = edit_distance(word, w, limit)
         if d <= limit:
             best.append((d, w))
     if not best:
+        # a misspelt colour name before an object noun ("the emarald block"); elsewhere an unknown word
+        # stays unknown and is refused by name
+        if after in CATEGORY_WORDS or after in ("one", "ones", "coloured", "colored"):
+            return closest_colour_name(word) or word
         return word
     best.sort()
     top = [w for d, w in best if d == best[0][0]]
@@ -188,6 +180,9 @@ def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] 
     named = [w for w in top if f"{w} {CATEGORY_WORDS.get(after, after)}" in names]
     if len(named) == 1:
         return named[0]
+    near = [w for w in top if _next_key_slip(word, w)]
+    if len(near) == 1:  # "pit": put (u is next to i on the keyboard), not sit
+        return near[0]
     # ties: a colour that names an object with the next word ("gren bowl": the green bowl is
     # here, no grey one); then a category or colour word beats a verb, a verb any other word; candidates
     # that are spellings of one category ("block", "blok") count once
@@ -201,11 +196,29 @@ def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] 
     return word
 
 
+_KEYBOARD = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_KEY_AT = {c: (r, k) for r, row in enumerate(_KEYBOARD) for k, c in enumerate(row)}
+
+
+def _next_key_slip(typed: str, word: str) -> bool:
+    """``typed`` is ``word`` with one letter replaced by a key next to it on a QWERTY keyboard."""
+    if len(typed) != len(word):
+        return False
+    diff = [(a, b) for a, b in zip(typed, word, strict=True) if a != b]
+    if len(diff) != 1 or diff[0][0] not in _KEY_AT or diff[0][1] not in _KEY_AT:
+        return False
+    (r1, k1), (r2, k2) = _KEY_AT[diff[0][0]], _KEY_AT[diff[0][1]]
+    return abs(r1 - r2) <= 1 and abs(k1 - k2 + (r1 - r2) * 0.5) <= 1
+
+
 def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = frozenset()) -> list[str]:
     t = text.lower()
     t = re.sub(r"[→⇒⟶➔➜=]+>?|-+>|>+", " -> ", t)
     t = re.sub(r"\bone (at a time|by one|after (the )?other)\b", " ", t)
     t = t.replace("’", "'").replace("‘", "'")
+    t = re.sub(r"[()]", " , ", t)  # "(the one near the bin)": an aside, set off like commas
+    t = re.sub(r"\s&\s", " and ", t)
+    t = re.sub(r"\s/\s", " ; ", t)  # "A into B / C into D": two requests
     for pat, rep in CONTRACTIONS:
         t = re.sub(pat, rep, t)
     t = re.sub(r"(\d)\s*(cm|mm|m)\b", r"\1 \2", t)
@@ -308,6 +321,7 @@ class _Parser:
         self.i = 0
         self.used = [False] * len(tokens)
         self.comparatives = True  # "closer to me" describes the object (False: it is where a push goes)
+        self.contrasts: list[Ref] = []  # ", not the blue one": objects the task says are not meant
 
     # ---------------------------------------------------------------- cursor helpers
     def peek(self, k: int = 0) -> str:
@@ -373,9 +387,15 @@ class _Parser:
             w = self.peek()
             if w in DETERMINERS:
                 self.take()
+            elif w in ("its", "their") and self.peek(1) in ("matching", "corresponding", "own"):
+                self.take()  # "each block in its matching bowl"
+                if self.accept("own"):
+                    ref.relative.append(("matches", Ref(pronoun=True, words=["(its colour)"])))
             elif w in ("all", "every", "each", "everything"):
                 self.take()
                 self.accept("single")
+                if self.peek() == "one" and self.peek(1) == "of":
+                    self.take()  # "every one of the blocks"
                 ref.all = True
                 if w == "everything":
                     ref.plural = True
@@ -425,7 +445,7 @@ class _Parser:
             n = self._colour_at(0)
             if n:
                 ref.colours.append(" ".join(self.take(n)))
-                while self.peek() in ("coloured", "colored", "ish", "tinted", "painted") or (
+                while self.peek() in ("coloured", "colored", "ish", "tinted", "painted", "looking") or (
                     self.peek() in ("colour",) and self.peek(1) in CATEGORY_WORDS
                 ):
                     self.take()
@@ -536,7 +556,8 @@ class _Parser:
             if w in (",",) and self.peek(1) in ("the",) and False:
                 break
             if w in ("on", "at", "in") and w1 == "the" and w2 in ("left", "right", "far", "front", "back",
-                                                                         "middle", "centre"):
+                                                                         "middle", "centre") \
+                    and not (w2 in ("middle", "centre") and self.peek(3) == "of"):  # "in the centre of the bowl"
                 self.take(3)
                 if w2 == "far":
                     self.accept("left", "right")
@@ -583,6 +604,16 @@ class _Parser:
             if w in ("that", "which") and w1 in ("are", "is") and w2 == "not" and self._colour_at(3):
                 self.take(3)
                 ref.not_colours.append(" ".join(self.take(self._colour_at(0))))
+                continue
+            if w == "whose" and w1 in ("colour", "shade") and w2 in ("matches", "match", "is", "equals"):
+                self.take(3)  # "the bowl whose colour matches the red block" / "is the same as ..."
+                if self.accept("the"):
+                    self.accept("same", "matching")
+                    self.accept("as")
+                self.accept_seq("that", "of")
+                lm = self.noun_phrase()
+                if lm is not None:
+                    ref.relative.append(("matches", lm))
                 continue
             if w in ("that", "which", "whose") and w1 in ("matches", "match", "is", "has"):
                 self.take(2)
@@ -681,8 +712,8 @@ class _Parser:
         lm = self.noun_phrase()
         if lm is not None:
             ref.relative.append(("matches", lm))
-            self.accept("in")
-            self.accept("colour")
+            if self.peek() == "in" and self.peek(1) in ("colour", "shade"):
+                self.take(2)  # "the block that matches the bowl in colour"
 
     def _colour_like_word(self) -> str:
         self.accept("a", "an", "the", "fresh", "ripe", "clear", "new", "cut", "summer")
@@ -692,14 +723,7 @@ class _Parser:
         return ""
 
 
-_NOT_COLOURS = {"dark", "light", "pale", "bright", "deep", "dull", "ugly", "warm", "cool", "medium", "neon",
-                "dusty", "off", "very", "pastel", "electric", "hot", "baby", "faded", "vivid", "strong", "burnt",
-                "true", "pure", "dirty", "toxic", "racing", "lipstick", "spring", "tree", "royal", "easter",
-                "camo", "cement", "shit", "poop", "puke", "vomit", "bile", "booger", "barney", "dirt", "mud",
-                "ice", "water", "sea", "ocean", "cloud", "sun", "fire", "blood", "wine", "tea", "coffee",
-                "purpleish", "bluish", "greenish", "reddish", "yellowish", "leaf", "algae", "swamp", "sand",
-                "stone", "steel", "slate", "silver", "gold", "bronze", "copper", "rust", "brick", "clay", "flat",
-                "key", "mid", "pinky", "nice", "old", "blush", "heather", "ocre", "dust", "dusk", "night"}
+_NOT_COLOURS = NOT_COLOUR_WORDS  # words the colour tables list that are not colours on their own
 
 
 # --------------------------------------------------------------------------- clauses
@@ -723,6 +747,8 @@ class _ClauseParser(_Parser):
                 continue
             if self.i == before:
                 self.i += 1  # leave it unused: an unknown word
+        if self.contrasts:
+            clauses.append(Clause("contrast", list(self.contrasts)))
         return clauses
 
     def _connector(self) -> bool:
@@ -733,6 +759,10 @@ class _ClauseParser(_Parser):
             return True
         if w == "after" and self.peek(1) in ("that", "this"):
             self.take(2)
+            return True
+        if w == "but" and (self.peek(1) in ("leave", "do", "dont", "keep", "never", "please", "make")
+                           or self._verb_follows(1)):
+            self.take()  # "..., but leave the green block where it is"
             return True
         if w == "as" and self.peek(1) == "well" and self.peek(2) == "as":
             self.take(3)
@@ -822,6 +852,8 @@ class _ClauseParser(_Parser):
             return None
         if rel is None:
             return None
+        if self.peek(int(self.peek() == "the")) in ("centre", "middle") and self.peek(1 + (self.peek() == "the")) == "of":
+            self.take(2 + (self.peek() == "the"))  # "in the centre of the yellow bowl"
         self.accept("the")
         dest = self.noun_phrase()
         if dest is None:
@@ -979,6 +1011,12 @@ class _ClauseParser(_Parser):
                 self.take(2)
             self.accept_seq("of", "it")
             return Clause("noop")  # letting go of what was just put somewhere: part of that put
+        if w in PLACE_VERBS and self._ahead(1, lambda: self.noun_phrase() is not None and (
+                self._any_seq(self._BOTTOM[:5]) or self._any_seq(self._TOP[:3]))):
+            self.take()  # "put the green block at the bottom of a tower, the blue one above it, ..."
+            self.t.insert(self.i, "tower")
+            self.used.insert(self.i, False)
+            return self._stack()
         if self._ahead(0, lambda: self.noun_phrase() is not None and (
                 self._any_seq(self._BOTTOM[:5]) or self._any_seq(self._TOP[:3]))):
             self.t.insert(self.i, "tower")  # "yellow at the bottom, then blue, then red on top"
@@ -1071,7 +1109,10 @@ class _ClauseParser(_Parser):
         verb = self.take()[0]
         self.accept("up")
         self._particles()
+        if self.peek() == "," and self._np_follows(1):
+            self.take()  # "put (the blue block) in the bin"
         objs = self._objects()
+        self._apposition(objs)
         for seq in (("off", "the", "table"), ("from", "the", "table"), ("off", "the", "tabletop")):
             if self.accept_seq(*seq):  # "get all the blocks off the table and into the bin"
                 self.accept("and")
@@ -1149,9 +1190,47 @@ class _ClauseParser(_Parser):
                 continue
             break
 
+    def _apposition(self, objs: list[Ref]) -> None:
+        """An aside after the objects: ", the one near the bin," narrows the last of them (both
+        descriptions must hold); ", not the blue one," is a contrast, checked not to be what moves."""
+        while objs and self.peek() in (",", "-") and self._np_follows(1 + (self.peek(1) == "not")):
+            state = self.save()
+            sep = self.take()[0]
+            contrast = self.accept("not")
+            ap = self.noun_phrase()
+            if ap is None or ap.pronoun or self.peek() not in (sep, "") and not (
+                    self.peek() in PREP_IN | PREP_ON | PREP_UNDER and contrast):
+                self.restore(state)
+                return
+            if contrast:
+                self.contrasts.append(ap)
+            elif ap.one or ap.category in (None, objs[-1].category):
+                last = objs[-1]
+                last.colours += [c for c in ap.colours if c not in last.colours]
+                last.relative += ap.relative
+                last.not_colours += ap.not_colours
+                if ap.superlative is not None:
+                    last.superlative = ap.superlative
+                last.words = last.words + [","] + ap.words
+            else:
+                self.restore(state)
+                return
+            self.accept(sep)
+
     def _np_first(self, done: list[Clause] | None = None) -> Clause | list[Clause] | None:
         state = self.save()
         topic = self.accept("of")  # "of the two yellow blocks, put the one further right ..."
+        self.accept("whichever", "whatever")
+        first = self.noun_phrase()
+        if first is not None and first.category not in CONTAINERS and self.peek() == ",":
+            inner = self.save()
+            self.take()
+            dest = self.noun_phrase()
+            if dest is not None and dest.category in CONTAINERS and self.peek() in ("", ".", ";", "!", "?"):
+                return Clause("place", [first], "in", dest)  # "Blue block, bin. Green block, red bowl."
+            self.restore(inner)
+        self.restore(state)
+        topic = self.accept("of")
         self.accept("whichever", "whatever")
         objs = self._objects()
         if not objs:
@@ -1240,6 +1319,11 @@ class _ClauseParser(_Parser):
         if self.accept("touch", "move", "disturb") or self.accept("put"):
             objs = self._objects()
             return Clause("keep", objs)
+        if self.t[start] == "not" and self.i == start + 1:
+            objs = self._objects()  # "put it in the red bowl, not the yellow bowl"
+            if objs and self.peek() in ("", ",", ".", ";", "!", "and", "then", "but"):
+                self.contrasts.extend(objs)
+                return Clause("noop")
         self.i = start
         return None
 
@@ -1348,6 +1432,14 @@ class _ClauseParser(_Parser):
              ("starting", "at", "the", "top"), ("from", "top"), ("top", "first"), ("highest", "first"),
              ("downwards",), ("downward",))
 
+    _NEXT = (("on", "it"), ("on", "that"), ("on", "this"), ("above", "it"), ("above", "that"), ("over", "it"),
+             ("on", "that", "one"), ("above", "that", "one"))  # "the blue one on it": the next one up, as named
+    _TOGETHER = (("on", "each", "other"), ("on", "top", "of", "each", "other"), ("on", "one", "another"),
+                 ("on", "top", "of", "one", "another"), ("one", "on", "top", "of", "another"),
+                 ("one", "on", "another"), ("in", "that", "order"), ("in", "this", "order"),
+                 ("in", "the", "order", "given"), ("in", "the", "order", "named"), ("of", "a", "tower"),
+                 ("of", "the", "tower"), ("of", "a", "stack"), ("of", "the", "stack"), ("of", "the", "pile"))
+
     def _any_seq(self, seqs: tuple[tuple[str, ...], ...]) -> bool:
         for seq in sorted(seqs, key=len, reverse=True):
             if self.accept_seq(*seq):
@@ -1379,6 +1471,8 @@ class _ClauseParser(_Parser):
             if self._any_seq(self._DOWN):
                 c.order = "top_down"
                 continue
+            if self._any_seq(self._TOGETHER):
+                continue
             if self.accept("with", ":", ",", ";", "of", "using", "them", "out", "order", "sequence", "-", "(", ")",
                            "is", "are", "goes", "go", "sits", "comes", "placed", "put", "block", "blocks", "up",
                            "please", "like", "so", "this"):
@@ -1405,6 +1499,12 @@ class _ClauseParser(_Parser):
             if r.plural and not order:
                 c.objects.append(r)  # "stack the blocks: red at the bottom, ..."
                 continue
+            if r.plural and order and len(r.colours) > 1 and not (r.all or r.count or r.other or r.relative):
+                for col in r.colours:  # "the blue, green and yellow blocks": the rest of a list, in order
+                    order.append(Ref(colours=[col], category=r.category, words=[col, r.category or "block"]))
+                continue
+            if r.plural and len(r.colours) == 1 and not (r.all or r.count or r.other):
+                r.plural = False  # "the blue, green and yellow blocks": the noun's plural covers the list
             if not order and (self.peek() in ("onto", "upon", "atop") or (
                 self.peek() == "on" and not (self.peek(1) == "top" and self.peek(2) != "of")
                 and not (self.peek(1) == "the" and self.peek(2) in ("bottom", "top", "table"))
@@ -1413,18 +1513,40 @@ class _ClauseParser(_Parser):
                 d = self._destination()
                 if d is not None:
                     return self._chain(Clause("place", [r], d[0], d[1]))
-            if self._any_seq(self._BOTTOM):
-                position[len(order)] = "bottom"
+            pos = ""
+            if self._any_seq(self._NEXT):
+                pass
+            elif self._any_seq(self._BOTTOM):
+                pos = "bottom"
             elif self._any_seq(self._TOP):
-                position[len(order)] = "top"
+                pos = "top"
             elif self._any_seq(self._MIDDLE):
-                position[len(order)] = "middle"
+                pos = "middle"
             elif self.peek() in ("on", "onto", "upon", "atop") and not order:
                 d = self._destination()
                 if d is not None:
                     return self._chain(Clause("place", [r], d[0], d[1]))
+            same = next((k for k, o in enumerate(order) if _same_description(o, r)), None)
+            if same is not None:  # "the yellow block and the blue block, with the blue one at the bottom"
+                if pos:
+                    position[same] = pos
+                continue
+            if pos:
+                position[len(order)] = pos
             order.append(r)
         group = next((o for o in c.objects if o.plural and not o.pronoun), None)
+        if position and group is not None and len(group.colours) > 1 and order and \
+                all(len(o.colours) == 1 and o.colours[0] in group.colours for o in order):
+            # "stack the blue and green blocks, green on top": the one of the group not named takes the
+            # one place left
+            rest = [col for col in group.colours if col not in {o.colours[0] for o in order}]
+            free = [p for p in (("bottom", "top") if len(group.colours) == 2 else ("bottom", "middle", "top"))
+                    if p not in position.values()]
+            if len(rest) == 1 and len(free) == 1 and len(order) == len(group.colours) - 1:
+                order.append(Ref(colours=rest, category=group.category, words=[rest[0], group.category or "block"]))
+                position[len(order) - 1] = free[0]
+                c.objects = [o for o in c.objects if o is not group]
+                group = None
         if position and group is not None and "middle" not in position.values() and len(order) == 2:
             # "the three blocks with red at the base and blue at the top": the other one in between
             order.append(Ref(other=True, category=group.category, words=["the remaining block"]))
@@ -1437,6 +1559,13 @@ class _ClauseParser(_Parser):
             c.order = "bottom_up"
         c.objects = [o for o in c.objects if not o.plural] + order
         return c
+
+
+def _same_description(a: Ref, b: Ref) -> bool:
+    """Two noun phrases that describe the same object the same way ("the blue block", "the blue one")."""
+    return bool(a.colours) and a.colours == b.colours and not (a.plural or b.plural) and (
+        a.category == b.category or None in (a.category, b.category) or a.one or b.one) and \
+        not (a.relative or b.relative or a.superlative or b.superlative or a.other or b.other)
 
 
 # --------------------------------------------------------------------------- resolution
@@ -1629,11 +1758,22 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
     for c in clauses:
         if c.action == "keep":
             for r in c.objects:
+                if r.other:
+                    continue  # "leave the rest alone": the rest of what the task names, resolved last
                 ids = res.resolve(r, "object", many_ok=False)
                 keep |= set(ids)
                 res.name(ids)
+    contrast: set[str] = set()
     for c in clauses:
-        if c.action in ("keep", "noop"):
+        if c.action == "contrast":  # ", not the blue one": must not be what the task moves or where it goes
+            for r in c.objects:
+                try:
+                    contrast |= set(res.resolve(r, "any", many_ok=True))
+                except Refusal as e:
+                    if e.kind not in ("absent_object", "ambiguous"):
+                        raise
+    for c in clauses:
+        if c.action in ("keep", "noop", "contrast"):
             continue
         if c.action == "topic":
             ids = []
@@ -1783,6 +1923,10 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
             if oid in keep and a.predicate in ("in", "on", "pushed", "held") and oid == a.args[0]:
                 raise Refusal(f"the task says both to leave the {res.by_id[oid].name} alone and to move it",
                               "ambiguous")
+    for a in atoms:
+        if a.predicate in ("in", "on", "pushed", "held") and set(a.objects) & contrast:
+            oid = sorted(set(a.objects) & contrast)[0]
+            raise Refusal(f"the task says the {res.by_id[oid].name} is not meant, and also uses it", "ambiguous")
     seen: dict[str, GoalAtom] = {}
     for a in atoms:
         if a.predicate in ("in", "on"):

@@ -13,7 +13,6 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from robomatrix.scheduler.colours import match_colour
 from robomatrix.scheduler.planner import GroundedBackend, Planner, PlanRefused
 from robomatrix.scheduler.symbolic import (
     PlanImpossible,
@@ -23,12 +22,14 @@ from robomatrix.scheduler.symbolic import (
     verify_plan,
 )
 from robomatrix.scheduler.understand import Refusal, interpret
+from robomatrix.skills.colours import match_colour
 from robomatrix.skills.spec import load_skill_library
 
 DATA = Path(__file__).resolve().parents[2] / "bench" / "data"
 WORLDS = yaml.safe_load((DATA / "eval_worlds.yaml").read_text())["worlds"]
 DEV = yaml.safe_load((DATA / "handwritten_tasks_dev.yaml").read_text())["tasks"]
-OURS = yaml.safe_load((Path(__file__).parent / "data" / "parser_phrasings.yaml").read_text())["tasks"]
+OURS = [t for name in ("parser_phrasings.yaml", "parser_phrasings_weak.yaml")
+        for t in yaml.safe_load((Path(__file__).parent / "data" / name).read_text())["tasks"]]
 LIB = load_skill_library()
 T1101 = WORLDS["tabletop/1101"]["objects"]  # grey bin, blue/green/yellow blocks, red/green/yellow bowls
 
