@@ -1011,8 +1011,7 @@ class _ClauseParser(_Parser):
                 self.take(2)
             self.accept_seq("of", "it")
             return Clause("noop")  # letting go of what was just put somewhere: part of that put
-        if w in PLACE_VERBS and self._ahead(1, lambda: self.noun_phrase() is not None and (
-                self._any_seq(self._BOTTOM[:5]) or self._any_seq(self._TOP[:3]))):
+        if w in PLACE_VERBS and self._ahead(1, self._tower_position_follows):
             self.take()  # "put the green block at the bottom of a tower, the blue one above it, ..."
             self.t.insert(self.i, "tower")
             self.used.insert(self.i, False)
@@ -1316,7 +1315,14 @@ class _ClauseParser(_Parser):
             self.accept("of")
             self._objects()
             return Clause("hold", [Ref(pronoun=True, words=["it"])])
-        if self.accept("touch", "move", "disturb") or self.accept("put"):
+        if self.accept("touch", "move", "disturb", "put", "place", "drop"):
+            if self.accept("anything", "everything", "nothing", "any"):
+                self.accept("else", "other")  # "do not touch anything else": true of every goal
+                self.accept("blocks", "block", "objects", "object", "thing", "things")
+                d = self._destination()
+                if d is not None:  # "don't put anything in the bin": no goal may use the bin
+                    self.contrasts.append(d[1])
+                return Clause("noop")
             objs = self._objects()
             return Clause("keep", objs)
         if self.t[start] == "not" and self.i == start + 1:
@@ -1369,7 +1375,7 @@ class _ClauseParser(_Parser):
         self._in_hand()
         if self.accept("and"):
             if self.accept("keep", "hold", "hang"):
-                self.accept("hold", "on", "onto")
+                self.accept("hold", "holding", "on", "onto")
                 self.accept("of", "to")
                 self._objects()
                 self.accept("up")
@@ -1439,6 +1445,17 @@ class _ClauseParser(_Parser):
                  ("one", "on", "another"), ("in", "that", "order"), ("in", "this", "order"),
                  ("in", "the", "order", "given"), ("in", "the", "order", "named"), ("of", "a", "tower"),
                  ("of", "the", "tower"), ("of", "a", "stack"), ("of", "the", "stack"), ("of", "the", "pile"))
+
+    def _tower_position_follows(self) -> bool:
+        """"the green block at the bottom (of a tower)", not "it on top of the red block" or "at the bottom
+        of the bowl": a place in a tower after a named block."""
+        r = self.noun_phrase()
+        if r is None or r.pronoun:
+            return False
+        if not (self.accept_seq("at", "the", "bottom") or self.accept_seq("on", "the", "bottom")
+                or self.accept_seq("at", "the", "base") or self.accept_seq("as", "the", "base")):
+            return False
+        return self.peek() != "of" or self.peek(2) in ("tower", "stack", "pile")
 
     def _any_seq(self, seqs: tuple[tuple[str, ...], ...]) -> bool:
         for seq in sorted(seqs, key=len, reverse=True):
@@ -1598,6 +1615,10 @@ class _Resolver:
             drawers = [i for i in reversed(self.mentioned) if self.by_id[i].category == "drawer"]
             if drawers:
                 return [drawers[0]]
+        if ref.pronoun and slot == "dest" and relation == "in" and ref.words != ["(implied)"]:
+            places = [i for i in reversed(self.mentioned) if self.by_id[i].category in CONTAINERS]
+            if places and not (self.before and self.by_id[self.before[-1]].category in CONTAINERS):
+                return places[:1]  # "... in the blue bowl and the yellow block in it too": a place to be in
         if ref.pronoun and slot == "dest" and ref.words != ["(implied)"] and self.before:
             return list(self.before)[-1:]
         if ref.pronoun:
