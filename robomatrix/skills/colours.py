@@ -162,13 +162,21 @@ def match_colour(word: str, present: Iterable[str]) -> tuple[str | None, str]:
     return d[0][1], ""
 
 
-def canonical_colour(word: str) -> str | None:
-    """The basic colour name a single colour word stands for ("Crimson" -> "red", "gray" -> "grey"),
-    None for a word that is no colour, one of :data:`NOT_COLOUR_WORDS`, or between two basic
-    colours (use :func:`match_colour` with the colours present for those)."""
+def canonical_colour(word: str, present: Iterable[str] | None = None, before_noun: bool = False) -> str | None:
+    """The basic colour name a colour word stands for ("Crimson" -> "red", "gray" -> "grey"), or None.
+
+    ``present``: the colours of the objects in the world, when known; a word between two basic
+    colours then takes the one present (navy: purple or blue; among red, green and blue objects it
+    is blue), as :func:`match_colour` does. Without them only a word clearly nearest one basic
+    colour maps. ``before_noun``: the word stands before an object noun ("the silver bin"), where
+    even one of :data:`NOT_COLOUR_WORDS` is a colour."""
     w = " ".join(word.strip().lower().replace("-", " ").split())
-    if w in NOT_COLOUR_WORDS:
+    if w == "gray" or w in BASIC_COLOURS:
+        return "grey" if w == "gray" else w
+    if w in NOT_COLOUR_WORDS and not before_noun:
         return None
+    if present is not None:
+        return match_colour(w, present)[0]
     return nearest_basic(w)
 
 
