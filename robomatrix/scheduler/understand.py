@@ -146,7 +146,8 @@ def _lexicon() -> set[str]:
                     "hover", "head", "find", "locate", "spot", "arm", "effector", "tool", "air",
                     "direction", "non", "again", "inside", "whatever", "dispose", "shut", "single", "sitting", "tidy",
                     "clean", "empty", "tabletop",
-                    "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "placed", "moved"})
+                    "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "placed", "moved", "held",
+                    "lifted", "raised"})
         _LEXICON = {w for w in words if w.isalpha()}
     return _LEXICON
 
@@ -156,6 +157,10 @@ def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] 
     lex = _lexicon() | extra
     if word in lex or not word.isalpha() or len(word) < 2 or colour_rgb(word) is not None:
         return word
+    if len(word) == 2 and after in CATEGORY_WORDS:  # "the rd block": a colour of the world with a letter dropped
+        cols = {n.split()[0] for n in names if edit_distance(word, n.split()[0], 1) == 1 and len(n.split()[0]) == 3}
+        if len(cols) == 1:
+            return cols.pop()
     if len(word) == 2:  # "pt": only a verb of three letters that keeps the first letter
         verbs = [w for w in ("put", "pop", "set", "get") if w[0] == word[0] and edit_distance(word, w, 1) == 1]
         return verbs[0] if len(verbs) == 1 else word
@@ -216,6 +221,7 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"[→⇒⟶➔➜=]+>?|-+>|>+", " -> ", t)
     t = re.sub(r"\bone (at a time|by one|after (the )?other)\b", " ", t)
     t = t.replace("’", "'").replace("‘", "'")
+    t = re.sub(r"\b(thanks|thank you)((?: so| very)? much| a lot)? in advance\b", r" \1 ", t)
     t = re.sub(r"[()]", " , ", t)  # "(the one near the bin)": an aside, set off like commas
     t = re.sub(r"\s&\s", " and ", t)
     t = re.sub(r"\s/\s", " ; ", t)  # "A into B / C into D": two requests
@@ -387,6 +393,8 @@ class _Parser:
             w = self.peek()
             if w in DETERMINERS:
                 self.take()
+            elif w in ("only", "just") and (self.peek(1) in DETERMINERS or self._colour_at(1)) and self.i == start:
+                self.take()  # "move only the blue block"
             elif w in ("its", "their") and self.peek(1) in ("matching", "corresponding", "own"):
                 self.take()  # "each block in its matching bowl"
                 if self.accept("own"):
@@ -636,7 +644,7 @@ class _Parser:
                 self.take()
                 self._relative(ref)
                 continue
-            if w in ("except", "excluding", "besides", "but") or (w == "other" and w1 == "than") or (
+            if w in ("except", "excluding", "besides", "but", "bar") or (w == "other" and w1 == "than") or (
                 w == "apart" and w1 == "from"
             ) or (w == "save" and w1 == "for"):
                 if not (ref.all or ref.plural or ref.other):
@@ -760,8 +768,11 @@ class _ClauseParser(_Parser):
         if w == "after" and self.peek(1) in ("that", "this"):
             self.take(2)
             return True
+        j = 1
+        while w == "but" and self.peek(j) in FILLER and self.peek(j) not in ("and", "then") and j < 8:
+            j += 1  # "sorry to bother you, but could you put ..."
         if w == "but" and (self.peek(1) in ("leave", "do", "dont", "keep", "never", "please", "make")
-                           or self._verb_follows(1)):
+                           or self._verb_follows(j)):
             self.take()  # "..., but leave the green block where it is"
             return True
         if w == "as" and self.peek(1) == "well" and self.peek(2) == "as":
@@ -1112,6 +1123,7 @@ class _ClauseParser(_Parser):
             self.take()  # "put (the blue block) in the bin"
         objs = self._objects()
         self._apposition(objs)
+        self._trailing_except(objs)  # "every block, apart from the blue one, in the red bowl"
         for seq in (("off", "the", "table"), ("from", "the", "table"), ("off", "the", "tabletop")):
             if self.accept_seq(*seq):  # "get all the blocks off the table and into the bin"
                 self.accept("and")
@@ -1167,7 +1179,7 @@ class _ClauseParser(_Parser):
         self.accept(",")
         w, w1 = self.peek(), self.peek(1)
         n = 0
-        if w in ("except", "excluding", "besides") or (w == "but" and w1 == "not"):
+        if w in ("except", "excluding", "besides", "bar") or (w == "but" and w1 == "not"):
             n = 2 if w1 in ("not", "for") else 1
         elif (w in ("other", "apart") and w1 in ("than", "from")) or (w == "save" and w1 == "for"):
             n = 2
@@ -1245,6 +1257,11 @@ class _ClauseParser(_Parser):
             self.take()
         if self.peek() in ("open", "opened", "closed", "shut"):
             return Clause("open" if self.take()[0] in ("open", "opened") else "close", objs)
+        if self.peek() in ("held", "lifted", "raised") and self.peek(1) in ("", "up", "in", ",", ".", "please", "!"):
+            self.take()  # "I need the blue block held up"
+            self.accept("up")
+            self._in_hand()
+            return Clause("hold", objs)
         self._trailing_except(objs)  # "all blocks, except the yellow, into the green bowl"
         inner = self.save()
         while self.peek() in (",", "please", ".", "...", "-", ";"):
@@ -1315,6 +1332,8 @@ class _ClauseParser(_Parser):
             self.accept("of")
             self._objects()
             return Clause("hold", [Ref(pronoun=True, words=["it"])])
+        if self.accept_seq("do", "anything", "to") or self.accept_seq("do", "anything", "with"):
+            return Clause("keep", self._objects())  # "don't do anything to the green block"
         if self.accept("touch", "move", "disturb", "put", "place", "drop"):
             if self.accept("anything", "everything", "nothing", "any"):
                 self.accept("else", "other")  # "do not touch anything else": true of every goal
@@ -1325,6 +1344,13 @@ class _ClauseParser(_Parser):
                 return Clause("noop")
             objs = self._objects()
             return Clause("keep", objs)
+        if self.t[start] == "not" and self.i == start + 1 and self.peek() in PREP_IN | PREP_ON | PREP_UNDER:
+            d = self._destination()  # "in the bin and not in the yellow bowl"
+            if d is not None and self.peek() in ("", ",", ".", ";", "!", "and", "then", "but"):
+                self.contrasts.append(d[1])
+                return Clause("noop")
+            self.i = start
+            return None
         if self.t[start] == "not" and self.i == start + 1:
             objs = self._objects()  # "put it in the red bowl, not the yellow bowl"
             if objs and self.peek() in ("", ",", ".", ";", "!", "and", "then", "but"):
@@ -1372,6 +1398,9 @@ class _ClauseParser(_Parser):
         self.accept("of")
         objs = self._objects()
         self.accept("up")
+        for seq in (("off", "the", "table"), ("from", "the", "table"), ("off", "the", "tabletop")):
+            if self.accept_seq(*seq):
+                break
         self._in_hand()
         if self.accept("and"):
             if self.accept("keep", "hold", "hang"):
@@ -1478,6 +1507,7 @@ class _ClauseParser(_Parser):
         self.accept("tower", "stack", "pile")
         order: list[Ref] = []
         position: dict[int, str] = {}
+        sequenced = False  # "then", "next", "on it", "in that order": the order named is the order meant
         while True:
             reading = self.accept("reading", "going", "counting", "listed", "ordered", "in")
             if reading:
@@ -1489,6 +1519,7 @@ class _ClauseParser(_Parser):
                 c.order = "top_down"
                 continue
             if self._any_seq(self._TOGETHER):
+                sequenced = sequenced or self.t[self.i - 1] in ("order", "given", "named")  # no take: matched
                 continue
             if self.accept("with", ":", ",", ";", "of", "using", "them", "out", "order", "sequence", "-", "(", ")",
                            "is", "are", "goes", "go", "sits", "comes", "placed", "put", "block", "blocks", "up",
@@ -1496,7 +1527,8 @@ class _ClauseParser(_Parser):
                 continue
             if self.peek() in ("then", "and", "next", "finally", "lastly", "followed", "by", "after", "that",
                                "above", "over") and not (self.peek() == "next" and self.peek(1) in ("to",)):
-                self.take()
+                word = self.take()[0]
+                sequenced = sequenced or word not in ("and", "by", "that")
                 continue
             r = self.noun_phrase()
             if r is None:
@@ -1532,7 +1564,7 @@ class _ClauseParser(_Parser):
                     return self._chain(Clause("place", [r], d[0], d[1]))
             pos = ""
             if self._any_seq(self._NEXT):
-                pass
+                sequenced = True
             elif self._any_seq(self._BOTTOM):
                 pos = "bottom"
             elif self._any_seq(self._TOP):
@@ -1568,6 +1600,13 @@ class _ClauseParser(_Parser):
             # "the three blocks with red at the base and blue at the top": the other one in between
             order.append(Ref(other=True, category=group.category, words=["the remaining block"]))
             position[len(order) - 1] = "middle"
+        in_named_order = all((p != "bottom" or k == 0) and (p != "top" or k == len(order) - 1)
+                             and (p != "middle" or 0 < k < len(order) - 1) for k, p in position.items())
+        if position and not sequenced and not in_named_order and c.order is None and len(order) - len(position) >= 2:
+            # "a stack of the red, blue and yellow blocks, red at the top": where blue and yellow go is not said
+            c.order = "unsaid"
+            c.objects = [o for o in c.objects if not o.plural] + order
+            return c
         if position:
             rank = {"bottom": 0, "middle": 1, "top": 2}
             default = 1 if len(position) < len(order) else 1
@@ -1905,7 +1944,7 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
             refs = [r for r in c.objects if not r.pronoun and not (r.plural and not r.other)]
             if c.order is None and len(refs) >= 2 and not any(r.plural or r.all for r in refs):
                 c.order = "bottom_up"  # "stack red, blue and green": stacked in the order named, the first below
-            if c.order is None or len(refs) < 2:
+            if c.order in (None, "unsaid") or len(refs) < 2:
                 raise Refusal("the task does not say the order of the tower; say which block goes at the "
                               "bottom, e.g. 'stack the red block on the blue block'", "ambiguous")
             named = {k: res.resolve(r, "object")[0] for k, r in enumerate(refs) if not r.other}
