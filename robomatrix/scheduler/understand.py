@@ -117,6 +117,14 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
                 ids = res.resolve(r, "object", many_ok=False)
                 keep |= set(ids)
                 res.name(ids)
+    for c in clauses:  # "put the remaining blocks in the bin after putting the red one in the bowl"
+        if c.action in ("place", "discard", "hold", "push", "stack"):
+            for r in c.objects:
+                if not (r.other or r.pronoun or r.all or r.plural):
+                    try:
+                        res.named_later |= set(res.resolve(r, "object"))
+                    except Refusal:
+                        pass
     contrast: set[str] = set()
     for c in clauses:
         if c.action == "contrast":  # ", not the blue one": must not be what the task moves or where it goes

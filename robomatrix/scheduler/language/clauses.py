@@ -338,7 +338,7 @@ class _ClauseParser(_Parser):
             self.t.insert(self.i, "tower")  # "yellow at the bottom, then blue, then red on top"
             self.used.insert(self.i, False)
             return self._stack()
-        if (w in ("top", "bottom") and w1 in ("to", "up", "down")) or (w == "from" and w1 == "the" and self.peek(2) in (
+        if (w in ("top", "bottom") and w1 in ("to", "up", "down", ":")) or (w == "from" and w1 == "the" and self.peek(2) in (
                 "top", "bottom", "table")) or (w == "from" and w1 in ("top", "bottom")):
             self.t.insert(self.i, "tower")  # an order with no verb: "top to bottom: green, blue, red"
             self.used.insert(self.i, False)
@@ -835,6 +835,16 @@ class _ClauseParser(_Parser):
                                "above", "over") and not (self.peek() == "next" and self.peek(1) in ("to",)):
                 word = self.take()[0]
                 sequenced = sequenced or word not in ("and", "by", "that")
+                continue
+            if self.peek() in ("top", "bottom", "middle") and self.peek(1) in (":", "-", "=", "->"):
+                label = {"top": "top", "bottom": "bottom", "middle": "middle"}[self.take(2)[0]]
+                r = self.noun_phrase()  # "top: red. bottom: green."
+                if r is None:
+                    break
+                position[len(order)] = label
+                order.append(r)
+                while self.accept(".", ";", ","):
+                    pass
                 continue
             r = self.noun_phrase()
             if r is None:

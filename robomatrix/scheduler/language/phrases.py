@@ -335,6 +335,12 @@ class _Parser:
                 self.take()
                 self._landmark(ref, kind)
                 continue
+            if w in ("coloured", "colored") and w1 == "like":
+                self.take(2)  # "the bowl coloured like the green block"
+                lm = self.noun_phrase()
+                if lm is not None:
+                    ref.relative.append(("matches", lm))
+                continue
             if w in ("that", "which") and w1 in ("are", "is") and w2 == "not" and self._colour_at(3):
                 self.take(3)
                 ref.not_colours.append(" ".join(self.take(self._colour_at(0))))

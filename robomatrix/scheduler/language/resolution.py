@@ -65,6 +65,7 @@ class _Resolver:
         self.topic: list[str] = []
         self.before: list[str] = []
         self.mentioned: list[str] = []  # every object named so far, in order (pronouns by kind)
+        self.named_later: set[str] = set()  # objects the task names anywhere ("the rest ... after the red one")
 
     def name(self, ids: Sequence[str]) -> None:
         for i in ids:
@@ -149,7 +150,9 @@ class _Resolver:
         for ex in ref.except_refs:
             excluded |= set(self.resolve(ex, slot, many_ok=True))
         if ref.other:
-            excluded |= self.named
+            if not (self.named or self.named_later):
+                raise Refusal(f"'{ref.text()}': other than which? The task names no other object", "ambiguous")
+            excluded |= self.named or self.named_later
         pool = [o for o in pool if o.id not in excluded]
         what = ref.text()
         if not pool:
@@ -168,6 +171,9 @@ class _Resolver:
     def _superlative(self, pool: list[Obj], kind: str, point: tuple[float, float], ref: Ref) -> list[Obj]:
         if len(pool) <= 1 or kind == "":
             return pool
+        if kind in ("middle", "centre") and len(pool) % 2 == 0:
+            raise Refusal(f"'{ref.text()}' is not clear: {self.describe([o.id for o in pool])} have no one in the "
+                          "middle", "ambiguous")
         def key(o: Obj) -> float:
             if kind in ("leftmost",):
                 return -o.y
