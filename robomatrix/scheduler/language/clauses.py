@@ -754,6 +754,14 @@ class _ClauseParser(_Parser):
                               "colour", "matching", "match", "matches", "corresponding", "they", "it",
                               "with", "as", "colours"):
             self.take()
+        if dest is None and self.peek() in ("into", "in", "to"):
+            state = self.save()
+            self.take()  # "sort the blocks by colour into the bowls"
+            self.accept("the", "their")
+            dest = self.noun_phrase()
+            if dest is None or dest.category != "bowl":
+                self.restore(state)
+                dest = None
         c = Clause("sort", objs)
         c.dest = dest
         return c

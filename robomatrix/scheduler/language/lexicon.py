@@ -122,6 +122,13 @@ def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] 
         cols = {n.split()[0] for n in names if edit_distance(word, n.split()[0], 1) == 1 and len(n.split()[0]) == 3}
         if len(cols) == 1:
             return cols.pop()
+    if len(word) == 2:  # "fo", "uo": a two-letter function word with its letters swapped or a key slipped
+        small = ("of", "to", "in", "on", "it", "up", "at", "by", "is")
+        if word[::-1] in small:
+            return word[::-1]
+        hits = {w for w in small if _next_key_slip(word, w)}
+        if len(hits) == 1:
+            return hits.pop()
     if len(word) == 2:  # "pt": only a verb of three letters that keeps the first letter
         verbs = [w for w in ("put", "pop", "set", "get") if w[0] == word[0] and edit_distance(word, w, 1) == 1]
         return verbs[0] if len(verbs) == 1 else word

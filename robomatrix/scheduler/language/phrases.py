@@ -335,6 +335,26 @@ class _Parser:
                 self.take()
                 self._landmark(ref, kind)
                 continue
+            if (w in ("with", "of") and (w1 in COLOUR_NOUN or (w1 == "the" and w2 in COLOUR_NOUN))
+                    and self._colour_at(2 + (w1 == "the")) and not ref.colours):
+                self.take(2 + (w1 == "the"))  # "the bowl with the colour yellow", "of colour red"
+                ref.colours.append(" ".join(self.take(self._colour_at(0))))
+                continue
+            if w == "between":
+                state = self.save()
+                self.take()  # "the block between the green and blue blocks" / "between X and Y"
+                a = self.noun_phrase()
+                if a is not None and a.plural and len(a.colours) == 2:
+                    ref.relative.append(("between", a))
+                    continue
+                if a is not None and self.accept("and"):
+                    b = self.noun_phrase()
+                    if b is not None:
+                        a.category = a.category or b.category
+                        ref.relative += [("between", a), ("between", b)]
+                        continue
+                self.restore(state)
+                break
             if w in ("coloured", "colored") and w1 == "like":
                 self.take(2)  # "the bowl coloured like the green block"
                 lm = self.noun_phrase()
@@ -347,6 +367,10 @@ class _Parser:
                 continue
             if w == "whose" and w1 in ("colour", "shade") and w2 in ("matches", "match", "is", "equals"):
                 self.take(3)  # "the bowl whose colour matches the red block" / "is the same as ..."
+                n = self._colour_at(0)
+                if w2 == "is" and n and self.peek(n) not in CATEGORY_WORDS and self.peek(n) != "one":
+                    ref.colours.append(" ".join(self.take(n)))  # "the bowl whose colour is yellow"
+                    continue
                 if self.accept("the"):
                     self.accept("same", "matching")
                     self.accept("as")
@@ -460,6 +484,9 @@ class _Parser:
         n = self._colour_at(0)
         if n:
             return " ".join(self.take(n))
+        w = self.peek()
+        if w in _NOT_COLOURS and colour_rgb(w) is not None and w not in CATEGORY_WORDS:
+            return self.take()[0]  # "the colour of the sea": after "colour of", a thing's colour
         return ""
 
 

@@ -132,7 +132,26 @@ class _Resolver:
             if colour is None:
                 raise Refusal(f"{why}; objects present: {self.present()}", "ambiguous")
             pool = [o for o in pool if o.colour != colour]
+        between = [lm for kind, lm in ref.relative if kind == "between"]
+        if between:
+            ends: list[str] = []
+            for lm in between:
+                ends += self.resolve(lm, "any", many_ok=True)
+            if len(set(ends)) != 2:
+                raise Refusal(f"'{ref.text()}': 'between' needs two objects, the task names "
+                              f"{self.describe(list(dict.fromkeys(ends)))}", "ambiguous")
+            p, q = self.by_id[ends[0]], self.by_id[ends[1]]
+            dx, dy = q.x - p.x, q.y - p.y
+            span = dx * dx + dy * dy or 1e-9
+
+            def on_segment(o: Obj) -> bool:
+                t = ((o.x - p.x) * dx + (o.y - p.y) * dy) / span
+                return 0.1 < t < 0.9 and math.hypot(o.x - p.x - t * dx, o.y - p.y - t * dy) < 0.08
+
+            pool = [o for o in pool if o.id not in ends and on_segment(o)]
         for kind, lm in ref.relative:
+            if kind == "between":
+                continue
             targets = self.resolve(lm, "any")
             if kind == "matches":
                 colours = {self.by_id[t].colour for t in targets}
