@@ -135,6 +135,11 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
                     if e.kind not in ("absent_object", "ambiguous"):
                         raise
     for c in clauses:
+        if c.action == "forbid":  # what it names is what a later "it" means
+            ids = [i for r in c.objects for i in res.resolve(r, "object", many_ok=True)]
+            res.name(ids)
+            res.last = ids
+            continue
         if c.action in ("keep", "noop", "contrast"):
             continue
         if c.action == "topic":
@@ -285,6 +290,14 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
             if oid in keep and a.predicate in ("in", "on", "pushed", "held") and oid == a.args[0]:
                 raise Refusal(f"the task says both to leave the {res.by_id[oid].name} alone and to move it",
                               "ambiguous")
+    for c in clauses:
+        if c.action == "forbid" and c.dest is not None:  # "don't put the green block in the bin"
+            ids = [i for r in c.objects for i in res.resolve(r, "object", many_ok=True)]
+            dest = set(res.resolve(c.dest, "dest", c.relation, many_ok=True))
+            for a in atoms:
+                if a.predicate in ("in", "on") and a.args[0] in ids and a.args[1] in dest:
+                    raise Refusal(f"the task says not to put the {res.by_id[a.args[0]].name} there, and also to "
+                                  "put it there", "ambiguous")
     for a in atoms:
         if a.predicate in ("in", "on", "pushed", "held") and set(a.objects) & contrast:
             oid = sorted(set(a.objects) & contrast)[0]

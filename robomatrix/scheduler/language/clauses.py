@@ -284,6 +284,9 @@ class _ClauseParser(_Parser):
             self.accept("that")
             return self._state_clause()
         # negation: leave X (where it is | alone), do not touch/move X
+        if w == "without" and w1 in ("touching", "moving", "disturbing") and self._np_follows(2):
+            self.take(2)  # "put the red block in the bin without touching the blue block"
+            return Clause("keep", self._objects())
         if w == "leave" or (w in ("do", "dont") and w1 in ("not", "touch", "move")) or w == "not" or w == "never":
             c = self._negation()
             if c is not None:
@@ -491,6 +494,14 @@ class _ClauseParser(_Parser):
             n = 2
         elif w == "not" and self._np_follows(1):
             n = 1
+        if n and w in ("but", "not") and not any(r.all or r.plural or r.other for r in objs):
+            self.take(n)  # "put the red block in the bin but not the blue one": a contrast
+            ex = self.noun_phrase()
+            if ex is not None:
+                self.contrasts.append(ex)
+                return
+            self.restore(state)
+            return
         if not n or not any(r.all or r.plural or r.other for r in objs):
             self.restore(state)
             return
@@ -561,6 +572,8 @@ class _ClauseParser(_Parser):
             if self.peek() == "to" and self.peek(1) not in ("be", "go", "end", "sit"):
                 break
             self.take()
+        if self.peek() == ":" and self.peek(1) in ("open", "opened", "closed", "shut"):
+            self.take()  # "drawer: open."
         if self.peek() in ("open", "opened", "closed", "shut"):
             return Clause("open" if self.take()[0] in ("open", "opened") else "close", objs)
         if self.peek() in ("held", "lifted", "raised") and self.peek(1) in ("", "up", "in", ",", ".", "please", "!"):
@@ -648,7 +661,12 @@ class _ClauseParser(_Parser):
                 if d is not None:  # "don't put anything in the bin": no goal may use the bin
                     self.contrasts.append(d[1])
                 return Clause("noop")
+            verb = self.t[self.i - 1]
             objs = self._objects()
+            if verb in ("put", "place", "drop"):
+                d = self._destination()
+                if d is not None:  # "do not put the green block in the bin": that pair is ruled out
+                    return Clause("forbid", objs, d[0], d[1])
             return Clause("keep", objs)
         if self.t[start] == "not" and self.i == start + 1 and self.peek() in PREP_IN | PREP_ON | PREP_UNDER:
             d = self._destination()  # "in the bin and not in the yellow bowl"
@@ -748,7 +766,8 @@ class _ClauseParser(_Parser):
         objs = self._objects()
         self.accept("into", "in", "to", "by", "with", "according")
         self.accept("to")
-        self.accept("the", "their")
+        self.accept("the", "their", "its")
+        self.accept("own", "matching")
         dest = self.noun_phrase()
         while self.peek() in ("of", "that", "by", "according", "to", "the", "same", "their", "its", "own",
                               "colour", "matching", "match", "matches", "corresponding", "they", "it",

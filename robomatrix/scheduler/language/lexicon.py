@@ -34,7 +34,7 @@ appreciate appreciated grateful great nice lovely good helpful wonderful cheers 
 enough how about why help chance convenience whenever pretty many much ta sorry excuse bother trouble
 possibly maybe perhaps quickly carefully gently nicely slowly thankyou idea fine super brilliant awesome
 cool hello dear buddy friend mate sir madam moment time soon asap quick favour favor request task job
-too lot lots bunch million ton tons heaps loads prefer rather""".split())
+too lot lots bunch million ton tons heaps loads prefer rather asking ask asked requesting goal aim objective""".split())
 # words that only make sense inside the grammar's phrases; consumed there
 DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "your", "my", "our"}
 PLACE_VERBS = {"put", "place", "move", "set", "drop", "stick", "pop", "transfer", "bring", "carry", "take",
@@ -108,7 +108,7 @@ def _lexicon() -> set[str]:
                     "direction", "non", "again", "inside", "whatever", "dispose", "shut", "single", "sitting", "tidy",
                     "clean", "empty", "tabletop",
                     "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "placed", "moved", "held",
-                    "lifted", "raised"})
+                    "lifted", "raised", "touching", "disturbing"})
         _LEXICON = {w for w in words if w.isalpha()}
     return _LEXICON
 
@@ -190,6 +190,8 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\bone (at a time|by one|after (the )?other)\b", " ", t)
     t = t.replace("’", "'").replace("‘", "'")
     t = re.sub(r"\b(thanks|thank you)((?: so| very)? much| a lot)? in advance\b", r" \1 ", t)
+    t = re.sub(r"\bu\b", "you", t)  # "could u put ..."
+    t = re.sub(r"\bur\b", "your", t)
     t = re.sub(r"[()]", " , ", t)  # "(the one near the bin)": an aside, set off like commas
     t = re.sub(r"\s&\s", " and ", t)
     t = re.sub(r"\s/\s", " ; ", t)  # "A into B / C into D": two requests
