@@ -89,6 +89,20 @@ def test_colour_words_map_by_colour_distance_not_a_hand_list() -> None:
     assert match_colour("zonk", present)[0] is None
 
 
+def test_misspelt_colour_names_by_edit_distance_and_only_before_a_noun() -> None:
+    from robomatrix.skills.colours import canonical_colour, closest_colour_name
+
+    assert [closest_colour_name(w) for w in ("emarald", "crimsen", "mustrad", "cobolt")] == \
+        ["emerald", "crimson", "mustard", "cobalt"]
+    assert closest_colour_name("bread") is None and closest_colour_name("table") is None  # real words stay words
+    assert goal("put the emarald block in the bin", WORLDS["tabletop/1001"]["objects"]) == ["in(block_green_0, bin_grey_0)"]
+    with pytest.raises(Refusal):  # not before an object noun: an unknown word, refused by name
+        interpret("emarald the blue block", T1101)
+    # one colour table: a word between two basic colours takes the one the world has
+    assert canonical_colour("navy", {"blue", "red"}) == "blue" and canonical_colour("navy", {"purple"}) == "purple"
+    assert canonical_colour("dark") is None and canonical_colour("dark", before_noun=True) == "black"
+
+
 def _world(key: str) -> SymbolicWorld:
     return SymbolicWorld.from_objects(WORLDS[key]["objects"])
 
