@@ -1,7 +1,13 @@
 """Planner benchmark on the HAND-WRITTEN task sets (bench/data), not on the training generator.
 
-    .venv/bin/python bench/bench_planner_handwritten.py                     # grounded + embedded, main + dev
+    .venv/bin/python bench/bench_planner_handwritten.py                     # every backend, main + dev
     .venv/bin/python bench/bench_planner_handwritten.py --backend grounded  # one backend
+
+Backends: ``grounded`` (the semantic parser, the default), ``embedded`` (the trained model in the
+wheel) and ``openai-loopback``: the OpenAI-compatible client (backend ``openai``) against our own
+HTTP server on 127.0.0.1 serving the embedded model (as bench/bench_planner.py does), so the HTTP
+client path, its re-ask and its symbolic verification are scored too. The ``local`` backend needs
+llama-cpp-python, which the README's setup does not install; it is not scored here.
 
 For every task of the frozen main set (bench/data/handwritten_tasks.yaml, its sha256 is written
 into the result and checked against bench/data/README.md) and of the development set, the
@@ -15,7 +21,9 @@ plan and a goal, or a refusal. Scored, each with n and a Wilson 95 % interval:
   would have moved the robot wrongly;
 * false refusals: a task that should be done, refused.
 
-Latency p50/p95 per backend. Results: bench/results/planner_handwritten.json.
+Latency p50/p95 per backend. Results: bench/results/planner_handwritten.json. The failing items
+are written out for the dev set only: the main set's items are not to be read while working on the
+planner, so only its totals (overall and per kind) are recorded and printed.
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ from bench_hardware import cpu_model  # the script's own folder is on sys.path
 from stats import rate
 
 from robomatrix.scheduler import PlanInvalid, Planner, PlannerBackendError, PlanRefused
-from robomatrix.scheduler.planner import PlannerConfig
+from robomatrix.scheduler.planner import OpenAIConfig, PlannerConfig
 from robomatrix.scheduler.symbolic import parse_atom
 from robomatrix.skills.spec import load_skill_library
 
@@ -49,7 +57,7 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def score(planner: Planner, tasks: list[dict[str, Any]], worlds: dict[str, Any]) -> dict[str, Any]:
+def score(planner: Planner, tasks: list[dict[str, Any]], worlds: dict[str, Any], keep_failures: bool = True) -> dict[str, Any]:
     pos = neg = correct = refused_ok = wrong = false_refusal = invalid = 0
     by_kind: dict[str, Counter[str]] = defaultdict(Counter)
     reasons: Counter[str] = Counter()
@@ -102,13 +110,14 @@ def score(planner: Planner, tasks: list[dict[str, Any]], worlds: dict[str, Any])
         "latency_ms": {"p50": round(statistics.median(ms), 2), "p95": round(sorted(ms)[int(0.95 * (len(ms) - 1))], 2),
                        "max": round(max(ms), 2)},
         "per_kind": {k: rate(c["ok"], c["n"]) for k, c in sorted(by_kind.items())},
-        "failures": failures,
+        **({"failures": failures} if keep_failures else {}),
     }
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--backend", action="append", default=[], help="grounded | embedded (repeatable)")
+    ap.add_argument("--backend", action="append", default=[],
+                    help="grounded | embedded | openai-loopback (repeatable; default all three)")
     ap.add_argument("--set", action="append", default=[], choices=sorted(SETS), help="main | dev (default both)")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "planner_handwritten.json")
     args = ap.parse_args()
@@ -126,19 +135,44 @@ def main() -> int:
         "sets": {name: {"file": str(path.relative_to(HERE.parent)), "sha256": sha256(path)} for name, path in SETS.items()},
         "how_made": "written by hand, apart from the training generator (bench/data/README.md); the main set is "
                     "frozen and never read while building the planner; the dev set may be read",
+        "failures_recorded": "dev set only; the main set's items are never printed or stored by this script",
+        "backends": {
+            "grounded": "the semantic parser (robomatrix/scheduler/understand.py), the default",
+            "embedded": "the trained planner model shipped in the wheel (skills/_planner)",
+            "openai-loopback": "backend 'openai' (the OpenAI-compatible HTTP client) against PlannerChatServer on "
+                               "127.0.0.1 serving the embedded model",
+            "local": "not scored: needs llama-cpp-python, which the README's setup does not install",
+        },
         "results": {},
     }
-    for backend in args.backend or ["grounded", "embedded"]:
-        planner = Planner.from_config(PlannerConfig(backend=backend), lib)
-        for name in args.set or ["main", "dev"]:
-            tasks = yaml.safe_load(SETS[name].read_text(encoding="utf-8"))["tasks"]
-            score(planner, tasks[:3], worlds)  # warm-up
-            r = score(planner, tasks, worlds)
-            out["results"][f"{backend}/{name}"] = r
-            print(f"{backend}/{name}: correct plans {r['correct_plans']['k']}/{r['correct_plans']['n']} "
-                  f"{r['correct_plans']['wilson95']}, refusals {r['correct_refusals']['k']}/{r['correct_refusals']['n']} "
-                  f"{r['correct_refusals']['wilson95']}, wrong plans {r['wrong_plans']['k']}, "
-                  f"p95 {r['latency_ms']['p95']} ms")
+    embedded: Planner | None = None
+    for backend in args.backend or ["grounded", "embedded", "openai-loopback"]:
+        server = None
+        if backend == "openai-loopback":
+            from robomatrix.scheduler.backends.openai_compat import PlannerChatServer
+
+            embedded = embedded or Planner.from_config(PlannerConfig(backend="embedded"), lib)
+            server = PlannerChatServer(embedded.backend).__enter__()
+            planner = Planner.from_config(PlannerConfig(backend="openai", openai=OpenAIConfig(
+                base_url=server.base_url, timeout_s=10)), lib)
+        else:
+            planner = Planner.from_config(PlannerConfig(backend=backend), lib)
+            if backend == "embedded":
+                embedded = planner
+        try:
+            for name in args.set or ["main", "dev"]:
+                tasks = yaml.safe_load(SETS[name].read_text(encoding="utf-8"))["tasks"]
+                score(planner, tasks[:3], worlds)  # warm-up
+                r = score(planner, tasks, worlds, keep_failures=name != "main")
+                out["results"][f"{backend}/{name}"] = r
+                print(f"{backend}/{name}: correct plans {r['correct_plans']['k']}/{r['correct_plans']['n']} "
+                      f"{r['correct_plans']['wilson95']}, refusals {r['correct_refusals']['k']}/"
+                      f"{r['correct_refusals']['n']} {r['correct_refusals']['wilson95']}, wrong plans "
+                      f"{r['wrong_plans']['k']}, p95 {r['latency_ms']['p95']} ms")
+                print("    per kind: " + ", ".join(f"{k} {v['k']}/{v['n']}" for k, v in r["per_kind"].items()))
+        finally:
+            if server is not None:
+                server.__exit__(None, None, None)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -74,7 +74,7 @@ SIM_COLOURS: tuple[str, ...] = ("red", "green", "blue", "yellow")
 WORLD_COLOURS: tuple[str, ...] = (
     "red", "green", "blue", "yellow", "orange", "purple", "pink", "white", "black", "grey", "brown", "cyan",
 )  # fmt: skip
-"""Canonical colours (robomatrix.skills.spec.COLOUR_SYNONYMS) used in sampled worlds."""
+"""Canonical colours (robomatrix.skills.colours.BASIC_COLOURS) used in sampled worlds."""
 
 REFUSAL_KINDS: tuple[str, ...] = (
     "empty", "gibberish", "non_english", "absent_object", "impossible", "unsafe", "ambiguous",

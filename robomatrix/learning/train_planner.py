@@ -112,7 +112,7 @@ def make_samples(examples: Sequence[Example], library: SkillLibrary, encoder: Te
     prepared = []
     for ex in examples:
         world = world_records(ex.world)
-        words = task_words(ex.task)
+        words = task_words(ex.task, world)
         prepared.append((ex, world, words))
     order = sorted(range(len(prepared)), key=lambda i: len(prepared[i][2]))
     encoded: dict[int, Any] = {}

@@ -44,8 +44,8 @@ from robomatrix.scheduler.planner_config import (
 )
 from robomatrix.scheduler.prompt import Prompt, build_prompt, normalise_words, response_schema
 from robomatrix.scheduler.symbolic import GoalAtom, PlanImpossible, SymbolicWorld, plan_for_goal, verify_plan
+from robomatrix.skills.colours import is_colour_word
 from robomatrix.skills.spec import (
-    COLOUR_SYNONYMS,
     SkillArgumentError,
     SkillLibrary,
     UnknownSkillError,
@@ -188,7 +188,7 @@ _FOREIGN_MARKERS = frozenset(
 
 
 def _known_words(library: SkillLibrary) -> frozenset[str]:
-    words = set(_COMMON) | set(COLOUR_SYNONYMS) | IMPOSSIBLE_WORDS
+    words = set(_COMMON) | IMPOSSIBLE_WORDS
     for spec in library:
         words |= set(spec.name.split("_"))
         words |= set(re.findall(r"[a-z]+", spec.description.lower()))
@@ -247,7 +247,7 @@ def screen_task(task: Any, objects: Sequence[Any], library: SkillLibrary, *, lex
     if code:
         raise PlanRefused(f"the task contains code or markup ({code!r}); a task is plain words, never a plan, "
                           "a command line or a program", "code_or_json")
-    words = normalise_words(task)
+    words = normalise_words(task, {object_field(o, "colour") for o in objects} - {""})
     alpha = [w for w in words if re.fullmatch(r"[^\W\d_]+(['-][^\W\d_]+)*", w)]
     if not lexical:
         _screen_distances(words, library)
@@ -260,7 +260,7 @@ def screen_task(task: Any, objects: Sequence[Any], library: SkillLibrary, *, lex
             "impossible",
         )
     known = _known_words(library)
-    if alpha and sum(1 for w in alpha if w in known) / len(alpha) < 0.5:
+    if alpha and sum(1 for w in alpha if w in known or is_colour_word(w)) / len(alpha) < 0.5:
         if any(w in _FOREIGN_MARKERS for w in alpha):
             raise PlanRefused("the task is not in English; this planner understands English tasks only: say it in English, e.g. "
                               "'put the red block in the bowl'",
@@ -289,13 +289,14 @@ def _screen_distances(words: list[str], library: SkillLibrary) -> None:
 
 def _screen_objects(words: list[str], objects: Sequence[Any]) -> None:
     """Every 'colour category' phrase, and every bare category, must name something present."""
+    present = {object_field(o, "colour").lower() for o in objects} - {""}
     world = [(canonical_colour(object_field(o, "colour")) or object_field(o, "colour").lower(),
               canonical_category(object_field(o, "category")) or object_field(o, "category").lower()) for o in objects]  # fmt: skip
     for i, w in enumerate(words):
         category = canonical_category(w)
         if category is None or w in ("thing", "item", "items", "things"):
             continue
-        colour = canonical_colour(words[i - 1]) if i > 0 else None
+        colour = canonical_colour(words[i - 1], present, before_noun=True) if i > 0 else None
         if colour is not None:
             if (colour, category) not in world and not (category == "object" and any(c == colour for c, _ in world)):
                 raise PlanRefused(

@@ -13,15 +13,15 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from robomatrix.errors import RobomatrixError
 from robomatrix.policies.directions import DIRECTION_SYNONYMS
+from robomatrix.skills.colours import canonical_colour
 from robomatrix.skills.spec import (
     CATEGORY_SYNONYMS,
-    COLOUR_SYNONYMS,
     SkillLibrary,
     SkillSpecError,
     object_field,
@@ -67,13 +67,16 @@ def _category_word(word: str) -> str | None:
     return canon + "s" if word != canon and word.endswith("s") else canon
 
 
-def normalise_words(text: str) -> list[str]:
+def normalise_words(text: str, colours: Iterable[str] | None = None) -> list[str]:
     """Lower-case words with synonyms mapped to canonical words and distances to ``N cm``.
 
     ``"Slide the Crimson cubes 0.05 m leftwards!"`` ->
     ``["slide", "the", "red", "blocks", "5", "cm", "left", "!"]``. Plurals stay plural
-    (``blocks``); number words become digits; unknown words pass through unchanged.
+    (``blocks``); number words become digits; unknown words pass through unchanged. Colour words
+    go through :func:`robomatrix.skills.colours.canonical_colour` (the XKCD/CSS tables);
+    ``colours``, the colours of the world's objects, resolves a word between two basic colours.
     """
+    present = None if colours is None else {c.lower() for c in colours}
     raw = _TOKEN.findall(text.lower())
     words = [str(_NUMBER_WORDS[w]) if w in _NUMBER_WORDS else w for w in raw]
     out: list[str] = []
@@ -90,7 +93,8 @@ def normalise_words(text: str) -> list[str]:
             out += ["to", "the", DIRECTION_SYNONYMS[words[i + 2]]]
             i += 3
             continue
-        out.append(COLOUR_SYNONYMS.get(w) or _category_word(w) or DIRECTION_SYNONYMS.get(w) or w)
+        before_noun = _category_word(nxt) is not None or nxt in ("one", "ones")
+        out.append(canonical_colour(w, present, before_noun) or _category_word(w) or DIRECTION_SYNONYMS.get(w) or w)
         i += 1
     return out
 

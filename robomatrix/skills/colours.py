@@ -1,6 +1,10 @@
 """Colour words -> the colour names objects carry, by colour distance, not a hand list.
 
-Core module: imports no rclpy. The word table is the XKCD colour survey (949 names people
+The one colour lookup of the package: the parser (:mod:`robomatrix.scheduler.understand`), the
+language-model backends' grounding and text normalisation, the planner's screen of unknown words
+and object grounding (:func:`robomatrix.skills.spec.ground_object`) all use it. It lives in the
+skills layer, the lowest one that needs colour words (hardware and perception report the basic
+names only). Core module: imports no rclpy. The word table is the XKCD colour survey (949 names people
 actually gave colours) plus the CSS colour names, both shipped by matplotlib. A word is
 turned into RGB and compared with the survey's own prototypes of the basic colour names
 objects carry (red, green, blue, yellow, grey, ...) in CIE LCh: a coloured word by hue first
@@ -16,12 +20,33 @@ import functools
 import math
 from collections.abc import Iterable
 
-__all__ = ["BASIC_COLOURS", "colour_rgb", "is_colour_word", "match_colour", "nearest_basic"]
+__all__ = [
+    "BASIC_COLOURS",
+    "NOT_COLOUR_WORDS",
+    "canonical_colour",
+    "closest_colour_name",
+    "colour_rgb",
+    "edit_distance",
+    "is_colour_word",
+    "match_colour",
+    "nearest_basic",
+]
 
 BASIC_COLOURS: tuple[str, ...] = (
     "red", "green", "blue", "yellow", "orange", "purple", "pink", "white", "black", "grey", "brown", "cyan",
 )  # fmt: skip
 """Colour names objects carry (the simulator's and the perception's vocabulary)."""
+
+NOT_COLOUR_WORDS: frozenset[str] = frozenset("""
+dark light pale bright deep dull ugly warm cool medium neon dusty off very pastel electric hot baby faded
+vivid strong burnt true pure dirty toxic racing lipstick spring tree royal easter camo cement shit poop puke
+vomit bile booger barney dirt mud ice water sea ocean cloud sun fire blood wine tea coffee purpleish bluish
+greenish reddish yellowish leaf algae swamp sand stone steel slate silver gold bronze copper rust brick clay
+flat key mid pinky nice old blush heather ocre dust dusk night
+""".split())
+"""Words the colour tables list that people mostly use for other things ("dark", "brick", "gold",
+"water"): never a colour on their own, in the parser or in a model backend's text (two-word names
+such as "brick red" or "sea green" still are)."""
 
 CLEAR_RATIO = 0.8  # the nearest basic colour wins outright when d1 <= CLEAR_RATIO * d2
 NEAR_RATIO = 1.6  # else a present colour within NEAR_RATIO * d1 of the word is taken (unique only)
@@ -135,3 +160,67 @@ def match_colour(word: str, present: Iterable[str]) -> tuple[str | None, str]:
     if len(near) > 1:
         return None, f"'{word}' could be {' or '.join(near)}"
     return d[0][1], ""
+
+
+def canonical_colour(word: str, present: Iterable[str] | None = None, before_noun: bool = False) -> str | None:
+    """The basic colour name a colour word stands for ("Crimson" -> "red", "gray" -> "grey"), or None.
+
+    ``present``: the colours of the objects in the world, when known; a word between two basic
+    colours then takes the one present (navy: purple or blue; among red, green and blue objects it
+    is blue), as :func:`match_colour` does. Without them only a word clearly nearest one basic
+    colour maps. ``before_noun``: the word stands before an object noun ("the silver bin"), where
+    even one of :data:`NOT_COLOUR_WORDS` is a colour."""
+    w = " ".join(word.strip().lower().replace("-", " ").split())
+    if w == "gray" or w in BASIC_COLOURS:
+        return "grey" if w == "gray" else w
+    if w in NOT_COLOUR_WORDS and not before_noun:
+        return None
+    if present is not None:
+        return match_colour(w, present)[0]
+    return nearest_basic(w)
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein (optimal string alignment) distance, stopping past ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+@functools.cache
+def _single_word_names() -> tuple[str, ...]:
+    return tuple(sorted(n for n in _table() if n.isalpha() and len(n) >= 4 and n not in NOT_COLOUR_WORDS))
+
+
+@functools.cache
+def closest_colour_name(word: str) -> str | None:
+    """The one colour name of the tables a misspelt word is (``"emarald"`` -> ``"emerald"``,
+    ``"crimsen"`` -> ``"crimson"``), or None.
+
+    Only for words of 5+ letters that are not colour names already; within one edit (two for 9+
+    letters); the nearest name must be unique, or all the nearest names must mean one basic colour.
+    The caller decides where a colour may stand (the parser: before an object noun), so a real
+    word that happens to be near a colour name elsewhere in a sentence is not turned into one."""
+    w = word.lower()
+    if len(w) < 5 or not w.isalpha() or colour_rgb(w) is not None or w in NOT_COLOUR_WORDS:
+        return None
+    limit = 1 if len(w) < 9 else 2
+    hits = [(edit_distance(w, n, limit), n) for n in _single_word_names()]
+    hits = sorted((d, n) for d, n in hits if d <= limit)
+    if not hits:
+        return None
+    best = [n for d, n in hits if d == hits[0][0]]
+    if len(best) == 1 or len({nearest_basic(n) for n in best} - {None}) == 1:
+        return best[0]
+    return None

@@ -1,0 +1,227 @@
+"""The parser's words: word classes, spelling and typo correction, tokens (see
+:mod:`robomatrix.scheduler.understand`)."""
+
+from __future__ import annotations
+
+import re
+
+from robomatrix.skills.colours import (
+    closest_colour_name,
+    colour_rgb,
+    edit_distance,
+)
+
+# --------------------------------------------------------------------------- lexicon
+
+CATEGORY_WORDS = {
+    "block": "block", "blocks": "block", "cube": "block", "cubes": "block", "brick": "block", "bricks": "block",
+    "blk": "block", "blok": "block",
+    "bowl": "bowl", "bowls": "bowl", "dish": "bowl", "dishes": "bowl",
+    "bin": "bin", "bins": "bin", "trash": "bin", "rubbish": "bin", "wastebasket": "bin", "basket": "bin",
+    "garbage": "bin", "waste": "bin", "litter": "bin", "dustbin": "bin", "wastebin": "bin",
+    "drawer": "drawer", "drawers": "drawer",
+    "object": "object", "objects": "object", "thing": "object", "things": "object", "item": "object",
+    "items": "object",
+}  # fmt: skip
+PLURAL_WORDS = {"blocks", "cubes", "bricks", "bowls", "dishes", "bins", "drawers", "objects", "things", "items", "ones"}
+FILLER = set("""please pls kindly could can would will you i we me my us like want need wish love quite mind
+just now also too so ok okay hey hi robot thanks thank go ahead be is are am being been for do does
+able if possible sure make ensure see that there let lets here what really actually right away
+would've should shall must have has had to the a an this these those its your yours our some
+then afterwards after next finally first second third lastly last and plus as well while
+when done once with of by up down over out off back onto into get gets got mean again
+appreciate appreciated grateful great nice lovely good helpful wonderful cheers wanna gonna gotta kind
+enough how about why help chance convenience whenever pretty many much ta sorry excuse bother trouble
+possibly maybe perhaps quickly carefully gently nicely slowly thankyou idea fine super brilliant awesome
+cool hello dear buddy friend mate sir madam moment time soon asap quick favour favor request task job
+too lot lots bunch million ton tons heaps loads prefer rather asking ask asked requesting goal aim objective""".split())
+# words that only make sense inside the grammar's phrases; consumed there
+DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "your", "my", "our"}
+PLACE_VERBS = {"put", "place", "move", "set", "drop", "stick", "pop", "transfer", "bring", "carry", "take",
+               "lay", "sit", "rest", "deposit", "load", "slip", "stand", "position", "shift", "relocate",
+               "pack", "plonk", "plop", "park", "store", "stash", "tuck", "dump", "ditch", "toss", "chuck",
+               "hide", "return", "send", "lower", "leave", "get", "throw", "drag", "fetch", "deliver",
+               "insert", "stow", "lodge", "file", "settle", "perch", "balance", "lift", "pick", "grab",
+               "slide", "shove", "put's", "puts", "placing", "putting", "moving", "dropping", "go", "goes",
+               "bung", "tip", "gather", "collect", "slot", "nest", "plant", "land", "wedge", "nestle", "stuff", "clear",
+               "belongs", "belong", "should", "needs", "must"}  # fmt: skip
+DISCARD_VERBS = {"discard", "trash", "bin", "junk", "scrap", "dispose", "ditch", "chuck", "toss", "dump",
+                 "throw", "rid", "remove"}  # fmt: skip
+HOLD_VERBS = {"pick", "lift", "grab", "hold", "keep", "raise", "grasp", "grip", "seize", "scoop", "hang",
+              "take", "clutch", "snatch"}  # fmt: skip
+PUSH_VERBS = {"push", "nudge", "shove", "slide", "bump", "poke", "prod", "press", "scoot", "budge", "shunt", "give"}
+OPEN_VERBS = {"open", "pull", "opened"}
+CLOSE_VERBS = {"close", "shut", "closed"}
+STACK_VERBS = {"stack", "pile", "tower", "build", "arrange", "assemble", "make", "stacked"}
+SORT_VERBS = {"sort", "match", "organise", "organize", "group"}
+PARTICLES = {"up", "down", "away", "out", "over", "off", "back", "in", "inside"}
+PREP_IN = {"in", "into", "inside", "within", "to", "->", ":", "toward", "towards"}
+PREP_ON = {"on", "onto", "upon", "atop", "over", "top"}
+PREP_UNDER = {"under", "underneath", "beneath", "below"}
+DIRECTION_WORDS = {"left": "left", "right": "right", "forward": "forward", "forwards": "forward",
+                   "backward": "backward", "backwards": "backward", "ahead": "forward",
+                   "leftward": "left", "leftwards": "left", "rightward": "right", "rightwards": "right"}
+NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "both": 2, "pair": 2, "couple": 2}
+UNITS = {"cm": 0.01, "centimetre": 0.01, "centimetres": 0.01, "centimeter": 0.01, "centimeters": 0.01,
+         "mm": 0.001, "millimetre": 0.001, "millimetres": 0.001, "millimeter": 0.001, "millimeters": 0.001,
+         "m": 1.0, "metre": 1.0, "metres": 1.0, "meter": 1.0, "meters": 1.0}
+ALL_WORDS = {"all", "every", "each", "everything", "both"}
+EXCEPT_WORDS = {"except", "but", "excluding", "besides", "apart", "other", "save", "bar"}
+CONNECTORS = {"and", "then", ",", ";", ".", "!", "?", "after", "afterwards", "next", "finally", "also",
+              "plus", "as", "well", "lastly", "once", "before", "first", "second", "third"}
+COLOUR_NOUN = {"colour", "color", "coloured", "colored", "shade", "hue", "tinted", "painted"}
+SPELLING = {"colour": "colour", "color": "colour", "grey": "grey", "gray": "grey", "centre": "centre",
+            "center": "centre", "organise": "organise", "organize": "organise"}
+CONTRACTIONS = [(r"\bi'd\b", "i would"), (r"\bi'm\b", "i am"), (r"\bdon't\b", "do not"), (r"\bdoesn't\b", "does not"),
+                (r"\bcan't\b", "can not"), (r"\bcannot\b", "can not"), (r"\bwon't\b", "will not"),
+                (r"\blet's\b", "let us"), (r"\bit's\b", "it is"), (r"\bthat's\b", "that is"),
+                (r"\b(\w+)'ll\b", r"\1 will"), (r"\b(\w+)'re\b", r"\1 are"), (r"\b(\w+)'ve\b", r"\1 have"),
+                (r"\bwhat's\b", "what is"), (r"\bthere's\b", "there is"), (r"\bshouldn't\b", "should not"),
+                (r"\b(\w+)n't\b", r"\1 not")]
+DESCRIPTOR_WORDS = {"leftmost", "rightmost", "nearest", "closest", "farthest", "furthest", "left", "right",
+                    "near", "next", "beside", "by", "middle", "centre", "front", "far", "nearer", "closer",
+                    "further", "farther", "robot", "base", "matching", "matches", "match", "same", "its",
+                    "their", "own", "corresponding", "other", "remaining", "rest", "biggest", "one", "ones",
+                    "first", "last", "single", "only", "lone", "you", "me", "yourself", "side", "end", "edge",
+                    "most", "more", "to", "from", "of", "the", "as", "is", "which", "that", "whichever", "whose",
+                    "with", "at", "on", "in"}
+NEGATIONS = {"not", "never", "no", "dont", "without", "leave", "alone", "untouched", "where", "is", "it", "be"}
+
+_LEXICON: set[str] | None = None
+
+
+def _lexicon() -> set[str]:
+    global _LEXICON
+    if _LEXICON is None:
+        words = (set(CATEGORY_WORDS) | FILLER | DETERMINERS | PLACE_VERBS | DISCARD_VERBS | HOLD_VERBS
+                 | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS | SORT_VERBS | PARTICLES | PREP_IN
+                 | PREP_ON | PREP_UNDER | set(DIRECTION_WORDS) | set(NUMBERS) | set(UNITS) | ALL_WORDS
+                 | EXCEPT_WORDS | CONNECTORS | COLOUR_NOUN | DESCRIPTOR_WORDS | NEGATIONS
+                 | {"red", "green", "blue", "yellow", "orange", "purple", "pink", "white", "black", "grey",
+                    "brown", "cyan", "tower", "table", "bottom", "top", "down", "up", "from", "reading",
+                    "drawer", "base", "towards", "toward", "away", "bit", "little", "slightly", "few",
+                    "touch", "alone", "where", "it", "them", "they", "one", "ones", "itself", "hand",
+                    "gripper", "keep", "hold", "of", "rid", "ready", "stays", "stay", "remain", "remains",
+                    "already", "is", "put", "order", "sequence", "onto", "lowest", "highest", "uppermost",
+                    "topmost", "underneath", "beneath", "whichever", "equals", "same", "reach", "approach",
+                    "hover", "head", "find", "locate", "spot", "arm", "effector", "tool", "air",
+                    "direction", "non", "again", "inside", "whatever", "dispose", "shut", "single", "sitting", "tidy",
+                    "clean", "empty", "tabletop",
+                    "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "placed", "moved", "held",
+                    "lifted", "raised", "touching", "disturbing"})
+        _LEXICON = {w for w in words if w.isalpha()}
+    return _LEXICON
+
+
+def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] = frozenset()) -> str:
+    """``word``, or the one known word within 1 edit (2 for words of 7+ letters) of it."""
+    lex = _lexicon() | extra
+    if word in lex or not word.isalpha() or len(word) < 2 or colour_rgb(word) is not None:
+        return word
+    if len(word) == 2 and after in CATEGORY_WORDS:  # "the rd block": a colour of the world with a letter dropped
+        cols = {n.split()[0] for n in names if edit_distance(word, n.split()[0], 1) == 1 and len(n.split()[0]) == 3}
+        if len(cols) == 1:
+            return cols.pop()
+    if len(word) == 2:  # "fo", "uo": a two-letter function word with its letters swapped or a key slipped
+        small = ("of", "to", "in", "on", "it", "up", "at", "by", "is")
+        if word[::-1] in small:
+            return word[::-1]
+        hits = {w for w in small if _next_key_slip(word, w)}
+        if len(hits) == 1:
+            return hits.pop()
+    if len(word) == 2:  # "pt": only a verb of three letters that keeps the first letter
+        verbs = [w for w in ("put", "pop", "set", "get") if w[0] == word[0] and edit_distance(word, w, 1) == 1]
+        return verbs[0] if len(verbs) == 1 else word
+    limit = 1 if len(word) < 7 else 2
+    best: list[tuple[int, str]] = []
+    for w in lex:
+        if len(w) < 3:
+            continue
+        d = edit_distance(word, w, limit)
+        if d <= limit:
+            best.append((d, w))
+    if not best:
+        # a misspelt colour name before an object noun ("the emarald block"); elsewhere an unknown word
+        # stays unknown and is refused by name
+        if after in CATEGORY_WORDS or after in ("one", "ones", "coloured", "colored"):
+            return closest_colour_name(word) or word
+        return word
+    best.sort()
+    top = [w for d, w in best if d == best[0][0]]
+    if len(top) == 1:
+        return top[0]
+    named = [w for w in top if f"{w} {CATEGORY_WORDS.get(after, after)}" in names]
+    if len(named) == 1:
+        return named[0]
+    near = [w for w in top if _next_key_slip(word, w)]
+    if len(near) == 1:  # "pit": put (u is next to i on the keyboard), not sit
+        return near[0]
+    # ties: a colour that names an object with the next word ("gren bowl": the green bowl is
+    # here, no grey one); then a category or colour word beats a verb, a verb any other word; candidates
+    # that are spellings of one category ("block", "blok") count once
+    for cls in (set(CATEGORY_WORDS) | {"red", "green", "blue", "yellow", "grey"},
+                PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS | DISCARD_VERBS,
+                DETERMINERS | PREP_IN | PREP_ON | {"and", "then", "block"}):
+        key = [w for w in top if w in cls]
+        if len({CATEGORY_WORDS.get(w, w) for w in key}) == 1:
+            return next(w for w in key if w in CATEGORY_WORDS and CATEGORY_WORDS[w] == w) if key[0] in \
+                CATEGORY_WORDS and any(CATEGORY_WORDS.get(w) == w for w in key) else key[0]
+    return word
+
+
+_KEYBOARD = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_KEY_AT = {c: (r, k) for r, row in enumerate(_KEYBOARD) for k, c in enumerate(row)}
+
+
+def _next_key_slip(typed: str, word: str) -> bool:
+    """``typed`` is ``word`` with one letter replaced by a key next to it on a QWERTY keyboard."""
+    if len(typed) != len(word):
+        return False
+    diff = [(a, b) for a, b in zip(typed, word, strict=True) if a != b]
+    if len(diff) != 1 or diff[0][0] not in _KEY_AT or diff[0][1] not in _KEY_AT:
+        return False
+    (r1, k1), (r2, k2) = _KEY_AT[diff[0][0]], _KEY_AT[diff[0][1]]
+    return abs(r1 - r2) <= 1 and abs(k1 - k2 + (r1 - r2) * 0.5) <= 1
+
+
+def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = frozenset()) -> list[str]:
+    t = text.lower()
+    t = re.sub(r"[→⇒⟶➔➜=]+>?|-+>|>+", " -> ", t)
+    t = re.sub(r"\bone (at a time|by one|after (the )?other)\b", " ", t)
+    t = t.replace("’", "'").replace("‘", "'")
+    t = re.sub(r"\b(thanks|thank you)((?: so| very)? much| a lot)? in advance\b", r" \1 ", t)
+    t = re.sub(r"\bu\b", "you", t)  # "could u put ..."
+    t = re.sub(r"\bur\b", "your", t)
+    t = re.sub(r"[()]", " , ", t)  # "(the one near the bin)": an aside, set off like commas
+    t = re.sub(r"\s&\s", " and ", t)
+    t = re.sub(r"\s/\s", " ; ", t)  # "A into B / C into D": two requests
+    for pat, rep in CONTRACTIONS:
+        t = re.sub(pat, rep, t)
+    t = re.sub(r"(\d)\s*(cm|mm|m)\b", r"\1 \2", t)
+    t = re.sub(r"\b(in|on|to|into|onto)t he\b", r"\1 the", t)  # "int he bin": a space typed one letter late
+    t = re.sub(r"\bnon-(?=[a-z])", "non ", t)
+    t = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", t)
+    t = re.sub(r"\s[-–—]+\s", " - ", t)
+    raw = re.findall(r"->|\d+(?:\.\d+)?|[a-z]+|[,;:.!?]|(?<=\s)-(?=\s)", t)
+    raw = [part for w in raw for part in _split(w, extra or set())]
+    out = []
+    for k, w in enumerate(raw):
+        w = SPELLING.get(w, w)
+        after = _correct(raw[k + 1], extra or set()) if k + 1 < len(raw) else ""
+        out.append(_correct(w, extra or set(), after, names))
+    return out
+
+
+def _split(word: str, extra: set[str]) -> list[str]:
+    """A word typed without its space ("inthe", "blueblock") as its two known words."""
+    lex = _lexicon() | extra
+    if word in lex or not word.isalpha() or len(word) < 5 or colour_rgb(word) is not None:
+        return [word]
+    for k in range(2, len(word) - 1):
+        a, b = word[:k], word[k:]
+        if (a in lex or colour_rgb(a) is not None) and (b in lex or colour_rgb(b) is not None) and len(b) >= 2:
+            return [a, b]
+    return [word]
+
+MOVABLE = ("block", "object")  # categories the robot may pick up
+CONTAINERS = ("bowl", "bin", "drawer")  # categories things go in

@@ -1,0 +1,493 @@
+"""Noun phrases: colours, categories, quantities, descriptions, pronouns (see
+:mod:`robomatrix.scheduler.understand`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from robomatrix.scheduler.language.lexicon import (
+    CATEGORY_WORDS,
+    COLOUR_NOUN,
+    DETERMINERS,
+    DIRECTION_WORDS,
+    FILLER,
+    NUMBERS,
+    PLURAL_WORDS,
+    UNITS,
+)
+from robomatrix.skills.colours import (
+    NOT_COLOUR_WORDS,
+    colour_rgb,
+)
+
+# --------------------------------------------------------------------------- noun phrases
+
+
+@dataclass
+class Ref:
+    """A noun phrase before resolution."""
+
+    colours: list[str] = field(default_factory=list)
+    category: str | None = None
+    plural: bool = False
+    count: int | None = None  # "both", "two", "all three"
+    all: bool = False
+    other: bool = False  # "the other blocks", "the rest"
+    pronoun: bool = False
+    superlative: tuple[str, str] | None = None  # (kind, landmark id/"robot"/"person"/"")
+    relative: list[tuple[str, Ref]] = field(default_factory=list)  # ("near", ref), ("matches", ref)
+    except_refs: list[Ref] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)
+    one: bool = False  # "the one ...": a pro-noun, its kind from the topic or the clause
+    not_colours: list[str] = field(default_factory=list)  # "the non-red blocks", "blocks that are not blue"
+
+    def text(self) -> str:
+        return " ".join(self.words) or "it"
+
+
+class _Parser:
+    def __init__(self, tokens: list[str]) -> None:
+        self.t = tokens
+        self.i = 0
+        self.used = [False] * len(tokens)
+        self.comparatives = True  # "closer to me" describes the object (False: it is where a push goes)
+        self.contrasts: list[Ref] = []  # ", not the blue one": objects the task says are not meant
+
+    # ---------------------------------------------------------------- cursor helpers
+    def peek(self, k: int = 0) -> str:
+        j = self.i + k
+        return self.t[j] if 0 <= j < len(self.t) else ""
+
+    def take(self, n: int = 1) -> list[str]:
+        out = self.t[self.i : self.i + n]
+        for j in range(self.i, min(self.i + n, len(self.t))):
+            self.used[j] = True
+        self.i += n
+        return out
+
+    def save(self) -> tuple[int, list[bool]]:
+        return self.i, list(self.used)
+
+    def restore(self, state: tuple[int, list[bool]]) -> None:
+        self.i, self.used = state[0], list(state[1])
+
+    def accept(self, *words: str) -> bool:
+        if self.peek() in words:
+            self.take()
+            return True
+        return False
+
+    def accept_seq(self, *seq: str) -> bool:
+        if all(self.peek(k) == w for k, w in enumerate(seq)):
+            self.take(len(seq))
+            return True
+        return False
+
+    def skip_fillers(self) -> None:
+        while self.peek() and (self.peek() in FILLER - {"and", "then", "up", "down", "over", "out", "off",
+                                                        "back", "onto", "into", "to", "of", "with", "as",
+                                                        "well", "first", "second", "third", "last", "next",
+                                                        "get", "gets", "got", "that", "this", "these",
+                                                        "those", "the", "a", "an", "your", "my", "our",
+                                                        "its", "by", "after", "when", "once", "have", "has",
+                                                        "had", "is", "are", "be", "right", "away", "here",
+                                                        "there", "go", "make", "mean"}
+                               or self.peek() in ("please", "kindly")):
+            if self.peek() == "let" and self.peek(1) == "go":
+                break  # "... and let go": a clause of its own
+            self.take()
+        if self.peek() == "it" and self.peek(1) in ("would", "will", "is", "might", "could", "if"):
+            self.take()  # "it would be great if you could ...", "I'd appreciate it if ..."
+            self.skip_fillers()
+        if self.peek() in ("when", "whenever", "once", "if") and not self._np_follows(1):
+            j = 1
+            while j < 8 and self.peek(j) not in (",", "") and self.peek(j) not in CATEGORY_WORDS:
+                j += 1
+            if self.peek(j) == "," and all(not self._colour_at(k) for k in range(1, j)):
+                self.take(j + 1)  # "when you get a chance, ..."
+                self.skip_fillers()
+
+    # ---------------------------------------------------------------- noun phrases
+    def noun_phrase(self) -> Ref | None:
+        start = self.i
+        state = self.save()
+        ref = Ref()
+        # quantifiers and determiners
+        while True:
+            w = self.peek()
+            if w in DETERMINERS:
+                self.take()
+            elif w in ("only", "just") and (self.peek(1) in DETERMINERS or self._colour_at(1)) and self.i == start:
+                self.take()  # "move only the blue block"
+            elif w in ("its", "their") and self.peek(1) in ("matching", "corresponding", "own"):
+                self.take()  # "each block in its matching bowl"
+                if self.accept("own"):
+                    ref.relative.append(("matches", Ref(pronoun=True, words=["(its colour)"])))
+            elif w in ("all", "every", "each", "everything"):
+                self.take()
+                self.accept("single")
+                if self.peek() == "one" and self.peek(1) == "of":
+                    self.take()  # "every one of the blocks"
+                ref.all = True
+                if w == "everything":
+                    ref.plural = True
+                self.accept("of")
+            elif w == "both":
+                self.take()
+                if not self._both_and():
+                    ref.count, ref.plural = 2, True
+                self.accept("of")
+            elif w == "non" and self._colour_at(1):
+                self.take()
+                ref.not_colours.append(" ".join(self.take(self._colour_at(0))))
+                ref.plural = True
+            elif w in ("matching", "corresponding") and (self.peek(1) in CATEGORY_WORDS or self.peek(1) == "one"):
+                self.take()  # "the matching bowl": of the colour of what the clause moves
+                ref.relative.append(("matches", Ref(pronoun=True, words=["(its colour)"])))
+            elif w in ("open", "opened", "closed", "shut") and self.peek(1) in ("drawer", "drawers"):
+                self.take()  # "the open drawer": which one is meant, not a state to reach
+            elif re.fullmatch(r"\d+", w) and self.peek(1) not in UNITS and int(w) <= 12:
+                self.take()
+                ref.count, ref.plural = int(w), int(w) > 1
+                self.accept("of")
+            elif w in ("pair", "couple") and self.peek(1) == "of":
+                self.take(2)
+                ref.count, ref.plural = 2, True
+            elif w in NUMBERS and w not in ("one",) and self.peek(1) not in ("cm", "mm", "m"):
+                self.take()
+                ref.count, ref.plural = NUMBERS[w], True
+                self.accept("of")
+            elif w in ("other", "remaining") or (w == "rest" and self.peek(1) not in CATEGORY_WORDS):
+                self.take()
+                ref.other, ref.plural = True, True
+                self.accept("of")
+            elif w in ("leftmost", "rightmost", "nearest", "closest", "farthest", "furthest", "middle",
+                       "centre", "lowest", "highest"):
+                self.take()
+                ref.superlative = (w, "")
+            elif w in ("left", "right") and (self.peek(1) in CATEGORY_WORDS or self.peek(1) in ("one",)
+                                            or self._colour_at(1)):
+                self.take()
+                ref.superlative = ("leftmost" if w == "left" else "rightmost", "")
+            else:
+                break
+        # colours and category
+        while True:
+            w = self.peek()
+            n = self._colour_at(0)
+            if n:
+                ref.colours.append(" ".join(self.take(n)))
+                while self.peek() in ("coloured", "colored", "ish", "tinted", "painted", "looking") or (
+                    self.peek() in ("colour",) and self.peek(1) in CATEGORY_WORDS
+                ):
+                    self.take()
+                if self.peek() in ("and", "or") and self._colour_at(1) and self._category_after_colours(1):
+                    self.take()
+                    ref.plural = True
+                continue
+            if w in CATEGORY_WORDS:
+                self.take()
+                ref.category = CATEGORY_WORDS[w]
+                ref.plural = ref.plural or w in PLURAL_WORDS
+                while CATEGORY_WORDS.get(self.peek()) == ref.category:  # "waste bin", "rubbish bin"
+                    ref.plural = ref.plural or self.take()[0] in PLURAL_WORDS
+                self.accept("can")  # "trash can"
+                break
+            if w in ("one", "ones") and (ref.colours or ref.superlative or ref.other or ref.all or ref.count):
+                self.take()
+                ref.plural = ref.plural or w == "ones"
+                break
+            break
+        if self.i == start or (self.i == start + 1 and self.t[start] in ("that", "this", "those", "these")
+                                and self.peek() not in CATEGORY_WORDS and not self._colour_at(0)):
+            if self.i == start + 1:
+                ref.pronoun = True
+                ref.words = [self.t[start]]
+                return ref
+            if self.peek() in ("it", "them", "they", "itself", "one"):
+                self.take()
+                self.accept("both", "all", "too")  # "put them both in the bin"
+                ref.pronoun = True
+                ref.words = [self.t[start]]
+                return ref
+            if self.peek() == "rest":
+                self.take()
+                ref.other, ref.plural = True, True
+                ref.words = ["rest"]
+                return ref
+            return None
+        if not ref.colours and ref.category is None and not (ref.all or ref.other or ref.count):
+            if self.peek() in ("one", "ones"):
+                ref.plural = self.take()[0] == "ones"
+                ref.one = True
+            elif ref.superlative is None:
+                self.restore(state)
+                return None
+        self._post_modifiers(ref)
+        ref.words = [w for w in self.t[start : self.i]]
+        return ref
+
+    def _both_and(self) -> bool:
+        """"both the blue block and the yellow block": 'both' marks the conjunction, not a count."""
+        return bool(self._ahead(0, lambda: self.noun_phrase() is not None and self.peek() == "and"
+                                and self._np_follows(1)))
+
+    def _category_after_colours(self, k: int) -> bool:
+        j = k
+        while True:
+            n = self._colour_at(j)
+            if not n:
+                break
+            j += n
+            if self.peek(j) in ("and", "or", ","):
+                j += 1
+        return self.peek(j) in CATEGORY_WORDS
+
+    def _colour_at(self, k: int) -> int:
+        """Number of tokens of a colour word starting at offset ``k`` (two-word names first)."""
+        a, b = self.peek(k), self.peek(k + 1)
+        if not a.isalpha() or a in CATEGORY_WORDS or a in FILLER - {"right"} or a in DIRECTION_WORDS:
+            if a not in ("red", "green", "blue", "yellow", "orange", "purple", "pink", "white", "black", "grey",
+                         "brown", "cyan"):
+                return 0
+        if b and b.isalpha() and b not in CATEGORY_WORDS and colour_rgb(f"{a} {b}") is not None:
+            return 2
+        if colour_rgb(a) is not None and a not in _NOT_COLOURS:
+            return 1
+        return 0
+
+    def _post_modifiers(self, ref: Ref) -> None:
+        while True:
+            w, w1, w2 = self.peek(), self.peek(1), self.peek(2)
+            if w in ("coloured", "colored", "painted", "in") and self._colour_at(1) and (
+                w != "in" or self.peek(1 + self._colour_at(1)) in ("", ",", ".", "into", "in", "to", "on", "and")
+            ) and not ref.colours:
+                self.take()
+                ref.colours.append(" ".join(self.take(self._colour_at(0))))  # "the block coloured blue"
+                continue
+            if w in ("that", "which") and w1 in ("is", "are") and self._colour_at(2) and self.peek(2 + self._colour_at(2)) not in CATEGORY_WORDS:
+                self.take(2)
+                ref.colours.append(" ".join(self.take(self._colour_at(0))))  # "the blocks that are yellow"
+                self.accept("coloured", "colored", "ones", "one")
+                continue
+            if not ref.colours and w in (",", "the") and ref.category is not None:
+                k = 1 if w == "," else 0
+                if self.peek(k) == "the" and self._colour_at(k + 1) and \
+                        self.peek(k + 1 + self._colour_at(k + 1)) in ("one", ref.category or ""):
+                    self.take(k + 1)
+                    ref.colours.append(" ".join(self.take(self._colour_at(0))))  # "the bowl, the green one"
+                    self.take()
+                    continue
+            if w in ("is", "are", "sits", "lies", "stands") and w1 in (
+                "nearest", "closest", "farthest", "furthest", "nearer", "closer", "next", "further", "farther",
+                "leftmost", "rightmost", "most", "near", "beside", "by",
+            ) or (w in ("is", "are", "sits", "lies") and w1 in ("on", "to", "at") and w2 in ("the", "your", "my")
+                  and self.peek(3) in ("left", "right", "far", "front", "back")):
+                self.take()
+                continue
+            if w in (",",) and self.peek(1) in ("the",) and False:
+                break
+            if w in ("on", "at", "in") and w1 == "the" and w2 in ("left", "right", "far", "front", "back",
+                                                                         "middle", "centre") \
+                    and not (w2 in ("middle", "centre") and self.peek(3) == "of"):  # "in the centre of the bowl"
+                self.take(3)
+                if w2 == "far":
+                    self.accept("left", "right")
+                    w2 = self.t[self.i - 1]
+                self.accept("side", "end", "edge", "hand")
+                if w2 in ("left", "right"):
+                    ref.superlative = ("leftmost" if w2 == "left" else "rightmost", "")
+                elif w2 == "front":
+                    ref.superlative = ("farthest", "robot")
+                elif w2 == "back":
+                    ref.superlative = ("nearest", "robot")
+                else:
+                    ref.superlative = ("middle", "")
+                continue
+            if w in ("on",) and w1 in ("your", "my", "its") and w2 in ("left", "right"):
+                self.take(3)
+                side = w2 if w1 != "my" else ("right" if w2 == "left" else "left")
+                ref.superlative = ("leftmost" if side == "left" else "rightmost", "")
+                continue
+            if not self.comparatives and w in ("further", "farther", "closer", "nearer", "more"):
+                break
+            if w in ("further", "farther", "more", "most") and w1 in ("left", "right"):
+                self.take(2)
+                self.accept("one")
+                ref.superlative = ("leftmost" if w1 == "left" else "rightmost", "")
+                continue
+            if w in ("further", "farther") and w1 in ("away", "from", "back"):
+                self.take(1)
+                ref.superlative = ("farthest", "robot")
+                self._landmark(ref, "farthest")
+                continue
+            if w in ("nearest", "closest", "nearer", "closer", "farthest", "furthest", "near", "next", "beside",
+                     "by") or (w == "most" and w1 in ("near", "close")):
+                if w == "most":
+                    self.take()
+                    w = self.peek()
+                kind = {"nearer": "nearest", "closer": "nearest", "near": "nearest", "next": "nearest",
+                        "beside": "nearest", "by": "nearest", "furthest": "farthest", "closest": "nearest"}.get(w, w)
+                if w == "by" and self.peek(1) not in ("the",):
+                    break
+                self.take()
+                self._landmark(ref, kind)
+                continue
+            if (w in ("with", "of") and (w1 in COLOUR_NOUN or (w1 == "the" and w2 in COLOUR_NOUN))
+                    and self._colour_at(2 + (w1 == "the")) and not ref.colours):
+                self.take(2 + (w1 == "the"))  # "the bowl with the colour yellow", "of colour red"
+                ref.colours.append(" ".join(self.take(self._colour_at(0))))
+                continue
+            if w == "between":
+                state = self.save()
+                self.take()  # "the block between the green and blue blocks" / "between X and Y"
+                a = self.noun_phrase()
+                if a is not None and a.plural and len(a.colours) == 2:
+                    ref.relative.append(("between", a))
+                    continue
+                if a is not None and self.accept("and"):
+                    b = self.noun_phrase()
+                    if b is not None:
+                        a.category = a.category or b.category
+                        ref.relative += [("between", a), ("between", b)]
+                        continue
+                self.restore(state)
+                break
+            if w in ("coloured", "colored") and w1 == "like":
+                self.take(2)  # "the bowl coloured like the green block"
+                lm = self.noun_phrase()
+                if lm is not None:
+                    ref.relative.append(("matches", lm))
+                continue
+            if w in ("that", "which") and w1 in ("are", "is") and w2 == "not" and self._colour_at(3):
+                self.take(3)
+                ref.not_colours.append(" ".join(self.take(self._colour_at(0))))
+                continue
+            if w == "whose" and w1 in ("colour", "shade") and w2 in ("matches", "match", "is", "equals"):
+                self.take(3)  # "the bowl whose colour matches the red block" / "is the same as ..."
+                n = self._colour_at(0)
+                if w2 == "is" and n and self.peek(n) not in CATEGORY_WORDS and self.peek(n) != "one":
+                    ref.colours.append(" ".join(self.take(n)))  # "the bowl whose colour is yellow"
+                    continue
+                if self.accept("the"):
+                    self.accept("same", "matching")
+                    self.accept("as")
+                self.accept_seq("that", "of")
+                lm = self.noun_phrase()
+                if lm is not None:
+                    ref.relative.append(("matches", lm))
+                continue
+            if w in ("that", "which", "whose") and w1 in ("matches", "match", "is", "has"):
+                self.take(2)
+                if w1 in ("is", "has") and self.peek() in ("the",) and self.peek(1) in COLOUR_NOUN | {"same"}:
+                    self.take()
+                self._relative(ref)
+                continue
+            if w in ("matching",) and w1 in ("the",):
+                self.take()
+                self._relative(ref)
+                continue
+            if w in ("the", "of") and w1 in ("same", "colour") or (w == "in" and w1 == "the" and w2 == "same") or (
+                w == "of" and w1 == "the" and w2 in ("same", "matching")
+            ) or (w in ("of", "with") and w1 in ("its", "their") and w2 in ("colour", "own")):
+                if w in ("in", "of", "with"):
+                    self.take()
+                self._relative(ref)
+                continue
+            if w == "with" and w1 in ("the",) and w2 in ("same",):
+                self.take()
+                self._relative(ref)
+                continue
+            if w in ("except", "excluding", "besides", "but", "bar") or (w == "other" and w1 == "than") or (
+                w == "apart" and w1 == "from"
+            ) or (w == "save" and w1 == "for"):
+                if not (ref.all or ref.plural or ref.other):
+                    break
+                self.take(2 if w in ("other", "apart", "save") else 1)
+                self.accept("for")
+                while True:
+                    ex = self.noun_phrase()
+                    if ex is None:
+                        break
+                    ref.except_refs.append(ex)
+                    if self.peek() in ("and", "or", ",") and self._np_follows(1):
+                        self.take()
+                        continue
+                    break
+                continue
+            break
+
+    def _ahead(self, k: int, probe: Any) -> Any:
+        """``probe()`` parsed ``k`` tokens ahead, the cursor and the used marks left as they were."""
+        state = self.save()
+        self.i += k
+        try:
+            return probe()
+        finally:
+            self.restore(state)
+
+    def _np_follows(self, k: int) -> bool:
+        return self._ahead(k, lambda: self.noun_phrase() is not None)
+
+    def _landmark(self, ref: Ref, kind: str) -> None:
+        self.accept("to", "from")
+        if self.accept("you", "yourself") or self.accept_seq("the", "robot") or self.accept_seq("your", "base") \
+                or self.accept_seq("the", "base") or self.accept("robot"):
+            self.accept_seq("base")
+            ref.superlative = (kind, "robot")
+            return
+        if self.accept("me", "us"):
+            ref.superlative = (kind, "person")
+            return
+        lm = self.noun_phrase()
+        if lm is None:
+            ref.superlative = (kind, "robot") if kind in ("nearest", "farthest") else (kind, "")
+            return
+        ref.relative.append((kind, lm))
+
+    def _relative(self, ref: Ref) -> None:
+        self.accept("the")
+        if self.accept("its", "their"):  # "the bowl that matches its colour"
+            self.accept("own")
+            self.accept("colour", "colours", "shade")
+            ref.relative.append(("matches", Ref(pronoun=True, words=["(its colour)"])))
+            return
+        if self.accept("same", "matching"):
+            self.accept("colour", "shade")
+            if not self.accept("as"):  # "the bowl of the same colour": as what the clause moves
+                ref.relative.append(("matches", Ref(pronoun=True, words=["(its colour)"])))
+                return
+            lm = self.noun_phrase()
+            if lm is not None:
+                ref.relative.append(("matches", lm))
+            return
+        if self.accept("colour", "shade"):
+            self.accept("of")
+            n = self._colour_like_word()
+            if n:
+                ref.colours.append(n)
+                return
+            lm = self.noun_phrase()
+            if lm is not None:
+                ref.relative.append(("matches", lm))
+            return
+        lm = self.noun_phrase()
+        if lm is not None:
+            ref.relative.append(("matches", lm))
+            if self.peek() == "in" and self.peek(1) in ("colour", "shade"):
+                self.take(2)  # "the block that matches the bowl in colour"
+
+    def _colour_like_word(self) -> str:
+        self.accept("a", "an", "the", "fresh", "ripe", "clear", "new", "cut", "summer")
+        n = self._colour_at(0)
+        if n:
+            return " ".join(self.take(n))
+        w = self.peek()
+        if w in _NOT_COLOURS and colour_rgb(w) is not None and w not in CATEGORY_WORDS:
+            return self.take()[0]  # "the colour of the sea": after "colour of", a thing's colour
+        return ""
+
+
+_NOT_COLOURS = NOT_COLOUR_WORDS  # words the colour tables list that are not colours on their own

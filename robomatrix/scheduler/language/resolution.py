@@ -1,0 +1,217 @@
+"""World objects and the resolution of noun phrases to object ids, with refusals (see
+:mod:`robomatrix.scheduler.understand`)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from robomatrix.scheduler.language.lexicon import CONTAINERS, MOVABLE
+from robomatrix.scheduler.language.phrases import Ref
+from robomatrix.skills.colours import (
+    match_colour,
+)
+
+
+class Refusal(Exception):
+    """The task cannot be turned into a goal; ``kind`` is one of the planner's refusal kinds."""
+
+    def __init__(self, reason: str, kind: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.kind = kind
+
+
+# --------------------------------------------------------------------------- world
+
+
+@dataclass(frozen=True)
+class Obj:
+    id: str
+    name: str
+    category: str
+    colour: str
+    x: float
+    y: float
+
+
+def _get(o: Any, key: str, default: Any = "") -> Any:
+    return o.get(key, default) if isinstance(o, Mapping) else getattr(o, key, default)
+
+
+def world_objects(objects: Sequence[Any]) -> list[Obj]:
+    out = []
+    for o in objects:
+        pos = _get(o, "position", None)
+        x, y = (float(pos[0]), float(pos[1])) if pos is not None and len(pos) >= 2 else (math.nan, math.nan)
+        out.append(Obj(str(_get(o, "id")), str(_get(o, "name") or _get(o, "id")),
+                       str(_get(o, "category") or "object"), str(_get(o, "colour") or "").lower(), x, y))
+    return out
+
+
+
+
+# --------------------------------------------------------------------------- resolution
+
+
+class _Resolver:
+    def __init__(self, objs: list[Obj]) -> None:
+        self.objs = objs
+        self.by_id = {o.id: o for o in objs}
+        self.last: list[str] = []
+        self.named: set[str] = set()
+        self.topic: list[str] = []
+        self.before: list[str] = []
+        self.mentioned: list[str] = []  # every object named so far, in order (pronouns by kind)
+        self.named_later: set[str] = set()  # objects the task names anywhere ("the rest ... after the red one")
+
+    def name(self, ids: Sequence[str]) -> None:
+        for i in ids:
+            self.named.add(i)
+            self.mentioned.append(i)
+
+    def describe(self, ids: Sequence[str]) -> str:
+        return ", ".join(f"the {self.by_id[i].name}" if i in self.by_id else i for i in ids)
+
+    def present(self) -> str:
+        return ", ".join(o.name for o in self.objs) or "nothing"
+
+    def resolve(self, ref: Ref, slot: str, relation: str | None = None, many_ok: bool = False) -> list[str]:
+        """Object ids a noun phrase names; Refusal when none or (singular) several."""
+        if ref.pronoun and slot == "drawer":
+            drawers = [i for i in reversed(self.mentioned) if self.by_id[i].category == "drawer"]
+            if drawers:
+                return [drawers[0]]
+        if ref.pronoun and slot == "dest" and relation == "in" and ref.words != ["(implied)"]:
+            places = [i for i in reversed(self.mentioned) if self.by_id[i].category in CONTAINERS]
+            if places and not (self.before and self.by_id[self.before[-1]].category in CONTAINERS):
+                return places[:1]  # "... in the blue bowl and the yellow block in it too": a place to be in
+        if ref.pronoun and slot == "dest" and ref.words != ["(implied)"] and self.before:
+            return list(self.before)[-1:]
+        if ref.pronoun:
+            if ref.words == ["(implied)"] and not self.last:
+                raise Refusal("the task does not say which object; name it, e.g. 'the red block'", "ambiguous")
+            if not self.last:
+                raise Refusal(f"'{ref.text()}' does not refer to anything named before it", "ambiguous")
+            return list(self.last)
+        pool = list(self.objs)
+        cats: tuple[str, ...]
+        if ref.one and not ref.colours and ref.category is None and self.topic:
+            pool = [self.by_id[i] for i in self.topic]
+            cats = tuple({o.category for o in pool})
+        elif ref.category is not None:
+            cats = (ref.category,) if ref.category != "object" else (MOVABLE if slot == "object" else
+                                                                        tuple({o.category for o in self.objs}))
+        elif slot == "object":
+            cats = MOVABLE
+        elif relation == "in":
+            cats = CONTAINERS
+        elif relation in ("on", "under"):
+            cats = ("block", "object")
+        else:
+            cats = tuple({o.category for o in self.objs})
+        pool = [o for o in pool if o.category in cats]
+        if slot == "drawer":
+            pool = [o for o in pool if o.category == "drawer"]
+        if ref.category == "object" and not pool and slot == "object":
+            pool = [o for o in self.objs if o.category in MOVABLE]
+        for word in ref.colours:
+            colour, why = match_colour(word, {o.colour for o in pool})
+            if colour is None:
+                raise Refusal(f"{why}; objects present: {self.present()}", "ambiguous" if "could be" in why
+                              else "unknown_word")
+            pool = [o for o in pool if o.colour == colour] if len(ref.colours) == 1 or not ref.plural else pool
+            if len(ref.colours) > 1 and ref.plural:
+                pool = [o for o in self.objs if o.category in cats and o.colour in
+                        {match_colour(c, {x.colour for x in self.objs})[0] for c in ref.colours}]
+                break
+        for word in ref.not_colours:
+            colour, why = match_colour(word, {o.colour for o in pool})
+            if colour is None:
+                raise Refusal(f"{why}; objects present: {self.present()}", "ambiguous")
+            pool = [o for o in pool if o.colour != colour]
+        between = [lm for kind, lm in ref.relative if kind == "between"]
+        if between:
+            ends: list[str] = []
+            for lm in between:
+                ends += self.resolve(lm, "any", many_ok=True)
+            if len(set(ends)) != 2:
+                raise Refusal(f"'{ref.text()}': 'between' needs two objects, the task names "
+                              f"{self.describe(list(dict.fromkeys(ends)))}", "ambiguous")
+            p, q = self.by_id[ends[0]], self.by_id[ends[1]]
+            dx, dy = q.x - p.x, q.y - p.y
+            span = dx * dx + dy * dy or 1e-9
+
+            def on_segment(o: Obj) -> bool:
+                t = ((o.x - p.x) * dx + (o.y - p.y) * dy) / span
+                return 0.1 < t < 0.9 and math.hypot(o.x - p.x - t * dx, o.y - p.y - t * dy) < 0.08
+
+            pool = [o for o in pool if o.id not in ends and on_segment(o)]
+        for kind, lm in ref.relative:
+            if kind == "between":
+                continue
+            targets = self.resolve(lm, "any")
+            if kind == "matches":
+                colours = {self.by_id[t].colour for t in targets}
+                pool = [o for o in pool if o.colour in colours and o.id not in targets]
+            else:
+                t = self.by_id[targets[0]]
+                pool = self._superlative(pool, kind, (t.x, t.y), ref)
+        if ref.superlative is not None:
+            kind, landmark = ref.superlative
+            point = (0.0, 0.0) if landmark in ("robot", "") else (2.0, 0.0)  # a person faces the robot
+            if landmark == "person":
+                kind = {"nearest": "farthest_robot", "farthest": "nearest_robot"}.get(kind, kind)
+            pool = self._superlative(pool, kind, point, ref)
+        excluded: set[str] = set()
+        for ex in ref.except_refs:
+            excluded |= set(self.resolve(ex, slot, many_ok=True))
+        if ref.other:
+            if not (self.named or self.named_later):
+                raise Refusal(f"'{ref.text()}': other than which? The task names no other object", "ambiguous")
+            excluded |= self.named or self.named_later
+        pool = [o for o in pool if o.id not in excluded]
+        what = ref.text()
+        if not pool:
+            raise Refusal(f"there is no {what.removeprefix('the ')} here; objects present: {self.present()}",
+                          "absent_object")
+        if ref.count is not None and len(pool) != ref.count:
+            if len(pool) < ref.count:
+                raise Refusal(f"'{what}' asks for {ref.count} but there are {len(pool)}: {self.describe([o.id for o in pool])}",
+                              "absent_object")
+            raise Refusal(f"'{what}' asks for {ref.count} of {len(pool)}: {self.describe([o.id for o in pool])}; "
+                          "say which", "ambiguous")
+        if len(pool) > 1 and not (ref.plural or ref.all or ref.other or ref.count or many_ok):
+            raise Refusal(f"'{what}' could be {self.describe([o.id for o in pool])}; say which", "ambiguous")
+        return [o.id for o in pool]
+
+    def _superlative(self, pool: list[Obj], kind: str, point: tuple[float, float], ref: Ref) -> list[Obj]:
+        if len(pool) <= 1 or kind == "":
+            return pool
+        if kind in ("middle", "centre") and len(pool) % 2 == 0:
+            raise Refusal(f"'{ref.text()}' is not clear: {self.describe([o.id for o in pool])} have no one in the "
+                          "middle", "ambiguous")
+        def key(o: Obj) -> float:
+            if kind in ("leftmost",):
+                return -o.y
+            if kind in ("rightmost",):
+                return o.y
+            if kind in ("nearest", "closest"):
+                return math.hypot(o.x - point[0], o.y - point[1])
+            if kind in ("farthest", "furthest"):
+                return -math.hypot(o.x - point[0], o.y - point[1])
+            if kind == "nearest_robot":
+                return math.hypot(o.x, o.y)
+            if kind == "farthest_robot":
+                return -math.hypot(o.x, o.y)
+            if kind in ("middle", "centre"):
+                ys = sorted(p.y for p in pool)
+                return abs(o.y - ys[len(ys) // 2])
+            return 0.0
+        ranked = sorted(pool, key=key)
+        if len(ranked) > 1 and abs(key(ranked[0]) - key(ranked[1])) < 0.02:
+            raise Refusal(f"'{ref.text()}' is not clear: {self.describe([ranked[0].id, ranked[1].id])} are about as "
+                          f"{kind.replace('_robot', '').replace('most', '')}", "ambiguous")
+        return [ranked[0]]
