@@ -43,6 +43,7 @@ from typing import Any
 import rclpy
 from py_trees.trees import BehaviourTree
 from rclpy.action import ActionClient, ActionServer, CancelResponse, GoalResponse
+from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 from rclpy.task import Future
 from std_msgs.msg import Bool, String
@@ -70,7 +71,13 @@ except ImportError:  # pragma: no cover - common.py already raised a clear error
 
 WORLD_STALE_S = 2.0  # s without an observation before the world counts as unknown
 FIRST_WORLD_WAIT_S = 5.0  # s a task waits for a world state before it fails
-SERVER_LOST_S = 3.0  # s without the skill server before a running skill counts as failed
+SERVER_LOST_S = 1.5  # s the graph says no skill server before a running skill counts as failed
+GOAL_ANSWER_S = 3.0  # s the skill server has to accept or reject a goal
+FIRST_FEEDBACK_S = 10.0  # s from acceptance to the first feedback (a policy checkpoint may load first)
+FEEDBACK_SILENT_S = 1.5  # s without feedback (while the robot keeps publishing) before the server counts as gone
+HEARTBEAT_PERIOD_S = 0.2  # s between scheduler_alive messages (the skill server and the CLI watch them)
+SKILL_SERVER_FIX = ("start the skill server again (robomatrix launch ...), or launch with respawn:=true so it "
+                    "restarts by itself, then give the task again")
 
 
 def skill_goal(skill: str, args: Mapping[str, Any]) -> Any:
@@ -94,9 +101,15 @@ class RosSkillHandle:
         self._reason = ""
         self.motion, self.source = "", ""
         self._lost_since: float | None = None
-        self._last_feedback = time.monotonic()
+        self._accepted = 0.0
+        self._sent = time.monotonic()
+        self._last_feedback: float | None = None  # None until the first feedback
+        if client.lost_reason:  # the server vanished earlier in this task: no goal into the void
+            self._state, self._reason = SkillStatus.FAILED, client.lost_reason
+            return
         if not client.action.server_is_ready():
-            self._state, self._reason = SkillStatus.FAILED, "the skill server is not running (no execute_skill server)"
+            self._state, self._reason = SkillStatus.FAILED, client.gone(
+                "the skill server is not running (no execute_skill server)")
             return
         future = client.action.send_goal_async(skill_goal(skill, args), feedback_callback=self._on_feedback)
         future.add_done_callback(self._on_goal)
@@ -107,30 +120,62 @@ class RosSkillHandle:
         self._client.on_motion(self.motion, self.source)
 
     def _on_goal(self, future: Any) -> None:
-        self._goal_handle = future.result()
-        if not self._goal_handle.accepted:
+        goal_handle = future.result()
+        if self._state != SkillStatus.RUNNING:  # given up on already (no answer in time): withdraw it
+            if goal_handle.accepted:
+                goal_handle.cancel_goal_async()
+            return
+        self._goal_handle = goal_handle
+        self._accepted = time.monotonic()
+        if not goal_handle.accepted:
             self._state, self._reason = SkillStatus.FAILED, "the skill server rejected the goal"
             return
-        self._goal_handle.get_result_async().add_done_callback(self._on_result)
+        self._client.goal_ids.add(bytes(goal_handle.goal_id.uuid).hex())
+        goal_handle.get_result_async().add_done_callback(self._on_result)
 
     def _on_result(self, future: Any) -> None:
+        self._client.goal_ids.discard(bytes(self._goal_handle.goal_id.uuid).hex())
+        if self._state != SkillStatus.RUNNING:
+            return
         result = future.result().result
         self._state = SkillStatus.SUCCEEDED if result.success else SkillStatus.FAILED
         self._reason = result.reason
 
+    def _give_up(self, reason: str) -> None:
+        """The skill server is gone (or frozen): fail this skill and every later one of the task."""
+        self._state, self._reason = SkillStatus.FAILED, self._client.gone(reason)
+        if self._goal_handle is not None:
+            self._goal_handle.cancel_goal_async()  # in case it only froze: it holds when it wakes
+            self._client.goal_ids.discard(bytes(self._goal_handle.goal_id.uuid).hex())
+
     def status(self) -> SkillStatus:
-        if self._state == SkillStatus.RUNNING:
-            # Graph information can lag under load: feedback arriving also proves the server lives.
-            alive = (self._client.action.server_is_ready()
-                     or time.monotonic() - self._last_feedback < SERVER_LOST_S)
-            if alive:
-                self._lost_since = None
-            else:
-                self._lost_since = self._lost_since or time.monotonic()
-                if time.monotonic() - self._lost_since > SERVER_LOST_S:
-                    self._state, self._reason = SkillStatus.FAILED, "the skill server stopped answering mid-skill"
-                    if self._goal_handle is not None:
-                        self._goal_handle.cancel_goal_async()  # in case it is only unreachable
+        if self._state != SkillStatus.RUNNING:
+            return self._state
+        now = time.monotonic()
+        # The graph says the server left (a clean exit; after a kill -9 DDS keeps it listed
+        # until its lease runs out, ~20 s, hence the feedback watch below).
+        if self._client.action.server_is_ready():
+            self._lost_since = None
+        else:
+            self._lost_since = self._lost_since or now
+            if now - self._lost_since > SERVER_LOST_S:
+                self._give_up(f"the skill server left the ROS graph mid-skill (no execute_skill server for "
+                              f"{SERVER_LOST_S:g} s)")
+                return self._state
+        if self._goal_handle is None:
+            if now - self._sent > GOAL_ANSWER_S:
+                self._give_up(f"the skill server did not answer the goal within {GOAL_ANSWER_S:g} s "
+                              "(it is listed but does not respond: killed or frozen)")
+            return self._state
+        # While a skill runs the server sends feedback every control tick (one per observation).
+        # Silence while the robot's observations keep coming means the server died or froze; a
+        # silent robot is the hardware's fault, which the skill server reports itself.
+        last = self._last_feedback if self._last_feedback is not None else self._accepted
+        allowed = FEEDBACK_SILENT_S if self._last_feedback is not None else FIRST_FEEDBACK_S
+        robot_after = self._client.node.world_time() - last
+        if now - last > allowed and robot_after > 1.0:
+            self._give_up(f"the skill server stopped answering mid-skill (no feedback for {now - last:.1f} s "
+                          "while the robot's observations kept coming: killed or frozen)")
         return self._state
 
     def reason(self) -> str:
@@ -151,6 +196,17 @@ class RosSkillClient:
     def __init__(self, node: SchedulerNode) -> None:
         self.node = node
         self.action: Any = ActionClient(node, ExecuteSkill, "execute_skill")
+        self.lost_reason = ""  # set when the skill server vanished mid-task; cleared per task
+        self.goal_ids: set[str] = set()  # running skill goals, named in the scheduler_alive heartbeat
+
+    def gone(self, what: str) -> str:
+        """Remember that the skill server is gone for the rest of this task; the reason with the fix."""
+        self.lost_reason = f"{what}; {SKILL_SERVER_FIX}"
+        return self.lost_reason
+
+    def lost(self) -> str:
+        """Why no skill can run now ("" when they can): the runner then neither retries nor replans."""
+        return self.lost_reason
 
     def world(self) -> Observation | None:
         return self.node.fresh_world()
@@ -194,6 +250,12 @@ class SchedulerNode(Node):
         self.last_motion = ("", "")
         self.client = RosSkillClient(self)
         self.pub_status = self.create_publisher(String, "task_status", 10)
+        # Heartbeat: the running skill goals' ids (hex, space-separated; "" when none). The skill
+        # server holds the arm when the scheduler whose goal it runs falls silent; the CLI ends
+        # `robomatrix task` when the scheduler it waits on does. Steady clock: a jump of the
+        # system or ROS clock must not stop it.
+        self.pub_alive = self.create_publisher(String, "scheduler_alive", 10)
+        self.create_timer(HEARTBEAT_PERIOD_S, self._beat, clock=Clock(clock_type=ClockType.STEADY_TIME))
         self.create_subscription(WorldState, "observation", self._on_world, 10)
         self.create_subscription(String, "task", self._on_task_text, 10)
         self.create_subscription(Bool, "task_approval", self._on_approval, 10)
@@ -225,6 +287,13 @@ class SchedulerNode(Node):
         self._world = msg_to_observation(msg)
         self._world_wall = time.monotonic()
 
+    def _beat(self) -> None:
+        self.pub_alive.publish(String(data=" ".join(sorted(self.client.goal_ids))))
+
+    def world_time(self) -> float:
+        """time.monotonic() of the latest observation (0 before the first)."""
+        return self._world_wall
+
     def fresh_world(self) -> Observation | None:
         if self._world is None or time.monotonic() - self._world_wall > WORLD_STALE_S:
             return None
@@ -237,6 +306,7 @@ class SchedulerNode(Node):
     def run_task(self, text: str, publish: Any = None, should_cancel: Any = None, confirm: bool = False) -> TaskResult:
         """Plan and run ``text``; returns the TaskResult. Caller holds self._busy."""
         runner = TaskRunner(self.planner, self.client, self.library, self.config)
+        self.client.lost_reason = ""  # a server lost in the last task may be back (respawn)
         self.status(f"task: {text!r}")
         deadline = time.monotonic() + FIRST_WORLD_WAIT_S  # right after start-up the world may be on its way
         while self.fresh_world() is None and time.monotonic() < deadline:

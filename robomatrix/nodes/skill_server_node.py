@@ -43,6 +43,7 @@ from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 from rclpy.task import Future
+from std_msgs.msg import String
 
 from robomatrix.config import load_stack_config
 from robomatrix.errors import ConfigError, RobomatrixError
@@ -64,9 +65,14 @@ except ImportError:  # pragma: no cover - common.py already raised a clear error
 CONTROLLERS = ("policy", "oracle")
 FIRST_OBSERVATION_WAIT_S = 5.0  # s a goal waits for the first observation after start-up
 WATCH_PERIOD_S = 0.1  # s between checks for a silent hardware node (steady clock)
+CLIENT_SILENT_S = 1.5  # s without the scheduler's heartbeat naming the running goal before the arm holds
 
 
 ARGUMENT_TYPES = ("object", "direction", "number", "string")  # SkillArgument.type
+
+
+def _goal_hex(goal_handle: Any) -> str:
+    return bytes(goal_handle.goal_id.uuid).hex()
 
 
 def arguments_from_goal(goal: Any) -> dict[str, Any]:
@@ -95,6 +101,9 @@ class _Run:
     goal_handle: Any
     done: Future = field(default_factory=Future)
     last_obs_wall: float = field(default_factory=time.monotonic)
+    # time.monotonic() of the last scheduler_alive naming this goal; None = its client sends none
+    # (a test, the learning wing's client): then only a cancel or the skill's end stops it
+    client_beat: float | None = None
     records: list[tuple[float, np.ndarray | None, np.ndarray, str, str]] = field(default_factory=list)
 
 
@@ -136,6 +145,7 @@ class SkillServerNode(Node):
         self.pub_motion = self.create_publisher(LanguageMotion, "language_motion", 10)
         self.create_subscription(WorldState, "observation", self._on_world, 10)
         self.create_subscription(LanguageMotion, "correction", self._on_correction, 10)
+        self.create_subscription(String, "scheduler_alive", self._on_client_beat, 10)
         self.create_service(ListSkills, "list_skills", self._on_list)
         self._server = ActionServer(
             self, ExecuteSkill, "execute_skill", execute_callback=self._execute,
@@ -160,6 +170,11 @@ class SkillServerNode(Node):
                 fut.set_result(obs)
         if self._run is not None and not self._run.done.done():
             self._step(self._run, obs)
+
+    def _on_client_beat(self, msg: String) -> None:
+        run = self._run
+        if run is not None and not run.done.done() and _goal_hex(run.goal_handle) in msg.data.split():
+            run.client_beat = time.monotonic()
 
     def _on_list(self, _req: ListSkills.Request, res: ListSkills.Response) -> ListSkills.Response:
         for name in self.library.names:
@@ -285,9 +300,17 @@ class SkillServerNode(Node):
             language_motion=tick.motion, source=tick.source, progress=float(tick.progress)))
 
     def _watch(self) -> None:
-        """End a run whose hardware node went quiet (no observation for observation_timeout s)."""
+        """End a run whose hardware node went quiet (no observation for observation_timeout s), or
+        whose client (the scheduler) stopped its heartbeat: nobody would be told its end."""
         run = self._run
-        if run is None or run.done.done() or time.monotonic() - run.last_obs_wall <= self.obs_timeout:
+        if run is None or run.done.done():
+            return
+        now = time.monotonic()
+        if run.client_beat is not None and now - run.client_beat > CLIENT_SILENT_S:
+            self._finish(run, SkillStatus.FAILED, f"the scheduler that sent this goal fell silent (no scheduler_alive "
+                         f"for {CLIENT_SILENT_S:g} s: killed or frozen); the arm was told to hold", hold=True)
+            return
+        if now - run.last_obs_wall <= self.obs_timeout:
             return
         self._finish(run, SkillStatus.FAILED, f"no observation for {self.obs_timeout:g} s: the hardware node stopped "
                                   "or is unreachable; the arm was told to hold", hold=True)

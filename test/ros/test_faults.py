@@ -158,3 +158,87 @@ def test_a_killed_skill_server_respawns_and_serves_again(launch, ros) -> None:
     assert fut.result().result.success, fut.result().result.reason
     assert "skill_server died unexpectedly (killed by signal 9)" in stack.output()
     assert node_pid(children(stack.proc.pid), "hardware") == node_pid(stack.nodes, "hardware")  # untouched
+
+
+# -- faults mid-task, with the scheduler (issue 13): each ends with the arm held and the task told why --------
+
+def _task_stack(launch, ros, *args: str):  # type: ignore[no-untyped-def]
+    """The whole stack with the scheduler; (stack, observations, commands, execute_task client, block name)."""
+    from robomatrix.action import ExecuteTask
+    from robomatrix.msg import ArmCommand
+
+    stack = launch("start_scheduler:=true", *args)
+    obs = ros.latest(WorldState, f"{stack.ns}/observation")
+    cmds: list = []
+    ros.node.create_subscription(ArmCommand, f"{stack.ns}/command", lambda m: cmds.append((time.monotonic(), m)), 50)
+    client = ActionClient(ros.node, ExecuteTask, f"{stack.ns}/execute_task")
+    stack.wait_for_nodes(3)
+    ros.wait_until(lambda: len(obs) > 0, 30.0, "observations")
+    assert client.wait_for_server(timeout_sec=30.0), stack.output()[-3000:]
+    block = next(o.name for o in obs[-1].objects if o.category == "block")
+    return stack, obs, cmds, client, block
+
+
+def _arm_moving(ros, cmds: list, n: int = 5) -> None:  # type: ignore[no-untyped-def]
+    n0 = len(cmds)
+    ros.wait_until(lambda: len(cmds) > n0 + n, 30.0, "the arm moving under the task")
+
+
+def _held_since(obs: list, cmds: list, t: float, n_obs: int) -> bool:
+    from robomatrix.msg import ArmCommand
+
+    return (any(m.watchdog_holding for m in obs[n_obs:])
+            or any(tc >= t and m.mode == ArmCommand.MODE_HOLD for tc, m in cmds))
+
+
+def test_a_skill_server_killed_mid_task_fails_the_task_at_once_naming_the_fix(launch, ros) -> None:
+    from robomatrix.action import ExecuteTask
+
+    stack, obs, cmds, client, block = _task_stack(launch, ros)
+    server = node_pid(stack.nodes, "skill_server")
+    fut = client.send_goal_async(ExecuteTask.Goal(task=f"move to the {block}"))
+    ros.wait_until(fut.done, 20.0, "the task accepted")
+    result = fut.result().get_result_async()
+    _arm_moving(ros, cmds)
+    n_obs = len(obs)
+    t_kill = time.monotonic()
+    os.kill(server, signal.SIGKILL)
+    ros.wait_until(lambda: _held_since(obs, cmds, t_kill, n_obs), 3.0, "the arm held (hardware watchdog)")
+    ros.wait_until(result.done, 6.0, "the task's result after the skill server died")
+    after = time.monotonic() - t_kill
+    r = result.result().result
+    assert not r.success
+    assert "skill server" in r.summary and "respawn:=true" in r.summary, r.summary
+    assert "not retried or replanned" in r.summary and "replan(s)" not in r.summary, r.summary
+    assert after < 4.0, f"the task was told {after:.1f} s after the kill: {r.summary}"
+
+
+def test_a_scheduler_killed_mid_task_ends_the_cli_and_the_arm_holds(launch, ros, tmp_path: Path) -> None:
+    stack, obs, cmds, _client, block = _task_stack(launch, ros)
+    scheduler = node_pid(stack.nodes, "scheduler")
+    bowl = next((o.name for o in obs[-1].objects if o.category == "bowl"), None)
+    text = f"put the {block} in the {bowl}" if bowl else f"pick up the {block}"  # several skills: long enough
+    cli_log = tmp_path / "cli.log"
+    with cli_log.open("w") as out:
+        cli = subprocess.Popen([sys.executable, "-m", "robomatrix.cli", "task", "--namespace", stack.ns[1:], text],
+                               stdout=out, stderr=subprocess.STDOUT)
+        try:
+            _arm_moving(ros, cmds, 20)
+            t_kill = time.monotonic()
+            n_obs = len(obs)
+            os.kill(scheduler, signal.SIGKILL)
+            ros.wait_until(lambda: _held_since(obs, cmds, t_kill, n_obs), 4.0, "the arm held after the scheduler died")
+            held_after = time.monotonic() - t_kill
+            rc = cli.wait(10.0)
+            cli_after = time.monotonic() - t_kill
+        finally:
+            if cli.poll() is None:
+                cli.kill()
+    said = cli_log.read_text()
+    assert rc == 3, said
+    assert "the scheduler stopped while the task ran" in said and "respawn:=true" in said, said
+    assert cli_after < 6.0
+    # The skill server held the arm because its client fell silent (not because the skill ended).
+    ros.wait_until(lambda: "the scheduler that sent this goal fell silent" in stack.output(), 5.0,
+                   "the skill server's reason")
+    assert held_after < 3.0
