@@ -65,6 +65,7 @@ except ImportError:  # pragma: no cover - common.py already raised a clear error
 CONTROLLERS = ("policy", "oracle")
 FIRST_OBSERVATION_WAIT_S = 5.0  # s a goal waits for the first observation after start-up
 WATCH_PERIOD_S = 0.1  # s between checks for a silent hardware node (steady clock)
+MAX_PENDING_EPISODES = 20  # corrected episodes kept in memory while the intervention folder cannot be written
 CLIENT_SILENT_S = 1.5  # s without the scheduler's heartbeat naming the running goal before the arm holds
 
 
@@ -141,6 +142,7 @@ class SkillServerNode(Node):
         self._world: Observation | None = None
         self._world_waiters: list[Future] = []
         self._run: _Run | None = None
+        self._pending: list[tuple[dict[str, Any], list[Any], bool]] = []  # episodes not yet written
         self.pub_cmd = self.create_publisher(ArmCommand, "command", 10)
         self.pub_motion = self.create_publisher(LanguageMotion, "language_motion", 10)
         self.create_subscription(WorldState, "observation", self._on_world, 10)
@@ -322,8 +324,8 @@ class SkillServerNode(Node):
             self._hold(run.execution)
         if run.execution.status == SkillStatus.RUNNING:
             run.execution.status = SkillStatus.FAILED
-        self._save_interventions(run)
-        run.done.set_result((status, reason))
+        note = self._save_interventions(run)
+        run.done.set_result((status, f"{reason}; {note}" if note and reason else note or reason))
 
     def _hold(self, execution: SkillExecution | None) -> None:
         gripper = execution.last_gripper if execution is not None else 0.0
@@ -352,31 +354,63 @@ class SkillServerNode(Node):
         vec = np.array([*a.linear, a.angular[2], a.gripper], dtype=np.float32)
         run.records.append((max(0.0, obs.stamp - execution.start.stamp), features, vec, tick.motion, tick.source))
 
-    def _save_interventions(self, run: _Run) -> None:
-        """Record an episode a person corrected (RT-H intervention data), in MCAP."""
+    def _save_interventions(self, run: _Run) -> str:
+        """Record an episode a person corrected (RT-H intervention data), in MCAP; "" or a note
+        for the skill's result when it could not be written.
+
+        The file is written to a hidden ``.partial`` name in the same folder, fsynced, then
+        linked to its name (:class:`~robomatrix.skills.recording.EpisodeWriter`). An episode
+        that cannot be written (folder unwritable, disk full) is kept in memory (the last
+        MAX_PENDING_EPISODES) and written with the next one that can be; the result says so.
+        """
         execution = run.execution
         if execution.corrections == 0 or not run.records:
-            return
+            return ""
+        meta = {"skill": execution.spec.name, "args": execution.args, "source": "human",
+                "corrections": execution.corrections, "controller": self.controller_kind}
+        self._pending.append((meta, list(run.records), execution.status == SkillStatus.SUCCEEDED))
+        dropped = len(self._pending) - MAX_PENDING_EPISODES
+        if dropped > 0:
+            del self._pending[:dropped]
+            self.get_logger().error(f"{dropped} unsaved intervention episode(s) dropped: more than "
+                                    f"{MAX_PENDING_EPISODES} are waiting for {self.intervention_dir} to be writable")
+        return self._flush_pending()
+
+    def _flush_pending(self) -> str:
         from robomatrix.skills.recording import EpisodeWriter, next_free_path
 
-        try:
-            path = next_free_path(self.intervention_dir, f"{execution.spec.name}-intervention")
-            with EpisodeWriter(path) as writer:
-                writer.begin_episode({"skill": execution.spec.name, "args": execution.args, "source": "human",
-                                      "corrections": execution.corrections, "controller": self.controller_kind})
-                for t, features, vec, motion, source in run.records:
+        while self._pending:
+            meta, records, success = self._pending[0]
+            writer = None
+            try:
+                path = next_free_path(self.intervention_dir, f"{meta['skill']}-intervention")
+                writer = EpisodeWriter(path)
+                writer.begin_episode(meta)
+                for t, features, vec, motion, source in records:
                     if features is not None:
                         writer.add_step(t, features, vec, motion, source)
-                writer.end_episode(success=execution.status == SkillStatus.SUCCEEDED)
-            self.get_logger().info(f"intervention episode ({execution.corrections} corrections) saved to {path}")
-        except (RobomatrixError, OSError) as e:
-            self.get_logger().error(f"could not record the intervention episode: {e}")
+                writer.end_episode(success=success)
+                writer.close()
+            except (RobomatrixError, OSError) as e:
+                if writer is not None and not writer.path.exists():
+                    writer.partial_path.unlink(missing_ok=True)  # incomplete: the episode stays in memory
+                note = (f"the person's corrections could not be recorded to {self.intervention_dir} ({e}); "
+                        f"{len(self._pending)} episode(s) kept in memory and written with the next save; fix: make "
+                        "the folder writable or free space (intervention_dir:=<folder>), or they are lost at shutdown")
+                self.get_logger().error(note)
+                return note
+            self._pending.pop(0)
+            self.get_logger().info(f"intervention episode ({meta['corrections']} corrections) saved to {path}")
+        return ""
 
     def close(self) -> None:
         """On shutdown: hold the arm and keep a corrected episode that was still running."""
         run = self._run
         if run is not None and not run.done.done():
             self._finish(run, SkillStatus.FAILED, "the skill server shut down; the arm was told to hold", hold=True)
+        if self._pending and self._flush_pending():
+            self.get_logger().error(f"{len(self._pending)} intervention episode(s) are lost: {self.intervention_dir} "
+                                    "could not be written until shutdown")
 
 
 def main(argv: list[str]) -> int:
