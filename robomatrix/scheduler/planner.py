@@ -88,12 +88,13 @@ class PlanRefused(PlannerError):
 class PlanInvalid(PlannerError):
     """The backend's answer was invalid twice (first answer and the re-ask)."""
 
-    def __init__(self, errors: Sequence[str], answers: Sequence[str] = ()) -> None:
+    def __init__(self, errors: Sequence[str], answers: Sequence[str] = (), source: str = "") -> None:
         self.errors = tuple(errors)
         self.answers = tuple(answers)
         numbered = "; ".join(f"attempt {i + 1}: {e}" for i, e in enumerate(self.errors))
+        origin = f" (from {source})" if source else ""
         super().__init__(
-            f"the planner's answer was invalid after a re-ask ({numbered}); fix: rephrase the task, "
+            f"the planner's answer{origin} was invalid after a re-ask ({numbered}); fix: rephrase the task, "
             "check the world objects, or use a stronger backend (config/planner.yaml)"
         )
 
@@ -596,7 +597,8 @@ class Planner:
                         describe_goal(goal, objects), given)
         if any("cannot run" in e for e in errors):
             raise PlanRefused(f"the plan is impossible in this world: {errors[-1]}", "impossible")
-        raise PlanInvalid(errors, answers)
+        url = getattr(self.backend, "url", "")  # an LLM endpoint: name it, the fault may be the server's
+        raise PlanInvalid(errors, answers, f"LLM endpoint {url}" if url else "")
 
     def _steps(self, text: str, objects: Sequence[Any],
                symbolic: SymbolicWorld) -> tuple[list[PlanStep], list[GoalAtom], bool]:

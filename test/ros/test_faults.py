@@ -242,3 +242,98 @@ def test_a_scheduler_killed_mid_task_ends_the_cli_and_the_arm_holds(launch, ros,
     ros.wait_until(lambda: "the scheduler that sent this goal fell silent" in stack.output(), 5.0,
                    "the skill server's reason")
     assert held_after < 3.0
+
+
+class _LoopbackLLM:
+    """An OpenAI-compatible endpoint on 127.0.0.1 whose answer the test sets: down, slow, garbage."""
+
+    def __init__(self) -> None:
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{self.port}/v1"
+        self.mode = "down"
+        self.calls = 0
+        self.server = None
+
+    def start(self) -> None:
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        outer = self
+
+        class H(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                outer.calls += 1
+                self.rfile.read(int(self.headers["Content-Length"]))
+                content = {"slow": "{}", "not_json": "Sure! Happy to help with the blocks.",
+                           "not_a_plan": json.dumps({"weather": "sunny"}),
+                           "unknown_skill": json.dumps({"steps": [{"skill": "teleport", "args": {"object": "red block"}}]}),
+                           }[outer.mode]
+                if outer.mode == "slow":
+                    time.sleep(3.0)
+                body = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]})
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body.encode())
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), H)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+
+LLM_TIMEOUT_S, LLM_RETRIES, LLM_BACKOFF_S = 1.0, 1, 0.1
+
+
+def test_llm_endpoint_down_slow_or_garbage_fails_the_task_in_time_and_nothing_moves(launch, ros, tmp_path) -> None:
+    """The openai planner backend against a loopback server: every fault ends the task with a reason
+    naming the endpoint and a fix, within (retries + 1) x timeout + backoff (+ slack), and no arm
+    command is sent."""
+    from robomatrix.action import ExecuteTask
+
+    llm = _LoopbackLLM()
+    cfg = tmp_path / "planner.yaml"
+    cfg.write_text(f"backend: openai\nopenai:\n  base_url: {llm.base_url}\n  model: m\n  timeout_s: {LLM_TIMEOUT_S}\n"
+                   f"  retries: {LLM_RETRIES}\n  backoff_s: {LLM_BACKOFF_S}\n")
+    try:
+        stack, obs, cmds, client, block = _task_stack(launch, ros, f"planner_config:={cfg}")
+        bound = (LLM_RETRIES + 1) * LLM_TIMEOUT_S + LLM_BACKOFF_S * 2 + 1.5  # + slack for a loaded machine
+        expect = {"down": ("is not reachable", "start the server"),
+                  "slow": (f"did not answer within {LLM_TIMEOUT_S:g} s", "raise openai.timeout_s"),
+                  "not_json": ("not valid JSON", "fix:"),
+                  "not_a_plan": ("invalid after a re-ask", "fix:"),
+                  "unknown_skill": ("teleport", "fix:")}
+        for mode, (what, fix) in expect.items():
+            llm.mode = mode
+            if mode != "down" and llm.server is None:
+                llm.start()
+            n_cmd = len(cmds)
+            t0 = time.monotonic()
+            fut = client.send_goal_async(ExecuteTask.Goal(task=f"move to the {block}"))
+            ros.wait_until(fut.done, 10.0, "the task accepted")
+            res = fut.result().get_result_async()
+            ros.wait_until(res.done, bound + 5.0, f"the task's result ({mode})")
+            took = time.monotonic() - t0
+            r = res.result().result
+            assert not r.success and what in r.summary and fix in r.summary, (mode, r.summary)
+            assert llm.base_url in r.summary, (mode, r.summary)
+            assert took < bound, (mode, took, r.summary)
+            ros.spin_for(0.3)
+            assert len(cmds) == n_cmd, f"{mode}: the arm was commanded"
+    finally:
+        llm.close()
