@@ -107,11 +107,15 @@ class RosSkillHandle:
         if client.lost_reason:  # the server vanished earlier in this task: no goal into the void
             self._state, self._reason = SkillStatus.FAILED, client.lost_reason
             return
-        if not client.action.server_is_ready():
-            self._state, self._reason = SkillStatus.FAILED, client.gone(
-                "the skill server is not running (no execute_skill server)")
-            return
-        future = client.action.send_goal_async(skill_goal(skill, args), feedback_callback=self._on_feedback)
+        self._unsent: Any = skill_goal(skill, args)  # sent once the server is discovered
+        self._send()
+
+    def _send(self) -> None:
+        if self._unsent is None or not self._client.action.server_is_ready():
+            return  # right after start-up discovery may still be under way: status() tries again
+        future = self._client.action.send_goal_async(self._unsent, feedback_callback=self._on_feedback)
+        self._unsent = None
+        self._sent = time.monotonic()
         future.add_done_callback(self._on_goal)
 
     def _on_feedback(self, msg: Any) -> None:
@@ -152,6 +156,12 @@ class RosSkillHandle:
         if self._state != SkillStatus.RUNNING:
             return self._state
         now = time.monotonic()
+        if self._unsent is not None:
+            self._send()
+            if self._unsent is not None:
+                if now - self._sent > GOAL_ANSWER_S:
+                    self._give_up(f"the skill server is not running (no execute_skill server for {GOAL_ANSWER_S:g} s)")
+                return self._state
         # The graph says the server left (a clean exit; after a kill -9 DDS keeps it listed
         # until its lease runs out, ~20 s, hence the feedback watch below).
         if self._client.action.server_is_ready():
