@@ -17,6 +17,9 @@ Subscriptions
   observation (robomatrix/WorldState): the world the planner grounds against
 Publishers
   task_status (std_msgs/String): one line per plan, step change, correction and result
+  scheduler_alive (std_msgs/String): heartbeat, 5 Hz of steady time: the running skill goals' ids
+    (hex, space-separated; "" when none). The skill server holds the arm when it stops;
+    ``robomatrix task`` exits 3 when it stops for 3 s
 Actions
   execute_task (robomatrix/ExecuteTask): feedback carries the plan, the goal in words, the
     current step and skill, the language motion and who chose it, and the tree as ASCII. The
@@ -25,7 +28,11 @@ Actions
     one runs ends ABORTED at once with the reason in result.summary (no queue: a robot
     should not start yesterday's request by surprise).
 Uses
-  execute_skill (robomatrix/ExecuteSkill) of the skill server
+  execute_skill (robomatrix/ExecuteSkill) of the skill server. A skill server that vanishes
+    mid-task (no feedback for 1.5 s while observations keep coming; no answer to a goal in 3 s;
+    gone from the graph for 1.5 s) fails the task at once, without retries or replans, with the
+    fix (start it, or respawn:=true). After a kill -9 DDS lists the dead server for ~20 s (its
+    lease), so the graph alone is too slow.
 
 Threading: ROS callbacks run on one thread; a task (planning, then ticking its behaviour
 tree) runs on a worker thread of its own, so a slow planner never delays feedback, cancels

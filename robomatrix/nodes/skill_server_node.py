@@ -7,12 +7,18 @@ Parameters
   skills_dir (str): skill library folder; empty = the package's skills/
   correction_hold (float): s a person's language motion overrides the policy; 0 = until "resume"
     (default: skill_server.correction_hold of the config)
-  intervention_dir (str): where corrected episodes are recorded (MCAP); empty = ~/.robomatrix/interventions
+  intervention_dir (str): where corrected episodes are recorded (MCAP); empty = ~/.robomatrix/interventions.
+    Each file is written under a hidden .partial name in that folder, fsynced, then linked to its
+    name; an episode that cannot be written (folder unwritable, disk full) is kept in memory (up to
+    20), written with the next save that can be, and the skill's result.reason says so
   observation_timeout (float): s without an observation before a running skill aborts
     (default: skill_server.observation_timeout of the config)
 Subscriptions
   observation (robomatrix/WorldState): the world, one control tick per message
   correction (robomatrix/LanguageMotion): a person's language motion, e.g. "move arm up", or "resume"
+  scheduler_alive (std_msgs/String): the scheduler's heartbeat naming its running skill goals; once
+    one names the running goal, 1.5 s without one ends the skill and holds the arm (its client
+    was killed or froze). A client that sends none (a test, a script) is not watched
 Publishers
   command (robomatrix/ArmCommand): one per observation while a skill runs; a hold when it ends
   language_motion (robomatrix/LanguageMotion): the motion executed each tick and who chose it
