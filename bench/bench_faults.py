@@ -19,11 +19,14 @@ Faults (``--faults``):
   every node exited), ``others_still_running`` (a node). For the scheduler the task's client
   is ``robomatrix task`` (the CLI): ``cli`` gives its exit code, when it exited and its last line;
 * ``stop:<hardware|skill_server|scheduler>``: SIGSTOP, 2 s, SIGCONT; a success carries the
-  scheduler's goal check (``goal_holds``) so a false SUCCESS would show;
+  scheduler's goal check (``goal_holds``) so a false SUCCESS would show. A frozen hardware
+  node freezes the simulated arm with it (robot time stops): ``arm_holds_s`` is then the skill
+  server's hold at the skill's end, after the node resumed;
 * ``llm:<down|slow|not_json|not_a_plan|unknown_skill>``: the openai planner backend against a
   loopback HTTP server (timeout 1 s, 1 retry, backoff 0.1 s); ``commands`` counts the arm
   commands sent while the task ran (0 = nothing moved);
 * ``clock_jump``: a second /clock publisher jumps +1e6 s and back at 50 Hz during the task;
+  ``timeouts_logged`` counts the nodes' timeout messages (0 = none fired);
 * ``recording:<unwritable|full>``: hardware node and skill server only; a move_to that a person
   corrects once, then cancels. Unwritable: the folder's path runs through a regular file;
   full: the skill server runs under RLIMIT_FSIZE 8 KiB (writes fail with EFBIG). ``reason`` is
@@ -273,8 +276,12 @@ def trial_task(fault: str, report_timeout: float, logs: Path, k: int) -> dict[st
                 msg.clock.sec = 1_000_000 if jumps % 2 else 0
                 pub.publish(msg)
                 probe.spin_until(lambda: False, 0.02)
+            probe.spin_until(lambda: False, 0.5)
+            said = log.read_text()
             out.update(task=_task_report(result, t0, time.monotonic() if result.done() else None), clock_jumps=jumps,
-                       watchdog_held_mid_task=any(m.watchdog_holding for _, m in probe.obs[n_obs:-30]))
+                       # what a clock-driven timeout would have said in the nodes' output
+                       timeouts_logged=sum(said.count(w) for w in ("fell silent", "stopped answering",
+                                                                   "no observation for", "task timeout")))
             return out
         target = launcher.pid if victim == "launcher" else pids[victim]
         n_obs, n_cmd = len(probe.obs), len(probe.commands)

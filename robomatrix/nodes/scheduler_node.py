@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,7 @@ from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 from rclpy.task import Future
 from std_msgs.msg import Bool, String
+from unique_identifier_msgs.msg import UUID
 
 from robomatrix.config import load_stack_config
 from robomatrix.errors import RobomatrixError
@@ -82,6 +84,7 @@ SERVER_LOST_S = 1.5  # s the graph says no skill server before a running skill c
 GOAL_ANSWER_S = 3.0  # s the skill server has to accept or reject a goal
 FIRST_FEEDBACK_S = 10.0  # s from acceptance to the first feedback (a policy checkpoint may load first)
 FEEDBACK_SILENT_S = 1.5  # s without feedback (while the robot keeps publishing) before the server counts as gone
+SELF_STALL_S = 1.0  # s between two status() checks of a skill that mean the scheduler itself stalled
 HEARTBEAT_PERIOD_S = 0.2  # s between scheduler_alive messages (the skill server and the CLI watch them)
 SKILL_SERVER_FIX = ("start the skill server again (robomatrix launch ...), or launch with respawn:=true so it "
                     "restarts by itself, then give the task again")
@@ -109,6 +112,8 @@ class RosSkillHandle:
         self.motion, self.source = "", ""
         self._lost_since: float | None = None
         self._accepted = 0.0
+        self._id = b""  # the goal's UUID once sent
+        self._checked = time.monotonic()  # the last status(): a long gap means this process stalled
         self._sent = time.monotonic()
         self._last_feedback: float | None = None  # None until the first feedback
         if client.lost_reason:  # the server vanished earlier in this task: no goal into the void
@@ -120,7 +125,13 @@ class RosSkillHandle:
     def _send(self) -> None:
         if self._unsent is None or not self._client.action.server_is_ready():
             return  # right after start-up discovery may still be under way: status() tries again
-        future = self._client.action.send_goal_async(self._unsent, feedback_callback=self._on_feedback)
+        # The goal's id is named in the heartbeat before the goal goes out: a scheduler that dies
+        # right after sending still leaves the skill server a heartbeat to miss.
+        self._id = uuid.uuid4().bytes
+        self._client.goal_ids.add(self._id.hex())
+        self._client.node.beat()
+        future = self._client.action.send_goal_async(self._unsent, feedback_callback=self._on_feedback,
+                                                     goal_uuid=UUID(uuid=list(self._id)))
         self._unsent = None
         self._sent = time.monotonic()
         future.add_done_callback(self._on_goal)
@@ -139,13 +150,13 @@ class RosSkillHandle:
         self._goal_handle = goal_handle
         self._accepted = time.monotonic()
         if not goal_handle.accepted:
+            self._client.goal_ids.discard(self._id.hex())
             self._state, self._reason = SkillStatus.FAILED, "the skill server rejected the goal"
             return
-        self._client.goal_ids.add(bytes(goal_handle.goal_id.uuid).hex())
         goal_handle.get_result_async().add_done_callback(self._on_result)
 
     def _on_result(self, future: Any) -> None:
-        self._client.goal_ids.discard(bytes(self._goal_handle.goal_id.uuid).hex())
+        self._client.goal_ids.discard(self._id.hex())
         if self._state != SkillStatus.RUNNING:
             return
         result = future.result().result
@@ -157,12 +168,26 @@ class RosSkillHandle:
         self._state, self._reason = SkillStatus.FAILED, self._client.gone(reason)
         if self._goal_handle is not None:
             self._goal_handle.cancel_goal_async()  # in case it only froze: it holds when it wakes
-            self._client.goal_ids.discard(bytes(self._goal_handle.goal_id.uuid).hex())
+        if self._id:
+            self._client.goal_ids.discard(self._id.hex())
 
     def status(self) -> SkillStatus:
         if self._state != SkillStatus.RUNNING:
             return self._state
         now = time.monotonic()
+        stalled = now - self._checked > SELF_STALL_S
+        self._checked = now
+        if stalled:
+            # This process was frozen or starved (SIGSTOP, a swapping machine): what it has not
+            # heard yet says nothing about the server. Start the clocks again; the result the
+            # server sent meanwhile (if any) is on its way.
+            self._lost_since = None
+            self._sent = now
+            if self._last_feedback is not None:
+                self._last_feedback = now
+            else:
+                self._accepted = now
+            return self._state
         if self._unsent is not None:
             self._send()
             if self._unsent is not None:
@@ -272,7 +297,7 @@ class SchedulerNode(Node):
         # `robomatrix task` when the scheduler it waits on does. Steady clock: a jump of the
         # system or ROS clock must not stop it.
         self.pub_alive = self.create_publisher(String, "scheduler_alive", 10)
-        self.create_timer(HEARTBEAT_PERIOD_S, self._beat, clock=Clock(clock_type=ClockType.STEADY_TIME))
+        self.create_timer(HEARTBEAT_PERIOD_S, self.beat, clock=Clock(clock_type=ClockType.STEADY_TIME))
         self.create_subscription(WorldState, "observation", self._on_world, 10)
         self.create_subscription(String, "task", self._on_task_text, 10)
         self.create_subscription(Bool, "task_approval", self._on_approval, 10)
@@ -304,7 +329,7 @@ class SchedulerNode(Node):
         self._world = msg_to_observation(msg)
         self._world_wall = time.monotonic()
 
-    def _beat(self) -> None:
+    def beat(self) -> None:
         self.pub_alive.publish(String(data=" ".join(sorted(self.client.goal_ids))))
 
     def world_time(self) -> float:

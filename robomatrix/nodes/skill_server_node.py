@@ -149,6 +149,7 @@ class SkillServerNode(Node):
         self._world_waiters: list[Future] = []
         self._run: _Run | None = None
         self._pending: list[tuple[dict[str, Any], list[Any], bool]] = []  # episodes not yet written
+        self._beats: dict[str, float] = {}  # goal id (hex) -> last scheduler_alive naming it
         self.pub_cmd = self.create_publisher(ArmCommand, "command", 10)
         self.pub_motion = self.create_publisher(LanguageMotion, "language_motion", 10)
         self.create_subscription(WorldState, "observation", self._on_world, 10)
@@ -180,9 +181,14 @@ class SkillServerNode(Node):
             self._step(self._run, obs)
 
     def _on_client_beat(self, msg: String) -> None:
+        now = time.monotonic()
+        for goal_id in msg.data.split()[:16]:
+            self._beats[goal_id[:64]] = now
+        if len(self._beats) > 64:  # ids of goals long ended
+            self._beats = {k: t for k, t in self._beats.items() if now - t < 10.0}
         run = self._run
-        if run is not None and not run.done.done() and _goal_hex(run.goal_handle) in msg.data.split():
-            run.client_beat = time.monotonic()
+        if run is not None and not run.done.done() and _goal_hex(run.goal_handle) in self._beats:
+            run.client_beat = self._beats[_goal_hex(run.goal_handle)]
 
     def _on_list(self, _req: ListSkills.Request, res: ListSkills.Response) -> ListSkills.Response:
         for name in self.library.names:
@@ -273,6 +279,8 @@ class SkillServerNode(Node):
         except RobomatrixError as e:
             return self._refuse(goal_handle, str(e))
         run = _Run(SkillExecution(spec, args, controller, world, self.exec_config), goal_handle)
+        # the scheduler names a goal in its heartbeat before sending it: watched from the start
+        run.client_beat = self._beats.get(_goal_hex(goal_handle))
         self._run = run
         self.get_logger().info(f"executing {spec.name}({args}) with the {self.controller_kind}")
         status, reason = await run.done
