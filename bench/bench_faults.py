@@ -281,7 +281,7 @@ def trial_task(fault: str, report_timeout: float, logs: Path, k: int) -> dict[st
             out.update(task=_task_report(result, t0, time.monotonic() if result.done() else None), clock_jumps=jumps,
                        # what a clock-driven timeout would have said in the nodes' output
                        timeouts_logged=sum(said.count(w) for w in ("fell silent", "stopped answering",
-                                                                   "no observation for", "task timeout")))
+                                                                   "no observation for", "task timeout after")))
             return out
         target = launcher.pid if victim == "launcher" else pids[victim]
         n_obs, n_cmd = len(probe.obs), len(probe.commands)

@@ -28,11 +28,12 @@ Actions
     one runs ends ABORTED at once with the reason in result.summary (no queue: a robot
     should not start yesterday's request by surprise).
 Uses
-  execute_skill (robomatrix/ExecuteSkill) of the skill server. A skill server that vanishes
-    mid-task (no feedback for 1.5 s while observations keep coming; no answer to a goal in 3 s;
-    gone from the graph for 1.5 s) fails the task at once, without retries or replans, with the
-    fix (start it, or respawn:=true). After a kill -9 DDS lists the dead server for ~20 s (its
-    lease), so the graph alone is too slow.
+  execute_skill (robomatrix/ExecuteSkill) and skill_server_alive (std_msgs/String) of the skill
+    server. A skill server that vanishes mid-task (no heartbeat or feedback for 1.5 s; no answer
+    to a goal in 3 s; gone from the graph for 1.5 s) fails the task at once, without retries or
+    replans, with the fix (start it, or respawn:=true). After a kill -9 DDS lists the dead server
+    for ~20 s (its lease), so the graph alone is too slow. A scheduler that was itself frozen
+    (1 s between two checks) restarts these clocks rather than blame the server.
 
 Threading: ROS callbacks run on one thread; a task (planning, then ticking its behaviour
 tree) runs on a worker thread of its own, so a slow planner never delays feedback, cancels
@@ -83,6 +84,8 @@ FIRST_WORLD_WAIT_S = 5.0  # s a task waits for a world state before it fails
 SERVER_LOST_S = 1.5  # s the graph says no skill server before a running skill counts as failed
 GOAL_ANSWER_S = 3.0  # s the skill server has to accept or reject a goal
 FIRST_FEEDBACK_S = 10.0  # s from acceptance to the first feedback (a policy checkpoint may load first)
+SERVER_SILENT_S = 1.5  # s without the skill server's heartbeat or feedback mid-skill before it counts as gone
+RESULT_LATE_S = 6.0  # s the result of a goal the (living) server no longer runs may take
 FEEDBACK_SILENT_S = 1.5  # s without feedback (while the robot keeps publishing) before the server counts as gone
 SELF_STALL_S = 1.0  # s between two status() checks of a skill that mean the scheduler itself stalled
 HEARTBEAT_PERIOD_S = 0.2  # s between scheduler_alive messages (the skill server and the CLI watch them)
@@ -113,6 +116,7 @@ class RosSkillHandle:
         self._lost_since: float | None = None
         self._accepted = 0.0
         self._id = b""  # the goal's UUID once sent
+        self._orphan_since: float | None = None
         self._checked = time.monotonic()  # the last status(): a long gap means this process stalled
         self._sent = time.monotonic()
         self._last_feedback: float | None = None  # None until the first feedback
@@ -209,14 +213,31 @@ class RosSkillHandle:
                 self._give_up(f"the skill server did not answer the goal within {GOAL_ANSWER_S:g} s "
                               "(it is listed but does not respond: killed or frozen)")
             return self._state
-        # While a skill runs the server sends feedback every control tick (one per observation).
-        # Silence while the robot's observations keep coming means the server died or froze; a
-        # silent robot is the hardware's fault, which the skill server reports itself.
-        last = self._last_feedback if self._last_feedback is not None else self._accepted
+        node = self._client.node
+        last_fb = self._last_feedback if self._last_feedback is not None else self._accepted
+        if node.server_beat > 0.0:
+            # The server's heartbeat (5 Hz) or feedback (every control tick) proves it lives.
+            last = max(node.server_beat, last_fb)
+            if now - last > SERVER_SILENT_S:
+                self._give_up(f"the skill server stopped answering mid-skill (no heartbeat or feedback for "
+                              f"{now - last:.1f} s: killed or frozen)")
+            elif node.server_beat > self._accepted + 1.0 and self._id.hex() not in node.server_goals:
+                # It lives but runs another goal or none: this one ended, its result is late
+                # (DDS repairs a lost sample within a few seconds) or lost.
+                self._orphan_since = self._orphan_since or now
+                if now - self._orphan_since > RESULT_LATE_S:
+                    self._give_up(f"the skill server no longer runs this goal and its result did not arrive "
+                                  f"within {RESULT_LATE_S:g} s")
+            else:
+                self._orphan_since = None
+            return self._state
+        # A skill server without a heartbeat (an older one): feedback comes every control tick
+        # (one per observation). Silence while the robot's observations keep coming means the
+        # server died or froze; a silent robot is the hardware's fault, which the server reports.
         allowed = FEEDBACK_SILENT_S if self._last_feedback is not None else FIRST_FEEDBACK_S
-        robot_after = self._client.node.world_time() - last
-        if now - last > allowed and robot_after > 1.0:
-            self._give_up(f"the skill server stopped answering mid-skill (no feedback for {now - last:.1f} s "
+        robot_after = node.world_time() - last_fb
+        if now - last_fb > allowed and robot_after > 1.0:
+            self._give_up(f"the skill server stopped answering mid-skill (no feedback for {now - last_fb:.1f} s "
                           "while the robot's observations kept coming: killed or frozen)")
         return self._state
 
@@ -299,6 +320,9 @@ class SchedulerNode(Node):
         self.pub_alive = self.create_publisher(String, "scheduler_alive", 10)
         self.create_timer(HEARTBEAT_PERIOD_S, self.beat, clock=Clock(clock_type=ClockType.STEADY_TIME))
         self.create_subscription(WorldState, "observation", self._on_world, 10)
+        self.server_beat = 0.0  # time.monotonic() of the last skill_server_alive (0: none yet)
+        self.server_goals: set[str] = set()  # the goal ids it said it runs
+        self.create_subscription(String, "skill_server_alive", self._on_server_beat, 10)
         self.create_subscription(String, "task", self._on_task_text, 10)
         self.create_subscription(Bool, "task_approval", self._on_approval, 10)
         self._server = ActionServer(self, ExecuteTask, "execute_task", execute_callback=self._execute,
@@ -331,6 +355,10 @@ class SchedulerNode(Node):
 
     def beat(self) -> None:
         self.pub_alive.publish(String(data=" ".join(sorted(self.client.goal_ids))))
+
+    def _on_server_beat(self, msg: String) -> None:
+        self.server_goals = set(msg.data.split()[:4])
+        self.server_beat = time.monotonic()
 
     def world_time(self) -> float:
         """time.monotonic() of the latest observation (0 before the first)."""

@@ -21,6 +21,8 @@ Subscriptions
     was killed or froze). A client that sends none (a test, a script) is not watched
 Publishers
   command (robomatrix/ArmCommand): one per observation while a skill runs; a hold when it ends
+  skill_server_alive (std_msgs/String): heartbeat, 5 Hz of steady time: the running goal's id
+    (hex; "" when none). The scheduler fails a task at once when it stops mid-skill
   language_motion (robomatrix/LanguageMotion): the motion executed each tick and who chose it
 Actions
   execute_skill (robomatrix/ExecuteSkill): a goal naming an unknown skill, ill-typed or ungrounded
@@ -72,6 +74,7 @@ CONTROLLERS = ("policy", "oracle")
 FIRST_OBSERVATION_WAIT_S = 5.0  # s a goal waits for the first observation after start-up
 WATCH_PERIOD_S = 0.1  # s between checks for a silent hardware node (steady clock)
 MAX_PENDING_EPISODES = 20  # corrected episodes kept in memory while the intervention folder cannot be written
+HEARTBEAT_PERIOD_S = 0.2  # s between skill_server_alive messages (steady clock)
 CLIENT_SILENT_S = 1.5  # s without the scheduler's heartbeat naming the running goal before the arm holds
 
 
@@ -155,6 +158,10 @@ class SkillServerNode(Node):
         self.create_subscription(WorldState, "observation", self._on_world, 10)
         self.create_subscription(LanguageMotion, "correction", self._on_correction, 10)
         self.create_subscription(String, "scheduler_alive", self._on_client_beat, 10)
+        # Its own heartbeat: the running goal's id (hex; "" when none), so the scheduler can tell a
+        # dead or frozen skill server from a result that is late.
+        self.pub_alive = self.create_publisher(String, "skill_server_alive", 10)
+        self.create_timer(HEARTBEAT_PERIOD_S, self._beat, clock=Clock(clock_type=ClockType.STEADY_TIME))
         self.create_service(ListSkills, "list_skills", self._on_list)
         self._server = ActionServer(
             self, ExecuteSkill, "execute_skill", execute_callback=self._execute,
@@ -179,6 +186,11 @@ class SkillServerNode(Node):
                 fut.set_result(obs)
         if self._run is not None and not self._run.done.done():
             self._step(self._run, obs)
+
+    def _beat(self) -> None:
+        run = self._run
+        running = run is not None and not run.done.done()
+        self.pub_alive.publish(String(data=_goal_hex(run.goal_handle) if running else ""))
 
     def _on_client_beat(self, msg: String) -> None:
         now = time.monotonic()

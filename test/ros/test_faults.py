@@ -370,8 +370,15 @@ def test_each_node_frozen_for_2_s_mid_task_ends_held_and_never_in_a_false_succes
             held = _held_since(obs, cmds, t0, n_obs)  # what arrived while it was frozen
         finally:
             os.kill(pid, signal.SIGCONT)
-        # A frozen hardware node is a frozen (simulated) arm: nothing to hold, nothing to observe.
-        assert held or victim == "hardware", f"the arm was not held while {victim} froze"
+        if victim == "skill_server":  # commands stopped: the hardware node's watchdog (0.25 s) holds
+            assert held, "the arm was not held while the skill server froze"
+        elif victim == "scheduler":
+            # The skill server holds 1.5 s after the scheduler's last heartbeat (on a loaded
+            # machine its word may arrive just after the 2 s): its reason says why.
+            ros.wait_until(lambda t=t0, n=n_obs: _held_since(obs, cmds, t, n), 1.0, "the arm held")
+            ros.wait_until(lambda: "the scheduler that sent this goal fell silent" in stack.output(), 5.0,
+                           "the skill server holding because the scheduler fell silent")
+        # A frozen hardware node is a frozen (simulated) arm: nothing moves, nothing to observe.
         ros.wait_until(res.done, 60.0, f"the task's result after {victim} froze")
         r = res.result().result
         if r.success:
