@@ -33,7 +33,10 @@ Uses
     to a goal in 3 s; gone from the graph for 1.5 s) fails the task at once, without retries or
     replans, with the fix (start it, or respawn:=true). After a kill -9 DDS lists the dead server
     for ~20 s (its lease), so the graph alone is too slow. A scheduler that was itself frozen
-    (1 s between two checks) restarts these clocks rather than blame the server.
+    (1 s between two checks) restarts these clocks rather than blame the server. With
+    respawn:=true the task fails the same way rather than wait: the new server starts from
+    scratch (2 s respawn delay, then start-up) in a world that may have changed meanwhile, and a
+    person should decide to give the task again.
 
 Threading: ROS callbacks run on one thread; a task (planning, then ticking its behaviour
 tree) runs on a worker thread of its own, so a slow planner never delays feedback, cancels
