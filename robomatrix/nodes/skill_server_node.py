@@ -75,6 +75,7 @@ FIRST_OBSERVATION_WAIT_S = 5.0  # s a goal waits for the first observation after
 WATCH_PERIOD_S = 0.1  # s between checks for a silent hardware node (steady clock)
 MAX_PENDING_EPISODES = 20  # corrected episodes kept in memory while the intervention folder cannot be written
 HEARTBEAT_PERIOD_S = 0.2  # s between skill_server_alive messages (steady clock)
+WATCH_STALL_S = 1.0  # s between two _watch calls that mean this process itself stalled
 CLIENT_SILENT_S = 1.5  # s without the scheduler's heartbeat naming the running goal before the arm holds
 
 
@@ -153,6 +154,7 @@ class SkillServerNode(Node):
         self._run: _Run | None = None
         self._pending: list[tuple[dict[str, Any], list[Any], bool]] = []  # episodes not yet written
         self._beats: dict[str, float] = {}  # goal id (hex) -> last scheduler_alive naming it
+        self._last_watch = time.monotonic()
         self.pub_cmd = self.create_publisher(ArmCommand, "command", 10)
         self.pub_motion = self.create_publisher(LanguageMotion, "language_motion", 10)
         self.create_subscription(WorldState, "observation", self._on_world, 10)
@@ -330,10 +332,16 @@ class SkillServerNode(Node):
     def _watch(self) -> None:
         """End a run whose hardware node went quiet (no observation for observation_timeout s), or
         whose client (the scheduler) stopped its heartbeat: nobody would be told its end."""
+        now = time.monotonic()
+        stalled = now - self._last_watch > WATCH_STALL_S
+        self._last_watch = now
         run = self._run
         if run is None or run.done.done():
             return
-        now = time.monotonic()
+        if stalled and run.client_beat is not None:
+            # This process was frozen or starved: heartbeats may wait in the queue behind this
+            # timer. Judge the scheduler on what arrives from now on.
+            run.client_beat = now
         if run.client_beat is not None and now - run.client_beat > CLIENT_SILENT_S:
             self._finish(run, SkillStatus.FAILED, f"the scheduler that sent this goal fell silent (no scheduler_alive "
                          f"for {CLIENT_SILENT_S:g} s: killed or frozen); the arm was told to hold", hold=True)
