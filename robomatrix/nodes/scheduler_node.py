@@ -202,8 +202,10 @@ class RosSkillHandle:
                     self._give_up(f"the skill server is not running (no execute_skill server for {GOAL_ANSWER_S:g} s)")
                 return self._state
         # The graph says the server left (a clean exit; after a kill -9 DDS keeps it listed
-        # until its lease runs out, ~20 s, hence the feedback watch below).
-        if self._client.action.server_is_ready():
+        # until its lease runs out, ~20 s, hence the heartbeat watch below). Graph information
+        # can lag under load: a recent heartbeat or feedback also proves the server lives.
+        heard = max(self._client.node.server_beat, self._last_feedback or 0.0)
+        if self._client.action.server_is_ready() or now - heard < SERVER_LOST_S:
             self._lost_since = None
         else:
             self._lost_since = self._lost_since or now
