@@ -173,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="replace only these skills' rows in the existing JSON (each row keeps its own date)")
     ap.add_argument("--latency-only", action="store_true",
                     help="re-measure only the latencies (on a quiet machine) into the existing JSON")
+    ap.add_argument("--finetune-only", action="store_true",
+                    help="only the fine-tune column (collect corrections, fine-tune, evaluate) and the RT-H cell it "
+                         "starts from; the other cells are skipped")
     ap.add_argument("--out", default=str(HERE / "results" / "skills.json"))
     args = ap.parse_args(argv)
     lib = policy_bench_start()
@@ -193,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     skills = list(lib.names) if args.skills == "all" else args.skills.split(",")
     if abs(args.collect_seed - args.seed) < max(args.rounds, 1):
         ap.error("--collect-seed must be at least --rounds away from --seed (collection and evaluation disjoint)")
+    if args.finetune_only and args.quick:
+        ap.error("--finetune-only with --quick would measure nothing but the RT-H cell")
     n = args.episodes
     now = datetime.now(UTC).isoformat(timespec="seconds")
     out: dict[str, Any] = {"benchmark": "skills", "date": now, "machine": machine(), "episodes_per_cell": n,
@@ -217,13 +222,15 @@ def main(argv: list[str] | None = None) -> int:
             row: dict[str, Any] = {}
             t0 = time.perf_counter()
             row["rt-h"] = evaluate_skill(skill, controller(rth), n, args.seed, robot=robot, library=lib).to_dict()
-            row["flat"] = evaluate_skill(skill, controller(flat), n, args.seed, robot=robot, library=lib,
-                                         controller_name="flat").to_dict()
-            if skill in UNSEEN_SKILLS:
+            if not args.finetune_only:
+                row["flat"] = evaluate_skill(skill, controller(flat), n, args.seed, robot=robot, library=lib,
+                                             controller_name="flat").to_dict()
+            if skill in UNSEEN_SKILLS and not args.finetune_only:
                 row["rt-h_unseen"] = evaluate_skill(skill, controller(rth), n, args.seed, robot=robot, library=lib,
                                                     scene="unseen").to_dict()
-            row["rt-h_corrected"] = evaluate_skill(skill, controller(rth), n, args.seed, robot=robot,
-                                                   library=lib, corrector=SimulatedCorrector()).to_dict()
+            if not args.finetune_only:
+                row["rt-h_corrected"] = evaluate_skill(skill, controller(rth), n, args.seed, robot=robot,
+                                                       library=lib, corrector=SimulatedCorrector()).to_dict()
             if not args.quick:
                 # DAgger: collect corrected episodes on *other* seeds with the simulated person, fine-tune the
                 # language-motion head on them (replaying the demonstrations so a few corrections do not wash

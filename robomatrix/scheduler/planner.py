@@ -22,14 +22,26 @@ import logging
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from robomatrix.errors import ConfigError, RobomatrixError
-from robomatrix.registry import Registry
-from robomatrix.resources import packaged_default, read_yaml_mapping, resource_dir
 from robomatrix.scheduler.goal import atoms_from_data, describe_goal, goal_from_plan
+from robomatrix.scheduler.plan import (
+    Plan,
+    PlanInvalid,
+    PlannerBackend,
+    PlannerBackendError,
+    PlannerError,
+    PlanRefused,
+    PlanStep,
+)
+from robomatrix.scheduler.planner_config import (
+    BACKENDS,
+    EmbeddedConfig,
+    LocalConfig,
+    OpenAIConfig,
+    PlannerConfig,
+    load_planner_config,
+)
 from robomatrix.scheduler.prompt import Prompt, build_prompt, normalise_words, response_schema
 from robomatrix.scheduler.symbolic import GoalAtom, PlanImpossible, SymbolicWorld, plan_for_goal, verify_plan
 from robomatrix.skills.spec import (
@@ -68,191 +80,7 @@ __all__ = [
 ]
 
 
-# --------------------------------------------------------------------------- errors
-
-
-class PlannerError(RobomatrixError):
-    """Base class of the planner's errors."""
-
-
-class PlanRefused(PlannerError):
-    """The task is refused; ``kind`` says why (see robomatrix.learning.tasks.REFUSAL_KINDS,
-    plus ``model`` for a refusal written by the backend)."""
-
-    def __init__(self, reason: str, kind: str = "model") -> None:
-        super().__init__(f"task refused ({kind}): {reason}")
-        self.reason = reason
-        self.kind = kind
-
-
-class PlanInvalid(PlannerError):
-    """The backend's answer was invalid twice (first answer and the re-ask)."""
-
-    def __init__(self, errors: Sequence[str], answers: Sequence[str] = (), source: str = "") -> None:
-        self.errors = tuple(errors)
-        self.answers = tuple(answers)
-        numbered = "; ".join(f"attempt {i + 1}: {e}" for i, e in enumerate(self.errors))
-        origin = f" (from {source})" if source else ""
-        super().__init__(
-            f"the planner's answer{origin} was invalid after a re-ask ({numbered}); fix: rephrase the task, "
-            "check the world objects, or use a stronger backend (config/planner.yaml)"
-        )
-
-
-class PlannerBackendError(PlannerError):
-    """The backend could not answer: endpoint down, too slow, HTTP error, missing model."""
-
-
-# --------------------------------------------------------------------------- plan
-
-
-@dataclass(frozen=True)
-class PlanStep:
-    """One step of a plan: what the behaviour tree runs (:func:`robomatrix.scheduler.tree.build_tree`)."""
-
-    skill: str
-    args: Mapping[str, Any]  # grounded: object ids, direction words, numbers (defaults filled in)
-    written: Mapping[str, Any] = field(default_factory=dict)  # the arguments as the backend wrote them ({}: none)
-
-    def to_data(self) -> dict[str, Any]:
-        return {"skill": self.skill, "args": dict(self.args)}
-
-
-@dataclass(frozen=True)
-class Plan:
-    steps: tuple[PlanStep, ...]
-    raw_text: str  # the backend's accepted answer, verbatim
-    backend: str
-    latency_s: float  # wall time of plan(), screening to grounding, both attempts included
-    attempts: int = 1  # 2 when the re-ask was needed
-    task: str = ""
-    goal: tuple[GoalAtom, ...] = ()  # what must hold on the settled world when the task is done
-    goal_text: str = ""  # the goal in words
-    goal_given: bool = True  # False: the backend wrote no goal, it is what its steps imply
-
-    def to_data(self) -> list[dict[str, Any]]:
-        return [s.to_data() for s in self.steps]
-
-
-# --------------------------------------------------------------------------- config
-
-
-def _default(*keys: str) -> Any:
-    """Dataclass field whose default is read from the packaged config/planner.yaml."""
-    return field(default_factory=packaged_default("planner.yaml", *keys))
-
-
-# Every default below is written once, in config/planner.yaml.
-
-
-@dataclass(frozen=True)
-class EmbeddedConfig:
-    model_dir: str = _default("embedded", "model_dir")  # checkpoint folder; "" = skills/_planner
-    threads: int = _default("embedded", "threads")  # torch CPU threads for decoding
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.threads, int) or self.threads < 1:
-            raise ConfigError(f"planner embedded.threads must be a positive integer, got {self.threads!r}")
-
-
-@dataclass(frozen=True)
-class OpenAIConfig:
-    base_url: str = _default("openai", "base_url")  # OpenAI-compatible API root (…/v1)
-    model: str = _default("openai", "model")  # model name sent in the request
-    api_key_env: str = _default("openai", "api_key_env")  # name of the env var holding the key ("" = no key)
-    timeout_s: float = _default("openai", "timeout_s")  # s, per HTTP request (connect + read)
-    retries: int = _default("openai", "retries")  # extra tries on connection errors, timeouts, 429 and 5xx
-    backoff_s: float = _default("openai", "backoff_s")  # s, first wait between tries; doubles each time
-    json_mode: bool = _default("openai", "json_mode")  # send response_format json_object (retried without)
-    temperature: float = _default("openai", "temperature")
-    max_tokens: int = _default("openai", "max_tokens")
-
-    def __post_init__(self) -> None:
-        if not re.match(r"^https?://[^\s/]+", str(self.base_url)):
-            raise ConfigError(
-                f"planner openai.base_url must be an http(s) URL like http://127.0.0.1:8080/v1, got {self.base_url!r}"
-            )
-        for key in ("timeout_s", "backoff_s"):
-            v = getattr(self, key)
-            if isinstance(v, bool) or not isinstance(v, int | float) or v < 0 or (key == "timeout_s" and v == 0):
-                raise ConfigError(f"planner openai.{key} must be a positive number of seconds, got {v!r}")
-        if not isinstance(self.retries, int) or not 0 <= self.retries <= 10:
-            raise ConfigError(f"planner openai.retries must be an integer in [0, 10], got {self.retries!r}")
-        if not isinstance(self.max_tokens, int) or self.max_tokens < 16:
-            raise ConfigError(f"planner openai.max_tokens must be an integer >= 16, got {self.max_tokens!r}")
-
-
-@dataclass(frozen=True)
-class LocalConfig:
-    path: str = _default("local", "path")  # a transformers model folder or a .gguf file
-    max_new_tokens: int = _default("local", "max_new_tokens")
-    n_ctx: int = _default("local", "n_ctx")  # GGUF context length, tokens
-    threads: int = _default("local", "threads")
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.max_new_tokens, int) or self.max_new_tokens < 16:
-            raise ConfigError(f"planner local.max_new_tokens must be >= 16, got {self.max_new_tokens!r}")
-
-
-BACKENDS: Registry[Callable[..., PlannerBackend]] = Registry("planner backend")
-"""Backend name -> factory ``(library, config) -> backend``, filled by :func:`register_backend`."""
-
-
-@dataclass(frozen=True)
-class PlannerConfig:
-    backend: str = _default("backend")  # embedded | openai | local
-    max_steps: int = _default("max_steps")  # longest plan accepted
-    embedded: EmbeddedConfig = field(default_factory=EmbeddedConfig)
-    openai: OpenAIConfig = field(default_factory=OpenAIConfig)
-    local: LocalConfig = field(default_factory=LocalConfig)
-    source: str = "<defaults>"
-
-    def __post_init__(self) -> None:
-        if self.backend not in BACKENDS:
-            raise ConfigError(
-                f"planner backend {self.backend!r} (from {self.source}) is unknown; "
-                f"choose one of {', '.join(BACKENDS.names())}"
-            )
-        if not isinstance(self.max_steps, int) or not 1 <= self.max_steps <= 200:
-            raise ConfigError(f"planner max_steps must be an integer in [1, 200], got {self.max_steps!r}")
-
-
-def load_planner_config(path: Path | str | None = None) -> PlannerConfig:
-    """A planner.yaml -> PlannerConfig (``path`` None: the packaged config/planner.yaml).
-
-    Keys a file leaves out keep the packaged file's values.
-    """
-    file = Path(path) if path is not None else resource_dir("config") / "planner.yaml"
-    data = read_yaml_mapping(file, "planner config", "fix: check the path, and write YAML with backend, max_steps, "
-                             "embedded, openai and local keys")
-    sections = {"embedded": EmbeddedConfig, "openai": OpenAIConfig, "local": LocalConfig}
-    unknown = sorted(set(data) - {"backend", "max_steps", *sections})
-    if unknown:
-        raise ConfigError(f"{file}: unknown key(s) {unknown}; allowed: backend, max_steps, {', '.join(sections)}")
-    kwargs: dict[str, Any] = {"source": str(file)}
-    for key in ("backend", "max_steps"):
-        if key in data:
-            kwargs[key] = data[key]
-    for key, cls in sections.items():
-        raw = data.get(key) or {}
-        if not isinstance(raw, dict):
-            raise ConfigError(f"{file}: {key} must be a mapping, got {raw!r}")
-        try:
-            kwargs[key] = cls(**raw)
-        except TypeError as e:
-            raise ConfigError(f"{file}: section {key}: {e}; fix: use only the documented keys") from e
-    return PlannerConfig(**kwargs)
-
-
 # --------------------------------------------------------------------------- backends
-
-
-class PlannerBackend(Protocol):
-    name: str
-
-    def complete(self, prompt: Prompt) -> str:
-        """The model's answer text. Raises PlannerBackendError when it cannot answer."""
-        ...
 
 
 def register_backend(name: str) -> Callable[[Callable[..., PlannerBackend]], Callable[..., PlannerBackend]]:

@@ -32,15 +32,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import py_trees
 from py_trees.common import Status
 
 from robomatrix.hardware.interface import Observation
-from robomatrix.scheduler.planner import PlanStep
 from robomatrix.skills.spec import SkillLibrary
 from robomatrix.skills.status import SkillStatus
+
+if TYPE_CHECKING:  # the plan module depends on the tree's cut of a plan (via symbolic); types only here
+    from robomatrix.scheduler.plan import PlanStep
 
 log = logging.getLogger(__name__)
 

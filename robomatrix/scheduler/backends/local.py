@@ -31,7 +31,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from robomatrix.scheduler.planner import LocalConfig, PlannerBackendError
+from robomatrix.scheduler.plan import PlannerBackendError
+from robomatrix.scheduler.planner_config import LocalConfig
 from robomatrix.scheduler.prompt import Prompt
 from robomatrix.skills.spec import SkillLibrary, canonical_category
 

@@ -25,7 +25,8 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from robomatrix.scheduler.planner import OpenAIConfig, PlannerBackendError
+from robomatrix.scheduler.plan import PlannerBackendError
+from robomatrix.scheduler.planner_config import OpenAIConfig
 from robomatrix.scheduler.prompt import Prompt
 
 log = logging.getLogger(__name__)
