@@ -415,19 +415,21 @@ class SkillServerNode(Node):
 
         while self._pending:
             meta, records, success = self._pending[0]
-            writer = None
+            path = None
             try:
                 path = next_free_path(self.intervention_dir, f"{meta['skill']}-intervention")
-                writer = EpisodeWriter(path)
-                writer.begin_episode(meta)
-                for t, features, vec, motion, source in records:
-                    if features is not None:
-                        writer.add_step(t, features, vec, motion, source)
-                writer.end_episode(success=success)
-                writer.close()
+                with EpisodeWriter(path) as writer:  # on an error it closes the file, keeping the .partial
+                    writer.begin_episode(meta)
+                    for t, features, vec, motion, source in records:
+                        if features is not None:
+                            writer.add_step(t, features, vec, motion, source)
+                    writer.end_episode(success=success)
             except (RobomatrixError, OSError) as e:
-                if writer is not None and not writer.path.exists():
-                    writer.partial_path.unlink(missing_ok=True)  # incomplete: the episode stays in memory
+                if path is not None and not path.exists():  # incomplete: the episode stays in memory
+                    try:
+                        path.with_name(f".{path.name}.partial").unlink(missing_ok=True)
+                    except OSError:
+                        pass
                 note = (f"the person's corrections could not be recorded to {self.intervention_dir} ({e}); "
                         f"{len(self._pending)} episode(s) kept in memory and written with the next save; fix: make "
                         "the folder writable or free space (intervention_dir:=<folder>), or they are lost at shutdown")
