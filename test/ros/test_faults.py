@@ -203,14 +203,16 @@ def test_a_skill_server_killed_mid_task_fails_the_task_at_once_naming_the_fix(la
     n_obs = len(obs)
     t_kill = time.monotonic()
     os.kill(server, signal.SIGKILL)
-    ros.wait_until(lambda: _held_since(obs, cmds, t_kill, n_obs), 3.0, "the arm held (hardware watchdog)")
-    ros.wait_until(result.done, 6.0, "the task's result after the skill server died")
+    # Bounds for a loaded shared machine (load 6 on 2 cores seen); bench_faults.py has the times:
+    # held in 0.3-0.8 s, told in 1.6 s (23 s before the heartbeat).
+    ros.wait_until(lambda: _held_since(obs, cmds, t_kill, n_obs), 5.0, "the arm held (hardware watchdog)")
+    ros.wait_until(result.done, 10.0, "the task's result after the skill server died")
     after = time.monotonic() - t_kill
     r = result.result().result
     assert not r.success
     assert "skill server" in r.summary and "respawn:=true" in r.summary, r.summary
     assert "not retried or replanned" in r.summary and "replan(s)" not in r.summary, r.summary
-    assert after < 4.0, f"the task was told {after:.1f} s after the kill: {r.summary}"
+    assert after < 6.0, f"the task was told {after:.1f} s after the kill: {r.summary}"
 
 
 def test_a_scheduler_killed_mid_task_ends_the_cli_and_the_arm_holds(launch, ros, tmp_path: Path) -> None:
