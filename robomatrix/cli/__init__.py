@@ -86,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_verbs(verb)
 
-    p = stack_verb("task", "give the robot a task in plain language and stream the feedback",
+    p = stack_verb("task", "give the robot a task in plain language and stream the feedback (exit 0 done, 1 failed, "
+                   "3 the scheduler stopped mid-task, 130 Ctrl-C)",
                    'robomatrix task "put the red block in the green bowl"', "the scheduler", timeout=10.0)
     p.add_argument("text", nargs="+", help="the task")
     p.add_argument("--confirm", action="store_true", help="show the goal and the plan and ask before anything moves")

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from robomatrix.cli.ros_client import RosClient
+
+SCHEDULER_SILENT_S = 3.0  # s without the scheduler's heartbeat before `robomatrix task` gives up on it
 
 
 def format_world_state(msg: object) -> str:
@@ -109,7 +112,7 @@ def task(args: argparse.Namespace) -> int:
     import time
 
     from rclpy.action import ActionClient
-    from std_msgs.msg import Bool
+    from std_msgs.msg import Bool, String
 
     from robomatrix.action import ExecuteTask
     from robomatrix.cli.ros_client import StackNotRunningError
@@ -139,16 +142,48 @@ def task(args: argparse.Namespace) -> int:
                 last["motion"] = fb.language_motion
                 sys.stdout.write(f"    {fb.language_motion} ({fb.source})\n")
 
+        # The scheduler's heartbeat (scheduler_alive, 5 Hz): after a kill -9 DDS keeps a dead
+        # server listed for ~20 s and no result ever comes, so silence is how its death shows.
+        beats: list[float] = []
+        c.node.create_subscription(String, c.topic("scheduler_alive"), lambda _m: beats.append(time.monotonic()), 10)
+
+        def scheduler_gone() -> str:
+            now = time.monotonic()
+            if beats and now - beats[-1] > SCHEDULER_SILENT_S:
+                return f"no heartbeat on {c.topic('scheduler_alive')} for {now - beats[-1]:.1f} s"
+            if not client.server_is_ready():
+                return f"{c.topic('execute_task')} left the ROS graph"
+            return ""
+
         goal = client.send_goal_async(ExecuteTask.Goal(task=text, confirm=bool(args.confirm)),
                                       feedback_callback=on_feedback)
-        while not goal.done():
-            c.spin_once(0.05)
-        handle = goal.result()
-        result = handle.get_result_async()
+        handle: Any = None
+        result: Any = None
+        gone_since: float | None = None
         try:
-            while not result.done():
+            while result is None or not result.done():
                 c.spin_once(0.05)
+                if handle is None and goal.done():
+                    handle = goal.result()
+                    if not handle.accepted:
+                        sys.stdout.write("failed: the scheduler rejected the task\n")
+                        return 1
+                    result = handle.get_result_async()
+                    continue
+                why = scheduler_gone()
+                gone_since = (gone_since or time.monotonic()) if why else None
+                # With heartbeats their silence is the proof; without (an older scheduler) the graph
+                # must say so for a while (it can lag under load).
+                if why and time.monotonic() - gone_since >= (0.0 if beats else SCHEDULER_SILENT_S):
+                    sys.stderr.write(
+                        f"robomatrix task: the scheduler stopped while the task ran ({why}): it was killed or froze. "
+                        "The task's outcome is unknown; the skill server holds the arm when its scheduler falls "
+                        "silent. Check `robomatrix status`, restart the stack (or launch with respawn:=true), "
+                        "then give the task again.\n")
+                    return 3
         except KeyboardInterrupt:
+            if handle is None:
+                return 130
             handle.cancel_goal_async()
             end = time.monotonic() + 5.0
             while not result.done() and time.monotonic() < end:

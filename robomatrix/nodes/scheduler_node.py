@@ -17,6 +17,9 @@ Subscriptions
   observation (robomatrix/WorldState): the world the planner grounds against
 Publishers
   task_status (std_msgs/String): one line per plan, step change, correction and result
+  scheduler_alive (std_msgs/String): heartbeat, 5 Hz of steady time: the running skill goals' ids
+    (hex, space-separated; "" when none). The skill server holds the arm when it stops;
+    ``robomatrix task`` exits 3 when it stops for 3 s
 Actions
   execute_task (robomatrix/ExecuteTask): feedback carries the plan, the goal in words, the
     current step and skill, the language motion and who chose it, and the tree as ASCII. The
@@ -25,7 +28,15 @@ Actions
     one runs ends ABORTED at once with the reason in result.summary (no queue: a robot
     should not start yesterday's request by surprise).
 Uses
-  execute_skill (robomatrix/ExecuteSkill) of the skill server
+  execute_skill (robomatrix/ExecuteSkill) and skill_server_alive (std_msgs/String) of the skill
+    server. A skill server that vanishes mid-task (no heartbeat or feedback for 1.5 s; no answer
+    to a goal in 3 s; gone from the graph for 1.5 s) fails the task at once, without retries or
+    replans, with the fix (start it, or respawn:=true). After a kill -9 DDS lists the dead server
+    for ~20 s (its lease), so the graph alone is too slow. A scheduler that was itself frozen
+    (1 s between two checks) restarts these clocks rather than blame the server. With
+    respawn:=true the task fails the same way rather than wait: the new server starts from
+    scratch (2 s respawn delay, then start-up) in a world that may have changed meanwhile, and a
+    person should decide to give the task again.
 
 Threading: ROS callbacks run on one thread; a task (planning, then ticking its behaviour
 tree) runs on a worker thread of its own, so a slow planner never delays feedback, cancels
@@ -36,6 +47,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -43,9 +55,11 @@ from typing import Any
 import rclpy
 from py_trees.trees import BehaviourTree
 from rclpy.action import ActionClient, ActionServer, CancelResponse, GoalResponse
+from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 from rclpy.task import Future
 from std_msgs.msg import Bool, String
+from unique_identifier_msgs.msg import UUID
 
 from robomatrix.config import load_stack_config
 from robomatrix.errors import RobomatrixError
@@ -70,7 +84,16 @@ except ImportError:  # pragma: no cover - common.py already raised a clear error
 
 WORLD_STALE_S = 2.0  # s without an observation before the world counts as unknown
 FIRST_WORLD_WAIT_S = 5.0  # s a task waits for a world state before it fails
-SERVER_LOST_S = 3.0  # s without the skill server before a running skill counts as failed
+SERVER_LOST_S = 1.5  # s the graph says no skill server before a running skill counts as failed
+GOAL_ANSWER_S = 3.0  # s the skill server has to accept or reject a goal
+FIRST_FEEDBACK_S = 10.0  # s from acceptance to the first feedback (a policy checkpoint may load first)
+SERVER_SILENT_S = 1.5  # s without the skill server's heartbeat or feedback mid-skill before it counts as gone
+RESULT_LATE_S = 6.0  # s the result of a goal the (living) server no longer runs may take
+FEEDBACK_SILENT_S = 1.5  # s without feedback (while the robot keeps publishing) before the server counts as gone
+SELF_STALL_S = 1.0  # s between two status() checks of a skill that mean the scheduler itself stalled
+HEARTBEAT_PERIOD_S = 0.2  # s between scheduler_alive messages (the skill server and the CLI watch them)
+SKILL_SERVER_FIX = ("start the skill server again (robomatrix launch ...), or launch with respawn:=true so it "
+                    "restarts by itself, then give the task again")
 
 
 def skill_goal(skill: str, args: Mapping[str, Any]) -> Any:
@@ -94,11 +117,30 @@ class RosSkillHandle:
         self._reason = ""
         self.motion, self.source = "", ""
         self._lost_since: float | None = None
-        self._last_feedback = time.monotonic()
-        if not client.action.server_is_ready():
-            self._state, self._reason = SkillStatus.FAILED, "the skill server is not running (no execute_skill server)"
+        self._accepted = 0.0
+        self._id = b""  # the goal's UUID once sent
+        self._orphan_since: float | None = None
+        self._checked = time.monotonic()  # the last status(): a long gap means this process stalled
+        self._sent = time.monotonic()
+        self._last_feedback: float | None = None  # None until the first feedback
+        if client.lost_reason:  # the server vanished earlier in this task: no goal into the void
+            self._state, self._reason = SkillStatus.FAILED, client.lost_reason
             return
-        future = client.action.send_goal_async(skill_goal(skill, args), feedback_callback=self._on_feedback)
+        self._unsent: Any = skill_goal(skill, args)  # sent once the server is discovered
+        self._send()
+
+    def _send(self) -> None:
+        if self._unsent is None or not self._client.action.server_is_ready():
+            return  # right after start-up discovery may still be under way: status() tries again
+        # The goal's id is named in the heartbeat before the goal goes out: a scheduler that dies
+        # right after sending still leaves the skill server a heartbeat to miss.
+        self._id = uuid.uuid4().bytes
+        self._client.goal_ids.add(self._id.hex())
+        self._client.node.beat()
+        future = self._client.action.send_goal_async(self._unsent, feedback_callback=self._on_feedback,
+                                                     goal_uuid=UUID(uuid=list(self._id)))
+        self._unsent = None
+        self._sent = time.monotonic()
         future.add_done_callback(self._on_goal)
 
     def _on_feedback(self, msg: Any) -> None:
@@ -107,30 +149,101 @@ class RosSkillHandle:
         self._client.on_motion(self.motion, self.source)
 
     def _on_goal(self, future: Any) -> None:
-        self._goal_handle = future.result()
-        if not self._goal_handle.accepted:
+        goal_handle = future.result()
+        if self._state != SkillStatus.RUNNING:  # given up on already (no answer in time): withdraw it
+            if goal_handle.accepted:
+                goal_handle.cancel_goal_async()
+            return
+        self._goal_handle = goal_handle
+        self._accepted = time.monotonic()
+        if not goal_handle.accepted:
+            self._client.goal_ids.discard(self._id.hex())
             self._state, self._reason = SkillStatus.FAILED, "the skill server rejected the goal"
             return
-        self._goal_handle.get_result_async().add_done_callback(self._on_result)
+        goal_handle.get_result_async().add_done_callback(self._on_result)
 
     def _on_result(self, future: Any) -> None:
+        self._client.goal_ids.discard(self._id.hex())
+        if self._state != SkillStatus.RUNNING:
+            return
         result = future.result().result
         self._state = SkillStatus.SUCCEEDED if result.success else SkillStatus.FAILED
         self._reason = result.reason
 
+    def _give_up(self, reason: str) -> None:
+        """The skill server is gone (or frozen): fail this skill and every later one of the task."""
+        self._state, self._reason = SkillStatus.FAILED, self._client.gone(reason)
+        if self._goal_handle is not None:
+            self._goal_handle.cancel_goal_async()  # in case it only froze: it holds when it wakes
+        if self._id:
+            self._client.goal_ids.discard(self._id.hex())
+
     def status(self) -> SkillStatus:
-        if self._state == SkillStatus.RUNNING:
-            # Graph information can lag under load: feedback arriving also proves the server lives.
-            alive = (self._client.action.server_is_ready()
-                     or time.monotonic() - self._last_feedback < SERVER_LOST_S)
-            if alive:
-                self._lost_since = None
+        if self._state != SkillStatus.RUNNING:
+            return self._state
+        now = time.monotonic()
+        stalled = now - self._checked > SELF_STALL_S
+        self._checked = now
+        if stalled:
+            # This process was frozen or starved (SIGSTOP, a swapping machine): what it has not
+            # heard yet says nothing about the server. Start the clocks again; the result the
+            # server sent meanwhile (if any) is on its way.
+            self._lost_since = None
+            self._sent = now
+            if self._last_feedback is not None:
+                self._last_feedback = now
             else:
-                self._lost_since = self._lost_since or time.monotonic()
-                if time.monotonic() - self._lost_since > SERVER_LOST_S:
-                    self._state, self._reason = SkillStatus.FAILED, "the skill server stopped answering mid-skill"
-                    if self._goal_handle is not None:
-                        self._goal_handle.cancel_goal_async()  # in case it is only unreachable
+                self._accepted = now
+            return self._state
+        if self._unsent is not None:
+            self._send()
+            if self._unsent is not None:
+                if now - self._sent > GOAL_ANSWER_S:
+                    self._give_up(f"the skill server is not running (no execute_skill server for {GOAL_ANSWER_S:g} s)")
+                return self._state
+        # The graph says the server left (a clean exit; after a kill -9 DDS keeps it listed
+        # until its lease runs out, ~20 s, hence the heartbeat watch below). Graph information
+        # can lag under load: a recent heartbeat or feedback also proves the server lives.
+        heard = max(self._client.node.server_beat, self._last_feedback or 0.0)
+        if self._client.action.server_is_ready() or now - heard < SERVER_LOST_S:
+            self._lost_since = None
+        else:
+            self._lost_since = self._lost_since or now
+            if now - self._lost_since > SERVER_LOST_S:
+                self._give_up(f"the skill server left the ROS graph mid-skill (no execute_skill server for "
+                              f"{SERVER_LOST_S:g} s)")
+                return self._state
+        if self._goal_handle is None:
+            if now - self._sent > GOAL_ANSWER_S:
+                self._give_up(f"the skill server did not answer the goal within {GOAL_ANSWER_S:g} s "
+                              "(it is listed but does not respond: killed or frozen)")
+            return self._state
+        node = self._client.node
+        last_fb = self._last_feedback if self._last_feedback is not None else self._accepted
+        if node.server_beat > 0.0:
+            # The server's heartbeat (5 Hz) or feedback (every control tick) proves it lives.
+            last = max(node.server_beat, last_fb)
+            if now - last > SERVER_SILENT_S:
+                self._give_up(f"the skill server stopped answering mid-skill (no heartbeat or feedback for "
+                              f"{now - last:.1f} s: killed or frozen)")
+            elif node.server_beat > self._accepted + 1.0 and self._id.hex() not in node.server_goals:
+                # It lives but runs another goal or none: this one ended, its result is late
+                # (DDS repairs a lost sample within a few seconds) or lost.
+                self._orphan_since = self._orphan_since or now
+                if now - self._orphan_since > RESULT_LATE_S:
+                    self._give_up(f"the skill server no longer runs this goal and its result did not arrive "
+                                  f"within {RESULT_LATE_S:g} s")
+            else:
+                self._orphan_since = None
+            return self._state
+        # A skill server without a heartbeat (an older one): feedback comes every control tick
+        # (one per observation). Silence while the robot's observations keep coming means the
+        # server died or froze; a silent robot is the hardware's fault, which the server reports.
+        allowed = FEEDBACK_SILENT_S if self._last_feedback is not None else FIRST_FEEDBACK_S
+        robot_after = node.world_time() - last_fb
+        if now - last_fb > allowed and robot_after > 1.0:
+            self._give_up(f"the skill server stopped answering mid-skill (no feedback for {now - last_fb:.1f} s "
+                          "while the robot's observations kept coming: killed or frozen)")
         return self._state
 
     def reason(self) -> str:
@@ -151,6 +264,17 @@ class RosSkillClient:
     def __init__(self, node: SchedulerNode) -> None:
         self.node = node
         self.action: Any = ActionClient(node, ExecuteSkill, "execute_skill")
+        self.lost_reason = ""  # set when the skill server vanished mid-task; cleared per task
+        self.goal_ids: set[str] = set()  # running skill goals, named in the scheduler_alive heartbeat
+
+    def gone(self, what: str) -> str:
+        """Remember that the skill server is gone for the rest of this task; the reason with the fix."""
+        self.lost_reason = f"{what}; {SKILL_SERVER_FIX}"
+        return self.lost_reason
+
+    def lost(self) -> str:
+        """Why no skill can run now ("" when they can): the runner then neither retries nor replans."""
+        return self.lost_reason
 
     def world(self) -> Observation | None:
         return self.node.fresh_world()
@@ -194,7 +318,16 @@ class SchedulerNode(Node):
         self.last_motion = ("", "")
         self.client = RosSkillClient(self)
         self.pub_status = self.create_publisher(String, "task_status", 10)
+        # Heartbeat: the running skill goals' ids (hex, space-separated; "" when none). The skill
+        # server holds the arm when the scheduler whose goal it runs falls silent; the CLI ends
+        # `robomatrix task` when the scheduler it waits on does. Steady clock: a jump of the
+        # system or ROS clock must not stop it.
+        self.pub_alive = self.create_publisher(String, "scheduler_alive", 10)
+        self.create_timer(HEARTBEAT_PERIOD_S, self.beat, clock=Clock(clock_type=ClockType.STEADY_TIME))
         self.create_subscription(WorldState, "observation", self._on_world, 10)
+        self.server_beat = 0.0  # time.monotonic() of the last skill_server_alive (0: none yet)
+        self.server_goals: set[str] = set()  # the goal ids it said it runs
+        self.create_subscription(String, "skill_server_alive", self._on_server_beat, 10)
         self.create_subscription(String, "task", self._on_task_text, 10)
         self.create_subscription(Bool, "task_approval", self._on_approval, 10)
         self._server = ActionServer(self, ExecuteTask, "execute_task", execute_callback=self._execute,
@@ -225,6 +358,17 @@ class SchedulerNode(Node):
         self._world = msg_to_observation(msg)
         self._world_wall = time.monotonic()
 
+    def beat(self) -> None:
+        self.pub_alive.publish(String(data=" ".join(sorted(self.client.goal_ids))))
+
+    def _on_server_beat(self, msg: String) -> None:
+        self.server_goals = set(msg.data.split()[:4])
+        self.server_beat = time.monotonic()
+
+    def world_time(self) -> float:
+        """time.monotonic() of the latest observation (0 before the first)."""
+        return self._world_wall
+
     def fresh_world(self) -> Observation | None:
         if self._world is None or time.monotonic() - self._world_wall > WORLD_STALE_S:
             return None
@@ -237,6 +381,7 @@ class SchedulerNode(Node):
     def run_task(self, text: str, publish: Any = None, should_cancel: Any = None, confirm: bool = False) -> TaskResult:
         """Plan and run ``text``; returns the TaskResult. Caller holds self._busy."""
         runner = TaskRunner(self.planner, self.client, self.library, self.config)
+        self.client.lost_reason = ""  # a server lost in the last task may be back (respawn)
         self.status(f"task: {text!r}")
         deadline = time.monotonic() + FIRST_WORLD_WAIT_S  # right after start-up the world may be on its way
         while self.fresh_world() is None and time.monotonic() < deadline:

@@ -7,14 +7,22 @@ Parameters
   skills_dir (str): skill library folder; empty = the package's skills/
   correction_hold (float): s a person's language motion overrides the policy; 0 = until "resume"
     (default: skill_server.correction_hold of the config)
-  intervention_dir (str): where corrected episodes are recorded (MCAP); empty = ~/.robomatrix/interventions
+  intervention_dir (str): where corrected episodes are recorded (MCAP); empty = ~/.robomatrix/interventions.
+    Each file is written under a hidden .partial name in that folder, fsynced, then linked to its
+    name; an episode that cannot be written (folder unwritable, disk full) is kept in memory (up to
+    20), written with the next save that can be, and the skill's result.reason says so
   observation_timeout (float): s without an observation before a running skill aborts
     (default: skill_server.observation_timeout of the config)
 Subscriptions
   observation (robomatrix/WorldState): the world, one control tick per message
   correction (robomatrix/LanguageMotion): a person's language motion, e.g. "move arm up", or "resume"
+  scheduler_alive (std_msgs/String): the scheduler's heartbeat naming its running skill goals; once
+    one names the running goal, 1.5 s without one ends the skill and holds the arm (its client
+    was killed or froze). A client that sends none (a test, a script) is not watched
 Publishers
   command (robomatrix/ArmCommand): one per observation while a skill runs; a hold when it ends
+  skill_server_alive (std_msgs/String): heartbeat, 5 Hz of steady time: the running goal's id
+    (hex; "" when none). The scheduler fails a task at once when it stops mid-skill
   language_motion (robomatrix/LanguageMotion): the motion executed each tick and who chose it
 Actions
   execute_skill (robomatrix/ExecuteSkill): a goal naming an unknown skill, ill-typed or ungrounded
@@ -43,6 +51,7 @@ from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 from rclpy.task import Future
+from std_msgs.msg import String
 
 from robomatrix.config import load_stack_config
 from robomatrix.errors import ConfigError, RobomatrixError
@@ -64,9 +73,17 @@ except ImportError:  # pragma: no cover - common.py already raised a clear error
 CONTROLLERS = ("policy", "oracle")
 FIRST_OBSERVATION_WAIT_S = 5.0  # s a goal waits for the first observation after start-up
 WATCH_PERIOD_S = 0.1  # s between checks for a silent hardware node (steady clock)
+MAX_PENDING_EPISODES = 20  # corrected episodes kept in memory while the intervention folder cannot be written
+HEARTBEAT_PERIOD_S = 0.2  # s between skill_server_alive messages (steady clock)
+WATCH_STALL_S = 1.0  # s between two _watch calls that mean this process itself stalled
+CLIENT_SILENT_S = 1.5  # s without the scheduler's heartbeat naming the running goal before the arm holds
 
 
 ARGUMENT_TYPES = ("object", "direction", "number", "string")  # SkillArgument.type
+
+
+def _goal_hex(goal_handle: Any) -> str:
+    return bytes(goal_handle.goal_id.uuid).hex()
 
 
 def arguments_from_goal(goal: Any) -> dict[str, Any]:
@@ -95,6 +112,9 @@ class _Run:
     goal_handle: Any
     done: Future = field(default_factory=Future)
     last_obs_wall: float = field(default_factory=time.monotonic)
+    # time.monotonic() of the last scheduler_alive naming this goal; None = its client sends none
+    # (a test, the learning wing's client): then only a cancel or the skill's end stops it
+    client_beat: float | None = None
     records: list[tuple[float, np.ndarray | None, np.ndarray, str, str]] = field(default_factory=list)
 
 
@@ -132,10 +152,18 @@ class SkillServerNode(Node):
         self._world: Observation | None = None
         self._world_waiters: list[Future] = []
         self._run: _Run | None = None
+        self._pending: list[tuple[dict[str, Any], list[Any], bool]] = []  # episodes not yet written
+        self._beats: dict[str, float] = {}  # goal id (hex) -> last scheduler_alive naming it
+        self._last_watch = time.monotonic()
         self.pub_cmd = self.create_publisher(ArmCommand, "command", 10)
         self.pub_motion = self.create_publisher(LanguageMotion, "language_motion", 10)
         self.create_subscription(WorldState, "observation", self._on_world, 10)
         self.create_subscription(LanguageMotion, "correction", self._on_correction, 10)
+        self.create_subscription(String, "scheduler_alive", self._on_client_beat, 10)
+        # Its own heartbeat: the running goal's id (hex; "" when none), so the scheduler can tell a
+        # dead or frozen skill server from a result that is late.
+        self.pub_alive = self.create_publisher(String, "skill_server_alive", 10)
+        self.create_timer(HEARTBEAT_PERIOD_S, self._beat, clock=Clock(clock_type=ClockType.STEADY_TIME))
         self.create_service(ListSkills, "list_skills", self._on_list)
         self._server = ActionServer(
             self, ExecuteSkill, "execute_skill", execute_callback=self._execute,
@@ -160,6 +188,21 @@ class SkillServerNode(Node):
                 fut.set_result(obs)
         if self._run is not None and not self._run.done.done():
             self._step(self._run, obs)
+
+    def _beat(self) -> None:
+        run = self._run
+        running = run is not None and not run.done.done()
+        self.pub_alive.publish(String(data=_goal_hex(run.goal_handle) if running else ""))
+
+    def _on_client_beat(self, msg: String) -> None:
+        now = time.monotonic()
+        for goal_id in msg.data.split()[:16]:
+            self._beats[goal_id[:64]] = now
+        if len(self._beats) > 64:  # ids of goals long ended
+            self._beats = {k: t for k, t in self._beats.items() if now - t < 10.0}
+        run = self._run
+        if run is not None and not run.done.done() and _goal_hex(run.goal_handle) in self._beats:
+            run.client_beat = self._beats[_goal_hex(run.goal_handle)]
 
     def _on_list(self, _req: ListSkills.Request, res: ListSkills.Response) -> ListSkills.Response:
         for name in self.library.names:
@@ -250,6 +293,8 @@ class SkillServerNode(Node):
         except RobomatrixError as e:
             return self._refuse(goal_handle, str(e))
         run = _Run(SkillExecution(spec, args, controller, world, self.exec_config), goal_handle)
+        # the scheduler names a goal in its heartbeat before sending it: watched from the start
+        run.client_beat = self._beats.get(_goal_hex(goal_handle))
         self._run = run
         self.get_logger().info(f"executing {spec.name}({args}) with the {self.controller_kind}")
         status, reason = await run.done
@@ -285,9 +330,23 @@ class SkillServerNode(Node):
             language_motion=tick.motion, source=tick.source, progress=float(tick.progress)))
 
     def _watch(self) -> None:
-        """End a run whose hardware node went quiet (no observation for observation_timeout s)."""
+        """End a run whose hardware node went quiet (no observation for observation_timeout s), or
+        whose client (the scheduler) stopped its heartbeat: nobody would be told its end."""
+        now = time.monotonic()
+        stalled = now - self._last_watch > WATCH_STALL_S
+        self._last_watch = now
         run = self._run
-        if run is None or run.done.done() or time.monotonic() - run.last_obs_wall <= self.obs_timeout:
+        if run is None or run.done.done():
+            return
+        if stalled and run.client_beat is not None:
+            # This process was frozen or starved: heartbeats may wait in the queue behind this
+            # timer. Judge the scheduler on what arrives from now on.
+            run.client_beat = now
+        if run.client_beat is not None and now - run.client_beat > CLIENT_SILENT_S:
+            self._finish(run, SkillStatus.FAILED, f"the scheduler that sent this goal fell silent (no scheduler_alive "
+                         f"for {CLIENT_SILENT_S:g} s: killed or frozen); the arm was told to hold", hold=True)
+            return
+        if now - run.last_obs_wall <= self.obs_timeout:
             return
         self._finish(run, SkillStatus.FAILED, f"no observation for {self.obs_timeout:g} s: the hardware node stopped "
                                   "or is unreachable; the arm was told to hold", hold=True)
@@ -299,8 +358,8 @@ class SkillServerNode(Node):
             self._hold(run.execution)
         if run.execution.status == SkillStatus.RUNNING:
             run.execution.status = SkillStatus.FAILED
-        self._save_interventions(run)
-        run.done.set_result((status, reason))
+        note = self._save_interventions(run)
+        run.done.set_result((status, f"{reason}; {note}" if note and reason else note or reason))
 
     def _hold(self, execution: SkillExecution | None) -> None:
         gripper = execution.last_gripper if execution is not None else 0.0
@@ -329,31 +388,65 @@ class SkillServerNode(Node):
         vec = np.array([*a.linear, a.angular[2], a.gripper], dtype=np.float32)
         run.records.append((max(0.0, obs.stamp - execution.start.stamp), features, vec, tick.motion, tick.source))
 
-    def _save_interventions(self, run: _Run) -> None:
-        """Record an episode a person corrected (RT-H intervention data), in MCAP."""
+    def _save_interventions(self, run: _Run) -> str:
+        """Record an episode a person corrected (RT-H intervention data), in MCAP; "" or a note
+        for the skill's result when it could not be written.
+
+        The file is written to a hidden ``.partial`` name in the same folder, fsynced, then
+        linked to its name (:class:`~robomatrix.skills.recording.EpisodeWriter`). An episode
+        that cannot be written (folder unwritable, disk full) is kept in memory (the last
+        MAX_PENDING_EPISODES) and written with the next one that can be; the result says so.
+        """
         execution = run.execution
         if execution.corrections == 0 or not run.records:
-            return
+            return ""
+        meta = {"skill": execution.spec.name, "args": execution.args, "source": "human",
+                "corrections": execution.corrections, "controller": self.controller_kind}
+        self._pending.append((meta, list(run.records), execution.status == SkillStatus.SUCCEEDED))
+        dropped = len(self._pending) - MAX_PENDING_EPISODES
+        if dropped > 0:
+            del self._pending[:dropped]
+            self.get_logger().error(f"{dropped} unsaved intervention episode(s) dropped: more than "
+                                    f"{MAX_PENDING_EPISODES} are waiting for {self.intervention_dir} to be writable")
+        return self._flush_pending()
+
+    def _flush_pending(self) -> str:
         from robomatrix.skills.recording import EpisodeWriter, next_free_path
 
-        try:
-            path = next_free_path(self.intervention_dir, f"{execution.spec.name}-intervention")
-            with EpisodeWriter(path) as writer:
-                writer.begin_episode({"skill": execution.spec.name, "args": execution.args, "source": "human",
-                                      "corrections": execution.corrections, "controller": self.controller_kind})
-                for t, features, vec, motion, source in run.records:
-                    if features is not None:
-                        writer.add_step(t, features, vec, motion, source)
-                writer.end_episode(success=execution.status == SkillStatus.SUCCEEDED)
-            self.get_logger().info(f"intervention episode ({execution.corrections} corrections) saved to {path}")
-        except (RobomatrixError, OSError) as e:
-            self.get_logger().error(f"could not record the intervention episode: {e}")
+        while self._pending:
+            meta, records, success = self._pending[0]
+            path = None
+            try:
+                path = next_free_path(self.intervention_dir, f"{meta['skill']}-intervention")
+                with EpisodeWriter(path) as writer:  # on an error it closes the file, keeping the .partial
+                    writer.begin_episode(meta)
+                    for t, features, vec, motion, source in records:
+                        if features is not None:
+                            writer.add_step(t, features, vec, motion, source)
+                    writer.end_episode(success=success)
+            except (RobomatrixError, OSError) as e:
+                if path is not None and not path.exists():  # incomplete: the episode stays in memory
+                    try:
+                        path.with_name(f".{path.name}.partial").unlink(missing_ok=True)
+                    except OSError:
+                        pass
+                note = (f"the person's corrections could not be recorded to {self.intervention_dir} ({e}); "
+                        f"{len(self._pending)} episode(s) kept in memory and written with the next save; fix: make "
+                        "the folder writable or free space (intervention_dir:=<folder>), or they are lost at shutdown")
+                self.get_logger().error(note)
+                return note
+            self._pending.pop(0)
+            self.get_logger().info(f"intervention episode ({meta['corrections']} corrections) saved to {path}")
+        return ""
 
     def close(self) -> None:
         """On shutdown: hold the arm and keep a corrected episode that was still running."""
         run = self._run
         if run is not None and not run.done.done():
             self._finish(run, SkillStatus.FAILED, "the skill server shut down; the arm was told to hold", hold=True)
+        if self._pending and self._flush_pending():
+            self.get_logger().error(f"{len(self._pending)} intervention episode(s) are lost: {self.intervention_dir} "
+                                    "could not be written until shutdown")
 
 
 def main(argv: list[str]) -> int:

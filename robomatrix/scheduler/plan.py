@@ -37,12 +37,13 @@ class PlanRefused(PlannerError):
 class PlanInvalid(PlannerError):
     """The backend's answer was invalid twice (first answer and the re-ask)."""
 
-    def __init__(self, errors: Sequence[str], answers: Sequence[str] = ()) -> None:
+    def __init__(self, errors: Sequence[str], answers: Sequence[str] = (), source: str = "") -> None:
         self.errors = tuple(errors)
         self.answers = tuple(answers)
         numbered = "; ".join(f"attempt {i + 1}: {e}" for i, e in enumerate(self.errors))
+        origin = f" (from {source})" if source else ""
         super().__init__(
-            f"the planner's answer was invalid after a re-ask ({numbered}); fix: rephrase the task, "
+            f"the planner's answer{origin} was invalid after a re-ask ({numbered}); fix: rephrase the task, "
             "check the world objects, or use a stronger backend (config/planner.yaml)"
         )
 

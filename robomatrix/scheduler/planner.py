@@ -426,7 +426,8 @@ class Planner:
                         describe_goal(goal, objects), given)
         if any("cannot run" in e for e in errors):
             raise PlanRefused(f"the plan is impossible in this world: {errors[-1]}", "impossible")
-        raise PlanInvalid(errors, answers)
+        url = getattr(self.backend, "url", "")  # an LLM endpoint: name it, the fault may be the server's
+        raise PlanInvalid(errors, answers, f"LLM endpoint {url}" if url else "")
 
     def _steps(self, text: str, objects: Sequence[Any],
                symbolic: SymbolicWorld) -> tuple[list[PlanStep], list[GoalAtom], bool]:

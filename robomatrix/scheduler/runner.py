@@ -248,6 +248,10 @@ class TaskRunner:
             if now_world is None:  # the robot went silent: a new plan could only fail the same way
                 result.summary = f"failed: {failure_context}; not replanning without the robot's state"
                 return result
+            lost = getattr(self.client, "lost", None)
+            if lost is not None and lost():  # the skill server is gone: a new plan could only fail the same way
+                result.summary = f"failed: {failure_context}; not retried or replanned: no skill can run"
+                return result
             held = now_world.held_object_id  # what the rest of the plan starts from
             failure_context += f"; the gripper now holds {held}" if held else "; the gripper now holds nothing"
             log.warning("plan failed (%s); %s", failure_context,

@@ -122,6 +122,19 @@ def next_free_path(directory: str | os.PathLike[str], stem: str, suffix: str = "
     raise DatasetError(f"no free file name for {stem!r} in {folder}; clean up the folder")
 
 
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some filesystems cannot sync a directory; the file itself is synced
+        pass
+    finally:
+        os.close(fd)
+
+
 def _float_array(name: str, values: Any, length: int | None) -> array.array:
     arr = np.asarray(values, dtype=np.float32).reshape(-1)
     if length is not None and arr.shape != (length,):
@@ -271,6 +284,7 @@ class EpisodeWriter:
                 f"{self.path} appeared while recording; the data is kept in {self.partial_path}, rename it"
             ) from None
         self.partial_path.unlink()
+        _fsync_dir(self.path.parent)  # the new name survives a power cut
         log.info("wrote %d episode(s) to %s", self.episodes_written, self.path)
         return self.path
 

@@ -158,3 +158,270 @@ def test_a_killed_skill_server_respawns_and_serves_again(launch, ros) -> None:
     assert fut.result().result.success, fut.result().result.reason
     assert "skill_server died unexpectedly (killed by signal 9)" in stack.output()
     assert node_pid(children(stack.proc.pid), "hardware") == node_pid(stack.nodes, "hardware")  # untouched
+
+
+# -- faults mid-task, with the scheduler (issue 13): each ends with the arm held and the task told why --------
+
+def _task_stack(launch, ros, *args: str):  # type: ignore[no-untyped-def]
+    """The whole stack with the scheduler; (stack, observations, commands, execute_task client, block name)."""
+    from robomatrix.action import ExecuteTask
+    from robomatrix.msg import ArmCommand
+
+    stack = launch("start_scheduler:=true", *args)
+    obs = ros.latest(WorldState, f"{stack.ns}/observation")
+    cmds: list = []
+    ros.node.create_subscription(ArmCommand, f"{stack.ns}/command", lambda m: cmds.append((time.monotonic(), m)), 50)
+    client = ActionClient(ros.node, ExecuteTask, f"{stack.ns}/execute_task")
+    stack.wait_for_nodes(3)
+    ros.wait_until(lambda: len(obs) > 0, 30.0, "observations")
+    assert client.wait_for_server(timeout_sec=30.0), stack.output()[-3000:]
+    block = next(o.name for o in obs[-1].objects if o.category == "block")
+    return stack, obs, cmds, client, block
+
+
+def _arm_moving(ros, cmds: list, n: int = 5) -> None:  # type: ignore[no-untyped-def]
+    n0 = len(cmds)
+    ros.wait_until(lambda: len(cmds) > n0 + n, 30.0, "the arm moving under the task")
+
+
+def _held_since(obs: list, cmds: list, t: float, n_obs: int) -> bool:
+    from robomatrix.msg import ArmCommand
+
+    return (any(m.watchdog_holding for m in obs[n_obs:])
+            or any(tc >= t and m.mode == ArmCommand.MODE_HOLD for tc, m in cmds))
+
+
+def test_a_skill_server_killed_mid_task_fails_the_task_at_once_naming_the_fix(launch, ros) -> None:
+    from robomatrix.action import ExecuteTask
+
+    stack, obs, cmds, client, block = _task_stack(launch, ros)
+    server = node_pid(stack.nodes, "skill_server")
+    fut = client.send_goal_async(ExecuteTask.Goal(task=f"move to the {block}"))
+    ros.wait_until(fut.done, 20.0, "the task accepted")
+    result = fut.result().get_result_async()
+    _arm_moving(ros, cmds)
+    n_obs = len(obs)
+    t_kill = time.monotonic()
+    os.kill(server, signal.SIGKILL)
+    # Bounds for a loaded shared machine (load 6 on 2 cores seen); bench_faults.py has the times:
+    # held in 0.3-0.8 s, told in 1.6 s (23 s before the heartbeat).
+    ros.wait_until(lambda: _held_since(obs, cmds, t_kill, n_obs), 5.0, "the arm held (hardware watchdog)")
+    ros.wait_until(result.done, 10.0, "the task's result after the skill server died")
+    after = time.monotonic() - t_kill
+    r = result.result().result
+    assert not r.success
+    assert "skill server" in r.summary and "respawn:=true" in r.summary, r.summary
+    assert "not retried or replanned" in r.summary and "replan(s)" not in r.summary, r.summary
+    assert after < 6.0, f"the task was told {after:.1f} s after the kill: {r.summary}"
+
+
+def test_a_scheduler_killed_mid_task_ends_the_cli_and_the_arm_holds(launch, ros, tmp_path: Path) -> None:
+    stack, obs, cmds, _client, block = _task_stack(launch, ros)
+    scheduler = node_pid(stack.nodes, "scheduler")
+    bowl = next((o.name for o in obs[-1].objects if o.category == "bowl"), None)
+    text = f"put the {block} in the {bowl}" if bowl else f"pick up the {block}"  # several skills: long enough
+    cli_log = tmp_path / "cli.log"
+    with cli_log.open("w") as out:
+        cli = subprocess.Popen([sys.executable, "-m", "robomatrix.cli", "task", "--namespace", stack.ns[1:], text],
+                               stdout=out, stderr=subprocess.STDOUT)
+        try:
+            _arm_moving(ros, cmds, 20)
+            t_kill = time.monotonic()
+            n_obs = len(obs)
+            os.kill(scheduler, signal.SIGKILL)
+            ros.wait_until(lambda: _held_since(obs, cmds, t_kill, n_obs), 4.0, "the arm held after the scheduler died")
+            held_after = time.monotonic() - t_kill
+            rc = cli.wait(10.0)
+            cli_after = time.monotonic() - t_kill
+        finally:
+            if cli.poll() is None:
+                cli.kill()
+    said = cli_log.read_text()
+    assert rc == 3, said
+    assert "the scheduler stopped while the task ran" in said and "respawn:=true" in said, said
+    assert cli_after < 6.0
+    # The skill server held the arm because its client fell silent (not because the skill ended).
+    ros.wait_until(lambda: "the scheduler that sent this goal fell silent" in stack.output(), 5.0,
+                   "the skill server's reason")
+    assert held_after < 3.0
+
+
+class _LoopbackLLM:
+    """An OpenAI-compatible endpoint on 127.0.0.1 whose answer the test sets: down, slow, garbage."""
+
+    def __init__(self) -> None:
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{self.port}/v1"
+        self.mode = "down"
+        self.calls = 0
+        self.server = None
+
+    def start(self) -> None:
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        outer = self
+
+        class H(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                outer.calls += 1
+                self.rfile.read(int(self.headers["Content-Length"]))
+                content = {"slow": "{}", "not_json": "Sure! Happy to help with the blocks.",
+                           "not_a_plan": json.dumps({"weather": "sunny"}),
+                           "unknown_skill": json.dumps({"steps": [{"skill": "teleport", "args": {"object": "red block"}}]}),
+                           }[outer.mode]
+                if outer.mode == "slow":
+                    time.sleep(3.0)
+                body = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]})
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body.encode())
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), H)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+
+LLM_TIMEOUT_S, LLM_RETRIES, LLM_BACKOFF_S = 1.0, 1, 0.1
+
+
+def test_llm_endpoint_down_slow_or_garbage_fails_the_task_in_time_and_nothing_moves(launch, ros, tmp_path) -> None:
+    """The openai planner backend against a loopback server: every fault ends the task with a reason
+    naming the endpoint and a fix, within (retries + 1) x timeout + backoff (+ slack), and no arm
+    command is sent."""
+    from robomatrix.action import ExecuteTask
+
+    llm = _LoopbackLLM()
+    cfg = tmp_path / "planner.yaml"
+    cfg.write_text(f"backend: openai\nopenai:\n  base_url: {llm.base_url}\n  model: m\n  timeout_s: {LLM_TIMEOUT_S}\n"
+                   f"  retries: {LLM_RETRIES}\n  backoff_s: {LLM_BACKOFF_S}\n")
+    try:
+        stack, obs, cmds, client, block = _task_stack(launch, ros, f"planner_config:={cfg}")
+        bound = (LLM_RETRIES + 1) * LLM_TIMEOUT_S + LLM_BACKOFF_S * 2 + 1.5  # + slack for a loaded machine
+        expect = {"down": ("is not reachable", "start the server"),
+                  "slow": (f"did not answer within {LLM_TIMEOUT_S:g} s", "raise openai.timeout_s"),
+                  "not_json": ("not valid JSON", "fix:"),
+                  "not_a_plan": ("invalid after a re-ask", "fix:"),
+                  "unknown_skill": ("teleport", "fix:")}
+        for mode, (what, fix) in expect.items():
+            llm.mode = mode
+            if mode != "down" and llm.server is None:
+                llm.start()
+            n_cmd = len(cmds)
+            t0 = time.monotonic()
+            fut = client.send_goal_async(ExecuteTask.Goal(task=f"move to the {block}"))
+            ros.wait_until(fut.done, 10.0, "the task accepted")
+            res = fut.result().get_result_async()
+            ros.wait_until(res.done, bound + 5.0, f"the task's result ({mode})")
+            took = time.monotonic() - t0
+            r = res.result().result
+            assert not r.success and what in r.summary and fix in r.summary, (mode, r.summary)
+            assert llm.base_url in r.summary, (mode, r.summary)
+            assert took < bound, (mode, took, r.summary)
+            ros.spin_for(0.3)
+            assert len(cmds) == n_cmd, f"{mode}: the arm was commanded"
+    finally:
+        llm.close()
+
+
+@pytest.mark.slow
+def test_each_node_frozen_for_2_s_mid_task_ends_held_and_never_in_a_false_success(launch, ros) -> None:
+    """SIGSTOP, 2 s, SIGCONT of the hardware node, the skill server and the scheduler, one task each
+    on one stack: the arm holds while commands stop (the hardware node's stale-command watchdog,
+    or the skill server when its scheduler falls silent), and the task either succeeds (the
+    scheduler checked the goal on the settled world) or fails with a reason."""
+    from robomatrix.action import ExecuteTask
+    from robomatrix.srv import Reset
+
+    stack, obs, cmds, client, block = _task_stack(launch, ros)
+    reset = ros.node.create_client(Reset, f"{stack.ns}/reset")
+    for victim in ("skill_server", "scheduler", "hardware"):
+        fut = reset.call_async(Reset.Request(seed=0))  # the arm back home: the task has to move it again
+        ros.wait_until(fut.done, 10.0, "the world reset")
+        assert fut.result().success, fut.result().message
+        n_reset = len(obs)
+        ros.wait_until(lambda n=n_reset: len(obs) > n + 5, 10.0, "observations after the reset")
+        block = next(o.name for o in obs[-1].objects if o.category == "block")
+        pid = node_pid(children(stack.proc.pid), victim)
+        fut = client.send_goal_async(ExecuteTask.Goal(task=f"move to the {block}"))
+        ros.wait_until(fut.done, 20.0, "the task accepted")
+        res = fut.result().get_result_async()
+        _arm_moving(ros, cmds)
+        n_obs = len(obs)
+        t0 = time.monotonic()
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            ros.spin_for(2.0)
+            held = _held_since(obs, cmds, t0, n_obs)  # what arrived while it was frozen
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        if victim == "skill_server":  # commands stopped: the hardware node's watchdog (0.25 s) holds
+            assert held, "the arm was not held while the skill server froze"
+        elif victim == "scheduler":
+            # The skill server holds 1.5 s after the scheduler's last heartbeat (on a loaded
+            # machine its word may arrive just after the 2 s): its reason says why.
+            ros.wait_until(lambda t=t0, n=n_obs: _held_since(obs, cmds, t, n), 1.0, "the arm held")
+            ros.wait_until(lambda: "the scheduler that sent this goal fell silent" in stack.output(), 5.0,
+                           "the skill server holding because the scheduler fell silent")
+        # A frozen hardware node is a frozen (simulated) arm: nothing moves, nothing to observe.
+        ros.wait_until(res.done, 60.0, f"the task's result after {victim} froze")
+        r = res.result().result
+        if r.success:
+            assert r.goal_holds and all(r.goal_holds), r.summary
+        else:
+            assert r.summary, "a failure says why"
+            if victim == "skill_server":
+                assert "skill server" in r.summary, r.summary
+        assert stack.proc.poll() is None and len(children(stack.proc.pid)) == 3, "nothing died"
+        ros.spin_for(1.0)  # the next task starts from a quiet arm
+
+
+@pytest.mark.slow
+def test_a_jumping_ros_clock_changes_no_timeout(launch, ros) -> None:
+    """Every duration the nodes measure uses the steady clock or robot time (the observation
+    stamps), never the ROS clock: a second publisher on /clock (use_sim_time nodes) jumping
+    +1e6 s and back at 50 Hz during a task ends no skill early, trips no heartbeat or observation
+    watchdog, and the task succeeds. (The host's wall clock cannot be changed
+    without root: that the nodes never read it for a duration is checked on the source, in
+    test/core/test_clocks.py.)"""
+    from rosgraph_msgs.msg import Clock as ClockMsg
+
+    from robomatrix.action import ExecuteTask
+
+    stack, obs, cmds, client, block = _task_stack(launch, ros)
+    pub = ros.node.create_publisher(ClockMsg, "/clock", 10)
+    fut = client.send_goal_async(ExecuteTask.Goal(task=f"move to the {block}"))
+    ros.wait_until(fut.done, 20.0, "the task accepted")
+    res = fut.result().get_result_async()
+    k = 0
+    end = time.monotonic() + 60.0
+    while not res.done() and time.monotonic() < end:
+        k += 1
+        msg = ClockMsg()
+        msg.clock.sec = 1_000_000 if k % 2 else 0
+        pub.publish(msg)
+        ros.spin_for(0.02)
+    assert res.done() and res.result().result.success, res.result().result.summary if res.done() else "no result"
+    out = stack.output()
+    # What a clock-driven timeout would say. (A replan is not counted: once in five runs on the
+    # loaded 2-core machine move_to ended 0.1 m above the block and the task replanned; that has
+    # not been tied to the clock.)
+    for timeout in ("fell silent", "stopped answering", "no observation for", "task timeout after"):
+        assert timeout not in out, f"{timeout!r} in the nodes' output:\n{out[-3000:]}"
