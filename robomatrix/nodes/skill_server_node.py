@@ -243,6 +243,8 @@ class SkillServerNode(Node):
                                 f"{FIRST_OBSERVATION_WAIT_S:g} s; is it running in this ROS domain and namespace?")
         if busy := self._busy():  # another goal started while this one waited
             return self._refuse(goal_handle, busy)
+        if world.perception_stale:  # the objects are unknown: nothing can be grounded or moved on them
+            return self._refuse(goal_handle, f"{world.perception_stale}; the skill was not started")
         try:
             spec = self.library.get(goal.skill)
             args = spec.validate_arguments(arguments_from_goal(goal), list(world.objects))

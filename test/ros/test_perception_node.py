@@ -39,3 +39,83 @@ def test_camera_topics_and_perceived_objects(start_node, ros) -> None:
         p, q = o.pose.position, real[o.id]
         assert math.dist((p.x, p.y, p.z), (q.x, q.y, q.z)) < 0.02, o.id
     assert len(perceived.objects) == len(real)
+
+
+def _set_rgbd(ros, on: bool) -> None:
+    """``ros2 param set /hardware rgbd <on>``: pause or resume the simulated RGB-D camera."""
+    from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue
+    from rcl_interfaces.srv import SetParameters
+
+    client = ros.node.create_client(SetParameters, "/hardware/set_parameters")
+    assert client.wait_for_service(timeout_sec=10.0)
+    req = SetParameters.Request(parameters=[Parameter(
+        name="rgbd", value=ParameterValue(type=ParameterType.PARAMETER_BOOL, bool_value=on))])
+    fut = client.call_async(req)
+    ros.wait_until(fut.done, 10.0, "set_parameters")
+    assert fut.result().results[0].successful, fut.result().results[0].reason
+
+
+def test_camera_that_stops_mid_skill_stops_the_skill_with_the_reason(start_node, ros) -> None:
+    """The camera stops while grasp runs on perceived objects: within stale_after (0.5 s) of the last
+    frame the skill ends with "perception stale: camera ... silent", the arm holds, a new goal is
+    refused with the same reason and nothing moves; the camera resuming makes perception fresh again."""
+    import numpy as np
+    from rclpy.action import ActionClient
+
+    from robomatrix.action import ExecuteSkill
+    from robomatrix.msg import ArmCommand, SkillArgument
+
+    start_node("hardware", rgbd=True)
+    start_node("perception")
+    server = start_node("skill_server", controller="oracle", remaps={"observation": "perception/observation"})
+    seen = ros.latest(WorldState, "perception/observation")
+    depth = ros.latest(Image, "camera/depth/image_raw")
+    commands = ros.latest(ArmCommand, "command")
+    client = ActionClient(ros.node, ExecuteSkill, "execute_skill")
+    ros.wait_until(lambda: seen and seen[-1].objects and not seen[-1].perception_stale, 60.0, "fresh perceived objects")
+    assert client.wait_for_server(timeout_sec=30.0), server.output()
+
+    def goal() -> ExecuteSkill.Goal:
+        return ExecuteSkill.Goal(skill="grasp", arguments=[SkillArgument(name="object", type="object",
+                                                                          value="red block")])
+
+    feedback: list = []
+    fut = client.send_goal_async(goal(), feedback_callback=feedback.append)
+    ros.wait_until(fut.done, 10.0, "goal response")
+    handle = fut.result()
+    assert handle.accepted
+    ros.wait_until(lambda: len(feedback) >= 10, 30.0, "the skill running (feedback)")
+    _set_rgbd(ros, False)
+    result_fut = handle.get_result_async()
+    ros.wait_until(result_fut.done, 30.0, "the skill ending")
+    result = result_fut.result().result
+    assert not result.success
+    assert result.reason.startswith("perception stale: camera /camera/depth/image_raw silent for "), result.reason
+    assert "check the camera driver" in result.reason and "the arm holds" in result.reason, result.reason
+    silent = float(result.reason.split("silent for ")[1].split(" s")[0])
+    assert 0.5 < silent < 2.0, result.reason  # stopped at the first observation past stale_after
+    stale = seen[-1]
+    assert stale.perception_stale.startswith("perception stale") and not stale.objects
+    # The arm holds: the last command is a hold, and the end effector stays put.
+    ros.wait_until(lambda: commands and commands[-1].mode == ArmCommand.MODE_HOLD, 5.0, "a hold command")
+    n = len(seen)
+    ros.wait_until(lambda: len(seen) >= n + 12, 10.0, "the arm settling")
+    p0 = np.array([seen[-1].ee_pose.position.x, seen[-1].ee_pose.position.y, seen[-1].ee_pose.position.z])
+    n_cmd, n = len(commands), len(seen)
+    ros.wait_until(lambda: len(seen) >= n + 30, 10.0, "half a second of simulated time")
+    p1 = np.array([seen[-1].ee_pose.position.x, seen[-1].ee_pose.position.y, seen[-1].ee_pose.position.z])
+    assert np.linalg.norm(p1 - p0) < 0.005, f"the arm moved {np.linalg.norm(p1 - p0):.4f} m on stale perception"
+    assert len(commands) == n_cmd, "no command is sent once the skill stopped"
+    frames = len(depth)
+    # A new goal is refused with the reason, and nothing moves.
+    fut = client.send_goal_async(goal())
+    ros.wait_until(fut.done, 10.0, "goal response")
+    result_fut = fut.result().get_result_async()
+    ros.wait_until(result_fut.done, 10.0, "the refusal")
+    refused = result_fut.result().result
+    assert not refused.success and refused.reason.startswith("perception stale: camera"), refused.reason
+    assert "not started" in refused.reason and len(commands) == n_cmd
+    assert len(depth) == frames, "the camera stayed paused"
+    # The camera comes back: perception is fresh again, with the objects.
+    _set_rgbd(ros, True)
+    ros.wait_until(lambda: not seen[-1].perception_stale and seen[-1].objects, 30.0, "perception fresh again")

@@ -71,3 +71,59 @@ def test_perceived_ids_match_the_simulator_and_survive_motion() -> None:
     assert set(got) == set(truth)
     for oid, pos in got.items():
         assert np.linalg.norm(pos - truth[oid]) < 0.015, oid
+
+
+def test_camera_that_stops_mid_task_fails_it_with_the_reason() -> None:
+    """A task on perceived objects (in-process, as perception:=true): the camera stops early in the
+    first skill (0.5 s in); within stale_after (0.5 s) the skill stops, the task fails naming the silent camera,
+    with no retry (retries=1) and no replan (max_replans=2), and the arm holds."""
+    import json
+
+    from robomatrix.learning.skill_client import SimSkillClient
+    from robomatrix.scheduler.planner import Planner
+    from robomatrix.scheduler.runner import SchedulerConfig, TaskRunner
+    from robomatrix.skills.spec import load_skill_library
+
+    class FixedPlan:  # stands in for the LLM (the runner is under test)
+        name = "fixed"
+
+        def __init__(self, steps: list[dict]) -> None:
+            self.answer, self.calls = json.dumps({"steps": steps}), 0
+
+        def complete(self, prompt) -> str:  # type: ignore[no-untyped-def]
+            self.calls += 1
+            return self.answer
+
+    lib = load_skill_library()
+    with SimRobot(SimConfig(seed=0)) as robot:
+        robot.reset(seed=0)
+        started: list[str] = []
+        stop_at: list[float] = []
+
+        class CameraStops(SimSkillClient):
+            def start(self, skill, args):  # type: ignore[no-untyped-def]
+                started.append(skill)
+                if not stop_at:
+                    stop_at.append(self.world().stamp + 0.5)
+                return super().start(skill, args)
+
+            def advance(self, dt: float) -> None:
+                if stop_at and self.world().stamp > stop_at[0]:
+                    self.camera_on = False
+                super().advance(dt)
+
+        client = CameraStops(robot, lib, perception=Perception(PerceptionConfig.from_sections(CAM, {})), camera=CAM)
+        red = next(o for o in client.world().objects if o.category == "block")
+        assert red.source == "perception" and not client.world().perception_stale
+        backend = FixedPlan([{"skill": "move_to", "args": {"object": red.id}},
+                             {"skill": "grasp", "args": {"object": red.id}}])
+        result = TaskRunner(Planner(backend, lib), client, lib, SchedulerConfig(retries=1, max_replans=2)).run("go")
+        assert not result.success
+        assert result.summary.startswith("failed: perception stale: the camera silent for "), result.summary
+        assert "check the camera driver" in result.summary and "not retried or replanned" in result.summary
+        assert started == ["move_to"] and backend.calls == 1 and result.replans == 0
+        assert result.elapsed < 0.5 + 0.5 + 0.3, result.elapsed  # stopped at the first tick past stale_after
+        pos = client.truth().ee_position.copy()
+        client.advance(0.5)
+        assert np.linalg.norm(client.truth().ee_position - pos) < 0.005, "the arm holds"
+        assert client.world().objects == () and client.world().perception_stale
