@@ -119,3 +119,77 @@ def test_camera_that_stops_mid_skill_stops_the_skill_with_the_reason(start_node,
     # The camera comes back: perception is fresh again, with the objects.
     _set_rgbd(ros, True)
     ros.wait_until(lambda: not seen[-1].perception_stale and seen[-1].objects, 30.0, "perception fresh again")
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ("camera: {position: [1.0, .nan, 0.8]}\n", "camera.position must hold finite numbers only"),
+    ("camera: {extrinsics: [[2, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0.8], [0, 0, 0, 1]]}\n", "is not a rotation"),
+])
+def test_perception_node_refuses_bad_extrinsics_at_start(tmp_path, text: str, needle: str) -> None:
+    import subprocess
+    import sys
+
+    cfg = tmp_path / "robot.yaml"
+    cfg.write_text(text)
+    out = subprocess.run([sys.executable, "-m", "robomatrix.nodes", "perception", "--ros-args", "-p",
+                          f"config:={cfg}"], capture_output=True, text=True, timeout=60)
+    output = out.stdout + out.stderr
+    assert out.returncode != 0 and needle in output and "Traceback" not in output, output[-2000:]
+
+
+def test_bad_camera_input_gives_no_objects_and_says_why(start_node, ros) -> None:
+    """Frames from a driver without CameraInfo, with a CameraInfo of another size, with depth of
+    another size than colour, with no depth returns: the perception node publishes no objects, and
+    perception_stale on its observation names the problem (and the fix)."""
+    import numpy as np
+    from rclpy.qos import QoSProfile
+
+    from robomatrix.config import load_stack_config
+    from robomatrix.hardware.camera import CameraIntrinsics
+    from robomatrix.hardware.interface import Observation
+    from robomatrix.nodes.common import camera_info_msg, image_msg, observation_to_msg
+
+    node = start_node("perception")
+    seen = ros.latest(WorldState, "perception/observation")
+    qos = QoSProfile(depth=2)
+    pub_c = ros.node.create_publisher(Image, "camera/color/image_raw", qos)
+    pub_d = ros.node.create_publisher(Image, "camera/depth/image_raw", qos)
+    pub_k = ros.node.create_publisher(CameraInfo, "camera/depth/camera_info", qos)
+    pub_o = ros.node.create_publisher(WorldState, "observation", 10)
+    k = load_stack_config().camera.intrinsics
+    z = np.zeros(3)
+    t = [0.0]
+
+    def send(rgb, depth, info) -> None:  # type: ignore[no-untyped-def]
+        """One second of robot time: camera frames at 10 Hz, observations at 30 Hz."""
+        for i in range(30):
+            t[0] += 1 / 30
+            stamp = ros.node.get_clock().now().to_msg()
+            stamp.sec, stamp.nanosec = int(t[0]), int((t[0] % 1) * 1e9)
+            if i % 3 == 0:
+                if info is not None:
+                    pub_k.publish(camera_info_msg(info, stamp, "cam"))
+                pub_c.publish(image_msg(rgb, stamp, "cam"))
+                pub_d.publish(image_msg(depth, stamp, "cam"))
+            obs = Observation(stamp=t[0], joint_names=(), joint_positions=np.zeros(0), joint_velocities=np.zeros(0),
+                              ee_position=np.array([0.3, 0.0, 0.4]), ee_orientation=np.array([1.0, 0, 0, 0]),
+                              ee_linear_velocity=z, ee_angular_velocity=z, gripper_width=0.08, gripper_closed=False)
+            pub_o.publish(observation_to_msg(obs, stamp))
+            ros.spin_for(1 / 30)
+
+    rgb = np.full((k.height, k.width, 3), 90, np.uint8)
+    table = np.full((k.height, k.width), 1.0, np.float32)
+    ros.wait_until(lambda: node.alive() and ros.node.count_subscribers("camera/depth/image_raw") > 0, 30.0,
+                   "the perception node")
+    cases = [
+        (rgb, table, None, "no CameraInfo"),
+        (rgb, table, CameraIntrinsics(640, 480, 400.0, 400.0, 320.0, 240.0), "CameraInfo says 640x480"),
+        (rgb, table[::2, ::2], k, "depth image is 160x120"),
+        (rgb, np.full_like(table, np.nan), k, "valid pixels (all NaN or zero)"),
+        (rgb, np.zeros_like(table), k, "valid pixels (all NaN or zero)"),
+    ]
+    for colour, depth, info, needle in cases:
+        send(colour, depth, info)
+        ros.wait_until(lambda n=needle: seen and n in seen[-1].perception_stale, 10.0, f"perception_stale naming {needle!r}")
+        assert not seen[-1].objects and seen[-1].perception_stale.startswith("perception stale"), seen[-1]
+    assert node.alive() and "camera frame not used: no CameraInfo" in node.output()
