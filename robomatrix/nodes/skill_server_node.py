@@ -10,9 +10,14 @@ Parameters
   intervention_dir (str): where corrected episodes are recorded (MCAP); empty = ~/.robomatrix/interventions
   observation_timeout (float): s without an observation before a running skill aborts
     (default: skill_server.observation_timeout of the config)
+  camera_record_hz (float): rate at which RGB-D frames are kept for intervention recordings while a
+    skill runs (default 5 Hz: decimated from the camera's 15; 0 = no images)
 Subscriptions
   observation (robomatrix/WorldState): the world, one control tick per message
   correction (robomatrix/LanguageMotion): a person's language motion, e.g. "move arm up", or "resume"
+  camera/color/image_raw, camera/depth/image_raw (sensor_msgs/Image), camera/depth/camera_info
+    (sensor_msgs/CameraInfo): when the RGB-D camera is on (perception:=true), its frames during a
+    run go into the intervention recording with the steps (MCAP, robomatrix/skills/recording.py)
 Publishers
   command (robomatrix/ArmCommand): one per observation while a skill runs; a hold when it ends
   language_motion (robomatrix/LanguageMotion): the motion executed each tick and who chose it
@@ -47,7 +52,15 @@ from rclpy.task import Future
 from robomatrix.config import load_stack_config
 from robomatrix.errors import ConfigError, RobomatrixError
 from robomatrix.hardware.interface import Action, Observation
-from robomatrix.nodes.common import action_to_command, declare, msg_to_observation, publish_safely, spin_node
+from robomatrix.nodes.common import (
+    action_to_command,
+    declare,
+    image_to_array,
+    msg_to_observation,
+    publish_safely,
+    spin_node,
+    stamp_seconds,
+)
 from robomatrix.policies.language_motion import UnknownMotionError, parse_motion
 from robomatrix.skills.executor import ExecutionConfig, SkillExecution, Tick, make_controller
 from robomatrix.skills.spec import SkillLibrary, load_skill_library
@@ -96,6 +109,7 @@ class _Run:
     done: Future = field(default_factory=Future)
     last_obs_wall: float = field(default_factory=time.monotonic)
     records: list[tuple[float, np.ndarray | None, np.ndarray, str, str]] = field(default_factory=list)
+    frames: list[tuple[float, np.ndarray, np.ndarray, Any]] = field(default_factory=list)  # (t, rgb, depth, K)
 
 
 class SkillServerNode(Node):
@@ -125,6 +139,11 @@ class SkillServerNode(Node):
         if not (math.isfinite(self.obs_timeout) and self.obs_timeout > 0):
             raise ConfigError(f"observation_timeout must be a positive number of seconds, got {self.obs_timeout}; "
                               "set observation_timeout:=2.0 (or skill_server.observation_timeout in robot.yaml)")
+        self.camera_record_hz = float(declare(self, "camera_record_hz", 5.0,
+                                              "Hz of RGB-D frames kept for intervention recordings; 0 = none"))
+        if not (math.isfinite(self.camera_record_hz) and self.camera_record_hz >= 0):
+            raise ConfigError(f"camera_record_hz must be a number >= 0 (Hz), got {self.camera_record_hz}; "
+                              "set camera_record_hz:=5.0, or 0 to record no images")
         self.exec_config = ExecutionConfig(correction_hold=float(hold), control_hz=cfg.control.rate_hz)
         self.library: SkillLibrary = load_skill_library(Path(skills_dir) if skills_dir else None)
         self.intervention_dir = Path(idir) if idir else Path.home() / ".robomatrix" / "interventions"
@@ -136,6 +155,16 @@ class SkillServerNode(Node):
         self.pub_motion = self.create_publisher(LanguageMotion, "language_motion", 10)
         self.create_subscription(WorldState, "observation", self._on_world, 10)
         self.create_subscription(LanguageMotion, "correction", self._on_correction, 10)
+        self._colour: tuple[float, Any] | None = None  # (stamp, Image) waiting for its depth image
+        self._camera_info: Any = None
+        if self.camera_record_hz > 0:
+            from rclpy.qos import QoSProfile
+            from sensor_msgs.msg import CameraInfo, Image
+
+            qos = QoSProfile(depth=2)
+            self.create_subscription(Image, "camera/color/image_raw", self._on_colour, qos)
+            self.create_subscription(Image, "camera/depth/image_raw", self._on_depth, qos)
+            self.create_subscription(CameraInfo, "camera/depth/camera_info", self._on_camera_info, qos)
         self.create_service(ListSkills, "list_skills", self._on_list)
         self._server = ActionServer(
             self, ExecuteSkill, "execute_skill", execute_callback=self._execute,
@@ -160,6 +189,39 @@ class SkillServerNode(Node):
                 fut.set_result(obs)
         if self._run is not None and not self._run.done.done():
             self._step(self._run, obs)
+
+    def _on_colour(self, msg: Any) -> None:
+        if self._run is not None and not self._run.done.done():
+            self._colour = (stamp_seconds(msg.header.stamp), msg)
+
+    def _on_camera_info(self, msg: Any) -> None:
+        self._camera_info = msg
+
+    def _on_depth(self, msg: Any) -> None:
+        """Keep the run's RGB-D frames at camera_record_hz (decimated by stamp) for its recording."""
+        run = self._run
+        stamp = stamp_seconds(msg.header.stamp)
+        if run is None or run.done.done() or self._colour is None or self._colour[0] != stamp:
+            return
+        t = stamp - run.execution.start.stamp
+        if t < 0 or (run.frames and t - run.frames[-1][0] < 1.0 / self.camera_record_hz - 1e-6):
+            return
+        try:
+            rgb, depth = image_to_array(self._colour[1]), image_to_array(msg)
+        except RobomatrixError as e:
+            self.get_logger().warning(f"camera frame not recorded: {e}", throttle_duration_sec=10.0)
+            return
+        k = None
+        info = self._camera_info
+        if info is not None:
+            from robomatrix.hardware.camera import CameraIntrinsics
+
+            try:
+                k = CameraIntrinsics.from_k(info.width, info.height, info.k)
+            except RobomatrixError:
+                k = None
+        if rgb.ndim == 3 and depth.shape == rgb.shape[:2]:
+            run.frames.append((t, rgb, depth, k))
 
     def _on_list(self, _req: ListSkills.Request, res: ListSkills.Response) -> ListSkills.Response:
         for name in self.library.names:
@@ -343,9 +405,13 @@ class SkillServerNode(Node):
             with EpisodeWriter(path) as writer:
                 writer.begin_episode({"skill": execution.spec.name, "args": execution.args, "source": "human",
                                       "corrections": execution.corrections, "controller": self.controller_kind})
+                frames = list(run.frames)  # those after the last step are left out
                 for t, features, vec, motion, source in run.records:
-                    if features is not None:
-                        writer.add_step(t, features, vec, motion, source)
+                    if features is None:
+                        continue
+                    while frames and frames[0][0] <= t:  # each frame before the step at or after it
+                        writer.add_camera(*frames.pop(0))
+                    writer.add_step(t, features, vec, motion, source)
                 writer.end_episode(success=execution.status == SkillStatus.SUCCEEDED)
             self.get_logger().info(f"intervention episode ({execution.corrections} corrections) saved to {path}")
         except (RobomatrixError, OSError) as e:

@@ -55,10 +55,12 @@ def _set_rgbd(ros, on: bool) -> None:
     assert fut.result().results[0].successful, fut.result().results[0].reason
 
 
-def test_camera_that_stops_mid_skill_stops_the_skill_with_the_reason(start_node, ros) -> None:
+def test_camera_that_stops_mid_skill_stops_the_skill_with_the_reason(start_node, ros, tmp_path) -> None:
     """The camera stops while grasp runs on perceived objects: within stale_after (0.5 s) of the last
     frame the skill ends with "perception stale: camera ... silent", the arm holds, a new goal is
-    refused with the same reason and nothing moves; the camera resuming makes perception fresh again."""
+    refused with the same reason and nothing moves; the camera resuming makes perception fresh again.
+    A person corrected the run before, so its intervention recording holds the camera's frames
+    (5 Hz, each with the step at or after it)."""
     import numpy as np
     from rclpy.action import ActionClient
 
@@ -67,7 +69,8 @@ def test_camera_that_stops_mid_skill_stops_the_skill_with_the_reason(start_node,
 
     start_node("hardware", rgbd=True)
     start_node("perception")
-    server = start_node("skill_server", controller="oracle", remaps={"observation": "perception/observation"})
+    server = start_node("skill_server", controller="oracle", remaps={"observation": "perception/observation"},
+                        intervention_dir=str(tmp_path / "interventions"), correction_hold=0.3)
     seen = ros.latest(WorldState, "perception/observation")
     depth = ros.latest(Image, "camera/depth/image_raw")
     commands = ros.latest(ArmCommand, "command")
@@ -85,6 +88,12 @@ def test_camera_that_stops_mid_skill_stops_the_skill_with_the_reason(start_node,
     handle = fut.result()
     assert handle.accepted
     ros.wait_until(lambda: len(feedback) >= 10, 30.0, "the skill running (feedback)")
+    from robomatrix.msg import LanguageMotion
+
+    ros.node.create_publisher(LanguageMotion, "correction", 10).publish(LanguageMotion(motion="move arm up"))
+    ros.wait_until(lambda: any(f.feedback.source == "person" for f in feedback), 10.0, "the correction applied")
+    n = len(feedback)
+    ros.wait_until(lambda: len(feedback) >= n + 60, 30.0, "a second more of the skill")
     _set_rgbd(ros, False)
     result_fut = handle.get_result_async()
     ros.wait_until(result_fut.done, 30.0, "the skill ending")
@@ -93,7 +102,7 @@ def test_camera_that_stops_mid_skill_stops_the_skill_with_the_reason(start_node,
     assert result.reason.startswith("perception stale: camera /camera/depth/image_raw silent for "), result.reason
     assert "check the camera driver" in result.reason and "the arm holds" in result.reason, result.reason
     silent = float(result.reason.split("silent for ")[1].split(" s")[0])
-    assert 0.5 < silent < 2.0, result.reason  # stopped at the first observation past stale_after
+    assert 0.5 <= silent < 2.0, result.reason  # stopped at the first observation past stale_after
     stale = seen[-1]
     assert stale.perception_stale.startswith("perception stale") and not stale.objects
     # The arm holds: the last command is a hold, and the end effector stays put.
@@ -116,6 +125,19 @@ def test_camera_that_stops_mid_skill_stops_the_skill_with_the_reason(start_node,
     assert not refused.success and refused.reason.startswith("perception stale: camera"), refused.reason
     assert "not started" in refused.reason and len(commands) == n_cmd
     assert len(depth) == frames, "the camera stayed paused"
+    # The corrected run was recorded with the camera's frames.
+    from robomatrix.learning.dataset import load_camera_frames, load_demonstrations
+
+    files = sorted((tmp_path / "interventions").glob("*.mcap"))
+    assert len(files) == 1, server.output()[-2000:]
+    data = load_demonstrations(files[0])
+    recorded = list(load_camera_frames(files[0]))
+    assert len(recorded) >= 5, f"{len(recorded)} frames in {data.summary()}"
+    for f in recorded:
+        assert f.rgb.shape == (240, 320, 3) and f.rgb.dtype == np.uint8 and f.depth.dtype == np.float32
+        assert 0 <= f.step_t - f.t < 0.1 and 0 <= f.step < data.episodes[0].steps and f.k is not None
+    gaps = np.diff([f.t for f in recorded])
+    assert np.all(gaps >= 0.19), gaps  # decimated to camera_record_hz (5 Hz)
     # The camera comes back: perception is fresh again, with the objects.
     _set_rgbd(ros, True)
     ros.wait_until(lambda: not seen[-1].perception_stale and seen[-1].objects, 30.0, "perception fresh again")
