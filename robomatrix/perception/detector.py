@@ -118,39 +118,55 @@ def check_frame(frame: RGBDFrame) -> None:
         raise PerceptionError(str(e)) from e
 
 
+_RAYS: dict[tuple, np.ndarray] = {}  # intrinsics and image size -> camera-frame ray per pixel (H*W, 3) float32
+
+
+def _camera_rays(k: CameraIntrinsics, shape: tuple[int, int]) -> np.ndarray:
+    """Per pixel, the camera-frame point at optical depth 1 (cached per intrinsics and image size)."""
+    key = (k.width, k.height, k.fx, k.fy, k.cx, k.cy, shape)
+    rays = _RAYS.get(key)
+    if rays is None:
+        v, u = np.mgrid[0: shape[0], 0: shape[1]]
+        rays = np.stack([(u.ravel() - k.cx) / k.fx, (v.ravel() - k.cy) / k.fy, np.ones(u.size)],
+                        axis=1).astype(np.float32)
+        if len(_RAYS) > 8:
+            _RAYS.clear()
+        _RAYS[key] = rays
+    return rays
+
+
 def back_project(depth: np.ndarray, k: CameraIntrinsics, t_world_cam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """World points (N, 3) of the pixels with a return, and their flat pixel indices (N,)."""
-    d = np.asarray(depth, dtype=np.float64)
-    valid = np.isfinite(d) & (d > 0)
-    idx = np.flatnonzero(valid)
-    z = d.ravel()[idx]
-    v, u = np.divmod(idx, d.shape[1])
-    cam = np.stack([(u - k.cx) * z / k.fx, (v - k.cy) * z / k.fy, z], axis=1)
-    world = cam @ t_world_cam[:3, :3].T + t_world_cam[:3, 3]
-    return world, idx
+    d = np.asarray(depth, dtype=np.float32).ravel()
+    idx = np.flatnonzero(d > 0)  # NaN compares false: no return
+    cam = _camera_rays(k, np.shape(depth))[idx] * d[idx, None]
+    t = np.asarray(t_world_cam, np.float32)
+    # A contiguous copy of R^T: numpy's matmul with a transposed 3x3 view takes a slow path (~10 ms here).
+    world = cam @ np.ascontiguousarray(t[:3, :3].T) + t[:3, 3]
+    return world.astype(np.float64), idx
 
 
 def fit_plane(points: np.ndarray, cfg: DetectorConfig, rng: np.random.Generator) -> tuple[np.ndarray, float]:
     """RANSAC plane ``n . p + d = 0`` with ``n`` pointing up (n_z > 0.8); returns (n, d)."""
     if len(points) < 3:
         raise PerceptionError("fewer than 3 depth points: no table plane can be fitted")
-    sample = points if len(points) <= 3000 else points[rng.choice(len(points), 3000, replace=False)]
-    best, best_count = None, -1
-    for _ in range(cfg.plane_iterations):
-        a, b, c = sample[rng.choice(len(sample), 3, replace=False)]
-        n = np.cross(b - a, c - a)
-        norm = float(np.linalg.norm(n))
-        if norm < 1e-9:
-            continue
-        n /= norm
-        if n[2] < 0:
-            n = -n
-        if n[2] < 0.8:
-            continue
-        d = -float(n @ a)
-        count = int(np.count_nonzero(np.abs(sample @ n + d) < cfg.plane_threshold))
-        if count > best_count:
-            best, best_count = (n, d), count
+    sample = points if len(points) <= 3000 else points[rng.integers(0, len(points), 3000)]
+    # All hypotheses at once: plane normals of cfg.plane_iterations random triples, scored together.
+    tri = sample[rng.integers(0, len(sample), size=(cfg.plane_iterations, 3))]  # (I, 3 points, 3)
+    normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    norms = np.linalg.norm(normals, axis=1)
+    ok = norms > 1e-9
+    normals = normals[ok] / norms[ok, None]
+    normals *= np.where(normals[:, 2] < 0, -1.0, 1.0)[:, None]
+    keep = normals[:, 2] >= 0.8
+    normals, anchors = normals[keep], tri[ok][keep, 0]
+    best = None
+    if len(normals):
+        offsets = -np.einsum("ij,ij->i", normals, anchors)
+        counts = np.count_nonzero(np.abs(sample @ np.ascontiguousarray(normals.T) + offsets) < cfg.plane_threshold,
+                                  axis=0)
+        i = int(np.argmax(counts))
+        best = (normals[i], float(offsets[i]))
     if best is None:
         raise PerceptionError("no horizontal table plane found in the depth image; is the camera looking at the table?")
     n, d = best
@@ -199,26 +215,29 @@ def label_components(occ: np.ndarray) -> tuple[np.ndarray, int]:
     return labels, len(roots)
 
 
-def min_area_rect(xy: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+def min_area_rect(xy: np.ndarray, search_points: int = 400) -> tuple[np.ndarray, float, np.ndarray]:
     """Minimum-area rectangle of 2D points, trimmed of the outer 1 %: (centre, angle, extents).
 
-    Coarse search over [0, 90) deg in 3 deg steps, then 0.25 deg steps around the best."""
-    def extents(angles: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    Coarse search over [0, 90) deg in 3 deg steps, then 0.25 deg steps around the best, on at most
+    ``search_points`` of the points (an even stride through them); the extents at the angle found
+    are then measured on all of them."""
+    def extents(pts: np.ndarray, angles: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         c, s = np.cos(angles)[:, None], np.sin(angles)[:, None]
-        px = xy[:, 0] * c + xy[:, 1] * s  # (A, N)
-        py = -xy[:, 0] * s + xy[:, 1] * c
+        px = pts[:, 0] * c + pts[:, 1] * s  # (A, N)
+        py = -pts[:, 0] * s + pts[:, 1] * c
         qx = np.percentile(px, (1, 99), axis=1)  # (2, A)
         qy = np.percentile(py, (1, 99), axis=1)
         return (qx[1] - qx[0]) * (qy[1] - qy[0]), qx, qy
 
+    few = xy if len(xy) <= search_points else xy[np.linspace(0, len(xy) - 1, search_points).astype(int)]
     coarse = np.arange(0.0, math.pi / 2, math.radians(3.0))
-    area, _, _ = extents(coarse)
+    area, _, _ = extents(few, coarse)
     a0 = coarse[int(np.argmin(area))]
     fine = a0 + np.arange(-math.radians(3.0), math.radians(3.0) + 1e-9, math.radians(0.25))
-    area, qx, qy = extents(fine)
-    i = int(np.argmin(area))
-    a = float(fine[i])
-    lo_x, hi_x, lo_y, hi_y = qx[0, i], qx[1, i], qy[0, i], qy[1, i]
+    area, _, _ = extents(few, fine)
+    a = float(fine[int(np.argmin(area))])
+    _, qx, qy = extents(xy, np.array([a]))
+    lo_x, hi_x, lo_y, hi_y = qx[0, 0], qx[1, 0], qy[0, 0], qy[1, 0]
     c, s = math.cos(a), math.sin(a)
     mx, my = 0.5 * (lo_x + hi_x), 0.5 * (lo_y + hi_y)
     centre = np.array([mx * c - my * s, mx * s + my * c])
@@ -261,18 +280,22 @@ def detect(frame: RGBDFrame, cfg: DetectorConfig | None = None, *,
         return []
     rng = np.random.default_rng(cfg.seed)
     n, d = fit_plane(world, cfg, rng)
-    height = world @ n + d
-    rgb = np.asarray(frame.rgb, dtype=np.float64).reshape(-1, 3)[idx] / 255.0
     lo, hi = np.asarray(cfg.region_min), np.asarray(cfg.region_max)
-    keep = ((height > cfg.min_height) & (height <= cfg.max_height)
-            & np.all((world[:, :2] >= lo) & (world[:, :2] <= hi), axis=1))
+    xy = world[:, :2]
+    keep = np.flatnonzero((xy[:, 0] >= lo[0]) & (xy[:, 0] <= hi[0]) & (xy[:, 1] >= lo[1]) & (xy[:, 1] <= hi[1]))
+    height = world[keep] @ n + d
+    above = (height > cfg.min_height) & (height <= cfg.max_height)
+    keep, height = keep[above], height[above]
     if ee_position is not None:
         ee = np.asarray(ee_position, float)
-        near = np.linalg.norm(world[:, :2] - ee[:2], axis=1) < cfg.hand_radius
-        keep &= ~(near & (world[:, 2] > ee[2] - cfg.hand_margin))
-    pts, hts, cols = world[keep], height[keep], rgb[keep]
-    if len(pts) == 0:
+        p = world[keep]
+        near = np.einsum("ij,ij->i", p[:, :2] - ee[:2], p[:, :2] - ee[:2]) < cfg.hand_radius**2
+        hand = near & (p[:, 2] > ee[2] - cfg.hand_margin)
+        keep, height = keep[~hand], height[~hand]
+    if len(keep) == 0:
         return []
+    pts, hts = world[keep], height
+    cols = np.asarray(frame.rgb).reshape(-1, 3)[idx[keep]].astype(np.float64) / 255.0
     shape = np.ceil((hi - lo) / cfg.cell).astype(int)
     ij = np.clip(((pts[:, :2] - lo) / cfg.cell).astype(int), 0, shape - 1)
     hmap = np.zeros(shape)
@@ -284,13 +307,22 @@ def detect(frame: RGBDFrame, cfg: DetectorConfig | None = None, *,
         grown = p[1:-1, 1:-1] | p[:-2, 1:-1] | p[2:, 1:-1] | p[1:-1, :-2] | p[1:-1, 2:]
     labels, count = label_components(grown)
     labels = np.where(occ, labels, 0)
+    # Points and occupied cells grouped by label (one sort each, not one scan per label).
     point_label = labels[ij[:, 0], ij[:, 1]]
+    p_order = np.argsort(point_label, kind="stable")
+    p_bounds = np.searchsorted(point_label[p_order], np.arange(count + 2))
+    cells_all = np.argwhere(occ)
+    cell_label = labels[cells_all[:, 0], cells_all[:, 1]]
+    c_order = np.argsort(cell_label, kind="stable")
+    c_bounds = np.searchsorted(cell_label[c_order], np.arange(count + 2))
     out: list[Detection] = []
     for lab in range(1, count + 1):
-        sel = point_label == lab
-        cells = np.argwhere(labels == lab)
-        if len(cells) < cfg.min_cells or hts[sel].max() > cfg.max_height - 0.02:
+        if c_bounds[lab + 1] - c_bounds[lab] < cfg.min_cells:
             continue
+        sel = p_order[p_bounds[lab]: p_bounds[lab + 1]]
+        if hts[sel].max() > cfg.max_height - 0.02:
+            continue
+        cells = cells_all[c_order[c_bounds[lab]: c_bounds[lab + 1]]]
         det = _describe(pts[sel], hts[sel], cols[sel], cells, hmap, n, d, cfg)
         if det is not None:
             out.append(det)
