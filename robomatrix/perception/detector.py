@@ -56,6 +56,11 @@ class DetectorConfig:
     min_cells: int = 6  # a cluster needs this many occupied cells (smaller: noise)
     block_flat_top: float = 0.75  # share of a block's footprint its flat top covers at least (meshes cover less)
     drawer_travel: float = 0.15  # m, how far the drawer slides when fully open (scene's travel)
+    tall_height: float = 0.12  # m: clusters reaching higher are cabinet parts (blocks, bowls, bins are lower) ...
+    tall_merge: float = 0.03  # m ... and merged when this close (an open drawer cut off its cabinet)
+    lid_margin: float = 0.0055  # m below the cabinet's lid: lid points (the drawer's rim is 11 mm lower)
+    rim_visible: float = 0.015  # m: an open drawer's rim this far beyond the cabinet's front gives the opening
+    rim_offset: float = 0.005  # m, rim's 99th percentile beyond the front minus the travel (tuning seeds 0-59)
     seed: int = 0  # RANSAC sampling seed (deterministic output for a given frame)
 
 
@@ -307,6 +312,7 @@ def detect(frame: RGBDFrame, cfg: DetectorConfig | None = None, *,
         grown = p[1:-1, 1:-1] | p[:-2, 1:-1] | p[2:, 1:-1] | p[1:-1, :-2] | p[1:-1, 2:]
     labels, count = label_components(grown)
     labels = np.where(occ, labels, 0)
+    labels, count = _merge_tall(labels, count, ij, hts, cfg)
     # Points and occupied cells grouped by label (one sort each, not one scan per label).
     point_label = labels[ij[:, 0], ij[:, 1]]
     p_order = np.argsort(point_label, kind="stable")
@@ -328,6 +334,33 @@ def detect(frame: RGBDFrame, cfg: DetectorConfig | None = None, *,
             out.append(det)
     out.sort(key=lambda o: (o.category, o.colour, float(o.position[0]), float(o.position[1])))
     return out
+
+
+def _merge_tall(labels: np.ndarray, count: int, ij: np.ndarray, hts: np.ndarray,
+                cfg: DetectorConfig) -> tuple[np.ndarray, int]:
+    """Clusters reaching above ``tall_height`` within ``tall_merge`` of each other are one object: an
+    open drawer's box is cut off its cabinet where the cabinet hides the gap between them."""
+    top = np.zeros(count + 1)
+    np.maximum.at(top, labels[ij[:, 0], ij[:, 1]], hts)
+    tall = np.flatnonzero(top > cfg.tall_height)
+    tall = tall[tall > 0]
+    if len(tall) < 2:
+        return labels, count
+    mask = np.isin(labels, tall)
+    grown = mask.copy()
+    for _ in range(max(1, round(cfg.tall_merge / cfg.cell))):
+        p = np.pad(grown, 1)
+        grown = p[1:-1, 1:-1] | p[:-2, 1:-1] | p[2:, 1:-1] | p[1:-1, :-2] | p[1:-1, 2:]
+    groups, _ = label_components(grown)
+    remap = np.arange(count + 1)
+    for lab in tall:
+        cells = np.argwhere(labels == lab)
+        remap[lab] = count + int(groups[cells[0, 0], cells[0, 1]])
+    merged = remap[labels]
+    used = np.unique(merged[merged > 0])
+    dense = np.zeros(int(merged.max()) + 1, dtype=int)
+    dense[used] = np.arange(1, len(used) + 1)
+    return dense[merged], len(used)
 
 
 def _plane_z(n: np.ndarray, d: float, x: float, y: float) -> float:
@@ -382,10 +415,12 @@ def _describe(pts: np.ndarray, hts: np.ndarray, cols: np.ndarray, cells: np.ndar
 
 def _describe_drawer(pts: np.ndarray, hts: np.ndarray, colour: str, colour_rgb: np.ndarray, n: np.ndarray,
                      d: float, cfg: DetectorConfig) -> Detection:
-    """The cabinet is the tall part; its front (-x of the cabinet frame) is the side where the
-    drawer and handle stick out below its top; the handle's offset gives the opening."""
-    top_h = float(np.percentile(hts, 98))
-    cab = hts > 0.8 * top_h
+    """The cabinet is its lid (the highest surface); its front (-x of the cabinet frame) is the side
+    where the drawer and handle stick out below the lid; how far the drawer's rim (or, nearly
+    closed, the handle) sticks out gives the opening."""
+    p98 = float(np.percentile(hts, 98))
+    top_h = float(np.median(hts[hts > p98 - 0.006]))  # the cabinet's lid
+    cab = hts > top_h - cfg.lid_margin  # the lid only: the open drawer's rim is a wall and a gap lower
     centre, angle, ext = min_area_rect(pts[cab, :2])
     rest = pts[~cab, :2] - centre
     best = None
@@ -401,7 +436,14 @@ def _describe_drawer(pts: np.ndarray, hts: np.ndarray, colour: str, colour_rgb: 
     k = round((yaw - angle) / (math.pi / 2)) % 2
     size = np.array([ext[0], ext[1], top_h]) if k == 0 else np.array([ext[1], ext[0], top_h])
     out = float(np.percentile(beyond[beyond > 0.01], 99)) if np.any(beyond > 0.01) else 0.0
-    travel = max(0.0, out - HANDLE_STANDOFF - 0.5 * HANDLE_BAR)
+    rest_h = hts[~cab]
+    rim = (rest_h > top_h - 0.02) & (beyond > 0.005)  # the open drawer's rim, in front of the cabinet
+    out_rim = float(np.percentile(beyond[rim], 99)) if np.count_nonzero(rim) >= 5 else 0.0
+    log.debug("drawer: out %.4f out_rim %.4f", out, out_rim)
+    if out_rim > cfg.rim_visible:  # the drawer box's front rim: seen at any opening but the smallest
+        travel = max(0.0, out_rim - cfg.rim_offset)
+    else:  # nearly closed: the handle, when it is seen, is the part furthest out
+        travel = max(0.0, out - HANDLE_STANDOFF - 0.5 * HANDLE_BAR)
     opening = float(np.clip(travel / cfg.drawer_travel, 0.0, 1.0))
     handle = drawer_box(size).handle + np.array([-travel, 0.0, 0.0])
     c, s = math.cos(yaw), math.sin(yaw)
