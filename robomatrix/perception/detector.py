@@ -48,8 +48,9 @@ class DetectorConfig:
     cell: float = 0.005  # m, height-map cell
     min_height: float = 0.012  # m above the table: lower points are table (bowl floors are 8 mm)
     max_height: float = 0.20  # m: higher points are the arm (removed), a cluster reaching near it is the arm too
-    hand_radius: float = 0.07  # m, with the end effector known: points this close to its vertical axis ...
+    hand_radius: float = 0.11  # m, with the end effector known (the hand is ~0.2 m across): points this close to its vertical axis ...
     hand_margin: float = 0.005  # m ... and above (ee z - hand_margin) are the hand and fingers (removed)
+    held_drop: float = 0.06  # m: while an object is held, points this much lower still are the held object
     plane_threshold: float = 0.006  # m, RANSAC inlier distance
     plane_iterations: int = 60  # RANSAC hypotheses
     close_cells: int = 2  # height-map cells of gap bridged when clustering (objects stand >= 3 cm apart)
@@ -61,6 +62,12 @@ class DetectorConfig:
     lid_margin: float = 0.0055  # m below the cabinet's lid: lid points (the drawer's rim is 11 mm lower)
     rim_visible: float = 0.015  # m: an open drawer's rim this far beyond the cabinet's front gives the opening
     rim_offset: float = 0.005  # m, rim's 99th percentile beyond the front minus the travel (tuning seeds 0-59)
+    container_min: float = 0.08  # m: clusters this long or longer may be containers with something inside
+    container_wall: float = 0.015  # m inside a container's footprint that belongs to its wall and rim
+    content_height: float = 0.02  # m: inside a container, cells higher than this are an object in it
+    content_cells: int = 16  # cells (4 cm^2) an object in a container covers at least
+    stack_min_height: float = 0.065  # m: a block-sized column higher than this is blocks stacked
+    block_max: float = 0.07  # m, longest side of a block's footprint
     seed: int = 0  # RANSAC sampling seed (deterministic output for a given frame)
 
 
@@ -269,12 +276,15 @@ def _wrap(a: float, period: float) -> float:
 
 
 def detect(frame: RGBDFrame, cfg: DetectorConfig | None = None, *,
-           ee_position: np.ndarray | None = None) -> list[Detection]:
+           ee_position: np.ndarray | None = None, holding: bool = False) -> list[Detection]:
     """Objects on the table in ``frame``. Raises PerceptionError on an unusable frame (see
     :func:`check_frame`); a frame without depth returns [] and logs a warning.
 
     ``ee_position``: the end effector in the world when the frame was taken (the robot's
     observation); the hand and fingers around it are removed so they do not count as objects.
+    ``holding``: the gripper holds an object (the tracker's held object follows the hand): what
+    hangs below the fingers (``held_drop``) is removed too, so it does not merge with what it
+    is carried over.
     """
     cfg = cfg or DetectorConfig()
     check_frame(frame)
@@ -295,7 +305,7 @@ def detect(frame: RGBDFrame, cfg: DetectorConfig | None = None, *,
         ee = np.asarray(ee_position, float)
         p = world[keep]
         near = np.einsum("ij,ij->i", p[:, :2] - ee[:2], p[:, :2] - ee[:2]) < cfg.hand_radius**2
-        hand = near & (p[:, 2] > ee[2] - cfg.hand_margin)
+        hand = near & (p[:, 2] > ee[2] - cfg.hand_margin - (cfg.held_drop if holding else 0.0))
         keep, height = keep[~hand], height[~hand]
     if len(keep) == 0:
         return []
@@ -329,10 +339,99 @@ def detect(frame: RGBDFrame, cfg: DetectorConfig | None = None, *,
         if hts[sel].max() > cfg.max_height - 0.02:
             continue
         cells = cells_all[c_order[c_bounds[lab]: c_bounds[lab + 1]]]
-        det = _describe(pts[sel], hts[sel], cols[sel], cells, hmap, n, d, cfg)
-        if det is not None:
-            out.append(det)
+        for part_sel, part_cells in _split_contents(sel, ij, pts, hts, cells, hmap, cfg):
+            stack = _describe_stack(pts[part_sel], hts[part_sel], cols[part_sel], n, d, cfg)
+            if stack:
+                out.extend(stack)
+                continue
+            det = _describe(pts[part_sel], hts[part_sel], cols[part_sel], part_cells, hmap, n, d, cfg)
+            if det is not None:
+                out.append(det)
     out.sort(key=lambda o: (o.category, o.colour, float(o.position[0]), float(o.position[1])))
+    return out
+
+
+def _describe_stack(pts: np.ndarray, hts: np.ndarray, cols: np.ndarray, n: np.ndarray, d: float,
+                    cfg: DetectorConfig) -> list[Detection]:
+    """Blocks stacked on each other are one column-shaped cluster: split it by height.
+
+    A column (footprint of one block, its top higher than ``stack_min_height``) holds
+    round(top / side) cubes, the side measured on its flat top face; the top block is the top
+    face's square, the ones below take the column's footprint (their tops are hidden) and the
+    colour of their visible sides. Returns [] when the cluster is not such a column."""
+    p98 = float(np.percentile(hts, 98))
+    top_h = float(np.median(hts[hts > p98 - 0.006]))
+    if top_h < cfg.stack_min_height or top_h > cfg.tall_height + 0.04:
+        return []
+    centre, angle, ext = min_area_rect(pts[:, :2])
+    if float(ext.max()) > cfg.block_max or float(ext.max()) / max(float(ext.min()), 1e-6) > 1.5:
+        return []
+    face = hts > top_h - 0.006
+    if np.count_nonzero(face) < 10:
+        return []
+    t_centre, t_angle, t_ext = min_area_rect(pts[face, :2])
+    side = float(np.mean(t_ext))
+    count = round(top_h / max(side, 1e-3))
+    if side < 0.02 or count < 2:
+        return []
+    below = (top_h - side) / (count - 1)  # the lower blocks share what is left
+    bounds = [top_h, top_h - side] + [top_h - side - below * k for k in range(1, count)]
+    out = []
+    for k in range(count):
+        hi_z, lo_z = bounds[k], max(bounds[k + 1], 0.0)
+        band = (hts > lo_z + 0.004) & (hts < hi_z - 0.004) if k else hts > lo_z + 0.004
+        if np.count_nonzero(band) < 5:
+            return []
+        rgb = cols[band].mean(axis=0)
+        c_xy, a, e = (t_centre, t_angle, t_ext) if k == 0 else (centre, angle, ext)
+        yaw = _wrap(a, math.pi / 2)
+        size = np.array([e[0], e[1], hi_z - lo_z])
+        if abs(_wrap(a - yaw, math.pi)) > 1e-6:
+            size = size[[1, 0, 2]]
+        z = _plane_z(n, d, float(c_xy[0]), float(c_xy[1])) + 0.5 * (hi_z + lo_z)
+        out.append(Detection("block", nearest_colour(rgb), np.array([c_xy[0], c_xy[1], z]), yaw, size, rgb, None,
+                             int(np.count_nonzero(band))))
+    return out
+
+
+def _split_contents(sel: np.ndarray, ij: np.ndarray, pts: np.ndarray, hts: np.ndarray, cells: np.ndarray,
+                    hmap: np.ndarray, cfg: DetectorConfig) -> list[tuple[np.ndarray, np.ndarray]]:
+    """A container (bowl, bin) with something in it is one cluster: split it by its height profile.
+
+    Inside the container's footprint, away from its wall, the floor is below ``min_height`` (empty
+    cells); occupied cells there higher than ``content_height`` are an object resting in it (a
+    block in a bowl of any colour, its own colour included). Returns [(point indices, cells)]: the
+    container first, then each object in it; the cluster as it is when there is nothing inside."""
+    if len(cells) < 4 * cfg.min_cells or hts[sel].max() > cfg.tall_height:
+        return [(sel, cells)]
+    centre, angle, ext = min_area_rect(pts[sel, :2])
+    if float(ext.max()) < cfg.container_min:
+        return [(sel, cells)]
+    lo = np.asarray(cfg.region_min)
+    rel = lo + (cells + 0.5) * cfg.cell - centre
+    c, s = math.cos(angle), math.sin(angle)
+    u, v = rel[:, 0] * c + rel[:, 1] * s, -rel[:, 0] * s + rel[:, 1] * c
+    inside = ((np.abs(u) < 0.5 * ext[0] - cfg.container_wall) & (np.abs(v) < 0.5 * ext[1] - cfg.container_wall)
+              & (hmap[cells[:, 0], cells[:, 1]] > cfg.content_height))
+    if np.count_nonzero(inside) < cfg.content_cells:
+        return [(sel, cells)]
+    grid = np.zeros(hmap.shape, bool)
+    grid[cells[inside, 0], cells[inside, 1]] = True
+    labels, count = label_components(grid)
+    parts = []
+    taken = np.zeros(hmap.shape, bool)
+    for lab in range(1, count + 1):
+        blob = labels == lab
+        if np.count_nonzero(blob) >= cfg.content_cells:
+            parts.append(blob)
+            taken |= blob
+    if not parts:
+        return [(sel, cells)]
+    point_taken = taken[ij[sel, 0], ij[sel, 1]]
+    cell_taken = taken[cells[:, 0], cells[:, 1]]
+    out = [(sel[~point_taken], cells[~cell_taken])]
+    for blob in parts:
+        out.append((sel[blob[ij[sel, 0], ij[sel, 1]]], np.argwhere(blob)))
     return out
 
 

@@ -64,7 +64,8 @@ class Perception:
         valid = int(np.count_nonzero(np.isfinite(depth) & (depth > 0)))
         try:
             dets = detect(RGBDFrame(np.asarray(rgb), np.where(depth > 0, depth, np.nan), intrinsics,
-                                    self.extrinsics, stamp), self.config.detector, ee_position=ee_position)
+                                    self.extrinsics, stamp), self.config.detector, ee_position=ee_position,
+                          holding=bool(self.tracker.held_id))
         except PerceptionError as e:
             self.rejected = str(e)
             raise
