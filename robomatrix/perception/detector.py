@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -322,7 +323,7 @@ def detect(frame: RGBDFrame, cfg: DetectorConfig | None = None, *,
         grown = p[1:-1, 1:-1] | p[:-2, 1:-1] | p[2:, 1:-1] | p[1:-1, :-2] | p[1:-1, 2:]
     labels, count = label_components(grown)
     labels = np.where(occ, labels, 0)
-    labels, count = _merge_tall(labels, count, ij, hts, cfg)
+    labels, count = _merge_tall(labels, count, hmap, cfg)
     # Points and occupied cells grouped by label (one sort each, not one scan per label).
     point_label = labels[ij[:, 0], ij[:, 1]]
     p_order = np.argsort(point_label, kind="stable")
@@ -339,12 +340,12 @@ def detect(frame: RGBDFrame, cfg: DetectorConfig | None = None, *,
         if hts[sel].max() > cfg.max_height - 0.02:
             continue
         cells = cells_all[c_order[c_bounds[lab]: c_bounds[lab + 1]]]
-        for part_sel, part_cells in _split_contents(sel, ij, pts, hts, cells, hmap, cfg):
+        for part_sel, part_cells, rect in _split_contents(sel, ij, pts, hts, cells, hmap, cfg):
             stack = _describe_stack(pts[part_sel], hts[part_sel], cols[part_sel], n, d, cfg)
             if stack:
                 out.extend(stack)
                 continue
-            det = _describe(pts[part_sel], hts[part_sel], cols[part_sel], part_cells, hmap, n, d, cfg)
+            det = _describe(pts[part_sel], hts[part_sel], cols[part_sel], part_cells, hmap, n, d, cfg, rect)
             if det is not None:
                 out.append(det)
     out.sort(key=lambda o: (o.category, o.colour, float(o.position[0]), float(o.position[1])))
@@ -359,6 +360,8 @@ def _describe_stack(pts: np.ndarray, hts: np.ndarray, cols: np.ndarray, n: np.nd
     round(top / side) cubes, the side measured on its flat top face; the top block is the top
     face's square, the ones below take the column's footprint (their tops are hidden) and the
     colour of their visible sides. Returns [] when the cluster is not such a column."""
+    if len(hts) == 0 or hts.max() < cfg.stack_min_height:
+        return []
     p98 = float(np.percentile(hts, 98))
     top_h = float(np.median(hts[hts > p98 - 0.006]))
     if top_h < cfg.stack_min_height or top_h > cfg.tall_height + 0.04:
@@ -395,18 +398,21 @@ def _describe_stack(pts: np.ndarray, hts: np.ndarray, cols: np.ndarray, n: np.nd
 
 
 def _split_contents(sel: np.ndarray, ij: np.ndarray, pts: np.ndarray, hts: np.ndarray, cells: np.ndarray,
-                    hmap: np.ndarray, cfg: DetectorConfig) -> list[tuple[np.ndarray, np.ndarray]]:
+                    hmap: np.ndarray, cfg: DetectorConfig) -> list[tuple[np.ndarray, np.ndarray, Any]]:
     """A container (bowl, bin) with something in it is one cluster: split it by its height profile.
 
     Inside the container's footprint, away from its wall, the floor is below ``min_height`` (empty
     cells); occupied cells there higher than ``content_height`` are an object resting in it (a
     block in a bowl of any colour, its own colour included). Returns [(point indices, cells)]: the
-    container first, then each object in it; the cluster as it is when there is nothing inside."""
-    if len(cells) < 4 * cfg.min_cells or hts[sel].max() > cfg.tall_height:
-        return [(sel, cells)]
-    centre, angle, ext = min_area_rect(pts[sel, :2])
+    container first, then each object in it; the cluster as it is when there is nothing inside.
+    The third element is the part's min_area_rect when it was measured here (else None)."""
+    span = (cells.max(axis=0) - cells.min(axis=0) + 1) * cfg.cell  # bounding box: >= the footprint's sides
+    if len(cells) < 4 * cfg.min_cells or float(np.hypot(*span)) < cfg.container_min or hts[sel].max() > cfg.tall_height:
+        return [(sel, cells, None)]
+    rect = min_area_rect(pts[sel, :2])
+    centre, angle, ext = rect
     if float(ext.max()) < cfg.container_min:
-        return [(sel, cells)]
+        return [(sel, cells, rect)]
     lo = np.asarray(cfg.region_min)
     rel = lo + (cells + 0.5) * cfg.cell - centre
     c, s = math.cos(angle), math.sin(angle)
@@ -414,7 +420,7 @@ def _split_contents(sel: np.ndarray, ij: np.ndarray, pts: np.ndarray, hts: np.nd
     inside = ((np.abs(u) < 0.5 * ext[0] - cfg.container_wall) & (np.abs(v) < 0.5 * ext[1] - cfg.container_wall)
               & (hmap[cells[:, 0], cells[:, 1]] > cfg.content_height))
     if np.count_nonzero(inside) < cfg.content_cells:
-        return [(sel, cells)]
+        return [(sel, cells, rect)]
     grid = np.zeros(hmap.shape, bool)
     grid[cells[inside, 0], cells[inside, 1]] = True
     labels, count = label_components(grid)
@@ -426,22 +432,19 @@ def _split_contents(sel: np.ndarray, ij: np.ndarray, pts: np.ndarray, hts: np.nd
             parts.append(blob)
             taken |= blob
     if not parts:
-        return [(sel, cells)]
+        return [(sel, cells, rect)]
     point_taken = taken[ij[sel, 0], ij[sel, 1]]
     cell_taken = taken[cells[:, 0], cells[:, 1]]
-    out = [(sel[~point_taken], cells[~cell_taken])]
+    out: list[tuple[np.ndarray, np.ndarray, Any]] = [(sel[~point_taken], cells[~cell_taken], None)]
     for blob in parts:
-        out.append((sel[blob[ij[sel, 0], ij[sel, 1]]], np.argwhere(blob)))
+        out.append((sel[blob[ij[sel, 0], ij[sel, 1]]], np.argwhere(blob), None))
     return out
 
 
-def _merge_tall(labels: np.ndarray, count: int, ij: np.ndarray, hts: np.ndarray,
-                cfg: DetectorConfig) -> tuple[np.ndarray, int]:
+def _merge_tall(labels: np.ndarray, count: int, hmap: np.ndarray, cfg: DetectorConfig) -> tuple[np.ndarray, int]:
     """Clusters reaching above ``tall_height`` within ``tall_merge`` of each other are one object: an
     open drawer's box is cut off its cabinet where the cabinet hides the gap between them."""
-    top = np.zeros(count + 1)
-    np.maximum.at(top, labels[ij[:, 0], ij[:, 1]], hts)
-    tall = np.flatnonzero(top > cfg.tall_height)
+    tall = np.unique(labels[hmap > cfg.tall_height])  # hmap: the highest point per cell
     tall = tall[tall > 0]
     if len(tall) < 2:
         return labels, count
@@ -467,10 +470,10 @@ def _plane_z(n: np.ndarray, d: float, x: float, y: float) -> float:
 
 
 def _describe(pts: np.ndarray, hts: np.ndarray, cols: np.ndarray, cells: np.ndarray, hmap: np.ndarray,
-              n: np.ndarray, d: float, cfg: DetectorConfig) -> Detection | None:
+              n: np.ndarray, d: float, cfg: DetectorConfig, rect: Any = None) -> Detection | None:
     p98 = float(np.percentile(hts, 98))
     top_h = float(np.median(hts[hts > p98 - 0.006]))  # the top surface, without the noise's upper tail
-    centre, angle, ext = min_area_rect(pts[:, :2])
+    centre, angle, ext = rect if rect is not None else min_area_rect(pts[:, :2])
     top = hts > top_h - 0.012
     colour_rgb = cols[top].mean(axis=0)
     colour = nearest_colour(colour_rgb)
