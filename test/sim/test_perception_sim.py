@@ -127,3 +127,40 @@ def test_camera_that_stops_mid_task_fails_it_with_the_reason() -> None:
         client.advance(0.5)
         assert np.linalg.norm(client.truth().ee_position - pos) < 0.005, "the arm holds"
         assert client.world().objects == () and client.world().perception_stale
+
+
+def _put(robot: SimRobot, obj_id: str, xy, z: float) -> None:
+    """Teleport one object (test set-up; the scene API places objects only at reset)."""
+    body = next(o.body for o in robot._objects if o.placement.id == obj_id)
+    robot.client.resetBasePositionAndOrientation(body, [float(xy[0]), float(xy[1]), z], [0, 0, 0, 1])
+
+
+@pytest.mark.parametrize("same_colour", [False, True])
+def test_block_in_a_bowl_and_stacked_blocks_are_told_apart(same_colour: bool) -> None:
+    """A block resting in a bowl (of another colour, or of its own: split by the height profile,
+    not by colour) and two blocks stacked are each seen as the objects they are."""
+    with SimRobot(SimConfig()) as robot:
+        for seed in range(40):
+            obs = robot.reset(seed=seed)
+            bowls = [o for o in obs.objects if o.category == "bowl"]
+            blocks = [o for o in obs.objects if o.category == "block"]
+            pairs = [(b, w) for b in blocks for w in bowls if (b.colour == w.colour) == same_colour]
+            if pairs and len(blocks) >= 3:
+                break
+        block, bowl = pairs[0]
+        lower, upper = [b for b in blocks if b.id != block.id][:2]
+        _put(robot, block.id, bowl.position[:2], 0.035)  # onto the bowl's floor
+        _put(robot, upper.id, lower.position[:2], lower.position[2] + 0.045)  # onto the other block
+        for _ in range(60):
+            robot.step()
+        obs = robot.get_observation()
+        rgb, depth = robot.render_rgbd(CAM, np.random.default_rng(seed))
+    truth = {o.id: o for o in obs.objects}
+    assert abs(truth[upper.id].position[2] - truth[lower.id].position[2] - 0.04) < 0.005  # it is stacked
+    dets = detect(RGBDFrame(rgb, depth, CAM.intrinsics, CAM.extrinsics), ee_position=obs.ee_position)
+    pairs_found, extra = _match(obs.objects, dets)
+    found = {o.id: d for o, d in pairs_found}
+    for oid in (block.id, bowl.id, upper.id, lower.id):
+        assert oid in found, f"{oid} not seen; detections {[(d.category, d.colour) for d in dets]}"
+        assert np.linalg.norm(found[oid].position - truth[oid].position) < 0.015, oid
+    assert not extra, extra
