@@ -156,6 +156,7 @@ class SkillServerNode(Node):
         self.create_subscription(WorldState, "observation", self._on_world, 10)
         self.create_subscription(LanguageMotion, "correction", self._on_correction, 10)
         self._colour: tuple[float, Any] | None = None  # (stamp, Image) waiting for its depth image
+        self._depth: tuple[float, Any] | None = None  # (stamp, Image) waiting for its colour image
         self._camera_info: Any = None
         if self.camera_record_hz > 0:
             from rclpy.qos import QoSProfile
@@ -193,21 +194,28 @@ class SkillServerNode(Node):
     def _on_colour(self, msg: Any) -> None:
         if self._run is not None and not self._run.done.done():
             self._colour = (stamp_seconds(msg.header.stamp), msg)
+            self._pair_frame()
 
     def _on_camera_info(self, msg: Any) -> None:
         self._camera_info = msg
 
     def _on_depth(self, msg: Any) -> None:
-        """Keep the run's RGB-D frames at camera_record_hz (decimated by stamp) for its recording."""
-        run = self._run
-        stamp = stamp_seconds(msg.header.stamp)
-        if run is None or run.done.done() or self._colour is None or self._colour[0] != stamp:
+        if self._run is not None and not self._run.done.done():
+            self._depth = (stamp_seconds(msg.header.stamp), msg)
+            self._pair_frame()
+
+    def _pair_frame(self) -> None:
+        """Keep the run's RGB-D frames at camera_record_hz (decimated by stamp) for its recording:
+        a colour and a depth image of the same stamp, whichever arrived first."""
+        run, colour, depth = self._run, self._colour, self._depth
+        if run is None or colour is None or depth is None or colour[0] != depth[0]:
             return
-        t = stamp - run.execution.start.stamp
+        self._colour = self._depth = None
+        t = colour[0] - run.execution.start.stamp
         if t < 0 or (run.frames and t - run.frames[-1][0] < 1.0 / self.camera_record_hz - 1e-6):
             return
         try:
-            rgb, depth = image_to_array(self._colour[1]), image_to_array(msg)
+            rgb, dep = image_to_array(colour[1]), image_to_array(depth[1])
         except RobomatrixError as e:
             self.get_logger().warning(f"camera frame not recorded: {e}", throttle_duration_sec=10.0)
             return
@@ -220,8 +228,8 @@ class SkillServerNode(Node):
                 k = CameraIntrinsics.from_k(info.width, info.height, info.k)
             except RobomatrixError:
                 k = None
-        if rgb.ndim == 3 and depth.shape == rgb.shape[:2]:
-            run.frames.append((t, rgb, depth, k))
+        if rgb.ndim == 3 and dep.shape == rgb.shape[:2]:
+            run.frames.append((t, rgb, dep, k))
 
     def _on_list(self, _req: ListSkills.Request, res: ListSkills.Response) -> ListSkills.Response:
         for name in self.library.names:

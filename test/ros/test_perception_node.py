@@ -87,7 +87,10 @@ def test_camera_that_stops_mid_skill_stops_the_skill_with_the_reason(start_node,
     ros.wait_until(fut.done, 10.0, "goal response")
     handle = fut.result()
     assert handle.accepted
-    ros.wait_until(lambda: len(feedback) >= 10, 30.0, "the skill running (feedback)")
+    try:
+        ros.wait_until(lambda: len(feedback) >= 10, 30.0, "the skill running (feedback)")
+    except AssertionError:
+        raise AssertionError(f"{len(feedback)} feedback messages; skill server:\n{server.output()[-3000:]}") from None
     from robomatrix.msg import LanguageMotion
 
     ros.node.create_publisher(LanguageMotion, "correction", 10).publish(LanguageMotion(motion="move arm up"))
