@@ -230,9 +230,12 @@ def unmet_goal(goal: Goal, world: Any) -> list[str]:
 
 
 def run_case(robot: Any, lib: Any, layout: Layout, planner: Any | None, controller: str, inject: bool,
-             controllers: dict[str, Any] | None = None) -> dict:
+             controllers: dict[str, Any] | None = None, perception: bool = False) -> dict:
     """One task from a fresh reset of the layout's seed; ``planner`` None = the reference plan.
-    ``controllers``: skills run by these controller objects instead (see SimSkillClient)."""
+    ``controllers``: skills run by these controller objects instead (see SimSkillClient).
+    ``perception``: the planner, the skills and the scheduler see the objects perceived from the
+    rendered RGB-D scene camera (config camera section, a fresh tracker per task) instead of the
+    simulator's; the goal is still checked on the simulator's settled world."""
     from robomatrix.learning.skill_client import SimSkillClient
     from robomatrix.learning.tasks import ground_plan
     from robomatrix.scheduler.runner import SchedulerConfig, TaskRunner
@@ -240,20 +243,29 @@ def run_case(robot: Any, lib: Any, layout: Layout, planner: Any | None, controll
 
     obs = robot.reset(seed=layout.seed, scene=FAMILIES[layout.family].scene)
     expected = [step_text(s, a) for s, a in ground_plan(layout.steps, list(obs.objects), lib)]
+    seeing: dict[str, Any] = {}
+    if perception:
+        from robomatrix.config import load_stack_config
+        from robomatrix.perception.pipeline import Perception, PerceptionConfig
+
+        cfg = load_stack_config()
+        seeing = {"perception": Perception(PerceptionConfig.from_sections(cfg.camera, cfg.perception)),
+                  "camera": cfg.camera, "camera_seed": layout.seed}
     client = SimSkillClient(robot, lib, controller=controller,
                             inject_failure=(lambda skill, n: skill == INJECTED_SKILL and n == 1) if inject else None,
-                            controllers=controllers)
+                            controllers=controllers, **seeing)
     active = planner if planner is not None else ReferencePlanner(layout.steps, lib)
     t0 = time.perf_counter()
     result = TaskRunner(active, client, lib, SchedulerConfig(retries=1, max_replans=2)).run(layout.task)
     client.advance(SETTLE_S)
-    world = client.world()
+    world = client.truth()  # the simulator's own world, whatever the skills saw
     unmet = unmet_goal(layout.goal, world)
     return {"family": layout.family, "seed": layout.seed, "task": layout.task, "goal": not unmet,
             "unmet": unmet, "runner_success": result.success, "plan_correct": bool(result.plans)
             and result.plans[0] == expected, "replans": result.replans, "skill_failures": result.skill_failures,
             "summary": result.summary, "plans": result.plans, "expected_plan": expected,
-            "sim_s": round(world.stamp - obs.stamp, 1), "wall_s": round(time.perf_counter() - t0, 2)}
+            "sim_s": round(world.stamp - obs.stamp, 1), "wall_s": round(time.perf_counter() - t0, 2),
+            **({"camera_frames": client.frames} if perception else {})}
 
 
 def summarise(cases: list[dict]) -> dict[str, Any]:

@@ -49,6 +49,10 @@ def generate(args: argparse.Namespace) -> int:
             raise ConfigError(f"--driver-share must be in (0, 1], got {args.driver_share}")
         driving = {"driver": PolicyController(load_policy(Path(args.driver), skill=skills[0]), tuple(library.names)),
                    "driver_share": args.driver_share}
+    if args.camera:
+        from robomatrix.config import load_stack_config
+
+        driving["camera"] = load_stack_config().camera
     for i, skill in enumerate(skills):
         path = next_free_path(out, skill)
         summary = record_demos(skill, args.episodes, args.seed + 1000 * i, path, noise=noise, progress=True,
@@ -208,6 +212,9 @@ def add_verbs(verb: Any) -> None:
                         "open/close_drawer, hovering above an object, anywhere a correction may leave it; "
                         "START_MIX in skills/move_to/episode.py); home = every episode from the home pose")
     p.add_argument("--scene", default="", help="record every episode in this scene (default: the skill's scene mix)")
+    p.add_argument("--camera", action="store_true",
+                   help="also record the RGB-D scene camera (colour, depth, CameraInfo at camera.rate_hz of "
+                        "config/robot.yaml) for image-conditioned policies; ~25 ms of rendering per frame")
     p.add_argument("--driver", default="",
                    help="DAgger: a policy checkpoint that moves the arm while the oracle labels the states it reaches "
                         "(move_to, place_over)")

@@ -55,6 +55,10 @@ class Observation:
     estopped: bool = False
     watchdog_holding: bool = False
     rejected_commands: int = 0
+    # Why the objects are not to be trusted: perception went stale (camera silent, frames rejected);
+    # "" when they are fresh or come from the simulator. A running skill stops on it (no motion
+    # from stale perception) and the scheduler ends the task with it.
+    perception_stale: str = ""
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,9 @@ from robomatrix.policies.language_motion import motion_to_index
 from robomatrix.skills.recording import (
     ACTION_DIM,
     ACTION_TOPIC,
+    CAMERA_INFO_TOPIC,
+    COLOR_TOPIC,
+    DEPTH_TOPIC,
     EPISODE_TOPIC,
     FEATURES_TOPIC,
     MOTION_TOPIC,
@@ -30,7 +33,8 @@ from robomatrix.skills.recording import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Dataset", "DatasetError", "EpisodeInfo", "concat", "load_demonstrations"]
+__all__ = ["CameraFrame", "Dataset", "DatasetError", "EpisodeInfo", "concat", "load_camera_frames",
+           "load_demonstrations"]
 
 
 # --------------------------------------------------------------------------- reading
@@ -149,7 +153,9 @@ def _read_file(path: Path) -> tuple[list[EpisodeInfo], list[tuple[np.ndarray, np
     topics_seen: set[str] = set()
     with open(path, "rb") as f:
         reader = make_reader(f, validate_crcs=True, decoder_factories=[DecoderFactory()])
-        for _schema, channel, _message, msg in reader.iter_decoded_messages(log_time_order=False):
+        # Camera images are not decoded here (load_camera_frames reads them): only the step topics.
+        steps_only = [EPISODE_TOPIC, FEATURES_TOPIC, ACTION_TOPIC, MOTION_TOPIC]
+        for _schema, channel, _message, msg in reader.iter_decoded_messages(topics=steps_only, log_time_order=False):
             topic = channel.topic
             topics_seen.add(topic)
             if topic == EPISODE_TOPIC:
@@ -321,3 +327,77 @@ def concat(datasets: Sequence[Dataset]) -> Dataset:
         episodes=episodes,
         files=files,
     )
+
+
+# --------------------------------------------------------------------------- camera images
+
+
+@dataclass(frozen=True)
+class CameraFrame:
+    """One recorded RGB-D frame of an episode (see :func:`load_camera_frames`)."""
+
+    episode: int  # episode index inside its file (EpisodeInfo.index)
+    step: int  # index of the episode's step the frame goes with: its first step at or after the frame
+    t: float  # s since the episode started, when the frame was taken
+    step_t: float  # s, time of that step (= t for demonstrations; the skill server's are up to a tick apart)
+    rgb: np.ndarray  # (H, W, 3) uint8
+    depth: np.ndarray  # (H, W) float32 metres, NaN = no return
+    k: np.ndarray | None  # (3, 3) intrinsics of the depth image (None if the recording has no CameraInfo)
+
+
+def _image_array(msg: Any, path: Path) -> np.ndarray:
+    h, w = int(msg.height), int(msg.width)
+    raw = bytes(msg.data)
+    if msg.encoding == "rgb8" and len(raw) >= h * int(msg.step):
+        return np.frombuffer(raw, np.uint8).reshape(h, int(msg.step))[:, : 3 * w].reshape(h, w, 3).copy()
+    if msg.encoding == "32FC1" and len(raw) >= h * int(msg.step):
+        rows = np.frombuffer(raw, np.uint8).reshape(h, int(msg.step))[:, : 4 * w]
+        return rows.copy().view("<f4").reshape(h, w).astype(np.float32)
+    raise DatasetError(f"{path}: a camera image is {msg.encoding} {w}x{h} with {len(raw)} bytes; expected rgb8 or "
+                       "32FC1 of that size")
+
+
+def load_camera_frames(path: str | os.PathLike[str], episode: int | None = None) -> Iterable[CameraFrame]:
+    """Yield the RGB-D frames recorded with the episodes of one MCAP file, in file order, each
+    paired with the step it was taken at (``episode``: only that episode index). A file recorded
+    with the camera off yields nothing. Raises DatasetError on a damaged or inconsistent file."""
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"recording {path} does not exist")
+    topics = [EPISODE_TOPIC, MOTION_TOPIC, COLOR_TOPIC, DEPTH_TOPIC, CAMERA_INFO_TOPIC]
+    current: int | None = None
+    steps = 0
+    pending: list[list[Any]] = []  # [log time, rgb, depth, k] of frames waiting for their step
+    colour: tuple[int, np.ndarray] | None = None
+    k: np.ndarray | None = None
+    with open(path, "rb") as f:
+        reader = make_reader(f, validate_crcs=True, decoder_factories=[DecoderFactory()])
+        for _schema, channel, message, msg in reader.iter_decoded_messages(topics=topics, log_time_order=False):
+            topic = channel.topic
+            if topic == EPISODE_TOPIC:
+                data = json.loads(msg.data)
+                if data.get("event") == "begin":
+                    current, steps, pending, colour, k = int(data.get("episode", 0)), 0, [], None, None
+                elif pending:
+                    raise DatasetError(f"{path}: episode {current} ends with camera frames after its last step")
+                continue
+            if current is None:
+                raise DatasetError(f"{path}: a {topic} message outside an episode; not a robomatrix recording")
+            if topic == COLOR_TOPIC:
+                colour = (message.log_time, _image_array(msg, path))
+            elif topic == DEPTH_TOPIC:
+                depth = _image_array(msg, path)
+                if colour is None or colour[0] != message.log_time or colour[1].shape[:2] != depth.shape:
+                    raise DatasetError(f"{path}: a depth image without the colour image of its time and size")
+                pending.append([message.log_time, colour[1], depth, None])
+                colour = None
+            elif topic == CAMERA_INFO_TOPIC:
+                k = np.asarray(msg.k, dtype=float).reshape(3, 3)
+                if pending and pending[-1][0] == message.log_time:
+                    pending[-1][3] = k
+            elif topic == MOTION_TOPIC:  # one per step, at the step's time
+                if episode is None or episode == current:
+                    for log_time, rgb, depth, kk in pending:
+                        yield CameraFrame(current, steps, log_time / 1e9, message.log_time / 1e9, rgb, depth, kk)
+                pending = []
+                steps += 1

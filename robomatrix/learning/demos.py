@@ -154,6 +154,7 @@ class EpisodeStep:
     action: Action  # the action applied after the safety layer
     motion: str  # language motion of this tick (RT-H labeller)
     perturbation: bool = False  # True for the ticks of a random noise burst
+    camera: tuple[np.ndarray, np.ndarray] | None = None  # (rgb, depth) rendered before this tick's action
 
 
 @dataclass
@@ -417,6 +418,8 @@ def run_episode(
     scene: str = "",
     driver: Controller | None = None,
     driver_share: float = 1.0,
+    camera: Any = None,
+    camera_rng: np.random.Generator | None = None,
 ) -> EpisodeResult:
     """Run ``controller`` on ``skill`` from the robot's current state and record every tick.
 
@@ -432,6 +435,10 @@ def run_episode(
     random motion while the controller is not yet done; its ticks are flagged
     ``perturbation=True`` and the controller is not asked during them (it resumes from the
     new state). Success = the spec's success conditions at the end.
+
+    ``camera`` (a CameraConfig; the robot must ``render_rgbd``): the scene camera is rendered
+    at its rate (every round(control rate / camera.rate_hz) ticks, from the first one; depth
+    noise from ``camera_rng``) and each frame kept with the step it was taken before.
     """
     if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
         raise ConfigError(f"max_steps must be an int >= 1 (ticks), got {max_steps!r}")
@@ -451,10 +458,15 @@ def run_episode(
         driver.reset(spec, args, obs)
     drive_rng = rng if rng is not None else np.random.default_rng(0)
     records: list[tuple[float, Observation, Action, bool]] = []
+    frames: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    cam_every = max(1, round(_control_hz(robot) / camera.rate_hz)) if camera is not None else 0
+    cam_rng = camera_rng if camera_rng is not None else np.random.default_rng(0)
     gripper = 1.0 if obs.gripper_closed else 0.0
     tail = 0
     burst_ticks: tuple[int, int] | None = None
     for t in range(max_steps):
+        if cam_every and t % cam_every == 0:
+            frames[t] = robot.render_rgbd(camera, cam_rng)  # type: ignore[attr-defined]
         in_burst = False
         if burst is not None and burst_ticks is None and t == burst[0] and not controller.done(obs):
             burst_ticks = (t, t + burst[1])
@@ -484,7 +496,8 @@ def run_episode(
         seed=seed,
         scene=scene,
         start=start,
-        steps=[EpisodeStep(t, o, a, m, p) for (t, o, a, p), m in zip(records, motions, strict=True)],
+        steps=[EpisodeStep(t, o, a, m, p, frames.get(i))
+               for i, ((t, o, a, p), m) in enumerate(zip(records, motions, strict=True))],
         success=ok,
         unmet=unmet,
         sim_time=float(obs.stamp - start.stamp),
@@ -579,9 +592,10 @@ class ChainLabeller:
 # --------------------------------------------------------------------------- many episodes
 
 
-def write_episode(writer: Any, result: EpisodeResult, library: SkillLibrary) -> None:
+def write_episode(writer: Any, result: EpisodeResult, library: SkillLibrary, camera: Any = None) -> None:
     """Write one recorded episode (features built per tick, the one-hot over ``library``'s
-    skills) to an EpisodeWriter."""
+    skills) to an EpisodeWriter, with the camera frames its steps carry (``camera``: the
+    CameraConfig they were rendered with, for their CameraInfo)."""
     from robomatrix.policies.features import build_features  # torch-free; imported late to keep layers loose
 
     writer.begin_episode(
@@ -601,6 +615,8 @@ def write_episode(writer: Any, result: EpisodeResult, library: SkillLibrary) -> 
         if step.perturbation:
             continue  # the random actions are not demonstrations; the recovery after them is
         features = build_features(step.observation, result.skill, result.args, library.names, places)
+        if step.camera is not None:
+            writer.add_camera(step.t, *step.camera, camera.intrinsics if camera is not None else None)
         writer.add_step(step.t, features, action_vector(step.action), step.motion, "policy")
     writer.end_episode(result.success)
 
@@ -622,6 +638,7 @@ def generate_demos(
     starts: str = "varied",
     driver: Controller | None = None,
     driver_share: float = 1.0,
+    camera: Any = None,
 ) -> Iterator[EpisodeResult]:
     """Yield ``episodes`` recorded oracle episodes of ``skill`` (a generator: iterate it).
 
@@ -631,7 +648,9 @@ def generate_demos(
     ``add_step`` / ``end_episode``) that receives every episode. ``max_steps`` defaults to
     the spec's timeout in ticks. A setup that fails is redrawn up to ``setup_attempts``
     times before DemoSetupError is raised. ``starts``: see :func:`make_episode_setup`.
-    ``driver``, ``driver_share``: DAgger episodes, see :func:`run_episode`.
+    ``driver``, ``driver_share``: DAgger episodes, see :func:`run_episode`. ``camera`` (a
+    CameraConfig, e.g. ``load_stack_config().camera``): also record the RGB-D scene camera at its
+    rate (see :func:`run_episode`; rendering costs ~25 ms a frame); None (default): no images.
     """
     if isinstance(episodes, bool) or not isinstance(episodes, int) or episodes < 0:
         raise ConfigError(f"episodes must be an int >= 0, got {episodes!r}")
@@ -668,13 +687,14 @@ def generate_demos(
                 robot, skill, args, OracleController(config=oracle_config), steps, noise, rng, library=lib,
                 seed=getattr(robot, "last_seed", None),
                 scene=scene or robot_scene or load_recipe(spec).scenes[0][0],
-                driver=driver, driver_share=driver_share,
+                driver=driver, driver_share=driver_share, camera=camera,
+                camera_rng=np.random.default_rng([int(seed), i, 1]) if camera is not None else None,
             )
             successes += int(result.success)
             if not result.success:
                 log.info("episode %d of %s failed: %s", i, skill, "; ".join(result.unmet))
             if writer is not None:
-                write_episode(writer, result, lib)
+                write_episode(writer, result, lib, camera)
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(success=f"{successes}/{i + 1}")

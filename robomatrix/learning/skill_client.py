@@ -8,15 +8,21 @@ whole tasks run without a ROS graph.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
+
+from robomatrix.errors import RobomatrixError
 from robomatrix.hardware.interface import Action, Observation
 from robomatrix.skills.executor import ExecutionConfig, SkillExecution, make_controller
 from robomatrix.skills.spec import SkillLibrary
 from robomatrix.skills.status import SkillStatus
 
 __all__ = ["SimSkillClient"]
+
+log = logging.getLogger(__name__)
 
 
 class _SimHandle:
@@ -49,19 +55,36 @@ class SimSkillClient:
     attempt of that skill fail half-way (the arm holds), for recovery benchmarks.
     ``controllers`` (optional) gives some skills a controller object of their own instead of
     one of kind ``controller`` (e.g. a DAgger labeller, :class:`~robomatrix.learning.demos.ChainLabeller`).
+
+    ``perception`` (optional, a :class:`~robomatrix.perception.pipeline.Perception`): the world
+    the skills and the scheduler see is then perceived, as with ``perception:=true`` on ROS:
+    the simulator's scene camera (``camera``, a CameraConfig) is rendered every 1/camera.rate_hz
+    s of robot time (with its depth noise, seeded by ``camera_seed``) and each observation's
+    objects are the perceived ones. ``camera_on = False`` stops the camera (perception then goes
+    stale); :meth:`truth` is always the simulator's own observation.
     """
 
     def __init__(self, robot: Any, library: SkillLibrary, controller: str = "oracle",
                  exec_config: ExecutionConfig | None = None,
                  inject_failure: Callable[[str, int], bool] | None = None,
-                 controllers: Mapping[str, Any] | None = None) -> None:
+                 controllers: Mapping[str, Any] | None = None, perception: Any = None, camera: Any = None,
+                 camera_seed: int = 0) -> None:
         self.robot = robot
         self.library = library
         self.controller_kind = controller
         self.exec_config = exec_config or ExecutionConfig()
         self.inject_failure = inject_failure
         self._controllers: dict[str, Any] = dict(controllers or {})
-        self._obs: Observation = robot.get_observation()
+        self.perception = perception
+        self.camera = camera
+        self.camera_on = True
+        self.frames = 0
+        self._camera_rng = np.random.default_rng(camera_seed)
+        self._next_frame = -np.inf
+        if perception is not None and camera is None:
+            raise ValueError("SimSkillClient(perception=...) needs the camera (CameraConfig) to render")
+        self._truth: Observation = robot.get_observation()
+        self._obs: Observation = self._perceive(self._truth)
         self._handle: _SimHandle | None = None
         self._attempts: dict[str, int] = {}
         self._fail_at: float | None = None
@@ -69,6 +92,27 @@ class SimSkillClient:
 
     def world(self) -> Observation:
         return self._obs
+
+    def truth(self) -> Observation:
+        """The simulator's observation (its objects are the truth, whatever the skills see)."""
+        return self._truth
+
+    def _perceive(self, obs: Observation) -> Observation:
+        """``obs`` as the skills see it: unchanged, or with perceived objects (rendering a camera
+        frame when one is due)."""
+        if self.perception is None:
+            return obs
+        if self.camera_on and obs.stamp >= self._next_frame:
+            rgb, depth = self.robot.render_rgbd(self.camera, self._camera_rng)
+            try:
+                self.perception.on_frame(rgb, depth, self.camera.intrinsics, obs.stamp, obs.ee_position)
+            except RobomatrixError as e:
+                log.warning("camera frame not used: %s", e)
+            self.frames += 1
+            period = 1.0 / self.camera.rate_hz
+            self._next_frame = obs.stamp + period if self._next_frame == -np.inf else max(
+                self._next_frame + period, obs.stamp)
+        return self.perception.world(obs)
 
     def start(self, skill: str, args: Mapping[str, Any]) -> _SimHandle:
         spec = self.library.get(skill)
@@ -100,6 +144,7 @@ class SimSkillClient:
                 action = Action.hold(gripper=self.last_gripper)
             self.robot.send_action(action)
             self.robot.step()
-            self._obs = self.robot.get_observation()
+            self._truth = self.robot.get_observation()
+            self._obs = self._perceive(self._truth)
 
 

@@ -140,6 +140,7 @@ def observation_to_msg(obs: Observation, stamp: Any, frame_id: str = "world") ->
     msg.estopped = bool(obs.estopped)
     msg.watchdog_holding = bool(obs.watchdog_holding)
     msg.rejected_commands = int(obs.rejected_commands)
+    msg.perception_stale = str(obs.perception_stale)
     return msg
 
 
@@ -267,7 +268,7 @@ def msg_to_observation(msg: WorldState) -> Observation:
         ee_angular_velocity=vec(msg.ee_twist.angular), gripper_width=float(msg.gripper_width),
         gripper_closed=bool(msg.gripper_closed), held_object_id=msg.held_object_id, objects=objects,
         estopped=bool(msg.estopped), watchdog_holding=bool(msg.watchdog_holding),
-        rejected_commands=int(msg.rejected_commands),
+        rejected_commands=int(msg.rejected_commands), perception_stale=str(msg.perception_stale),
     )
 
 

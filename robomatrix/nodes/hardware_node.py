@@ -20,7 +20,8 @@ Publishers
   metres, NaN = no return, aligned to colour), camera/color/camera_info, camera/depth/camera_info
   (sensor_msgs/CameraInfo): the calibrated scene camera of the camera section, rendered on its own
   timer at camera.rate_hz (simulation only, when camera.enabled or the rgbd parameter says so;
-  frame_id camera_color_optical_frame)
+  frame_id camera_color_optical_frame). Setting ``rgbd`` at run time (``ros2 param set /hardware
+  rgbd false``) pauses the camera and ``true`` resumes it: a camera that stops, on purpose
   /clock (rosgraph_msgs/Clock): simulation time
   bridge only: <bridge.trajectory_topic>, <bridge.gripper_topic> (trajectory_msgs/JointTrajectory) or
   <bridge.twist_topic> (geometry_msgs/TwistStamped)
@@ -159,8 +160,10 @@ class HardwareNode(Node):
         rgbd = bool(declare(self, "rgbd", bool(self.cfg.camera.enabled),
                             "publish the RGB-D scene camera (default: camera.enabled of the config; the launch "
                             "file sets it with perception:=)"))
+        self.rgbd_timer = None
         if rgbd and self.robot.supports_rgbd:
             self._setup_rgbd()
+        self.add_on_set_parameters_callback(self._on_set_parameters)
         self.get_logger().info(
             f"{self.cfg.backend} robot up: control {rate:g} Hz, observation every {self.obs_every} ticks, "
             f"camera every {self.cam_every} ticks, watchdog {self.cfg.safety.watchdog_timeout:g} s")
@@ -316,6 +319,30 @@ class HardwareNode(Node):
                                             clock=Clock(clock_type=ClockType.STEADY_TIME))
         self.get_logger().info(
             f"scene camera: {cam.width}x{cam.height} px at {cam.rate_hz:g} Hz on camera/color and camera/depth")
+
+    def _on_set_parameters(self, params: list[Any]) -> Any:
+        """``rgbd`` at run time pauses (false) or resumes (true) the RGB-D camera; other parameters
+        only take effect at start."""
+        from rcl_interfaces.msg import SetParametersResult
+
+        for p in params:
+            if p.name != "rgbd":
+                continue
+            if not isinstance(p.value, bool):
+                return SetParametersResult(successful=False, reason="rgbd must be true or false")
+            if p.value and not self.robot.supports_rgbd:
+                return SetParametersResult(
+                    successful=False, reason=f"the {self.cfg.backend} backend renders no RGB-D camera; "
+                    "run the camera's own driver")
+            if p.value and self.rgbd_timer is None:
+                self._setup_rgbd()
+            elif p.value:
+                self.rgbd_timer.reset()
+                self.get_logger().info("scene camera resumed")
+            elif self.rgbd_timer is not None and not self.rgbd_timer.is_canceled():
+                self.rgbd_timer.cancel()
+                self.get_logger().warning("scene camera paused (rgbd:=false): no camera frames until rgbd:=true")
+        return SetParametersResult(successful=True)
 
     def _on_rgbd(self) -> None:
         try:

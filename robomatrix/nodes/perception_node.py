@@ -13,7 +13,9 @@ Subscriptions
 Publishers
   perception/observation (robomatrix/WorldState): each observation with its objects replaced by the
     perceived ones (source "perception"); no objects while perception is stale (no usable camera
-    frame for perception.stale_after seconds), and the node says why
+    frame for perception.stale_after seconds), and its perception_stale field says why ("perception
+    stale: camera /camera/depth/image_raw silent for 0.52 s ...; check the camera driver"): a running
+    skill stops on it with that reason and the arm holds, the scheduler fails the task with it
 
 Only these standard topics and the config are read, so the same node runs on the simulator's
 rendered camera and on a real RGB-D camera driver. Launch it with ``perception:=true``
@@ -56,7 +58,9 @@ class PerceptionNode(Node):
         super().__init__("perception")
         config = declare(self, "config", "", "robot.yaml path; empty = the package's config/robot.yaml")
         cfg = load_stack_config(config or None)
-        self.perception = Perception(PerceptionConfig.from_sections(cfg.camera, cfg.perception))
+        self.depth_topic = self.resolve_topic_name("camera/depth/image_raw")
+        self.perception = Perception(PerceptionConfig.from_sections(cfg.camera, cfg.perception),
+                                     camera=f"camera {self.depth_topic}")
         self.intrinsics: CameraIntrinsics | None = None
         self.colour: tuple[float, Any] | None = None  # (stamp, Image)
         self.ee_position = None
@@ -89,6 +93,7 @@ class PerceptionNode(Node):
             depth = image_to_array(msg)
             self.perception.on_frame(rgb, depth, self.intrinsics, stamp, self.ee_position)
         except RobomatrixError as e:
+            self.perception.rejected = str(e)  # the objects go stale with this reason
             self.get_logger().error(f"camera frame not used: {e}", throttle_duration_sec=5.0)
 
     def _on_observation(self, msg: WorldState) -> None:

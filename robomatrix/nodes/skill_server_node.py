@@ -13,12 +13,17 @@ Parameters
     20), written with the next save that can be, and the skill's result.reason says so
   observation_timeout (float): s without an observation before a running skill aborts
     (default: skill_server.observation_timeout of the config)
+  camera_record_hz (float): rate at which RGB-D frames are kept for intervention recordings while a
+    skill runs (default 5 Hz: decimated from the camera's 15; 0 = no images)
 Subscriptions
   observation (robomatrix/WorldState): the world, one control tick per message
   correction (robomatrix/LanguageMotion): a person's language motion, e.g. "move arm up", or "resume"
   scheduler_alive (std_msgs/String): the scheduler's heartbeat naming its running skill goals; once
     one names the running goal, 1.5 s without one ends the skill and holds the arm (its client
     was killed or froze). A client that sends none (a test, a script) is not watched
+  camera/color/image_raw, camera/depth/image_raw (sensor_msgs/Image), camera/depth/camera_info
+    (sensor_msgs/CameraInfo): when the RGB-D camera is on (perception:=true), its frames during a
+    run go into the intervention recording with the steps (MCAP, robomatrix/skills/recording.py)
 Publishers
   command (robomatrix/ArmCommand): one per observation while a skill runs; a hold when it ends
   skill_server_alive (std_msgs/String): heartbeat, 5 Hz of steady time: the running goal's id
@@ -56,7 +61,15 @@ from std_msgs.msg import String
 from robomatrix.config import load_stack_config
 from robomatrix.errors import ConfigError, RobomatrixError
 from robomatrix.hardware.interface import Action, Observation
-from robomatrix.nodes.common import action_to_command, declare, msg_to_observation, publish_safely, spin_node
+from robomatrix.nodes.common import (
+    action_to_command,
+    declare,
+    image_to_array,
+    msg_to_observation,
+    publish_safely,
+    spin_node,
+    stamp_seconds,
+)
 from robomatrix.policies.language_motion import UnknownMotionError, parse_motion
 from robomatrix.skills.executor import ExecutionConfig, SkillExecution, Tick, make_controller
 from robomatrix.skills.spec import SkillLibrary, load_skill_library
@@ -74,6 +87,7 @@ CONTROLLERS = ("policy", "oracle")
 FIRST_OBSERVATION_WAIT_S = 5.0  # s a goal waits for the first observation after start-up
 WATCH_PERIOD_S = 0.1  # s between checks for a silent hardware node (steady clock)
 MAX_PENDING_EPISODES = 20  # corrected episodes kept in memory while the intervention folder cannot be written
+MAX_PENDING_WITH_IMAGES = 2  # of those, how many keep their camera frames (about 50 MB each at 5 Hz)
 HEARTBEAT_PERIOD_S = 0.2  # s between skill_server_alive messages (steady clock)
 WATCH_STALL_S = 1.0  # s between two _watch calls that mean this process itself stalled
 CLIENT_SILENT_S = 1.5  # s without the scheduler's heartbeat naming the running goal before the arm holds
@@ -116,6 +130,7 @@ class _Run:
     # (a test, the learning wing's client): then only a cancel or the skill's end stops it
     client_beat: float | None = None
     records: list[tuple[float, np.ndarray | None, np.ndarray, str, str]] = field(default_factory=list)
+    frames: list[tuple[float, np.ndarray, np.ndarray, Any]] = field(default_factory=list)  # (t, rgb, depth, K)
 
 
 class SkillServerNode(Node):
@@ -145,6 +160,11 @@ class SkillServerNode(Node):
         if not (math.isfinite(self.obs_timeout) and self.obs_timeout > 0):
             raise ConfigError(f"observation_timeout must be a positive number of seconds, got {self.obs_timeout}; "
                               "set observation_timeout:=2.0 (or skill_server.observation_timeout in robot.yaml)")
+        self.camera_record_hz = float(declare(self, "camera_record_hz", 5.0,
+                                              "Hz of RGB-D frames kept for intervention recordings; 0 = none"))
+        if not (math.isfinite(self.camera_record_hz) and self.camera_record_hz >= 0):
+            raise ConfigError(f"camera_record_hz must be a number >= 0 (Hz), got {self.camera_record_hz}; "
+                              "set camera_record_hz:=5.0, or 0 to record no images")
         self.exec_config = ExecutionConfig(correction_hold=float(hold), control_hz=cfg.control.rate_hz)
         self.library: SkillLibrary = load_skill_library(Path(skills_dir) if skills_dir else None)
         self.intervention_dir = Path(idir) if idir else Path.home() / ".robomatrix" / "interventions"
@@ -152,7 +172,7 @@ class SkillServerNode(Node):
         self._world: Observation | None = None
         self._world_waiters: list[Future] = []
         self._run: _Run | None = None
-        self._pending: list[tuple[dict[str, Any], list[Any], bool]] = []  # episodes not yet written
+        self._pending: list[tuple[dict[str, Any], list[Any], bool, list[Any]]] = []  # episodes not yet written
         self._beats: dict[str, float] = {}  # goal id (hex) -> last scheduler_alive naming it
         self._last_watch = time.monotonic()
         self.pub_cmd = self.create_publisher(ArmCommand, "command", 10)
@@ -164,6 +184,17 @@ class SkillServerNode(Node):
         # dead or frozen skill server from a result that is late.
         self.pub_alive = self.create_publisher(String, "skill_server_alive", 10)
         self.create_timer(HEARTBEAT_PERIOD_S, self._beat, clock=Clock(clock_type=ClockType.STEADY_TIME))
+        self._colour: tuple[float, Any] | None = None  # (stamp, Image) waiting for its depth image
+        self._depth: tuple[float, Any] | None = None  # (stamp, Image) waiting for its colour image
+        self._camera_info: Any = None
+        if self.camera_record_hz > 0:
+            from rclpy.qos import QoSProfile
+            from sensor_msgs.msg import CameraInfo, Image
+
+            qos = QoSProfile(depth=2)
+            self.create_subscription(Image, "camera/color/image_raw", self._on_colour, qos)
+            self.create_subscription(Image, "camera/depth/image_raw", self._on_depth, qos)
+            self.create_subscription(CameraInfo, "camera/depth/camera_info", self._on_camera_info, qos)
         self.create_service(ListSkills, "list_skills", self._on_list)
         self._server = ActionServer(
             self, ExecuteSkill, "execute_skill", execute_callback=self._execute,
@@ -203,6 +234,46 @@ class SkillServerNode(Node):
         run = self._run
         if run is not None and not run.done.done() and _goal_hex(run.goal_handle) in self._beats:
             run.client_beat = self._beats[_goal_hex(run.goal_handle)]
+
+    def _on_colour(self, msg: Any) -> None:
+        if self._run is not None and not self._run.done.done():
+            self._colour = (stamp_seconds(msg.header.stamp), msg)
+            self._pair_frame()
+
+    def _on_camera_info(self, msg: Any) -> None:
+        self._camera_info = msg
+
+    def _on_depth(self, msg: Any) -> None:
+        if self._run is not None and not self._run.done.done():
+            self._depth = (stamp_seconds(msg.header.stamp), msg)
+            self._pair_frame()
+
+    def _pair_frame(self) -> None:
+        """Keep the run's RGB-D frames at camera_record_hz (decimated by stamp) for its recording:
+        a colour and a depth image of the same stamp, whichever arrived first."""
+        run, colour, depth = self._run, self._colour, self._depth
+        if run is None or colour is None or depth is None or colour[0] != depth[0]:
+            return
+        self._colour = self._depth = None
+        t = colour[0] - run.execution.start.stamp
+        if t < 0 or (run.frames and t - run.frames[-1][0] < 1.0 / self.camera_record_hz - 1e-6):
+            return
+        try:
+            rgb, dep = image_to_array(colour[1]), image_to_array(depth[1])
+        except RobomatrixError as e:
+            self.get_logger().warning(f"camera frame not recorded: {e}", throttle_duration_sec=10.0)
+            return
+        k = None
+        info = self._camera_info
+        if info is not None:
+            from robomatrix.hardware.camera import CameraIntrinsics
+
+            try:
+                k = CameraIntrinsics.from_k(info.width, info.height, info.k)
+            except RobomatrixError:
+                k = None
+        if rgb.ndim == 3 and dep.shape == rgb.shape[:2]:
+            run.frames.append((t, rgb, dep, k))
 
     def _on_list(self, _req: ListSkills.Request, res: ListSkills.Response) -> ListSkills.Response:
         for name in self.library.names:
@@ -286,6 +357,8 @@ class SkillServerNode(Node):
                                 f"{FIRST_OBSERVATION_WAIT_S:g} s; is it running in this ROS domain and namespace?")
         if busy := self._busy():  # another goal started while this one waited
             return self._refuse(goal_handle, busy)
+        if world.perception_stale:  # the objects are unknown: nothing can be grounded or moved on them
+            return self._refuse(goal_handle, f"{world.perception_stale}; the skill was not started")
         try:
             spec = self.library.get(goal.skill)
             args = spec.validate_arguments(arguments_from_goal(goal), list(world.objects))
@@ -402,7 +475,12 @@ class SkillServerNode(Node):
             return ""
         meta = {"skill": execution.spec.name, "args": execution.args, "source": "human",
                 "corrections": execution.corrections, "controller": self.controller_kind}
-        self._pending.append((meta, list(run.records), execution.status == SkillStatus.SUCCEEDED))
+        self._pending.append((meta, list(run.records), execution.status == SkillStatus.SUCCEEDED, list(run.frames)))
+        for i in range(len(self._pending) - MAX_PENDING_WITH_IMAGES):  # images are large: keep the steps
+            if self._pending[i][3]:
+                self._pending[i] = (*self._pending[i][:3], [])
+                self.get_logger().error("camera images of an unsaved intervention episode dropped (its steps are "
+                                        f"kept): more than {MAX_PENDING_WITH_IMAGES} episodes are waiting")
         dropped = len(self._pending) - MAX_PENDING_EPISODES
         if dropped > 0:
             del self._pending[:dropped]
@@ -414,15 +492,19 @@ class SkillServerNode(Node):
         from robomatrix.skills.recording import EpisodeWriter, next_free_path
 
         while self._pending:
-            meta, records, success = self._pending[0]
+            meta, records, success, frames = self._pending[0]
             path = None
             try:
                 path = next_free_path(self.intervention_dir, f"{meta['skill']}-intervention")
                 with EpisodeWriter(path) as writer:  # on an error it closes the file, keeping the .partial
                     writer.begin_episode(meta)
+                    frames = list(frames)  # those after the last step are left out
                     for t, features, vec, motion, source in records:
-                        if features is not None:
-                            writer.add_step(t, features, vec, motion, source)
+                        if features is None:
+                            continue
+                        while frames and frames[0][0] <= t:  # each frame before the step at or after it
+                            writer.add_camera(*frames.pop(0))
+                        writer.add_step(t, features, vec, motion, source)
                     writer.end_episode(success=success)
             except (RobomatrixError, OSError) as e:
                 if path is not None and not path.exists():  # incomplete: the episode stays in memory

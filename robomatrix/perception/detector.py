@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -48,14 +49,26 @@ class DetectorConfig:
     cell: float = 0.005  # m, height-map cell
     min_height: float = 0.012  # m above the table: lower points are table (bowl floors are 8 mm)
     max_height: float = 0.20  # m: higher points are the arm (removed), a cluster reaching near it is the arm too
-    hand_radius: float = 0.07  # m, with the end effector known: points this close to its vertical axis ...
+    hand_radius: float = 0.11  # m, with the end effector known (the hand is ~0.2 m across): points this close to its vertical axis ...
     hand_margin: float = 0.005  # m ... and above (ee z - hand_margin) are the hand and fingers (removed)
+    held_drop: float = 0.06  # m: while an object is held, points this much lower still are the held object
     plane_threshold: float = 0.006  # m, RANSAC inlier distance
     plane_iterations: int = 60  # RANSAC hypotheses
     close_cells: int = 2  # height-map cells of gap bridged when clustering (objects stand >= 3 cm apart)
     min_cells: int = 6  # a cluster needs this many occupied cells (smaller: noise)
     block_flat_top: float = 0.75  # share of a block's footprint its flat top covers at least (meshes cover less)
     drawer_travel: float = 0.15  # m, how far the drawer slides when fully open (scene's travel)
+    tall_height: float = 0.12  # m: clusters reaching higher are cabinet parts (blocks, bowls, bins are lower) ...
+    tall_merge: float = 0.03  # m ... and merged when this close (an open drawer cut off its cabinet)
+    lid_margin: float = 0.0055  # m below the cabinet's lid: lid points (the drawer's rim is 11 mm lower)
+    rim_visible: float = 0.015  # m: an open drawer's rim this far beyond the cabinet's front gives the opening
+    rim_offset: float = 0.005  # m, rim's 99th percentile beyond the front minus the travel (tuning seeds 0-59)
+    container_min: float = 0.08  # m: clusters this long or longer may be containers with something inside
+    container_wall: float = 0.015  # m inside a container's footprint that belongs to its wall and rim
+    content_height: float = 0.02  # m: inside a container, cells higher than this are an object in it
+    content_cells: int = 16  # cells (4 cm^2) an object in a container covers at least
+    stack_min_height: float = 0.065  # m: a block-sized column higher than this is blocks stacked
+    block_max: float = 0.07  # m, longest side of a block's footprint
     seed: int = 0  # RANSAC sampling seed (deterministic output for a given frame)
 
 
@@ -118,39 +131,55 @@ def check_frame(frame: RGBDFrame) -> None:
         raise PerceptionError(str(e)) from e
 
 
+_RAYS: dict[tuple, np.ndarray] = {}  # intrinsics and image size -> camera-frame ray per pixel (H*W, 3) float32
+
+
+def _camera_rays(k: CameraIntrinsics, shape: tuple[int, int]) -> np.ndarray:
+    """Per pixel, the camera-frame point at optical depth 1 (cached per intrinsics and image size)."""
+    key = (k.width, k.height, k.fx, k.fy, k.cx, k.cy, shape)
+    rays = _RAYS.get(key)
+    if rays is None:
+        v, u = np.mgrid[0: shape[0], 0: shape[1]]
+        rays = np.stack([(u.ravel() - k.cx) / k.fx, (v.ravel() - k.cy) / k.fy, np.ones(u.size)],
+                        axis=1).astype(np.float32)
+        if len(_RAYS) > 8:
+            _RAYS.clear()
+        _RAYS[key] = rays
+    return rays
+
+
 def back_project(depth: np.ndarray, k: CameraIntrinsics, t_world_cam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """World points (N, 3) of the pixels with a return, and their flat pixel indices (N,)."""
-    d = np.asarray(depth, dtype=np.float64)
-    valid = np.isfinite(d) & (d > 0)
-    idx = np.flatnonzero(valid)
-    z = d.ravel()[idx]
-    v, u = np.divmod(idx, d.shape[1])
-    cam = np.stack([(u - k.cx) * z / k.fx, (v - k.cy) * z / k.fy, z], axis=1)
-    world = cam @ t_world_cam[:3, :3].T + t_world_cam[:3, 3]
-    return world, idx
+    d = np.asarray(depth, dtype=np.float32).ravel()
+    idx = np.flatnonzero(d > 0)  # NaN compares false: no return
+    cam = _camera_rays(k, np.shape(depth))[idx] * d[idx, None]
+    t = np.asarray(t_world_cam, np.float32)
+    # A contiguous copy of R^T: numpy's matmul with a transposed 3x3 view takes a slow path (~10 ms here).
+    world = cam @ np.ascontiguousarray(t[:3, :3].T) + t[:3, 3]
+    return world.astype(np.float64), idx
 
 
 def fit_plane(points: np.ndarray, cfg: DetectorConfig, rng: np.random.Generator) -> tuple[np.ndarray, float]:
     """RANSAC plane ``n . p + d = 0`` with ``n`` pointing up (n_z > 0.8); returns (n, d)."""
     if len(points) < 3:
         raise PerceptionError("fewer than 3 depth points: no table plane can be fitted")
-    sample = points if len(points) <= 3000 else points[rng.choice(len(points), 3000, replace=False)]
-    best, best_count = None, -1
-    for _ in range(cfg.plane_iterations):
-        a, b, c = sample[rng.choice(len(sample), 3, replace=False)]
-        n = np.cross(b - a, c - a)
-        norm = float(np.linalg.norm(n))
-        if norm < 1e-9:
-            continue
-        n /= norm
-        if n[2] < 0:
-            n = -n
-        if n[2] < 0.8:
-            continue
-        d = -float(n @ a)
-        count = int(np.count_nonzero(np.abs(sample @ n + d) < cfg.plane_threshold))
-        if count > best_count:
-            best, best_count = (n, d), count
+    sample = points if len(points) <= 3000 else points[rng.integers(0, len(points), 3000)]
+    # All hypotheses at once: plane normals of cfg.plane_iterations random triples, scored together.
+    tri = sample[rng.integers(0, len(sample), size=(cfg.plane_iterations, 3))]  # (I, 3 points, 3)
+    normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    norms = np.linalg.norm(normals, axis=1)
+    ok = norms > 1e-9
+    normals = normals[ok] / norms[ok, None]
+    normals *= np.where(normals[:, 2] < 0, -1.0, 1.0)[:, None]
+    keep = normals[:, 2] >= 0.8
+    normals, anchors = normals[keep], tri[ok][keep, 0]
+    best = None
+    if len(normals):
+        offsets = -np.einsum("ij,ij->i", normals, anchors)
+        counts = np.count_nonzero(np.abs(sample @ np.ascontiguousarray(normals.T) + offsets) < cfg.plane_threshold,
+                                  axis=0)
+        i = int(np.argmax(counts))
+        best = (normals[i], float(offsets[i]))
     if best is None:
         raise PerceptionError("no horizontal table plane found in the depth image; is the camera looking at the table?")
     n, d = best
@@ -199,26 +228,29 @@ def label_components(occ: np.ndarray) -> tuple[np.ndarray, int]:
     return labels, len(roots)
 
 
-def min_area_rect(xy: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+def min_area_rect(xy: np.ndarray, search_points: int = 400) -> tuple[np.ndarray, float, np.ndarray]:
     """Minimum-area rectangle of 2D points, trimmed of the outer 1 %: (centre, angle, extents).
 
-    Coarse search over [0, 90) deg in 3 deg steps, then 0.25 deg steps around the best."""
-    def extents(angles: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    Coarse search over [0, 90) deg in 3 deg steps, then 0.25 deg steps around the best, on at most
+    ``search_points`` of the points (an even stride through them); the extents at the angle found
+    are then measured on all of them."""
+    def extents(pts: np.ndarray, angles: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         c, s = np.cos(angles)[:, None], np.sin(angles)[:, None]
-        px = xy[:, 0] * c + xy[:, 1] * s  # (A, N)
-        py = -xy[:, 0] * s + xy[:, 1] * c
+        px = pts[:, 0] * c + pts[:, 1] * s  # (A, N)
+        py = -pts[:, 0] * s + pts[:, 1] * c
         qx = np.percentile(px, (1, 99), axis=1)  # (2, A)
         qy = np.percentile(py, (1, 99), axis=1)
         return (qx[1] - qx[0]) * (qy[1] - qy[0]), qx, qy
 
+    few = xy if len(xy) <= search_points else xy[np.linspace(0, len(xy) - 1, search_points).astype(int)]
     coarse = np.arange(0.0, math.pi / 2, math.radians(3.0))
-    area, _, _ = extents(coarse)
+    area, _, _ = extents(few, coarse)
     a0 = coarse[int(np.argmin(area))]
     fine = a0 + np.arange(-math.radians(3.0), math.radians(3.0) + 1e-9, math.radians(0.25))
-    area, qx, qy = extents(fine)
-    i = int(np.argmin(area))
-    a = float(fine[i])
-    lo_x, hi_x, lo_y, hi_y = qx[0, i], qx[1, i], qy[0, i], qy[1, i]
+    area, _, _ = extents(few, fine)
+    a = float(fine[int(np.argmin(area))])
+    _, qx, qy = extents(xy, np.array([a]))
+    lo_x, hi_x, lo_y, hi_y = qx[0, 0], qx[1, 0], qy[0, 0], qy[1, 0]
     c, s = math.cos(a), math.sin(a)
     mx, my = 0.5 * (lo_x + hi_x), 0.5 * (lo_y + hi_y)
     centre = np.array([mx * c - my * s, mx * s + my * c])
@@ -245,12 +277,15 @@ def _wrap(a: float, period: float) -> float:
 
 
 def detect(frame: RGBDFrame, cfg: DetectorConfig | None = None, *,
-           ee_position: np.ndarray | None = None) -> list[Detection]:
+           ee_position: np.ndarray | None = None, holding: bool = False) -> list[Detection]:
     """Objects on the table in ``frame``. Raises PerceptionError on an unusable frame (see
     :func:`check_frame`); a frame without depth returns [] and logs a warning.
 
     ``ee_position``: the end effector in the world when the frame was taken (the robot's
     observation); the hand and fingers around it are removed so they do not count as objects.
+    ``holding``: the gripper holds an object (the tracker's held object follows the hand): what
+    hangs below the fingers (``held_drop``) is removed too, so it does not merge with what it
+    is carried over.
     """
     cfg = cfg or DetectorConfig()
     check_frame(frame)
@@ -261,18 +296,22 @@ def detect(frame: RGBDFrame, cfg: DetectorConfig | None = None, *,
         return []
     rng = np.random.default_rng(cfg.seed)
     n, d = fit_plane(world, cfg, rng)
-    height = world @ n + d
-    rgb = np.asarray(frame.rgb, dtype=np.float64).reshape(-1, 3)[idx] / 255.0
     lo, hi = np.asarray(cfg.region_min), np.asarray(cfg.region_max)
-    keep = ((height > cfg.min_height) & (height <= cfg.max_height)
-            & np.all((world[:, :2] >= lo) & (world[:, :2] <= hi), axis=1))
+    xy = world[:, :2]
+    keep = np.flatnonzero((xy[:, 0] >= lo[0]) & (xy[:, 0] <= hi[0]) & (xy[:, 1] >= lo[1]) & (xy[:, 1] <= hi[1]))
+    height = world[keep] @ n + d
+    above = (height > cfg.min_height) & (height <= cfg.max_height)
+    keep, height = keep[above], height[above]
     if ee_position is not None:
         ee = np.asarray(ee_position, float)
-        near = np.linalg.norm(world[:, :2] - ee[:2], axis=1) < cfg.hand_radius
-        keep &= ~(near & (world[:, 2] > ee[2] - cfg.hand_margin))
-    pts, hts, cols = world[keep], height[keep], rgb[keep]
-    if len(pts) == 0:
+        p = world[keep]
+        near = np.einsum("ij,ij->i", p[:, :2] - ee[:2], p[:, :2] - ee[:2]) < cfg.hand_radius**2
+        hand = near & (p[:, 2] > ee[2] - cfg.hand_margin - (cfg.held_drop if holding else 0.0))
+        keep, height = keep[~hand], height[~hand]
+    if len(keep) == 0:
         return []
+    pts, hts = world[keep], height
+    cols = np.asarray(frame.rgb).reshape(-1, 3)[idx[keep]].astype(np.float64) / 255.0
     shape = np.ceil((hi - lo) / cfg.cell).astype(int)
     ij = np.clip(((pts[:, :2] - lo) / cfg.cell).astype(int), 0, shape - 1)
     hmap = np.zeros(shape)
@@ -284,18 +323,146 @@ def detect(frame: RGBDFrame, cfg: DetectorConfig | None = None, *,
         grown = p[1:-1, 1:-1] | p[:-2, 1:-1] | p[2:, 1:-1] | p[1:-1, :-2] | p[1:-1, 2:]
     labels, count = label_components(grown)
     labels = np.where(occ, labels, 0)
+    labels, count = _merge_tall(labels, count, hmap, cfg)
+    # Points and occupied cells grouped by label (one sort each, not one scan per label).
     point_label = labels[ij[:, 0], ij[:, 1]]
+    p_order = np.argsort(point_label, kind="stable")
+    p_bounds = np.searchsorted(point_label[p_order], np.arange(count + 2))
+    cells_all = np.argwhere(occ)
+    cell_label = labels[cells_all[:, 0], cells_all[:, 1]]
+    c_order = np.argsort(cell_label, kind="stable")
+    c_bounds = np.searchsorted(cell_label[c_order], np.arange(count + 2))
     out: list[Detection] = []
     for lab in range(1, count + 1):
-        sel = point_label == lab
-        cells = np.argwhere(labels == lab)
-        if len(cells) < cfg.min_cells or hts[sel].max() > cfg.max_height - 0.02:
+        if c_bounds[lab + 1] - c_bounds[lab] < cfg.min_cells:
             continue
-        det = _describe(pts[sel], hts[sel], cols[sel], cells, hmap, n, d, cfg)
-        if det is not None:
-            out.append(det)
+        sel = p_order[p_bounds[lab]: p_bounds[lab + 1]]
+        if hts[sel].max() > cfg.max_height - 0.02:
+            continue
+        cells = cells_all[c_order[c_bounds[lab]: c_bounds[lab + 1]]]
+        for part_sel, part_cells, rect in _split_contents(sel, ij, pts, hts, cells, hmap, cfg):
+            stack = _describe_stack(pts[part_sel], hts[part_sel], cols[part_sel], n, d, cfg)
+            if stack:
+                out.extend(stack)
+                continue
+            det = _describe(pts[part_sel], hts[part_sel], cols[part_sel], part_cells, hmap, n, d, cfg, rect)
+            if det is not None:
+                out.append(det)
     out.sort(key=lambda o: (o.category, o.colour, float(o.position[0]), float(o.position[1])))
     return out
+
+
+def _describe_stack(pts: np.ndarray, hts: np.ndarray, cols: np.ndarray, n: np.ndarray, d: float,
+                    cfg: DetectorConfig) -> list[Detection]:
+    """Blocks stacked on each other are one column-shaped cluster: split it by height.
+
+    A column (footprint of one block, its top higher than ``stack_min_height``) holds
+    round(top / side) cubes, the side measured on its flat top face; the top block is the top
+    face's square, the ones below take the column's footprint (their tops are hidden) and the
+    colour of their visible sides. Returns [] when the cluster is not such a column."""
+    if len(hts) == 0 or hts.max() < cfg.stack_min_height:
+        return []
+    p98 = float(np.percentile(hts, 98))
+    top_h = float(np.median(hts[hts > p98 - 0.006]))
+    if top_h < cfg.stack_min_height or top_h > cfg.tall_height + 0.04:
+        return []
+    centre, angle, ext = min_area_rect(pts[:, :2])
+    if float(ext.max()) > cfg.block_max or float(ext.max()) / max(float(ext.min()), 1e-6) > 1.5:
+        return []
+    face = hts > top_h - 0.006
+    if np.count_nonzero(face) < 10:
+        return []
+    t_centre, t_angle, t_ext = min_area_rect(pts[face, :2])
+    side = float(np.mean(t_ext))
+    count = round(top_h / max(side, 1e-3))
+    if side < 0.02 or count < 2:
+        return []
+    below = (top_h - side) / (count - 1)  # the lower blocks share what is left
+    bounds = [top_h, top_h - side] + [top_h - side - below * k for k in range(1, count)]
+    out = []
+    for k in range(count):
+        hi_z, lo_z = bounds[k], max(bounds[k + 1], 0.0)
+        band = (hts > lo_z + 0.004) & (hts < hi_z - 0.004) if k else hts > lo_z + 0.004
+        if np.count_nonzero(band) < 5:
+            return []
+        rgb = cols[band].mean(axis=0)
+        c_xy, a, e = (t_centre, t_angle, t_ext) if k == 0 else (centre, angle, ext)
+        yaw = _wrap(a, math.pi / 2)
+        size = np.array([e[0], e[1], hi_z - lo_z])
+        if abs(_wrap(a - yaw, math.pi)) > 1e-6:
+            size = size[[1, 0, 2]]
+        z = _plane_z(n, d, float(c_xy[0]), float(c_xy[1])) + 0.5 * (hi_z + lo_z)
+        out.append(Detection("block", nearest_colour(rgb), np.array([c_xy[0], c_xy[1], z]), yaw, size, rgb, None,
+                             int(np.count_nonzero(band))))
+    return out
+
+
+def _split_contents(sel: np.ndarray, ij: np.ndarray, pts: np.ndarray, hts: np.ndarray, cells: np.ndarray,
+                    hmap: np.ndarray, cfg: DetectorConfig) -> list[tuple[np.ndarray, np.ndarray, Any]]:
+    """A container (bowl, bin) with something in it is one cluster: split it by its height profile.
+
+    Inside the container's footprint, away from its wall, the floor is below ``min_height`` (empty
+    cells); occupied cells there higher than ``content_height`` are an object resting in it (a
+    block in a bowl of any colour, its own colour included). Returns [(point indices, cells)]: the
+    container first, then each object in it; the cluster as it is when there is nothing inside.
+    The third element is the part's min_area_rect when it was measured here (else None)."""
+    span = (cells.max(axis=0) - cells.min(axis=0) + 1) * cfg.cell  # bounding box: >= the footprint's sides
+    if len(cells) < 4 * cfg.min_cells or float(np.hypot(*span)) < cfg.container_min or hts[sel].max() > cfg.tall_height:
+        return [(sel, cells, None)]
+    rect = min_area_rect(pts[sel, :2])
+    centre, angle, ext = rect
+    if float(ext.max()) < cfg.container_min:
+        return [(sel, cells, rect)]
+    lo = np.asarray(cfg.region_min)
+    rel = lo + (cells + 0.5) * cfg.cell - centre
+    c, s = math.cos(angle), math.sin(angle)
+    u, v = rel[:, 0] * c + rel[:, 1] * s, -rel[:, 0] * s + rel[:, 1] * c
+    inside = ((np.abs(u) < 0.5 * ext[0] - cfg.container_wall) & (np.abs(v) < 0.5 * ext[1] - cfg.container_wall)
+              & (hmap[cells[:, 0], cells[:, 1]] > cfg.content_height))
+    if np.count_nonzero(inside) < cfg.content_cells:
+        return [(sel, cells, rect)]
+    grid = np.zeros(hmap.shape, bool)
+    grid[cells[inside, 0], cells[inside, 1]] = True
+    labels, count = label_components(grid)
+    parts = []
+    taken = np.zeros(hmap.shape, bool)
+    for lab in range(1, count + 1):
+        blob = labels == lab
+        if np.count_nonzero(blob) >= cfg.content_cells:
+            parts.append(blob)
+            taken |= blob
+    if not parts:
+        return [(sel, cells, rect)]
+    point_taken = taken[ij[sel, 0], ij[sel, 1]]
+    cell_taken = taken[cells[:, 0], cells[:, 1]]
+    out: list[tuple[np.ndarray, np.ndarray, Any]] = [(sel[~point_taken], cells[~cell_taken], None)]
+    for blob in parts:
+        out.append((sel[blob[ij[sel, 0], ij[sel, 1]]], np.argwhere(blob), None))
+    return out
+
+
+def _merge_tall(labels: np.ndarray, count: int, hmap: np.ndarray, cfg: DetectorConfig) -> tuple[np.ndarray, int]:
+    """Clusters reaching above ``tall_height`` within ``tall_merge`` of each other are one object: an
+    open drawer's box is cut off its cabinet where the cabinet hides the gap between them."""
+    tall = np.unique(labels[hmap > cfg.tall_height])  # hmap: the highest point per cell
+    tall = tall[tall > 0]
+    if len(tall) < 2:
+        return labels, count
+    mask = np.isin(labels, tall)
+    grown = mask.copy()
+    for _ in range(max(1, round(cfg.tall_merge / cfg.cell))):
+        p = np.pad(grown, 1)
+        grown = p[1:-1, 1:-1] | p[:-2, 1:-1] | p[2:, 1:-1] | p[1:-1, :-2] | p[1:-1, 2:]
+    groups, _ = label_components(grown)
+    remap = np.arange(count + 1)
+    for lab in tall:
+        cells = np.argwhere(labels == lab)
+        remap[lab] = count + int(groups[cells[0, 0], cells[0, 1]])
+    merged = remap[labels]
+    used = np.unique(merged[merged > 0])
+    dense = np.zeros(int(merged.max()) + 1, dtype=int)
+    dense[used] = np.arange(1, len(used) + 1)
+    return dense[merged], len(used)
 
 
 def _plane_z(n: np.ndarray, d: float, x: float, y: float) -> float:
@@ -303,10 +470,10 @@ def _plane_z(n: np.ndarray, d: float, x: float, y: float) -> float:
 
 
 def _describe(pts: np.ndarray, hts: np.ndarray, cols: np.ndarray, cells: np.ndarray, hmap: np.ndarray,
-              n: np.ndarray, d: float, cfg: DetectorConfig) -> Detection | None:
+              n: np.ndarray, d: float, cfg: DetectorConfig, rect: Any = None) -> Detection | None:
     p98 = float(np.percentile(hts, 98))
     top_h = float(np.median(hts[hts > p98 - 0.006]))  # the top surface, without the noise's upper tail
-    centre, angle, ext = min_area_rect(pts[:, :2])
+    centre, angle, ext = rect if rect is not None else min_area_rect(pts[:, :2])
     top = hts > top_h - 0.012
     colour_rgb = cols[top].mean(axis=0)
     colour = nearest_colour(colour_rgb)
@@ -350,10 +517,12 @@ def _describe(pts: np.ndarray, hts: np.ndarray, cols: np.ndarray, cells: np.ndar
 
 def _describe_drawer(pts: np.ndarray, hts: np.ndarray, colour: str, colour_rgb: np.ndarray, n: np.ndarray,
                      d: float, cfg: DetectorConfig) -> Detection:
-    """The cabinet is the tall part; its front (-x of the cabinet frame) is the side where the
-    drawer and handle stick out below its top; the handle's offset gives the opening."""
-    top_h = float(np.percentile(hts, 98))
-    cab = hts > 0.8 * top_h
+    """The cabinet is its lid (the highest surface); its front (-x of the cabinet frame) is the side
+    where the drawer and handle stick out below the lid; how far the drawer's rim (or, nearly
+    closed, the handle) sticks out gives the opening."""
+    p98 = float(np.percentile(hts, 98))
+    top_h = float(np.median(hts[hts > p98 - 0.006]))  # the cabinet's lid
+    cab = hts > top_h - cfg.lid_margin  # the lid only: the open drawer's rim is a wall and a gap lower
     centre, angle, ext = min_area_rect(pts[cab, :2])
     rest = pts[~cab, :2] - centre
     best = None
@@ -369,7 +538,14 @@ def _describe_drawer(pts: np.ndarray, hts: np.ndarray, colour: str, colour_rgb: 
     k = round((yaw - angle) / (math.pi / 2)) % 2
     size = np.array([ext[0], ext[1], top_h]) if k == 0 else np.array([ext[1], ext[0], top_h])
     out = float(np.percentile(beyond[beyond > 0.01], 99)) if np.any(beyond > 0.01) else 0.0
-    travel = max(0.0, out - HANDLE_STANDOFF - 0.5 * HANDLE_BAR)
+    rest_h = hts[~cab]
+    rim = (rest_h > top_h - 0.02) & (beyond > 0.005)  # the open drawer's rim, in front of the cabinet
+    out_rim = float(np.percentile(beyond[rim], 99)) if np.count_nonzero(rim) >= 5 else 0.0
+    log.debug("drawer: out %.4f out_rim %.4f", out, out_rim)
+    if out_rim > cfg.rim_visible:  # the drawer box's front rim: seen at any opening but the smallest
+        travel = max(0.0, out_rim - cfg.rim_offset)
+    else:  # nearly closed: the handle, when it is seen, is the part furthest out
+        travel = max(0.0, out - HANDLE_STANDOFF - 0.5 * HANDLE_BAR)
     opening = float(np.clip(travel / cfg.drawer_travel, 0.0, 1.0))
     handle = drawer_box(size).handle + np.array([-travel, 0.0, 0.0])
     c, s = math.cos(yaw), math.sin(yaw)

@@ -22,6 +22,8 @@ from robomatrix.perception.tracker import Tracker, TrackerConfig
 
 log = logging.getLogger(__name__)
 
+MIN_DEPTH_RETURNS = 50  # a depth image with fewer valid pixels is unusable (detect() sees nothing in it)
+
 
 @dataclass(frozen=True)
 class PerceptionConfig:
@@ -45,36 +47,53 @@ class PerceptionConfig:
 class Perception:
     """See the module docstring. ``extrinsics`` that are not a finite rigid transform raise ConfigError here."""
 
-    def __init__(self, config: PerceptionConfig) -> None:
+    def __init__(self, config: PerceptionConfig, camera: str = "the camera") -> None:
         self.extrinsics = check_extrinsics(config.extrinsics)
         self.config = config
+        self.camera = camera  # how stale reasons name the source (the node: "camera <depth topic>")
         self.tracker = Tracker(config.tracker)
         self.frames = 0
         self.last_detections: list[Detection] = []
+        self.rejected = ""  # why the latest frame was not used ("" when it was)
 
     def on_frame(self, rgb: np.ndarray, depth: np.ndarray, intrinsics: CameraIntrinsics | None, stamp: float,
                  ee_position: np.ndarray | None = None) -> list[Detection]:
         """Detect and track one frame taken at ``stamp``. Raises PerceptionError on an unusable frame
         (no intrinsics, sizes that disagree): the tracker is then not updated, so the objects go stale."""
         depth = np.asarray(depth, dtype=np.float32)
-        dets = detect(RGBDFrame(np.asarray(rgb), np.where(depth > 0, depth, np.nan), intrinsics, self.extrinsics,
-                                stamp), self.config.detector, ee_position=ee_position)
+        valid = int(np.count_nonzero(np.isfinite(depth) & (depth > 0)))
+        try:
+            dets = detect(RGBDFrame(np.asarray(rgb), np.where(depth > 0, depth, np.nan), intrinsics,
+                                    self.extrinsics, stamp), self.config.detector, ee_position=ee_position,
+                          holding=bool(self.tracker.held_id))
+        except PerceptionError as e:
+            self.rejected = str(e)
+            raise
+        if valid < MIN_DEPTH_RETURNS:
+            # A depth image without returns shows nothing, not an empty table: the tracks are not
+            # updated (nothing is dropped as unseen) and perception goes stale with this reason.
+            self.rejected = (f"the depth image has {valid} valid pixels (all NaN or zero); check the depth "
+                             "stream (exposure, range, the driver's depth encoding)")
+            return dets
+        self.rejected = ""
         self.tracker.update(dets, stamp)
         self.frames += 1
         self.last_detections = dets
         return dets
 
     def world(self, obs: Observation) -> Observation:
-        """``obs`` with its objects replaced by the perceived ones (none while perception is stale)."""
+        """``obs`` with its objects replaced by the perceived ones; while perception is stale, none,
+        and ``perception_stale`` says why (a running skill stops on it)."""
         self.tracker.update_gripper(obs.ee_position, obs.gripper_closed)
         objects = self.tracker.objects(obs.stamp)
         held = self.tracker.held_id
         if not held and obs.held_object_id in {o.id for o in objects}:
             held = obs.held_object_id
-        return replace(obs, objects=objects, held_object_id=held)
+        return replace(obs, objects=objects, held_object_id=held, perception_stale=self.stale_reason(obs.stamp))
 
     def stale_reason(self, now: float) -> str:
-        return self.tracker.stale_reason(now)
+        """Why perception is stale at ``now`` ("" when fresh): the camera is silent, or its frames are rejected."""
+        return self.tracker.stale_reason(now, self.camera, self.rejected)
 
 
 __all__ = ["Perception", "PerceptionConfig", "PerceptionError"]

@@ -125,15 +125,20 @@ class Tracker:
             if t.held_offset is not None:
                 t.position = ee + t.held_offset
 
-    def stale_reason(self, now: float) -> str:
-        """Why the objects are withheld at ``now`` ("" when they are fresh)."""
+    def stale_reason(self, now: float, camera: str = "the camera", rejected: str = "") -> str:
+        """Why the objects are withheld at ``now`` ("" when they are fresh). ``camera`` names the
+        source in the message (the node gives its depth topic); ``rejected``: why the latest frames
+        were not used, if they were not (then the camera is not silent, its frames are unusable)."""
+        if self.last_frame is not None and now - self.last_frame <= self.config.stale_after:
+            return ""
+        after = f"stale after {self.config.stale_after:g} s"
         if self.last_frame is None:
-            return "no camera frame perceived yet"
-        age = now - self.last_frame
-        if age > self.config.stale_after:
-            return (f"perception is stale: no camera frame for {age:.2f} s (stale_after "
-                    f"{self.config.stale_after:g} s); is the camera running?")
-        return ""
+            what = f"no usable camera frame yet from {camera}" if rejected else f"no camera frame yet from {camera}"
+        elif rejected:
+            what = f"no usable frame from {camera} for {now - self.last_frame:.2f} s ({after})"
+        else:
+            what = f"{camera} silent for {now - self.last_frame:.2f} s ({after})"
+        return f"perception stale: {what}: {rejected}" if rejected else f"perception stale: {what}; check the camera driver"
 
     def objects(self, now: float) -> tuple[ObjectInfo, ...]:
         """The tracked objects (source "perception"), or () when stale (see :meth:`stale_reason`)."""

@@ -30,7 +30,7 @@ from robomatrix.scheduler.tree import (
     step_text,
 )
 from robomatrix.skills.spec import SkillLibrary
-from robomatrix.skills.status import ESTOP_REASON
+from robomatrix.skills.status import ESTOP_REASON, PERCEPTION_STALE
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,7 @@ class TaskStatus(StrEnum):
     CANCELED = "canceled"
     TIMED_OUT = "timeout"  # the task's time budget ran out
     ESTOPPED = "estopped"  # the e-stop is engaged: no retry, no replan
+    PERCEPTION_STALE = "perception_stale"  # the perceived objects went stale: no retry, no replan
 
 
 SETTLE_S = 1.5  # s of robot time the arm holds still before the goal is checked on the world
@@ -163,6 +164,9 @@ class TaskRunner:
         if world.estopped:
             result.summary = f"{ESTOP_SUMMARY}; nothing was planned or moved"
             return result
+        if world.perception_stale:
+            result.summary = f"failed: {world.perception_stale}; nothing was planned or moved"
+            return result
         t_start = world.stamp
         start_world = world
         failure_context: str | None = None
@@ -222,6 +226,14 @@ class TaskRunner:
                 at = f" at step {stopped.index + 1} {step_text(stopped.skill, stopped.args)}" if stopped else ""
                 result.summary = f"{ESTOP_SUMMARY}; the task stopped{at}, not retried or replanned; the arm holds"
                 return result
+            if status == TaskStatus.PERCEPTION_STALE:
+                stopped = next((b for b in behaviours if b.status in (Status.RUNNING, Status.FAILURE)), None)
+                root.stop(Status.INVALID)
+                result.replans = attempt
+                at = f" at step {stopped.index + 1} {step_text(stopped.skill, stopped.args)}" if stopped else ""
+                result.summary = (f"failed: {self._stale_reason(behaviours)}; the task stopped{at}, not retried or "
+                                  "replanned; the arm holds")
+                return result
             if status == TaskStatus.SUCCEEDED:
                 result.replans = attempt
                 # steps under a part whose goal already held never ran; skipped ones ran no skill
@@ -277,6 +289,13 @@ class TaskRunner:
         world = self.client.world()
         return (world is not None and world.estopped) or any(b.reason == ESTOP_REASON for b in behaviours)
 
+    def _stale_reason(self, behaviours: list[Any]) -> str:
+        """Why perception is stale ("" when it is not): a skill stopped by it (its reason names the
+        camera and for how long), or the world as the scheduler sees it now."""
+        stopped = next((b.reason for b in behaviours if b.reason.startswith(PERCEPTION_STALE)), "")
+        world = self.client.world()
+        return stopped or (world.perception_stale if world is not None else "")
+
     def _tick_until_done(self, tree: BehaviourTree, should_cancel: Callable[[], bool] | None,
                          t_start: float) -> TaskStatus:
         """Tick ``tree`` (one tick per ``advance(1 / tick_hz)``) until it ends or must stop."""
@@ -290,6 +309,8 @@ class TaskRunner:
             world = self.client.world()
             if self._estopped(behaviours):
                 stop.append(TaskStatus.ESTOPPED)
+            elif self._stale_reason(behaviours):
+                stop.append(TaskStatus.PERCEPTION_STALE)
             elif world is not None and world.stamp - t_start > self.config.task_timeout:
                 stop.append(TaskStatus.TIMED_OUT)
             else:
@@ -307,7 +328,9 @@ class TaskRunner:
             return stop[0]
         if tree.root.status == Status.SUCCESS:
             return TaskStatus.SUCCEEDED
-        return TaskStatus.ESTOPPED if self._estopped(behaviours) else TaskStatus.FAILED
+        if self._estopped(behaviours):
+            return TaskStatus.ESTOPPED
+        return TaskStatus.PERCEPTION_STALE if self._stale_reason(behaviours) else TaskStatus.FAILED
 
 
 def config_from_dict(data: Mapping[str, Any] | None) -> SchedulerConfig:

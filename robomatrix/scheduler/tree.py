@@ -115,6 +115,9 @@ class SkillBehaviour(py_trees.behaviour.Behaviour):
         if world.estopped:  # the arm holds whatever it is sent: the skill could only fail
             self.reason = "e-stop engaged: the skill was not started"
             return
+        if world.perception_stale:  # the objects are unknown: nothing to act on
+            self.reason = f"{world.perception_stale}; the skill was not started"
+            return
         done, _ = check_all(self.spec.success, self.args, world, world)
         if done:
             self.skipped = True

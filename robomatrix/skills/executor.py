@@ -29,7 +29,7 @@ from robomatrix.hardware.interface import Action, Observation
 from robomatrix.policies.language_motion import RESUME, STOP, parse_motion
 from robomatrix.resources import packaged_default
 from robomatrix.skills.spec import SkillLibrary, SkillSpec
-from robomatrix.skills.status import ESTOP_REASON, MotionSource, SkillStatus
+from robomatrix.skills.status import ESTOP_REASON, PERCEPTION_STALE, MotionSource, SkillStatus
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +201,11 @@ class Tick:
     progress: float = 0.0  # 0..1, share of the time budget used (1.0 on success)
 
 
+def _stale_text(reason: str) -> str:
+    """The perception node's stale reason, starting with PERCEPTION_STALE whoever wrote it."""
+    return reason if reason.startswith(PERCEPTION_STALE) else f"{PERCEPTION_STALE}: {reason}"
+
+
 def _obs_is_finite(obs: Observation) -> bool:
     arrays = [obs.ee_position, obs.ee_orientation, obs.joint_positions]
     arrays += [o.position for o in obs.objects]
@@ -271,6 +276,9 @@ class SkillExecution:
             return self._end(FAILED, "unsafe state: the observation has non-finite values; the arm holds")
         if obs.estopped:
             return self._end(FAILED, ESTOP_REASON)
+        if obs.perception_stale:
+            # The objects are unknown: no motion from stale perception, and no success judged on it.
+            return self._end(FAILED, f"{_stale_text(obs.perception_stale)}; the skill stopped and the arm holds")
         ok, _unmet = check_all(self.spec.success, self.args, obs, self.start)
         if ok:
             return self._end(SUCCEEDED, "success condition met: " + ", ".join(c.to_text() for c in self.spec.success))

@@ -15,6 +15,12 @@ Topics of a recording (log time = simulated time in nanoseconds)::
                                                         yaw_rate (rad/s), gripper (0..1)
     /language_motion   robomatrix/msg/LanguageMotion    one per tick: motion, source
                                                         (policy | person), skill
+    /camera/color/image_raw    sensor_msgs/msg/Image       only when the RGB-D camera was on:
+    /camera/depth/image_raw    sensor_msgs/msg/Image       colour (rgb8), depth (32FC1 m, NaN =
+    /camera/depth/camera_info  sensor_msgs/msg/CameraInfo  no return) and intrinsics, at the
+                                                        camera's own rate (every frame it
+                                                        published; each frame's log time is
+                                                        the step time it was taken at)
 
 ``/episode`` JSON: ``{"event": "begin", "episode": i, "skill": ..., "args": {...},
 "seed": ..., "source": "oracle" | "human" | "policy", "feature_dim": D, ...}`` and
@@ -26,6 +32,10 @@ overlap in a timeline view).
 :class:`EpisodeWriter` writes to ``.<name>.partial`` and links the finished file to its
 name only on a clean close, so a crash never leaves a complete-looking file, and it never
 replaces an existing file (to add episodes, write a new file: :func:`next_free_path`).
+
+Camera frames (:meth:`EpisodeWriter.add_camera`) are written before the step of the same
+time, so a reader pairs each frame with the step at or after it
+(:func:`robomatrix.learning.dataset.load_camera_frames`).
 """
 
 from __future__ import annotations
@@ -49,6 +59,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "ACTION_TOPIC",
+    "CAMERA_TOPICS",
     "EPISODE_SOURCES",
     "EPISODE_TOPIC",
     "FEATURES_TOPIC",
@@ -68,6 +79,11 @@ EPISODE_TOPIC = "/episode"
 FEATURES_TOPIC = "/features"
 ACTION_TOPIC = "/action"
 MOTION_TOPIC = "/language_motion"
+COLOR_TOPIC = "/camera/color/image_raw"
+DEPTH_TOPIC = "/camera/depth/image_raw"
+CAMERA_INFO_TOPIC = "/camera/depth/camera_info"
+CAMERA_TOPICS = (COLOR_TOPIC, DEPTH_TOPIC, CAMERA_INFO_TOPIC)
+CAMERA_FRAME = "camera_color_optical_frame"
 EPISODE_SOURCES = ("oracle", "human", "policy")  # who produced an episode
 MOTION_SOURCES = ("policy", "person")  # who chose a tick's motion (LanguageMotion.source)
 ACTION_DIM = 5
@@ -105,8 +121,53 @@ LANGUAGE_MOTION_DEF = (
     "int32 sec\n"
     "uint32 nanosec\n"
 )
+_HEADER_DEF = (
+    "MSG: std_msgs/Header\n"
+    "builtin_interfaces/Time stamp\n"
+    "string frame_id\n"
+    + _SEP
+    + "MSG: builtin_interfaces/Time\n"
+    "int32 sec\n"
+    "uint32 nanosec\n"
+)
+# sensor_msgs/Image and sensor_msgs/CameraInfo as ROS 2 defines them (comments and constants left out).
+IMAGE_DEF = (
+    "std_msgs/Header header\n"
+    "uint32 height\n"
+    "uint32 width\n"
+    "string encoding\n"
+    "uint8 is_bigendian\n"
+    "uint32 step\n"
+    "uint8[] data\n"
+    + _SEP
+    + _HEADER_DEF
+)
+CAMERA_INFO_DEF = (
+    "std_msgs/Header header\n"
+    "uint32 height\n"
+    "uint32 width\n"
+    "string distortion_model\n"
+    "float64[] d\n"
+    "float64[9] k\n"
+    "float64[9] r\n"
+    "float64[12] p\n"
+    "uint32 binning_x\n"
+    "uint32 binning_y\n"
+    "sensor_msgs/RegionOfInterest roi\n"
+    + _SEP
+    + _HEADER_DEF
+    + _SEP
+    + "MSG: sensor_msgs/RegionOfInterest\n"
+    "uint32 x_offset\n"
+    "uint32 y_offset\n"
+    "uint32 height\n"
+    "uint32 width\n"
+    "bool do_rectify\n"
+)
 SCHEMAS: dict[str, str] = {
     "std_msgs/msg/String": _STRING_DEF,
+    "sensor_msgs/msg/Image": IMAGE_DEF,
+    "sensor_msgs/msg/CameraInfo": CAMERA_INFO_DEF,
     "std_msgs/msg/Float32MultiArray": _F32_ARRAY_DEF,
     "robomatrix/msg/LanguageMotion": LANGUAGE_MOTION_DEF,
 }
@@ -176,6 +237,7 @@ class EpisodeWriter:
         self._schemas = {name: self._writer.register_msgdef(name, text) for name, text in SCHEMAS.items()}
         self._episode: dict[str, Any] | None = None
         self._steps = 0
+        self._frames = 0
         self._last_t = 0.0
         self._feature_dim: int | None = None
         self.episodes_written = 0
@@ -204,6 +266,7 @@ class EpisodeWriter:
         self._publish_episode(data, 0.0)
         self._episode = data
         self._steps = 0
+        self._frames = 0
         self._last_t = 0.0
         return int(data["episode"])
 
@@ -243,13 +306,52 @@ class EpisodeWriter:
         self._steps += 1
         self._last_t = max(self._last_t, float(t))
 
+    def add_camera(self, t: float, rgb: np.ndarray, depth: np.ndarray, intrinsics: Any = None) -> None:
+        """One RGB-D frame taken at step time ``t`` (s): ``rgb`` (H, W, 3) uint8, ``depth`` (H, W)
+        float metres (NaN = no return), ``intrinsics`` (a CameraIntrinsics: fx, fy, cx, cy, width,
+        height) or None. Write it before the step of the same time."""
+        self._check_open()
+        if self._episode is None:
+            raise DatasetError("add_camera() outside an episode; call begin_episode() first")
+        if not isinstance(t, (int, float)) or isinstance(t, bool) or not math.isfinite(t) or t < 0:
+            raise DatasetError(f"camera frame time must be a finite number of seconds >= 0, got {t!r}")
+        rgb = np.asarray(rgb)
+        depth = np.asarray(depth)
+        if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
+            raise DatasetError(f"colour image must be (H, W, 3) uint8, got {rgb.shape} {rgb.dtype}")
+        if depth.shape != rgb.shape[:2]:
+            raise DatasetError(f"depth image {depth.shape} must be aligned to the colour image {rgb.shape[:2]}")
+        h, w = depth.shape
+        ns = int(round(t * 1e9))
+        sec, nanosec = divmod(ns, 1_000_000_000)
+        header = {"stamp": {"sec": sec, "nanosec": nanosec}, "frame_id": CAMERA_FRAME}
+        image = self._schemas["sensor_msgs/msg/Image"]
+        self._writer.write_message(COLOR_TOPIC, image, {
+            "header": header, "height": h, "width": w, "encoding": "rgb8", "is_bigendian": 0, "step": 3 * w,
+            "data": np.ascontiguousarray(rgb).tobytes()}, log_time=ns)
+        self._writer.write_message(DEPTH_TOPIC, image, {
+            "header": header, "height": h, "width": w, "encoding": "32FC1", "is_bigendian": 0, "step": 4 * w,
+            "data": np.ascontiguousarray(depth, dtype="<f4").tobytes()}, log_time=ns)
+        if intrinsics is not None:
+            k = intrinsics
+            self._writer.write_message(CAMERA_INFO_TOPIC, self._schemas["sensor_msgs/msg/CameraInfo"], {
+                "header": header, "height": int(k.height), "width": int(k.width), "distortion_model": "plumb_bob",
+                "d": [0.0] * 5, "k": [k.fx, 0.0, k.cx, 0.0, k.fy, k.cy, 0.0, 0.0, 1.0],
+                "r": [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+                "p": [k.fx, 0.0, k.cx, 0.0, 0.0, k.fy, k.cy, 0.0, 0.0, 0.0, 1.0, 0.0],
+                "binning_x": 0, "binning_y": 0,
+                "roi": {"x_offset": 0, "y_offset": 0, "height": 0, "width": 0, "do_rectify": False}},
+                log_time=ns)
+        self._frames += 1
+
     def end_episode(self, success: bool) -> None:
         """Close the current episode with its outcome."""
         self._check_open()
         if self._episode is None:
             raise DatasetError("end_episode() without an open episode")
         self._publish_episode(
-            {"event": "end", "episode": self._episode["episode"], "success": bool(success), "steps": self._steps},
+            {"event": "end", "episode": self._episode["episode"], "success": bool(success), "steps": self._steps,
+             "camera_frames": self._frames},
             self._last_t,
         )
         self._episode = None

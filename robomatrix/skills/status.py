@@ -29,3 +29,8 @@ class MotionSource(StrEnum):
 # Why a skill ends when the hardware reports the e-stop engaged; the skill server sends it as the
 # ExecuteSkill result's reason, and the scheduler reads it to fail the task without retrying.
 ESTOP_REASON = "e-stop engaged: skill aborted, the arm holds"
+
+# Every reason that perception went stale starts with this (the perception node's stale reason,
+# a skill stopped by it, a task ended by it); the scheduler reads it to fail the task without
+# retrying or replanning: a new attempt could only act on the same unknown world.
+PERCEPTION_STALE = "perception stale"

@@ -216,3 +216,82 @@ def test_held_object_follows_the_gripper() -> None:
     w = p.world(_obs(5.0, ee=(0.4, 0.1, 0.2), closed=False))
     assert w.held_object_id == ""
     assert np.allclose(next(o for o in w.objects if o.id == "block_red_0").position, [0.4, 0.1, 0.19])
+
+
+# -- stale perception stops a running skill --------------------------------------------------------------
+
+
+def test_stale_reason_names_the_camera_and_the_fix() -> None:
+    from robomatrix.skills.status import PERCEPTION_STALE
+
+    p = Perception(PerceptionConfig.from_sections(CAM, {}), camera="camera /ns/camera/depth/image_raw")
+    assert p.world(_obs(0.0)).perception_stale.startswith(PERCEPTION_STALE)  # no frame yet
+    p.tracker.update([_det("block", "red", 0.5, 0.0)], 1.0)
+    fresh = p.world(_obs(1.4))
+    assert fresh.perception_stale == "" and len(fresh.objects) == 1
+    stale = p.world(_obs(1.75))
+    assert stale.objects == ()
+    assert stale.perception_stale.startswith(
+        "perception stale: camera /ns/camera/depth/image_raw silent for 0.75 s"), stale.perception_stale
+    assert "check the camera driver" in stale.perception_stale
+
+
+def test_rejected_frames_make_perception_stale_with_their_error() -> None:
+    p = Perception(PerceptionConfig.from_sections(CAM, {}))
+    p.tracker.update([_det("block", "red", 0.5, 0.0)], 0.0)
+    frame = _table_frame(1.0)
+    with pytest.raises(PerceptionError):
+        p.on_frame(frame.rgb, frame.depth, None, 0.3)
+    reason = p.world(_obs(0.6)).perception_stale
+    assert "no usable frame" in reason and "CameraInfo" in reason, reason
+
+
+@pytest.mark.parametrize("value", [np.nan, 0.0])
+def test_depth_without_returns_withdraws_tracked_objects(value) -> None:
+    """A depth image with no returns shows nothing: the objects go stale (not 'the table is empty'),
+    with the reason, and come back with the next usable frame."""
+    p = Perception(PerceptionConfig.from_sections(CAM, {}))
+    p.tracker.update([_det("block", "red", 0.5, 0.0)], 0.0)
+    frame = _table_frame(value)
+    for t in (0.1, 0.3, 0.5, 0.7):
+        assert p.on_frame(frame.rgb, frame.depth, frame.intrinsics, t) == []
+    world = p.world(_obs(0.7))
+    assert world.objects == () and "valid pixels" in world.perception_stale, world.perception_stale
+    assert "block_red_0" in p.tracker.tracks  # not dropped as unseen: it was not looked at
+
+
+def test_skill_stops_on_stale_perception_without_asking_its_controller() -> None:
+    from robomatrix.skills.executor import SkillExecution
+    from robomatrix.skills.spec import load_skill_library
+    from robomatrix.skills.status import SkillStatus
+
+    class Counting:  # a controller that counts what it is asked (the executor must not ask it)
+        def __init__(self) -> None:
+            self.asked = 0
+
+        def reset(self, spec, args, obs) -> None:  # type: ignore[no-untyped-def]
+            pass
+
+        def predict_motion(self, obs) -> str:  # type: ignore[no-untyped-def]
+            self.asked += 1
+            return "move arm up"
+
+        def act(self, obs, motion=None):  # type: ignore[no-untyped-def]
+            from robomatrix.hardware.interface import Action
+
+            self.asked += 1
+            return Action(linear=np.array([0.0, 0.0, 0.05]), gripper=1.0)
+
+        def done(self, obs) -> bool:  # type: ignore[no-untyped-def]
+            return False
+
+    lib = load_skill_library()
+    ctrl = Counting()
+    run = SkillExecution(lib.get("release"), {}, ctrl, _obs(0.0, closed=True))
+    assert run.tick(_obs(0.1, closed=True)).status == SkillStatus.RUNNING and ctrl.asked == 2
+    reason = "perception stale: camera /camera/depth/image_raw silent for 0.52 s; check the camera driver"
+    stale = Observation(**{**_obs(0.2, closed=True).__dict__, "perception_stale": reason})
+    tick = run.tick(stale)
+    assert tick.status == SkillStatus.FAILED and tick.reason.startswith(reason) and "the arm holds" in tick.reason
+    assert tick.action.mode == "hold" and tick.action.gripper == 1.0  # holds, keeps the gripper closed
+    assert ctrl.asked == 2

@@ -201,3 +201,31 @@ def test_chain_labeller_keeps_the_oracles_labels_inside_a_task(robot: SimRobot, 
     assert len(data.episodes) == 2 and all(e.meta["dagger"] and not e.success for e in data.episodes)
     with pytest.raises(ConfigError, match="reactive oracle"):
         ChainLabeller(policy, LIBRARY, "grasp")
+
+
+def test_demonstrations_record_the_camera_when_it_is_on(robot: SimRobot, tmp_path: Path) -> None:
+    """camera=...: colour, depth and CameraInfo at the camera's rate, each frame at a step's time,
+    read back by load_camera_frames; the steps load as without the camera; camera off: no images."""
+    from robomatrix.config import load_stack_config
+    from robomatrix.learning.dataset import load_camera_frames, load_demonstrations
+
+    cam = load_stack_config().camera
+    on, off = tmp_path / "on.mcap", tmp_path / "off.mcap"
+    summary = record_demos("release", 2, seed=5, path=on, robot=robot, progress=False, camera=cam)
+    record_demos("release", 1, seed=5, path=off, robot=robot, progress=False)
+    data = load_demonstrations(on)
+    assert len(data) == summary.steps and len(data.episodes) == 2
+    frames = list(load_camera_frames(on))
+    every = round(60 / cam.rate_hz)  # control ticks per camera frame (60 Hz control, 15 Hz camera)
+    for ep in data.episodes:
+        got = [f for f in frames if f.episode == ep.index]
+        assert [f.step for f in got] == list(range(0, ep.steps, every))
+        for f in got:
+            assert f.rgb.shape == (cam.height, cam.width, 3) and f.rgb.dtype == np.uint8
+            assert f.depth.shape == (cam.height, cam.width) and f.depth.dtype == np.float32
+            assert f.t == f.step_t and abs(f.t - f.step / 60) < 1e-6
+            assert np.nanmedian(f.depth) > 0.5 and 0 < np.isnan(f.depth).mean() < 0.2  # a scene, with holes
+            k = cam.intrinsics
+            assert f.k is not None and np.allclose(f.k, [[k.fx, 0, k.cx], [0, k.fy, k.cy], [0, 0, 1]])
+        assert len({f.rgb.tobytes() for f in got}) > 1  # frames of a moving arm differ
+    assert list(load_camera_frames(off)) == [] and len(load_demonstrations(off)) > 0

@@ -71,3 +71,96 @@ def test_perceived_ids_match_the_simulator_and_survive_motion() -> None:
     assert set(got) == set(truth)
     for oid, pos in got.items():
         assert np.linalg.norm(pos - truth[oid]) < 0.015, oid
+
+
+def test_camera_that_stops_mid_task_fails_it_with_the_reason() -> None:
+    """A task on perceived objects (in-process, as perception:=true): the camera stops early in the
+    first skill (0.5 s in); within stale_after (0.5 s) the skill stops, the task fails naming the silent camera,
+    with no retry (retries=1) and no replan (max_replans=2), and the arm holds."""
+    import json
+
+    from robomatrix.learning.skill_client import SimSkillClient
+    from robomatrix.scheduler.planner import Planner
+    from robomatrix.scheduler.runner import SchedulerConfig, TaskRunner
+    from robomatrix.skills.spec import load_skill_library
+
+    class FixedPlan:  # stands in for the LLM (the runner is under test)
+        name = "fixed"
+
+        def __init__(self, steps: list[dict]) -> None:
+            self.answer, self.calls = json.dumps({"steps": steps}), 0
+
+        def complete(self, prompt) -> str:  # type: ignore[no-untyped-def]
+            self.calls += 1
+            return self.answer
+
+    lib = load_skill_library()
+    with SimRobot(SimConfig(seed=0)) as robot:
+        robot.reset(seed=0)
+        started: list[str] = []
+        stop_at: list[float] = []
+
+        class CameraStops(SimSkillClient):
+            def start(self, skill, args):  # type: ignore[no-untyped-def]
+                started.append(skill)
+                if not stop_at:
+                    stop_at.append(self.world().stamp + 0.5)
+                return super().start(skill, args)
+
+            def advance(self, dt: float) -> None:
+                if stop_at and self.world().stamp > stop_at[0]:
+                    self.camera_on = False
+                super().advance(dt)
+
+        client = CameraStops(robot, lib, perception=Perception(PerceptionConfig.from_sections(CAM, {})), camera=CAM)
+        red = next(o for o in client.world().objects if o.category == "block")
+        assert red.source == "perception" and not client.world().perception_stale
+        backend = FixedPlan([{"skill": "move_to", "args": {"object": red.id}},
+                             {"skill": "grasp", "args": {"object": red.id}}])
+        result = TaskRunner(Planner(backend, lib), client, lib, SchedulerConfig(retries=1, max_replans=2)).run("go")
+        assert not result.success
+        assert result.summary.startswith("failed: perception stale: the camera silent for "), result.summary
+        assert "check the camera driver" in result.summary and "not retried or replanned" in result.summary
+        assert started == ["move_to"] and backend.calls == 1 and result.replans == 0
+        assert result.elapsed < 0.5 + 0.5 + 0.3, result.elapsed  # stopped at the first tick past stale_after
+        pos = client.truth().ee_position.copy()
+        client.advance(0.5)
+        assert np.linalg.norm(client.truth().ee_position - pos) < 0.005, "the arm holds"
+        assert client.world().objects == () and client.world().perception_stale
+
+
+def _put(robot: SimRobot, obj_id: str, xy, z: float) -> None:
+    """Teleport one object (test set-up; the scene API places objects only at reset)."""
+    body = next(o.body for o in robot._objects if o.placement.id == obj_id)
+    robot.client.resetBasePositionAndOrientation(body, [float(xy[0]), float(xy[1]), z], [0, 0, 0, 1])
+
+
+@pytest.mark.parametrize("same_colour", [False, True])
+def test_block_in_a_bowl_and_stacked_blocks_are_told_apart(same_colour: bool) -> None:
+    """A block resting in a bowl (of another colour, or of its own: split by the height profile,
+    not by colour) and two blocks stacked are each seen as the objects they are."""
+    with SimRobot(SimConfig()) as robot:
+        for seed in range(40):
+            obs = robot.reset(seed=seed)
+            bowls = [o for o in obs.objects if o.category == "bowl"]
+            blocks = [o for o in obs.objects if o.category == "block"]
+            pairs = [(b, w) for b in blocks for w in bowls if (b.colour == w.colour) == same_colour]
+            if pairs and len(blocks) >= 3:
+                break
+        block, bowl = pairs[0]
+        lower, upper = [b for b in blocks if b.id != block.id][:2]
+        _put(robot, block.id, bowl.position[:2], 0.035)  # onto the bowl's floor
+        _put(robot, upper.id, lower.position[:2], lower.position[2] + 0.045)  # onto the other block
+        for _ in range(60):
+            robot.step()
+        obs = robot.get_observation()
+        rgb, depth = robot.render_rgbd(CAM, np.random.default_rng(seed))
+    truth = {o.id: o for o in obs.objects}
+    assert abs(truth[upper.id].position[2] - truth[lower.id].position[2] - 0.04) < 0.005  # it is stacked
+    dets = detect(RGBDFrame(rgb, depth, CAM.intrinsics, CAM.extrinsics), ee_position=obs.ee_position)
+    pairs_found, extra = _match(obs.objects, dets)
+    found = {o.id: d for o, d in pairs_found}
+    for oid in (block.id, bowl.id, upper.id, lower.id):
+        assert oid in found, f"{oid} not seen; detections {[(d.category, d.colour) for d in dets]}"
+        assert np.linalg.norm(found[oid].position - truth[oid].position) < 0.015, oid
+    assert not extra, extra
