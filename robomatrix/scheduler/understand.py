@@ -117,6 +117,7 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
                 ids = res.resolve(r, "object", many_ok=False)
                 keep |= set(ids)
                 res.name(ids)
+    mentioned = list(res.mentioned)  # the look-ahead passes below do not count as naming in order
     for c in clauses:  # "put the remaining blocks in the bin after putting the red one in the bowl"
         if c.action in ("place", "discard", "hold", "push", "stack"):
             for r in c.objects:
@@ -134,6 +135,7 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
                 except Refusal as e:
                     if e.kind not in ("absent_object", "ambiguous"):
                         raise
+    res.mentioned = mentioned
     for c in clauses:
         if c.action == "forbid":  # what it names is what a later "it" means
             ids = [i for r in c.objects for i in res.resolve(r, "object", many_ok=True)]

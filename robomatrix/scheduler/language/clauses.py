@@ -278,6 +278,20 @@ class _ClauseParser(_Parser):
 
     def _clause(self, done: list[Clause]) -> Clause | list[Clause] | None:
         w, w1 = self.peek(), self.peek(1)
+        if w == "only" and self._verb_follows(1):
+            self.take()  # "only move the blue block": nothing else moves in any goal
+            w, w1 = self.peek(), self.peek(1)
+        if w in ("move", "touch", "disturb") and w1 == "nothing":
+            self.take(2)  # "move nothing but the red block; it goes into the green bowl"
+            only = self._only_these()
+            if only is not None:
+                return only
+            return Clause("noop")
+        if w in ("which", "that") and done and w1 in ("goes", "go", "should", "must", "needs", "belongs", "is",
+                                                    "are", "has", "have"):
+            rel = self._relative_place()  # "... except the blue block, which goes in the red bowl"
+            if rel is not None:
+                return rel
         # "make sure / ensure / see that": a state follows
         if w in ("make", "ensure") and (w1 in ("sure", "certain") or w == "ensure"):
             self.take(2 if w == "make" else 1)
@@ -358,6 +372,34 @@ class _ClauseParser(_Parser):
             return self._place()
         # terse or state forms beginning with a noun phrase
         return self._np_first(done)
+
+    def _only_these(self) -> Clause | None:
+        """After "move nothing" / "don't touch anything": "but X", "except X", "other than X" names what
+        the task is about (a topic: a later "it" means it); everything else stays, as in every goal."""
+        w, w1 = self.peek(), self.peek(1)
+        n = 0
+        if w in ("except", "but", "besides", "excluding", "bar"):
+            n = 1
+        elif (w, w1) in (("other", "than"), ("apart", "from"), ("save", "for")):
+            n = 2
+        if not n or not self._np_follows(n + (self.peek(n) == "for")):
+            return None
+        self.take(n)
+        self.accept("for")
+        return Clause("topic", self._objects())
+
+    def _relative_place(self) -> Clause | None:
+        """", which goes in the red bowl": a place for what the clause before named."""
+        state = self.save()
+        self.take()
+        while self.peek() in ("goes", "go", "should", "must", "needs", "need", "belongs", "belong", "is", "are",
+                              "has", "have", "to", "be", "end", "ends", "up"):
+            self.take()
+        d = self._destination()
+        if d is None:
+            self.restore(state)
+            return None
+        return Clause("place", [Ref(pronoun=True, words=["it"])], d[0], d[1])
 
     def _dest_follows_np(self, k: int) -> bool:
         state = self.save()
@@ -564,6 +606,11 @@ class _ClauseParser(_Parser):
         if not objs:
             self.restore(state)
             return None
+        for seq in (("is", "in", "the", "way"), ("are", "in", "the", "way"), ("is", "in", "my", "way"),
+                    ("are", "in", "my", "way"), ("is", "in", "your", "way"), ("is", "blocking"), ("are", "blocking")):
+            if self.accept_seq(*seq):  # "the green block is in the way. move it to the bin": a topic
+                self.accept("me", "you", "us", "everything")
+                return Clause("topic", objs)
         # "X goes in Y", "X should be in Y", "X in Y", "X -> Y", "X: Y"
         while self.peek() in ("go", "goes", "should", "must", "needs", "need", "be", "belongs", "belong", "is",
                               "are", "to", "has", "have", "want", "wants", "ends", "end", "up", "sits",
@@ -655,6 +702,9 @@ class _ClauseParser(_Parser):
             return Clause("keep", self._objects())  # "don't do anything to the green block"
         if self.accept("touch", "move", "disturb", "put", "place", "drop"):
             if self.accept("anything", "everything", "nothing", "any"):
+                only = self._only_these()  # "don't move anything except the blue block, which goes ..."
+                if only is not None:
+                    return only
                 self.accept("else", "other")  # "do not touch anything else": true of every goal
                 self.accept("blocks", "block", "objects", "object", "thing", "things")
                 d = self._destination()
@@ -833,8 +883,10 @@ class _ClauseParser(_Parser):
         self.take()
         self.accept("up")
         if self.accept("a", "the", "one"):
-            if (self.peek() in NUMBERS or self.peek().isdigit()) and self.peek(1) in ("block", "blocks", "high", "level"):
-                self.take(2)  # "a three-block tower"
+            if (self.peek() in NUMBERS or self.peek().isdigit()) and (
+                    self.peek(1) in ("high", "level", "storey", "story")
+                    or self.peek(1) in ("block", "blocks") and self.peek(2) in ("tower", "stack", "pile", "high")):
+                self.take(2)  # "a three-block tower" (not "stack the three blocks with ...": a group)
             self.accept("tall", "high", "big", "small", "little", "neat")
             self.accept("tower", "stack", "pile")
         self.accept("tower", "stack", "pile")
@@ -850,6 +902,13 @@ class _ClauseParser(_Parser):
                 continue
             if self._any_seq(self._DOWN):
                 c.order = "top_down"
+                continue
+            if not order and not c.objects and self.peek() in ("blocks", "cubes", "bricks"):
+                self.take()  # "stack the blocks with yellow at the top ...": the group the tower is made of
+                c.objects.append(Ref(category="block", plural=True, words=["the blocks"]))
+                continue
+            if not order and self.peek() == "." and self._np_follows(1):
+                self.take()  # "build a tower. Green first, then yellow, then blue."
                 continue
             if self._any_seq(self._TOGETHER):
                 sequenced = sequenced or self.t[self.i - 1] in ("order", "given", "named")  # no take: matched

@@ -108,7 +108,7 @@ def _lexicon() -> set[str]:
                     "direction", "non", "again", "inside", "whatever", "dispose", "shut", "single", "sitting", "tidy",
                     "clean", "empty", "tabletop",
                     "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "placed", "moved", "held",
-                    "lifted", "raised", "touching", "disturbing"})
+                    "lifted", "raised", "touching", "disturbing", "nothing", "anything", "else", "way"})
         _LEXICON = {w for w in words if w.isalpha()}
     return _LEXICON
 
@@ -153,6 +153,9 @@ def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] 
     named = [w for w in top if f"{w} {CATEGORY_WORDS.get(after, after)}" in names]
     if len(named) == 1:
         return named[0]
+    verbs = PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS | DISCARD_VERBS
+    if "please" in top and after in verbs:  # "plase put ...": not a second verb before the verb
+        return "please"
     near = [w for w in top if _next_key_slip(word, w)]
     if len(near) == 1:  # "pit": put (u is next to i on the keyboard), not sit
         return near[0]

@@ -42,6 +42,7 @@ class Ref:
     words: list[str] = field(default_factory=list)
     one: bool = False  # "the one ...": a pro-noun, its kind from the topic or the clause
     not_colours: list[str] = field(default_factory=list)  # "the non-red blocks", "blocks that are not blue"
+    demonstrative: bool = False  # "that bowl": among several, the one the task named last
 
     def text(self) -> str:
         return " ".join(self.words) or "it"
@@ -119,6 +120,7 @@ class _Parser:
             w = self.peek()
             if w in DETERMINERS:
                 self.take()
+                ref.demonstrative = w in ("that", "this")
             elif w in ("only", "just") and (self.peek(1) in DETERMINERS or self._colour_at(1)) and self.i == start:
                 self.take()  # "move only the blue block"
             elif w in ("its", "their") and self.peek(1) in ("matching", "corresponding", "own"):
@@ -133,6 +135,8 @@ class _Parser:
                 ref.all = True
                 if w == "everything":
                     ref.plural = True
+                    if self.accept("else"):  # "everything else": what the task does not name
+                        ref.other = True
                 self.accept("of")
             elif w == "both":
                 self.take()
@@ -356,7 +360,13 @@ class _Parser:
                 self.restore(state)
                 break
             if w in ("coloured", "colored") and w1 == "like":
-                self.take(2)  # "the bowl coloured like the green block"
+                self.take(2)  # "the bowl coloured like the green block" / "... like a leaf"
+                state = self.save()
+                n = self._colour_like_word()
+                if n and self.peek() not in CATEGORY_WORDS:
+                    ref.colours.append(n)
+                    continue
+                self.restore(state)
                 lm = self.noun_phrase()
                 if lm is not None:
                     ref.relative.append(("matches", lm))

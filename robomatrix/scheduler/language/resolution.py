@@ -153,6 +153,8 @@ class _Resolver:
             if kind == "between":
                 continue
             targets = self.resolve(lm, "any")
+            if len(targets) == 1 and targets[0] not in self.mentioned[-1:]:
+                self.mentioned.append(targets[0])  # "the block that matches the rightmost bowl ... in it"
             if kind == "matches":
                 colours = {self.by_id[t].colour for t in targets}
                 pool = [o for o in pool if o.colour in colours and o.id not in targets]
@@ -183,6 +185,11 @@ class _Resolver:
                               "absent_object")
             raise Refusal(f"'{what}' asks for {ref.count} of {len(pool)}: {self.describe([o.id for o in pool])}; "
                           "say which", "ambiguous")
+        if len(pool) > 1 and ref.demonstrative and not ref.plural:
+            ids = {o.id for o in pool}  # "that bowl": the one of them the task named last
+            recent = [i for i in reversed(self.mentioned) if i in ids]
+            if recent:
+                pool = [self.by_id[recent[0]]]
         if len(pool) > 1 and not (ref.plural or ref.all or ref.other or ref.count or many_ok):
             raise Refusal(f"'{what}' could be {self.describe([o.id for o in pool])}; say which", "ambiguous")
         return [o.id for o in pool]
