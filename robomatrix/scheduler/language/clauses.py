@@ -287,6 +287,21 @@ class _ClauseParser(_Parser):
             if only is not None:
                 return only
             return Clause("noop")
+        if w == "nothing" and w1 in ("but", "except", "besides", "other", "apart", "save"):
+            self.take()  # "nothing but the blue block should move: put it in the yellow bowl"
+            only = self._only_these()
+            if only is not None:
+                self.accept("should", "must", "may", "can", "will", "is", "gets", "needs")
+                self.accept("to")
+                self.accept("be")
+                self.accept("move", "moved", "touched", "moving")
+                return only
+            self.i -= 1
+            self.used[self.i] = False
+        if w in ("do", "same") or (w == "the" and w1 == "same"):
+            again = self._same_again(done)  # "... then do the same with the blue block"
+            if again is not None:
+                return again
         if w in ("which", "that") and done and w1 in ("goes", "go", "should", "must", "needs", "belongs", "is",
                                                     "are", "has", "have"):
             rel = self._relative_place()  # "... except the blue block, which goes in the red bowl"
@@ -388,6 +403,26 @@ class _ClauseParser(_Parser):
         self.accept("for")
         return Clause("topic", self._objects())
 
+    def _same_again(self, done: list[Clause]) -> Clause | None:
+        """"do the same with / for / to X", "(and) the same for X": the clause before, for other objects."""
+        state = self.save()
+        self.accept("do")
+        self.accept("the")
+        if not self.accept("same"):
+            self.restore(state)
+            return None
+        self.accept("thing")
+        if not (self.accept("with", "for", "to") and done and done[-1].action in ("place", "discard", "push")):
+            self.restore(state)
+            return None
+        objs = self._objects()
+        if not objs:
+            self.restore(state)
+            return None
+        self.accept("too", "also")
+        prev = done[-1]
+        return Clause(prev.action, objs, prev.relation, prev.dest, prev.direction, prev.distance)
+
     def _relative_place(self) -> Clause | None:
         """", which goes in the red bowl": a place for what the clause before named."""
         state = self.save()
@@ -482,6 +517,10 @@ class _ClauseParser(_Parser):
         self._particles()
         if not objs:
             objs = [Ref(pronoun=True, words=["(implied)"])]
+        if self.peek() in (":", ";", ",", "-", ".") and self.peek(1) in ("it", "they") and self.peek(2) in (
+                "goes", "go", "should", "must", "needs", "belongs", "is", "are", "has", "will"):
+            self.take()  # "move only the green block: it goes in the blue bowl": the next clause says where
+            return Clause("topic", objs)
         j = 0
         while self.peek(j) in (",", ".", "-", ";"):
             j += 1
@@ -636,6 +675,12 @@ class _ClauseParser(_Parser):
         if d is not None:
             self._trailing_except(objs)
             return Clause("place", objs, d[0], d[1])
+        if inner[0] < len(self.t) and self.t[inner[0]] == "-" and self.t[self.i - 1] == "-":  # "red block - bin, ..."
+            dest = self.noun_phrase()
+            if dest is not None and dest.category in CONTAINERS and self.peek() in (
+                    "", ",", ";", ".", "!", "and", "then"):
+                return Clause("place", objs, "in", dest)
+            self.restore(inner)
         # "X... Y" / "X, Y" / "X; Y" at the end of the task: a terse put
         dest = self.noun_phrase()
         if dest is not None and self.peek() in ("", ".", "?", "!") and self.t[inner[0]] in (",", ".", ";", "-"):

@@ -43,6 +43,7 @@ class Ref:
     one: bool = False  # "the one ...": a pro-noun, its kind from the topic or the clause
     not_colours: list[str] = field(default_factory=list)  # "the non-red blocks", "blocks that are not blue"
     demonstrative: bool = False  # "that bowl": among several, the one the task named last
+    singular_noun: bool = False  # "the other bowl" (one), not "the other bowls"
 
     def text(self) -> str:
         return " ".join(self.words) or "it"
@@ -194,6 +195,7 @@ class _Parser:
             if w in CATEGORY_WORDS:
                 self.take()
                 ref.category = CATEGORY_WORDS[w]
+                ref.singular_noun = w not in PLURAL_WORDS
                 ref.plural = ref.plural or w in PLURAL_WORDS
                 while CATEGORY_WORDS.get(self.peek()) == ref.category:  # "waste bin", "rubbish bin"
                     ref.plural = ref.plural or self.take()[0] in PLURAL_WORDS

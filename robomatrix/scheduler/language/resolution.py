@@ -66,6 +66,7 @@ class _Resolver:
         self.before: list[str] = []
         self.mentioned: list[str] = []  # every object named so far, in order (pronouns by kind)
         self.named_later: set[str] = set()  # objects the task names anywhere ("the rest ... after the red one")
+        self.landmarks: set[str] = set()  # objects named only to describe others ("the bowl nearest the bin")
 
     def name(self, ids: Sequence[str]) -> None:
         for i in ids:
@@ -155,6 +156,7 @@ class _Resolver:
             targets = self.resolve(lm, "any")
             if len(targets) == 1 and targets[0] not in self.mentioned[-1:]:
                 self.mentioned.append(targets[0])  # "the block that matches the rightmost bowl ... in it"
+            self.landmarks.update(targets)
             if kind == "matches":
                 colours = {self.by_id[t].colour for t in targets}
                 pool = [o for o in pool if o.colour in colours and o.id not in targets]
@@ -174,6 +176,9 @@ class _Resolver:
             if not (self.named or self.named_later):
                 raise Refusal(f"'{ref.text()}': other than which? The task names no other object", "ambiguous")
             excluded |= self.named or self.named_later
+            rest = [o for o in pool if o.id not in excluded]
+            if ref.singular_noun and len(rest) > 1:  # "the block that matches the bowl nearest the bin in
+                excluded |= self.landmarks  # the other bowl": one other, so the one described is named too
         pool = [o for o in pool if o.id not in excluded]
         what = ref.text()
         if not pool:
