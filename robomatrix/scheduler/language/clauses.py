@@ -298,6 +298,17 @@ class _ClauseParser(_Parser):
                 return only
             self.i -= 1
             self.used[self.i] = False
+        if w == "there" and w1 in ("is", "are") and self._np_follows(2):
+            state = self.save()
+            self.take(2)  # "there's a red block; put it in the yellow bowl": what "it" means next
+            objs = self._objects()
+            if self.peek() in (";", ",", ".", "?", "!", "-", ":") and self._verb_with_pronoun(1):
+                return Clause("topic", objs)
+            self.restore(state)
+        if w == "the" and w1 == "only":
+            only = self._the_only()  # "the only thing to move is the blue block, into the bin"
+            if only is not None:
+                return only
         if w in ("do", "same") or (w == "the" and w1 == "same"):
             again = self._same_again(done)  # "... then do the same with the blue block"
             if again is not None:
@@ -402,6 +413,36 @@ class _ClauseParser(_Parser):
         self.take(n)
         self.accept("for")
         return Clause("topic", self._objects())
+
+    def _the_only(self) -> Clause | None:
+        """"the only block to move is X[, into Y]", "the only thing you should touch is X": X is the topic
+        (or, with a place, the object of a put); nothing else moves, as in every goal."""
+        state = self.save()
+        self.take(2)
+        if not self.accept("thing", "block", "object", "one", "cube", "item"):
+            self.restore(state)
+            return None
+        while self.peek() in ("to", "you", "should", "can", "may", "must", "that", "i", "want", "need", "be",
+                              "move", "moved", "moves", "touch", "touched", "need", "needs", "will", "is"):
+            if self.peek() == "is" and self._np_follows(1):
+                break
+            self.take()
+        if not self.accept("is", "are"):
+            self.restore(state)
+            return None
+        objs = self._objects()
+        if not objs:
+            self.restore(state)
+            return None
+        inner = self.save()
+        self.accept(",", "-", ":")
+        self.accept("which", "it")
+        self.accept("goes", "go")
+        d = self._destination()
+        if d is not None:
+            return Clause("place", objs, d[0], d[1])
+        self.restore(inner)
+        return Clause("topic", objs)
 
     def _same_again(self, done: list[Clause]) -> Clause | None:
         """"do the same with / for / to X", "(and) the same for X": the clause before, for other objects."""
@@ -698,7 +739,8 @@ class _ClauseParser(_Parser):
         # a topic: "whichever block is closest to the bin, put it ..."; "of the two yellow blocks, ...";
         # "the blue block - put it in the bin"
         if self.peek() in (",", ":", "-") and (topic or any(r.superlative or r.relative for r in objs)
-                                               or self._verb_with_pronoun(1)):
+                                               or self._verb_with_pronoun(1)) or (
+                self.peek() in ("?", ".", ";", "!") and self._verb_with_pronoun(1)):
             self.take()
             return Clause("topic", objs)
         self.restore(state)
@@ -735,6 +777,9 @@ class _ClauseParser(_Parser):
             d = self._destination()
             if d is not None:
                 return Clause("place", objs, d[0], d[1])
+            if self.accept_seq("as", "they", "are") or self.accept_seq("as", "is") or \
+                    self.peek() in ("", ".", ",", ";", "!", "and", "then"):
+                return Clause("keep", objs)  # "... and leave the rest", "leave the green block, and ..."
             self.i = start
             return None
         self.accept("do", "dont")
@@ -747,6 +792,7 @@ class _ClauseParser(_Parser):
             return Clause("keep", self._objects())  # "don't do anything to the green block"
         if self.accept("touch", "move", "disturb", "put", "place", "drop"):
             if self.accept("anything", "everything", "nothing", "any"):
+                self.accept("block", "blocks", "object", "objects", "thing", "things", "cube", "cubes")
                 only = self._only_these()  # "don't move anything except the blue block, which goes ..."
                 if only is not None:
                     return only
@@ -990,6 +1036,10 @@ class _ClauseParser(_Parser):
                     continue
                 break
             if r.pronoun and not order:
+                if self.peek() in ("on", "onto", "upon", "atop") or self.peek() in PREP_UNDER:
+                    d = self._destination()  # "pick up the red block and stack it on the blue one"
+                    if d is not None:
+                        return self._chain(Clause("place", [r], d[0], d[1]))
                 c.objects.append(r)
                 continue
             if r.plural and not order:
@@ -1018,7 +1068,7 @@ class _ClauseParser(_Parser):
                 pos = "top"
             elif self._any_seq(self._MIDDLE):
                 pos = "middle"
-            elif self.peek() in ("on", "onto", "upon", "atop") and not order:
+            elif (self.peek() in ("on", "onto", "upon", "atop") or self.peek() in PREP_UNDER) and not order:
                 d = self._destination()
                 if d is not None:
                     return self._chain(Clause("place", [r], d[0], d[1]))

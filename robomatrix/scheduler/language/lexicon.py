@@ -76,7 +76,7 @@ CONTRACTIONS = [(r"\bi'd\b", "i would"), (r"\bi'm\b", "i am"), (r"\bdon't\b", "d
                 (r"\bcan't\b", "can not"), (r"\bcannot\b", "can not"), (r"\bwon't\b", "will not"),
                 (r"\blet's\b", "let us"), (r"\bit's\b", "it is"), (r"\bthat's\b", "that is"),
                 (r"\b(\w+)'ll\b", r"\1 will"), (r"\b(\w+)'re\b", r"\1 are"), (r"\b(\w+)'ve\b", r"\1 have"),
-                (r"\bwhat's\b", "what is"), (r"\bthere's\b", "there is"), (r"\bshouldn't\b", "should not"),
+                (r"\bwhat's\b", "what is"), (r"\bthats\b", "that is"), (r"\btheres\b", "there is"), (r"\bthere's\b", "there is"), (r"\bshouldn't\b", "should not"),
                 (r"\b(\w+)n't\b", r"\1 not")]
 DESCRIPTOR_WORDS = {"leftmost", "rightmost", "nearest", "closest", "farthest", "furthest", "left", "right",
                     "near", "next", "beside", "by", "middle", "centre", "front", "far", "nearer", "closer",
@@ -108,7 +108,7 @@ def _lexicon() -> set[str]:
                     "direction", "non", "again", "inside", "whatever", "dispose", "shut", "single", "sitting", "tidy",
                     "clean", "empty", "tabletop",
                     "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "placed", "moved", "held",
-                    "lifted", "raised", "touching", "disturbing", "nothing", "anything", "else", "way"})
+                    "lifted", "raised", "touching", "disturbing", "nothing", "anything", "else", "way", "any"})
         _LEXICON = {w for w in words if w.isalpha()}
     return _LEXICON
 

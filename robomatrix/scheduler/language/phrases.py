@@ -44,6 +44,7 @@ class Ref:
     not_colours: list[str] = field(default_factory=list)  # "the non-red blocks", "blocks that are not blue"
     demonstrative: bool = False  # "that bowl": among several, the one the task named last
     singular_noun: bool = False  # "the other bowl" (one), not "the other bowls"
+    rank: tuple[int, str] | None = None  # "the second block from the left": (2, "left")
 
     def text(self) -> str:
         return " ".join(self.words) or "it"
@@ -168,6 +169,11 @@ class _Parser:
                 self.take()
                 ref.other, ref.plural = True, True
                 self.accept("of")
+            elif w in _ORDINALS and self.i > start and self.t[self.i - 1] == "the" and (
+                    self.peek(1) in CATEGORY_WORDS or self.peek(1) == "one" or self._colour_at(1)) and \
+                    "from" in self.t[self.i + 1 : self.i + 5]:
+                self.take()  # "the second block from the left": the side comes after the noun
+                ref.rank = (_ORDINALS[w], "")
             elif w in ("leftmost", "rightmost", "nearest", "closest", "farthest", "furthest", "middle",
                        "centre", "lowest", "highest"):
                 self.take()
@@ -201,7 +207,8 @@ class _Parser:
                     ref.plural = ref.plural or self.take()[0] in PLURAL_WORDS
                 self.accept("can")  # "trash can"
                 break
-            if w in ("one", "ones") and (ref.colours or ref.superlative or ref.other or ref.all or ref.count):
+            if w in ("one", "ones") and (ref.colours or ref.superlative or ref.other or ref.all or ref.count
+                                         or ref.rank):
                 self.take()
                 ref.plural = ref.plural or w == "ones"
                 break
@@ -286,12 +293,36 @@ class _Parser:
                     ref.colours.append(" ".join(self.take(self._colour_at(0))))  # "the bowl, the green one"
                     self.take()
                     continue
-            if w in ("is", "are", "sits", "lies", "stands") and w1 in (
-                "nearest", "closest", "farthest", "furthest", "nearer", "closer", "next", "further", "farther",
-                "leftmost", "rightmost", "most", "near", "beside", "by",
-            ) or (w in ("is", "are", "sits", "lies") and w1 in ("on", "to", "at") and w2 in ("the", "your", "my")
-                  and self.peek(3) in ("left", "right", "far", "front", "back")):
-                self.take()
+            near_words = ("nearest", "closest", "farthest", "furthest", "nearer", "closer", "next", "further",
+                          "farther", "leftmost", "rightmost", "most", "near", "beside", "by")
+            being = ("is", "are", "sits", "lies", "stands", "sitting", "lying", "resting", "standing", "located",
+                     "placed", "positioned", "sat")
+            if w in being and w1 in near_words or (
+                    w in being and w1 in ("on", "to", "at") and w2 in ("the", "your", "my")
+                    and self.peek(3) in ("left", "right", "far", "front", "back")):
+                self.take()  # "the block sitting next to the red bowl"
+                continue
+            if w in ("that", "which") and w1 in being and (w2 in near_words or w2 in ("on", "to", "at") and self.peek(3)
+                                                           in ("the", "your", "my") and self.peek(4) in
+                                                           ("left", "right", "far", "front", "back")):
+                self.take()  # "the block that is next to the bin"
+                continue
+            if self.comparatives and (w in ("to", "on") and w1 == "the" and w2 in ("left", "right")
+                                      and self.peek(3) == "of") or (w in ("left", "right") and w1 == "of"):
+                k = 4 if w in ("to", "on") else 2  # "the block to the left of the red block"
+                side = w2 if w in ("to", "on") else w
+                state = self.save()
+                self.take(k)
+                lm = self.noun_phrase()
+                if lm is None:
+                    self.restore(state)
+                    break
+                ref.relative.append(("left_of" if side == "left" else "right_of", lm))
+                continue
+            if ref.rank is not None and w == "from" and w1 == "the" and w2 in ("left", "right"):
+                self.take(3)  # "the second block from the left"
+                self.accept("side", "end", "edge")
+                ref.rank = (ref.rank[0], w2)
                 continue
             if w in (",",) and self.peek(1) in ("the",) and False:
                 break
@@ -502,4 +533,5 @@ class _Parser:
         return ""
 
 
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3}
 _NOT_COLOURS = NOT_COLOUR_WORDS  # words the colour tables list that are not colours on their own

@@ -160,9 +160,27 @@ class _Resolver:
             if kind == "matches":
                 colours = {self.by_id[t].colour for t in targets}
                 pool = [o for o in pool if o.colour in colours and o.id not in targets]
+            elif kind in ("left_of", "right_of"):  # clearly on that side of it (y grows to the robot's left)
+                t = self.by_id[targets[0]]
+                sign = 1.0 if kind == "left_of" else -1.0
+                pool = [o for o in pool if o.id != t.id and sign * (o.y - t.y) > 0.02]
             else:
                 t = self.by_id[targets[0]]
                 pool = self._superlative(pool, kind, (t.x, t.y), ref)
+        if ref.rank is not None:
+            n, side = ref.rank
+            if side not in ("left", "right"):
+                raise Refusal(f"'{ref.text()}': counted from where? Say 'from the left' or 'from the right'",
+                              "ambiguous")
+            ranked = sorted(pool, key=lambda o: -o.y if side == "left" else o.y)
+            if len(ranked) < n:
+                raise Refusal(f"'{ref.text()}': there are only {len(ranked)}", "absent_object")
+            ys = [o.y for o in ranked]
+            for a, b in ((n - 2, n - 1), (n - 1, n)):
+                if 0 <= a and b < len(ys) and abs(ys[a] - ys[b]) < 0.02:
+                    raise Refusal(f"'{ref.text()}' is not clear: {self.describe([ranked[a].id, ranked[b].id])} are "
+                                  f"about as far {side}", "ambiguous")
+            pool = [ranked[n - 1]]
         if ref.superlative is not None:
             kind, landmark = ref.superlative
             point = (0.0, 0.0) if landmark in ("robot", "") else (2.0, 0.0)  # a person faces the robot
