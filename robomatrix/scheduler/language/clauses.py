@@ -159,6 +159,8 @@ class _ClauseParser(_Parser):
             self.take()
             if w in ("->", ":") and self.peek() in PREP_IN | PREP_ON | PREP_UNDER | {"top"}:
                 return self._destination()
+            if w == "in" and self.peek() == "to":
+                self.take()  # "in to the blue bowl"
             self.accept("the")
             self.accept_seq("inside", "of")
             rel = "in"
@@ -172,6 +174,10 @@ class _ClauseParser(_Parser):
         if self.peek(int(self.peek() == "the")) in ("centre", "middle") and self.peek(1 + (self.peek() == "the")) == "of":
             self.take(2 + (self.peek() == "the"))  # "in the centre of the yellow bowl"
         self.accept("the")
+        if rel == "in" and self.peek() == "there" and self.peek(1) in ("", ",", ".", "and", "then", "!", "?", "too",
+                                                                       "as", "also", ";"):
+            self.take()  # "then put the blue block in there too": the place named last
+            return rel, Ref(pronoun=True, words=["there"])
         dest = self.noun_phrase()
         if dest is None:
             if rel == "in" and self.peek() in ("", ",", ".", "and", "then", "!", "?"):
@@ -586,6 +592,17 @@ class _ClauseParser(_Parser):
         rel, dest = d
         self.accept("please")
         self._trailing_except(objs)
+        if len(objs) == 1 and (objs[0].count or objs[0].plural) and not (objs[0].colours or objs[0].pronoun) and \
+                self.peek() in (":", "-", ","):
+            state = self.save()
+            self.take()  # "put two blocks in the green bowl: the yellow one and the blue one"
+            listed = self._objects()
+            if len(listed) > 1 and self.peek() in ("", ".", "!", ";") and objs[0].count in (None, len(listed)):
+                for r in listed:
+                    r.category = r.category or objs[0].category
+                objs = listed
+            else:
+                self.restore(state)
         return self._chain(Clause("place", objs, rel, dest))
 
     def _chain(self, first: Clause) -> Clause | list[Clause]:
@@ -686,6 +703,15 @@ class _ClauseParser(_Parser):
         if not objs:
             self.restore(state)
             return None
+        state_only = self.save()
+        if self.accept_seq("is", "the", "only") or self.accept_seq("are", "the", "only"):
+            if self.accept("one", "thing", "block", "object", "ones", "things", "blocks"):
+                while self.peek() in ("that", "which", "to", "should", "can", "may", "will", "be", "is", "move",
+                                      "moved", "moving", "allowed", "i", "you", "want", "need", "touch", "touched"):
+                    self.take()  # "the yellow block is the only one that should move: put it in the bin"
+                if self.peek() in (":", ";", ",", ".", "-", "!", ""):
+                    return Clause("topic", objs)
+            self.restore(state_only)
         for seq in (("is", "in", "the", "way"), ("are", "in", "the", "way"), ("is", "in", "my", "way"),
                     ("are", "in", "my", "way"), ("is", "in", "your", "way"), ("is", "blocking"), ("are", "blocking")):
             if self.accept_seq(*seq):  # "the green block is in the way. move it to the bin": a topic

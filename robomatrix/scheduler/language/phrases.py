@@ -319,6 +319,23 @@ class _Parser:
                     break
                 ref.relative.append(("left_of" if side == "left" else "right_of", lm))
                 continue
+            if w in ("furthest", "farthest", "further", "farther", "most") and w1 == "to" and w2 == "the" and \
+                    self.peek(3) in ("left", "right"):
+                self.take(4)  # "the block furthest to the right": the rightmost, not the farthest away
+                self.accept("side", "hand")
+                ref.superlative = ("leftmost" if self.t[self.i - 1] == "left" or (self.t[self.i - 1] in ("side", "hand")
+                                   and self.t[self.i - 2] == "left") else "rightmost", "")
+                continue
+            if w in ("that", "which") and w1 in ("does", "do") and w2 == "not" and self.peek(3) in ("match", "matches"):
+                state = self.save()
+                self.take(4)  # "the block that doesn't match any bowl"
+                self.accept("any", "a", "an", "the")
+                lm = self.noun_phrase()
+                if lm is None:
+                    self.restore(state)
+                    break
+                ref.relative.append(("matches_none", lm))
+                continue
             if ref.rank is not None and w == "from" and w1 == "the" and w2 in ("left", "right"):
                 self.take(3)  # "the second block from the left"
                 self.accept("side", "end", "edge")

@@ -153,6 +153,10 @@ class _Resolver:
         for kind, lm in ref.relative:
             if kind == "between":
                 continue
+            if kind == "matches_none":  # "the block that doesn't match any bowl": no such object has its colour
+                others = self.resolve(lm, "any", many_ok=True)
+                pool = [o for o in pool if o.colour not in {self.by_id[t].colour for t in others}]
+                continue
             targets = self.resolve(lm, "any")
             if len(targets) == 1 and targets[0] not in self.mentioned[-1:]:
                 self.mentioned.append(targets[0])  # "the block that matches the rightmost bowl ... in it"
