@@ -174,6 +174,9 @@ class _ClauseParser(_Parser):
         if self.peek(int(self.peek() == "the")) in ("centre", "middle") and self.peek(1 + (self.peek() == "the")) == "of":
             self.take(2 + (self.peek() == "the"))  # "in the centre of the yellow bowl"
         self.accept("the")
+        if self.peek() == "same" and (self.peek(1) in ("bowl", "bin", "drawer", "place", "one", "container")):
+            self.take(2)  # "and then the yellow one to the same bowl": the place named last
+            return rel, Ref(pronoun=True, words=["the same place"])
         if rel == "in" and self.peek() == "there" and self.peek(1) in ("", ",", ".", "and", "then", "!", "?", "too",
                                                                        "as", "also", ";"):
             self.take()  # "then put the blue block in there too": the place named last
@@ -330,6 +333,15 @@ class _ClauseParser(_Parser):
             self.accept("that")
             return self._state_clause()
         # negation: leave X (where it is | alone), do not touch/move X
+        if w == "without" and w1 in ("touching", "moving", "disturbing") and self.peek(2) in (
+                "anything", "everything", "any"):
+            self.take(3)  # "without moving anything else, put ...": true of every goal
+            self.accept("block", "blocks", "object", "objects", "thing", "things")
+            only = self._only_these()
+            if only is not None:
+                return only
+            self.accept("else", "other")
+            return Clause("noop")
         if w == "without" and w1 in ("touching", "moving", "disturbing") and self._np_follows(2):
             self.take(2)  # "put the red block in the bin without touching the blue block"
             return Clause("keep", self._objects())
@@ -1030,7 +1042,7 @@ class _ClauseParser(_Parser):
             if self._any_seq(self._TOGETHER):
                 sequenced = sequenced or self.t[self.i - 1] in ("order", "given", "named")  # no take: matched
                 continue
-            if self.accept("with", ":", ",", ";", "of", "using", "them", "out", "order", "sequence", "-", "(", ")",
+            if self.accept("with", ":", ",", ";", "of", "using", "them", "out", "order", "sequence", "-", "(", ")", "where",
                            "is", "are", "goes", "go", "sits", "comes", "placed", "put", "block", "blocks", "up",
                            "please", "like", "so", "this"):
                 continue
@@ -1086,6 +1098,9 @@ class _ClauseParser(_Parser):
                 if d is not None:
                     return self._chain(Clause("place", [r], d[0], d[1]))
             pos = ""
+            if self.peek() in ("is", "are", "goes", "sits") and self._ahead(1, lambda: self._any_seq(
+                    self._BOTTOM + self._TOP + self._MIDDLE)):
+                self.take()  # "a tower where the yellow block is on the bottom and the red block is on top"
             if self._any_seq(self._NEXT):
                 sequenced = True
             elif self._any_seq(self._BOTTOM):

@@ -202,6 +202,8 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
         t = re.sub(pat, rep, t)
     t = re.sub(r"(\d)\s*(cm|mm|m)\b", r"\1 \2", t)
     t = re.sub(r"\b(in|on|to|into|onto)t he\b", r"\1 the", t)  # "int he bin": a space typed one letter late
+    t = re.sub(r"\b([a-z]{3,})t he\b", lambda m: f"{m.group(1)} the" if m.group(1) in _lexicon()
+               and f"{m.group(1)}t" not in _lexicon() else m.group(0), t)  # "opent he drawer"
     t = re.sub(r"\bnon-(?=[a-z])", "non ", t)
     t = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", t)
     t = re.sub(r"\s[-–—]+\s", " - ", t)

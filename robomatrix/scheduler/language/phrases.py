@@ -45,6 +45,7 @@ class Ref:
     demonstrative: bool = False  # "that bowl": among several, the one the task named last
     singular_noun: bool = False  # "the other bowl" (one), not "the other bowls"
     rank: tuple[int, str] | None = None  # "the second block from the left": (2, "left")
+    count_of: int | None = None  # "two of the three blocks": the whole the count is taken from
 
     def text(self) -> str:
         return " ".join(self.words) or "it"
@@ -156,14 +157,20 @@ class _Parser:
                 self.take()  # "the open drawer": which one is meant, not a state to reach
             elif re.fullmatch(r"\d+", w) and self.peek(1) not in UNITS and int(w) <= 12:
                 self.take()
-                ref.count, ref.plural = int(w), int(w) > 1
+                if ref.count is not None:  # "two of the 3 blocks": a part of a whole
+                    ref.count_of = int(w)
+                else:
+                    ref.count, ref.plural = int(w), int(w) > 1
                 self.accept("of")
             elif w in ("pair", "couple") and self.peek(1) == "of":
                 self.take(2)
                 ref.count, ref.plural = 2, True
             elif w in NUMBERS and w not in ("one",) and self.peek(1) not in ("cm", "mm", "m"):
                 self.take()
-                ref.count, ref.plural = NUMBERS[w], True
+                if ref.count is not None:  # "two of the three blocks": two, out of three
+                    ref.count_of = NUMBERS[w]
+                else:
+                    ref.count, ref.plural = NUMBERS[w], True
                 self.accept("of")
             elif w in ("other", "remaining") or (w == "rest" and self.peek(1) not in CATEGORY_WORDS):
                 self.take()
@@ -231,6 +238,10 @@ class _Parser:
                 ref.words = ["rest"]
                 return ref
             return None
+        if self.i == start + 1 and self.t[start] == "both" and ref.count == 2 and not self._np_follows(0):
+            ref.pronoun = True  # "take the red and the blue block and put both in the bowl": them both
+            ref.words = ["both"]
+            return ref
         if not ref.colours and ref.category is None and not (ref.all or ref.other or ref.count):
             if self.peek() in ("one", "ones"):
                 ref.plural = self.take()[0] == "ones"

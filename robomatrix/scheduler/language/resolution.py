@@ -96,6 +96,9 @@ class _Resolver:
                 raise Refusal("the task does not say which object; name it, e.g. 'the red block'", "ambiguous")
             if not self.last:
                 raise Refusal(f"'{ref.text()}' does not refer to anything named before it", "ambiguous")
+            if ref.count is not None and len(self.last) != ref.count:
+                raise Refusal(f"'{ref.text()}' means {ref.count}, but the task named {self.describe(self.last)} before "
+                              "it", "ambiguous")
             return list(self.last)
         pool = list(self.objs)
         cats: tuple[str, ...]
@@ -168,9 +171,9 @@ class _Resolver:
                 t = self.by_id[targets[0]]
                 sign = 1.0 if kind == "left_of" else -1.0
                 pool = [o for o in pool if o.id != t.id and sign * (o.y - t.y) > 0.02]
-            else:
+            else:  # "the bowl next to the green bowl": never the green bowl itself
                 t = self.by_id[targets[0]]
-                pool = self._superlative(pool, kind, (t.x, t.y), ref)
+                pool = self._superlative([o for o in pool if o.id != t.id], kind, (t.x, t.y), ref)
         if ref.rank is not None:
             n, side = ref.rank
             if side not in ("left", "right"):
@@ -205,6 +208,9 @@ class _Resolver:
         what = ref.text()
         if not pool:
             raise Refusal(f"there is no {what.removeprefix('the ')} here; objects present: {self.present()}",
+                          "absent_object")
+        if ref.count_of is not None and len(pool) != ref.count_of:
+            raise Refusal(f"'{what}': there are {len(pool)}, not {ref.count_of}: {self.describe([o.id for o in pool])}",
                           "absent_object")
         if ref.count is not None and len(pool) != ref.count:
             if len(pool) < ref.count:
