@@ -731,7 +731,7 @@ class _ClauseParser(_Parser):
                 return Clause("topic", objs)
         # "X goes in Y", "X should be in Y", "X in Y", "X -> Y", "X: Y"
         while self.peek() in ("go", "goes", "should", "must", "needs", "need", "be", "belongs", "belong", "is",
-                              "are", "to", "has", "have", "want", "wants", "ends", "end", "up", "sits",
+                              "are", "to", "has", "have", "want", "wants", "ends", "end", "ended", "up", "sits",
                               "sit", "placed", "put", "moved", "gets", "get", "got", "stay", "stays", "sitting",
                               "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "be"):
             if self.peek() == "to" and self.peek(1) not in ("be", "go", "end", "sit"):
