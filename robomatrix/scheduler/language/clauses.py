@@ -27,6 +27,7 @@ from robomatrix.scheduler.language.phrases import (
     Ref,
     _Parser,
 )
+from robomatrix.scheduler.language.resolution import Refusal
 
 
 @dataclass
@@ -54,6 +55,13 @@ class _ClauseParser(_Parser):
             self.skip_fillers()
             if self.i >= len(self.t):
                 break
+            if self._condition_at(0):
+                j = self.i + 1
+                while j < len(self.t) and self.t[j] not in (",", ";", ".", "then"):
+                    j += 1
+                raise Refusal(f"the task asks for something only on a condition ({' '.join(self.t[self.i : j])!r}); "
+                              "the robot does what it is asked now and does not wait for states: say what to do "
+                              "without the condition", "unknown_word")
             before = self.i
             c = self._clause(clauses)
             if c is not None:

@@ -206,6 +206,7 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
                and f"{m.group(1)}t" not in _lexicon() else m.group(0), t)  # "opent he drawer"
     t = re.sub(r"\bnon-(?=[a-z])", "non ", t)
     t = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", t)
+    t = re.sub(r"\s*[–—]+\s*", " - ", t)  # an en or em dash, spaced or not, sets off a part ("the red block—put it")
     t = re.sub(r"\s[-–—]+\s", " - ", t)
     raw = re.findall(r"->|\d+(?:\.\d+)?|[a-z]+|[,;:.!?]|(?<=\s)-(?=\s)", t)
     raw = [part for w in raw for part in _split(w, extra or set())]

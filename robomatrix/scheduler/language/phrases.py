@@ -90,7 +90,7 @@ class _Parser:
         return False
 
     def skip_fillers(self) -> None:
-        while self.peek() and (self.peek() in FILLER - {"and", "then", "up", "down", "over", "out", "off",
+        while self.peek() and not self._condition_at(0) and (self.peek() in FILLER - {"and", "then", "up", "down", "over", "out", "off",
                                                         "back", "onto", "into", "to", "of", "with", "as",
                                                         "well", "first", "second", "third", "last", "next",
                                                         "get", "gets", "got", "that", "this", "these",
@@ -112,6 +112,18 @@ class _Parser:
             if self.peek(j) == "," and all(not self._colour_at(k) for k in range(1, j)):
                 self.take(j + 1)  # "when you get a chance, ..."
                 self.skip_fillers()
+
+    def _condition_at(self, k: int) -> bool:
+        """"if the red block is in the yellow bowl": a condition on the world, not a request (refused whole:
+        the robot does what it is asked now, it does not watch for states)."""
+        if self.peek(k) not in ("if", "unless", "whenever"):
+            return False
+
+        def probe() -> bool:
+            r = self.noun_phrase()
+            return r is not None and not r.pronoun and self.peek() in ("is", "are", "was", "were", "has", "have",
+                                                                       "gets", "ends", "sits", "stays")
+        return bool(self._ahead(k + 1, probe))
 
     # ---------------------------------------------------------------- noun phrases
     def noun_phrase(self) -> Ref | None:
