@@ -167,8 +167,9 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
                         if e.kind != "absent_object":
                             raise
                         continue  # a block without a bowl of its colour stays where it is
-                    atoms = [a for a in atoms if not (a.predicate in ("in", "on") and a.args[0] == oid)]
-                    atoms.append(_place_atom(oid, c.relation or "in", dest, res))
+                    new = _place_atom(oid, c.relation or "in", dest, res)
+                    atoms = [a for a in atoms if not (a.predicate in ("in", "on") and a.args[0] == new.args[0])]
+                    atoms.append(new)
                     placed += 1
                 if not placed:
                     raise Refusal(f"none of {res.describe(ids)} has a place that matches it", "absent_object")
@@ -198,9 +199,11 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
             dest = dest_ids[0]
             res.name([dest])
             for oid in ids:
-                # a later place for the same object wins: "put it in the bin, then move it to the bowl"
-                atoms = [a for a in atoms if not (a.predicate in ("in", "on") and a.args[0] == oid)]
-                atoms.append(_place_atom(oid, rel, dest, res))
+                # a later place for the same object wins: "put it in the bin, then move it to the bowl"; the
+                # object is the one that moves ("X under Y" moves Y: "yellow under green and green under blue")
+                new = _place_atom(oid, rel, dest, res)
+                atoms = [a for a in atoms if not (a.predicate in ("in", "on") and a.args[0] == new.args[0])]
+                atoms.append(new)
             res.last = ids
             held = [h for h in held if h not in ids]
         elif c.action == "hold":

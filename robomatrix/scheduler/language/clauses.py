@@ -353,7 +353,8 @@ class _ClauseParser(_Parser):
         if w == "without" and w1 in ("touching", "moving", "disturbing") and self._np_follows(2):
             self.take(2)  # "put the red block in the bin without touching the blue block"
             return Clause("keep", self._objects())
-        if w == "leave" or (w in ("do", "dont") and w1 in ("not", "touch", "move")) or w == "not" or w == "never":
+        if w in ("leave", "leaving") or (w in ("do", "dont") and w1 in ("not", "touch", "move")) or w == "not" or \
+                w == "never":
             c = self._negation()
             if c is not None:
                 return c
@@ -617,7 +618,8 @@ class _ClauseParser(_Parser):
             state = self.save()
             self.take()  # "put two blocks in the green bowl: the yellow one and the blue one"
             listed = self._objects()
-            if len(listed) > 1 and self.peek() in ("", ".", "!", ";") and objs[0].count in (None, len(listed)):
+            if listed and self.peek() in ("", ".", "!", ";") and (
+                    objs[0].count == len(listed) or objs[0].count is None and len(listed) > 1):
                 for r in listed:
                     r.category = r.category or objs[0].category
                 objs = listed
@@ -807,7 +809,7 @@ class _ClauseParser(_Parser):
 
     def _negation(self) -> Clause | None:
         start = self.i
-        if self.accept("leave"):
+        if self.accept("leave", "leaving"):
             objs = self._objects()
             if not objs:
                 self.i = start
@@ -1059,8 +1061,10 @@ class _ClauseParser(_Parser):
                 word = self.take()[0]
                 sequenced = sequenced or word not in ("and", "by", "that")
                 continue
-            if self.peek() in ("top", "bottom", "middle") and self.peek(1) in (":", "-", "=", "->"):
-                label = {"top": "top", "bottom": "bottom", "middle": "middle"}[self.take(2)[0]]
+            if self.peek() in ("top", "bottom", "middle") and (self.peek(1) in (":", "-", "=", "->") or (
+                    self._colour_at(1) and self._np_follows(1))):
+                label = self.take()[0]  # "top: red. bottom: green." / "bottom blue, middle yellow, top green"
+                self.accept(":", "-", "=", "->")
                 r = self.noun_phrase()  # "top: red. bottom: green."
                 if r is None:
                     break

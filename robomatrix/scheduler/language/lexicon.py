@@ -108,7 +108,7 @@ def _lexicon() -> set[str]:
                     "direction", "non", "again", "inside", "whatever", "dispose", "shut", "single", "sitting", "tidy",
                     "clean", "empty", "tabletop",
                     "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "placed", "moved", "held",
-                    "lifted", "raised", "touching", "disturbing", "nothing", "anything", "else", "way", "any"})
+                    "lifted", "raised", "touching", "disturbing", "nothing", "anything", "else", "way", "any", "leaving"})
         _LEXICON = {w for w in words if w.isalpha()}
     return _LEXICON
 
@@ -122,6 +122,8 @@ def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] 
         cols = {n.split()[0] for n in names if edit_distance(word, n.split()[0], 1) == 1 and len(n.split()[0]) == 3}
         if len(cols) == 1:
             return cols.pop()
+    if word == "th" and after not in ("", ".", ",", "!", "?"):
+        return "the"  # "put th yellow block": the last letter dropped
     if len(word) == 2:  # "fo", "uo": a two-letter function word with its letters swapped or a key slipped
         small = ("of", "to", "in", "on", "it", "up", "at", "by", "is")
         if word[::-1] in small:

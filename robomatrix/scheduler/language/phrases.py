@@ -136,8 +136,17 @@ class _Parser:
             if w in DETERMINERS:
                 self.take()
                 ref.demonstrative = w in ("that", "this")
-            elif w in ("only", "just") and (self.peek(1) in DETERMINERS or self._colour_at(1)) and self.i == start:
+            elif w in ("only", "just") and (self.peek(1) in DETERMINERS or self._colour_at(1) or self.peek(1) in NUMBERS
+                                            or self.peek(1) == "one") and self.i == start:
                 self.take()  # "move only the blue block"
+            elif w in ("lone", "single", "sole", "only") and self.i > start and (
+                    self.peek(1) in CATEGORY_WORDS or self._colour_at(1)):
+                self.take()  # "the lone green block": one of its kind, as every singular reference must be
+            elif w in ("whichever", "whatever") and (self.peek(1) in CATEGORY_WORDS or self.peek(1) == "one"):
+                self.take()  # "in whichever bowl is nearest the green block"
+            elif w == "one" and self.peek(1) in CATEGORY_WORDS and ref.count is None:
+                self.take()  # "put just one block in the bin: the green one"
+                ref.count = 1
             elif w in ("its", "their") and self.peek(1) in ("matching", "corresponding", "own"):
                 self.take()  # "each block in its matching bowl"
                 if self.accept("own"):
@@ -320,12 +329,17 @@ class _Parser:
                           "farther", "leftmost", "rightmost", "most", "near", "beside", "by")
             being = ("is", "are", "sits", "lies", "stands", "sitting", "lying", "resting", "standing", "located",
                      "placed", "positioned", "sat")
-            if w in being and w1 in near_words or (
+            if w in ("right", "just", "directly", "immediately") and w1 in ("next", "beside", "by", "near"):
+                self.take()  # "right next to the bin"
+                continue
+            intensified = w2 in ("right", "just", "directly", "immediately") and self.peek(3) in near_words
+            if w in being and (w1 in near_words or w1 in ("right", "just", "directly") and w2 in near_words) or (
                     w in being and w1 in ("on", "to", "at") and w2 in ("the", "your", "my")
                     and self.peek(3) in ("left", "right", "far", "front", "back")):
                 self.take()  # "the block sitting next to the red bowl"
                 continue
-            if w in ("that", "which") and w1 in being and (w2 in near_words or w2 in ("on", "to", "at") and self.peek(3)
+            if w in ("that", "which") and w1 in being and (w2 in near_words or intensified or w2 in ("on", "to", "at")
+                                                           and self.peek(3)
                                                            in ("the", "your", "my") and self.peek(4) in
                                                            ("left", "right", "far", "front", "back")):
                 self.take()  # "the block that is next to the bin"
