@@ -326,7 +326,12 @@ class _ClauseParser(_Parser):
             only = self._the_only()  # "the only thing to move is the blue block, into the bin"
             if only is not None:
                 return only
-        if w in ("do", "same") or (w == "the" and w1 == "same"):
+        if w in ("so", "as") and w1 in ("does", "do", "should", "must") and done and \
+                done[-1].action in ("place", "discard", "push") and self._np_follows(2):
+            self.take(2)  # "the yellow block goes in the red bowl, and so does the blue block"
+            prev = done[-1]
+            return Clause(prev.action, self._objects(), prev.relation, prev.dest, prev.direction, prev.distance)
+        if w in ("do", "same", "likewise") or (w == "the" and w1 == "same"):
             again = self._same_again(done)  # "... then do the same with the blue block"
             if again is not None:
                 return again
@@ -476,7 +481,7 @@ class _ClauseParser(_Parser):
         state = self.save()
         self.accept("do")
         self.accept("the")
-        if not self.accept("same"):
+        if not self.accept("same", "likewise", "similarly"):
             self.restore(state)
             return None
         self.accept("thing")
@@ -554,7 +559,8 @@ class _ClauseParser(_Parser):
 
     def _verb_with_pronoun(self, k: int) -> bool:
         verbs = PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | DISCARD_VERBS
-        return self.peek(k) in verbs and any(self.peek(j) in ("it", "them", "that") for j in range(k + 1, k + 4))
+        return self.peek(k) in verbs and any(self.peek(j) in ("it", "them", "that", "former", "latter", "both")
+                                             for j in range(k + 1, k + 4))
 
     def _drawer_state_follows(self, k: int) -> bool:
         def probe() -> bool:
@@ -777,6 +783,10 @@ class _ClauseParser(_Parser):
                 self.take()
             return Clause("place", objs, "in", dest)
         self.restore(inner)
+        if done and done[-1].action == "hold" and self.peek() in (",", "and") and (
+                self._verb_with_pronoun(1) or self._verb_with_pronoun(2)):
+            done[-1].objects.extend(objs)  # "take the blue block, then the yellow block, and put them both ..."
+            return Clause("noop")
         # ellipsis: "put the blue block in the bin and the green one too"
         if done and done[-1].action in ("place", "discard") and (
             self.peek() in ("too", "also") or self.peek(0) == "as" and self.peek(1) == "well"

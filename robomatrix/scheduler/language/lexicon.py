@@ -108,7 +108,8 @@ def _lexicon() -> set[str]:
                     "direction", "non", "again", "inside", "whatever", "dispose", "shut", "single", "sitting", "tidy",
                     "clean", "empty", "tabletop",
                     "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "placed", "moved", "held",
-                    "lifted", "raised", "touching", "disturbing", "nothing", "anything", "else", "way", "any", "leaving"})
+                    "lifted", "raised", "touching", "disturbing", "nothing", "anything", "else", "way", "any", "leaving", "former", "latter",
+                    "neither", "nor", "or", "likewise", "similarly"})
         _LEXICON = {w for w in words if w.isalpha()}
     return _LEXICON
 

@@ -101,6 +101,8 @@ class _Parser:
                                or self.peek() in ("please", "kindly")):
             if self.peek() == "let" and self.peek(1) == "go":
                 break  # "... and let go": a clause of its own
+            if self.peek() == "so" and self.peek(1) in ("does", "do", "should", "must"):
+                break  # "..., and so does the blue block"
             self.take()
         if self.peek() == "it" and self.peek(1) in ("would", "will", "is", "might", "could", "if"):
             self.take()  # "it would be great if you could ...", "I'd appreciate it if ..."
@@ -259,6 +261,10 @@ class _Parser:
                 ref.words = ["rest"]
                 return ref
             return None
+        if self.i == start + 1 and self.t[start] == "the" and self.peek() in ("former", "latter"):
+            ref.pronoun = True  # "the blue block and the yellow block: put the former in the bin"
+            ref.words = [self.take()[0]]
+            return ref
         if self.i == start + 1 and self.t[start] == "both" and ref.count == 2 and not self._np_follows(0):
             ref.pronoun = True  # "take the red and the blue block and put both in the bowl": them both
             ref.words = ["both"]
@@ -458,9 +464,13 @@ class _Parser:
                 if lm is not None:
                     ref.relative.append(("matches", lm))
                 continue
-            if w in ("that", "which") and w1 in ("are", "is") and w2 == "not" and self._colour_at(3):
-                self.take(3)
+            if w in ("that", "which") and w1 in ("are", "is") and w2 in ("not", "neither") and self._colour_at(3):
+                self.take(3)  # "that is not blue", "that isn't blue or red", "that is neither red nor blue"
                 ref.not_colours.append(" ".join(self.take(self._colour_at(0))))
+                while self.peek() in ("or", "nor", ",") and self._colour_at(1) and \
+                        self.peek(1 + self._colour_at(1)) not in CATEGORY_WORDS:
+                    self.take()
+                    ref.not_colours.append(" ".join(self.take(self._colour_at(0))))
                 continue
             if w == "whose" and w1 in ("colour", "shade") and w2 in ("matches", "match", "is", "equals"):
                 self.take(3)  # "the bowl whose colour matches the red block" / "is the same as ..."

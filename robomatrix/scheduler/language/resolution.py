@@ -91,6 +91,11 @@ class _Resolver:
                 return places[:1]  # "... in the blue bowl and the yellow block in it too": a place to be in
         if ref.pronoun and slot == "dest" and ref.words != ["(implied)"] and self.before:
             return list(self.before)[-1:]
+        if ref.pronoun and ref.words in (["former"], ["latter"]):
+            pair = self.topic if len(self.topic) == 2 else self.last
+            if len(pair) != 2:
+                raise Refusal(f"'the {ref.words[0]}' needs two objects named just before it", "ambiguous")
+            return [pair[0] if ref.words == ["former"] else pair[1]]
         if ref.pronoun:
             if ref.words == ["(implied)"] and not self.last:
                 raise Refusal("the task does not say which object; name it, e.g. 'the red block'", "ambiguous")
