@@ -110,7 +110,8 @@ class _ClauseParser(_Parser):
             if r is None:
                 break
             refs.append(r)
-            if self.peek() in ("and", ",", "or") and self._np_follows(1) and not self._verb_follows(1):
+            if self.peek() in ("and", ",", "or") and self._np_follows(1) and not self._verb_follows(1) and \
+                    not self._ahead(1, lambda: (self.noun_phrase() or Ref()).pronoun):  # ", both into the bowl"
                 self.take()
                 continue
             break
@@ -591,6 +592,8 @@ class _ClauseParser(_Parser):
         self._particles()
         if not objs:
             objs = [Ref(pronoun=True, words=["(implied)"])]
+        if self.peek() == "," and self.peek(1) in ("both", "all", "each") and self.peek(2) in PREP_IN | PREP_ON | PREP_UNDER:
+            self.take(2)  # "move the red block and the green block, both into the blue bowl"
         if self.peek() in (":", ";", ",", "-", ".") and self.peek(1) in ("it", "they") and self.peek(2) in (
                 "goes", "go", "should", "must", "needs", "belongs", "is", "are", "has", "will"):
             self.take()  # "move only the green block: it goes in the blue bowl": the next clause says where
@@ -731,6 +734,12 @@ class _ClauseParser(_Parser):
         if not objs:
             self.restore(state)
             return None
+        for seq in (("stays", "where", "it", "is"), ("stay", "where", "they", "are"), ("stays", "put"),
+                    ("stay", "put"), ("remains", "where", "it", "is"), ("remain", "where", "they", "are"),
+                    ("stays", "as", "it", "is"), ("stays", "untouched"), ("remains", "untouched"),
+                    ("stays", "where", "it", "sits"), ("should", "stay", "where", "it", "is"), ("stays", "there")):
+            if self.accept_seq(*seq):  # "the blue block stays where it is; move the yellow block to the bin"
+                return Clause("keep", objs)
         state_only = self.save()
         if self.accept_seq("is", "the", "only") or self.accept_seq("are", "the", "only"):
             if self.accept("one", "thing", "block", "object", "ones", "things", "blocks"):

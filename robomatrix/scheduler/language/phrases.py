@@ -379,6 +379,12 @@ class _Parser:
                     break
                 ref.relative.append(("matches_none", lm))
                 continue
+            if ref.rank is None and w in _ORDINALS and w1 == "from" and w2 == "the" and self.peek(3) in ("left", "right"):
+                side = self.peek(3)
+                self.take(4)  # "the block second from the left"
+                self.accept("side", "end", "edge")
+                ref.rank = (_ORDINALS[w], side)
+                continue
             if ref.rank is not None and w == "from" and w1 == "the" and w2 in ("left", "right"):
                 self.take(3)  # "the second block from the left"
                 self.accept("side", "end", "edge")
