@@ -188,7 +188,8 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
                     raise Refusal(f"the task does not say where to put {res.describe(ids)}", "ambiguous")
                 rel = c.relation
                 if c.dest.pronoun and c.dest.words == ["(implied)"]:  # "open the drawer and put the block in"
-                    places = [i for i in reversed(res.mentioned) if res.by_id[i].category in CONTAINERS]
+                    places = [i for i in reversed(res.mentioned) if res.by_id[i].category in CONTAINERS
+                              and (i in res.named or i not in res.landmarks)]  # a place named, not a landmark
                     dest_ids = places[:1]
                     if not dest_ids:
                         raise Refusal("the task does not say where to put it", "ambiguous")

@@ -59,6 +59,22 @@ class _ClauseParser(_Parser):
                 j = self.i + 1
                 while j < len(self.t) and self.t[j] not in (",", ";", ".", "then"):
                     j += 1
+                k = j + 1 if j < len(self.t) and self.t[j] != "then" else j
+                while k < len(self.t) and self.t[k] in ("then", "please", ","):
+                    k += 1
+                cond = self.t[self.i + 1 : j]
+                if "drawer" in cond and set(cond) & {"open", "opened", "closed", "shut"} and k < len(self.t) and \
+                        self.t[k] in OPEN_VERBS | CLOSE_VERBS:
+                    # "if the drawer is closed, open it": the goal holds whichever way the condition goes; the
+                    # drawer is what "it" means next
+                    self.take()
+                    r = self.noun_phrase()
+                    for m in range(self.i, j):
+                        self.used[m] = True
+                    self.i = j
+                    if r is not None:
+                        clauses.append(Clause("topic", [r]))
+                    continue
                 raise Refusal(f"the task asks for something only on a condition ({' '.join(self.t[self.i : j])!r}); "
                               "the robot does what it is asked now and does not wait for states: say what to do "
                               "without the condition", "unknown_word")
