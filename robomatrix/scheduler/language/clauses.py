@@ -750,6 +750,17 @@ class _ClauseParser(_Parser):
         if not objs:
             self.restore(state)
             return None
+        if all(r.colours and not (r.plural or r.pronoun or r.relative) for r in objs) and len(objs) >= 2:
+            st = self.save()
+            self.accept(",")
+            if self.accept("stacked", "piled"):  # "red, green and blue, stacked from the bottom"
+                self.accept("up")
+                order = "bottom_up" if self._any_seq(self._UP) else "top_down" if self._any_seq(self._DOWN) else None
+                if order is not None:
+                    c = Clause("stack", objs)
+                    c.order = order
+                    return c
+            self.restore(st)
         for seq in (("stays", "where", "it", "is"), ("stay", "where", "they", "are"), ("stays", "put"),
                     ("stay", "put"), ("remains", "where", "it", "is"), ("remain", "where", "they", "are"),
                     ("stays", "as", "it", "is"), ("stays", "untouched"), ("remains", "untouched"),

@@ -572,6 +572,12 @@ class _Parser:
             if not self.accept("as"):  # "the bowl of the same colour": as what the clause moves
                 ref.relative.append(("matches", Ref(pronoun=True, words=["(its colour)"])))
                 return
+            state = self.save()
+            n = self._colour_like_word()  # "the same colour as the grass": a thing's colour, not an object
+            if n and self.peek() not in CATEGORY_WORDS and self.peek() not in ("one", "ones"):
+                ref.colours.append(n)
+                return
+            self.restore(state)
             lm = self.noun_phrase()
             if lm is not None:
                 ref.relative.append(("matches", lm))

@@ -200,6 +200,12 @@ class _Resolver:
                 kind = {"nearest": "farthest_robot", "farthest": "nearest_robot"}.get(kind, kind)
             pool = self._superlative(pool, kind, point, ref)
         excluded: set[str] = set()
+        count = ref.count
+        if ref.except_refs and ref.all and count is not None:  # "all four blocks except the red one": four
+            if len(pool) != count:  # before the exception
+                raise Refusal(f"'{ref.text()}': there are {len(pool)}, not {count}: "
+                              f"{self.describe([o.id for o in pool])}", "absent_object")
+            count = None
         for ex in ref.except_refs:
             excluded |= set(self.resolve(ex, slot, many_ok=True))
         if ref.other:
@@ -217,11 +223,11 @@ class _Resolver:
         if ref.count_of is not None and len(pool) != ref.count_of:
             raise Refusal(f"'{what}': there are {len(pool)}, not {ref.count_of}: {self.describe([o.id for o in pool])}",
                           "absent_object")
-        if ref.count is not None and len(pool) != ref.count:
-            if len(pool) < ref.count:
-                raise Refusal(f"'{what}' asks for {ref.count} but there are {len(pool)}: {self.describe([o.id for o in pool])}",
+        if count is not None and len(pool) != count:
+            if len(pool) < count:
+                raise Refusal(f"'{what}' asks for {count} but there are {len(pool)}: {self.describe([o.id for o in pool])}",
                               "absent_object")
-            raise Refusal(f"'{what}' asks for {ref.count} of {len(pool)}: {self.describe([o.id for o in pool])}; "
+            raise Refusal(f"'{what}' asks for {count} of {len(pool)}: {self.describe([o.id for o in pool])}; "
                           "say which", "ambiguous")
         if len(pool) > 1 and ref.demonstrative and not ref.plural:
             ids = {o.id for o in pool}  # "that bowl": the one of them the task named last
