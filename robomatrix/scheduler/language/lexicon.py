@@ -114,8 +114,14 @@ def _lexicon() -> set[str]:
     return _LEXICON
 
 
+HOMOPHONES = {"blew": "blue", "read": "red", "yeller": "yellow", "greene": "green"}
+"""Words typed by sound before an object noun ("the blew block"): only there, where no other reading fits."""
+
+
 def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] = frozenset()) -> str:
     """``word``, or the one known word within 1 edit (2 for words of 7+ letters) of it."""
+    if word in HOMOPHONES and after in CATEGORY_WORDS and HOMOPHONES[word] not in CATEGORY_WORDS:
+        return HOMOPHONES[word]
     lex = _lexicon() | extra
     if word in lex or not word.isalpha() or len(word) < 2 or colour_rgb(word) is not None:
         return word
