@@ -782,7 +782,7 @@ class _ClauseParser(_Parser):
                 self.accept("me", "you", "us", "everything")
                 return Clause("topic", objs)
         # "X goes in Y", "X should be in Y", "X in Y", "X -> Y", "X: Y"
-        while self.peek() in ("go", "goes", "should", "must", "needs", "need", "be", "belongs", "belong", "is",
+        while self.peek() in ("go", "goes", "should", "must", "needs", "need", "be", "belongs", "belong", "is", "both",
                               "are", "to", "has", "have", "want", "wants", "ends", "end", "ended", "up", "sits",
                               "sit", "placed", "put", "moved", "gets", "get", "got", "stay", "stays", "sitting",
                               "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "be"):

@@ -90,6 +90,14 @@ class _Parser:
         return False
 
     def skip_fillers(self) -> None:
+        for seq in (("if", "there", "is", "one"), ("if", "there", "is", "any"), ("if", "there", "are", "any"),
+                    ("where", "there", "is", "one"), ("if", "it", "exists"), ("if", "any")):
+            if self.accept_seq(*seq):  # "each block into the bowl of its colour, if there is one": as always
+                break
+        if self.peek() == "is" and self.peek(1) == "it" and self.peek(2) in ("possible", "ok", "okay", "alright"):
+            self.take(3)  # "is it possible to put the red block in the yellow bowl?"
+            self.accept_seq("for", "you")
+            self.accept("to")
         while self.peek() and not self._condition_at(0) and (self.peek() in FILLER - {"and", "then", "up", "down", "over", "out", "off",
                                                         "back", "onto", "into", "to", "of", "with", "as",
                                                         "well", "first", "second", "third", "last", "next",

@@ -179,6 +179,11 @@ class _Resolver:
             else:  # "the bowl next to the green bowl": never the green bowl itself
                 t = self.by_id[targets[0]]
                 pool = self._superlative([o for o in pool if o.id != t.id], kind, (t.x, t.y), ref)
+        picks_one = ref.rank is not None or ref.superlative is not None or any(
+            kind not in ("matches", "matches_none", "between", "left_of", "right_of") for kind, _ in ref.relative)
+        if picks_one and (ref.plural and not (ref.other and ref.singular_noun) or ref.all) and ref.count != 1:
+            raise Refusal(f"'{ref.text()}': which ones? A description like 'on the left' or 'nearest the bin' picks "
+                          "one object; name the objects", "ambiguous")
         if ref.rank is not None:
             n, side = ref.rank
             if side not in ("left", "right"):
