@@ -88,6 +88,8 @@ def interpret(task: str, objects: Sequence[Any]) -> list[GoalAtom]:
     clauses = parser.parse()
     unknown = [t for t, u in zip(parser.t, parser.used, strict=True) if not u and t.isalpha()
                and t not in FILLER and t not in ("please",)]
+    unknown += [t for k, (t, u) in enumerate(zip(parser.t, parser.used, strict=True)) if not u and t.isdigit()
+                and parser.t[k + 1 : k + 2] not in ([")"], ["."])]  # "100 times"; not a list's "1." or "2)"
     if unknown:
         lex = _lexicon() | extra
         strange = [w for w in unknown if w not in lex and colour_rgb(w) is None] or unknown

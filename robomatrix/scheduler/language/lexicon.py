@@ -109,7 +109,7 @@ def _lexicon() -> set[str]:
                     "clean", "empty", "tabletop",
                     "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "placed", "moved", "held",
                     "lifted", "raised", "touching", "disturbing", "nothing", "anything", "else", "way", "any", "leaving", "former", "latter",
-                    "neither", "nor", "or", "likewise", "similarly"})
+                    "neither", "nor", "or", "likewise", "similarly", "times", "twice", "thrice"})
         _LEXICON = {w for w in words if w.isalpha()}
     return _LEXICON
 
