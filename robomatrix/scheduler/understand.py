@@ -110,6 +110,7 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
     atoms: list[GoalAtom] = []
     keep: set[str] = set()
     held: list[str] = []
+    last_place: tuple[str, str] | None = None  # (relation, destination) of the last put: "put it there"
     # objects named anywhere first ("the other blocks" excludes them)
     for c in clauses:
         if c.action == "keep":
@@ -185,6 +186,10 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
                 if len(bins) > 1:
                     raise Refusal(f"there are {len(bins)} bins; say which", "ambiguous")
                 rel, dest_ids = "in", [bins[0].id]
+            elif c.dest is not None and c.dest.words == ["there"] and c.relation is None:
+                if last_place is None:  # "put it there": where the put before went, or refused
+                    raise Refusal("'there' does not refer to a place the task named before", "ambiguous")
+                rel, dest_ids = last_place[0], [last_place[1]]
             else:
                 if c.dest is None or c.relation is None:
                     raise Refusal(f"the task does not say where to put {res.describe(ids)}", "ambiguous")
@@ -207,6 +212,7 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
                 new = _place_atom(oid, rel, dest, res)
                 atoms = [a for a in atoms if not (a.predicate in ("in", "on") and a.args[0] == new.args[0])]
                 atoms.append(new)
+            last_place = (rel, dest)
             res.last = ids
             held = [h for h in held if h not in ids]
         elif c.action == "hold":

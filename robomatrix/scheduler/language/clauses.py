@@ -354,7 +354,7 @@ class _ClauseParser(_Parser):
                 return again
         if w in ("which", "that") and done and w1 in ("goes", "go", "should", "must", "needs", "belongs", "is",
                                                     "are", "has", "have"):
-            rel = self._relative_place()  # "... except the blue block, which goes in the red bowl"
+            rel = self._relative_place(done[-1])  # "... except the blue block, which goes in the red bowl"
             if rel is not None:
                 return rel
         # "make sure / ensure / see that": a state follows
@@ -513,8 +513,9 @@ class _ClauseParser(_Parser):
         prev = done[-1]
         return Clause(prev.action, objs, prev.relation, prev.dest, prev.direction, prev.distance)
 
-    def _relative_place(self) -> Clause | None:
-        """", which goes in the red bowl": a place for what the clause before named."""
+    def _relative_place(self, before: Clause) -> Clause | None:
+        """", which goes in the red bowl": a place for what the clause before named last (its destination
+        if it has one: "the green block goes on the yellow block, which goes on the blue block")."""
         state = self.save()
         self.take()
         while self.peek() in ("goes", "go", "should", "must", "needs", "need", "belongs", "belong", "is", "are",
@@ -524,6 +525,8 @@ class _ClauseParser(_Parser):
         if d is None:
             self.restore(state)
             return None
+        if before.dest is not None and not before.dest.pronoun:
+            return Clause("place", [before.dest], d[0], d[1])
         return Clause("place", [Ref(pronoun=True, words=["it"])], d[0], d[1])
 
     def _dest_follows_np(self, k: int) -> bool:
@@ -620,6 +623,11 @@ class _ClauseParser(_Parser):
         if j and self.peek(j) in PREP_IN | PREP_ON | PREP_UNDER | {"down"} - {":", "->"}:
             self.take(j)  # "put the red block... in the bin"
         d = self._destination()
+        if d is None and self.peek() == "there" and self.peek(1) in ("", ",", ".", "and", "then", "!", "too", "as",
+                                                                     "also", ";"):
+            self.take()  # "then get the blue block and put it there too": where the last put went
+            self.accept("too", "also")
+            return Clause("place", objs, None, Ref(pronoun=True, words=["there"]))
         if d is None:
             c = Clause("push", objs)
             if self._direction(c):  # "move the red block 5 cm to the left": a push
@@ -632,7 +640,7 @@ class _ClauseParser(_Parser):
                     return c
             if verb in DISCARD_VERBS and verb not in ("remove",):
                 return Clause("discard", objs)
-            if verb in HOLD_VERBS:
+            if verb in HOLD_VERBS or verb in ("get", "fetch"):  # "get the blue block and put it there too"
                 return Clause("hold", objs)
             return Clause("place", objs)  # no destination: reported as unclear
         rel, dest = d
@@ -761,6 +769,14 @@ class _ClauseParser(_Parser):
                     c.order = order
                     return c
             self.restore(st)
+        st = self.save()
+        for seq in (("needs", "moving"), ("needs", "to", "be", "moved"), ("needs", "to", "move"), ("has", "to", "move"),
+                    ("has", "to", "be", "moved"), ("must", "be", "moved"), ("should", "be", "moved")):
+            if self.accept_seq(*seq):  # "the green block needs moving: put it into the yellow bowl"
+                if self.peek() in (":", ";", ",", ".", "-", "!") and self._verb_with_pronoun(1):
+                    return Clause("topic", objs)
+                self.restore(st)
+                break
         for seq in (("stays", "where", "it", "is"), ("stay", "where", "they", "are"), ("stays", "put"),
                     ("stay", "put"), ("remains", "where", "it", "is"), ("remain", "where", "they", "are"),
                     ("stays", "as", "it", "is"), ("stays", "untouched"), ("remains", "untouched"),

@@ -200,6 +200,7 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = text.lower()
     t = re.sub(r"[→⇒⟶➔➜=]+>?|-+>|>+", " -> ", t)
     t = re.sub(r"\bone (at a time|by one|after (the )?other)\b", " ", t)
+    t = re.sub(r"\bthe very\b", "the", t)  # "at the very bottom"
     t = t.replace("’", "'").replace("‘", "'")
     t = re.sub(r"\b(thanks|thank you)((?: so| very)? much| a lot)? in advance\b", r" \1 ", t)
     t = re.sub(r"\bu\b", "you", t)  # "could u put ..."

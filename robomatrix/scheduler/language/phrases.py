@@ -510,7 +510,8 @@ class _Parser:
                 self.take()
                 self._relative(ref)
                 continue
-            if w in ("the", "of") and w1 in ("same", "colour") or (w == "in" and w1 == "the" and w2 == "same") or (
+            if w in ("the", "of") and w1 in ("same", "colour") or (w == "in" and w1 == "the" and w2 == "same"
+                                                                  and self.peek(3) in ("colour", "shade", "as")) or (
                 w == "of" and w1 == "the" and w2 in ("same", "matching")
             ) or (w in ("of", "with") and w1 in ("its", "their") and w2 in ("colour", "own")):
                 if w in ("in", "of", "with"):
