@@ -645,6 +645,11 @@ class _ClauseParser(_Parser):
             return Clause("place", objs)  # no destination: reported as unclear
         rel, dest = d
         self.accept("please")
+        n = self._colour_at(3)
+        if self.peek() == "," and self.peek(1) in ("which", "that") and self.peek(2) in ("is", "are") and n and \
+                self.peek(3 + n) in ("", ".", "!", ",", ";", "and", "then"):
+            self.take(3)  # "put the yellow block in the bin, which is grey": the place must be that colour too
+            dest.colours.append(" ".join(self.take(n)))
         self._trailing_except(objs)
         if len(objs) == 1 and (objs[0].count or objs[0].plural) and not (objs[0].colours or objs[0].pronoun) and \
                 self.peek() in (":", "-", ","):
@@ -714,7 +719,24 @@ class _ClauseParser(_Parser):
 
     def _apposition(self, objs: list[Ref]) -> None:
         """An aside after the objects: ", the one near the bin," narrows the last of them (both
-        descriptions must hold); ", not the blue one," is a contrast, checked not to be what moves."""
+        descriptions must hold); ", not the blue one," is a contrast, checked not to be what moves;
+        ", which is next to the green bowl," describes it too."""
+        if objs and self.peek() == "," and self.peek(1) in ("which", "that") and self.peek(2) in (
+                "is", "are", "sits", "lies", "stands"):
+            state = self.save()
+            self.take(2)
+            tmp = Ref(category=objs[-1].category)
+            self._post_modifiers(tmp)
+            if (tmp.relative or tmp.superlative or tmp.not_colours) and self.peek() == ",":
+                self.take()
+                last = objs[-1]
+                last.relative += tmp.relative
+                last.not_colours += tmp.not_colours
+                if tmp.superlative is not None:
+                    last.superlative = tmp.superlative
+                last.words = last.words + [", which ..."]
+            else:
+                self.restore(state)
         while objs and self.peek() in (",", "-") and self._np_follows(1 + (self.peek(1) == "not")):
             state = self.save()
             sep = self.take()[0]
@@ -758,6 +780,7 @@ class _ClauseParser(_Parser):
         if not objs:
             self.restore(state)
             return None
+        self._apposition(objs)  # "the yellow block, which is next to the green bowl, goes in the bin"
         if all(r.colours and not (r.plural or r.pronoun or r.relative) for r in objs) and len(objs) >= 2:
             st = self.save()
             self.accept(",")
