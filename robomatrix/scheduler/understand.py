@@ -14,8 +14,10 @@ people say to a tabletop robot, with real lexical resources where they exist (co
   hold; open/close; push ... left; stack/tower in an order; sort by colour; get rid of = into the
   bin) or terse forms ("red -> bowl", "blue block: bin", "X goes in Y");
 * every word must be accounted for by the grammar; a word that is not (an unknown verb, a
-  second request the robot must not do) refuses the whole task with the word named. References
-  that match several objects are refused with the candidates listed, never guessed.
+  second request the robot must not do, a number nothing uses) refuses the whole task with the
+  word named. References that match several objects are refused with the candidates listed, never
+  guessed; so are plurals with a one-object description ("the blocks on the left") and requests on
+  a condition of the world ("... if the red block is in the bowl").
 
 The result is a list of :class:`~robomatrix.scheduler.symbolic.GoalAtom` over object ids; the
 plan comes from :func:`~robomatrix.scheduler.symbolic.plan_for_goal`.
