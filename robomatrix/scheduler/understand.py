@@ -14,8 +14,10 @@ people say to a tabletop robot, with real lexical resources where they exist (co
   hold; open/close; push ... left; stack/tower in an order; sort by colour; get rid of = into the
   bin) or terse forms ("red -> bowl", "blue block: bin", "X goes in Y");
 * every word must be accounted for by the grammar; a word that is not (an unknown verb, a
-  second request the robot must not do) refuses the whole task with the word named. References
-  that match several objects are refused with the candidates listed, never guessed.
+  second request the robot must not do, a number nothing uses) refuses the whole task with the
+  word named. References that match several objects are refused with the candidates listed, never
+  guessed; so are plurals with a one-object description ("the blocks on the left") and requests on
+  a condition of the world ("... if the red block is in the bowl").
 
 The result is a list of :class:`~robomatrix.scheduler.symbolic.GoalAtom` over object ids; the
 plan comes from :func:`~robomatrix.scheduler.symbolic.plan_for_goal`.
@@ -88,6 +90,8 @@ def interpret(task: str, objects: Sequence[Any]) -> list[GoalAtom]:
     clauses = parser.parse()
     unknown = [t for t, u in zip(parser.t, parser.used, strict=True) if not u and t.isalpha()
                and t not in FILLER and t not in ("please",)]
+    unknown += [t for k, (t, u) in enumerate(zip(parser.t, parser.used, strict=True)) if not u and t.isdigit()
+                and parser.t[k + 1 : k + 2] not in ([")"], ["."])]  # "100 times"; not a list's "1." or "2)"
     if unknown:
         lex = _lexicon() | extra
         strange = [w for w in unknown if w not in lex and colour_rgb(w) is None] or unknown
@@ -108,6 +112,7 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
     atoms: list[GoalAtom] = []
     keep: set[str] = set()
     held: list[str] = []
+    last_place: tuple[str, str] | None = None  # (relation, destination) of the last put: "put it there"
     # objects named anywhere first ("the other blocks" excludes them)
     for c in clauses:
         if c.action == "keep":
@@ -117,6 +122,7 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
                 ids = res.resolve(r, "object", many_ok=False)
                 keep |= set(ids)
                 res.name(ids)
+    mentioned = list(res.mentioned)  # the look-ahead passes below do not count as naming in order
     for c in clauses:  # "put the remaining blocks in the bin after putting the red one in the bowl"
         if c.action in ("place", "discard", "hold", "push", "stack"):
             for r in c.objects:
@@ -134,6 +140,7 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
                 except Refusal as e:
                     if e.kind not in ("absent_object", "ambiguous"):
                         raise
+    res.mentioned = mentioned
     for c in clauses:
         if c.action == "forbid":  # what it names is what a later "it" means
             ids = [i for r in c.objects for i in res.resolve(r, "object", many_ok=True)]
@@ -165,8 +172,9 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
                         if e.kind != "absent_object":
                             raise
                         continue  # a block without a bowl of its colour stays where it is
-                    atoms = [a for a in atoms if not (a.predicate in ("in", "on") and a.args[0] == oid)]
-                    atoms.append(_place_atom(oid, c.relation or "in", dest, res))
+                    new = _place_atom(oid, c.relation or "in", dest, res)
+                    atoms = [a for a in atoms if not (a.predicate in ("in", "on") and a.args[0] == new.args[0])]
+                    atoms.append(new)
                     placed += 1
                 if not placed:
                     raise Refusal(f"none of {res.describe(ids)} has a place that matches it", "absent_object")
@@ -180,12 +188,17 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
                 if len(bins) > 1:
                     raise Refusal(f"there are {len(bins)} bins; say which", "ambiguous")
                 rel, dest_ids = "in", [bins[0].id]
+            elif c.dest is not None and c.dest.words == ["there"] and c.relation is None:
+                if last_place is None:  # "put it there": where the put before went, or refused
+                    raise Refusal("'there' does not refer to a place the task named before", "ambiguous")
+                rel, dest_ids = last_place[0], [last_place[1]]
             else:
                 if c.dest is None or c.relation is None:
                     raise Refusal(f"the task does not say where to put {res.describe(ids)}", "ambiguous")
                 rel = c.relation
                 if c.dest.pronoun and c.dest.words == ["(implied)"]:  # "open the drawer and put the block in"
-                    places = [i for i in reversed(res.mentioned) if res.by_id[i].category in CONTAINERS]
+                    places = [i for i in reversed(res.mentioned) if res.by_id[i].category in CONTAINERS
+                              and (i in res.named or i not in res.landmarks)]  # a place named, not a landmark
                     dest_ids = places[:1]
                     if not dest_ids:
                         raise Refusal("the task does not say where to put it", "ambiguous")
@@ -196,9 +209,12 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
             dest = dest_ids[0]
             res.name([dest])
             for oid in ids:
-                # a later place for the same object wins: "put it in the bin, then move it to the bowl"
-                atoms = [a for a in atoms if not (a.predicate in ("in", "on") and a.args[0] == oid)]
-                atoms.append(_place_atom(oid, rel, dest, res))
+                # a later place for the same object wins: "put it in the bin, then move it to the bowl"; the
+                # object is the one that moves ("X under Y" moves Y: "yellow under green and green under blue")
+                new = _place_atom(oid, rel, dest, res)
+                atoms = [a for a in atoms if not (a.predicate in ("in", "on") and a.args[0] == new.args[0])]
+                atoms.append(new)
+            last_place = (rel, dest)
             res.last = ids
             held = [h for h in held if h not in ids]
         elif c.action == "hold":

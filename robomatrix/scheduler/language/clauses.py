@@ -27,6 +27,7 @@ from robomatrix.scheduler.language.phrases import (
     Ref,
     _Parser,
 )
+from robomatrix.scheduler.language.resolution import Refusal
 
 
 @dataclass
@@ -54,6 +55,29 @@ class _ClauseParser(_Parser):
             self.skip_fillers()
             if self.i >= len(self.t):
                 break
+            if self._condition_at(0):
+                j = self.i + 1
+                while j < len(self.t) and self.t[j] not in (",", ";", ".", "then"):
+                    j += 1
+                k = j + 1 if j < len(self.t) and self.t[j] != "then" else j
+                while k < len(self.t) and self.t[k] in ("then", "please", ","):
+                    k += 1
+                cond = self.t[self.i + 1 : j]
+                if "drawer" in cond and set(cond) & {"open", "opened", "closed", "shut"} and k < len(self.t) and \
+                        self.t[k] in OPEN_VERBS | CLOSE_VERBS:
+                    # "if the drawer is closed, open it": the goal holds whichever way the condition goes; the
+                    # drawer is what "it" means next
+                    self.take()
+                    r = self.noun_phrase()
+                    for m in range(self.i, j):
+                        self.used[m] = True
+                    self.i = j
+                    if r is not None:
+                        clauses.append(Clause("topic", [r]))
+                    continue
+                raise Refusal(f"the task asks for something only on a condition ({' '.join(self.t[self.i : j])!r}); "
+                              "the robot does what it is asked now and does not wait for states: say what to do "
+                              "without the condition", "unknown_word")
             before = self.i
             c = self._clause(clauses)
             if c is not None:
@@ -102,7 +126,8 @@ class _ClauseParser(_Parser):
             if r is None:
                 break
             refs.append(r)
-            if self.peek() in ("and", ",", "or") and self._np_follows(1) and not self._verb_follows(1):
+            if self.peek() in ("and", ",", "or") and self._np_follows(1) and not self._verb_follows(1) and \
+                    not self._ahead(1, lambda: (self.noun_phrase() or Ref()).pronoun):  # ", both into the bowl"
                 self.take()
                 continue
             break
@@ -159,6 +184,8 @@ class _ClauseParser(_Parser):
             self.take()
             if w in ("->", ":") and self.peek() in PREP_IN | PREP_ON | PREP_UNDER | {"top"}:
                 return self._destination()
+            if w == "in" and self.peek() == "to":
+                self.take()  # "in to the blue bowl"
             self.accept("the")
             self.accept_seq("inside", "of")
             rel = "in"
@@ -172,6 +199,13 @@ class _ClauseParser(_Parser):
         if self.peek(int(self.peek() == "the")) in ("centre", "middle") and self.peek(1 + (self.peek() == "the")) == "of":
             self.take(2 + (self.peek() == "the"))  # "in the centre of the yellow bowl"
         self.accept("the")
+        if self.peek() == "same" and (self.peek(1) in ("bowl", "bin", "drawer", "place", "one", "container")):
+            self.take(2)  # "and then the yellow one to the same bowl": the place named last
+            return rel, Ref(pronoun=True, words=["the same place"])
+        if rel == "in" and self.peek() == "there" and self.peek(1) in ("", ",", ".", "and", "then", "!", "?", "too",
+                                                                       "as", "also", ";"):
+            self.take()  # "then put the blue block in there too": the place named last
+            return rel, Ref(pronoun=True, words=["there"])
         dest = self.noun_phrase()
         if dest is None:
             if rel == "in" and self.peek() in ("", ",", ".", "and", "then", "!", "?"):
@@ -278,16 +312,71 @@ class _ClauseParser(_Parser):
 
     def _clause(self, done: list[Clause]) -> Clause | list[Clause] | None:
         w, w1 = self.peek(), self.peek(1)
+        if w == "only" and self._verb_follows(1):
+            self.take()  # "only move the blue block": nothing else moves in any goal
+            w, w1 = self.peek(), self.peek(1)
+        if w in ("move", "touch", "disturb") and w1 == "nothing":
+            self.take(2)  # "move nothing but the red block; it goes into the green bowl"
+            only = self._only_these()
+            if only is not None:
+                return only
+            return Clause("noop")
+        if w == "nothing" and w1 in ("but", "except", "besides", "other", "apart", "save"):
+            self.take()  # "nothing but the blue block should move: put it in the yellow bowl"
+            only = self._only_these()
+            if only is not None:
+                self.accept("should", "must", "may", "can", "will", "is", "gets", "needs")
+                self.accept("to")
+                self.accept("be")
+                self.accept("move", "moved", "touched", "moving")
+                return only
+            self.i -= 1
+            self.used[self.i] = False
+        if w == "there" and w1 in ("is", "are") and self._np_follows(2):
+            state = self.save()
+            self.take(2)  # "there's a red block; put it in the yellow bowl": what "it" means next
+            objs = self._objects()
+            if self.peek() in (";", ",", ".", "?", "!", "-", ":") and self._verb_with_pronoun(1):
+                return Clause("topic", objs)
+            self.restore(state)
+        if w == "the" and w1 == "only":
+            only = self._the_only()  # "the only thing to move is the blue block, into the bin"
+            if only is not None:
+                return only
+        if w in ("so", "as") and w1 in ("does", "do", "should", "must") and done and \
+                done[-1].action in ("place", "discard", "push") and self._np_follows(2):
+            self.take(2)  # "the yellow block goes in the red bowl, and so does the blue block"
+            prev = done[-1]
+            return Clause(prev.action, self._objects(), prev.relation, prev.dest, prev.direction, prev.distance)
+        if w in ("do", "same", "likewise") or (w == "the" and w1 == "same"):
+            again = self._same_again(done)  # "... then do the same with the blue block"
+            if again is not None:
+                return again
+        if w in ("which", "that") and done and w1 in ("goes", "go", "should", "must", "needs", "belongs", "is",
+                                                    "are", "has", "have"):
+            rel = self._relative_place(done[-1])  # "... except the blue block, which goes in the red bowl"
+            if rel is not None:
+                return rel
         # "make sure / ensure / see that": a state follows
         if w in ("make", "ensure") and (w1 in ("sure", "certain") or w == "ensure"):
             self.take(2 if w == "make" else 1)
             self.accept("that")
             return self._state_clause()
         # negation: leave X (where it is | alone), do not touch/move X
+        if w == "without" and w1 in ("touching", "moving", "disturbing") and self.peek(2) in (
+                "anything", "everything", "any"):
+            self.take(3)  # "without moving anything else, put ...": true of every goal
+            self.accept("block", "blocks", "object", "objects", "thing", "things")
+            only = self._only_these()
+            if only is not None:
+                return only
+            self.accept("else", "other")
+            return Clause("noop")
         if w == "without" and w1 in ("touching", "moving", "disturbing") and self._np_follows(2):
             self.take(2)  # "put the red block in the bin without touching the blue block"
             return Clause("keep", self._objects())
-        if w == "leave" or (w in ("do", "dont") and w1 in ("not", "touch", "move")) or w == "not" or w == "never":
+        if w in ("leave", "leaving") or (w in ("do", "dont") and w1 in ("not", "touch", "move")) or w == "not" or \
+                w == "never":
             c = self._negation()
             if c is not None:
                 return c
@@ -359,6 +448,87 @@ class _ClauseParser(_Parser):
         # terse or state forms beginning with a noun phrase
         return self._np_first(done)
 
+    def _only_these(self) -> Clause | None:
+        """After "move nothing" / "don't touch anything": "but X", "except X", "other than X" names what
+        the task is about (a topic: a later "it" means it); everything else stays, as in every goal."""
+        w, w1 = self.peek(), self.peek(1)
+        n = 0
+        if w in ("except", "but", "besides", "excluding", "bar"):
+            n = 1
+        elif (w, w1) in (("other", "than"), ("apart", "from"), ("save", "for")):
+            n = 2
+        if not n or not self._np_follows(n + (self.peek(n) == "for")):
+            return None
+        self.take(n)
+        self.accept("for")
+        return Clause("topic", self._objects())
+
+    def _the_only(self) -> Clause | None:
+        """"the only block to move is X[, into Y]", "the only thing you should touch is X": X is the topic
+        (or, with a place, the object of a put); nothing else moves, as in every goal."""
+        state = self.save()
+        self.take(2)
+        if not self.accept("thing", "block", "object", "one", "cube", "item"):
+            self.restore(state)
+            return None
+        while self.peek() in ("to", "you", "should", "can", "may", "must", "that", "i", "want", "need", "be",
+                              "move", "moved", "moves", "touch", "touched", "need", "needs", "will", "is"):
+            if self.peek() == "is" and self._np_follows(1):
+                break
+            self.take()
+        if not self.accept("is", "are"):
+            self.restore(state)
+            return None
+        objs = self._objects()
+        if not objs:
+            self.restore(state)
+            return None
+        inner = self.save()
+        self.accept(",", "-", ":")
+        self.accept("which", "it")
+        self.accept("goes", "go")
+        d = self._destination()
+        if d is not None:
+            return Clause("place", objs, d[0], d[1])
+        self.restore(inner)
+        return Clause("topic", objs)
+
+    def _same_again(self, done: list[Clause]) -> Clause | None:
+        """"do the same with / for / to X", "(and) the same for X": the clause before, for other objects."""
+        state = self.save()
+        self.accept("do")
+        self.accept("the")
+        if not self.accept("same", "likewise", "similarly"):
+            self.restore(state)
+            return None
+        self.accept("thing")
+        if not (self.accept("with", "for", "to") and done and done[-1].action in ("place", "discard", "push")):
+            self.restore(state)
+            return None
+        objs = self._objects()
+        if not objs:
+            self.restore(state)
+            return None
+        self.accept("too", "also")
+        prev = done[-1]
+        return Clause(prev.action, objs, prev.relation, prev.dest, prev.direction, prev.distance)
+
+    def _relative_place(self, before: Clause) -> Clause | None:
+        """", which goes in the red bowl": a place for what the clause before named last (its destination
+        if it has one: "the green block goes on the yellow block, which goes on the blue block")."""
+        state = self.save()
+        self.take()
+        while self.peek() in ("goes", "go", "should", "must", "needs", "need", "belongs", "belong", "is", "are",
+                              "has", "have", "to", "be", "end", "ends", "up"):
+            self.take()
+        d = self._destination()
+        if d is None:
+            self.restore(state)
+            return None
+        if before.dest is not None and not before.dest.pronoun:
+            return Clause("place", [before.dest], d[0], d[1])
+        return Clause("place", [Ref(pronoun=True, words=["it"])], d[0], d[1])
+
     def _dest_follows_np(self, k: int) -> bool:
         state = self.save()
         self.i += k
@@ -409,7 +579,8 @@ class _ClauseParser(_Parser):
 
     def _verb_with_pronoun(self, k: int) -> bool:
         verbs = PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | DISCARD_VERBS
-        return self.peek(k) in verbs and any(self.peek(j) in ("it", "them", "that") for j in range(k + 1, k + 4))
+        return self.peek(k) in verbs and any(self.peek(j) in ("it", "them", "that", "former", "latter", "both")
+                                             for j in range(k + 1, k + 4))
 
     def _drawer_state_follows(self, k: int) -> bool:
         def probe() -> bool:
@@ -440,12 +611,23 @@ class _ClauseParser(_Parser):
         self._particles()
         if not objs:
             objs = [Ref(pronoun=True, words=["(implied)"])]
+        if self.peek() == "," and self.peek(1) in ("both", "all", "each") and self.peek(2) in PREP_IN | PREP_ON | PREP_UNDER:
+            self.take(2)  # "move the red block and the green block, both into the blue bowl"
+        if self.peek() in (":", ";", ",", "-", ".") and self.peek(1) in ("it", "they") and self.peek(2) in (
+                "goes", "go", "should", "must", "needs", "belongs", "is", "are", "has", "will"):
+            self.take()  # "move only the green block: it goes in the blue bowl": the next clause says where
+            return Clause("topic", objs)
         j = 0
         while self.peek(j) in (",", ".", "-", ";"):
             j += 1
         if j and self.peek(j) in PREP_IN | PREP_ON | PREP_UNDER | {"down"} - {":", "->"}:
             self.take(j)  # "put the red block... in the bin"
         d = self._destination()
+        if d is None and self.peek() == "there" and self.peek(1) in ("", ",", ".", "and", "then", "!", "too", "as",
+                                                                     "also", ";"):
+            self.take()  # "then get the blue block and put it there too": where the last put went
+            self.accept("too", "also")
+            return Clause("place", objs, None, Ref(pronoun=True, words=["there"]))
         if d is None:
             c = Clause("push", objs)
             if self._direction(c):  # "move the red block 5 cm to the left": a push
@@ -458,12 +640,29 @@ class _ClauseParser(_Parser):
                     return c
             if verb in DISCARD_VERBS and verb not in ("remove",):
                 return Clause("discard", objs)
-            if verb in HOLD_VERBS:
+            if verb in HOLD_VERBS or verb in ("get", "fetch"):  # "get the blue block and put it there too"
                 return Clause("hold", objs)
             return Clause("place", objs)  # no destination: reported as unclear
         rel, dest = d
         self.accept("please")
+        n = self._colour_at(3)
+        if self.peek() == "," and self.peek(1) in ("which", "that") and self.peek(2) in ("is", "are") and n and \
+                self.peek(3 + n) in ("", ".", "!", ",", ";", "and", "then"):
+            self.take(3)  # "put the yellow block in the bin, which is grey": the place must be that colour too
+            dest.colours.append(" ".join(self.take(n)))
         self._trailing_except(objs)
+        if len(objs) == 1 and (objs[0].count or objs[0].plural) and not (objs[0].colours or objs[0].pronoun) and \
+                self.peek() in (":", "-", ","):
+            state = self.save()
+            self.take()  # "put two blocks in the green bowl: the yellow one and the blue one"
+            listed = self._objects()
+            if listed and self.peek() in ("", ".", "!", ";") and (
+                    objs[0].count == len(listed) or objs[0].count is None and len(listed) > 1):
+                for r in listed:
+                    r.category = r.category or objs[0].category
+                objs = listed
+            else:
+                self.restore(state)
         return self._chain(Clause("place", objs, rel, dest))
 
     def _chain(self, first: Clause) -> Clause | list[Clause]:
@@ -520,7 +719,24 @@ class _ClauseParser(_Parser):
 
     def _apposition(self, objs: list[Ref]) -> None:
         """An aside after the objects: ", the one near the bin," narrows the last of them (both
-        descriptions must hold); ", not the blue one," is a contrast, checked not to be what moves."""
+        descriptions must hold); ", not the blue one," is a contrast, checked not to be what moves;
+        ", which is next to the green bowl," describes it too."""
+        if objs and self.peek() == "," and self.peek(1) in ("which", "that") and self.peek(2) in (
+                "is", "are", "sits", "lies", "stands"):
+            state = self.save()
+            self.take(2)
+            tmp = Ref(category=objs[-1].category)
+            self._post_modifiers(tmp)
+            if (tmp.relative or tmp.superlative or tmp.not_colours) and self.peek() == ",":
+                self.take()
+                last = objs[-1]
+                last.relative += tmp.relative
+                last.not_colours += tmp.not_colours
+                if tmp.superlative is not None:
+                    last.superlative = tmp.superlative
+                last.words = last.words + [", which ..."]
+            else:
+                self.restore(state)
         while objs and self.peek() in (",", "-") and self._np_follows(1 + (self.peek(1) == "not")):
             state = self.save()
             sep = self.take()[0]
@@ -564,9 +780,49 @@ class _ClauseParser(_Parser):
         if not objs:
             self.restore(state)
             return None
+        self._apposition(objs)  # "the yellow block, which is next to the green bowl, goes in the bin"
+        if all(r.colours and not (r.plural or r.pronoun or r.relative) for r in objs) and len(objs) >= 2:
+            st = self.save()
+            self.accept(",")
+            if self.accept("stacked", "piled"):  # "red, green and blue, stacked from the bottom"
+                self.accept("up")
+                order = "bottom_up" if self._any_seq(self._UP) else "top_down" if self._any_seq(self._DOWN) else None
+                if order is not None:
+                    c = Clause("stack", objs)
+                    c.order = order
+                    return c
+            self.restore(st)
+        st = self.save()
+        for seq in (("needs", "moving"), ("needs", "to", "be", "moved"), ("needs", "to", "move"), ("has", "to", "move"),
+                    ("has", "to", "be", "moved"), ("must", "be", "moved"), ("should", "be", "moved")):
+            if self.accept_seq(*seq):  # "the green block needs moving: put it into the yellow bowl"
+                if self.peek() in (":", ";", ",", ".", "-", "!") and self._verb_with_pronoun(1):
+                    return Clause("topic", objs)
+                self.restore(st)
+                break
+        for seq in (("stays", "where", "it", "is"), ("stay", "where", "they", "are"), ("stays", "put"),
+                    ("stay", "put"), ("remains", "where", "it", "is"), ("remain", "where", "they", "are"),
+                    ("stays", "as", "it", "is"), ("stays", "untouched"), ("remains", "untouched"),
+                    ("stays", "where", "it", "sits"), ("should", "stay", "where", "it", "is"), ("stays", "there")):
+            if self.accept_seq(*seq):  # "the blue block stays where it is; move the yellow block to the bin"
+                return Clause("keep", objs)
+        state_only = self.save()
+        if self.accept_seq("is", "the", "only") or self.accept_seq("are", "the", "only"):
+            if self.accept("one", "thing", "block", "object", "ones", "things", "blocks"):
+                while self.peek() in ("that", "which", "to", "should", "can", "may", "will", "be", "is", "move",
+                                      "moved", "moving", "allowed", "i", "you", "want", "need", "touch", "touched"):
+                    self.take()  # "the yellow block is the only one that should move: put it in the bin"
+                if self.peek() in (":", ";", ",", ".", "-", "!", ""):
+                    return Clause("topic", objs)
+            self.restore(state_only)
+        for seq in (("is", "in", "the", "way"), ("are", "in", "the", "way"), ("is", "in", "my", "way"),
+                    ("are", "in", "my", "way"), ("is", "in", "your", "way"), ("is", "blocking"), ("are", "blocking")):
+            if self.accept_seq(*seq):  # "the green block is in the way. move it to the bin": a topic
+                self.accept("me", "you", "us", "everything")
+                return Clause("topic", objs)
         # "X goes in Y", "X should be in Y", "X in Y", "X -> Y", "X: Y"
-        while self.peek() in ("go", "goes", "should", "must", "needs", "need", "be", "belongs", "belong", "is",
-                              "are", "to", "has", "have", "want", "wants", "ends", "end", "up", "sits",
+        while self.peek() in ("go", "goes", "should", "must", "needs", "need", "be", "belongs", "belong", "is", "both",
+                              "are", "to", "has", "have", "want", "wants", "ends", "end", "ended", "up", "sits",
                               "sit", "placed", "put", "moved", "gets", "get", "got", "stay", "stays", "sitting",
                               "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "be"):
             if self.peek() == "to" and self.peek(1) not in ("be", "go", "end", "sit"):
@@ -589,6 +845,12 @@ class _ClauseParser(_Parser):
         if d is not None:
             self._trailing_except(objs)
             return Clause("place", objs, d[0], d[1])
+        if inner[0] < len(self.t) and self.t[inner[0]] == "-" and self.t[self.i - 1] == "-":  # "red block - bin, ..."
+            dest = self.noun_phrase()
+            if dest is not None and dest.category in CONTAINERS and self.peek() in (
+                    "", ",", ";", ".", "!", "and", "then"):
+                return Clause("place", objs, "in", dest)
+            self.restore(inner)
         # "X... Y" / "X, Y" / "X; Y" at the end of the task: a terse put
         dest = self.noun_phrase()
         if dest is not None and self.peek() in ("", ".", "?", "!") and self.t[inner[0]] in (",", ".", ";", "-"):
@@ -596,6 +858,10 @@ class _ClauseParser(_Parser):
                 self.take()
             return Clause("place", objs, "in", dest)
         self.restore(inner)
+        if done and done[-1].action == "hold" and self.peek() in (",", "and") and (
+                self._verb_with_pronoun(1) or self._verb_with_pronoun(2)):
+            done[-1].objects.extend(objs)  # "take the blue block, then the yellow block, and put them both ..."
+            return Clause("noop")
         # ellipsis: "put the blue block in the bin and the green one too"
         if done and done[-1].action in ("place", "discard") and (
             self.peek() in ("too", "also") or self.peek(0) == "as" and self.peek(1) == "well"
@@ -606,7 +872,8 @@ class _ClauseParser(_Parser):
         # a topic: "whichever block is closest to the bin, put it ..."; "of the two yellow blocks, ...";
         # "the blue block - put it in the bin"
         if self.peek() in (",", ":", "-") and (topic or any(r.superlative or r.relative for r in objs)
-                                               or self._verb_with_pronoun(1)):
+                                               or self._verb_with_pronoun(1)) or (
+                self.peek() in ("?", ".", ";", "!") and self._verb_with_pronoun(1)):
             self.take()
             return Clause("topic", objs)
         self.restore(state)
@@ -627,7 +894,7 @@ class _ClauseParser(_Parser):
 
     def _negation(self) -> Clause | None:
         start = self.i
-        if self.accept("leave"):
+        if self.accept("leave", "leaving"):
             objs = self._objects()
             if not objs:
                 self.i = start
@@ -643,6 +910,9 @@ class _ClauseParser(_Parser):
             d = self._destination()
             if d is not None:
                 return Clause("place", objs, d[0], d[1])
+            if self.accept_seq("as", "they", "are") or self.accept_seq("as", "is") or \
+                    self.peek() in ("", ".", ",", ";", "!", "and", "then"):
+                return Clause("keep", objs)  # "... and leave the rest", "leave the green block, and ..."
             self.i = start
             return None
         self.accept("do", "dont")
@@ -655,6 +925,10 @@ class _ClauseParser(_Parser):
             return Clause("keep", self._objects())  # "don't do anything to the green block"
         if self.accept("touch", "move", "disturb", "put", "place", "drop"):
             if self.accept("anything", "everything", "nothing", "any"):
+                self.accept("block", "blocks", "object", "objects", "thing", "things", "cube", "cubes")
+                only = self._only_these()  # "don't move anything except the blue block, which goes ..."
+                if only is not None:
+                    return only
                 self.accept("else", "other")  # "do not touch anything else": true of every goal
                 self.accept("blocks", "block", "objects", "object", "thing", "things")
                 d = self._destination()
@@ -833,8 +1107,10 @@ class _ClauseParser(_Parser):
         self.take()
         self.accept("up")
         if self.accept("a", "the", "one"):
-            if (self.peek() in NUMBERS or self.peek().isdigit()) and self.peek(1) in ("block", "blocks", "high", "level"):
-                self.take(2)  # "a three-block tower"
+            if (self.peek() in NUMBERS or self.peek().isdigit()) and (
+                    self.peek(1) in ("high", "level", "storey", "story")
+                    or self.peek(1) in ("block", "blocks") and self.peek(2) in ("tower", "stack", "pile", "high")):
+                self.take(2)  # "a three-block tower" (not "stack the three blocks with ...": a group)
             self.accept("tall", "high", "big", "small", "little", "neat")
             self.accept("tower", "stack", "pile")
         self.accept("tower", "stack", "pile")
@@ -851,10 +1127,17 @@ class _ClauseParser(_Parser):
             if self._any_seq(self._DOWN):
                 c.order = "top_down"
                 continue
+            if not order and not c.objects and self.peek() in ("blocks", "cubes", "bricks"):
+                self.take()  # "stack the blocks with yellow at the top ...": the group the tower is made of
+                c.objects.append(Ref(category="block", plural=True, words=["the blocks"]))
+                continue
+            if not order and self.peek() == "." and self._np_follows(1):
+                self.take()  # "build a tower. Green first, then yellow, then blue."
+                continue
             if self._any_seq(self._TOGETHER):
                 sequenced = sequenced or self.t[self.i - 1] in ("order", "given", "named")  # no take: matched
                 continue
-            if self.accept("with", ":", ",", ";", "of", "using", "them", "out", "order", "sequence", "-", "(", ")",
+            if self.accept("with", ":", ",", ";", "of", "using", "them", "out", "order", "sequence", "-", "(", ")", "where",
                            "is", "are", "goes", "go", "sits", "comes", "placed", "put", "block", "blocks", "up",
                            "please", "like", "so", "this"):
                 continue
@@ -863,8 +1146,10 @@ class _ClauseParser(_Parser):
                 word = self.take()[0]
                 sequenced = sequenced or word not in ("and", "by", "that")
                 continue
-            if self.peek() in ("top", "bottom", "middle") and self.peek(1) in (":", "-", "=", "->"):
-                label = {"top": "top", "bottom": "bottom", "middle": "middle"}[self.take(2)[0]]
+            if self.peek() in ("top", "bottom", "middle") and (self.peek(1) in (":", "-", "=", "->") or (
+                    self._colour_at(1) and self._np_follows(1))):
+                label = self.take()[0]  # "top: red. bottom: green." / "bottom blue, middle yellow, top green"
+                self.accept(":", "-", "=", "->")
                 r = self.noun_phrase()  # "top: red. bottom: green."
                 if r is None:
                     break
@@ -886,6 +1171,10 @@ class _ClauseParser(_Parser):
                     continue
                 break
             if r.pronoun and not order:
+                if self.peek() in ("on", "onto", "upon", "atop") or self.peek() in PREP_UNDER:
+                    d = self._destination()  # "pick up the red block and stack it on the blue one"
+                    if d is not None:
+                        return self._chain(Clause("place", [r], d[0], d[1]))
                 c.objects.append(r)
                 continue
             if r.plural and not order:
@@ -906,6 +1195,9 @@ class _ClauseParser(_Parser):
                 if d is not None:
                     return self._chain(Clause("place", [r], d[0], d[1]))
             pos = ""
+            if self.peek() in ("is", "are", "goes", "sits") and self._ahead(1, lambda: self._any_seq(
+                    self._BOTTOM + self._TOP + self._MIDDLE)):
+                self.take()  # "a tower where the yellow block is on the bottom and the red block is on top"
             if self._any_seq(self._NEXT):
                 sequenced = True
             elif self._any_seq(self._BOTTOM):
@@ -914,7 +1206,7 @@ class _ClauseParser(_Parser):
                 pos = "top"
             elif self._any_seq(self._MIDDLE):
                 pos = "middle"
-            elif self.peek() in ("on", "onto", "upon", "atop") and not order:
+            elif (self.peek() in ("on", "onto", "upon", "atop") or self.peek() in PREP_UNDER) and not order:
                 d = self._destination()
                 if d is not None:
                     return self._chain(Clause("place", [r], d[0], d[1]))

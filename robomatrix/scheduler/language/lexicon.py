@@ -76,7 +76,7 @@ CONTRACTIONS = [(r"\bi'd\b", "i would"), (r"\bi'm\b", "i am"), (r"\bdon't\b", "d
                 (r"\bcan't\b", "can not"), (r"\bcannot\b", "can not"), (r"\bwon't\b", "will not"),
                 (r"\blet's\b", "let us"), (r"\bit's\b", "it is"), (r"\bthat's\b", "that is"),
                 (r"\b(\w+)'ll\b", r"\1 will"), (r"\b(\w+)'re\b", r"\1 are"), (r"\b(\w+)'ve\b", r"\1 have"),
-                (r"\bwhat's\b", "what is"), (r"\bthere's\b", "there is"), (r"\bshouldn't\b", "should not"),
+                (r"\bwhat's\b", "what is"), (r"\bthats\b", "that is"), (r"\btheres\b", "there is"), (r"\bthere's\b", "there is"), (r"\bshouldn't\b", "should not"),
                 (r"\b(\w+)n't\b", r"\1 not")]
 DESCRIPTOR_WORDS = {"leftmost", "rightmost", "nearest", "closest", "farthest", "furthest", "left", "right",
                     "near", "next", "beside", "by", "middle", "centre", "front", "far", "nearer", "closer",
@@ -108,13 +108,20 @@ def _lexicon() -> set[str]:
                     "direction", "non", "again", "inside", "whatever", "dispose", "shut", "single", "sitting", "tidy",
                     "clean", "empty", "tabletop",
                     "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "placed", "moved", "held",
-                    "lifted", "raised", "touching", "disturbing"})
+                    "lifted", "raised", "touching", "disturbing", "nothing", "anything", "else", "way", "any", "leaving", "former", "latter",
+                    "neither", "nor", "or", "likewise", "similarly", "times", "twice", "thrice"})
         _LEXICON = {w for w in words if w.isalpha()}
     return _LEXICON
 
 
+HOMOPHONES = {"blew": "blue", "read": "red", "yeller": "yellow", "greene": "green"}
+"""Words typed by sound before an object noun ("the blew block"): only there, where no other reading fits."""
+
+
 def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] = frozenset()) -> str:
     """``word``, or the one known word within 1 edit (2 for words of 7+ letters) of it."""
+    if word in HOMOPHONES and after in CATEGORY_WORDS and HOMOPHONES[word] not in CATEGORY_WORDS:
+        return HOMOPHONES[word]
     lex = _lexicon() | extra
     if word in lex or not word.isalpha() or len(word) < 2 or colour_rgb(word) is not None:
         return word
@@ -122,6 +129,8 @@ def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] 
         cols = {n.split()[0] for n in names if edit_distance(word, n.split()[0], 1) == 1 and len(n.split()[0]) == 3}
         if len(cols) == 1:
             return cols.pop()
+    if word == "th" and after not in ("", ".", ",", "!", "?"):
+        return "the"  # "put th yellow block": the last letter dropped
     if len(word) == 2:  # "fo", "uo": a two-letter function word with its letters swapped or a key slipped
         small = ("of", "to", "in", "on", "it", "up", "at", "by", "is")
         if word[::-1] in small:
@@ -153,6 +162,9 @@ def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] 
     named = [w for w in top if f"{w} {CATEGORY_WORDS.get(after, after)}" in names]
     if len(named) == 1:
         return named[0]
+    verbs = PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS | DISCARD_VERBS
+    if "please" in top and after in verbs:  # "plase put ...": not a second verb before the verb
+        return "please"
     near = [w for w in top if _next_key_slip(word, w)]
     if len(near) == 1:  # "pit": put (u is next to i on the keyboard), not sit
         return near[0]
@@ -188,6 +200,7 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = text.lower()
     t = re.sub(r"[→⇒⟶➔➜=]+>?|-+>|>+", " -> ", t)
     t = re.sub(r"\bone (at a time|by one|after (the )?other)\b", " ", t)
+    t = re.sub(r"\bthe very\b", "the", t)  # "at the very bottom"
     t = t.replace("’", "'").replace("‘", "'")
     t = re.sub(r"\b(thanks|thank you)((?: so| very)? much| a lot)? in advance\b", r" \1 ", t)
     t = re.sub(r"\bu\b", "you", t)  # "could u put ..."
@@ -199,8 +212,11 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
         t = re.sub(pat, rep, t)
     t = re.sub(r"(\d)\s*(cm|mm|m)\b", r"\1 \2", t)
     t = re.sub(r"\b(in|on|to|into|onto)t he\b", r"\1 the", t)  # "int he bin": a space typed one letter late
+    t = re.sub(r"\b([a-z]{3,})t he\b", lambda m: f"{m.group(1)} the" if m.group(1) in _lexicon()
+               and f"{m.group(1)}t" not in _lexicon() else m.group(0), t)  # "opent he drawer"
     t = re.sub(r"\bnon-(?=[a-z])", "non ", t)
     t = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", t)
+    t = re.sub(r"\s*[–—]+\s*", " - ", t)  # an en or em dash, spaced or not, sets off a part ("the red block—put it")
     t = re.sub(r"\s[-–—]+\s", " - ", t)
     raw = re.findall(r"->|\d+(?:\.\d+)?|[a-z]+|[,;:.!?]|(?<=\s)-(?=\s)", t)
     raw = [part for w in raw for part in _split(w, extra or set())]

@@ -42,6 +42,10 @@ class Ref:
     words: list[str] = field(default_factory=list)
     one: bool = False  # "the one ...": a pro-noun, its kind from the topic or the clause
     not_colours: list[str] = field(default_factory=list)  # "the non-red blocks", "blocks that are not blue"
+    demonstrative: bool = False  # "that bowl": among several, the one the task named last
+    singular_noun: bool = False  # "the other bowl" (one), not "the other bowls"
+    rank: tuple[int, str] | None = None  # "the second block from the left": (2, "left")
+    count_of: int | None = None  # "two of the three blocks": the whole the count is taken from
 
     def text(self) -> str:
         return " ".join(self.words) or "it"
@@ -86,7 +90,15 @@ class _Parser:
         return False
 
     def skip_fillers(self) -> None:
-        while self.peek() and (self.peek() in FILLER - {"and", "then", "up", "down", "over", "out", "off",
+        for seq in (("if", "there", "is", "one"), ("if", "there", "is", "any"), ("if", "there", "are", "any"),
+                    ("where", "there", "is", "one"), ("if", "it", "exists"), ("if", "any")):
+            if self.accept_seq(*seq):  # "each block into the bowl of its colour, if there is one": as always
+                break
+        if self.peek() == "is" and self.peek(1) == "it" and self.peek(2) in ("possible", "ok", "okay", "alright"):
+            self.take(3)  # "is it possible to put the red block in the yellow bowl?"
+            self.accept_seq("for", "you")
+            self.accept("to")
+        while self.peek() and not self._condition_at(0) and (self.peek() in FILLER - {"and", "then", "up", "down", "over", "out", "off",
                                                         "back", "onto", "into", "to", "of", "with", "as",
                                                         "well", "first", "second", "third", "last", "next",
                                                         "get", "gets", "got", "that", "this", "these",
@@ -97,6 +109,8 @@ class _Parser:
                                or self.peek() in ("please", "kindly")):
             if self.peek() == "let" and self.peek(1) == "go":
                 break  # "... and let go": a clause of its own
+            if self.peek() == "so" and self.peek(1) in ("does", "do", "should", "must"):
+                break  # "..., and so does the blue block"
             self.take()
         if self.peek() == "it" and self.peek(1) in ("would", "will", "is", "might", "could", "if"):
             self.take()  # "it would be great if you could ...", "I'd appreciate it if ..."
@@ -109,6 +123,18 @@ class _Parser:
                 self.take(j + 1)  # "when you get a chance, ..."
                 self.skip_fillers()
 
+    def _condition_at(self, k: int) -> bool:
+        """"if the red block is in the yellow bowl": a condition on the world, not a request (refused whole:
+        the robot does what it is asked now, it does not watch for states)."""
+        if self.peek(k) not in ("if", "unless", "whenever"):
+            return False
+
+        def probe() -> bool:
+            r = self.noun_phrase()
+            return r is not None and not r.pronoun and self.peek() in ("is", "are", "was", "were", "has", "have",
+                                                                       "gets", "ends", "sits", "stays")
+        return bool(self._ahead(k + 1, probe))
+
     # ---------------------------------------------------------------- noun phrases
     def noun_phrase(self) -> Ref | None:
         start = self.i
@@ -119,8 +145,18 @@ class _Parser:
             w = self.peek()
             if w in DETERMINERS:
                 self.take()
-            elif w in ("only", "just") and (self.peek(1) in DETERMINERS or self._colour_at(1)) and self.i == start:
+                ref.demonstrative = w in ("that", "this")
+            elif w in ("only", "just") and (self.peek(1) in DETERMINERS or self._colour_at(1) or self.peek(1) in NUMBERS
+                                            or self.peek(1) == "one") and self.i == start:
                 self.take()  # "move only the blue block"
+            elif w in ("lone", "single", "sole", "only") and self.i > start and (
+                    self.peek(1) in CATEGORY_WORDS or self._colour_at(1)):
+                self.take()  # "the lone green block": one of its kind, as every singular reference must be
+            elif w in ("whichever", "whatever") and (self.peek(1) in CATEGORY_WORDS or self.peek(1) == "one"):
+                self.take()  # "in whichever bowl is nearest the green block"
+            elif w == "one" and self.peek(1) in CATEGORY_WORDS and ref.count is None:
+                self.take()  # "put just one block in the bin: the green one"
+                ref.count = 1
             elif w in ("its", "their") and self.peek(1) in ("matching", "corresponding", "own"):
                 self.take()  # "each block in its matching bowl"
                 if self.accept("own"):
@@ -133,6 +169,8 @@ class _Parser:
                 ref.all = True
                 if w == "everything":
                     ref.plural = True
+                    if self.accept("else"):  # "everything else": what the task does not name
+                        ref.other = True
                 self.accept("of")
             elif w == "both":
                 self.take()
@@ -150,19 +188,30 @@ class _Parser:
                 self.take()  # "the open drawer": which one is meant, not a state to reach
             elif re.fullmatch(r"\d+", w) and self.peek(1) not in UNITS and int(w) <= 12:
                 self.take()
-                ref.count, ref.plural = int(w), int(w) > 1
+                if ref.count is not None:  # "two of the 3 blocks": a part of a whole
+                    ref.count_of = int(w)
+                else:
+                    ref.count, ref.plural = int(w), int(w) > 1
                 self.accept("of")
             elif w in ("pair", "couple") and self.peek(1) == "of":
                 self.take(2)
                 ref.count, ref.plural = 2, True
             elif w in NUMBERS and w not in ("one",) and self.peek(1) not in ("cm", "mm", "m"):
                 self.take()
-                ref.count, ref.plural = NUMBERS[w], True
+                if ref.count is not None:  # "two of the three blocks": two, out of three
+                    ref.count_of = NUMBERS[w]
+                else:
+                    ref.count, ref.plural = NUMBERS[w], True
                 self.accept("of")
             elif w in ("other", "remaining") or (w == "rest" and self.peek(1) not in CATEGORY_WORDS):
                 self.take()
                 ref.other, ref.plural = True, True
                 self.accept("of")
+            elif w in _ORDINALS and self.i > start and self.t[self.i - 1] == "the" and (
+                    self.peek(1) in CATEGORY_WORDS or self.peek(1) == "one" or self._colour_at(1)) and \
+                    "from" in self.t[self.i + 1 : self.i + 5]:
+                self.take()  # "the second block from the left": the side comes after the noun
+                ref.rank = (_ORDINALS[w], "")
             elif w in ("leftmost", "rightmost", "nearest", "closest", "farthest", "furthest", "middle",
                        "centre", "lowest", "highest"):
                 self.take()
@@ -190,12 +239,14 @@ class _Parser:
             if w in CATEGORY_WORDS:
                 self.take()
                 ref.category = CATEGORY_WORDS[w]
+                ref.singular_noun = w not in PLURAL_WORDS
                 ref.plural = ref.plural or w in PLURAL_WORDS
                 while CATEGORY_WORDS.get(self.peek()) == ref.category:  # "waste bin", "rubbish bin"
                     ref.plural = ref.plural or self.take()[0] in PLURAL_WORDS
                 self.accept("can")  # "trash can"
                 break
-            if w in ("one", "ones") and (ref.colours or ref.superlative or ref.other or ref.all or ref.count):
+            if w in ("one", "ones") and (ref.colours or ref.superlative or ref.other or ref.all or ref.count
+                                         or ref.rank):
                 self.take()
                 ref.plural = ref.plural or w == "ones"
                 break
@@ -218,6 +269,14 @@ class _Parser:
                 ref.words = ["rest"]
                 return ref
             return None
+        if self.i == start + 1 and self.t[start] == "the" and self.peek() in ("former", "latter"):
+            ref.pronoun = True  # "the blue block and the yellow block: put the former in the bin"
+            ref.words = [self.take()[0]]
+            return ref
+        if self.i == start + 1 and self.t[start] == "both" and ref.count == 2 and not self._np_follows(0):
+            ref.pronoun = True  # "take the red and the blue block and put both in the bowl": them both
+            ref.words = ["both"]
+            return ref
         if not ref.colours and ref.category is None and not (ref.all or ref.other or ref.count):
             if self.peek() in ("one", "ones"):
                 ref.plural = self.take()[0] == "ones"
@@ -280,12 +339,64 @@ class _Parser:
                     ref.colours.append(" ".join(self.take(self._colour_at(0))))  # "the bowl, the green one"
                     self.take()
                     continue
-            if w in ("is", "are", "sits", "lies", "stands") and w1 in (
-                "nearest", "closest", "farthest", "furthest", "nearer", "closer", "next", "further", "farther",
-                "leftmost", "rightmost", "most", "near", "beside", "by",
-            ) or (w in ("is", "are", "sits", "lies") and w1 in ("on", "to", "at") and w2 in ("the", "your", "my")
-                  and self.peek(3) in ("left", "right", "far", "front", "back")):
-                self.take()
+            near_words = ("nearest", "closest", "farthest", "furthest", "nearer", "closer", "next", "further",
+                          "farther", "leftmost", "rightmost", "most", "near", "beside", "by")
+            being = ("is", "are", "sits", "lies", "stands", "sitting", "lying", "resting", "standing", "located",
+                     "placed", "positioned", "sat")
+            if w in ("right", "just", "directly", "immediately") and w1 in ("next", "beside", "by", "near"):
+                self.take()  # "right next to the bin"
+                continue
+            intensified = w2 in ("right", "just", "directly", "immediately") and self.peek(3) in near_words
+            if w in being and (w1 in near_words or w1 in ("right", "just", "directly") and w2 in near_words) or (
+                    w in being and w1 in ("on", "to", "at") and w2 in ("the", "your", "my")
+                    and self.peek(3) in ("left", "right", "far", "front", "back")):
+                self.take()  # "the block sitting next to the red bowl"
+                continue
+            if w in ("that", "which") and w1 in being and (w2 in near_words or intensified or w2 in ("on", "to", "at")
+                                                           and self.peek(3)
+                                                           in ("the", "your", "my") and self.peek(4) in
+                                                           ("left", "right", "far", "front", "back")):
+                self.take()  # "the block that is next to the bin"
+                continue
+            if self.comparatives and (w in ("to", "on") and w1 == "the" and w2 in ("left", "right")
+                                      and self.peek(3) == "of") or (w in ("left", "right") and w1 == "of"):
+                k = 4 if w in ("to", "on") else 2  # "the block to the left of the red block"
+                side = w2 if w in ("to", "on") else w
+                state = self.save()
+                self.take(k)
+                lm = self.noun_phrase()
+                if lm is None:
+                    self.restore(state)
+                    break
+                ref.relative.append(("left_of" if side == "left" else "right_of", lm))
+                continue
+            if w in ("furthest", "farthest", "further", "farther", "most") and w1 == "to" and w2 == "the" and \
+                    self.peek(3) in ("left", "right"):
+                self.take(4)  # "the block furthest to the right": the rightmost, not the farthest away
+                self.accept("side", "hand")
+                ref.superlative = ("leftmost" if self.t[self.i - 1] == "left" or (self.t[self.i - 1] in ("side", "hand")
+                                   and self.t[self.i - 2] == "left") else "rightmost", "")
+                continue
+            if w in ("that", "which") and w1 in ("does", "do") and w2 == "not" and self.peek(3) in ("match", "matches"):
+                state = self.save()
+                self.take(4)  # "the block that doesn't match any bowl"
+                self.accept("any", "a", "an", "the")
+                lm = self.noun_phrase()
+                if lm is None:
+                    self.restore(state)
+                    break
+                ref.relative.append(("matches_none", lm))
+                continue
+            if ref.rank is None and w in _ORDINALS and w1 == "from" and w2 == "the" and self.peek(3) in ("left", "right"):
+                side = self.peek(3)
+                self.take(4)  # "the block second from the left"
+                self.accept("side", "end", "edge")
+                ref.rank = (_ORDINALS[w], side)
+                continue
+            if ref.rank is not None and w == "from" and w1 == "the" and w2 in ("left", "right"):
+                self.take(3)  # "the second block from the left"
+                self.accept("side", "end", "edge")
+                ref.rank = (ref.rank[0], w2)
                 continue
             if w in (",",) and self.peek(1) in ("the",) and False:
                 break
@@ -356,14 +467,24 @@ class _Parser:
                 self.restore(state)
                 break
             if w in ("coloured", "colored") and w1 == "like":
-                self.take(2)  # "the bowl coloured like the green block"
+                self.take(2)  # "the bowl coloured like the green block" / "... like a leaf"
+                state = self.save()
+                n = self._colour_like_word()
+                if n and self.peek() not in CATEGORY_WORDS:
+                    ref.colours.append(n)
+                    continue
+                self.restore(state)
                 lm = self.noun_phrase()
                 if lm is not None:
                     ref.relative.append(("matches", lm))
                 continue
-            if w in ("that", "which") and w1 in ("are", "is") and w2 == "not" and self._colour_at(3):
-                self.take(3)
+            if w in ("that", "which") and w1 in ("are", "is") and w2 in ("not", "neither") and self._colour_at(3):
+                self.take(3)  # "that is not blue", "that isn't blue or red", "that is neither red nor blue"
                 ref.not_colours.append(" ".join(self.take(self._colour_at(0))))
+                while self.peek() in ("or", "nor", ",") and self._colour_at(1) and \
+                        self.peek(1 + self._colour_at(1)) not in CATEGORY_WORDS:
+                    self.take()
+                    ref.not_colours.append(" ".join(self.take(self._colour_at(0))))
                 continue
             if w == "whose" and w1 in ("colour", "shade") and w2 in ("matches", "match", "is", "equals"):
                 self.take(3)  # "the bowl whose colour matches the red block" / "is the same as ..."
@@ -389,7 +510,8 @@ class _Parser:
                 self.take()
                 self._relative(ref)
                 continue
-            if w in ("the", "of") and w1 in ("same", "colour") or (w == "in" and w1 == "the" and w2 == "same") or (
+            if w in ("the", "of") and w1 in ("same", "colour") or (w == "in" and w1 == "the" and w2 == "same"
+                                                                  and self.peek(3) in ("colour", "shade", "as")) or (
                 w == "of" and w1 == "the" and w2 in ("same", "matching")
             ) or (w in ("of", "with") and w1 in ("its", "their") and w2 in ("colour", "own")):
                 if w in ("in", "of", "with"):
@@ -459,6 +581,12 @@ class _Parser:
             if not self.accept("as"):  # "the bowl of the same colour": as what the clause moves
                 ref.relative.append(("matches", Ref(pronoun=True, words=["(its colour)"])))
                 return
+            state = self.save()
+            n = self._colour_like_word()  # "the same colour as the grass": a thing's colour, not an object
+            if n and self.peek() not in CATEGORY_WORDS and self.peek() not in ("one", "ones"):
+                ref.colours.append(n)
+                return
+            self.restore(state)
             lm = self.noun_phrase()
             if lm is not None:
                 ref.relative.append(("matches", lm))
@@ -490,4 +618,5 @@ class _Parser:
         return ""
 
 
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3}
 _NOT_COLOURS = NOT_COLOUR_WORDS  # words the colour tables list that are not colours on their own

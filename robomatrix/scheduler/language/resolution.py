@@ -66,6 +66,7 @@ class _Resolver:
         self.before: list[str] = []
         self.mentioned: list[str] = []  # every object named so far, in order (pronouns by kind)
         self.named_later: set[str] = set()  # objects the task names anywhere ("the rest ... after the red one")
+        self.landmarks: set[str] = set()  # objects named only to describe others ("the bowl nearest the bin")
 
     def name(self, ids: Sequence[str]) -> None:
         for i in ids:
@@ -90,11 +91,19 @@ class _Resolver:
                 return places[:1]  # "... in the blue bowl and the yellow block in it too": a place to be in
         if ref.pronoun and slot == "dest" and ref.words != ["(implied)"] and self.before:
             return list(self.before)[-1:]
+        if ref.pronoun and ref.words in (["former"], ["latter"]):
+            pair = self.topic if len(self.topic) == 2 else self.last
+            if len(pair) != 2:
+                raise Refusal(f"'the {ref.words[0]}' needs two objects named just before it", "ambiguous")
+            return [pair[0] if ref.words == ["former"] else pair[1]]
         if ref.pronoun:
             if ref.words == ["(implied)"] and not self.last:
                 raise Refusal("the task does not say which object; name it, e.g. 'the red block'", "ambiguous")
             if not self.last:
                 raise Refusal(f"'{ref.text()}' does not refer to anything named before it", "ambiguous")
+            if ref.count is not None and len(self.last) != ref.count:
+                raise Refusal(f"'{ref.text()}' means {ref.count}, but the task named {self.describe(self.last)} before "
+                              "it", "ambiguous")
             return list(self.last)
         pool = list(self.objs)
         cats: tuple[str, ...]
@@ -152,13 +161,43 @@ class _Resolver:
         for kind, lm in ref.relative:
             if kind == "between":
                 continue
+            if kind == "matches_none":  # "the block that doesn't match any bowl": no such object has its colour
+                others = self.resolve(lm, "any", many_ok=True)
+                pool = [o for o in pool if o.colour not in {self.by_id[t].colour for t in others}]
+                continue
             targets = self.resolve(lm, "any")
+            if len(targets) == 1 and targets[0] not in self.mentioned[-1:]:
+                self.mentioned.append(targets[0])  # "the block that matches the rightmost bowl ... in it"
+            self.landmarks.update(targets)
             if kind == "matches":
                 colours = {self.by_id[t].colour for t in targets}
                 pool = [o for o in pool if o.colour in colours and o.id not in targets]
-            else:
+            elif kind in ("left_of", "right_of"):  # clearly on that side of it (y grows to the robot's left)
                 t = self.by_id[targets[0]]
-                pool = self._superlative(pool, kind, (t.x, t.y), ref)
+                sign = 1.0 if kind == "left_of" else -1.0
+                pool = [o for o in pool if o.id != t.id and sign * (o.y - t.y) > 0.02]
+            else:  # "the bowl next to the green bowl": never the green bowl itself
+                t = self.by_id[targets[0]]
+                pool = self._superlative([o for o in pool if o.id != t.id], kind, (t.x, t.y), ref)
+        picks_one = ref.rank is not None or ref.superlative is not None or any(
+            kind not in ("matches", "matches_none", "between", "left_of", "right_of") for kind, _ in ref.relative)
+        if picks_one and (ref.plural and not (ref.other and ref.singular_noun) or ref.all) and ref.count != 1:
+            raise Refusal(f"'{ref.text()}': which ones? A description like 'on the left' or 'nearest the bin' picks "
+                          "one object; name the objects", "ambiguous")
+        if ref.rank is not None:
+            n, side = ref.rank
+            if side not in ("left", "right"):
+                raise Refusal(f"'{ref.text()}': counted from where? Say 'from the left' or 'from the right'",
+                              "ambiguous")
+            ranked = sorted(pool, key=lambda o: -o.y if side == "left" else o.y)
+            if len(ranked) < n:
+                raise Refusal(f"'{ref.text()}': there are only {len(ranked)}", "absent_object")
+            ys = [o.y for o in ranked]
+            for a, b in ((n - 2, n - 1), (n - 1, n)):
+                if 0 <= a and b < len(ys) and abs(ys[a] - ys[b]) < 0.02:
+                    raise Refusal(f"'{ref.text()}' is not clear: {self.describe([ranked[a].id, ranked[b].id])} are "
+                                  f"about as far {side}", "ambiguous")
+            pool = [ranked[n - 1]]
         if ref.superlative is not None:
             kind, landmark = ref.superlative
             point = (0.0, 0.0) if landmark in ("robot", "") else (2.0, 0.0)  # a person faces the robot
@@ -166,23 +205,40 @@ class _Resolver:
                 kind = {"nearest": "farthest_robot", "farthest": "nearest_robot"}.get(kind, kind)
             pool = self._superlative(pool, kind, point, ref)
         excluded: set[str] = set()
+        count = ref.count
+        if ref.except_refs and ref.all and count is not None:  # "all four blocks except the red one": four
+            if len(pool) != count:  # before the exception
+                raise Refusal(f"'{ref.text()}': there are {len(pool)}, not {count}: "
+                              f"{self.describe([o.id for o in pool])}", "absent_object")
+            count = None
         for ex in ref.except_refs:
             excluded |= set(self.resolve(ex, slot, many_ok=True))
         if ref.other:
             if not (self.named or self.named_later):
                 raise Refusal(f"'{ref.text()}': other than which? The task names no other object", "ambiguous")
             excluded |= self.named or self.named_later
+            rest = [o for o in pool if o.id not in excluded]
+            if ref.singular_noun and len(rest) > 1:  # "the block that matches the bowl nearest the bin in
+                excluded |= self.landmarks  # the other bowl": one other, so the one described is named too
         pool = [o for o in pool if o.id not in excluded]
         what = ref.text()
         if not pool:
             raise Refusal(f"there is no {what.removeprefix('the ')} here; objects present: {self.present()}",
                           "absent_object")
-        if ref.count is not None and len(pool) != ref.count:
-            if len(pool) < ref.count:
-                raise Refusal(f"'{what}' asks for {ref.count} but there are {len(pool)}: {self.describe([o.id for o in pool])}",
+        if ref.count_of is not None and len(pool) != ref.count_of:
+            raise Refusal(f"'{what}': there are {len(pool)}, not {ref.count_of}: {self.describe([o.id for o in pool])}",
+                          "absent_object")
+        if count is not None and len(pool) != count:
+            if len(pool) < count:
+                raise Refusal(f"'{what}' asks for {count} but there are {len(pool)}: {self.describe([o.id for o in pool])}",
                               "absent_object")
-            raise Refusal(f"'{what}' asks for {ref.count} of {len(pool)}: {self.describe([o.id for o in pool])}; "
+            raise Refusal(f"'{what}' asks for {count} of {len(pool)}: {self.describe([o.id for o in pool])}; "
                           "say which", "ambiguous")
+        if len(pool) > 1 and ref.demonstrative and not ref.plural:
+            ids = {o.id for o in pool}  # "that bowl": the one of them the task named last
+            recent = [i for i in reversed(self.mentioned) if i in ids]
+            if recent:
+                pool = [self.by_id[recent[0]]]
         if len(pool) > 1 and not (ref.plural or ref.all or ref.other or ref.count or many_ok):
             raise Refusal(f"'{what}' could be {self.describe([o.id for o in pool])}; say which", "ambiguous")
         return [o.id for o in pool]
