@@ -216,7 +216,8 @@ def _read_file(path: Path) -> tuple[list[EpisodeInfo], list[tuple[np.ndarray, np
     if current is not None:
         log.warning("%s: the last episode (%s) has no end; dropped", path, current.get("episode"))
     if not episodes and EPISODE_TOPIC not in topics_seen:
-        raise DatasetError(f"{path}: no {EPISODE_TOPIC} messages; not a robomatrix demonstration file")
+        raise DatasetError(f"{path}: no {EPISODE_TOPIC} messages; not a robomatrix demonstration file; fix: remove "
+                           "it from the data folder, or record demonstrations with `robomatrix generate`")
     return episodes, ticks, owners
 
 

@@ -85,6 +85,7 @@ except ImportError:  # pragma: no cover - common.py already raised a clear error
 
 CONTROLLERS = ("policy", "oracle")
 FIRST_OBSERVATION_WAIT_S = 5.0  # s a goal waits for the first observation after start-up
+STALE_GRACE_S = 1.0  # s a goal waits for fresh perception before it is refused as stale (queued messages)
 WATCH_PERIOD_S = 0.1  # s between checks for a silent hardware node (steady clock)
 MAX_PENDING_EPISODES = 20  # corrected episodes kept in memory while the intervention folder cannot be written
 MAX_PENDING_WITH_IMAGES = 2  # of those, how many keep their camera frames (about 50 MB each at 5 Hz)
@@ -336,6 +337,25 @@ class SkillServerNode(Node):
         finally:
             self.destroy_timer(timer)
 
+    async def _fresh_world(self, world: Observation) -> Observation:
+        """``world``, or a newer observation if perception is stale in it and turns fresh within
+        STALE_GRACE_S: under load the queue may still hold observations from before the camera's
+        first frame while newer ones, already fresh, are on their way."""
+        deadline = time.monotonic() + STALE_GRACE_S
+        while world.perception_stale and (left := deadline - time.monotonic()) > 0:
+            fut: Future = Future()
+            self._world_waiters.append(fut)
+            timer = self.create_timer(left, lambda f=fut: f.done() or f.set_result(None),
+                                      clock=Clock(clock_type=ClockType.STEADY_TIME))
+            try:
+                newer = await fut
+            finally:
+                self.destroy_timer(timer)
+            if newer is None:
+                break
+            world = newer
+        return world
+
     def _busy(self) -> str:
         """Why a new goal cannot start now ("" when it can)."""
         if self._run is None or self._run.done.done():
@@ -356,6 +376,9 @@ class SkillServerNode(Node):
             return self._refuse(goal_handle, f"no observation from the hardware node within "
                                 f"{FIRST_OBSERVATION_WAIT_S:g} s; is it running in this ROS domain and namespace?")
         if busy := self._busy():  # another goal started while this one waited
+            return self._refuse(goal_handle, busy)
+        world = await self._fresh_world(world)
+        if busy := self._busy():
             return self._refuse(goal_handle, busy)
         if world.perception_stale:  # the objects are unknown: nothing can be grounded or moved on them
             return self._refuse(goal_handle, f"{world.perception_stale}; the skill was not started")
