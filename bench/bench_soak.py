@@ -1,7 +1,7 @@
 """Soak benchmark (issue 13): many tasks back to back on one running stack.
 
 The stack is the launch file (``launch/robomatrix.launch.xml``: hardware node with the simulated
-robot, skill server, scheduler with the embedded planner) started once through robomatrix's
+robot, skill server, scheduler with the configured planner, grounded by default) started once through robomatrix's
 launcher. Task ``k`` resets the world over the ``reset`` service to a seeded layout of a family
 of ``bench_tasks.py`` (families mixed in a seeded order, phrasings in turn), gives the task over
 ``execute_task``, lets the world settle (1.5 s of robot time without commands) and checks the
@@ -312,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "soak",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
-        "how": "one stack from launch/robomatrix.launch.xml (simulated robot, embedded planner); reset over the "
+        "how": "one stack from launch/robomatrix.launch.xml (simulated robot, the default planner of config/planner.yaml: grounded); reset over the "
                "reset service between tasks; goal checked on the world settled 1.5 s without commands",
         "controller": args.controller,
         "tasks": n,
