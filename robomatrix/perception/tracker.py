@@ -135,7 +135,8 @@ class Tracker:
         self.last_frame = stamp if self.last_frame is None else max(self.last_frame, stamp)
         free = {tid: t for tid, t in self.tracks.items() if t.held_offset is None}
         covered = {tid for tid, t in free.items() if self.hand_over(t, ee_position)}
-        handles = [t.position[:2] for t in self.tracks.values() if t.det.category == "drawer"]
+        handles = [t.position[:2] for t in self.tracks.values() if t.det.category == "drawer"] + [
+            d.position[:2] for d in detections if d.category == "drawer"]
         # The handle bar is a part of its drawer: cut off the cabinet (the hand mask takes the lid
         # around it), it is a small dark cluster that a closing gripper would seem to hold.
         detections = [d for d in detections if d.category == "drawer" or not any(
