@@ -23,6 +23,8 @@ associated by the cabinet's centre (the handle moves with the opening), and a dr
 detection whose cabinet centre lies on a tracked cabinet is a piece of it, not a new drawer;
 nor is a small cluster at a tracked drawer's handle (within ``HANDLE_STANDOFF``, closer than
 anything inside the drawer can be) another object: it is the handle, cut off its cabinet.
+An object that goes unseen while it lies inside a drawer's box (put in, then the drawer
+closed) is kept, and slides with the drawer.
 
 Staleness: :meth:`Tracker.objects` returns nothing once the newest camera frame is older
 than ``stale_after`` seconds (the camera stopped): the world is then unknown, not empty,
@@ -39,7 +41,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from robomatrix.errors import ConfigError
-from robomatrix.hardware.drawer import HANDLE_STANDOFF
+from robomatrix.hardware.drawer import HANDLE_STANDOFF, inside_from_handle
 from robomatrix.hardware.interface import ObjectInfo
 from robomatrix.hardware.sim.scene import COLOURS
 from robomatrix.perception.detector import Detection, DetectorConfig
@@ -72,6 +74,7 @@ class Track:
     last_seen: float
     held_offset: np.ndarray | None = None  # world offset object - end effector while held
     position: np.ndarray = field(default_factory=lambda: np.zeros(3))
+    in_drawer: tuple[str, np.ndarray] | None = None  # (drawer id, offset from its handle) while unseen inside it
 
 
 def _cabinet_centre(det: Detection, drawer_travel: float) -> np.ndarray:
@@ -174,9 +177,32 @@ class Tracker:
                 continue  # a piece of a tracked cabinet (cut by the hand), not another drawer
             tid = self._new_id(det)
             self.tracks[tid] = Track(tid, det, stamp, position=np.asarray(det.position, float))
+        for tid in used_track:
+            self.tracks[tid].in_drawer = None
+        self._follow_drawers(used_track, stamp)
         for tid in [tid for tid, t in self.tracks.items()
                     if t.held_offset is None and stamp - t.last_seen > cfg.occlusion_hold]:
             del self.tracks[tid]
+
+    def _follow_drawers(self, seen: set[str], stamp: float) -> None:
+        """An object that is not seen but lies inside a drawer's box (a block put in, then the
+        drawer closed over it) is inside it: kept, and it slides with the drawer's handle."""
+        drawers = {tid: t for tid, t in self.tracks.items() if t.det.category == "drawer"}
+        for tid, t in self.tracks.items():
+            if tid in seen or t.held_offset is not None or t.det.category not in GRASPABLE:
+                continue
+            if t.in_drawer is not None and t.in_drawer[0] in drawers:
+                t.position = drawers[t.in_drawer[0]].position + t.in_drawer[1]
+                t.last_seen = stamp
+                continue
+            for did, d in drawers.items():
+                c, sn = math.cos(d.det.yaw), math.sin(d.det.yaw)
+                rel = t.position[:2] - d.position[:2]
+                u, v = rel[0] * c + rel[1] * sn, -rel[0] * sn + rel[1] * c  # u: from the handle into the cabinet
+                box = inside_from_handle(d.det.size)
+                if box["front"] <= u <= box["back"] and abs(v) <= box["half_width"]:
+                    t.in_drawer, t.last_seen = (did, t.position - d.position), stamp
+                    break
 
     def _kept_drawer(self, kept: Detection, seen: Detection) -> Detection:
         """The drawer under the hand: ``kept``'s cabinet; with the gripper closed (it may be pulling

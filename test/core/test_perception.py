@@ -263,6 +263,21 @@ def test_drawer_under_the_hand_keeps_its_cabinet_and_is_not_split() -> None:
     assert set(got) == {"drawer_white_0", "block_red_0", "block_blue_0"}
 
 
+def test_block_in_a_drawer_is_kept_when_the_drawer_closes_over_it() -> None:
+    """drawer_put: the block put in the open drawer is hidden once it is closed; it is inside, not
+    gone (the runner checks on(block, drawer) on the perceived world), and slides with the drawer.
+    A block hidden elsewhere is still dropped after occlusion_hold."""
+    tr = Tracker(TrackerConfig(occlusion_hold=1.0))
+    tr.update([_drawer(0.45, 0.26, opening=1.0), _det("block", "blue", 0.55, 0.26),
+               _det("block", "red", 0.45, -0.1)], 0.0)
+    for k in range(1, 31):  # the drawer closes over 3 s; neither block is seen again
+        x = 0.45 + min(1.0, k / 20) * 0.15
+        tr.update([_drawer(x, 0.26, opening=max(0.0, 1.0 - k / 20))], 0.1 * k)
+    got = {o.id: o for o in tr.objects(3.0)}
+    assert set(got) == {"drawer_white_0", "block_blue_0"}
+    assert np.allclose(got["block_blue_0"].position[:2], [0.70, 0.26])
+
+
 # -- stale perception stops a running skill --------------------------------------------------------------
 
 
