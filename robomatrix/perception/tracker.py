@@ -24,7 +24,7 @@ detection whose cabinet centre lies on a tracked cabinet is a piece of it, not a
 nor is a small cluster at a tracked drawer's handle (within ``HANDLE_STANDOFF``, closer than
 anything inside the drawer can be) another object: it is the handle, cut off its cabinet.
 An object that goes unseen while it lies inside a drawer's box (put in, then the drawer
-closed) is kept on the drawer's floor, and slides with the drawer.
+closed) is kept, and slides with the drawer.
 
 Staleness: :meth:`Tracker.objects` returns nothing once the newest camera frame is older
 than ``stale_after`` seconds (the camera stopped): the world is then unknown, not empty,
@@ -201,10 +201,7 @@ class Tracker:
                 u, v = rel[0] * c + rel[1] * sn, -rel[0] * sn + rel[1] * c  # u: from the handle into the cabinet
                 box = inside_from_handle(d.det.size)
                 if box["front"] <= u <= box["back"] and abs(v) <= box["half_width"]:
-                    # Let go over the drawer, it fell to the drawer's floor (it is not seen to land).
-                    rest = np.array([t.position[0], t.position[1],
-                                     d.position[2] + box["floor"] + 0.5 * float(t.det.size[2])])
-                    t.in_drawer, t.last_seen, t.position = (did, rest - d.position), stamp, rest
+                    t.in_drawer, t.last_seen = (did, t.position - d.position), stamp
                     break
 
     def _kept_drawer(self, kept: Detection, seen: Detection) -> Detection:
