@@ -50,7 +50,8 @@ class DetectorConfig:
     min_height: float = 0.012  # m above the table: lower points are table (bowl floors are 8 mm)
     max_height: float = 0.20  # m: higher points are the arm (removed), a cluster reaching near it is the arm too
     hand_radius: float = 0.11  # m, with the end effector known (the hand is ~0.2 m across): points this close to its vertical axis ...
-    hand_margin: float = 0.005  # m ... and above (ee z - hand_margin) are the hand and fingers (removed)
+    hand_margin: float = 0.013  # m ... and above (ee z - hand_margin) are the hand and fingers (removed): the
+    # fingertips reach 11 mm below the end effector (panda_grasptarget), 2 mm more for depth noise
     held_drop: float = 0.06  # m: while an object is held, points this much lower still are the held object
     plane_threshold: float = 0.006  # m, RANSAC inlier distance
     plane_iterations: int = 60  # RANSAC hypotheses

@@ -35,7 +35,7 @@ class PerceptionConfig:
 
     @classmethod
     def from_sections(cls, camera: CameraConfig, perception: dict[str, Any]) -> PerceptionConfig:
-        known = {"stale_after", "occlusion_hold", "match_distance"}
+        known = {"stale_after", "occlusion_hold", "match_distance", "hand_near"}
         unknown = set(perception) - known
         if unknown:
             raise ConfigError(f"unknown perception setting(s) {sorted(unknown)}; valid: {sorted(known)}")
@@ -76,7 +76,7 @@ class Perception:
                              "stream (exposure, range, the driver's depth encoding)")
             return dets
         self.rejected = ""
-        self.tracker.update(dets, stamp)
+        self.tracker.update(dets, stamp, ee_position)
         self.frames += 1
         self.last_detections = dets
         return dets

@@ -11,6 +11,21 @@ of the end effector, that track is held: it follows the end effector (keeping it
 from the moment of the grasp), is never dropped and is not re-matched until the gripper
 opens again, at which point it stays where it was let go until the camera sees it again.
 
+Furniture under the hand: a drawer's cabinet does not move; only its drawer slides, and only
+while the gripper is closed on the handle. While the end effector is near a tracked drawer
+(within ``hand_near`` of its footprint horizontally, lower than ``hand_near`` above its lid),
+the hand hides part of the cabinet and the detector's hand mask cuts the lid, so the cabinet
+measured then is smaller (the handle estimate shifts by ~1 cm, enough to miss the bar) or
+falls apart into a second "drawer". The track then keeps its last pose measured with the hand
+away: with the gripper open entirely (the drawer cannot move), with it closed the opening is
+still read from the frame and the handle placed from it on the kept cabinet. Drawers are
+associated by the cabinet's centre (the handle moves with the opening), and a drawer
+detection whose cabinet centre lies on a tracked cabinet is a piece of it, not a new drawer;
+nor is a small cluster at a tracked drawer's handle (within ``HANDLE_STANDOFF``, closer than
+anything inside the drawer can be) another object: it is the handle, cut off its cabinet.
+An object that goes unseen while it lies inside a drawer's box (put in, then the drawer
+closed) is kept, and slides with the drawer.
+
 Staleness: :meth:`Tracker.objects` returns nothing once the newest camera frame is older
 than ``stale_after`` seconds (the camera stopped): the world is then unknown, not empty,
 and :attr:`Tracker.stale_reason` says why.
@@ -21,14 +36,15 @@ Times are seconds of one clock (the frames' stamps and the ``now`` of the caller
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from robomatrix.errors import ConfigError
+from robomatrix.hardware.drawer import HANDLE_STANDOFF, inside_from_handle
 from robomatrix.hardware.interface import ObjectInfo
 from robomatrix.hardware.sim.scene import COLOURS
-from robomatrix.perception.detector import Detection
+from robomatrix.perception.detector import Detection, DetectorConfig
 
 GRASPABLE = ("block", "object")
 
@@ -41,9 +57,11 @@ class TrackerConfig:
     occlusion_hold: float = 3.0  # s an unseen object is still reported at its last pose
     match_distance: float = 0.06  # m, largest move between frames that keeps an id
     grasp_radius: float = 0.05  # m, an object this close to the end effector when the gripper closes is held
+    hand_near: float = 0.12  # m, the hand this close to a drawer's footprint (and its lid) keeps the cabinet's pose
+    drawer_travel: float = DetectorConfig.drawer_travel  # m, a drawer's full slide (opening 1)
 
     def __post_init__(self) -> None:
-        for key in ("stale_after", "occlusion_hold", "match_distance", "grasp_radius"):
+        for key in ("stale_after", "occlusion_hold", "match_distance", "grasp_radius", "hand_near", "drawer_travel"):
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
                 raise ConfigError(f"perception.{key} must be a positive number, got {v!r}")
@@ -56,6 +74,34 @@ class Track:
     last_seen: float
     held_offset: np.ndarray | None = None  # world offset object - end effector while held
     position: np.ndarray = field(default_factory=lambda: np.zeros(3))
+    in_drawer: tuple[str, np.ndarray] | None = None  # (drawer id, offset from its handle) while unseen inside it
+
+
+def _cabinet_centre(det: Detection, drawer_travel: float) -> np.ndarray:
+    """(x, y) of a drawer detection's cabinet centre (its position is the handle, which slides out)."""
+    back = 0.5 * float(det.size[0]) + HANDLE_STANDOFF + float(det.opening or 0.0) * drawer_travel
+    return np.asarray(det.position[:2], float) + back * np.array([math.cos(det.yaw), math.sin(det.yaw)])
+
+
+def _on_cabinet(xy: np.ndarray, det: Detection, drawer_travel: float, margin: float) -> float:
+    """Horizontal distance (m, 0 inside) from ``xy`` to the drawer's footprint grown by ``margin``
+    on every side, the footprint running from the fully open handle to the cabinet's back."""
+    c, s = math.cos(det.yaw), math.sin(det.yaw)
+    rel = np.asarray(xy, float)[:2] - _cabinet_centre(det, drawer_travel)
+    u, v = rel[0] * c + rel[1] * s, -rel[0] * s + rel[1] * c
+    half_x, half_y = 0.5 * float(det.size[0]), 0.5 * float(det.size[1])
+    front = half_x + HANDLE_STANDOFF + drawer_travel + margin
+    du = max(-front - u, u - half_x - margin, 0.0)
+    dv = max(abs(v) - half_y - margin, 0.0)
+    return float(math.hypot(du, dv))
+
+
+def _inside_cabinet(xy: np.ndarray, det: Detection, drawer_travel: float) -> bool:
+    """``xy`` lies on the drawer's cabinet (its body, without the drawer sliding out of it)."""
+    c, s = math.cos(det.yaw), math.sin(det.yaw)
+    rel = np.asarray(xy, float)[:2] - _cabinet_centre(det, drawer_travel)
+    u, v = rel[0] * c + rel[1] * s, -rel[0] * s + rel[1] * c
+    return abs(u) <= 0.5 * float(det.size[0]) and abs(v) <= 0.5 * float(det.size[1])
 
 
 def _yaw_quat(yaw: float) -> np.ndarray:
@@ -76,16 +122,37 @@ class Tracker:
         """Id of the object in the gripper, "" if none."""
         return next((t.id for t in self.tracks.values() if t.held_offset is not None), "")
 
-    def update(self, detections: list[Detection], stamp: float) -> None:
-        """Fold in one frame's detections, taken at ``stamp``."""
+    def hand_over(self, t: Track, ee_position: np.ndarray | None) -> bool:
+        """The end effector is near drawer track ``t`` (see the module docstring)."""
+        if ee_position is None or t.det.category != "drawer":
+            return False
+        ee = np.asarray(ee_position, float)
+        if float(ee[2]) > float(t.det.size[2]) + self.config.hand_near:  # lid height above the table (z ~ 0)
+            return False
+        return _on_cabinet(ee[:2], t.det, self.config.drawer_travel, 0.0) <= self.config.hand_near
+
+    def update(self, detections: list[Detection], stamp: float, ee_position: np.ndarray | None = None) -> None:
+        """Fold in one frame's detections, taken at ``stamp``; ``ee_position``: the end effector then
+        (None: unknown, no drawer is considered under the hand)."""
         cfg = self.config
         self.last_frame = stamp if self.last_frame is None else max(self.last_frame, stamp)
         free = {tid: t for tid, t in self.tracks.items() if t.held_offset is None}
+        covered = {tid for tid, t in free.items() if self.hand_over(t, ee_position)}
+        handles = [t.position[:2] for t in self.tracks.values() if t.det.category == "drawer"] + [
+            d.position[:2] for d in detections if d.category == "drawer"]
+        # The handle bar is a part of its drawer: cut off the cabinet (the hand mask takes the lid
+        # around it), it is a small dark cluster that a closing gripper would seem to hold.
+        detections = [d for d in detections if d.category == "drawer" or not any(
+            float(np.linalg.norm(d.position[:2] - h)) < HANDLE_STANDOFF for h in handles)]
         pairs = []
         for i, det in enumerate(detections):
             for tid, t in free.items():
                 if (t.det.category, t.det.colour) == (det.category, det.colour):
-                    dist = float(np.linalg.norm(t.position[:2] - det.position[:2]))
+                    if det.category == "drawer":
+                        dist = float(np.linalg.norm(_cabinet_centre(t.det, cfg.drawer_travel)
+                                                    - _cabinet_centre(det, cfg.drawer_travel)))
+                    else:
+                        dist = float(np.linalg.norm(t.position[:2] - det.position[:2]))
                     if dist <= cfg.match_distance:
                         pairs.append((dist, i, tid))
         pairs.sort()
@@ -97,15 +164,55 @@ class Tracker:
             used_det.add(i)
             used_track.add(tid)
             t = self.tracks[tid]
-            t.det, t.last_seen, t.position = detections[i], stamp, np.asarray(detections[i].position, float)
+            det = detections[i] if tid not in covered else self._kept_drawer(t.det, detections[i])
+            t.det, t.last_seen, t.position = det, stamp, np.asarray(det.position, float)
+        for tid in covered:  # furniture under the hand is not gone, however little of it is seen
+            self.tracks[tid].last_seen = stamp
+        drawers = [t.det for t in self.tracks.values() if t.det.category == "drawer"]
         for i, det in enumerate(detections):
             if i in used_det:
                 continue
+            if det.category == "drawer" and any(
+                    _inside_cabinet(_cabinet_centre(det, cfg.drawer_travel), d, cfg.drawer_travel) for d in drawers):
+                continue  # a piece of a tracked cabinet (cut by the hand), not another drawer
             tid = self._new_id(det)
             self.tracks[tid] = Track(tid, det, stamp, position=np.asarray(det.position, float))
+        for tid in used_track:
+            self.tracks[tid].in_drawer = None
+        self._follow_drawers(used_track, stamp)
         for tid in [tid for tid, t in self.tracks.items()
                     if t.held_offset is None and stamp - t.last_seen > cfg.occlusion_hold]:
             del self.tracks[tid]
+
+    def _follow_drawers(self, seen: set[str], stamp: float) -> None:
+        """An object that is not seen but lies inside a drawer's box (a block put in, then the
+        drawer closed over it) is inside it: kept, and it slides with the drawer's handle."""
+        drawers = {tid: t for tid, t in self.tracks.items() if t.det.category == "drawer"}
+        for tid, t in self.tracks.items():
+            if tid in seen or t.held_offset is not None or t.det.category not in GRASPABLE:
+                continue
+            if t.in_drawer is not None and t.in_drawer[0] in drawers:
+                t.position = drawers[t.in_drawer[0]].position + t.in_drawer[1]
+                t.last_seen = stamp
+                continue
+            for did, d in drawers.items():
+                c, sn = math.cos(d.det.yaw), math.sin(d.det.yaw)
+                rel = t.position[:2] - d.position[:2]
+                u, v = rel[0] * c + rel[1] * sn, -rel[0] * sn + rel[1] * c  # u: from the handle into the cabinet
+                box = inside_from_handle(d.det.size)
+                if box["front"] <= u <= box["back"] and abs(v) <= box["half_width"]:
+                    t.in_drawer, t.last_seen = (did, t.position - d.position), stamp
+                    break
+
+    def _kept_drawer(self, kept: Detection, seen: Detection) -> Detection:
+        """The drawer under the hand: ``kept``'s cabinet; with the gripper closed (it may be pulling
+        or pushing the drawer) the opening ``seen`` now and the handle placed from it."""
+        if not self._gripper_closed or seen.opening is None:
+            return kept
+        opening = float(seen.opening)
+        shift = (opening - float(kept.opening or 0.0)) * self.config.drawer_travel
+        pos = np.asarray(kept.position, float) - shift * np.array([math.cos(kept.yaw), math.sin(kept.yaw), 0.0])
+        return replace(kept, position=pos, opening=opening)
 
     def update_gripper(self, ee_position: np.ndarray, gripper_closed: bool) -> None:
         """Follow the end effector: grasp on a closing gripper near a graspable track, release on opening."""

@@ -218,6 +218,66 @@ def test_held_object_follows_the_gripper() -> None:
     assert np.allclose(next(o for o in w.objects if o.id == "block_red_0").position, [0.4, 0.1, 0.19])
 
 
+def _drawer(x: float, y: float, size_x: float = 0.216, opening: float = 0.0, yaw: float = 0.0,
+            size_y: float = 0.293) -> Detection:
+    """A white cabinet (yaw 0: facing -x), its handle at (x, y, 0.099), as the detector reports it."""
+    return Detection("drawer", "white", np.array([x, y, 0.099]), yaw, np.array([size_x, size_y, 0.16]),
+                     np.array([0.9, 0.9, 0.9]), opening)
+
+
+def _handle_piece(x: float, y: float) -> Detection:
+    """The handle bar cut off its cabinet (the hand mask took the lid around it): a small black cluster."""
+    return Detection("object", "black", np.array([x, y, 0.067]), 0.0, np.array([0.014, 0.017, 0.134]),
+                     np.array([0.05, 0.05, 0.05]))
+
+
+def test_drawer_under_the_hand_keeps_its_cabinet_and_is_not_split() -> None:
+    """Issue 14 (drawer_put 0/5 with perception): with the hand at the handle the cabinet measured
+    is cut (handle shifted ~7 mm, a second "drawer" from the far part of the lid, the handle bar a
+    separate object); the track keeps the pose seen with the hand away, and nothing new appears."""
+    p = Perception(PerceptionConfig.from_sections(CAM, {}))
+    tr = p.tracker
+    ee_away, ee_at = np.array([0.45, 0.0, 0.30]), np.array([0.597, 0.258, 0.114])
+    tr.update([_drawer(0.597, 0.258), _det("block", "red", 0.45, -0.1)], 0.0, ee_away)
+    p.world(_obs(0.0, ee=ee_away))
+    for k in range(1, 30):  # 3 s with the hand at the handle, longer than occlusion_hold
+        cut = [_drawer(0.604, 0.257, size_x=0.21), _drawer(0.741, 0.077, 0.294, yaw=math.pi / 2, size_y=0.21),
+               _handle_piece(0.600, 0.259),
+               _det("block", "red", 0.45, -0.1)]
+        tr.update(cut, 0.1 * k, ee_at)
+        w = p.world(_obs(0.1 * k, ee=ee_at, closed=k > 5))
+    ids = {o.id for o in w.objects}
+    assert ids == {"drawer_white_0", "block_red_0"}, ids
+    drawer = next(o for o in w.objects if o.id == "drawer_white_0")
+    assert np.allclose(drawer.position, [0.597, 0.258, 0.099], atol=1e-9)
+    # The gripper closed on the handle: the tracker holds no object (the handle is the drawer's).
+    assert tr.held_id == ""
+    # With the gripper closed on it the drawer may slide: the opening is read, the handle follows it.
+    tr.update([_drawer(0.55, 0.257, size_x=0.21, opening=0.3), _handle_piece(0.55, 0.259)], 3.1, ee_at)
+    drawer = next(o for o in tr.objects(3.1) if o.category == "drawer")
+    assert drawer.opening == pytest.approx(0.3) and drawer.position[0] == pytest.approx(0.597 - 0.3 * 0.15)
+    # The hand gone: the cabinet is measured again; a block inside the open drawer is kept.
+    tr.update([_drawer(0.552, 0.258, opening=0.3), _det("block", "blue", 0.62, 0.258)], 3.2, ee_away)
+    got = {o.id: o for o in tr.objects(3.2)}
+    assert np.allclose(got["drawer_white_0"].position[:2], [0.552, 0.258])
+    assert set(got) == {"drawer_white_0", "block_red_0", "block_blue_0"}
+
+
+def test_block_in_a_drawer_is_kept_when_the_drawer_closes_over_it() -> None:
+    """drawer_put: the block put in the open drawer is hidden once it is closed; it is inside, not
+    gone (the runner checks on(block, drawer) on the perceived world), and slides with the drawer.
+    A block hidden elsewhere is still dropped after occlusion_hold."""
+    tr = Tracker(TrackerConfig(occlusion_hold=1.0))
+    tr.update([_drawer(0.45, 0.26, opening=1.0), _det("block", "blue", 0.55, 0.26),
+               _det("block", "red", 0.45, -0.1)], 0.0)
+    for k in range(1, 31):  # the drawer closes over 3 s; neither block is seen again
+        x = 0.45 + min(1.0, k / 20) * 0.15
+        tr.update([_drawer(x, 0.26, opening=max(0.0, 1.0 - k / 20))], 0.1 * k)
+    got = {o.id: o for o in tr.objects(3.0)}
+    assert set(got) == {"drawer_white_0", "block_blue_0"}
+    assert np.allclose(got["block_blue_0"].position[:2], [0.70, 0.26])
+
+
 # -- stale perception stops a running skill --------------------------------------------------------------
 
 

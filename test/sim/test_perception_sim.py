@@ -164,3 +164,27 @@ def test_block_in_a_bowl_and_stacked_blocks_are_told_apart(same_colour: bool) ->
         assert oid in found, f"{oid} not seen; detections {[(d.category, d.colour) for d in dets]}"
         assert np.linalg.norm(found[oid].position - truth[oid].position) < 0.015, oid
     assert not extra, extra
+
+
+def test_open_drawer_with_perception() -> None:
+    """Issue 14: drawer_put failed at open_drawer with perception (0/5): with the hand at the handle
+    the handle bar, cut off its cabinet by the hand mask, was tracked as an object and 'held' when
+    the gripper closed, so the pull never started. move_to then open_drawer on perceived objects."""
+    from robomatrix.learning.skill_client import SimSkillClient
+    from robomatrix.skills.spec import load_skill_library
+    from robomatrix.skills.status import SkillStatus
+
+    lib = load_skill_library()
+    with SimRobot(SimConfig()) as robot:
+        robot.reset(seed=10000, scene="tabletop_drawer")  # bench_tasks' first drawer_put layout
+        client = SimSkillClient(robot, lib, perception=Perception(PerceptionConfig.from_sections(CAM, {})),
+                                camera=CAM, camera_seed=10000)
+        drawer = next(o for o in client.world().objects if o.category == "drawer")
+        for skill in ("move_to", "open_drawer"):
+            h = client.start(skill, {"object" if skill == "move_to" else "drawer": drawer.id})
+            while h.status() == SkillStatus.RUNNING:
+                client.advance(0.1)
+            assert h.status() == SkillStatus.SUCCEEDED, (skill, h.reason())
+        seen = [o for o in client.world().objects if o.category == "drawer"]
+        truth = next(o for o in client.truth().objects if o.category == "drawer")
+    assert truth.opening > 0.8 and [o.id for o in seen] == [drawer.id]
