@@ -121,7 +121,10 @@ def test_correction_changes_motion_and_is_logged(stack, ros) -> None:
     pub = ros.node.create_publisher(LanguageMotion, "correction", 10)
     ros.wait_until(lambda: pub.get_subscription_count() > 0, 10.0, "skill server subscribed to correction")
     handle = _send(ros, stack["client"], _goal("move_to", object="red block"))
-    ros.spin_for(0.3)
+    # A correction counts only while the skill runs (one that comes earlier is ignored, see the next
+    # test): wait for the skill's own first language motion. A fixed 0.3 s was too short under load
+    # (the first goal loads the skill's controller), and failed once in a fresh-clone run.
+    ros.wait_until(lambda: any(m.source != "person" for m in stack["motions"]), 10.0, "the skill running")
     obs = stack["obs"]
     z0 = obs[-1].ee_pose.position.z
     pub.publish(LanguageMotion(motion="raise the arm", source="person"))
