@@ -104,6 +104,15 @@ _F32_ARRAY_DEF = (
     "uint32 size\n"
     "uint32 stride\n"
 )
+_HEADER_DEF = (
+    "MSG: std_msgs/Header\n"
+    "builtin_interfaces/Time stamp\n"
+    "string frame_id\n"
+    + _SEP
+    + "MSG: builtin_interfaces/Time\n"
+    "int32 sec\n"
+    "uint32 nanosec\n"
+)
 # Fields of msg/LanguageMotion.msg (kept in sync by test_dataset.py), then its nested types.
 LANGUAGE_MOTION_DEF = (
     "string SOURCE_POLICY=policy\n"
@@ -113,22 +122,7 @@ LANGUAGE_MOTION_DEF = (
     "string source\n"
     "string skill\n"
     + _SEP
-    + "MSG: std_msgs/Header\n"
-    "builtin_interfaces/Time stamp\n"
-    "string frame_id\n"
-    + _SEP
-    + "MSG: builtin_interfaces/Time\n"
-    "int32 sec\n"
-    "uint32 nanosec\n"
-)
-_HEADER_DEF = (
-    "MSG: std_msgs/Header\n"
-    "builtin_interfaces/Time stamp\n"
-    "string frame_id\n"
-    + _SEP
-    + "MSG: builtin_interfaces/Time\n"
-    "int32 sec\n"
-    "uint32 nanosec\n"
+    + _HEADER_DEF
 )
 # sensor_msgs/Image and sensor_msgs/CameraInfo as ROS 2 defines them (comments and constants left out).
 IMAGE_DEF = (
