@@ -255,6 +255,10 @@ class SkillServerNode(Node):
         run, colour, depth = self._run, self._colour, self._depth
         if run is None or colour is None or depth is None or colour[0] != depth[0]:
             return
+        if self._camera_info is None:  # a frame without its intrinsics cannot be back-projected: not kept
+            self.get_logger().warning("camera frame not recorded: no CameraInfo on camera/depth/camera_info yet",
+                                      throttle_duration_sec=10.0)
+            return
         self._colour = self._depth = None
         t = colour[0] - run.execution.start.stamp
         if t < 0 or (run.frames and t - run.frames[-1][0] < 1.0 / self.camera_record_hz - 1e-6):

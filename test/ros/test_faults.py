@@ -48,7 +48,9 @@ class Launch:
     def wait_for_nodes(self, count: int, timeout: float = 30.0) -> dict[int, str]:
         end = time.monotonic() + timeout
         while time.monotonic() < end and self.proc.poll() is None:
-            self.nodes = children(self.proc.pid)
+            # only children that have exec'd a node: a child caught between fork and exec still shows
+            # the launcher's command line (seen once in a fresh-clone run)
+            self.nodes = {pid: cmd for pid, cmd in children(self.proc.pid).items() if "robomatrix.nodes " in cmd}
             if len(self.nodes) == count:
                 return self.nodes
             time.sleep(0.05)
