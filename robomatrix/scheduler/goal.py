@@ -22,6 +22,8 @@ from robomatrix.skills.spec import Condition
 __all__ = ["GoalReport", "check_goal", "describe_goal", "goal_from_plan"]
 
 UNCHANGED_TOLERANCE = 0.03  # m: an object the task does not name that moved farther than this was disturbed
+SETTLED_SLACK = 0.01  # m, at() band widening on the settled world: move_to stops the tick at() first holds
+# (the band's edge) and the arm settles by a millimetre or two afterwards (+0.061 m vs 0.060 seen in CI)
 
 
 @dataclass
@@ -83,6 +85,8 @@ def check_goal(atoms: Sequence[GoalAtom], start: Any, settled: Any,
     """Each atom on the ``settled`` observation (``start``: the world when the task began, for
     pushes and for the objects that must not have moved)."""
     names = _names(settled)
+    if thresholds is None:
+        thresholds = ConditionThresholds().loosened(SETTLED_SLACK)
     report = GoalReport()
     for atom in atoms:
         cond, bindings = _condition(atom)

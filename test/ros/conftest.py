@@ -92,6 +92,9 @@ def start_module_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Call
     yield from _starter(tmp_path_factory.mktemp("nodes"))
 
 
+DISCOVERY_SETTLE_S = 0.5  # s spun after a server is found, before the first request
+
+
 class RosHarness:
     """The test's own rclpy node, spun on demand."""
 
@@ -119,6 +122,24 @@ class RosHarness:
                 return
             self.executor.spin_once(timeout_sec=0.02)
         raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+    def wait_ready(self, client: Any, timeout: float) -> bool:
+        """``wait_for_server`` (an action client) or ``wait_for_service``, then a short settle.
+
+        Both return once the server's request reader is matched; the server's reply writer may
+        not have matched this client's reply reader yet (Fast DDS waits 100 ms for it, then drops
+        the reply), so a request sent at once can lose its answer on a loaded machine. Spinning
+        ``DISCOVERY_SETTLE_S`` first lets discovery finish."""
+        wait = getattr(client, "wait_for_server", None) or client.wait_for_service
+        if not wait(timeout_sec=timeout):
+            return False
+        self.spin_for(DISCOVERY_SETTLE_S)
+        return True
+
+    def wait_publishers(self, topic: str, timeout: float = 30.0, count: int = 1) -> None:
+        """Wait until this node has discovered ``count`` publishers of ``topic`` (a subscription
+        made with ``latest`` misses what is published before then)."""
+        self.wait_until(lambda: self.node.count_publishers(topic) >= count, timeout, f"a publisher of {topic}")
 
     def latest(self, msg_type: type, topic: str) -> list[Any]:
         """Subscribe and return the (live) list of received messages."""

@@ -66,7 +66,7 @@ class Stack:
         client = self.clients.get(name)
         if client is None:
             client = self.clients[name] = self.ros.node.create_client(srv_type, name)
-            assert client.wait_for_service(timeout_sec=20.0), f"service {name} not available"
+            assert self.ros.wait_ready(client, 20.0), f"service {name} not available"
         future = client.call_async(request)
         self.ros.wait_until(future.done, 15.0, f"{name} response")
         return future.result()
@@ -110,8 +110,8 @@ def stack(start_module_node: Any, module_ros: Any, tmp_path_factory: pytest.Temp
               "correction": ros.node.create_publisher(LanguageMotion, "correction", 10),
               "task": ros.node.create_publisher(String, "task", 10)}
     ros.wait_until(lambda: len(s.obs) > 0, 60.0, "observations")
-    assert s.task_client.wait_for_server(timeout_sec=60.0), procs[2].output()
-    assert s.skill_client.wait_for_server(timeout_sec=60.0), procs[1].output()
+    assert ros.wait_ready(s.task_client, 60.0), procs[2].output()
+    assert ros.wait_ready(s.skill_client, 60.0), procs[1].output()
     ros.wait_until(lambda: all(p.get_subscription_count() > 0 for p in s.pubs.values()), 30.0, "subscriptions")
     s.snapshot(ticks=30)  # objects settled after the first reset
     yield s
@@ -676,7 +676,7 @@ def policy_server(stack: Stack, start_module_node: Any, bad_library: Path,
     proc = start_module_node("skill_server", namespace="/ckpt", remaps={"observation": "/observation"},
                              controller="policy", skills_dir=str(bad_library), intervention_dir=str(iv))
     client = ActionClient(stack.ros.node, ExecuteSkill, "/ckpt/execute_skill")
-    assert client.wait_for_server(timeout_sec=60.0), proc.output()
+    assert stack.ros.wait_ready(client, 60.0), proc.output()
     return client
 
 

@@ -102,7 +102,7 @@ def test_killing_the_launcher_stops_every_node_and_the_arm_holds(launch, ros) ->
     client = ActionClient(ros.node, ExecuteSkill, f"{stack.ns}/execute_skill")
     pids = list(stack.wait_for_nodes(2))
     ros.wait_until(lambda: len(obs) > 0, 30.0, "observations")
-    assert client.wait_for_server(timeout_sec=30.0), stack.output()[-3000:]
+    assert ros.wait_ready(client, 30.0), stack.output()[-3000:]
     feedback: list = []
     handle = move_to(ros, client, "red block", feedback)
     result = handle.get_result_async()
@@ -133,7 +133,7 @@ def test_a_killed_skill_server_respawns_and_serves_again(launch, ros) -> None:
     nodes = stack.wait_for_nodes(2)
     server = node_pid(nodes, "skill_server")
     ros.wait_until(lambda: len(obs) > 0, 30.0, "observations")
-    assert client.wait_for_server(timeout_sec=30.0), stack.output()[-3000:]
+    assert ros.wait_ready(client, 30.0), stack.output()[-3000:]
     os.kill(server, signal.SIGKILL)
     t0 = time.monotonic()
     end = t0 + 30.0
@@ -176,7 +176,7 @@ def _task_stack(launch, ros, *args: str):  # type: ignore[no-untyped-def]
     client = ActionClient(ros.node, ExecuteTask, f"{stack.ns}/execute_task")
     stack.wait_for_nodes(3)
     ros.wait_until(lambda: len(obs) > 0, 30.0, "observations")
-    assert client.wait_for_server(timeout_sec=30.0), stack.output()[-3000:]
+    assert ros.wait_ready(client, 30.0), stack.output()[-3000:]
     block = next(o.name for o in obs[-1].objects if o.category == "block")
     return stack, obs, cmds, client, block
 

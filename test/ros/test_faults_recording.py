@@ -65,7 +65,7 @@ def _start(start_node, ros, tmp_path: Path, idir: Path, fsize: int | None = None
     client = ActionClient(ros.node, ExecuteSkill, "execute_skill")
     pub = ros.node.create_publisher(LanguageMotion, "correction", 10)
     ros.wait_until(lambda: len(obs) > 0, 30.0, "observations")
-    assert client.wait_for_server(timeout_sec=30.0), (tmp_path / "skill_server.log").read_text()
+    assert ros.wait_ready(client, 30.0), (tmp_path / "skill_server.log").read_text()
     ros.wait_until(lambda: pub.get_subscription_count() > 0, 10.0, "the skill server subscribed to correction")
     return server, client, pub
 

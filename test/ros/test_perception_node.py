@@ -47,7 +47,7 @@ def _set_rgbd(ros, on: bool) -> None:
     from rcl_interfaces.srv import SetParameters
 
     client = ros.node.create_client(SetParameters, "/hardware/set_parameters")
-    assert client.wait_for_service(timeout_sec=10.0)
+    assert ros.wait_ready(client, 10.0)
     req = SetParameters.Request(parameters=[Parameter(
         name="rgbd", value=ParameterValue(type=ParameterType.PARAMETER_BOOL, bool_value=on))])
     fut = client.call_async(req)
@@ -76,7 +76,7 @@ def test_camera_that_stops_mid_skill_stops_the_skill_with_the_reason(start_node,
     commands = ros.latest(ArmCommand, "command")
     client = ActionClient(ros.node, ExecuteSkill, "execute_skill")
     ros.wait_until(lambda: seen and seen[-1].objects and not seen[-1].perception_stale, 60.0, "fresh perceived objects")
-    assert client.wait_for_server(timeout_sec=30.0), server.output()
+    assert ros.wait_ready(client, 30.0), server.output()
 
     def goal() -> ExecuteSkill.Goal:
         return ExecuteSkill.Goal(skill="grasp", arguments=[SkillArgument(name="object", type="object",

@@ -34,7 +34,8 @@ def stack(start_node, ros, tmp_path):
     commands = ros.latest(ArmCommand, "command")
     client = ActionClient(ros.node, ExecuteSkill, "execute_skill")
     ros.wait_until(lambda: len(obs) > 0, 30.0, "observations")
-    assert client.wait_for_server(timeout_sec=30.0), server.output()
+    assert ros.wait_ready(client, 30.0), server.output()
+    ros.wait_publishers("/command")
     return {"server": server, "obs": obs, "motions": motions, "commands": commands, "client": client,
             "dir": tmp_path / "interventions"}
 
@@ -53,7 +54,7 @@ def _result(ros, handle, timeout=40.0):
 
 def test_list_skills(stack, ros) -> None:
     client = ros.node.create_client(ListSkills, "list_skills")
-    assert client.wait_for_service(timeout_sec=10.0)
+    assert ros.wait_ready(client, 10.0)
     fut = client.call_async(ListSkills.Request())
     ros.wait_until(fut.done, 10.0, "list_skills")
     res = fut.result()
