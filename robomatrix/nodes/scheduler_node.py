@@ -150,6 +150,8 @@ class RosSkillHandle:
 
     def _on_goal(self, future: Any) -> None:
         goal_handle = future.result()
+        if self._goal_handle is not None:  # adopted already (its answer was late): nothing new
+            return
         if self._state != SkillStatus.RUNNING:  # given up on already (no answer in time): withdraw it
             if goal_handle.accepted:
                 goal_handle.cancel_goal_async()
@@ -161,6 +163,19 @@ class RosSkillHandle:
             self._state, self._reason = SkillStatus.FAILED, "the skill server rejected the goal"
             return
         goal_handle.get_result_async().add_done_callback(self._on_result)
+
+    def _adopt(self) -> None:
+        """The server's heartbeat names this goal as running, but its answer to the goal request
+        never came (DDS drops a reply whose reader it has not matched yet: a freshly started
+        stack on a loaded machine). The goal was accepted: follow it by its id for the result."""
+        from rclpy.action.client import ClientGoalHandle
+
+        response = ExecuteSkill.Impl.SendGoalService.Response(accepted=True)
+        self._goal_handle = ClientGoalHandle(self._client.action, UUID(uuid=list(self._id)), response)
+        self._accepted = time.monotonic()
+        self._client.node.get_logger().warning(
+            "the skill server runs this goal but its acceptance never arrived: following it by its id")
+        self._goal_handle.get_result_async().add_done_callback(self._on_result)
 
     def _on_result(self, future: Any) -> None:
         self._client.goal_ids.discard(self._id.hex())
@@ -214,6 +229,9 @@ class RosSkillHandle:
                               f"{SERVER_LOST_S:g} s)")
                 return self._state
         if self._goal_handle is None:
+            if self._id and self._id.hex() in self._client.node.server_goals:
+                self._adopt()
+                return self._state
             if now - self._sent > GOAL_ANSWER_S:
                 self._give_up(f"the skill server did not answer the goal within {GOAL_ANSWER_S:g} s "
                               "(it is listed but does not respond: killed or frozen)")
