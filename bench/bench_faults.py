@@ -50,10 +50,8 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +59,11 @@ from robomatrix.launcher.proctree import child_processes, process_gone
 from robomatrix.rosenv import apply_ros_defaults
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from loopback_llm import MODES as LLM_MODES  # noqa: E402 - the script's own folder, just put on sys.path
+from loopback_llm import LoopbackLLM  # noqa: E402
+
 NODES = ("hardware", "skill_server", "scheduler")
-LLM_MODES = ("down", "slow", "not_json", "not_a_plan", "unknown_skill")
 FAULTS = (*(f"kill:{v}" for v in ("launcher", *NODES)), *(f"stop:{v}" for v in NODES),
           *(f"llm:{m}" for m in LLM_MODES), "clock_jump", "recording:unwritable", "recording:full")
 LLM_TIMEOUT_S, LLM_RETRIES, LLM_BACKOFF_S = 1.0, 1, 0.1
@@ -85,53 +86,6 @@ def node_pids(launcher: int, timeout: float, nodes: tuple[str, ...] = NODES) -> 
             return found
         time.sleep(0.05)
     raise RuntimeError(f"the stack's nodes did not start within {timeout} s (launcher pid {launcher})")
-
-
-class LoopbackLLM:
-    """OpenAI-compatible endpoint on 127.0.0.1: down (nothing listens), slow, or garbage answers."""
-
-    def __init__(self, mode: str) -> None:
-        import socket
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        self.base_url = f"http://127.0.0.1:{port}/v1"
-        self.calls = 0
-        self.server: ThreadingHTTPServer | None = None
-        if mode == "down":
-            return
-        outer = self
-        content = {"slow": "{}", "not_json": "Sure! Happy to help with the blocks.",
-                   "not_a_plan": json.dumps({"weather": "sunny"}),
-                   "unknown_skill": json.dumps({"steps": [{"skill": "teleport", "args": {"object": "red block"}}]})}[mode]
-
-        class H(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802
-                outer.calls += 1
-                self.rfile.read(int(self.headers["Content-Length"]))
-                if mode == "slow":
-                    time.sleep(3.0)
-                body = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]})
-                try:
-                    self.send_response(200)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body.encode())
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), H)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
 
 
 class Probe:
@@ -206,13 +160,18 @@ def _task_report(result: Any, t0: float, reported_at: float | None) -> dict[str,
     return task
 
 
-def _stop_launcher(launcher: subprocess.Popen[bytes], pids: dict[str, int]) -> None:
-    if launcher.poll() is None:
-        launcher.send_signal(signal.SIGINT)
+def _interrupt(proc: subprocess.Popen[bytes], timeout: float) -> None:
+    """SIGINT (a clean stop), then SIGKILL if it has not exited within ``timeout`` s."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
         try:
-            launcher.wait(20)
+            proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            launcher.kill()
+            proc.kill()
+
+
+def _stop_launcher(launcher: subprocess.Popen[bytes], pids: dict[str, int]) -> None:
+    _interrupt(launcher, 20.0)
     for p in pids.values():
         if not process_gone(p):
             os.kill(p, signal.SIGCONT)
@@ -399,12 +358,7 @@ def trial_recording(fault: str, logs: Path, k: int) -> dict[str, Any]:
     finally:
         probe.close()
         for p in (server, hw):
-            if p.poll() is None:
-                p.send_signal(signal.SIGINT)
-                try:
-                    p.wait(15)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+            _interrupt(p, 15.0)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -186,6 +186,17 @@ def _arm_moving(ros, cmds: list, n: int = 5) -> None:  # type: ignore[no-untyped
     ros.wait_until(lambda: len(cmds) > n0 + n, 30.0, "the arm moving under the task")
 
 
+def _task_moving(ros, client, cmds: list, block: str):  # type: ignore[no-untyped-def]
+    """Send "move to the <block>"; its result future, once the arm moves under it."""
+    from robomatrix.action import ExecuteTask
+
+    fut = client.send_goal_async(ExecuteTask.Goal(task=f"move to the {block}"))
+    ros.wait_until(fut.done, 20.0, "the task accepted")
+    res = fut.result().get_result_async()
+    _arm_moving(ros, cmds)
+    return res
+
+
 def _held_since(obs: list, cmds: list, t: float, n_obs: int) -> bool:
     from robomatrix.msg import ArmCommand
 
@@ -194,14 +205,10 @@ def _held_since(obs: list, cmds: list, t: float, n_obs: int) -> bool:
 
 
 def test_a_skill_server_killed_mid_task_fails_the_task_at_once_naming_the_fix(launch, ros) -> None:
-    from robomatrix.action import ExecuteTask
 
     stack, obs, cmds, client, block = _task_stack(launch, ros)
     server = node_pid(stack.nodes, "skill_server")
-    fut = client.send_goal_async(ExecuteTask.Goal(task=f"move to the {block}"))
-    ros.wait_until(fut.done, 20.0, "the task accepted")
-    result = fut.result().get_result_async()
-    _arm_moving(ros, cmds)
+    result = _task_moving(ros, client, cmds, block)
     n_obs = len(obs)
     t_kill = time.monotonic()
     os.kill(server, signal.SIGKILL)
@@ -248,59 +255,6 @@ def test_a_scheduler_killed_mid_task_ends_the_cli_and_the_arm_holds(launch, ros,
     assert held_after < 3.0
 
 
-class _LoopbackLLM:
-    """An OpenAI-compatible endpoint on 127.0.0.1 whose answer the test sets: down, slow, garbage."""
-
-    def __init__(self) -> None:
-        import socket
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.base_url = f"http://127.0.0.1:{self.port}/v1"
-        self.mode = "down"
-        self.calls = 0
-        self.server = None
-
-    def start(self) -> None:
-        import json
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        outer = self
-
-        class H(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802
-                outer.calls += 1
-                self.rfile.read(int(self.headers["Content-Length"]))
-                content = {"slow": "{}", "not_json": "Sure! Happy to help with the blocks.",
-                           "not_a_plan": json.dumps({"weather": "sunny"}),
-                           "unknown_skill": json.dumps({"steps": [{"skill": "teleport", "args": {"object": "red block"}}]}),
-                           }[outer.mode]
-                if outer.mode == "slow":
-                    time.sleep(3.0)
-                body = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]})
-                try:
-                    self.send_response(200)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body.encode())
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), H)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-
-
 LLM_TIMEOUT_S, LLM_RETRIES, LLM_BACKOFF_S = 1.0, 1, 0.1
 
 
@@ -310,7 +264,10 @@ def test_llm_endpoint_down_slow_or_garbage_fails_the_task_in_time_and_nothing_mo
     command is sent."""
     from robomatrix.action import ExecuteTask
 
-    llm = _LoopbackLLM()
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from loopback_llm import LoopbackLLM
+
+    llm = LoopbackLLM()
     cfg = tmp_path / "planner.yaml"
     cfg.write_text(f"backend: openai\nopenai:\n  base_url: {llm.base_url}\n  model: m\n  timeout_s: {LLM_TIMEOUT_S}\n"
                    f"  retries: {LLM_RETRIES}\n  backoff_s: {LLM_BACKOFF_S}\n")
@@ -349,7 +306,6 @@ def test_each_node_frozen_for_2_s_mid_task_ends_held_and_never_in_a_false_succes
     on one stack: the arm holds while commands stop (the hardware node's stale-command watchdog,
     or the skill server when its scheduler falls silent), and the task either succeeds (the
     scheduler checked the goal on the settled world) or fails with a reason."""
-    from robomatrix.action import ExecuteTask
     from robomatrix.srv import Reset
 
     stack, obs, cmds, client, block = _task_stack(launch, ros)
@@ -362,10 +318,7 @@ def test_each_node_frozen_for_2_s_mid_task_ends_held_and_never_in_a_false_succes
         ros.wait_until(lambda n=n_reset: len(obs) > n + 5, 10.0, "observations after the reset")
         block = next(o.name for o in obs[-1].objects if o.category == "block")
         pid = node_pid(children(stack.proc.pid), victim)
-        fut = client.send_goal_async(ExecuteTask.Goal(task=f"move to the {block}"))
-        ros.wait_until(fut.done, 20.0, "the task accepted")
-        res = fut.result().get_result_async()
-        _arm_moving(ros, cmds)
+        res = _task_moving(ros, client, cmds, block)
         n_obs = len(obs)
         t0 = time.monotonic()
         os.kill(pid, signal.SIGSTOP)

@@ -119,6 +119,14 @@ class _ClauseParser(_Parser):
         ):
             self.take()
 
+    def _objects_or_backtrack(self, state: tuple[int, list[bool]]) -> list[Ref] | None:
+        """The object phrases here, or None with the cursor back at ``state`` when there are none."""
+        objs = self._objects()
+        if not objs:
+            self.restore(state)
+            return None
+        return objs
+
     def _objects(self) -> list[Ref]:
         refs: list[Ref] = []
         while True:
@@ -479,9 +487,8 @@ class _ClauseParser(_Parser):
         if not self.accept("is", "are"):
             self.restore(state)
             return None
-        objs = self._objects()
-        if not objs:
-            self.restore(state)
+        objs = self._objects_or_backtrack(state)
+        if objs is None:
             return None
         inner = self.save()
         self.accept(",", "-", ":")
@@ -505,9 +512,8 @@ class _ClauseParser(_Parser):
         if not (self.accept("with", "for", "to") and done and done[-1].action in ("place", "discard", "push")):
             self.restore(state)
             return None
-        objs = self._objects()
-        if not objs:
-            self.restore(state)
+        objs = self._objects_or_backtrack(state)
+        if objs is None:
             return None
         self.accept("too", "also")
         prev = done[-1]
@@ -776,9 +782,8 @@ class _ClauseParser(_Parser):
         self.restore(state)
         topic = self.accept("of")
         self.accept("whichever", "whatever")
-        objs = self._objects()
-        if not objs:
-            self.restore(state)
+        objs = self._objects_or_backtrack(state)
+        if objs is None:
             return None
         self._apposition(objs)  # "the yellow block, which is next to the green bowl, goes in the bin"
         if all(r.colours and not (r.plural or r.pronoun or r.relative) for r in objs) and len(objs) >= 2:
