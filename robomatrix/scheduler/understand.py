@@ -73,6 +73,9 @@ def looks_like_code(text: str) -> str | None:
 
 def interpret(task: str, objects: Sequence[Any]) -> list[GoalAtom]:
     """Goal atoms for ``task`` in a world of ``objects``; :class:`Refusal` with a reason."""
+    bracketed = re.fullmatch(r"\s*\[([^\[\]{}\"`$\\:=]*)\]\s*[.!?]*\s*", task)
+    if bracketed:  # "[put the red block in the bin]": a task set off in brackets, no code inside
+        task = bracketed.group(1)
     code = looks_like_code(task)
     if code:
         raise Refusal(f"the task contains code or markup ({code!r}); say what the robot should do in words",

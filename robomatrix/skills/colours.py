@@ -23,6 +23,7 @@ from collections.abc import Iterable
 __all__ = [
     "BASIC_COLOURS",
     "NOT_COLOUR_WORDS",
+    "THING_COLOURS",
     "canonical_colour",
     "closest_colour_name",
     "colour_rgb",
@@ -47,6 +48,25 @@ flat key mid pinky nice old blush heather ocre dust dusk night
 """Words the colour tables list that people mostly use for other things ("dark", "brick", "gold",
 "water"): never a colour on their own, in the parser or in a model backend's text (two-word names
 such as "brick red" or "sea green" still are)."""
+
+THING_COLOURS: dict[str, str] = {
+    **dict.fromkeys("sky sapphire blueberry blueberries jeans denim cornflower".split(), "blue"),
+    **dict.fromkeys("grass leaf leaves lettuce frog cucumber broccoli pea peas lime limes emerald moss forest "
+                    "spinach clover shamrock".split(), "green"),
+    **dict.fromkeys("sun lemon lemons banana bananas sunflower sunflowers butter corn canary daffodil yolk "
+                    "mustard dandelion".split(), "yellow"),
+    **dict.fromkeys("tomato tomatoes blood cherry cherries strawberry strawberries ketchup ruby "
+                    "firetruck".split(), "red"),
+    **dict.fromkeys("snow milk chalk".split(), "white"),
+    **dict.fromkeys("coal soot night".split(), "black"),
+    **dict.fromkeys("ash concrete pebble elephant".split(), "grey"),
+}
+"""The colour people mean by "the colour of X" / "coloured like X" for everyday things whose colour
+is not in doubt. The survey's entry for a thing is what people called a paint chip, not the thing's
+colour (its "sunflower" is an orange-yellow, its "leaf" an olive). Things whose colour people do
+disagree on stay out and keep the survey's reading: the sea, the ocean and water are teals, between
+blue and green, so "the block the colour of the sea" is not guessed. Only for a thing named after
+"colour of" or "like"."""
 
 CLEAR_RATIO = 0.8  # the nearest basic colour wins outright when d1 <= CLEAR_RATIO * d2
 NEAR_RATIO = 1.6  # else a present colour within NEAR_RATIO * d1 of the word is taken (unique only)

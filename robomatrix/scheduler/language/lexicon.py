@@ -34,7 +34,8 @@ appreciate appreciated grateful great nice lovely good helpful wonderful cheers 
 enough how about why help chance convenience whenever pretty many much ta sorry excuse bother trouble
 possibly maybe perhaps quickly carefully gently nicely slowly thankyou idea fine super brilliant awesome
 cool hello dear buddy friend mate sir madam moment time soon asap quick favour favor request task job
-too lot lots bunch million ton tons heaps loads prefer rather asking ask asked requesting goal aim objective""".split())
+too lot lots bunch million ton tons heaps loads prefer rather asking ask asked requesting goal aim objective
+was were hoping hope wondering wonder um umm uh uhm er erm hmm ah oh""".split())
 # words that only make sense inside the grammar's phrases; consumed there
 DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "your", "my", "our"}
 PLACE_VERBS = {"put", "place", "move", "set", "drop", "stick", "pop", "transfer", "bring", "carry", "take",
@@ -77,7 +78,7 @@ CONTRACTIONS = [(r"\bi'd\b", "i would"), (r"\bi'm\b", "i am"), (r"\bdon't\b", "d
                 (r"\blet's\b", "let us"), (r"\bit's\b", "it is"), (r"\bthat's\b", "that is"),
                 (r"\b(\w+)'ll\b", r"\1 will"), (r"\b(\w+)'re\b", r"\1 are"), (r"\b(\w+)'ve\b", r"\1 have"),
                 (r"\bwhat's\b", "what is"), (r"\bthats\b", "that is"), (r"\btheres\b", "there is"), (r"\bthere's\b", "there is"), (r"\bshouldn't\b", "should not"),
-                (r"\b(\w+)n't\b", r"\1 not")]
+                (r"\b(\w+)n't\b", r"\1 not"), (r"\b(it|you|that|we|they|he|she|who)'d\b", r"\1 would")]
 DESCRIPTOR_WORDS = {"leftmost", "rightmost", "nearest", "closest", "farthest", "furthest", "left", "right",
                     "near", "next", "beside", "by", "middle", "centre", "front", "far", "nearer", "closer",
                     "further", "farther", "robot", "base", "matching", "matches", "match", "same", "its",
@@ -100,7 +101,7 @@ def _lexicon() -> set[str]:
                  | {"red", "green", "blue", "yellow", "orange", "purple", "pink", "white", "black", "grey",
                     "brown", "cyan", "tower", "table", "bottom", "top", "down", "up", "from", "reading",
                     "drawer", "base", "towards", "toward", "away", "bit", "little", "slightly", "few",
-                    "touch", "alone", "where", "it", "them", "they", "one", "ones", "itself", "hand",
+                    "touch", "alone", "where", "it", "holding", "them", "they", "one", "ones", "itself", "hand",
                     "gripper", "keep", "hold", "of", "rid", "ready", "stays", "stay", "remain", "remains",
                     "already", "is", "put", "order", "sequence", "onto", "lowest", "highest", "uppermost",
                     "topmost", "underneath", "beneath", "whichever", "equals", "same", "reach", "approach",
@@ -109,7 +110,7 @@ def _lexicon() -> set[str]:
                     "clean", "empty", "tabletop",
                     "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "placed", "moved", "held",
                     "lifted", "raised", "touching", "disturbing", "nothing", "anything", "else", "way", "any", "leaving", "former", "latter",
-                    "neither", "nor", "or", "likewise", "similarly", "times", "twice", "thrice"})
+                    "neither", "either", "nor", "or", "likewise", "similarly", "times", "twice", "thrice"})
         _LEXICON = {w for w in words if w.isalpha()}
     return _LEXICON
 
@@ -206,7 +207,10 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\bu\b", "you", t)  # "could u put ..."
     t = re.sub(r"\bur\b", "your", t)
     t = re.sub(r"[()]", " , ", t)  # "(the one near the bin)": an aside, set off like commas
-    t = re.sub(r"\s&\s", " and ", t)
+    t = re.sub(r"\s[&+]\s", " and ", t)  # "blue + yellow -> green bowl"
+    t = re.sub(r"\b(left|right)[- ]?most\b", r"\1most", t)  # "the left-most block"
+    if len(re.findall(r"[a-z]+\s*\.", t)) >= 3 and not re.search(r"[a-z]+\s+[a-z]+\s*\.", t):
+        t = t.replace(".", " ")  # "Put. The. Blue. Block. In. The. Bin.": every word stressed, one sentence
     t = re.sub(r"\s/\s", " ; ", t)  # "A into B / C into D": two requests
     for pat, rep in CONTRACTIONS:
         t = re.sub(pat, rep, t)

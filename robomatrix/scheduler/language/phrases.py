@@ -19,6 +19,7 @@ from robomatrix.scheduler.language.lexicon import (
 )
 from robomatrix.skills.colours import (
     NOT_COLOUR_WORDS,
+    THING_COLOURS,
     colour_rgb,
 )
 
@@ -609,6 +610,13 @@ class _Parser:
 
     def _colour_like_word(self) -> str:
         self.accept("a", "an", "the", "fresh", "ripe", "clear", "new", "cut", "summer")
+        while self.accept("fresh", "ripe", "clear", "new", "cut", "summer", "deep", "open", "cloudless", "wet",
+                          "spring", "morning", "midday"):
+            pass  # "the colour of a clear summer sky"
+        w = self.peek()
+        if w in THING_COLOURS and self.peek(1) not in CATEGORY_WORDS:
+            self.take()  # "the colour of the sea": the thing's colour, not the survey's paint chip
+            return THING_COLOURS[w]
         n = self._colour_at(0)
         if n:
             return " ".join(self.take(n))
