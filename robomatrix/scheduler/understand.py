@@ -192,6 +192,9 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
                     raise Refusal(f"there are {len(bins)} bins; say which", "ambiguous")
                 rel, dest_ids = "in", [bins[0].id]
             elif c.dest is not None and c.dest.words == ["there"] and c.relation is None:
+                topic_places = [i for i in res.topic if res.by_id[i].category in CONTAINERS]
+                if last_place is None and len(topic_places) == 1:  # "the blue bowl: put the red block there"
+                    last_place = ("in", topic_places[0])
                 if last_place is None:  # "put it there": where the put before went, or refused
                     raise Refusal("'there' does not refer to a place the task named before", "ambiguous")
                 rel, dest_ids = last_place[0], [last_place[1]]
@@ -215,6 +218,10 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
                 # a later place for the same object wins: "put it in the bin, then move it to the bowl"; the
                 # object is the one that moves ("X under Y" moves Y: "yellow under green and green under blue")
                 new = _place_atom(oid, rel, dest, res)
+                if c.terse and rel != "under" and not any(r.pronoun for r in c.objects) and any(
+                        a.predicate in ("in", "on") and a.args[0] == new.args[0] and a != new for a in atoms):
+                    # "put the red block in the bin and the red block in the green bowl": named again, no verb
+                    raise Refusal(f"the task sends the {res.by_id[oid].name} to two places", "ambiguous")
                 atoms = [a for a in atoms if not (a.predicate in ("in", "on") and a.args[0] == new.args[0])]
                 atoms.append(new)
             last_place = (rel, dest)

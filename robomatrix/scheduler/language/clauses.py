@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from robomatrix.scheduler.language.lexicon import (
+    ASIDES,
     CLOSE_VERBS,
     CONTAINERS,
     DIRECTION_WORDS,
@@ -39,6 +40,7 @@ class Clause:
     direction: str | None = None
     distance: float | None = None
     order: str | None = None  # stack: bottom_up | top_down
+    terse: bool = False  # no verb: "X in Y", "X goes in Y", "X -> Y" (a second one for X is a contradiction)
 
 
 # --------------------------------------------------------------------------- clauses
@@ -588,6 +590,17 @@ class _ClauseParser(_Parser):
         return self.peek(k) in verbs and any(self.peek(j) in ("it", "them", "that", "former", "latter", "both")
                                              for j in range(k + 1, k + 4))
 
+    def _verb_with_there(self, k: int) -> bool:
+        """"the blue bowl: put the red block there": a put whose place is the phrase before it."""
+        if self.peek(k) not in PLACE_VERBS | DISCARD_VERBS:
+            return False
+        j = k + 1
+        while self.peek(j) not in ("", ",", ";", ".", "!", "?", "and", "then") and j < k + 9:
+            if self.peek(j) == "there":
+                return True
+            j += 1
+        return False
+
     def _drawer_state_follows(self, k: int) -> bool:
         def probe() -> bool:
             r = self.noun_phrase()
@@ -623,11 +636,9 @@ class _ClauseParser(_Parser):
                 "goes", "go", "should", "must", "needs", "belongs", "is", "are", "has", "will"):
             self.take()  # "move only the green block: it goes in the blue bowl": the next clause says where
             return Clause("topic", objs)
-        j = 0
-        while self.peek(j) in (",", ".", "-", ";"):
-            j += 1
+        j = self._aside(0)
         if j and self.peek(j) in PREP_IN | PREP_ON | PREP_UNDER | {"down"} - {":", "->"}:
-            self.take(j)  # "put the red block... in the bin"
+            self.take(j)  # "put the red block... in the bin", "put it - carefully - in the bin"
         d = self._destination()
         if d is None and self.peek() == "there" and self.peek(1) in ("", ",", ".", "and", "then", "!", "too", "as",
                                                                      "also", ";"):
@@ -671,6 +682,13 @@ class _ClauseParser(_Parser):
                 self.restore(state)
         return self._chain(Clause("place", objs, rel, dest))
 
+    def _aside(self, k: int) -> int:
+        """Tokens from offset ``k`` of an aside set off by separators: "...", " - carefully - ", ", um,"."""
+        j = k
+        while self.peek(j) in (",", ".", "-", ";", "!") or (j > k and self.peek(j) in ASIDES):
+            j += 1
+        return j - k if j > k and self.peek(j - 1) in (",", ".", "-", ";", "!") or j == k else 0
+
     def _chain(self, first: Clause) -> Clause | list[Clause]:
         """"stack the green block on the blue block on the red block": each destination rests on the next."""
         out = [first]
@@ -689,6 +707,10 @@ class _ClauseParser(_Parser):
 
     def _trailing_except(self, objs: list[Ref]) -> None:
         """"put all the blocks in the bin except the red one" / ", but not the red one"."""
+        for seq in (("and", "nothing", "else"), ("but", "nothing", "else"), ("and", "no", "others"),
+                    ("and", "nothing", "more"), ("and", "no", "other", "blocks"), ("but", "no", "others")):
+            if self.accept_seq(*seq):  # "the two red blocks and nothing else": as in every goal
+                break
         state = self.save()
         self.accept(",")
         w, w1 = self.peek(), self.peek(1)
@@ -748,6 +770,8 @@ class _ClauseParser(_Parser):
             sep = self.take()[0]
             contrast = self.accept("not")
             ap = self.noun_phrase()
+            while self.peek() in ("!", "?") and self.peek(1) in (sep, ""):
+                self.take()  # "put the green block (not the red one!) in the bowl"
             if ap is None or ap.pronoun or self.peek() not in (sep, "") and not (
                     self.peek() in PREP_IN | PREP_ON | PREP_UNDER and contrast):
                 self.restore(state)
@@ -777,7 +801,7 @@ class _ClauseParser(_Parser):
             self.take()
             dest = self.noun_phrase()
             if dest is not None and dest.category in CONTAINERS and self.peek() in ("", ".", ";", "!", "?"):
-                return Clause("place", [first], "in", dest)  # "Blue block, bin. Green block, red bowl."
+                return Clause("place", terse=True, objects=[first], relation="in", dest=dest)  # "Blue block, bin. Green block, red bowl."
             self.restore(inner)
         self.restore(state)
         topic = self.accept("of")
@@ -786,6 +810,20 @@ class _ClauseParser(_Parser):
         if objs is None:
             return None
         self._apposition(objs)  # "the yellow block, which is next to the green bowl, goes in the bin"
+        listed = self.save()
+        more: list[Ref] = []
+        while self.peek() == ";" and self.peek(1) not in ("both", "all", "each") and self._np_follows(1):
+            self.take()  # "red block; green block; both into the yellow bowl": a list the last words gather
+            r = self.noun_phrase()
+            if r is None:
+                break
+            more.append(r)
+        if more and self.peek() in (";", ",", ":", "-") and self.peek(1) in ("both", "all", "each") and \
+                self.peek(2) in PREP_IN | PREP_ON | PREP_UNDER:
+            objs = objs + more
+            self.take()
+        else:
+            self.restore(listed)
         if all(r.colours and not (r.plural or r.pronoun or r.relative) for r in objs) and len(objs) >= 2:
             st = self.save()
             self.accept(",")
@@ -829,7 +867,8 @@ class _ClauseParser(_Parser):
         while self.peek() in ("go", "goes", "should", "must", "needs", "need", "be", "belongs", "belong", "is", "both",
                               "are", "to", "has", "have", "want", "wants", "ends", "end", "ended", "up", "sits",
                               "sit", "placed", "put", "moved", "gets", "get", "got", "stay", "stays", "sitting",
-                              "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "be"):
+                              "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "be", "going",
+                              "getting", "ending"):
             if self.peek() == "to" and self.peek(1) not in ("be", "go", "end", "sit"):
                 break
             self.take()
@@ -844,24 +883,28 @@ class _ClauseParser(_Parser):
             return Clause("hold", objs)
         self._trailing_except(objs)  # "all blocks, except the yellow, into the green bowl"
         inner = self.save()
+        self.take(self._aside(0))
         while self.peek() in (",", "please", ".", "...", "-", ";"):
             self.take()
+        if self.peek() in ("both", "all", "each") and self.peek(1) in PREP_IN | PREP_ON | PREP_UNDER and (
+                len(objs) > 1 or any(r.plural or len(r.colours) > 1 for r in objs)):
+            self.take()  # "the yellow and green blocks, both into the blue bowl"
         d = self._destination()
         if d is not None:
             self._trailing_except(objs)
-            return Clause("place", objs, d[0], d[1])
+            return Clause("place", terse=True, objects=objs, relation=d[0], dest=d[1])
         if inner[0] < len(self.t) and self.t[inner[0]] == "-" and self.t[self.i - 1] == "-":  # "red block - bin, ..."
             dest = self.noun_phrase()
             if dest is not None and dest.category in CONTAINERS and self.peek() in (
                     "", ",", ";", ".", "!", "and", "then"):
-                return Clause("place", objs, "in", dest)
+                return Clause("place", terse=True, objects=objs, relation="in", dest=dest)
             self.restore(inner)
         # "X... Y" / "X, Y" / "X; Y" at the end of the task: a terse put
         dest = self.noun_phrase()
         if dest is not None and self.peek() in ("", ".", "?", "!") and self.t[inner[0]] in (",", ".", ";", "-"):
             while self.peek() in (".", "?", "!"):
                 self.take()
-            return Clause("place", objs, "in", dest)
+            return Clause("place", terse=True, objects=objs, relation="in", dest=dest)
         self.restore(inner)
         if done and done[-1].action == "hold" and self.peek() in (",", "and") and (
                 self._verb_with_pronoun(1) or self._verb_with_pronoun(2)):
@@ -877,7 +920,7 @@ class _ClauseParser(_Parser):
         # a topic: "whichever block is closest to the bin, put it ..."; "of the two yellow blocks, ...";
         # "the blue block - put it in the bin"
         if self.peek() in (",", ":", "-") and (topic or any(r.superlative or r.relative for r in objs)
-                                               or self._verb_with_pronoun(1)) or (
+                                               or self._verb_with_pronoun(1) or self._verb_with_there(1)) or (
                 self.peek() in ("?", ".", ";", "!") and self._verb_with_pronoun(1)):
             self.take()
             return Clause("topic", objs)
@@ -899,6 +942,14 @@ class _ClauseParser(_Parser):
 
     def _negation(self) -> Clause | None:
         start = self.i
+        if self.accept_seq("never", "mind"):  # "never mind the yellow block; the blue one goes in the bin"
+            self.negating = True
+            objs = self._objects()
+            self.negating = False
+            if objs:
+                return Clause("keep", objs)
+            self.i = start
+            return None
         if self.accept("leave", "leaving"):
             objs = self._objects()
             if not objs:
@@ -941,7 +992,9 @@ class _ClauseParser(_Parser):
                     self.contrasts.append(d[1])
                 return Clause("noop")
             verb = self.t[self.i - 1]
+            self.negating = True  # "don't touch either yellow block": neither of them
             objs = self._objects()
+            self.negating = False
             if verb in ("put", "place", "drop"):
                 d = self._destination()
                 if d is not None:  # "do not put the green block in the bin": that pair is ruled out
@@ -955,6 +1008,11 @@ class _ClauseParser(_Parser):
             self.i = start
             return None
         if self.t[start] == "not" and self.i == start + 1:
+            one = self.noun_phrase()  # "not the blue block, the green one goes in the bowl"
+            if one is not None and self.peek() in (",", ";", ":", "-") and self._np_follows(1):
+                self.contrasts.append(one)
+                return Clause("noop")
+            self.i = start + 1
             objs = self._objects()  # "put it in the red bowl, not the yellow bowl"
             if objs and self.peek() in ("", ",", ".", ";", "!", "and", "then", "but"):
                 self.contrasts.extend(objs)

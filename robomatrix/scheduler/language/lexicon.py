@@ -35,7 +35,12 @@ enough how about why help chance convenience whenever pretty many much ta sorry 
 possibly maybe perhaps quickly carefully gently nicely slowly thankyou idea fine super brilliant awesome
 cool hello dear buddy friend mate sir madam moment time soon asap quick favour favor request task job
 too lot lots bunch million ton tons heaps loads prefer rather asking ask asked requesting goal aim objective
-was were hoping hope wondering wonder um umm uh uhm er erm hmm ah oh""".split())
+was were hoping hope wondering wonder um umm uh uhm er erm hmm ah oh softly quietly safely steadily precisely neatly""".split())
+ASIDES = {"please", "kindly", "carefully", "gently", "slowly", "quickly", "nicely", "now", "um", "umm", "uh", "uhm",
+          "er", "erm", "hmm", "ah", "oh", "ok", "okay", "sorry", "thanks", "cheers", "actually", "softly", "quietly",
+          "safely", "steadily", "precisely", "neatly", "straight"}
+"""Words that may stand between a thing and where it goes, set off by dashes, commas or dots ("put the
+green block - carefully - in the bowl", "the yellow block... um... in the red bowl")."""
 # words that only make sense inside the grammar's phrases; consumed there
 DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "your", "my", "our"}
 PLACE_VERBS = {"put", "place", "move", "set", "drop", "stick", "pop", "transfer", "bring", "carry", "take",
@@ -101,7 +106,7 @@ def _lexicon() -> set[str]:
                  | {"red", "green", "blue", "yellow", "orange", "purple", "pink", "white", "black", "grey",
                     "brown", "cyan", "tower", "table", "bottom", "top", "down", "up", "from", "reading",
                     "drawer", "base", "towards", "toward", "away", "bit", "little", "slightly", "few",
-                    "touch", "alone", "where", "it", "holding", "them", "they", "one", "ones", "itself", "hand",
+                    "touch", "alone", "where", "it", "holding", "going", "mind", "them", "they", "one", "ones", "itself", "hand",
                     "gripper", "keep", "hold", "of", "rid", "ready", "stays", "stay", "remain", "remains",
                     "already", "is", "put", "order", "sequence", "onto", "lowest", "highest", "uppermost",
                     "topmost", "underneath", "beneath", "whichever", "equals", "same", "reach", "approach",

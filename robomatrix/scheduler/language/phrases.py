@@ -59,6 +59,7 @@ class _Parser:
         self.used = [False] * len(tokens)
         self.comparatives = True  # "closer to me" describes the object (False: it is where a push goes)
         self.contrasts: list[Ref] = []  # ", not the blue one": objects the task says are not meant
+        self.negating = False  # inside "don't touch ...": "either yellow block" means both of them
 
     # ---------------------------------------------------------------- cursor helpers
     def peek(self, k: int = 0) -> str:
@@ -113,6 +114,12 @@ class _Parser:
             if self.peek() == "so" and self.peek(1) in ("does", "do", "should", "must"):
                 break  # "..., and so does the blue block"
             self.take()
+        if self.peek() == "it" and self.peek(1) == "be" and self.peek(2) in ("possible", "ok", "okay", "alright",
+                                                                          "great", "nice", "lovely", "good"):
+            self.take(3)  # "would it be possible (for you) to put ..."
+            self.accept_seq("for", "you")
+            self.accept("to")
+            self.skip_fillers()
         if self.peek() == "it" and self.peek(1) in ("would", "will", "is", "might", "could", "if"):
             self.take()  # "it would be great if you could ...", "I'd appreciate it if ..."
             self.skip_fillers()
@@ -150,7 +157,14 @@ class _Parser:
             elif w in ("only", "just") and (self.peek(1) in DETERMINERS or self._colour_at(1) or self.peek(1) in NUMBERS
                                             or self.peek(1) == "one") and self.i == start:
                 self.take()  # "move only the blue block"
-            elif w in ("lone", "single", "sole", "only") and self.i > start and (
+            elif w == "either" and (self.peek(1) in CATEGORY_WORDS or self._colour_at(1) or self.peek(1) == "of"):
+                self.take()  # "don't touch either yellow block": both; "put either block in the bin": say which
+                self.accept("of")
+                if self.negating:
+                    ref.all, ref.plural = True, True
+                else:
+                    ref.count = 1
+            elif w in ("lone", "single", "sole", "only") and (self.i > start or self.i > 0 and self.t[self.i - 1] == "the") and (
                     self.peek(1) in CATEGORY_WORDS or self._colour_at(1)):
                 self.take()  # "the lone green block": one of its kind, as every singular reference must be
             elif w in ("whichever", "whatever") and (self.peek(1) in CATEGORY_WORDS or self.peek(1) == "one"):
