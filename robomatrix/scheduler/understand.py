@@ -270,6 +270,8 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
             for r in c.objects:
                 ids += res.resolve(r, "object") if r.category != "bowl" else res.resolve(r, "any")
             for oid in ids:
+                if res.by_id[oid].category not in MOVABLE + ("bowl",):  # the skills push blocks and bowls
+                    raise Refusal(f"the {res.by_id[oid].name} is fixed furniture; it cannot be pushed", "fixed_object")
                 atoms.append(GoalAtom("pushed", (oid, c.direction), c.distance))
             res.name(ids)
             res.last = ids

@@ -136,6 +136,10 @@ class _ClauseParser(_Parser):
             if r is None:
                 break
             refs.append(r)
+            if self.peek() == "," and self.peek(1) in ("and", "or") and self._np_follows(2) and \
+                    not self._verb_follows(2) and len(refs) >= 2:
+                self.take(2)  # "the blue block, the green block, and the red block": a list's last comma
+                continue
             if self.peek() in ("and", ",", "or") and self._np_follows(1) and not self._verb_follows(1) and \
                     not self._ahead(1, lambda: (self.noun_phrase() or Ref()).pronoun):  # ", both into the bowl"
                 self.take()
@@ -385,6 +389,16 @@ class _ClauseParser(_Parser):
         if w == "without" and w1 in ("touching", "moving", "disturbing") and self._np_follows(2):
             self.take(2)  # "put the red block in the bin without touching the blue block"
             return Clause("keep", self._objects())
+        if w in ("keep", "let") and self._np_follows(1):
+            state = self.save()
+            self.take()  # "keep the blue block where it is", "let the red block stay put"
+            objs = self._objects()
+            self.accept("stay", "stays", "remain", "be")
+            if objs and (self.accept_seq("where", "it", "is") or self.accept_seq("where", "they", "are")
+                         or self.accept_seq("in", "place") or self.accept_seq("as", "it", "is")
+                         or self.accept_seq("where", "it", "sits") or self.accept("untouched", "still", "put")):
+                return Clause("keep", objs)
+            self.restore(state)
         if w in ("leave", "leaving") or (w in ("do", "dont") and w1 in ("not", "touch", "move")) or w == "not" or \
                 w == "never":
             c = self._negation()
