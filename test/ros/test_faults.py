@@ -120,7 +120,8 @@ def test_killing_the_launcher_stops_every_node_and_the_arm_holds(launch, ros) ->
     alive = [p for p in pids if not gone(p)]
     assert not alive, f"node processes {alive} outlived their launcher"
     ros.spin_for(0.5)  # the last messages on their way
-    assert obs[-1].watchdog_holding, "the hardware node's last observation says the arm holds"
+    assert obs[-1].watchdog_holding, ("the hardware node's last observation says the arm holds; last flags "
+                                      f"{[o.watchdog_holding for o in obs[-8:]]} of {len(obs)}:\n{stack.output()[-3000:]}")
     # Mostly the skill server tells its client why the goal ended (not always: see bench_faults.py).
     if result.done():
         assert not result.result().result.success and "shut down" in result.result().result.reason
