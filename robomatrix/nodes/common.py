@@ -149,10 +149,23 @@ WAKE_PERIOD_S = 0.1  # the executor wakes at least this often to notice a stop r
 SHUTDOWN_GRACE_S = 0.5  # after close(): spin this long so last results and holds reach their peers
 
 
+REPEAT_SIGNAL_S = 0.25  # s after the first stop signal in which another one is the same request
+_FIRST_STOP: list[float] = []  # time.monotonic() of the first stop signal
+
+
 def _request_stop(*_: object) -> None:
-    """First SIGINT/SIGTERM: stop after the running callback. A second one: stop now."""
+    """First SIGINT/SIGTERM: stop after the running callback. A second one: stop now.
+
+    A signal within :data:`REPEAT_SIGNAL_S` of the first is the same request, not a second
+    one: a launcher killed with SIGKILL makes the kernel send its parent-death SIGTERM once per
+    launcher thread the node is handed to as those threads die, milliseconds apart (seen with
+    strace). Taken as "stop now", that interrupted close() before the arm's hold went out."""
+    now = time.monotonic()
     if _STOPPING.is_set():
+        if _FIRST_STOP and now - _FIRST_STOP[0] < REPEAT_SIGNAL_S:
+            return
         raise KeyboardInterrupt
+    _FIRST_STOP[:] = [now]
     _STOPPING.set()
 
 
