@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 from robomatrix.skills.colours import (
+    NOT_COLOUR_WORDS,
+    THING_COLOURS,
     closest_colour_name,
     colour_rgb,
     edit_distance,
@@ -120,6 +122,14 @@ def _lexicon() -> set[str]:
     return _LEXICON
 
 
+def is_known(word: str, extra: set[str] | frozenset[str] = frozenset()) -> bool:
+    """A word of one of the parser's lexical resources: its own lexicon, the world's names, the colour
+    survey, the everyday things with a colour ("the colour of a frog") and the colour tables' other words.
+    Every resource is asked before a word is taken for a typo of another ("frog" is not "from")."""
+    return (word in _lexicon() or word in extra or word in THING_COLOURS or word in NOT_COLOUR_WORDS
+            or colour_rgb(word) is not None)
+
+
 HOMOPHONES = {"blew": "blue", "read": "red", "yeller": "yellow", "greene": "green"}
 """Words typed by sound before an object noun ("the blew block"): only there, where no other reading fits."""
 
@@ -129,7 +139,7 @@ def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] 
     if word in HOMOPHONES and after in CATEGORY_WORDS and HOMOPHONES[word] not in CATEGORY_WORDS:
         return HOMOPHONES[word]
     lex = _lexicon() | extra
-    if word in lex or not word.isalpha() or len(word) < 2 or colour_rgb(word) is not None:
+    if not word.isalpha() or len(word) < 2 or is_known(word, extra):
         return word
     if len(word) == 2 and after in CATEGORY_WORDS:  # "the rd block": a colour of the world with a letter dropped
         cols = {n.split()[0] for n in names if edit_distance(word, n.split()[0], 1) == 1 and len(n.split()[0]) == 3}
@@ -239,12 +249,11 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
 
 def _split(word: str, extra: set[str]) -> list[str]:
     """A word typed without its space ("inthe", "blueblock") as its two known words."""
-    lex = _lexicon() | extra
-    if word in lex or not word.isalpha() or len(word) < 5 or colour_rgb(word) is not None:
+    if not word.isalpha() or len(word) < 5 or is_known(word, extra):
         return [word]
     for k in range(2, len(word) - 1):
         a, b = word[:k], word[k:]
-        if (a in lex or colour_rgb(a) is not None) and (b in lex or colour_rgb(b) is not None) and len(b) >= 2:
+        if is_known(a, extra) and is_known(b, extra) and len(b) >= 2:
             return [a, b]
     return [word]
 

@@ -439,8 +439,8 @@ class _Parser:
                 continue
             if not self.comparatives and w in ("further", "farther", "closer", "nearer", "more"):
                 break
-            if w in ("further", "farther", "more", "most") and w1 in ("left", "right"):
-                self.take(2)
+            if w in ("further", "farther", "more", "most", "furthest", "farthest") and w1 in ("left", "right"):
+                self.take(2)  # "the block furthest left": the superlative before the side, no "to the"
                 self.accept("one")
                 ref.superlative = ("leftmost" if w1 == "left" else "rightmost", "")
                 continue
