@@ -166,3 +166,26 @@ def test_the_grounded_planner_is_fast_and_deterministic() -> None:
     b = planner.plan("put the emerald block in the scarlet bowl", T1101)
     assert a.steps == b.steps and a.goal == b.goal and a.goal_text == "the green block is in the red bowl"
     assert a.latency_s < 1.0
+
+
+def test_the_parser_s_push_range_is_the_push_skill_s() -> None:
+    from robomatrix.scheduler.language.lexicon import PUSH_RANGE
+
+    spec = next(s for s in LIB if s.name == "push")
+    assert tuple(next(a.range for a in spec.arguments if a.name == "distance")) == PUSH_RANGE
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("push the blue block two inches to the left", ["pushed(block_blue_0, left)"]),
+    ("push the blue block twenty centimetres right", ["pushed(block_blue_0, right)"]),
+    ("nudge the green block left about an inch", ["pushed(block_green_0, left)"]),
+    ("push the blue block 30 cm left", None), ("push the blue block one foot left", None),
+    ("slide the yellow block 1 mm to the right", None),
+])
+def test_push_distances_in_words_and_units_or_refused_outside_the_skill_s_range(text, expected) -> None:
+    if expected is None:
+        with pytest.raises(Refusal) as e:
+            interpret(text, T1101)
+        assert e.value.kind == "impossible"
+    else:
+        assert goal(text) == expected

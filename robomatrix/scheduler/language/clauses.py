@@ -307,10 +307,11 @@ class _ClauseParser(_Parser):
             self.take(2)
             c.distance = NUMBERS[w] * UNITS[w1]
             return True
-        if w in ("a", "just") and w1 in ("bit", "little", "touch", "few", "couple"):
-            self.take(2)
+        if w in ("a", "just") and w1 in ("bit", "little", "touch", "few", "couple", "tad", "smidge", "smidgen", "hair",
+                                         "fraction"):
+            self.take(2)  # a small amount, not a number: the skill's small push
             self.accept("of")
-            self.accept("centimetres", "centimeters", "cm")
+            self.accept("centimetres", "centimeters", "cm", "mm", "millimetres", "millimeters", "inches")
             c.distance = 0.05
             return True
         if w in ("slightly", "gently"):
@@ -1108,6 +1109,7 @@ class _ClauseParser(_Parser):
             if not self.accept("push", "nudge", "shove", "tap", "bump", "poke", "prod"):
                 return c
         for _ in range(4):
+            self.accept("over", "across")  # "scoot the green block over to the right"
             if not (self._direction(c) or self._distance(c)):
                 break
         return c

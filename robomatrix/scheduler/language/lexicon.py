@@ -72,7 +72,16 @@ DIRECTION_WORDS = {"left": "left", "right": "right", "forward": "forward", "forw
 NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "both": 2, "pair": 2, "couple": 2}
 UNITS = {"cm": 0.01, "centimetre": 0.01, "centimetres": 0.01, "centimeter": 0.01, "centimeters": 0.01,
          "mm": 0.001, "millimetre": 0.001, "millimetres": 0.001, "millimeter": 0.001, "millimeters": 0.001,
-         "m": 1.0, "metre": 1.0, "metres": 1.0, "meter": 1.0, "meters": 1.0}
+         "m": 1.0, "metre": 1.0, "metres": 1.0, "meter": 1.0, "meters": 1.0,
+         "inch": 0.0254, "inches": 0.0254, "foot": 0.3048, "feet": 0.3048, "ft": 0.3048}
+PUSH_RANGE = (0.02, 0.20)
+"""Metres the push skill can move an object (skills/push/spec.yaml's distance range; a test checks they agree):
+a distance asked for outside it is refused, not rounded."""
+NUMBER_WORDS = {w: k for k, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen".split())} | {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+                                              "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100}
+"""Number words, read as digits before a unit ("twenty five centimetres" -> 25 centimetres)."""
 ALL_WORDS = {"all", "every", "each", "everything", "both"}
 EXCEPT_WORDS = {"except", "but", "excluding", "besides", "apart", "other", "save", "bar"}
 CONNECTORS = {"and", "then", ",", ";", ".", "!", "?", "after", "afterwards", "next", "finally", "also",
@@ -117,7 +126,8 @@ def _lexicon() -> set[str]:
                     "clean", "empty", "tabletop",
                     "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "placed", "moved", "held",
                     "lifted", "raised", "touching", "disturbing", "nothing", "anything", "else", "way", "any", "leaving", "former", "latter",
-                    "neither", "either", "nor", "or", "likewise", "similarly", "times", "twice", "thrice"})
+                    "neither", "either", "nor", "or", "likewise", "similarly", "times", "twice", "thrice",
+                    "starting", "counting", "tad", "smidge", "smidgen", "fraction", "hair"})
         _LEXICON = {w for w in words if w.isalpha()}
     return _LEXICON
 
@@ -127,7 +137,7 @@ def is_known(word: str, extra: set[str] | frozenset[str] = frozenset()) -> bool:
     survey, the everyday things with a colour ("the colour of a frog") and the colour tables' other words.
     Every resource is asked before a word is taken for a typo of another ("frog" is not "from")."""
     return (word in _lexicon() or word in extra or word in THING_COLOURS or word in NOT_COLOUR_WORDS
-            or colour_rgb(word) is not None)
+            or word in NUMBER_WORDS or colour_rgb(word) is not None)
 
 
 HOMOPHONES = {"blew": "blue", "read": "red", "yeller": "yellow", "greene": "green"}
@@ -239,11 +249,36 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\s[-–—]+\s", " - ", t)
     raw = re.findall(r"->|\d+(?:\.\d+)?|[a-z]+|[,;:.!?]|(?<=\s)-(?=\s)", t)
     raw = [part for w in raw for part in _split(w, extra or set())]
+    raw = _numbers_before_units(raw)
     out = []
     for k, w in enumerate(raw):
         w = SPELLING.get(w, w)
         after = _correct(raw[k + 1], extra or set()) if k + 1 < len(raw) else ""
         out.append(_correct(w, extra or set(), after, names))
+    return out
+
+
+def _numbers_before_units(raw: list[str]) -> list[str]:
+    """A distance in words as digits: "ten centimetres" -> 10 centimetres, "twenty five cm" -> 25 cm, "an inch"
+    -> 1 inch; number words anywhere else stay words (they count objects: "the three blocks")."""
+    out: list[str] = []
+    k = 0
+    while k < len(raw):
+        j, value = k, 0
+        while j < len(raw) and raw[j] in NUMBER_WORDS and (j == k or NUMBER_WORDS[raw[j - 1]] >= 20 > NUMBER_WORDS[raw[j]]
+                                                             or raw[j] == "hundred"):
+            value = value * 100 if raw[j] == "hundred" else value + NUMBER_WORDS[raw[j]]
+            j += 1
+        if j > k and j < len(raw) and raw[j] in UNITS:
+            out.append(str(value))
+            k = j
+            continue
+        if raw[k] in ("a", "an") and k + 1 < len(raw) and raw[k + 1] in UNITS and raw[k + 1] not in ("m", "ft"):
+            out.append("1")  # "about an inch"
+            k += 1
+            continue
+        out.append(raw[k])
+        k += 1
     return out
 
 
