@@ -48,6 +48,7 @@ from robomatrix.scheduler.language.lexicon import (
 from robomatrix.scheduler.language.phrases import (
     Ref,
 )
+from robomatrix.scheduler.language.repairs import repaired
 from robomatrix.scheduler.language.resolution import (
     Obj,
     Refusal,
@@ -90,7 +91,7 @@ def interpret(task: str, objects: Sequence[Any]) -> list[GoalAtom]:
     if not [t for t in toks if t.isalpha()]:
         raise Refusal("the task is empty; say what the robot should do, e.g. 'put the red block in the bowl'",
                       "empty")
-    parser = _ClauseParser(toks)
+    parser = _ClauseParser(repaired(toks))
     clauses = parser.parse()
     unknown = [t for t, u in zip(parser.t, parser.used, strict=True) if not u and t.isalpha()
                and t not in FILLER and t not in ("please",)]

@@ -189,3 +189,25 @@ def test_push_distances_in_words_and_units_or_refused_outside_the_skill_s_range(
         assert e.value.kind == "impossible"
     else:
         assert goal(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("put the green - no, the yellow block in the red bowl", ["in(block_yellow_0, bowl_red_0)"]),
+    ("move the blue block to the red bowl, I mean the green bowl", ["in(block_blue_0, bowl_green_0)"]),
+    ("put the blue block on the green block, sorry, in the bin", ["in(block_blue_0, bin_grey_0)"]),
+    ("pick up the yellow block - scratch that - put the green block in the yellow bowl",
+     ["in(block_green_0, bowl_yellow_0)"]),
+    ("drop the blue block in the, um, red bowl", ["in(block_blue_0, bowl_red_0)"]),
+    ("put the green block in the yellow bowl. no wait, the blue block", ["in(block_blue_0, bowl_yellow_0)"]),
+])
+def test_self_corrections_replace_the_last_part_of_their_kind(text: str, expected: list[str]) -> None:
+    assert goal(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "put the blue block in the red bowl - no wait, don't",  # taken back, nothing left to do
+    "put the blue block in the bin? no, in the red bowl",  # a question answered, not a correction
+])
+def test_corrections_that_leave_no_clear_request_are_refused(text: str) -> None:
+    with pytest.raises(Refusal):
+        interpret(text, T1101)

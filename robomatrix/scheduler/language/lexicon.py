@@ -37,7 +37,8 @@ enough how about why help chance convenience whenever pretty many much ta sorry 
 possibly maybe perhaps quickly carefully gently nicely slowly thankyou idea fine super brilliant awesome
 cool hello dear buddy friend mate sir madam moment time soon asap quick favour favor request task job
 too lot lots bunch million ton tons heaps loads prefer rather asking ask asked requesting goal aim objective
-was were hoping hope wondering wonder um umm uh uhm er erm hmm ah oh softly quietly safely steadily precisely neatly""".split())
+was were hoping hope wondering wonder um umm uh uhm er erm hmm ah oh softly quietly safely steadily precisely neatly
+guess yeah yep yup basically anyway anyways reckon suppose alright""".split())
 ASIDES = {"please", "kindly", "carefully", "gently", "slowly", "quickly", "nicely", "now", "um", "umm", "uh", "uhm",
           "er", "erm", "hmm", "ah", "oh", "ok", "okay", "sorry", "thanks", "cheers", "actually", "softly", "quietly",
           "safely", "steadily", "precisely", "neatly", "straight"}
@@ -127,7 +128,8 @@ def _lexicon() -> set[str]:
                     "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "placed", "moved", "held",
                     "lifted", "raised", "touching", "disturbing", "nothing", "anything", "else", "way", "any", "leaving", "former", "latter",
                     "neither", "either", "nor", "or", "likewise", "similarly", "times", "twice", "thrice",
-                    "starting", "counting", "tad", "smidge", "smidgen", "fraction", "hair"})
+                    "starting", "counting", "tad", "smidge", "smidgen", "fraction", "hair",
+                    "wait", "scratch", "oops", "correction", "instead", "nope", "meant", "rather"})
         _LEXICON = {w for w in words if w.isalpha()}
     return _LEXICON
 
