@@ -211,3 +211,19 @@ def test_self_corrections_replace_the_last_part_of_their_kind(text: str, expecte
 def test_corrections_that_leave_no_clear_request_are_refused(text: str) -> None:
     with pytest.raises(Refusal):
         interpret(text, T1101)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # 1101: yellow block (0.45, 0.13) with the red bowl (0.62, 0.24) in front of it; the green bowl (0.39, 0.00)
+    # behind the blue block (0.56, -0.04); the front is the side of the person facing the robot (+x)
+    ("put the blue block in the bowl in front of the yellow block", ["in(block_blue_0, bowl_red_0)"]),
+    ("put the yellow block in the bowl that is behind the blue block", ["in(block_yellow_0, bowl_green_0)"]),
+    ("put the block in front of the bin in the red bowl", ["in(block_green_0, bowl_red_0)"]),
+    ("put the blue block in the bowl behind the green block", None),  # nothing there: refused, not guessed
+])
+def test_in_front_of_and_behind_another_object(text: str, expected: list[str] | None) -> None:
+    if expected is None:
+        with pytest.raises(Refusal):
+            interpret(text, T1101)
+    else:
+        assert goal(text) == expected

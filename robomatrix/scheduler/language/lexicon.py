@@ -102,7 +102,7 @@ DESCRIPTOR_WORDS = {"leftmost", "rightmost", "nearest", "closest", "farthest", "
                     "their", "own", "corresponding", "other", "remaining", "rest", "biggest", "one", "ones",
                     "first", "last", "single", "only", "lone", "you", "me", "yourself", "side", "end", "edge",
                     "most", "more", "to", "from", "of", "the", "as", "is", "which", "that", "whichever", "whose",
-                    "with", "at", "on", "in"}
+                    "with", "at", "on", "in", "behind", "back"}
 NEGATIONS = {"not", "never", "no", "dont", "without", "leave", "alone", "untouched", "where", "is", "it", "be"}
 
 _LEXICON: set[str] | None = None

@@ -358,6 +358,22 @@ class _Parser:
                           "farther", "leftmost", "rightmost", "most", "near", "beside", "by")
             being = ("is", "are", "sits", "lies", "stands", "sitting", "lying", "resting", "standing", "located",
                      "placed", "positioned", "sat")
+            if self.comparatives and (w == "behind" or (w, w1, w2) == ("in", "front", "of")
+                                      or (w, w1, w2) == ("in", "back", "of")) or (
+                    w in being + ("right", "just", "directly", "immediately") and (
+                        w1 == "behind" or (w1, w2, self.peek(3)) == ("in", "front", "of"))):
+                state = self.save()  # "the block behind the green block", "the bowl in front of the bin"
+                self.accept(*being)
+                self.accept("right", "just", "directly", "immediately")
+                kind = "behind" if self.accept("behind") else "front_of"
+                if kind == "front_of":
+                    kind = "front_of" if self.take(3)[1] == "front" else "behind"
+                lm = self.noun_phrase()
+                if lm is None or lm.pronoun and lm.words != ["it"]:
+                    self.restore(state)
+                    break
+                ref.relative.append((kind, lm))
+                continue
             if w in ("right", "just", "directly", "immediately") and w1 in ("next", "beside", "by", "near"):
                 self.take()  # "right next to the bin"
                 continue
@@ -366,6 +382,9 @@ class _Parser:
                     w in being and w1 in ("on", "to", "at") and w2 in ("the", "your", "my")
                     and self.peek(3) in ("left", "right", "far", "front", "back")):
                 self.take()  # "the block sitting next to the red bowl"
+                continue
+            if w in ("that", "which") and w1 in being and (w2 == "behind" or (w2, self.peek(3)) == ("in", "front")):
+                self.take()  # "the block that is behind the bin": the relation follows
                 continue
             if w in ("that", "which") and w1 in being and (w2 in near_words or intensified or w2 in ("on", "to", "at")
                                                            and self.peek(3)
