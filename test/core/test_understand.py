@@ -227,3 +227,22 @@ def test_in_front_of_and_behind_another_object(text: str, expected: list[str] | 
             interpret(text, T1101)
     else:
         assert goal(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # 1101 blocks from the robot's left: yellow (0.13), blue (-0.04), green (-0.24)
+    ("put the 2nd block from the right in the red bowl", ["in(block_blue_0, bowl_red_0)"]),
+    ("put the first block on the right in the red bowl", ["in(block_green_0, bowl_red_0)"]),
+    ("put the last block on the left in the red bowl", ["in(block_yellow_0, bowl_red_0)"]),
+    ("put the last block counting from the right in the red bowl", ["in(block_yellow_0, bowl_red_0)"]),
+    ("put the second rightmost block in the red bowl", ["in(block_blue_0, bowl_red_0)"]),
+    ("put the third-from-left block in the red bowl", ["in(block_green_0, bowl_red_0)"]),
+    ("put the last block in the red bowl", None),  # counted from where?
+    ("put the fourth block from the left in the red bowl", None),  # only three
+])
+def test_ordinals_count_from_a_side(text: str, expected: list[str] | None) -> None:
+    if expected is None:
+        with pytest.raises(Refusal):
+            interpret(text, T1101)
+    else:
+        assert goal(text) == expected

@@ -129,7 +129,8 @@ def _lexicon() -> set[str]:
                     "lifted", "raised", "touching", "disturbing", "nothing", "anything", "else", "way", "any", "leaving", "former", "latter",
                     "neither", "either", "nor", "or", "likewise", "similarly", "times", "twice", "thrice",
                     "starting", "counting", "tad", "smidge", "smidgen", "fraction", "hair",
-                    "wait", "scratch", "oops", "correction", "instead", "nope", "meant", "rather"})
+                    "wait", "scratch", "oops", "correction", "instead", "nope", "meant", "rather", "fourth", "fifth",
+                    "counted"})
         _LEXICON = {w for w in words if w.isalpha()}
     return _LEXICON
 
@@ -236,6 +237,8 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"[()]", " , ", t)  # "(the one near the bin)": an aside, set off like commas
     t = re.sub(r"\s[&+]\s", " and ", t)  # "blue + yellow -> green bowl"
     t = re.sub(r"\b(left|right)[- ]?most\b", r"\1most", t)  # "the left-most block"
+    t = re.sub(r"\b([1-5])(?:st|nd|rd|th)\b", lambda m: ("first", "second", "third", "fourth", "fifth")[int(m.group(1)) - 1],
+               t)  # "the 2nd block"
     if len(re.findall(r"[a-z]+\s*\.", t)) >= 3 and not re.search(r"[a-z]+\s+[a-z]+\s*\.", t):
         t = t.replace(".", " ")  # "Put. The. Blue. Block. In. The. Bin.": every word stressed, one sentence
     t = re.sub(r"\s/\s", " ; ", t)  # "A into B / C into D": two requests

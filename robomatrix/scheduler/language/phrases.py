@@ -222,11 +222,20 @@ class _Parser:
                 self.take()
                 ref.other, ref.plural = True, True
                 self.accept("of")
-            elif w in _ORDINALS and self.i > start and self.t[self.i - 1] == "the" and (
-                    self.peek(1) in CATEGORY_WORDS or self.peek(1) == "one" or self._colour_at(1)) and \
-                    "from" in self.t[self.i + 1 : self.i + 5]:
-                self.take()  # "the second block from the left": the side comes after the noun
-                ref.rank = (_ORDINALS[w], "")
+            elif w in _ORDINALS and ref.rank is None and self.i > 0 and self.t[self.i - 1] == "the" and \
+                    self.peek(1) in ("leftmost", "rightmost"):
+                self.take(2)  # "the second leftmost block": second counted from that side
+                ref.rank = (_ORDINALS[w], "left" if self.t[self.i - 1] == "leftmost" else "right")
+            elif w in _ORDINALS and ref.rank is None and self.i > 0 and self.t[self.i - 1] == "the" and \
+                    self.peek(1) == "from" and (self.peek(2) in ("left", "right") or self.peek(2) == "the"
+                                                and self.peek(3) in ("left", "right")):
+                self.take(2)  # "the second-from-left block": the side before the noun
+                self.accept("the")
+                ref.rank = (_ORDINALS[w], self.take()[0])
+            elif w in _ORDINALS and ref.rank is None and self.i > 0 and self.t[self.i - 1] == "the" and (
+                    self.peek(1) in CATEGORY_WORDS or self.peek(1) == "one" or self._colour_at(1)):
+                self.take()  # "the second block from the left", "the last block on the right": the side comes
+                ref.rank = (_ORDINALS[w], "")  # after the noun; none ("the last block") is refused: from where?
             elif w in ("leftmost", "rightmost", "nearest", "closest", "farthest", "furthest", "middle",
                        "centre", "lowest", "highest"):
                 self.take()
@@ -427,10 +436,19 @@ class _Parser:
                 self.accept("side", "end", "edge")
                 ref.rank = (_ORDINALS[w], side)
                 continue
+            if ref.rank is not None and w in ("counting", "counted", "starting", "going") and w1 == "from":
+                self.take()  # "the last block counting from the left"
+                continue
             if ref.rank is not None and w == "from" and w1 == "the" and w2 in ("left", "right"):
                 self.take(3)  # "the second block from the left"
                 self.accept("side", "end", "edge")
                 ref.rank = (ref.rank[0], w2)
+                continue
+            if ref.rank is not None and not ref.rank[1] and w in ("on", "at", "to") and w1 == "the" and \
+                    w2 in ("left", "right"):
+                self.take(3)  # "the first block on the left", "the last block on the right": counted from that side,
+                self.accept("side", "end", "edge", "hand")  # the last on a side is the first from it
+                ref.rank = (1 if ref.rank[0] == -1 else ref.rank[0], w2)
                 continue
             if w in (",",) and self.peek(1) in ("the",) and False:
                 break
@@ -659,5 +677,5 @@ class _Parser:
         return ""
 
 
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3}
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}  # -1: the last counted
 _NOT_COLOURS = NOT_COLOUR_WORDS  # words the colour tables list that are not colours on their own

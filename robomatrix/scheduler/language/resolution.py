@@ -198,6 +198,8 @@ class _Resolver:
                 raise Refusal(f"'{ref.text()}': counted from where? Say 'from the left' or 'from the right'",
                               "ambiguous")
             ranked = sorted(pool, key=lambda o: -o.y if side == "left" else o.y)
+            if n == -1:  # "the last block counting from the left"
+                n = len(ranked)
             if len(ranked) < n:
                 raise Refusal(f"'{ref.text()}': there are only {len(ranked)}", "absent_object")
             ys = [o.y for o in ranked]
