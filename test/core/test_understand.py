@@ -246,3 +246,24 @@ def test_ordinals_count_from_a_side(text: str, expected: list[str] | None) -> No
             interpret(text, T1101)
     else:
         assert goal(text) == expected
+
+
+D4101 = WORLDS["tabletop_drawer/4101"]["objects"]  # white drawer, red and blue blocks, blue bowl
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("swing the drawer open", ["drawer_open(drawer_white_0)"]),
+    ("open the drawer, put the blue block inside, then kick it shut",
+     ["drawer_closed(drawer_white_0)", "in(block_blue_0, drawer_white_0)"]),
+    ("put the red block in the drawer and close it when the block is in",
+     ["drawer_closed(drawer_white_0)", "in(block_red_0, drawer_white_0)"]),
+    ("drop the red block off at the blue bowl", ["in(block_red_0, bowl_blue_0)"]),
+])
+def test_drawer_states_after_any_verb_and_states_waited_for(text: str, expected: list[str]) -> None:
+    assert goal(text, D4101) == expected
+
+
+def test_it_is_one_object() -> None:
+    with pytest.raises(Refusal) as e:
+        interpret("put the blue block and the yellow block in the green bowl, then put it in the bin", T1101)
+    assert e.value.kind == "ambiguous"

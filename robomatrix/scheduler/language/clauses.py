@@ -11,6 +11,7 @@ from robomatrix.scheduler.language.lexicon import (
     CONTAINERS,
     DIRECTION_WORDS,
     DISCARD_VERBS,
+    DRAWER_STATE_VERBS,
     FILLER,
     HOLD_VERBS,
     NUMBERS,
@@ -222,8 +223,8 @@ class _ClauseParser(_Parser):
             return rel, Ref(pronoun=True, words=["there"])
         dest = self.noun_phrase()
         if dest is None:
-            if rel == "in" and self.peek() in ("", ",", ".", "and", "then", "!", "?"):
-                return rel, Ref(pronoun=True, words=["(implied)"])
+            if rel == "in" and self.peek() in ("", ",", ".", "and", "then", "!", "?", "too", "also", "as"):
+                return rel, Ref(pronoun=True, words=["(implied)"])  # "then put the blue block in too"
             return None
         return rel, dest
 
@@ -354,6 +355,17 @@ class _ClauseParser(_Parser):
             if self.peek() in (";", ",", ".", "?", "!", "-", ":") and self._verb_with_pronoun(1):
                 return Clause("topic", objs)
             self.restore(state)
+        if w in ("once", "after", "when") and done and done[-1].action in ("open", "close", "place", "discard") and \
+                self._np_follows(1):
+            state = self.save()
+            self.take()  # "shut the drawer once the block is inside": the state the clause before waits for
+            c = self._np_first(done)
+            if isinstance(c, Clause) and c.action == "place" and self.peek() in ("", ".", ",", ";", "!", "and", "then"):
+                for r in c.objects:
+                    r.demonstrative = True  # "the block": among several, the one the task named last
+                c.terse = False
+                return c
+            self.restore(state)
         if w == "the" and w1 == "only":
             only = self._the_only()  # "the only thing to move is the blue block, into the bin"
             if only is not None:
@@ -410,7 +422,7 @@ class _ClauseParser(_Parser):
             self.take()
             return Clause("topic", self._objects())
         # a drawer pushed shut or pulled open
-        if w in PUSH_VERBS | {"pull"} and self._drawer_state_follows(1):
+        if w in PUSH_VERBS | DRAWER_STATE_VERBS and self._drawer_state_follows(1):
             self.take()
             objs = self._objects()
             self.accept("all", "the", "way")
@@ -617,10 +629,12 @@ class _ClauseParser(_Parser):
         return False
 
     def _drawer_state_follows(self, k: int) -> bool:
+        drawer_named = any(w in ("drawer", "drawers") for w in self.t[: self.i])
+
         def probe() -> bool:
             r = self.noun_phrase()
             self.accept_seq("all", "the", "way")
-            return r is not None and r.category == "drawer" and self.peek() in (
+            return r is not None and (r.category == "drawer" or r.pronoun and drawer_named) and self.peek() in (
                 "open", "out", "opened", "shut", "closed", "in", "close")
 
         return bool(self._ahead(k, probe))
@@ -655,6 +669,9 @@ class _ClauseParser(_Parser):
         if j and self.peek(j) in PREP_IN | PREP_ON | PREP_UNDER | {"down"} - {":", "->"}:
             self.take(j)  # "put the red block... in the bin", "put it - carefully - in the bin"
         d = self._destination()
+        if d is None and self.peek() == "at" and self._ahead(1, lambda: (self.noun_phrase() or Ref()).category in CONTAINERS):
+            self.take()  # "drop the yellow block off at the green bowl": a container is a place to be in
+            d = ("in", self.noun_phrase())
         if d is None and self.peek() == "there" and self.peek(1) in ("", ",", ".", "and", "then", "!", "too", "as",
                                                                      "also", ";"):
             self.take()  # "then get the blue block and put it there too": where the last put went
@@ -1172,6 +1189,12 @@ class _ClauseParser(_Parser):
             return False
         return self.peek() != "of" or self.peek(2) in ("tower", "stack", "pile")
 
+    def _names_again(self, before: Ref) -> bool:
+        self.accept("top")
+        self.accept("of")
+        r = self.noun_phrase()
+        return r is not None and _same_description(before, r)
+
     def _any_seq(self, seqs: tuple[tuple[str, ...], ...]) -> bool:
         for seq in sorted(seqs, key=len, reverse=True):
             if self.accept_seq(*seq):
@@ -1273,6 +1296,11 @@ class _ClauseParser(_Parser):
                 d = self._destination()
                 if d is not None:
                     return self._chain(Clause("place", [r], d[0], d[1]))
+            if order and self.peek() in ("on", "onto", "atop", "above") and self._ahead(1, lambda: self._names_again(
+                    order[-1])):
+                self.take()  # "green first, red on it, blue on the red": on the one named just before, as "on it"
+                self.noun_phrase()
+                sequenced = True
             pos = ""
             if self.peek() in ("is", "are", "goes", "sits") and self._ahead(1, lambda: self._any_seq(
                     self._BOTTOM + self._TOP + self._MIDDLE)):

@@ -52,7 +52,7 @@ PLACE_VERBS = {"put", "place", "move", "set", "drop", "stick", "pop", "transfer"
                "hide", "return", "send", "lower", "leave", "get", "throw", "drag", "fetch", "deliver",
                "insert", "stow", "lodge", "file", "settle", "perch", "balance", "lift", "pick", "grab",
                "slide", "shove", "put's", "puts", "placing", "putting", "moving", "dropping", "go", "goes",
-               "bung", "tip", "gather", "collect", "slot", "nest", "plant", "land", "wedge", "nestle", "stuff", "clear",
+               "bung", "tip", "lob", "gather", "collect", "slot", "nest", "plant", "land", "wedge", "nestle", "stuff", "clear",
                "belongs", "belong", "should", "needs", "must"}  # fmt: skip
 DISCARD_VERBS = {"discard", "trash", "bin", "junk", "scrap", "dispose", "ditch", "chuck", "toss", "dump",
                  "throw", "rid", "remove"}  # fmt: skip
@@ -60,6 +60,10 @@ HOLD_VERBS = {"pick", "lift", "grab", "hold", "keep", "raise", "grasp", "grip", 
               "take", "clutch", "snatch"}  # fmt: skip
 PUSH_VERBS = {"push", "nudge", "shove", "slide", "bump", "poke", "prod", "press", "scoot", "budge", "shunt", "give"}
 OPEN_VERBS = {"open", "pull", "opened"}
+DRAWER_STATE_VERBS = {"pull", "yank", "tug", "jerk", "crack", "slam", "swing", "kick", "bang", "ease", "knock", "flip",
+                      "pop", "slide", "push", "shove", "nudge", "bump", "get", "keep", "set", "leave", "make"}
+"""Verbs that bring a drawer to the state named after it ("pop the drawer open", "slam it shut", "keep the drawer
+shut"): only with the state word after the drawer."""
 CLOSE_VERBS = {"close", "shut", "closed"}
 STACK_VERBS = {"stack", "pile", "tower", "build", "arrange", "assemble", "make", "stacked"}
 SORT_VERBS = {"sort", "match", "organise", "organize", "group"}
@@ -112,7 +116,7 @@ def _lexicon() -> set[str]:
     global _LEXICON
     if _LEXICON is None:
         words = (set(CATEGORY_WORDS) | FILLER | DETERMINERS | PLACE_VERBS | DISCARD_VERBS | HOLD_VERBS
-                 | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS | SORT_VERBS | PARTICLES | PREP_IN
+                 | PUSH_VERBS | OPEN_VERBS | DRAWER_STATE_VERBS | CLOSE_VERBS | STACK_VERBS | SORT_VERBS | PARTICLES | PREP_IN
                  | PREP_ON | PREP_UNDER | set(DIRECTION_WORDS) | set(NUMBERS) | set(UNITS) | ALL_WORDS
                  | EXCEPT_WORDS | CONNECTORS | COLOUR_NOUN | DESCRIPTOR_WORDS | NEGATIONS
                  | {"red", "green", "blue", "yellow", "orange", "purple", "pink", "white", "black", "grey",

@@ -101,6 +101,9 @@ class _Resolver:
                 raise Refusal("the task does not say which object; name it, e.g. 'the red block'", "ambiguous")
             if not self.last:
                 raise Refusal(f"'{ref.text()}' does not refer to anything named before it", "ambiguous")
+            if ref.words == ["it"] and len(self.last) > 1:  # "put the blue and green blocks in the bin, then put it ..."
+                raise Refusal(f"'it' is one object, but the task named {self.describe(self.last)} before it; say which",
+                              "ambiguous")
             if ref.count is not None and len(self.last) != ref.count:
                 raise Refusal(f"'{ref.text()}' means {ref.count}, but the task named {self.describe(self.last)} before "
                               "it", "ambiguous")
