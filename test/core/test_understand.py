@@ -29,7 +29,8 @@ DATA = Path(__file__).resolve().parents[2] / "bench" / "data"
 WORLDS = yaml.safe_load((DATA / "eval_worlds.yaml").read_text())["worlds"]
 DEV = yaml.safe_load((DATA / "handwritten_tasks_dev.yaml").read_text())["tasks"]
 OURS = [t for name in ("parser_phrasings.yaml", "parser_phrasings_weak.yaml", "parser_phrasings_round3.yaml",
-                          "parser_phrasings_round4.yaml", "parser_phrasings_round4_holdout.yaml")
+                          "parser_phrasings_round4.yaml", "parser_phrasings_round4_holdout.yaml",
+                          "parser_phrasings_round5.yaml")
         for t in yaml.safe_load((Path(__file__).parent / "data" / name).read_text())["tasks"]]
 LIB = load_skill_library()
 T1101 = WORLDS["tabletop/1101"]["objects"]  # grey bin, blue/green/yellow blocks, red/green/yellow bowls
