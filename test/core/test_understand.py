@@ -30,7 +30,7 @@ WORLDS = yaml.safe_load((DATA / "eval_worlds.yaml").read_text())["worlds"]
 DEV = yaml.safe_load((DATA / "handwritten_tasks_dev.yaml").read_text())["tasks"]
 OURS = [t for name in ("parser_phrasings.yaml", "parser_phrasings_weak.yaml", "parser_phrasings_round3.yaml",
                           "parser_phrasings_round4.yaml", "parser_phrasings_round4_holdout.yaml",
-                          "parser_phrasings_round5.yaml")
+                          "parser_phrasings_round5.yaml", "parser_phrasings_round5_batch2.yaml")
         for t in yaml.safe_load((Path(__file__).parent / "data" / name).read_text())["tasks"]]
 LIB = load_skill_library()
 T1101 = WORLDS["tabletop/1101"]["objects"]  # grey bin, blue/green/yellow blocks, red/green/yellow bowls
@@ -268,3 +268,19 @@ def test_it_is_one_object() -> None:
     with pytest.raises(Refusal) as e:
         interpret("put the blue block and the yellow block in the green bowl, then put it in the bin", T1101)
     assert e.value.kind == "ambiguous"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("put the rightmost of the blocks in the red bowl", ["in(block_green_0, bowl_red_0)"]),
+    ("put the second block from right in the red bowl", ["in(block_blue_0, bowl_red_0)"]),
+    ("set the yellow block carefully on the blue block", ["on(block_yellow_0, block_blue_0)"]),
+    ("give the blue block a push to the right, roughly 3 cm", ["pushed(block_blue_0, right)"]),
+    ("grab, uh, the green block", ["held(block_green_0)"]),
+    ("stack the blue block on the green bowl", None),  # a stack stands on blocks
+])
+def test_round_5_batch_2_mechanisms(text: str, expected: list[str] | None) -> None:
+    if expected is None:
+        with pytest.raises(Refusal):
+            interpret(text, T1101)
+    else:
+        assert goal(text) == expected

@@ -668,6 +668,8 @@ class _ClauseParser(_Parser):
         j = self._aside(0)
         if j and self.peek(j) in PREP_IN | PREP_ON | PREP_UNDER | {"down"} - {":", "->"}:
             self.take(j)  # "put the red block... in the bin", "put it - carefully - in the bin"
+        while self.peek() in ASIDES and self.peek().endswith("ly") and self.peek(1) in PREP_IN | PREP_ON | PREP_UNDER:
+            self.take()  # "place the blue block gently on the red block": how, not where
         d = self._destination()
         if d is None and self.peek() == "at" and self._ahead(1, lambda: (self.noun_phrase() or Ref()).category in CONTAINERS):
             self.take()  # "drop the yellow block off at the green bowl": a container is a place to be in
@@ -1127,6 +1129,9 @@ class _ClauseParser(_Parser):
                 return c
         for _ in range(4):
             self.accept("over", "across")  # "scoot the green block over to the right"
+            if self.peek() == "," and c.direction is not None and c.distance is None and self._ahead(
+                    1, lambda: self._distance(Clause("push"))):
+                self.take()  # "a shove to the left, about 4 cm"
             if not (self._direction(c) or self._distance(c)):
                 break
         return c
@@ -1189,6 +1194,14 @@ class _ClauseParser(_Parser):
             return False
         return self.peek() != "of" or self.peek(2) in ("tower", "stack", "pile")
 
+    @staticmethod
+    def _stacked(c: Clause) -> Clause:
+        """A put said with "stack" / "pile": one block on another, never on a container ("stack the yellow block
+        on top of the bin" is not "put it in the bin")."""
+        if c.relation == "on" and c.dest is not None and c.dest.category in CONTAINERS:
+            raise Refusal(f"a stack is built on blocks; '{c.dest.text()}' is not a block to stack on", "impossible")
+        return c
+
     def _names_again(self, before: Ref) -> bool:
         self.accept("top")
         self.accept("of")
@@ -1208,6 +1221,8 @@ class _ClauseParser(_Parser):
         c = Clause("stack")
         self.take()
         self.accept("up")
+        if self.t[self.i - 1] in ("tower", "stack", "stacking") and self.peek() == "time" and self.peek(1) in (":", ",", "-", "!"):
+            self.take()  # "tower time: ...": a heading, as "tower: ..."
         if self.accept("a", "the", "one"):
             if (self.peek() in NUMBERS or self.peek().isdigit()) and (
                     self.peek(1) in ("high", "level", "storey", "story")
@@ -1276,7 +1291,7 @@ class _ClauseParser(_Parser):
                 if self.peek() in ("on", "onto", "upon", "atop") or self.peek() in PREP_UNDER:
                     d = self._destination()  # "pick up the red block and stack it on the blue one"
                     if d is not None:
-                        return self._chain(Clause("place", [r], d[0], d[1]))
+                        return self._chain(self._stacked(Clause("place", [r], d[0], d[1])))
                 c.objects.append(r)
                 continue
             if r.plural and not order:
@@ -1295,7 +1310,7 @@ class _ClauseParser(_Parser):
                   and self.peek(3) not in ("that", "it", "them"))):
                 d = self._destination()
                 if d is not None:
-                    return self._chain(Clause("place", [r], d[0], d[1]))
+                    return self._chain(self._stacked(Clause("place", [r], d[0], d[1])))
             if order and self.peek() in ("on", "onto", "atop", "above") and self._ahead(1, lambda: self._names_again(
                     order[-1])):
                 self.take()  # "green first, red on it, blue on the red": on the one named just before, as "on it"
@@ -1316,7 +1331,7 @@ class _ClauseParser(_Parser):
             elif (self.peek() in ("on", "onto", "upon", "atop") or self.peek() in PREP_UNDER) and not order:
                 d = self._destination()
                 if d is not None:
-                    return self._chain(Clause("place", [r], d[0], d[1]))
+                    return self._chain(self._stacked(Clause("place", [r], d[0], d[1])))
             same = next((k for k, o in enumerate(order) if _same_description(o, r)), None)
             if same is not None:  # "the yellow block and the blue block, with the blue one at the bottom"
                 if pos:

@@ -134,7 +134,7 @@ def _lexicon() -> set[str]:
                     "neither", "either", "nor", "or", "likewise", "similarly", "times", "twice", "thrice",
                     "starting", "counting", "tad", "smidge", "smidgen", "fraction", "hair",
                     "wait", "scratch", "oops", "correction", "instead", "nope", "meant", "rather", "fourth", "fifth",
-                    "counted"})
+                    "counted", "sits", "lies", "stands", "located", "positioned"})
         _LEXICON = {w for w in words if w.isalpha()}
     return _LEXICON
 

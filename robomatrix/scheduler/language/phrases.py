@@ -301,6 +301,14 @@ class _Parser:
             ref.pronoun = True  # "take the red and the blue block and put both in the bowl": them both
             ref.words = ["both"]
             return ref
+        if (ref.superlative or ref.rank) and not ref.colours and ref.category is None and self.peek() == "of" and \
+                self.peek(1) in ("the", "these", "those", "all") and self._ahead(1, self._plural_group_follows):
+            self.take()  # "the leftmost of the blocks", "the second of the bowls from the left": the kind from the group
+            self.accept("all")
+            group = self.noun_phrase()
+            if group is not None:
+                ref.category = group.category
+                ref.colours = list(group.colours) if len(group.colours) == 1 else []
         if not ref.colours and ref.category is None and not (ref.all or ref.other or ref.count):
             if self.peek() in ("one", "ones"):
                 ref.plural = self.take()[0] == "ones"
@@ -311,6 +319,11 @@ class _Parser:
         self._post_modifiers(ref)
         ref.words = [w for w in self.t[start : self.i]]
         return ref
+
+    def _plural_group_follows(self) -> bool:
+        self.accept("all")
+        r = self.noun_phrase()
+        return r is not None and r.plural and r.category is not None and not (r.relative or r.superlative or r.rank)
 
     def _both_and(self) -> bool:
         """"both the blue block and the yellow block": 'both' marks the conjunction, not a count."""
@@ -438,6 +451,11 @@ class _Parser:
                 continue
             if ref.rank is not None and w in ("counting", "counted", "starting", "going") and w1 == "from":
                 self.take()  # "the last block counting from the left"
+                continue
+            if ref.rank is not None and w == "from" and w1 in ("left", "right"):
+                self.take(2)  # "the second block from left"
+                self.accept("side", "end", "edge")
+                ref.rank = (ref.rank[0], w1)
                 continue
             if ref.rank is not None and w == "from" and w1 == "the" and w2 in ("left", "right"):
                 self.take(3)  # "the second block from the left"

@@ -58,11 +58,13 @@ def _without_hesitations(tokens: list[str]) -> list[str]:
     k = 0
     while k < len(tokens):
         out.append(tokens[k])
-        if tokens[k] in _OPENERS:
+        if tokens[k] in _OPENERS or tokens[k] in VERBS:
             j = k + 1
             while j < len(tokens) and (tokens[j] in SEPARATORS - {"?", "!"} or tokens[j] in HESITATIONS):
                 j += 1
-            if j > k + 1 and j < len(tokens) and tokens[j].isalpha():
+            hesitant = any(w in HESITATIONS for w in tokens[k + 1 : j])
+            if j > k + 1 and j < len(tokens) and tokens[j].isalpha() and (tokens[k] in _OPENERS or hesitant):
+                # "put, um, the green block": after a verb only with a hesitation sound in it
                 k = j  # "the, uh, yellow bowl": the phrase goes on
                 continue
         k += 1
