@@ -41,12 +41,14 @@ from robomatrix.scheduler.language.lexicon import (
     CONTAINERS,
     FILLER,
     MOVABLE,
+    PUSH_RANGE,
     _lexicon,
     tokens_of,
 )
 from robomatrix.scheduler.language.phrases import (
     Ref,
 )
+from robomatrix.scheduler.language.repairs import repaired
 from robomatrix.scheduler.language.resolution import (
     Obj,
     Refusal,
@@ -89,7 +91,7 @@ def interpret(task: str, objects: Sequence[Any]) -> list[GoalAtom]:
     if not [t for t in toks if t.isalpha()]:
         raise Refusal("the task is empty; say what the robot should do, e.g. 'put the red block in the bowl'",
                       "empty")
-    parser = _ClauseParser(toks)
+    parser = _ClauseParser(repaired(toks))
     clauses = parser.parse()
     unknown = [t for t, u in zip(parser.t, parser.used, strict=True) if not u and t.isalpha()
                and t not in FILLER and t not in ("please",)]
@@ -269,6 +271,9 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
             ids = []
             for r in c.objects:
                 ids += res.resolve(r, "object") if r.category != "bowl" else res.resolve(r, "any")
+            if c.distance is not None and not PUSH_RANGE[0] - 1e-9 <= c.distance <= PUSH_RANGE[1] + 1e-9:
+                raise Refusal(f"a push of {c.distance:.3g} m is outside what the push skill can do "
+                              f"({PUSH_RANGE[0]:g}-{PUSH_RANGE[1]:g} m)", "impossible")
             for oid in ids:
                 if res.by_id[oid].category not in MOVABLE + ("bowl",):  # the skills push blocks and bowls
                     raise Refusal(f"the {res.by_id[oid].name} is fixed furniture; it cannot be pushed", "fixed_object")

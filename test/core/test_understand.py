@@ -29,7 +29,8 @@ DATA = Path(__file__).resolve().parents[2] / "bench" / "data"
 WORLDS = yaml.safe_load((DATA / "eval_worlds.yaml").read_text())["worlds"]
 DEV = yaml.safe_load((DATA / "handwritten_tasks_dev.yaml").read_text())["tasks"]
 OURS = [t for name in ("parser_phrasings.yaml", "parser_phrasings_weak.yaml", "parser_phrasings_round3.yaml",
-                          "parser_phrasings_round4.yaml")
+                          "parser_phrasings_round4.yaml", "parser_phrasings_round4_holdout.yaml",
+                          "parser_phrasings_round5.yaml", "parser_phrasings_round5_batch2.yaml")
         for t in yaml.safe_load((Path(__file__).parent / "data" / name).read_text())["tasks"]]
 LIB = load_skill_library()
 T1101 = WORLDS["tabletop/1101"]["objects"]  # grey bin, blue/green/yellow blocks, red/green/yellow bowls
@@ -166,3 +167,120 @@ def test_the_grounded_planner_is_fast_and_deterministic() -> None:
     b = planner.plan("put the emerald block in the scarlet bowl", T1101)
     assert a.steps == b.steps and a.goal == b.goal and a.goal_text == "the green block is in the red bowl"
     assert a.latency_s < 1.0
+
+
+def test_the_parser_s_push_range_is_the_push_skill_s() -> None:
+    from robomatrix.scheduler.language.lexicon import PUSH_RANGE
+
+    spec = next(s for s in LIB if s.name == "push")
+    assert tuple(next(a.range for a in spec.arguments if a.name == "distance")) == PUSH_RANGE
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("push the blue block two inches to the left", ["pushed(block_blue_0, left)"]),
+    ("push the blue block twenty centimetres right", ["pushed(block_blue_0, right)"]),
+    ("nudge the green block left about an inch", ["pushed(block_green_0, left)"]),
+    ("push the blue block 30 cm left", None), ("push the blue block one foot left", None),
+    ("slide the yellow block 1 mm to the right", None),
+])
+def test_push_distances_in_words_and_units_or_refused_outside_the_skill_s_range(text, expected) -> None:
+    if expected is None:
+        with pytest.raises(Refusal) as e:
+            interpret(text, T1101)
+        assert e.value.kind == "impossible"
+    else:
+        assert goal(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("put the green - no, the yellow block in the red bowl", ["in(block_yellow_0, bowl_red_0)"]),
+    ("move the blue block to the red bowl, I mean the green bowl", ["in(block_blue_0, bowl_green_0)"]),
+    ("put the blue block on the green block, sorry, in the bin", ["in(block_blue_0, bin_grey_0)"]),
+    ("pick up the yellow block - scratch that - put the green block in the yellow bowl",
+     ["in(block_green_0, bowl_yellow_0)"]),
+    ("drop the blue block in the, um, red bowl", ["in(block_blue_0, bowl_red_0)"]),
+    ("put the green block in the yellow bowl. no wait, the blue block", ["in(block_blue_0, bowl_yellow_0)"]),
+])
+def test_self_corrections_replace_the_last_part_of_their_kind(text: str, expected: list[str]) -> None:
+    assert goal(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "put the blue block in the red bowl - no wait, don't",  # taken back, nothing left to do
+    "put the blue block in the bin? no, in the red bowl",  # a question answered, not a correction
+])
+def test_corrections_that_leave_no_clear_request_are_refused(text: str) -> None:
+    with pytest.raises(Refusal):
+        interpret(text, T1101)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # 1101: yellow block (0.45, 0.13) with the red bowl (0.62, 0.24) in front of it; the green bowl (0.39, 0.00)
+    # behind the blue block (0.56, -0.04); the front is the side of the person facing the robot (+x)
+    ("put the blue block in the bowl in front of the yellow block", ["in(block_blue_0, bowl_red_0)"]),
+    ("put the yellow block in the bowl that is behind the blue block", ["in(block_yellow_0, bowl_green_0)"]),
+    ("put the block in front of the bin in the red bowl", ["in(block_green_0, bowl_red_0)"]),
+    ("put the blue block in the bowl behind the green block", None),  # nothing there: refused, not guessed
+])
+def test_in_front_of_and_behind_another_object(text: str, expected: list[str] | None) -> None:
+    if expected is None:
+        with pytest.raises(Refusal):
+            interpret(text, T1101)
+    else:
+        assert goal(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # 1101 blocks from the robot's left: yellow (0.13), blue (-0.04), green (-0.24)
+    ("put the 2nd block from the right in the red bowl", ["in(block_blue_0, bowl_red_0)"]),
+    ("put the first block on the right in the red bowl", ["in(block_green_0, bowl_red_0)"]),
+    ("put the last block on the left in the red bowl", ["in(block_yellow_0, bowl_red_0)"]),
+    ("put the last block counting from the right in the red bowl", ["in(block_yellow_0, bowl_red_0)"]),
+    ("put the second rightmost block in the red bowl", ["in(block_blue_0, bowl_red_0)"]),
+    ("put the third-from-left block in the red bowl", ["in(block_green_0, bowl_red_0)"]),
+    ("put the last block in the red bowl", None),  # counted from where?
+    ("put the fourth block from the left in the red bowl", None),  # only three
+])
+def test_ordinals_count_from_a_side(text: str, expected: list[str] | None) -> None:
+    if expected is None:
+        with pytest.raises(Refusal):
+            interpret(text, T1101)
+    else:
+        assert goal(text) == expected
+
+
+D4101 = WORLDS["tabletop_drawer/4101"]["objects"]  # white drawer, red and blue blocks, blue bowl
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("swing the drawer open", ["drawer_open(drawer_white_0)"]),
+    ("open the drawer, put the blue block inside, then kick it shut",
+     ["drawer_closed(drawer_white_0)", "in(block_blue_0, drawer_white_0)"]),
+    ("put the red block in the drawer and close it when the block is in",
+     ["drawer_closed(drawer_white_0)", "in(block_red_0, drawer_white_0)"]),
+    ("drop the red block off at the blue bowl", ["in(block_red_0, bowl_blue_0)"]),
+])
+def test_drawer_states_after_any_verb_and_states_waited_for(text: str, expected: list[str]) -> None:
+    assert goal(text, D4101) == expected
+
+
+def test_it_is_one_object() -> None:
+    with pytest.raises(Refusal) as e:
+        interpret("put the blue block and the yellow block in the green bowl, then put it in the bin", T1101)
+    assert e.value.kind == "ambiguous"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("put the rightmost of the blocks in the red bowl", ["in(block_green_0, bowl_red_0)"]),
+    ("put the second block from right in the red bowl", ["in(block_blue_0, bowl_red_0)"]),
+    ("set the yellow block carefully on the blue block", ["on(block_yellow_0, block_blue_0)"]),
+    ("give the blue block a push to the right, roughly 3 cm", ["pushed(block_blue_0, right)"]),
+    ("grab, uh, the green block", ["held(block_green_0)"]),
+    ("stack the blue block on the green bowl", None),  # a stack stands on blocks
+])
+def test_round_5_batch_2_mechanisms(text: str, expected: list[str] | None) -> None:
+    if expected is None:
+        with pytest.raises(Refusal):
+            interpret(text, T1101)
+    else:
+        assert goal(text) == expected

@@ -11,6 +11,7 @@ from robomatrix.scheduler.language.lexicon import (
     CONTAINERS,
     DIRECTION_WORDS,
     DISCARD_VERBS,
+    DRAWER_STATE_VERBS,
     FILLER,
     HOLD_VERBS,
     NUMBERS,
@@ -222,8 +223,8 @@ class _ClauseParser(_Parser):
             return rel, Ref(pronoun=True, words=["there"])
         dest = self.noun_phrase()
         if dest is None:
-            if rel == "in" and self.peek() in ("", ",", ".", "and", "then", "!", "?"):
-                return rel, Ref(pronoun=True, words=["(implied)"])
+            if rel == "in" and self.peek() in ("", ",", ".", "and", "then", "!", "?", "too", "also", "as"):
+                return rel, Ref(pronoun=True, words=["(implied)"])  # "then put the blue block in too"
             return None
         return rel, dest
 
@@ -307,10 +308,11 @@ class _ClauseParser(_Parser):
             self.take(2)
             c.distance = NUMBERS[w] * UNITS[w1]
             return True
-        if w in ("a", "just") and w1 in ("bit", "little", "touch", "few", "couple"):
-            self.take(2)
+        if w in ("a", "just") and w1 in ("bit", "little", "touch", "few", "couple", "tad", "smidge", "smidgen", "hair",
+                                         "fraction"):
+            self.take(2)  # a small amount, not a number: the skill's small push
             self.accept("of")
-            self.accept("centimetres", "centimeters", "cm")
+            self.accept("centimetres", "centimeters", "cm", "mm", "millimetres", "millimeters", "inches")
             c.distance = 0.05
             return True
         if w in ("slightly", "gently"):
@@ -352,6 +354,17 @@ class _ClauseParser(_Parser):
             objs = self._objects()
             if self.peek() in (";", ",", ".", "?", "!", "-", ":") and self._verb_with_pronoun(1):
                 return Clause("topic", objs)
+            self.restore(state)
+        if w in ("once", "after", "when") and done and done[-1].action in ("open", "close", "place", "discard") and \
+                self._np_follows(1):
+            state = self.save()
+            self.take()  # "shut the drawer once the block is inside": the state the clause before waits for
+            c = self._np_first(done)
+            if isinstance(c, Clause) and c.action == "place" and self.peek() in ("", ".", ",", ";", "!", "and", "then"):
+                for r in c.objects:
+                    r.demonstrative = True  # "the block": among several, the one the task named last
+                c.terse = False
+                return c
             self.restore(state)
         if w == "the" and w1 == "only":
             only = self._the_only()  # "the only thing to move is the blue block, into the bin"
@@ -409,7 +422,7 @@ class _ClauseParser(_Parser):
             self.take()
             return Clause("topic", self._objects())
         # a drawer pushed shut or pulled open
-        if w in PUSH_VERBS | {"pull"} and self._drawer_state_follows(1):
+        if w in PUSH_VERBS | DRAWER_STATE_VERBS and self._drawer_state_follows(1):
             self.take()
             objs = self._objects()
             self.accept("all", "the", "way")
@@ -616,10 +629,12 @@ class _ClauseParser(_Parser):
         return False
 
     def _drawer_state_follows(self, k: int) -> bool:
+        drawer_named = any(w in ("drawer", "drawers") for w in self.t[: self.i])
+
         def probe() -> bool:
             r = self.noun_phrase()
             self.accept_seq("all", "the", "way")
-            return r is not None and r.category == "drawer" and self.peek() in (
+            return r is not None and (r.category == "drawer" or r.pronoun and drawer_named) and self.peek() in (
                 "open", "out", "opened", "shut", "closed", "in", "close")
 
         return bool(self._ahead(k, probe))
@@ -653,7 +668,12 @@ class _ClauseParser(_Parser):
         j = self._aside(0)
         if j and self.peek(j) in PREP_IN | PREP_ON | PREP_UNDER | {"down"} - {":", "->"}:
             self.take(j)  # "put the red block... in the bin", "put it - carefully - in the bin"
+        while self.peek() in ASIDES and self.peek().endswith("ly") and self.peek(1) in PREP_IN | PREP_ON | PREP_UNDER:
+            self.take()  # "place the blue block gently on the red block": how, not where
         d = self._destination()
+        if d is None and self.peek() == "at" and self._ahead(1, lambda: (self.noun_phrase() or Ref()).category in CONTAINERS):
+            self.take()  # "drop the yellow block off at the green bowl": a container is a place to be in
+            d = ("in", self.noun_phrase())
         if d is None and self.peek() == "there" and self.peek(1) in ("", ",", ".", "and", "then", "!", "too", "as",
                                                                      "also", ";"):
             self.take()  # "then get the blue block and put it there too": where the last put went
@@ -1108,6 +1128,10 @@ class _ClauseParser(_Parser):
             if not self.accept("push", "nudge", "shove", "tap", "bump", "poke", "prod"):
                 return c
         for _ in range(4):
+            self.accept("over", "across")  # "scoot the green block over to the right"
+            if self.peek() == "," and c.direction is not None and c.distance is None and self._ahead(
+                    1, lambda: self._distance(Clause("push"))):
+                self.take()  # "a shove to the left, about 4 cm"
             if not (self._direction(c) or self._distance(c)):
                 break
         return c
@@ -1170,6 +1194,20 @@ class _ClauseParser(_Parser):
             return False
         return self.peek() != "of" or self.peek(2) in ("tower", "stack", "pile")
 
+    @staticmethod
+    def _stacked(c: Clause) -> Clause:
+        """A put said with "stack" / "pile": one block on another, never on a container ("stack the yellow block
+        on top of the bin" is not "put it in the bin")."""
+        if c.relation == "on" and c.dest is not None and c.dest.category in CONTAINERS:
+            raise Refusal(f"a stack is built on blocks; '{c.dest.text()}' is not a block to stack on", "impossible")
+        return c
+
+    def _names_again(self, before: Ref) -> bool:
+        self.accept("top")
+        self.accept("of")
+        r = self.noun_phrase()
+        return r is not None and _same_description(before, r)
+
     def _any_seq(self, seqs: tuple[tuple[str, ...], ...]) -> bool:
         for seq in sorted(seqs, key=len, reverse=True):
             if self.accept_seq(*seq):
@@ -1183,6 +1221,8 @@ class _ClauseParser(_Parser):
         c = Clause("stack")
         self.take()
         self.accept("up")
+        if self.t[self.i - 1] in ("tower", "stack", "stacking") and self.peek() == "time" and self.peek(1) in (":", ",", "-", "!"):
+            self.take()  # "tower time: ...": a heading, as "tower: ..."
         if self.accept("a", "the", "one"):
             if (self.peek() in NUMBERS or self.peek().isdigit()) and (
                     self.peek(1) in ("high", "level", "storey", "story")
@@ -1251,7 +1291,7 @@ class _ClauseParser(_Parser):
                 if self.peek() in ("on", "onto", "upon", "atop") or self.peek() in PREP_UNDER:
                     d = self._destination()  # "pick up the red block and stack it on the blue one"
                     if d is not None:
-                        return self._chain(Clause("place", [r], d[0], d[1]))
+                        return self._chain(self._stacked(Clause("place", [r], d[0], d[1])))
                 c.objects.append(r)
                 continue
             if r.plural and not order:
@@ -1270,7 +1310,12 @@ class _ClauseParser(_Parser):
                   and self.peek(3) not in ("that", "it", "them"))):
                 d = self._destination()
                 if d is not None:
-                    return self._chain(Clause("place", [r], d[0], d[1]))
+                    return self._chain(self._stacked(Clause("place", [r], d[0], d[1])))
+            if order and self.peek() in ("on", "onto", "atop", "above") and self._ahead(1, lambda: self._names_again(
+                    order[-1])):
+                self.take()  # "green first, red on it, blue on the red": on the one named just before, as "on it"
+                self.noun_phrase()
+                sequenced = True
             pos = ""
             if self.peek() in ("is", "are", "goes", "sits") and self._ahead(1, lambda: self._any_seq(
                     self._BOTTOM + self._TOP + self._MIDDLE)):
@@ -1286,7 +1331,7 @@ class _ClauseParser(_Parser):
             elif (self.peek() in ("on", "onto", "upon", "atop") or self.peek() in PREP_UNDER) and not order:
                 d = self._destination()
                 if d is not None:
-                    return self._chain(Clause("place", [r], d[0], d[1]))
+                    return self._chain(self._stacked(Clause("place", [r], d[0], d[1])))
             same = next((k for k, o in enumerate(order) if _same_description(o, r)), None)
             if same is not None:  # "the yellow block and the blue block, with the blue one at the bottom"
                 if pos:

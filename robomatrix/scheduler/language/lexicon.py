@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 from robomatrix.skills.colours import (
+    NOT_COLOUR_WORDS,
+    THING_COLOURS,
     closest_colour_name,
     colour_rgb,
     edit_distance,
@@ -35,7 +37,8 @@ enough how about why help chance convenience whenever pretty many much ta sorry 
 possibly maybe perhaps quickly carefully gently nicely slowly thankyou idea fine super brilliant awesome
 cool hello dear buddy friend mate sir madam moment time soon asap quick favour favor request task job
 too lot lots bunch million ton tons heaps loads prefer rather asking ask asked requesting goal aim objective
-was were hoping hope wondering wonder um umm uh uhm er erm hmm ah oh softly quietly safely steadily precisely neatly""".split())
+was were hoping hope wondering wonder um umm uh uhm er erm hmm ah oh softly quietly safely steadily precisely neatly
+guess yeah yep yup basically anyway anyways reckon suppose alright""".split())
 ASIDES = {"please", "kindly", "carefully", "gently", "slowly", "quickly", "nicely", "now", "um", "umm", "uh", "uhm",
           "er", "erm", "hmm", "ah", "oh", "ok", "okay", "sorry", "thanks", "cheers", "actually", "softly", "quietly",
           "safely", "steadily", "precisely", "neatly", "straight"}
@@ -49,7 +52,7 @@ PLACE_VERBS = {"put", "place", "move", "set", "drop", "stick", "pop", "transfer"
                "hide", "return", "send", "lower", "leave", "get", "throw", "drag", "fetch", "deliver",
                "insert", "stow", "lodge", "file", "settle", "perch", "balance", "lift", "pick", "grab",
                "slide", "shove", "put's", "puts", "placing", "putting", "moving", "dropping", "go", "goes",
-               "bung", "tip", "gather", "collect", "slot", "nest", "plant", "land", "wedge", "nestle", "stuff", "clear",
+               "bung", "tip", "lob", "gather", "collect", "slot", "nest", "plant", "land", "wedge", "nestle", "stuff", "clear",
                "belongs", "belong", "should", "needs", "must"}  # fmt: skip
 DISCARD_VERBS = {"discard", "trash", "bin", "junk", "scrap", "dispose", "ditch", "chuck", "toss", "dump",
                  "throw", "rid", "remove"}  # fmt: skip
@@ -57,6 +60,10 @@ HOLD_VERBS = {"pick", "lift", "grab", "hold", "keep", "raise", "grasp", "grip", 
               "take", "clutch", "snatch"}  # fmt: skip
 PUSH_VERBS = {"push", "nudge", "shove", "slide", "bump", "poke", "prod", "press", "scoot", "budge", "shunt", "give"}
 OPEN_VERBS = {"open", "pull", "opened"}
+DRAWER_STATE_VERBS = {"pull", "yank", "tug", "jerk", "crack", "slam", "swing", "kick", "bang", "ease", "knock", "flip",
+                      "pop", "slide", "push", "shove", "nudge", "bump", "get", "keep", "set", "leave", "make"}
+"""Verbs that bring a drawer to the state named after it ("pop the drawer open", "slam it shut", "keep the drawer
+shut"): only with the state word after the drawer."""
 CLOSE_VERBS = {"close", "shut", "closed"}
 STACK_VERBS = {"stack", "pile", "tower", "build", "arrange", "assemble", "make", "stacked"}
 SORT_VERBS = {"sort", "match", "organise", "organize", "group"}
@@ -70,7 +77,16 @@ DIRECTION_WORDS = {"left": "left", "right": "right", "forward": "forward", "forw
 NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "both": 2, "pair": 2, "couple": 2}
 UNITS = {"cm": 0.01, "centimetre": 0.01, "centimetres": 0.01, "centimeter": 0.01, "centimeters": 0.01,
          "mm": 0.001, "millimetre": 0.001, "millimetres": 0.001, "millimeter": 0.001, "millimeters": 0.001,
-         "m": 1.0, "metre": 1.0, "metres": 1.0, "meter": 1.0, "meters": 1.0}
+         "m": 1.0, "metre": 1.0, "metres": 1.0, "meter": 1.0, "meters": 1.0,
+         "inch": 0.0254, "inches": 0.0254, "foot": 0.3048, "feet": 0.3048, "ft": 0.3048}
+PUSH_RANGE = (0.02, 0.20)
+"""Metres the push skill can move an object (skills/push/spec.yaml's distance range; a test checks they agree):
+a distance asked for outside it is refused, not rounded."""
+NUMBER_WORDS = {w: k for k, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen".split())} | {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+                                              "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100}
+"""Number words, read as digits before a unit ("twenty five centimetres" -> 25 centimetres)."""
 ALL_WORDS = {"all", "every", "each", "everything", "both"}
 EXCEPT_WORDS = {"except", "but", "excluding", "besides", "apart", "other", "save", "bar"}
 CONNECTORS = {"and", "then", ",", ";", ".", "!", "?", "after", "afterwards", "next", "finally", "also",
@@ -90,7 +106,7 @@ DESCRIPTOR_WORDS = {"leftmost", "rightmost", "nearest", "closest", "farthest", "
                     "their", "own", "corresponding", "other", "remaining", "rest", "biggest", "one", "ones",
                     "first", "last", "single", "only", "lone", "you", "me", "yourself", "side", "end", "edge",
                     "most", "more", "to", "from", "of", "the", "as", "is", "which", "that", "whichever", "whose",
-                    "with", "at", "on", "in"}
+                    "with", "at", "on", "in", "behind", "back"}
 NEGATIONS = {"not", "never", "no", "dont", "without", "leave", "alone", "untouched", "where", "is", "it", "be"}
 
 _LEXICON: set[str] | None = None
@@ -100,7 +116,7 @@ def _lexicon() -> set[str]:
     global _LEXICON
     if _LEXICON is None:
         words = (set(CATEGORY_WORDS) | FILLER | DETERMINERS | PLACE_VERBS | DISCARD_VERBS | HOLD_VERBS
-                 | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS | SORT_VERBS | PARTICLES | PREP_IN
+                 | PUSH_VERBS | OPEN_VERBS | DRAWER_STATE_VERBS | CLOSE_VERBS | STACK_VERBS | SORT_VERBS | PARTICLES | PREP_IN
                  | PREP_ON | PREP_UNDER | set(DIRECTION_WORDS) | set(NUMBERS) | set(UNITS) | ALL_WORDS
                  | EXCEPT_WORDS | CONNECTORS | COLOUR_NOUN | DESCRIPTOR_WORDS | NEGATIONS
                  | {"red", "green", "blue", "yellow", "orange", "purple", "pink", "white", "black", "grey",
@@ -115,9 +131,20 @@ def _lexicon() -> set[str]:
                     "clean", "empty", "tabletop",
                     "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "placed", "moved", "held",
                     "lifted", "raised", "touching", "disturbing", "nothing", "anything", "else", "way", "any", "leaving", "former", "latter",
-                    "neither", "either", "nor", "or", "likewise", "similarly", "times", "twice", "thrice"})
+                    "neither", "either", "nor", "or", "likewise", "similarly", "times", "twice", "thrice",
+                    "starting", "counting", "tad", "smidge", "smidgen", "fraction", "hair",
+                    "wait", "scratch", "oops", "correction", "instead", "nope", "meant", "rather", "fourth", "fifth",
+                    "counted", "sits", "lies", "stands", "located", "positioned"})
         _LEXICON = {w for w in words if w.isalpha()}
     return _LEXICON
+
+
+def is_known(word: str, extra: set[str] | frozenset[str] = frozenset()) -> bool:
+    """A word of one of the parser's lexical resources: its own lexicon, the world's names, the colour
+    survey, the everyday things with a colour ("the colour of a frog") and the colour tables' other words.
+    Every resource is asked before a word is taken for a typo of another ("frog" is not "from")."""
+    return (word in _lexicon() or word in extra or word in THING_COLOURS or word in NOT_COLOUR_WORDS
+            or word in NUMBER_WORDS or colour_rgb(word) is not None)
 
 
 HOMOPHONES = {"blew": "blue", "read": "red", "yeller": "yellow", "greene": "green"}
@@ -129,7 +156,7 @@ def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] 
     if word in HOMOPHONES and after in CATEGORY_WORDS and HOMOPHONES[word] not in CATEGORY_WORDS:
         return HOMOPHONES[word]
     lex = _lexicon() | extra
-    if word in lex or not word.isalpha() or len(word) < 2 or colour_rgb(word) is not None:
+    if not word.isalpha() or len(word) < 2 or is_known(word, extra):
         return word
     if len(word) == 2 and after in CATEGORY_WORDS:  # "the rd block": a colour of the world with a letter dropped
         cols = {n.split()[0] for n in names if edit_distance(word, n.split()[0], 1) == 1 and len(n.split()[0]) == 3}
@@ -214,6 +241,8 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"[()]", " , ", t)  # "(the one near the bin)": an aside, set off like commas
     t = re.sub(r"\s[&+]\s", " and ", t)  # "blue + yellow -> green bowl"
     t = re.sub(r"\b(left|right)[- ]?most\b", r"\1most", t)  # "the left-most block"
+    t = re.sub(r"\b([1-5])(?:st|nd|rd|th)\b", lambda m: ("first", "second", "third", "fourth", "fifth")[int(m.group(1)) - 1],
+               t)  # "the 2nd block"
     if len(re.findall(r"[a-z]+\s*\.", t)) >= 3 and not re.search(r"[a-z]+\s+[a-z]+\s*\.", t):
         t = t.replace(".", " ")  # "Put. The. Blue. Block. In. The. Bin.": every word stressed, one sentence
     t = re.sub(r"\s/\s", " ; ", t)  # "A into B / C into D": two requests
@@ -229,6 +258,7 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\s[-–—]+\s", " - ", t)
     raw = re.findall(r"->|\d+(?:\.\d+)?|[a-z]+|[,;:.!?]|(?<=\s)-(?=\s)", t)
     raw = [part for w in raw for part in _split(w, extra or set())]
+    raw = _numbers_before_units(raw)
     out = []
     for k, w in enumerate(raw):
         w = SPELLING.get(w, w)
@@ -237,14 +267,37 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     return out
 
 
+def _numbers_before_units(raw: list[str]) -> list[str]:
+    """A distance in words as digits: "ten centimetres" -> 10 centimetres, "twenty five cm" -> 25 cm, "an inch"
+    -> 1 inch; number words anywhere else stay words (they count objects: "the three blocks")."""
+    out: list[str] = []
+    k = 0
+    while k < len(raw):
+        j, value = k, 0
+        while j < len(raw) and raw[j] in NUMBER_WORDS and (j == k or NUMBER_WORDS[raw[j - 1]] >= 20 > NUMBER_WORDS[raw[j]]
+                                                             or raw[j] == "hundred"):
+            value = value * 100 if raw[j] == "hundred" else value + NUMBER_WORDS[raw[j]]
+            j += 1
+        if j > k and j < len(raw) and raw[j] in UNITS:
+            out.append(str(value))
+            k = j
+            continue
+        if raw[k] in ("a", "an") and k + 1 < len(raw) and raw[k + 1] in UNITS and raw[k + 1] not in ("m", "ft"):
+            out.append("1")  # "about an inch"
+            k += 1
+            continue
+        out.append(raw[k])
+        k += 1
+    return out
+
+
 def _split(word: str, extra: set[str]) -> list[str]:
     """A word typed without its space ("inthe", "blueblock") as its two known words."""
-    lex = _lexicon() | extra
-    if word in lex or not word.isalpha() or len(word) < 5 or colour_rgb(word) is not None:
+    if not word.isalpha() or len(word) < 5 or is_known(word, extra):
         return [word]
     for k in range(2, len(word) - 1):
         a, b = word[:k], word[k:]
-        if (a in lex or colour_rgb(a) is not None) and (b in lex or colour_rgb(b) is not None) and len(b) >= 2:
+        if is_known(a, extra) and is_known(b, extra) and len(b) >= 2:
             return [a, b]
     return [word]
 

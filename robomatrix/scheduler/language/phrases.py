@@ -222,11 +222,20 @@ class _Parser:
                 self.take()
                 ref.other, ref.plural = True, True
                 self.accept("of")
-            elif w in _ORDINALS and self.i > start and self.t[self.i - 1] == "the" and (
-                    self.peek(1) in CATEGORY_WORDS or self.peek(1) == "one" or self._colour_at(1)) and \
-                    "from" in self.t[self.i + 1 : self.i + 5]:
-                self.take()  # "the second block from the left": the side comes after the noun
-                ref.rank = (_ORDINALS[w], "")
+            elif w in _ORDINALS and ref.rank is None and self.i > 0 and self.t[self.i - 1] == "the" and \
+                    self.peek(1) in ("leftmost", "rightmost"):
+                self.take(2)  # "the second leftmost block": second counted from that side
+                ref.rank = (_ORDINALS[w], "left" if self.t[self.i - 1] == "leftmost" else "right")
+            elif w in _ORDINALS and ref.rank is None and self.i > 0 and self.t[self.i - 1] == "the" and \
+                    self.peek(1) == "from" and (self.peek(2) in ("left", "right") or self.peek(2) == "the"
+                                                and self.peek(3) in ("left", "right")):
+                self.take(2)  # "the second-from-left block": the side before the noun
+                self.accept("the")
+                ref.rank = (_ORDINALS[w], self.take()[0])
+            elif w in _ORDINALS and ref.rank is None and self.i > 0 and self.t[self.i - 1] == "the" and (
+                    self.peek(1) in CATEGORY_WORDS or self.peek(1) == "one" or self._colour_at(1)):
+                self.take()  # "the second block from the left", "the last block on the right": the side comes
+                ref.rank = (_ORDINALS[w], "")  # after the noun; none ("the last block") is refused: from where?
             elif w in ("leftmost", "rightmost", "nearest", "closest", "farthest", "furthest", "middle",
                        "centre", "lowest", "highest"):
                 self.take()
@@ -292,6 +301,14 @@ class _Parser:
             ref.pronoun = True  # "take the red and the blue block and put both in the bowl": them both
             ref.words = ["both"]
             return ref
+        if (ref.superlative or ref.rank) and not ref.colours and ref.category is None and self.peek() == "of" and \
+                self.peek(1) in ("the", "these", "those", "all") and self._ahead(1, self._plural_group_follows):
+            self.take()  # "the leftmost of the blocks", "the second of the bowls from the left": the kind from the group
+            self.accept("all")
+            group = self.noun_phrase()
+            if group is not None:
+                ref.category = group.category
+                ref.colours = list(group.colours) if len(group.colours) == 1 else []
         if not ref.colours and ref.category is None and not (ref.all or ref.other or ref.count):
             if self.peek() in ("one", "ones"):
                 ref.plural = self.take()[0] == "ones"
@@ -302,6 +319,11 @@ class _Parser:
         self._post_modifiers(ref)
         ref.words = [w for w in self.t[start : self.i]]
         return ref
+
+    def _plural_group_follows(self) -> bool:
+        self.accept("all")
+        r = self.noun_phrase()
+        return r is not None and r.plural and r.category is not None and not (r.relative or r.superlative or r.rank)
 
     def _both_and(self) -> bool:
         """"both the blue block and the yellow block": 'both' marks the conjunction, not a count."""
@@ -358,6 +380,22 @@ class _Parser:
                           "farther", "leftmost", "rightmost", "most", "near", "beside", "by")
             being = ("is", "are", "sits", "lies", "stands", "sitting", "lying", "resting", "standing", "located",
                      "placed", "positioned", "sat")
+            if self.comparatives and (w == "behind" or (w, w1, w2) == ("in", "front", "of")
+                                      or (w, w1, w2) == ("in", "back", "of")) or (
+                    w in being + ("right", "just", "directly", "immediately") and (
+                        w1 == "behind" or (w1, w2, self.peek(3)) == ("in", "front", "of"))):
+                state = self.save()  # "the block behind the green block", "the bowl in front of the bin"
+                self.accept(*being)
+                self.accept("right", "just", "directly", "immediately")
+                kind = "behind" if self.accept("behind") else "front_of"
+                if kind == "front_of":
+                    kind = "front_of" if self.take(3)[1] == "front" else "behind"
+                lm = self.noun_phrase()
+                if lm is None or lm.pronoun and lm.words != ["it"]:
+                    self.restore(state)
+                    break
+                ref.relative.append((kind, lm))
+                continue
             if w in ("right", "just", "directly", "immediately") and w1 in ("next", "beside", "by", "near"):
                 self.take()  # "right next to the bin"
                 continue
@@ -366,6 +404,9 @@ class _Parser:
                     w in being and w1 in ("on", "to", "at") and w2 in ("the", "your", "my")
                     and self.peek(3) in ("left", "right", "far", "front", "back")):
                 self.take()  # "the block sitting next to the red bowl"
+                continue
+            if w in ("that", "which") and w1 in being and (w2 == "behind" or (w2, self.peek(3)) == ("in", "front")):
+                self.take()  # "the block that is behind the bin": the relation follows
                 continue
             if w in ("that", "which") and w1 in being and (w2 in near_words or intensified or w2 in ("on", "to", "at")
                                                            and self.peek(3)
@@ -408,10 +449,24 @@ class _Parser:
                 self.accept("side", "end", "edge")
                 ref.rank = (_ORDINALS[w], side)
                 continue
+            if ref.rank is not None and w in ("counting", "counted", "starting", "going") and w1 == "from":
+                self.take()  # "the last block counting from the left"
+                continue
+            if ref.rank is not None and w == "from" and w1 in ("left", "right"):
+                self.take(2)  # "the second block from left"
+                self.accept("side", "end", "edge")
+                ref.rank = (ref.rank[0], w1)
+                continue
             if ref.rank is not None and w == "from" and w1 == "the" and w2 in ("left", "right"):
                 self.take(3)  # "the second block from the left"
                 self.accept("side", "end", "edge")
                 ref.rank = (ref.rank[0], w2)
+                continue
+            if ref.rank is not None and not ref.rank[1] and w in ("on", "at", "to") and w1 == "the" and \
+                    w2 in ("left", "right"):
+                self.take(3)  # "the first block on the left", "the last block on the right": counted from that side,
+                self.accept("side", "end", "edge", "hand")  # the last on a side is the first from it
+                ref.rank = (1 if ref.rank[0] == -1 else ref.rank[0], w2)
                 continue
             if w in (",",) and self.peek(1) in ("the",) and False:
                 break
@@ -439,8 +494,8 @@ class _Parser:
                 continue
             if not self.comparatives and w in ("further", "farther", "closer", "nearer", "more"):
                 break
-            if w in ("further", "farther", "more", "most") and w1 in ("left", "right"):
-                self.take(2)
+            if w in ("further", "farther", "more", "most", "furthest", "farthest") and w1 in ("left", "right"):
+                self.take(2)  # "the block furthest left": the superlative before the side, no "to the"
                 self.accept("one")
                 ref.superlative = ("leftmost" if w1 == "left" else "rightmost", "")
                 continue
@@ -640,5 +695,5 @@ class _Parser:
         return ""
 
 
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3}
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}  # -1: the last counted
 _NOT_COLOURS = NOT_COLOUR_WORDS  # words the colour tables list that are not colours on their own

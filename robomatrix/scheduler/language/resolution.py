@@ -101,6 +101,9 @@ class _Resolver:
                 raise Refusal("the task does not say which object; name it, e.g. 'the red block'", "ambiguous")
             if not self.last:
                 raise Refusal(f"'{ref.text()}' does not refer to anything named before it", "ambiguous")
+            if ref.words == ["it"] and len(self.last) > 1:  # "put the blue and green blocks in the bin, then put it ..."
+                raise Refusal(f"'it' is one object, but the task named {self.describe(self.last)} before it; say which",
+                              "ambiguous")
             if ref.count is not None and len(self.last) != ref.count:
                 raise Refusal(f"'{ref.text()}' means {ref.count}, but the task named {self.describe(self.last)} before "
                               "it", "ambiguous")
@@ -176,11 +179,19 @@ class _Resolver:
                 t = self.by_id[targets[0]]
                 sign = 1.0 if kind == "left_of" else -1.0
                 pool = [o for o in pool if o.id != t.id and sign * (o.y - t.y) > 0.02]
+            elif kind in ("front_of", "behind"):
+                # the front is the side of the person who faces the robot (+x, as "at the front"), behind is the
+                # robot's side; clearly on that side and within 45 degrees of straight ahead of it
+                t = self.by_id[targets[0]]
+                sign = 1.0 if kind == "front_of" else -1.0
+                pool = [o for o in pool if o.id != t.id and sign * (o.x - t.x) > 0.02
+                        and abs(o.y - t.y) <= sign * (o.x - t.x)]
             else:  # "the bowl next to the green bowl": never the green bowl itself
                 t = self.by_id[targets[0]]
                 pool = self._superlative([o for o in pool if o.id != t.id], kind, (t.x, t.y), ref)
         picks_one = ref.rank is not None or ref.superlative is not None or any(
-            kind not in ("matches", "matches_none", "between", "left_of", "right_of") for kind, _ in ref.relative)
+            kind not in ("matches", "matches_none", "between", "left_of", "right_of", "front_of", "behind")
+            for kind, _ in ref.relative)
         if picks_one and (ref.plural and not (ref.other and ref.singular_noun) or ref.all) and ref.count != 1:
             raise Refusal(f"'{ref.text()}': which ones? A description like 'on the left' or 'nearest the bin' picks "
                           "one object; name the objects", "ambiguous")
@@ -190,6 +201,8 @@ class _Resolver:
                 raise Refusal(f"'{ref.text()}': counted from where? Say 'from the left' or 'from the right'",
                               "ambiguous")
             ranked = sorted(pool, key=lambda o: -o.y if side == "left" else o.y)
+            if n == -1:  # "the last block counting from the left"
+                n = len(ranked)
             if len(ranked) < n:
                 raise Refusal(f"'{ref.text()}': there are only {len(ranked)}", "absent_object")
             ys = [o.y for o in ranked]

@@ -1,0 +1,142 @@
+"""Speech repairs: what people type the way they talk (see :mod:`robomatrix.scheduler.understand`).
+
+* **self-corrections**: a repair marker set off by separators ("- no,", ", I mean", ", sorry,", ". no wait,",
+  "- scratch that -", ", er, rather") followed by the corrected part. The correction replaces the last part of
+  the same kind before the marker: a verb starts the request again ("put the red block - scratch that - put the
+  green block in the bowl"), a preposition replaces the last place ("in the bin, actually no, in the red bowl"),
+  a noun phrase replaces the last noun phrase of its category ("put the red - no, the blue block in the bowl";
+  "put the green block in the red bowl. no wait, the blue block"). A marker followed by anything else (", no
+  wait, don't") is left as it is, for the grammar to refuse;
+* **hesitations** inside a phrase ("to the, uh, yellow bowl", "in the... hmm... green bowl"): a phrase cannot
+  stop after "the" or "in", so separators and hesitation sounds right after one are dropped.
+
+Token lists in, token lists out; nothing here resolves objects.
+"""
+
+from __future__ import annotations
+
+from robomatrix.scheduler.language.lexicon import (
+    CATEGORY_WORDS,
+    CLOSE_VERBS,
+    DETERMINERS,
+    DISCARD_VERBS,
+    HOLD_VERBS,
+    OPEN_VERBS,
+    PLACE_VERBS,
+    PREP_IN,
+    PREP_ON,
+    PREP_UNDER,
+    PUSH_VERBS,
+    STACK_VERBS,
+)
+from robomatrix.scheduler.language.phrases import _Parser
+
+SEPARATORS = {",", "-", ".", ";", "!", "?"}
+HESITATIONS = {"uh", "um", "umm", "uhh", "uhm", "er", "erm", "hmm", "hm", "ah", "eh", "oh"}
+REPAIR_WORDS = {"no", "sorry", "rather", "wait", "actually", "oops", "correction", "instead", "nope"}
+REPAIR_PAIRS = {("i", "mean"), ("scratch", "that"), ("make", "that"), ("or", "rather"), ("no", "wait"),
+                ("i", "meant")}
+VERBS = (PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | DISCARD_VERBS | STACK_VERBS) - {
+    "should", "needs", "must", "belongs", "belong", "go", "goes", "leave"} - set(CATEGORY_WORDS)  # "bin": a noun
+PLACE_PREPS = (PREP_IN | PREP_ON | PREP_UNDER) - {"->", ":", "toward", "towards", "top"}
+_OPENERS = DETERMINERS | {"in", "into", "on", "onto", "to", "inside", "under", "of"}
+
+
+def repaired(tokens: list[str]) -> list[str]:
+    """``tokens`` with hesitations inside phrases dropped and self-corrections applied."""
+    t = _without_hesitations(tokens)
+    for _ in range(4):  # a task may correct itself more than once
+        nxt = _one_repair(t)
+        if nxt is None:
+            break
+        t = nxt
+    return t
+
+
+def _without_hesitations(tokens: list[str]) -> list[str]:
+    out: list[str] = []
+    k = 0
+    while k < len(tokens):
+        out.append(tokens[k])
+        if tokens[k] in _OPENERS or tokens[k] in VERBS:
+            j = k + 1
+            while j < len(tokens) and (tokens[j] in SEPARATORS - {"?", "!"} or tokens[j] in HESITATIONS):
+                j += 1
+            hesitant = any(w in HESITATIONS for w in tokens[k + 1 : j])
+            if j > k + 1 and j < len(tokens) and tokens[j].isalpha() and (tokens[k] in _OPENERS or hesitant):
+                # "put, um, the green block": after a verb only with a hesitation sound in it
+                k = j  # "the, uh, yellow bowl": the phrase goes on
+                continue
+        k += 1
+    return out
+
+
+def _marker(t: list[str]) -> tuple[int, int] | None:
+    """The first repair marker as (start, end): separators, hesitations and repair words around at least one
+    repair word, opened by a separator."""
+    for k, w in enumerate(t):
+        pair = tuple(t[k : k + 2])
+        width = 2 if pair in REPAIR_PAIRS else 1 if w in REPAIR_WORDS else 0
+        if not width or k == 0:
+            continue
+        a = k
+        while a > 0 and (t[a - 1] in SEPARATORS or t[a - 1] in HESITATIONS):
+            a -= 1
+        if a == k or t[a] not in SEPARATORS or a == 0 or "?" in t[a:k]:
+            continue  # "I'd rather you put ...": not set off; "in the bin? no, ...": a question, not a correction
+        b = k + width
+        while b < len(t):
+            if tuple(t[b : b + 2]) in REPAIR_PAIRS:
+                b += 2
+            elif t[b] in SEPARATORS or t[b] in HESITATIONS or t[b] in REPAIR_WORDS:
+                b += 1
+            else:
+                break
+        if b < len(t):
+            return a, b
+    return None
+
+
+def _np_at(t: list[str], k: int) -> tuple[int, str | None] | None:
+    """(end, category) of the noun phrase starting at ``k``, or None."""
+    p = _Parser(t)
+    p.i = k
+    r = p.noun_phrase()
+    if r is None or r.pronoun:
+        return None
+    return p.i, r.category
+
+
+def _one_repair(t: list[str]) -> list[str] | None:
+    m = _marker(t)
+    if m is None:
+        return None
+    a, b = m
+    w = t[b]
+    if w in VERBS:
+        starts = [v for v in range(a) if t[v] in VERBS and (v == 0 or t[v - 1] in SEPARATORS | {"and", "then", "please"})]
+        if not starts:
+            return None
+        return t[: starts[-1]] + t[b:]
+    if w in PLACE_PREPS:
+        preps = [p for p in range(a) if t[p] in PLACE_PREPS and not any(t[j] in VERBS for j in range(p, a))]
+        if not preps:
+            return None
+        return t[: preps[-1]] + t[b:]
+    new = _np_at(t, b)
+    if new is None:
+        return None
+    end, cat = new
+    for s in range(a - 1, -1, -1):
+        if t[s] not in DETERMINERS or (s > 0 and t[s - 1] in DETERMINERS):
+            continue
+        old = _np_at(t, s)
+        if old is None or old[0] > a or (old[1] is not None and cat is not None and old[1] != cat):
+            continue
+        tail = t[end:]
+        if t[a] in (",", "-") and tail[:1] == [t[a]]:
+            tail = tail[1:]  # "the blue block, I mean the green block, goes ...": the aside's closing comma
+        if old[0] == a:  # the corrected phrase ends where the marker starts
+            return t[:s] + t[b:end] + tail
+        return t[:s] + t[b:end] + t[old[0] : a] + tail
+    return None
