@@ -414,10 +414,13 @@ class _Parser:
                                                            ("left", "right", "far", "front", "back")):
                 self.take()  # "the block that is next to the bin"
                 continue
-            if self.comparatives and (w in ("to", "on") and w1 == "the" and w2 in ("left", "right")
-                                      and self.peek(3) == "of") or (w in ("left", "right") and w1 == "of"):
-                k = 4 if w in ("to", "on") else 2  # "the block to the left of the red block"
-                side = w2 if w in ("to", "on") else w
+            sided = 3  # "to the left of", "on the right-hand side of", "to the left side of": words naming the side
+            while self.peek(sided) in ("hand", "side") and sided < 5:
+                sided += 1
+            if self.comparatives and (w in ("to", "on", "at") and w1 == "the" and w2 in ("left", "right")
+                                      and self.peek(sided) == "of") or (w in ("left", "right") and w1 == "of"):
+                k = sided + 1 if w in ("to", "on", "at") else 2  # "the block to the left of the red block"
+                side = w2 if w in ("to", "on", "at") else w
                 state = self.save()
                 self.take(k)
                 lm = self.noun_phrase()
@@ -478,6 +481,7 @@ class _Parser:
                     self.accept("left", "right")
                     w2 = self.t[self.i - 1]
                 self.accept("side", "end", "edge", "hand")
+                self.accept("side")  # "on the left-hand side"
                 if w2 in ("left", "right"):
                     ref.superlative = ("leftmost" if w2 == "left" else "rightmost", "")
                 elif w2 == "front":

@@ -117,7 +117,15 @@ def _one_repair(t: list[str]) -> list[str] | None:
         starts = [v for v in range(a) if t[v] in VERBS and (v == 0 or t[v - 1] in SEPARATORS | {"and", "then", "please"})]
         if not starts:
             return None
-        return t[: starts[-1]] + t[b:]
+        new = t[b:]
+        if len(new) > 1 and new[1] in ("it", "them"):  # "put the red block in the bowl, wait, no, put it in the bin":
+            v = starts[-1] + 1  # the restarted request's "it" is what the request it replaces named
+            while v < a and t[v] in ("up", "down", "away", "out"):
+                v += 1
+            old_np = _np_at(t, v)
+            if old_np is not None and old_np[0] <= a:
+                new = new[:1] + t[v : old_np[0]] + new[2:]
+        return t[: starts[-1]] + new
     if w in PLACE_PREPS:
         preps = [p for p in range(a) if t[p] in PLACE_PREPS and not any(t[j] in VERBS for j in range(p, a))]
         if not preps:
