@@ -38,10 +38,12 @@ from robomatrix.scheduler.language.clauses import (
     _ClauseParser,
 )
 from robomatrix.scheduler.language.lexicon import (
+    CATEGORY_WORDS,
     CONTAINERS,
     FILLER,
     MOVABLE,
     PUSH_RANGE,
+    SOCIAL,
     _lexicon,
     tokens_of,
 )
@@ -91,7 +93,7 @@ def interpret(task: str, objects: Sequence[Any]) -> list[GoalAtom]:
     if not [t for t in toks if t.isalpha()]:
         raise Refusal("the task is empty; say what the robot should do, e.g. 'put the red block in the bowl'",
                       "empty")
-    parser = _ClauseParser(repaired(toks))
+    parser = _ClauseParser(_without_small_talk(repaired(toks)))
     clauses = parser.parse()
     unknown = [t for t, u in zip(parser.t, parser.used, strict=True) if not u and t.isalpha()
                and t not in FILLER and t not in ("please",)]
@@ -110,6 +112,42 @@ def interpret(task: str, objects: Sequence[Any]) -> list[GoalAtom]:
     if not atoms:
         raise Refusal(f"the task {task!r} names no change to make to the world", "unknown_word")
     return atoms
+
+
+_SMALL_TALK_ENDS = {".", "!", "?", ",", ":", ";"}
+
+
+def _without_small_talk(toks: list[str]) -> list[str]:
+    """``toks`` without the parts that are only small talk (lexicon.SOCIAL): a sentence, or a part set off by
+    commas, a colon or ", but", whose words are all social or filler words, at least one of them social, and no
+    object, colour or number ("Hi there!", "I hope you're having a good day.", "No rush!", "One more thing:")."""
+    out: list[str] = []
+    part: list[str] = []
+
+    def close(end: list[str]) -> None:
+        words = [w for w in part if w.isalpha()]
+        social = [w for w in words if w in SOCIAL and w not in FILLER]
+        idle = all(w in SOCIAL or w in FILLER or (w == "no" and social) for w in words)
+        if words and social and idle and not any(CATEGORY_WORDS.get(w, "object") != "object" or colour_rgb(w)
+                                                 is not None for w in words):
+            if out and out[-1] not in _SMALL_TALK_ENDS and end:
+                out.append(end[0])  # keep the boundary between what came before and after
+            dropped[0] = True
+            return
+        dropped[0] = False
+        out.extend(part + end)
+
+    dropped = [False]
+    for w in toks:
+        if w == "but" and not part and dropped[0]:
+            continue  # "I know this is an odd request, but could you ...": the request follows
+        if w in _SMALL_TALK_ENDS:
+            close([w])
+            part = []
+        else:
+            part.append(w)
+    close([])
+    return out
 
 
 def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:

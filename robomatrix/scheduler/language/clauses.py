@@ -671,7 +671,7 @@ class _ClauseParser(_Parser):
         while self.peek() in ASIDES and self.peek().endswith("ly") and self.peek(1) in PREP_IN | PREP_ON | PREP_UNDER:
             self.take()  # "place the blue block gently on the red block": how, not where
         d = self._destination()
-        if d is None and self.peek() == "at" and self._ahead(1, lambda: (self.noun_phrase() or Ref()).category in CONTAINERS):
+        if d is None and self.peek() == "at" and self._ahead(1, lambda: (self.noun_phrase() or Ref()).category in CONTAINERS + ("container",)):
             self.take()  # "drop the yellow block off at the green bowl": a container is a place to be in
             d = ("in", self.noun_phrase())
         if d is None and self.peek() == "there" and self.peek(1) in ("", ",", ".", "and", "then", "!", "too", "as",
@@ -830,11 +830,11 @@ class _ClauseParser(_Parser):
         topic = self.accept("of")  # "of the two yellow blocks, put the one further right ..."
         self.accept("whichever", "whatever")
         first = self.noun_phrase()
-        if first is not None and first.category not in CONTAINERS and self.peek() == ",":
+        if first is not None and first.category not in CONTAINERS + ("container",) and self.peek() == ",":
             inner = self.save()
             self.take()
             dest = self.noun_phrase()
-            if dest is not None and dest.category in CONTAINERS and self.peek() in ("", ".", ";", "!", "?"):
+            if dest is not None and dest.category in CONTAINERS + ("container",) and self.peek() in ("", ".", ";", "!", "?"):
                 return Clause("place", terse=True, objects=[first], relation="in", dest=dest)  # "Blue block, bin. Green block, red bowl."
             self.restore(inner)
         self.restore(state)
@@ -929,7 +929,7 @@ class _ClauseParser(_Parser):
             return Clause("place", terse=True, objects=objs, relation=d[0], dest=d[1])
         if inner[0] < len(self.t) and self.t[inner[0]] == "-" and self.t[self.i - 1] == "-":  # "red block - bin, ..."
             dest = self.noun_phrase()
-            if dest is not None and dest.category in CONTAINERS and self.peek() in (
+            if dest is not None and dest.category in CONTAINERS + ("container",) and self.peek() in (
                     "", ",", ";", ".", "!", "and", "then"):
                 return Clause("place", terse=True, objects=objs, relation="in", dest=dest)
             self.restore(inner)
@@ -1198,7 +1198,7 @@ class _ClauseParser(_Parser):
     def _stacked(c: Clause) -> Clause:
         """A put said with "stack" / "pile": one block on another, never on a container ("stack the yellow block
         on top of the bin" is not "put it in the bin")."""
-        if c.relation == "on" and c.dest is not None and c.dest.category in CONTAINERS:
+        if c.relation == "on" and c.dest is not None and c.dest.category in CONTAINERS + ("container",):
             raise Refusal(f"a stack is built on blocks; '{c.dest.text()}' is not a block to stack on", "impossible")
         return c
 

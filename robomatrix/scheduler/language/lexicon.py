@@ -22,10 +22,11 @@ CATEGORY_WORDS = {
     "bin": "bin", "bins": "bin", "trash": "bin", "rubbish": "bin", "wastebasket": "bin", "basket": "bin",
     "garbage": "bin", "waste": "bin", "litter": "bin", "dustbin": "bin", "wastebin": "bin",
     "drawer": "drawer", "drawers": "drawer",
+    "container": "container", "containers": "container", "receptacle": "container", "receptacles": "container",
     "object": "object", "objects": "object", "thing": "object", "things": "object", "item": "object",
     "items": "object",
 }  # fmt: skip
-PLURAL_WORDS = {"blocks", "cubes", "bricks", "bowls", "dishes", "bins", "drawers", "objects", "things", "items", "ones"}
+PLURAL_WORDS = {"containers", "receptacles", "blocks", "cubes", "bricks", "bowls", "dishes", "bins", "drawers", "objects", "things", "items", "ones"}
 FILLER = set("""please pls kindly could can would will you i we me my us like want need wish love quite mind
 just now also too so ok okay hey hi robot thanks thank go ahead be is are am being been for do does
 able if possible sure make ensure see that there let lets here what really actually right away
@@ -38,7 +39,16 @@ possibly maybe perhaps quickly carefully gently nicely slowly thankyou idea fine
 cool hello dear buddy friend mate sir madam moment time soon asap quick favour favor request task job
 too lot lots bunch million ton tons heaps loads prefer rather asking ask asked requesting goal aim objective
 was were hoping hope wondering wonder um umm uh uhm er erm hmm ah oh softly quietly safely steadily precisely neatly
-guess yeah yep yup basically anyway anyways reckon suppose alright""".split())
+guess yeah yep yup basically anyway anyways reckon suppose alright whether""".split())
+SOCIAL = set("""hello hiya greetings morning afternoon evening day days week weekend today tonight hoping having doing
+been thinking think thought know knew odd strange weird silly unusual question earlier yesterday helping rush hurry
+worries worry problem pressure best star legend champ dear darling everything thing here's heres glad happy course
+bit more one all again""".split())
+"""Small talk: a sentence or a part set off by commas or a colon made only of these and of FILLER words, with at
+least one of these ("Hi there!", "I hope you're having a good day.", "Thanks for your help earlier!", "No rush!",
+"You're the best.", "So I've been thinking,", "One more thing:") asks for nothing and is dropped before parsing
+(robomatrix.scheduler.understand). A part naming any object, colour, verb or other word is kept for the grammar,
+so an unsafe or unknown request in its own sentence is still refused by name."""
 ASIDES = {"please", "kindly", "carefully", "gently", "slowly", "quickly", "nicely", "now", "um", "umm", "uh", "uhm",
           "er", "erm", "hmm", "ah", "oh", "ok", "okay", "sorry", "thanks", "cheers", "actually", "softly", "quietly",
           "safely", "steadily", "precisely", "neatly", "straight"}
@@ -71,7 +81,8 @@ PARTICLES = {"up", "down", "away", "out", "over", "off", "back", "in", "inside"}
 PREP_IN = {"in", "into", "inside", "within", "to", "->", ":", "toward", "towards"}
 PREP_ON = {"on", "onto", "upon", "atop", "over", "top"}
 PREP_UNDER = {"under", "underneath", "beneath", "below"}
-DIRECTION_WORDS = {"left": "left", "right": "right", "forward": "forward", "forwards": "forward",
+DIRECTION_WORDS = {"left": "left", "right": "right", "forward": "forward", "forwards": "forward", "fwd": "forward",
+                   "bwd": "backward", "fwds": "forward", "bkwd": "backward", "bkwds": "backward",
                    "backward": "backward", "backwards": "backward", "ahead": "forward",
                    "leftward": "left", "leftwards": "left", "rightward": "right", "rightwards": "right"}
 NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "both": 2, "pair": 2, "couple": 2}
@@ -125,7 +136,7 @@ def _lexicon() -> set[str]:
         words = (set(CATEGORY_WORDS) | FILLER | DETERMINERS | PLACE_VERBS | DISCARD_VERBS | HOLD_VERBS
                  | PUSH_VERBS | OPEN_VERBS | DRAWER_STATE_VERBS | CLOSE_VERBS | STACK_VERBS | SORT_VERBS | PARTICLES | PREP_IN
                  | PREP_ON | PREP_UNDER | set(DIRECTION_WORDS) | set(NUMBERS) | set(UNITS) | ALL_WORDS
-                 | EXCEPT_WORDS | CONNECTORS | COLOUR_NOUN | DESCRIPTOR_WORDS | NEGATIONS | GRAMMAR_WORDS
+                 | EXCEPT_WORDS | CONNECTORS | COLOUR_NOUN | DESCRIPTOR_WORDS | NEGATIONS | GRAMMAR_WORDS | SOCIAL
                  | {"red", "green", "blue", "yellow", "orange", "purple", "pink", "white", "black", "grey",
                     "brown", "cyan", "tower", "table", "bottom", "top", "down", "up", "from", "reading",
                     "drawer", "base", "towards", "toward", "away", "bit", "little", "slightly", "few",
@@ -309,4 +320,5 @@ def _split(word: str, extra: set[str]) -> list[str]:
     return [word]
 
 MOVABLE = ("block", "object")  # categories the robot may pick up
-CONTAINERS = ("bowl", "bin", "drawer")  # categories things go in
+CONTAINERS = ("bowl", "bin", "drawer")
+"""Categories things go in; "container" names any of them ("the blue container": the one container that is blue)."""  # categories things go in

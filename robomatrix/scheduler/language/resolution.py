@@ -113,6 +113,8 @@ class _Resolver:
         if ref.one and not ref.colours and ref.category is None and self.topic:
             pool = [self.by_id[i] for i in self.topic]
             cats = tuple({o.category for o in pool})
+        elif ref.category == "container":
+            cats = CONTAINERS  # "the blue container": whichever bowl, bin or drawer is blue
         elif ref.category is not None:
             cats = (ref.category,) if ref.category != "object" else (MOVABLE if slot == "object" else
                                                                         tuple({o.category for o in self.objs}))
