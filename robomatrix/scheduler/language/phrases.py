@@ -134,13 +134,22 @@ class _Parser:
     def _condition_at(self, k: int) -> bool:
         """"if the red block is in the yellow bowl": a condition on the world, not a request (refused whole:
         the robot does what it is asked now, it does not watch for states)."""
-        if self.peek(k) not in ("if", "unless", "whenever"):
+        if self.peek(k) not in ("if", "unless", "whenever", "when", "while"):
             return False
+        if self.peek(k) in ("when", "while") and any(w.isalpha() and w not in FILLER for w in self.t[: self.i + k]):
+            return False  # "close it when the block is in": a state the request before brings about, waited for
 
         def probe() -> bool:
+            start = self.i
             r = self.noun_phrase()
-            return r is not None and not r.pronoun and self.peek() in ("is", "are", "was", "were", "has", "have",
-                                                                       "gets", "ends", "sits", "stays")
+            if r is None or r.pronoun:
+                return False
+            if self.peek() in ("is", "are", "was", "were", "has", "have", "gets", "ends", "sits", "stays"):
+                return True
+            # "if the blue block is on the left, ...": the noun phrase took the state as a description of the block
+            inside = self.t[start : self.i]
+            return any(w in ("is", "are", "was", "were") and (j == 0 or inside[j - 1] not in ("that", "which", "who"))
+                       for j, w in enumerate(inside))
         return bool(self._ahead(k + 1, probe))
 
     # ---------------------------------------------------------------- noun phrases
