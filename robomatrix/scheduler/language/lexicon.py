@@ -176,6 +176,9 @@ def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] 
     lex = _lexicon() | extra
     if not word.isalpha() or len(word) < 2 or is_known(word, extra):
         return word
+    verb = _verb_of_gerund(word)
+    if verb is not None:  # "would you mind nudging ...", "mind closing the drawer?": the verb itself
+        return verb
     if len(word) == 2 and after in CATEGORY_WORDS:  # "the rd block": a colour of the world with a letter dropped
         cols = {n.split()[0] for n in names if edit_distance(word, n.split()[0], 1) == 1 and len(n.split()[0]) == 3}
         if len(cols) == 1:
@@ -232,6 +235,19 @@ def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] 
     return word
 
 
+def _verb_of_gerund(word: str) -> str | None:
+    """The verb of an -ing form no word class lists ("nudging" -> nudge, "shutting" -> shut), or None."""
+    if not word.endswith("ing") or len(word) < 6:
+        return None
+    verbs = (PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS | DISCARD_VERBS
+             | SORT_VERBS | DRAWER_STATE_VERBS)
+    stem = word[:-3]
+    for cand in (stem, stem + "e", stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else ""):
+        if cand in verbs:
+            return cand
+    return None
+
+
 _KEYBOARD = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 _KEY_AT = {c: (r, k) for r, row in enumerate(_KEYBOARD) for k, c in enumerate(row)}
 
@@ -255,6 +271,9 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = t.replace("’", "'").replace("‘", "'")
     t = re.sub(r"\b(thanks|thank you)((?: so| very)? much| a lot)? in advance\b", r" \1 ", t)
     t = re.sub(r"\bu\b", "you", t)  # "could u put ..."
+    t = re.sub(r"\bhim\b", "it", t)  # "the red block, put him in the bowl": a learner's pronoun for a thing
+    t = re.sub(r"\b(inside|outside) of\b", r"\1", t)  # "inside of the red bowl"
+    t = re.sub(r"\ba little bit\b", "a little", t)
     t = re.sub(r"\bur\b", "your", t)
     t = re.sub(r"[()]", " , ", t)  # "(the one near the bin)": an aside, set off like commas
     t = re.sub(r"\s[&+]\s", " and ", t)  # "blue + yellow -> green bowl"
