@@ -13,6 +13,7 @@ from robomatrix.scheduler.language.lexicon import (
     DISCARD_VERBS,
     DRAWER_STATE_VERBS,
     FILLER,
+    HEADING_WORDS,
     HOLD_VERBS,
     NUMBERS,
     OPEN_VERBS,
@@ -58,6 +59,8 @@ class _ClauseParser(_Parser):
             self.skip_fillers()
             if self.i >= len(self.t):
                 break
+            if self._heading():
+                continue
             if self._condition_at(0):
                 j = self.i + 1
                 while j < len(self.t) and self.t[j] not in (",", ";", ".", "then"):
@@ -91,6 +94,23 @@ class _ClauseParser(_Parser):
         if self.contrasts:
             clauses.append(Clause("contrast", list(self.contrasts)))
         return clauses
+
+    def _heading(self) -> bool:
+        """"the end state: ...", "final arrangement - ...", "at the end(,) ...": words naming the state to reach
+        before what it is; they ask for nothing themselves."""
+        w = self.peek()
+        if w in ("at", "in", "by") and self.peek(1) == "the" and self.peek(2) == "end" and self.peek(3) not in (
+                "of", "on", "in"):
+            self.take(3)
+            self.accept(",", ":", "-")
+            return True
+        j = 0
+        while self.peek(j) in HEADING_WORDS | {"the", "my", "our", "a", "an", "what", "i", "want", "is"} and j < 6:
+            j += 1
+        if j and self.peek(j) in (":", "-") and any(self.peek(k) in HEADING_WORDS for k in range(j)):
+            self.take(j + 1)
+            return True
+        return False
 
     def _connector(self) -> bool:
         w = self.peek()
@@ -485,6 +505,37 @@ class _ClauseParser(_Parser):
         # terse or state forms beginning with a noun phrase
         return self._np_first(done)
 
+    _WISH = {"to", "should", "must", "needs", "need", "will", "gonna", "going", "end", "ends", "ought"}
+    _HAVE = {"have", "has", "contain", "contains", "hold", "holds", "get", "gets", "receive", "receives", "with",
+             "needs", "need"}
+
+    def _container_holds(self, objs: list[Ref]) -> Clause | None:
+        """"the red bowl needs the blue block in it", "I want the bowl to have the green block in it", "the yellow
+        bowl should end up with the blue block (in it)", "the green bowl to contain the yellow block": a place named
+        first, then what it should hold: a put. Only with a wish ("to", "should", "needs", "end up"): "the bowl has
+        the red block in it" describes the world and is not a request."""
+        if len(objs) != 1 or objs[0].pronoun or objs[0].category not in CONTAINERS + ("container",):
+            return None
+        state = self.save()
+        words: list[str] = []
+        while self.peek() in self._WISH | self._HAVE | {"be", "up", "would", "could", "can", "got", "going"} and                 len(words) < 5:
+            words.append(self.take()[0])
+            if words[-1] in self._HAVE - {"needs", "need"} and words[-1] != "with" and self._np_follows(0):
+                break
+        if not (set(words) & self._WISH and set(words) & self._HAVE) or not self._np_follows(0):
+            self.restore(state)
+            return None
+        things = self._objects_or_backtrack(state)
+        if things is None:
+            return None
+        if not (self.accept_seq("in", "it") or self.accept_seq("inside", "it") or self.accept_seq("in", "there")
+                or self.accept("inside", "in")):
+            pass
+        if self.peek() not in ("", ".", ",", ";", "!", "?", "and", "then", "please"):
+            self.restore(state)
+            return None
+        return Clause("place", things, "in", objs[0])
+
     def _only_these(self) -> Clause | None:
         """After "move nothing" / "don't touch anything": "but X", "except X", "other than X" names what
         the task is about (a topic: a later "it" means it); everything else stays, as in every goal."""
@@ -844,6 +895,9 @@ class _ClauseParser(_Parser):
         if objs is None:
             return None
         self._apposition(objs)  # "the yellow block, which is next to the green bowl, goes in the bin"
+        held = self._container_holds(objs)
+        if held is not None:
+            return held
         listed = self.save()
         more: list[Ref] = []
         while self.peek() == ";" and self.peek(1) not in ("both", "all", "each") and self._np_follows(1):
@@ -906,9 +960,9 @@ class _ClauseParser(_Parser):
             if self.peek() == "to" and self.peek(1) not in ("be", "go", "end", "sit"):
                 break
             self.take()
-        if self.peek() == ":" and self.peek(1) in ("open", "opened", "closed", "shut"):
+        if self.peek() == ":" and self.peek(1) in ("open", "opened", "closed", "shut", "close"):
             self.take()  # "drawer: open."
-        if self.peek() in ("open", "opened", "closed", "shut"):
+        if self.peek() in ("open", "opened", "closed", "shut") or self.peek() == "close" and self.t[self.i - 1] == ":":
             return Clause("open" if self.take()[0] in ("open", "opened") else "close", objs)
         if self.peek() in ("held", "lifted", "raised") and self.peek(1) in ("", "up", "in", ",", ".", "please", "!"):
             self.take()  # "I need the blue block held up"
