@@ -61,6 +61,8 @@ class _ClauseParser(_Parser):
                 break
             if self._heading():
                 continue
+            if self.peek() in ("unless", "if") and self._already(1):
+                continue  # "... unless it is already there": the goal is the same either way
             if self._condition_at(0):
                 j = self.i + 1
                 while j < len(self.t) and self.t[j] not in (",", ";", ".", "then"):
@@ -94,6 +96,26 @@ class _ClauseParser(_Parser):
         if self.contrasts:
             clauses.append(Clause("contrast", list(self.contrasts)))
         return clauses
+
+    def _already(self, k: int) -> bool:
+        """"unless it's already there", "if they are not already in it": true of any goal; read and dropped."""
+        j = k
+        if self.peek(j) not in ("it", "they", "that", "this"):
+            return False
+        j += 1
+        if self.peek(j) not in ("is", "are"):
+            return False
+        j += 1
+        j += self.peek(j) == "not"
+        if self.peek(j) != "already":
+            return False
+        j += 1
+        for tail in (("there",), ("in", "it"), ("in", "place"), ("inside",), ("in", "there"), ("done",), ("open",),
+                     ("closed",), ("shut",), ("held",)):
+            if tuple(self.peek(j + m) for m in range(len(tail))) == tail:
+                self.take(j + len(tail))
+                return True
+        return False
 
     def _heading(self) -> bool:
         """"the end state: ...", "final arrangement - ...", "at the end(,) ...": words naming the state to reach
@@ -339,7 +361,7 @@ class _ClauseParser(_Parser):
             self.take()
             c.distance = 0.05
             return True
-        if w in ("by", "about", "around", "roughly", "some") and (
+        if w in ("by", "about", "around", "roughly", "some", "for", "over", "approximately", "approx") and (
             re.fullmatch(r"\d+(\.\d+)?", w1) or w1 in NUMBERS or w1 in ("a",)
         ):
             self.take()
@@ -350,6 +372,11 @@ class _ClauseParser(_Parser):
         w, w1 = self.peek(), self.peek(1)
         if w == "only" and self._verb_follows(1):
             self.take()  # "only move the blue block": nothing else moves in any goal
+            w, w1 = self.peek(), self.peek(1)
+        if w == "make" and (w1 in PLACE_VERBS - {"make"} | PUSH_VERBS | HOLD_VERBS | OPEN_VERBS | CLOSE_VERBS
+                            and w1 not in ("sure", "certain") or self._ahead(1, lambda: self.noun_phrase() is not None
+                                                                 and self.peek() in ("go", "move", "get", "end"))):
+            self.take()  # "make the yellow block go in the bowl", a learner's "make push the block": the request itself
             w, w1 = self.peek(), self.peek(1)
         if w in ("move", "touch", "disturb") and w1 == "nothing":
             self.take(2)  # "move nothing but the red block; it goes into the green bowl"
@@ -885,6 +912,7 @@ class _ClauseParser(_Parser):
             inner = self.save()
             self.take()
             dest = self.noun_phrase()
+            self.accept("please", "thanks", "ta", "cheers")
             if dest is not None and dest.category in CONTAINERS + ("container",) and self.peek() in ("", ".", ";", "!", "?"):
                 return Clause("place", terse=True, objects=[first], relation="in", dest=dest)  # "Blue block, bin. Green block, red bowl."
             self.restore(inner)
@@ -934,7 +962,9 @@ class _ClauseParser(_Parser):
         for seq in (("stays", "where", "it", "is"), ("stay", "where", "they", "are"), ("stays", "put"),
                     ("stay", "put"), ("remains", "where", "it", "is"), ("remain", "where", "they", "are"),
                     ("stays", "as", "it", "is"), ("stays", "untouched"), ("remains", "untouched"),
-                    ("stays", "where", "it", "sits"), ("should", "stay", "where", "it", "is"), ("stays", "there")):
+                    ("stays", "where", "it", "sits"), ("should", "stay", "where", "it", "is"), ("stays", "there"),
+                    ("stay", ","), ("stays", ","), ("stay", ";"), ("stays", ";"), ("stay", "."), ("stays", "."),
+                    ("stay", "there"), ("remain", ","), ("remains", ",")):
             if self.accept_seq(*seq):  # "the blue block stays where it is; move the yellow block to the bin"
                 return Clause("keep", objs)
         state_only = self.save()
@@ -1165,7 +1195,7 @@ class _ClauseParser(_Parser):
 
     def _in_hand(self) -> None:
         for seq in (("in", "the", "air"), ("in", "your", "gripper"), ("in", "the", "gripper"), ("in", "your", "hand"),
-                    ("in", "hand"), ("in", "its", "gripper"), ("up", "high")):
+                    ("in", "hand"), ("in", "its", "gripper"), ("up", "high"), ("high",), ("up", "in", "the", "air")):
             if self.accept_seq(*seq):
                 return
 

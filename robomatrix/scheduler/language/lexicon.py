@@ -123,7 +123,7 @@ NEGATIONS = {"not", "never", "no", "dont", "without", "leave", "alone", "untouch
 GRAMMAR_WORDS = set("""above according across allowed another around between big blocking camera certain colours comes
 container disturb downward downwards ended ending ends followed gentle getting given high level listed may moves named
 neat ordered person piled roughly short slight small stacking still storey story tall tap than tiny touched
-upward upwards user using wants directly immediately looking might sole unless while who contain contains containing receive receives ought holds""".split())
+upward upwards user using wants directly immediately looking might sole unless while who contain contains containing receive receives ought holds approximately approx""".split())
 """Words the grammar (clauses, phrases, repairs) reads that no word class above lists: known, so the typo corrector
 leaves them alone ("a tiny push" was corrected to "tidy"); test_understand checks the grammar's literals are known."""
 

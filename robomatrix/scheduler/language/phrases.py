@@ -96,6 +96,8 @@ class _Parser:
                     ("where", "there", "is", "one"), ("if", "it", "exists"), ("if", "any")):
             if self.accept_seq(*seq):  # "each block into the bowl of its colour, if there is one": as always
                 break
+        if self.accept_seq("any", "chance") or self.accept_seq("is", "there", "any", "chance"):
+            self.accept("that")  # "any chance you could push ...?"
         if self.peek() == "is" and self.peek(1) == "it" and self.peek(2) in ("possible", "ok", "okay", "alright"):
             self.take(3)  # "is it possible to put the red block in the yellow bowl?"
             self.accept_seq("for", "you")
@@ -438,7 +440,11 @@ class _Parser:
                     break
                 ref.relative.append(("left_of" if side == "left" else "right_of", lm))
                 continue
-            if w in ("furthest", "farthest", "further", "farther", "most") and w1 == "to" and w2 == "the" and \
+            if w in ("that", "which") and w1 in being and w2 in ("more", "most", "further", "farther", "furthest",
+                                                                 "farthest") and self.peek(3) == "to":
+                self.take(2)  # "the red block that is more to the left"
+                continue
+            if w in ("furthest", "farthest", "further", "farther", "most", "more") and w1 == "to" and w2 == "the" and \
                     self.peek(3) in ("left", "right"):
                 self.take(4)  # "the block furthest to the right": the rightmost, not the farthest away
                 self.accept("side", "hand")
