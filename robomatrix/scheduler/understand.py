@@ -124,9 +124,9 @@ def _without_small_talk(toks: list[str]) -> list[str]:
     out: list[str] = []
     part: list[str] = []
 
-    def close(end: list[str]) -> None:
+    def close(end: list[str], before_but: bool = False) -> None:
         words = [w for w in part if w.isalpha()]
-        social = [w for w in words if w in SOCIAL and w not in FILLER]
+        social = [w for w in words if w in SOCIAL and w not in FILLER or before_but]  # "I'm so sorry to ask, but"
         idle = all(w in SOCIAL or w in FILLER or (w == "no" and social) for w in words)
         if words and social and idle and not any(CATEGORY_WORDS.get(w, "object") != "object" or colour_rgb(w)
                                                  is not None for w in words):
@@ -138,11 +138,11 @@ def _without_small_talk(toks: list[str]) -> list[str]:
         out.extend(part + end)
 
     dropped = [False]
-    for w in toks:
+    for k, w in enumerate(toks):
         if w == "but" and not part and dropped[0]:
             continue  # "I know this is an odd request, but could you ...": the request follows
         if w in _SMALL_TALK_ENDS:
-            close([w])
+            close([w], w == "," and toks[k + 1 : k + 2] == ["but"] and not out)
             part = []
         else:
             part.append(w)

@@ -31,7 +31,8 @@ DEV = yaml.safe_load((DATA / "handwritten_tasks_dev.yaml").read_text())["tasks"]
 OURS = [t for name in ("parser_phrasings.yaml", "parser_phrasings_weak.yaml", "parser_phrasings_round3.yaml",
                           "parser_phrasings_round4.yaml", "parser_phrasings_round4_holdout.yaml",
                           "parser_phrasings_round5.yaml", "parser_phrasings_round5_batch2.yaml",
-                          "parser_phrasings_round5_holdout.yaml", "parser_phrasings_round6.yaml")
+                          "parser_phrasings_round5_holdout.yaml", "parser_phrasings_round6.yaml",
+                          "parser_phrasings_round6_batch2.yaml")
         for t in yaml.safe_load((Path(__file__).parent / "data" / name).read_text())["tasks"]]
 LIB = load_skill_library()
 T1101 = WORLDS["tabletop/1101"]["objects"]  # grey bin, blue/green/yellow blocks, red/green/yellow bowls
@@ -46,6 +47,7 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r6-nonnative-12": "'put inside the red block' (the object after the particle) is read as a put into the block",
     "r6-chatty-2": "a story before the request ('my kid left the blocks everywhere') is not small talk",
     "r6-chatty-6": "'let's get this table tidied' before the list of puts",
+    "r6b-child-4": "a purpose after the request ('so its a tower') is read as a tower without an order",
 }
 
 

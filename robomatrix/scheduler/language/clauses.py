@@ -378,6 +378,10 @@ class _ClauseParser(_Parser):
                                                                  and self.peek() in ("go", "move", "get", "end"))):
             self.take()  # "make the yellow block go in the bowl", a learner's "make push the block": the request itself
             w, w1 = self.peek(), self.peek(1)
+        if self.i == 0 and w in ("is", "are", "was", "were", "does", "did", "has") and self._np_follows(1) and \
+                self.t[-1] == "?":
+            raise Refusal("the task asks a question about the world; the robot answers no questions: say what it "
+                          "should do", "unknown_word")  # "is the green block in the bin?"
         if w in ("move", "touch", "disturb") and w1 == "nothing":
             self.take(2)  # "move nothing but the red block; it goes into the green bowl"
             only = self._only_these()
@@ -926,6 +930,13 @@ class _ClauseParser(_Parser):
         held = self._container_holds(objs)
         if held is not None:
             return held
+        if self.peek() in ("you", "u") and self.peek(1) in PLACE_VERBS - {"should", "needs", "must", "go", "goes"}:
+            st = self.save()
+            self.take(2)  # "the yellow block you put on the red bowl": the object said first
+            d = self._destination()
+            if d is not None:
+                return Clause("place", objs, d[0], d[1])
+            self.restore(st)
         listed = self.save()
         more: list[Ref] = []
         while self.peek() == ";" and self.peek(1) not in ("both", "all", "each") and self._np_follows(1):
@@ -986,13 +997,14 @@ class _ClauseParser(_Parser):
                               "are", "to", "has", "have", "want", "wants", "ends", "end", "ended", "up", "sits",
                               "sit", "placed", "put", "moved", "gets", "get", "got", "stay", "stays", "sitting",
                               "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "be", "going",
-                              "getting", "ending"):
+                              "getting", "ending", "really", "definitely", "just", "ideally", "absolutely", "simply",
+                              "eventually", "also", "now", "finally", "honestly", "please"):
             if self.peek() == "to" and self.peek(1) not in ("be", "go", "end", "sit"):
                 break
             self.take()
-        if self.peek() == ":" and self.peek(1) in ("open", "opened", "closed", "shut", "close"):
+        if self.peek() in (":", "->") and self.peek(1) in ("open", "opened", "closed", "shut", "close"):
             self.take()  # "drawer: open."
-        if self.peek() in ("open", "opened", "closed", "shut") or self.peek() == "close" and self.t[self.i - 1] == ":":
+        if self.peek() in ("open", "opened", "closed", "shut") or self.peek() == "close" and self.t[self.i - 1] in (":", "->"):
             return Clause("open" if self.take()[0] in ("open", "opened") else "close", objs)
         if self.peek() in ("held", "lifted", "raised") and self.peek(1) in ("", "up", "in", ",", ".", "please", "!"):
             self.take()  # "I need the blue block held up"

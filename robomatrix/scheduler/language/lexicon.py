@@ -20,7 +20,7 @@ CATEGORY_WORDS = {
     "blk": "block", "blok": "block",
     "bowl": "bowl", "bowls": "bowl", "dish": "bowl", "dishes": "bowl",
     "bin": "bin", "bins": "bin", "trash": "bin", "rubbish": "bin", "wastebasket": "bin", "basket": "bin",
-    "garbage": "bin", "waste": "bin", "litter": "bin", "dustbin": "bin", "wastebin": "bin",
+    "garbage": "bin", "recycling": "bin", "waste": "bin", "litter": "bin", "dustbin": "bin", "wastebin": "bin",
     "drawer": "drawer", "drawers": "drawer",
     "container": "container", "containers": "container", "receptacle": "container", "receptacles": "container",
     "object": "object", "objects": "object", "thing": "object", "things": "object", "item": "object",
@@ -39,7 +39,7 @@ possibly maybe perhaps quickly carefully gently nicely slowly thankyou idea fine
 cool hello dear buddy friend mate sir madam moment time soon asap quick favour favor request task job
 too lot lots bunch million ton tons heaps loads prefer rather asking ask asked requesting goal aim objective
 was were hoping hope wondering wonder um umm uh uhm er erm hmm ah oh softly quietly safely steadily precisely neatly
-guess yeah yep yup basically anyway anyways reckon suppose alright whether""".split())
+guess yeah yep yup basically anyway anyways reckon suppose alright whether yay yippee hooray woohoo""".split())
 SOCIAL = set("""hello hiya greetings morning afternoon evening day days week weekend today tonight hoping having doing
 been thinking think thought know knew odd strange weird silly unusual question earlier yesterday helping rush hurry
 worries worry problem pressure best star legend champ dear darling everything thing here's heres glad happy course
@@ -123,7 +123,7 @@ NEGATIONS = {"not", "never", "no", "dont", "without", "leave", "alone", "untouch
 GRAMMAR_WORDS = set("""above according across allowed another around between big blocking camera certain colours comes
 container disturb downward downwards ended ending ends followed gentle getting given high level listed may moves named
 neat ordered person piled roughly short slight small stacking still storey story tall tap than tiny touched
-upward upwards user using wants directly immediately looking might sole unless while who contain contains containing receive receives ought holds approximately approx""".split())
+upward upwards user using wants directly immediately looking might sole unless while who contain contains containing receive receives ought holds approximately approx did definitely ideally absolutely simply eventually honestly""".split())
 """Words the grammar (clauses, phrases, repairs) reads that no word class above lists: known, so the typo corrector
 leaves them alone ("a tiny push" was corrected to "tidy"); test_understand checks the grammar's literals are known."""
 

@@ -96,6 +96,8 @@ class _Parser:
                     ("where", "there", "is", "one"), ("if", "it", "exists"), ("if", "any")):
             if self.accept_seq(*seq):  # "each block into the bowl of its colour, if there is one": as always
                 break
+        if self.accept_seq("here", "goes") or self.accept_seq("here", "we", "go"):
+            self.accept(":", ",", "-", "!")  # "OK, here goes: grab the yellow block ..."
         if self.accept_seq("any", "chance") or self.accept_seq("is", "there", "any", "chance"):
             self.accept("that")  # "any chance you could push ...?"
         if self.peek() == "is" and self.peek(1) == "it" and self.peek(2) in ("possible", "ok", "okay", "alright"):
@@ -108,6 +110,7 @@ class _Parser:
                                                         "get", "gets", "got", "that", "this", "these",
                                                         "those", "the", "a", "an", "your", "my", "our",
                                                         "its", "by", "after", "when", "once", "have", "has",
+                                                        "whenever", "if",
                                                         "had", "is", "are", "be", "right", "away", "here",
                                                         "there", "go", "make", "mean"}
                                or self.peek() in ("please", "kindly")):

@@ -57,6 +57,10 @@ def _without_hesitations(tokens: list[str]) -> list[str]:
     out: list[str] = []
     k = 0
     while k < len(tokens):
+        if tokens[k] in ("please", "kindly") and out and out[-1] in VERBS and k + 1 < len(tokens) and \
+                tokens[k + 1] not in SEPARATORS:
+            k += 1  # "push please the red block": a learner's "please" after the verb
+            continue
         out.append(tokens[k])
         if tokens[k] in _OPENERS or tokens[k] in VERBS:
             j = k + 1
