@@ -38,12 +38,31 @@ from robomatrix.scheduler.language.clauses import (
     _ClauseParser,
 )
 from robomatrix.scheduler.language.lexicon import (
+    ALL_WORDS,
     CATEGORY_WORDS,
+    CLOSE_VERBS,
+    COLOUR_NOUN,
     CONTAINERS,
+    DESCRIPTOR_WORDS,
+    DIRECTION_WORDS,
+    DISCARD_VERBS,
+    DRAWER_STATE_VERBS,
+    EXCEPT_WORDS,
     FILLER,
+    HOLD_VERBS,
     MOVABLE,
+    NUMBERS,
+    OPEN_VERBS,
+    OTHER_ACTS,
+    PLACE_VERBS,
+    PLURAL_WORDS,
     PUSH_RANGE,
+    PUSH_VERBS,
     SOCIAL,
+    SORT_VERBS,
+    STACK_VERBS,
+    UNITS,
+    UNSAFE_WORDS,
     _lexicon,
     tokens_of,
 )
@@ -58,7 +77,7 @@ from robomatrix.scheduler.language.resolution import (
     world_objects,
 )
 from robomatrix.scheduler.symbolic import GoalAtom
-from robomatrix.skills.colours import colour_rgb
+from robomatrix.skills.colours import THING_COLOURS, colour_rgb
 
 __all__ = ["Refusal", "interpret", "looks_like_code", "tokens_of"]
 
@@ -93,6 +112,20 @@ def interpret(task: str, objects: Sequence[Any]) -> list[GoalAtom]:
     if not [t for t in toks if t.isalpha()]:
         raise Refusal("the task is empty; say what the robot should do, e.g. 'put the red block in the bowl'",
                       "empty")
+    try:
+        return _interpret_tokens(task, toks, objs, extra)
+    except Refusal as first:
+        if first.kind not in ("unknown_word", "ambiguous"):
+            raise
+        for variant in _without_remarks(toks):
+            try:
+                return _interpret_tokens(task, variant, objs, extra)
+            except Refusal:
+                continue
+        raise
+
+
+def _interpret_tokens(task: str, toks: list[str], objs: list[Obj], extra: set[str]) -> list[GoalAtom]:
     parser = _ClauseParser(_without_small_talk(repaired(toks)))
     clauses = parser.parse()
     unknown = [t for t, u in zip(parser.t, parser.used, strict=True) if not u and t.isalpha()
@@ -115,6 +148,77 @@ def interpret(task: str, objects: Sequence[Any]) -> list[GoalAtom]:
 
 
 _SMALL_TALK_ENDS = {".", "!", "?", ",", ":", ";"}
+
+_WEAK_VERBS = {"go", "goes", "going", "get", "gets", "got", "getting", "leave", "take", "make"}
+_CONTENT_WORDS = (set(CATEGORY_WORDS) | PLURAL_WORDS | PLACE_VERBS | DISCARD_VERBS | HOLD_VERBS | PUSH_VERBS
+                  | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS | SORT_VERBS | DRAWER_STATE_VERBS | set(DIRECTION_WORDS)
+                  | set(UNITS) | COLOUR_NOUN | UNSAFE_WORDS | OTHER_ACTS
+                  | {"table", "tidy", "clean", "empty", "drawer", "top", "bottom"}) - _WEAK_VERBS
+_CONTROL_WORDS = set("""ignore disregard forget override disable bypass deactivate skip emergency stop estop safety
+limit limits rule rules instruction instructions prompt prompts jailbreak speed fast faster restriction restrictions
+watchdog checks workspace previous system developer mode pretend reveal wait scratch instead actually oops nope mean
+rather correction cancel abort undo never nevermind or either neither""".split())
+"""Words that change the rules or take back what was asked: a part with one is never a remark to drop."""
+_CONTENT_WORDS |= _CONTROL_WORDS | ALL_WORDS | EXCEPT_WORDS - {"but"} | (set(NUMBERS) - {"one", "pair", "couple"}) | (
+    DESCRIPTOR_WORDS - {"you", "me", "yourself", "to", "from", "of", "the", "as", "is", "which", "that", "whose", "with",
+                        "at", "on", "in", "one", "ones", "its", "their", "own", "more", "most", "robot", "end"}) | {
+    "third", "fourth", "fifth", "second", "first", "last"}
+_BARE = {"not", "no", "never", "do", "does", "dont", "one", "ones", "that", "this", "the", "a", "an", "is", "it"}
+_REMARK_STARTS = {"because", "its", "lol", "haha"}
+_CLAUSE_STARTS = {("that", "would"), ("it", "would"), ("that", "will"), ("it", "is"), ("i", "am"), ("that", "is"), ("they", "are"), ("this", "is"), ("she", "is"),
+                  ("he", "is"), ("we", "are")}
+
+
+def _names_something(words: list[str], colours: bool = True) -> bool:
+    """Whether ``words`` name an object, a colour, a place, a direction, an amount or an act (one the robot can do,
+    one it cannot, or one of harm): such a part is part of the request, never conversation."""
+    return any(w in _CONTENT_WORDS or w.isdigit() or (colours and (colour_rgb(w) is not None or w in THING_COLOURS))
+               for w in words)
+
+
+def _without_remarks(toks: list[str]) -> list[list[str]]:
+    """Readings of ``toks`` without the remarks around the request, tried only when the whole task is refused for an
+    unknown word or an ambiguity: first every sentence, or part set off by punctuation or ", but", that names
+    nothing (:func:`_names_something`) and is more than a bare negation or pronoun ("My kid made such a mess.",
+    "I promise", "No worries if not!", "time to get going", "sorry to be a pain but ..."); then also an unpunctuated
+    tail after the request that begins a new clause ("... its gonna be a tower", "... cuz red is the best", "... im
+    watching") and names no object nor act (a colour may stand in a reason: "because red is the best"). A part with
+    an object, colour, place, act or unsafe word is never dropped, so what is left must be a whole request and an
+    unsafe or impossible one is still refused by name."""
+    parts: list[tuple[list[str], list[str]]] = []  # (words, the separator after them)
+    cur: list[str] = []
+    for k, w in enumerate(toks):
+        if w in _SMALL_TALK_ENDS or w == "-":
+            parts.append((cur, [w]))
+            cur = []
+        elif w == "but" and cur and not _names_something(cur) and toks[k + 1 : k + 2] != ["not"]:
+            parts.append((cur, []))
+            cur = []
+        else:
+            cur.append(w)
+    parts.append((cur, []))
+
+    def droppable(words: list[str], colours: bool = True) -> bool:
+        alpha = [w for w in words if w.isalpha()]
+        return bool(alpha) and not _names_something(alpha, colours) and any(w not in _BARE for w in alpha)
+
+    kept = [(w, e) for w, e in parts if not droppable(w)]
+    out: list[list[str]] = []
+    if len(kept) < len(parts) and any(_names_something(w) for w, _ in kept):
+        out.append([t for w, e in kept for t in w + e])
+    base = kept if out else parts
+    # an unpunctuated remark after the request, in its last part with words
+    last = max((i for i, (w, _) in enumerate(base) if w), default=None)
+    if last is not None:
+        words, end = base[last]
+        for i in range(1, len(words)):
+            starts = words[i] in _REMARK_STARTS or tuple(words[i : i + 2]) in _CLAUSE_STARTS
+            if starts and _names_something(words[:i]) and droppable(words[i:], colours=words[i] != "because"):
+                head = [t for w, e in base[:last] for t in w + e]
+                rest = [t for w, e in base[last + 1 :] for t in w + e]
+                out.append(head + words[:i] + end + rest)
+                break
+    return out
 
 
 def _without_small_talk(toks: list[str]) -> list[str]:

@@ -361,6 +361,10 @@ class _ClauseParser(_Parser):
             self.take()
             c.distance = 0.05
             return True
+        if w == "far" or (w in ("really", "very", "so", "quite", "pretty") and w1 == "far"):
+            self.take(1 if w == "far" else 2)  # "push it really far": the skill's longest push
+            c.distance = 0.20
+            return True
         if w in ("by", "about", "around", "roughly", "some", "for", "over", "approximately", "approx") and (
             re.fullmatch(r"\d+(\.\d+)?", w1) or w1 in NUMBERS or w1 in ("a",)
         ):
@@ -536,9 +540,10 @@ class _ClauseParser(_Parser):
         # terse or state forms beginning with a noun phrase
         return self._np_first(done)
 
-    _WISH = {"to", "should", "must", "needs", "need", "will", "gonna", "going", "end", "ends", "ought"}
+    _WISH = {"to", "should", "must", "needs", "need", "will", "gonna", "going", "end", "ends", "ought", "wants",
+             "want"}
     _HAVE = {"have", "has", "contain", "contains", "hold", "holds", "get", "gets", "receive", "receives", "with",
-             "needs", "need"}
+             "needs", "need", "wants", "want", "holding", "containing", "having"}
 
     def _container_holds(self, objs: list[Ref]) -> Clause | None:
         """"the red bowl needs the blue block in it", "I want the bowl to have the green block in it", "the yellow
@@ -551,7 +556,7 @@ class _ClauseParser(_Parser):
         words: list[str] = []
         while self.peek() in self._WISH | self._HAVE | {"be", "up", "would", "could", "can", "got", "going"} and                 len(words) < 5:
             words.append(self.take()[0])
-            if words[-1] in self._HAVE - {"needs", "need"} and words[-1] != "with" and self._np_follows(0):
+            if words[-1] in self._HAVE - {"needs", "need", "wants", "want"} and words[-1] != "with" and self._np_follows(0):
                 break
         if not (set(words) & self._WISH and set(words) & self._HAVE) or not self._np_follows(0):
             self.restore(state)
@@ -930,9 +935,12 @@ class _ClauseParser(_Parser):
         held = self._container_holds(objs)
         if held is not None:
             return held
-        if self.peek() in ("you", "u") and self.peek(1) in PLACE_VERBS - {"should", "needs", "must", "go", "goes"}:
+        modal = 1 if self.peek(1) in ("must", "should", "can", "could", "will", "need", "have") else 0
+        if modal and self.peek(2) == "to":
+            modal = 2  # "you have to put", "you need to put"
+        if self.peek() in ("you", "u") and self.peek(1 + modal) in PLACE_VERBS - {"should", "needs", "must", "go", "goes"}:
             st = self.save()
-            self.take(2)  # "the yellow block you put on the red bowl": the object said first
+            self.take(2 + modal)  # "the yellow block you put on the red bowl": the object said first
             d = self._destination()
             if d is not None:
                 return Clause("place", objs, d[0], d[1])

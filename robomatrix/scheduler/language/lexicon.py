@@ -39,11 +39,11 @@ possibly maybe perhaps quickly carefully gently nicely slowly thankyou idea fine
 cool hello dear buddy friend mate sir madam moment time soon asap quick favour favor request task job
 too lot lots bunch million ton tons heaps loads prefer rather asking ask asked requesting goal aim objective
 was were hoping hope wondering wonder um umm uh uhm er erm hmm ah oh softly quietly safely steadily precisely neatly
-guess yeah yep yup basically anyway anyways reckon suppose alright whether yay yippee hooray woohoo""".split())
+care guess yeah yep yup basically anyway anyways reckon suppose alright whether yay yippee hooray woohoo""".split())
 SOCIAL = set("""hello hiya greetings morning afternoon evening day days week weekend today tonight hoping having doing
 been thinking think thought know knew odd strange weird silly unusual question earlier yesterday helping rush hurry
 worries worry problem pressure best star legend champ dear darling everything thing here's heres glad happy course
-bit more one all again""".split())
+bit more one all again fab fabulous ace grand mess messy promise obliged""".split())
 """Small talk: a sentence or a part set off by commas or a colon made only of these and of FILLER words, with at
 least one of these ("Hi there!", "I hope you're having a good day.", "Thanks for your help earlier!", "No rush!",
 "You're the best.", "So I've been thinking,", "One more thing:") asks for nothing and is dropped before parsing
@@ -171,6 +171,37 @@ def is_known(word: str, extra: set[str] | frozenset[str] = frozenset()) -> bool:
             or word in NUMBER_WORDS or colour_rgb(word) is not None)
 
 
+UNSAFE_WORDS = frozenset("""kill kills killing killed murder murdered hit hits hitting smash smashing strike striking
+attack attacking hurt hurting punch punching stab stabbing injure injuring break breaking shatter shattering fling
+hurl burn burning fire explode explosion bomb shoot shooting gun knife knives cut cutting crush crushing choke
+choking strangle poison destroy wreck slap slapping stomp weapon blood die dead bleed harm harming""".split())
+"""Words of harm. They are never typo-corrected, and an unknown word one edit from one of 4+ letters is not corrected
+either ("kill" had become "will", "hit" "bit", "kil" could become "pil..."): a request with such a word stays
+unknown and is refused by name, never turned into a harmless one."""
+
+OTHER_ACTS = frozenset("""fly flying moon mars paint painting cook cooking dinner sing song dance weld melt pour water
+coffee tea laundry fold wash dishes drive shop jump teleport eat drink write draw print call phone email vacuum sweep
+iron sew wave clap tell say speak shout spin rotate turn flip shake squeeze lick bite feed give hand follow come run
+walk climb kick tickle hug""".split())
+"""Acts the robot cannot do, and verbs of acts with another person: a part of a task with one of them is a request,
+never conversation, so it is not dropped as a remark (robomatrix.scheduler.understand._without_remarks)."""
+
+QUANTITY_NOUNS = frozenset({"pair", "couple"})
+"""Quantity nouns that everyday words sit one edit from ("a pain" had become "a pair" and planned two puts): never
+the target of a typo correction."""
+
+ABBREVIATIONS = {"grn": "green", "gren": "green", "yel": "yellow", "yllw": "yellow", "ylw": "yellow", "yelo": "yellow",
+                 "blks": "blocks", "bwl": "bowl", "bwls": "bowls", "b4": "before", "n": "and", "k": "ok", "kk": "ok",
+                 "ty": "thanks", "thx": "thanks", "thnks": "thanks", "tysm": "thanks", "thnx": "thanks", "thanx": "thanks", "thks": "thanks", "tx": "thanks",
+                 "plz": "please", "plox": "please", "pleez": "please", "cuz": "because", "cos": "because",
+                 "coz": "because", "bc": "because", "becuz": "because", "cause": "because", "lemme": "let me",
+                 "dont": "do not", "cant": "can not", "wont": "will not", "didnt": "did not", "doesnt": "does not",
+                 "isnt": "is not", "shouldnt": "should not", "wouldnt": "would not", "couldnt": "could not",
+                 "im": "i am", "ive": "i have", "youre": "you are", "theyre": "they are", "whats": "what is",
+                 "idk": "i do not know", "rn": "now", "atm": "now"}
+"""Texting abbreviations, colour clippings and apostrophe-less contractions, read as their words ("grn blk",
+"pls put ... b4 ...", "dont", "im"); "w/" is read as "with" in tokens_of. "its" is read in context there."""
+
 HOMOPHONES = {"blew": "blue", "read": "red", "yeller": "yellow", "greene": "green"}
 """Words typed by sound before an object noun ("the blew block"): only there, where no other reading fits."""
 
@@ -179,9 +210,11 @@ def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] 
     """``word``, or the one known word within 1 edit (2 for words of 7+ letters) of it."""
     if word in HOMOPHONES and after in CATEGORY_WORDS and HOMOPHONES[word] not in CATEGORY_WORDS:
         return HOMOPHONES[word]
-    lex = _lexicon() | extra
-    if not word.isalpha() or len(word) < 2 or is_known(word, extra):
+    lex = (_lexicon() | extra) - QUANTITY_NOUNS
+    if not word.isalpha() or len(word) < 2 or is_known(word, extra) or word in UNSAFE_WORDS:
         return word
+    if any(len(u) >= 4 and edit_distance(word, u, 1) <= 1 for u in UNSAFE_WORDS):
+        return word  # "kil": one edit from a word of harm is never corrected into a harmless word
     verb = _verb_of_gerund(word)
     if verb is not None:  # "would you mind nudging ...", "mind closing the drawer?": the verb itself
         return verb
@@ -289,8 +322,19 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     if len(re.findall(r"[a-z]+\s*\.", t)) >= 3 and not re.search(r"[a-z]+\s+[a-z]+\s*\.", t):
         t = t.replace(".", " ")  # "Put. The. Blue. Block. In. The. Bin.": every word stressed, one sentence
     t = re.sub(r"\s/\s", " ; ", t)  # "A into B / C into D": two requests
+    t = re.sub(r"\b(to|towards?) (front|back|left|right)\b", r"\1 the \2", t)  # a learner's dropped article
+    t = re.sub(r"\bif (you|u) ([a-z]+?)(?:ed|d)\b", lambda m: f"if you could {_base_verb(m.group(2))}"
+               if _base_verb(m.group(2)) else m.group(0), t)  # "I'd be grateful if you moved ...": a request
+    t = re.sub(r"\b(?:to|towards?) the front\b(?!\s*(of|-|side|edge|row|corner))", "forward", t)  # the person's side
+    t = re.sub(r"\b(?:to|towards?) the back\b(?!\s*(of|-|side|edge|row|corner))", "backward", t)
+    t = re.sub(r"\bb4\b", "before", t)  # texting: "b4 anything else"
+    t = re.sub(r"\bw/\s*", "with ", t)  # "w/ care"
     for pat, rep in CONTRACTIONS:
         t = re.sub(pat, rep, t)
+    t = re.sub(r"\b(here|where|who|he|she|everything|nothing)'s\b", r"\1 is", t)
+    t = re.sub(r"(?<=[a-z])'s\b", "", t)  # "your day's going well", "the bowl's rim": the noun
+    t = re.sub(r"\bits(?=\s+(gonna|going|not|so|too|very|all|just|really|ok|okay|fine|been|time|a|an|the|my|your|"
+               r"our|done|over|finished|late|[.,;:!?]|$))", "it is", t)  # "its gonna be a tower"; "its bowl" stays
     t = re.sub(r"(\d)\s*(cm|mm|m)\b", r"\1 \2", t)
     t = re.sub(r"\b(in|on|to|into|onto)t he\b", r"\1 the", t)  # "int he bin": a space typed one letter late
     t = re.sub(r"\b([a-z]{3,})t he\b", lambda m: f"{m.group(1)} the" if m.group(1) in _lexicon()
@@ -300,6 +344,7 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\s*[–—]+\s*", " - ", t)  # an en or em dash, spaced or not, sets off a part ("the red block—put it")
     t = re.sub(r"\s[-–—]+\s", " - ", t)
     raw = re.findall(r"->|\d+(?:\.\d+)?|[a-z]+|[,;:.!?]|(?<=\s)-(?=\s)", t)
+    raw = [part for w in raw for u in [_unstretched(w)] for part in ABBREVIATIONS.get(u, u).split()]
     raw = [part for w in raw for part in _split(w, extra or set())]
     raw = _numbers_before_units(raw)
     out = []
@@ -308,6 +353,27 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
         after = _correct(raw[k + 1], extra or set()) if k + 1 < len(raw) else ""
         out.append(_correct(w, extra or set(), after, names))
     return out
+
+
+def _base_verb(stem: str) -> str | None:
+    """The verb of a past form's stem ("mov" of "moved" -> move, "popp" of "popped" -> pop), if it is one the robot
+    does, else None."""
+    verbs = PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS | DISCARD_VERBS
+    for cand in (stem, stem + "e", stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else ""):
+        if cand in verbs:
+            return cand
+    return None
+
+
+def _unstretched(word: str) -> str:
+    """A word with a letter held for emphasis ("pleeeease", "sooo", "noooo") as typed without it: runs of three or
+    more letters shortened to two, then to one, whichever is a known word first ("pleease" is not, "please" is)."""
+    if not re.search(r"([a-z])\1\1", word):
+        return word
+    two = re.sub(r"([a-z])\1{2,}", r"\1\1", word)
+    if is_known(two) or two in ABBREVIATIONS:
+        return two
+    return re.sub(r"([a-z])\1{2,}", r"\1", word)
 
 
 def _numbers_before_units(raw: list[str]) -> list[str]:
