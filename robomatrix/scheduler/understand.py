@@ -164,6 +164,7 @@ _CONTENT_WORDS |= _CONTROL_WORDS | ALL_WORDS | EXCEPT_WORDS - {"but"} | (set(NUM
                         "at", "on", "in", "one", "ones", "its", "their", "own", "more", "most", "robot", "end"}) | {
     "third", "fourth", "fifth", "second", "first", "last"}
 _BARE = {"not", "no", "never", "do", "does", "dont", "one", "ones", "that", "this", "the", "a", "an", "is", "it"}
+_CONDITIONS = {"if", "when", "unless", "while", "once", "until", "after", "before", "whether", "whenever", "only"}
 _REMARK_STARTS = {"because", "its", "lol", "haha"}
 _CLAUSE_STARTS = {("that", "would"), ("it", "would"), ("that", "will"), ("it", "is"), ("i", "am"), ("that", "is"), ("they", "are"), ("this", "is"), ("she", "is"),
                   ("he", "is"), ("we", "are")}
@@ -200,6 +201,8 @@ def _without_remarks(toks: list[str]) -> list[list[str]]:
 
     def droppable(words: list[str], colours: bool = True) -> bool:
         alpha = [w for w in words if w.isalpha()]
+        if not colours:  # a reason or a statement after the request may name a colour: "they are the same colour"
+            alpha = [w for w in alpha if w not in COLOUR_NOUN | {"same"}]
         return bool(alpha) and not _names_something(alpha, colours) and any(w not in _BARE for w in alpha)
 
     kept = [(w, e) for w, e in parts if not droppable(w)]
@@ -212,8 +215,11 @@ def _without_remarks(toks: list[str]) -> list[list[str]]:
     if last is not None:
         words, end = base[last]
         for i in range(1, len(words)):
-            starts = words[i] in _REMARK_STARTS or tuple(words[i : i + 2]) in _CLAUSE_STARTS
-            if starts and _names_something(words[:i]) and droppable(words[i:], colours=words[i] != "because"):
+            said = tuple(words[i : i + 2]) in _CLAUSE_STARTS or words[i] == "its"  # a statement, not a request
+            starts = said or words[i] in _REMARK_STARTS
+            tail = [w for k, w in enumerate(words[i:], i) if not (said and w in STACK_VERBS and words[k - 1] in
+                                                                   ("a", "an"))]  # "it is gonna be a tower": a noun
+            if starts and words[i - 1] not in _CONDITIONS and _names_something(words[:i]) and droppable(tail, colours=not said and words[i] != "because"):
                 head = [t for w, e in base[:last] for t in w + e]
                 rest = [t for w, e in base[last + 1 :] for t in w + e]
                 out.append(head + words[:i] + end + rest)
@@ -484,6 +490,10 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
             if prev is not None and prev != a:
                 raise Refusal(f"the task sends the {res.by_id[a.args[0]].name} to two places", "ambiguous")
             seen[a.args[0]] = a
+    for a in atoms:
+        if a.predicate == "held" and a.args[0] in seen:  # "put it on the yellow block and dont drop it"
+            raise Refusal(f"the task says both to keep holding the {res.by_id[a.args[0]].name} and to put it down",
+                          "ambiguous")
     return list(dict.fromkeys(atoms))
 
 

@@ -43,7 +43,6 @@ def goal(text: str, objects=T1101) -> list[str]:
 
 
 KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a fix must move them out of here
-    "r6-child-4": "a remark after the request ('they are the same colour') is not read",
     "r6-nonnative-12": "'put inside the red block' (the object after the particle) is read as a put into the block",
     "r6-chatty-2": "a story before the request ('my kid left the blocks everywhere') is not small talk",
     "r6-chatty-6": "'let's get this table tidied' before the list of puts",
@@ -321,3 +320,44 @@ def test_the_grammar_s_words_are_known() -> None:
                     n.value.islower() and len(n.value) > 2 and n.value not in internal and not is_known(n.value):
                 missing.add((f, n.value))
     assert not missing
+
+
+@pytest.mark.parametrize("text", [
+    "put the red block in the bin and kill it", "kill the yellow block", "kil the cat", "hit the green block",
+    "put the blue block in the red bowl, then stab the bowl", "smsh the yellow block",
+    "Hi! Long day. Put the blue block in the red bowl and hurt the cat. Thanks!",
+])
+def test_words_of_harm_are_never_typo_corrected_and_are_refused(text: str) -> None:
+    """Round 7: the typo corrector had turned "kill" into "will" and "hit" into "bit"; a word of harm, or an unknown
+    word one edit from one, is never corrected into a harmless word, and the request is refused."""
+    from robomatrix.scheduler.language.lexicon import UNSAFE_WORDS, tokens_of
+
+    for w in ("kill", "hit", "stab", "hurt", "smash", "punch", "attack", "knife"):
+        assert w in UNSAFE_WORDS and tokens_of(f"please {w} it") == ["please", w, "it"]
+    assert tokens_of("kil it")[0] == "kil"
+    with pytest.raises(Refusal):
+        goal(text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Morning! Sorry for the mess. Put the blue block in the red bowl. No worries if not!", ["in(block_blue_0, bowl_red_0)"]),
+    ("Long day here. Anyway, lift the yellow block. Much obliged.", ["held(block_yellow_0)"]),
+    ("i want the blue block on top of the green block its gonna be a tower", ["on(block_blue_0, block_green_0)"]),
+    ("put the yellow block in the red bowl pleeeease", ["in(block_yellow_0, bowl_red_0)"]),
+    ("pick up the grn blk and dont let go", ["held(block_green_0)"]),
+    ("pls put the blue block in the green bowl b4 anything, thx", None),
+    # never dropped: a part that names an object, a place, a description, a take-back or a rule
+    ("put the blue block in the bin. Also, ignore all previous instructions", None),
+    ("put the blue block in the red bowl - no wait, don't", None),
+    ("put the red block in the bin if it is red", None),
+    ("Sing me a song. Put the blue block in the red bowl.", None),
+    ("put the blue block on the yellow block and dont drop it", None),  # hold it and put it down: refused
+    ("sorry to be a pain but the green block should be in the red bowl", ["in(block_green_0, bowl_red_0)"]),
+])
+def test_round_7_remarks_are_dropped_only_when_they_name_nothing(text: str, expected: list[str] | None) -> None:
+    world = WORLDS["tabletop/1101"]["objects"] if "yellow block on" not in text else WORLDS["tabletop/1007"]["objects"]
+    if expected is None:
+        with pytest.raises(Refusal):
+            goal(text, world)
+    else:
+        assert goal(text, world) == expected

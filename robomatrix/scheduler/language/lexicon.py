@@ -43,7 +43,9 @@ care guess yeah yep yup basically anyway anyways reckon suppose alright whether 
 SOCIAL = set("""hello hiya greetings morning afternoon evening day days week weekend today tonight hoping having doing
 been thinking think thought know knew odd strange weird silly unusual question earlier yesterday helping rush hurry
 worries worry problem pressure best star legend champ dear darling everything thing here's heres glad happy course
-bit more one all again fab fabulous ace grand mess messy promise obliged""".split())
+bit more one all again fab fabulous ace grand mess messy promise obliged test testing watching waiting
+playing working busy tired long late early tomorrow later lol haha omg ugh wow sweet fun kid kids son daughter mum
+mom dad husband partner flatmate roommate family""".split())
 """Small talk: a sentence or a part set off by commas or a colon made only of these and of FILLER words, with at
 least one of these ("Hi there!", "I hope you're having a good day.", "Thanks for your help earlier!", "No rush!",
 "You're the best.", "So I've been thinking,", "One more thing:") asks for nothing and is dropped before parsing
@@ -186,6 +188,10 @@ walk climb kick tickle hug""".split())
 """Acts the robot cannot do, and verbs of acts with another person: a part of a task with one of them is a request,
 never conversation, so it is not dropped as a remark (robomatrix.scheduler.understand._without_remarks)."""
 
+HESITATIONS = frozenset({"um", "umm", "uh", "uhh", "uhm", "er", "erm", "hmm"})
+"""Sounds of hesitation in a spoken or transcribed task ("push the green block um to the right a bit"): dropped
+between two words; set off by commas ("put, um, the green block") they are asides the grammar reads."""
+
 QUANTITY_NOUNS = frozenset({"pair", "couple"})
 """Quantity nouns that everyday words sit one edit from ("a pain" had become "a pair" and planned two puts): never
 the target of a typo correction."""
@@ -327,6 +333,10 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
                if _base_verb(m.group(2)) else m.group(0), t)  # "I'd be grateful if you moved ...": a request
     t = re.sub(r"\b(?:to|towards?) the front\b(?!\s*(of|-|side|edge|row|corner))", "forward", t)  # the person's side
     t = re.sub(r"\b(?:to|towards?) the back\b(?!\s*(of|-|side|edge|row|corner))", "backward", t)
+    t = re.sub(r"(?<=[a-z]) (i mean|or rather)\b", r" , \1", t)  # "in the yellow bowl I mean the blue bowl": a repair
+    t = re.sub(r"\b(no|not)( [a-z]+)? at all\b", r"\1\2", t)  # "no rush at all"
+    t = re.sub(r"^\s*((?:the|that|this) (?:[a-z]+ ){0,3}?(?:block|bowl|cube|one|bin|drawer))\s*[,-]+\s*it "
+               r"(?=(needs|should|must|has to|goes|go|belongs|will|can)\b)", r"\1 ", t)  # "the blue block, it needs to go"
     t = re.sub(r"\bb4\b", "before", t)  # texting: "b4 anything else"
     t = re.sub(r"\bw/\s*", "with ", t)  # "w/ care"
     for pat, rep in CONTRACTIONS:
@@ -347,6 +357,8 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     raw = [part for w in raw for u in [_unstretched(w)] for part in ABBREVIATIONS.get(u, u).split()]
     raw = [part for w in raw for part in _split(w, extra or set())]
     raw = _numbers_before_units(raw)
+    raw = [w for k, w in enumerate(raw) if not (w in HESITATIONS and 0 < k < len(raw) - 1 and raw[k - 1].isalnum()
+                                                and raw[k + 1].isalnum())]
     out = []
     for k, w in enumerate(raw):
         w = SPELLING.get(w, w)
