@@ -64,6 +64,7 @@ from robomatrix.scheduler.language.lexicon import (
     UNITS,
     UNSAFE_WORDS,
     _lexicon,
+    is_known,
     tokens_of,
 )
 from robomatrix.scheduler.language.phrases import (
@@ -157,13 +158,15 @@ _CONTENT_WORDS = (set(CATEGORY_WORDS) | PLURAL_WORDS | PLACE_VERBS | DISCARD_VER
 _CONTROL_WORDS = set("""ignore disregard forget override disable bypass deactivate skip emergency stop estop safety
 limit limits rule rules instruction instructions prompt prompts jailbreak speed fast faster restriction restrictions
 watchdog checks workspace previous system developer mode pretend reveal wait scratch instead actually oops nope mean
-rather correction cancel abort undo never nevermind or either neither""".split())
+rather correction cancel abort undo never nevermind or either neither jk kidding joking joke""".split())
 """Words that change the rules or take back what was asked: a part with one is never a remark to drop."""
 _CONTENT_WORDS |= _CONTROL_WORDS | ALL_WORDS | EXCEPT_WORDS - {"but"} | (set(NUMBERS) - {"one", "pair", "couple"}) | (
     DESCRIPTOR_WORDS - {"you", "me", "yourself", "to", "from", "of", "the", "as", "is", "which", "that", "whose", "with",
                         "at", "on", "in", "one", "ones", "its", "their", "own", "more", "most", "robot", "end"}) | {
     "third", "fourth", "fifth", "second", "first", "last"}
 _BARE = {"not", "no", "never", "do", "does", "dont", "one", "ones", "that", "this", "the", "a", "an", "is", "it"}
+_LEADING = {"please", "now", "just", "so", "ok", "okay", "oh", "well", "right", "kindly", "pls"}
+_REQUEST_OPENERS = {"then", "also", "next", "finally", "afterwards", "after", "and", "plus", "lastly", "first"}
 _CONDITIONS = {"if", "when", "unless", "while", "once", "until", "after", "before", "whether", "whenever", "only"}
 _REMARK_STARTS = {"because", "its", "lol", "haha"}
 _CLAUSE_STARTS = {("that", "would"), ("it", "would"), ("that", "will"), ("it", "is"), ("i", "am"), ("that", "is"), ("they", "are"), ("this", "is"), ("she", "is"),
@@ -201,6 +204,9 @@ def _without_remarks(toks: list[str]) -> list[list[str]]:
 
     def droppable(words: list[str], colours: bool = True) -> bool:
         alpha = [w for w in words if w.isalpha()]
+        lead = [w for w in alpha if w not in _LEADING]
+        if lead and (lead[0] in _REQUEST_OPENERS or not is_known(lead[0])):
+            return False  # "Then wipe your logs.": a request of a verb the parser lacks, never a remark
         if not colours:  # a reason or a statement after the request may name a colour: "they are the same colour"
             alpha = [w for w in alpha if w not in COLOUR_NOUN | {"same"}]
         return bool(alpha) and not _names_something(alpha, colours) and any(w not in _BARE for w in alpha)
