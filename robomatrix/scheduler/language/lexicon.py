@@ -39,13 +39,13 @@ possibly maybe perhaps quickly carefully gently nicely slowly thankyou idea fine
 cool hello dear buddy friend mate sir madam moment time soon asap quick favour favor request task job
 too lot lots bunch million ton tons heaps loads prefer rather asking ask asked requesting goal aim objective
 was were hoping hope wondering wonder um umm uh uhm er erm hmm ah oh softly quietly safely steadily precisely neatly
-care guess yeah yep yup basically anyway anyways reckon suppose alright whether yay yippee hooray woohoo""".split())
+care may guess yeah yep yup basically anyway anyways reckon suppose alright whether yay yippee hooray woohoo""".split())
 SOCIAL = set("""hello hiya greetings morning afternoon evening day days week weekend today tonight hoping having doing
 been thinking think thought know knew odd strange weird silly unusual question earlier yesterday helping rush hurry
 worries worry problem pressure best star legend champ dear darling everything thing here's heres glad happy course
 bit more one all again fab fabulous ace grand mess messy promise obliged test testing watching waiting
 playing working busy tired long late early tomorrow later lol haha omg ugh wow sweet fun kid kids son daughter mum
-mom dad husband partner flatmate roommate family""".split())
+mom dad husband partner flatmate roommate family bless""".split())
 """Small talk: a sentence or a part set off by commas or a colon made only of these and of FILLER words, with at
 least one of these ("Hi there!", "I hope you're having a good day.", "Thanks for your help earlier!", "No rush!",
 "You're the best.", "So I've been thinking,", "One more thing:") asks for nothing and is dropped before parsing
@@ -125,7 +125,7 @@ NEGATIONS = {"not", "never", "no", "dont", "without", "leave", "alone", "untouch
 GRAMMAR_WORDS = set("""above according across allowed another around between big blocking camera certain colours comes
 container disturb downward downwards ended ending ends followed gentle getting given high level listed may moves named
 neat ordered person piled roughly short slight small stacking still storey story tall tap than tiny touched
-upward upwards user using wants directly immediately looking might sole unless while who contain contains containing receive receives ought holds approximately approx did definitely ideally absolutely simply eventually honestly""".split())
+because anywhere everywhere somewhere upward upwards user using wants directly immediately looking might sole unless while who contain contains containing receive receives ought holds approximately approx did definitely ideally absolutely simply eventually honestly""".split())
 """Words the grammar (clauses, phrases, repairs) reads that no word class above lists: known, so the typo corrector
 leaves them alone ("a tiny push" was corrected to "tidy"); test_understand checks the grammar's literals are known."""
 
@@ -270,7 +270,7 @@ def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] 
     # ties: a colour that names an object with the next word ("gren bowl": the green bowl is
     # here, no grey one); then a category or colour word beats a verb, a verb any other word; candidates
     # that are spellings of one category ("block", "blok") count once
-    for cls in (set(CATEGORY_WORDS) | {"red", "green", "blue", "yellow", "grey"},
+    for cls in (set(CATEGORY_WORDS) | {"red", "green", "blue", "yellow", "grey"}, set(DIRECTION_WORDS),
                 PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS | DISCARD_VERBS,
                 DETERMINERS | PREP_IN | PREP_ON | {"and", "then", "block"}):
         key = [w for w in top if w in cls]
@@ -337,6 +337,8 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\b(no|not)( [a-z]+)? at all\b", r"\1\2", t)  # "no rush at all"
     t = re.sub(r"^\s*((?:the|that|this) (?:[a-z]+ ){0,3}?(?:block|bowl|cube|one|bin|drawer))\s*[,-]+\s*it "
                r"(?=(needs|should|must|has to|goes|go|belongs|will|can)\b)", r"\1 ", t)  # "the blue block, it needs to go"
+    t = re.sub(r"\b(?:before|b4) (?:anything|everything) else\b|\bfirst of all\b", " ", t)  # an order of urgency
+    t = re.sub(r"(?<=[a-z])\.{2,}(?=[a-z])", " ", t)  # "put...the green block...in": a pause between words
     t = re.sub(r"\bb4\b", "before", t)  # texting: "b4 anything else"
     t = re.sub(r"\bw/\s*", "with ", t)  # "w/ care"
     for pat, rep in CONTRACTIONS:
