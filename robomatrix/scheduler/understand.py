@@ -223,8 +223,8 @@ def _without_remarks(toks: list[str]) -> list[list[str]]:
         for i in range(1, len(words)):
             said = tuple(words[i : i + 2]) in _CLAUSE_STARTS or words[i] == "its"  # a statement, not a request
             starts = said or words[i] in _REMARK_STARTS
-            tail = [w for k, w in enumerate(words[i:], i) if not (said and w in STACK_VERBS and words[k - 1] in
-                                                                   ("a", "an"))]  # "it is gonna be a tower": a noun
+            tail = ["shape" if said and w in STACK_VERBS and words[k - 1] in ("a", "an") else w
+                    for k, w in enumerate(words[i:], i)]  # "it is gonna be a tower": the shape made, a noun
             if starts and words[i - 1] not in _CONDITIONS and _names_something(words[:i]) and droppable(tail, colours=not said and words[i] != "because"):
                 head = [t for w, e in base[:last] for t in w + e]
                 rest = [t for w, e in base[last + 1 :] for t in w + e]
