@@ -7,9 +7,21 @@ for that category and colour). A track that is not seen (hidden by the arm, say)
 reported at its last pose for ``occlusion_hold`` seconds, then dropped.
 
 Held objects: when the gripper closes with a block or small object within ``grasp_radius``
-of the end effector, that track is held: it follows the end effector (keeping its offset
-from the moment of the grasp), is never dropped and is not re-matched until the gripper
-opens again, at which point it stays where it was let go until the camera sees it again.
+of the end effector and between the fingers (its centre within ``grasp_xy`` of the gripper's
+vertical axis; a block lying in a drawer behind the handle the gripper closes on is not), that
+track is held: it follows the end effector (keeping its offset from the moment of the grasp),
+is never dropped and is not re-matched until the gripper opens again. Let go, it falls onto
+the highest perceived support under its centre (a block's top, a drawer's or a container's
+floor, the table), not hanging at its release height, until the camera sees it again. What
+shows of the held object below the hand mask is not a second object.
+
+Containers under the hand: a bowl or bin does not move, but with the hand over it the hand
+mask cuts its rim, and the cut container, measured elsewhere or smaller, would get a new id.
+It keeps its pose seen with the hand away (as a drawer's cabinet does, below), and a bowl or
+bin detection centred on a tracked container is a piece of it, not another one. A block
+partly hidden (a bin's wall, a bowl's rim) and seen as an "object" of its colour where the
+block is tracked is that block; two free tracks of one category and colour within 2 cm are
+one object seen twice, and merged.
 
 Furniture under the hand: a drawer's cabinet does not move; only its drawer slides, and only
 while the gripper is closed on the handle. While the end effector is near a tracked drawer
@@ -47,6 +59,8 @@ from robomatrix.hardware.sim.scene import COLOURS
 from robomatrix.perception.detector import Detection, DetectorConfig
 
 GRASPABLE = ("block", "object")
+CONTAINERS = ("bowl", "bin")
+CONTAINER_FLOOR = 0.008  # m, a bowl's or bin's floor above its bottom (the detector's min_height is above it)
 
 
 @dataclass(frozen=True)
@@ -56,12 +70,14 @@ class TrackerConfig:
     stale_after: float = 0.5  # s without a camera frame before the objects are withdrawn
     occlusion_hold: float = 3.0  # s an unseen object is still reported at its last pose
     match_distance: float = 0.06  # m, largest move between frames that keeps an id
-    grasp_radius: float = 0.05  # m, an object this close to the end effector when the gripper closes is held
+    grasp_radius: float = 0.05  # m, an object this close to the end effector when the gripper closes is held ...
+    grasp_xy: float = 0.03  # m ... and between the fingers: its centre this close to the gripper's axis horizontally
     hand_near: float = 0.12  # m, the hand this close to a drawer's footprint (and its lid) keeps the cabinet's pose
     drawer_travel: float = DetectorConfig.drawer_travel  # m, a drawer's full slide (opening 1)
 
     def __post_init__(self) -> None:
-        for key in ("stale_after", "occlusion_hold", "match_distance", "grasp_radius", "hand_near", "drawer_travel"):
+        for key in ("stale_after", "occlusion_hold", "match_distance", "grasp_radius", "grasp_xy", "hand_near",
+                    "drawer_travel"):
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
                 raise ConfigError(f"perception.{key} must be a positive number, got {v!r}")
@@ -104,6 +120,16 @@ def _inside_cabinet(xy: np.ndarray, det: Detection, drawer_travel: float) -> boo
     return abs(u) <= 0.5 * float(det.size[0]) and abs(v) <= 0.5 * float(det.size[1])
 
 
+def _container_distance(xy: np.ndarray, centre: np.ndarray, det: Detection) -> float:
+    """Horizontal distance (m, 0 inside) from ``xy`` to a bowl's or bin's footprint (its rectangle)."""
+    c, s = math.cos(det.yaw), math.sin(det.yaw)
+    rel = np.asarray(xy, float)[:2] - np.asarray(centre, float)[:2]
+    u, v = rel[0] * c + rel[1] * s, -rel[0] * s + rel[1] * c
+    du = max(abs(u) - 0.5 * float(det.size[0]), 0.0)
+    dv = max(abs(v) - 0.5 * float(det.size[1]), 0.0)
+    return float(math.hypot(du, dv))
+
+
 def _yaw_quat(yaw: float) -> np.ndarray:
     return np.array([0.0, 0.0, math.sin(0.5 * yaw), math.cos(0.5 * yaw)])
 
@@ -123,10 +149,14 @@ class Tracker:
         return next((t.id for t in self.tracks.values() if t.held_offset is not None), "")
 
     def hand_over(self, t: Track, ee_position: np.ndarray | None) -> bool:
-        """The end effector is near drawer track ``t`` (see the module docstring)."""
-        if ee_position is None or t.det.category != "drawer":
+        """The end effector is near drawer or container track ``t`` (see the module docstring)."""
+        if ee_position is None or t.det.category not in ("drawer", *CONTAINERS):
             return False
         ee = np.asarray(ee_position, float)
+        if t.det.category in CONTAINERS:
+            top = float(t.position[2]) + 0.5 * float(t.det.size[2])
+            return (float(ee[2]) <= top + self.config.hand_near
+                    and _container_distance(ee[:2], t.position, t.det) <= self.config.hand_near)
         if float(ee[2]) > float(t.det.size[2]) + self.config.hand_near:  # lid height above the table (z ~ 0)
             return False
         return _on_cabinet(ee[:2], t.det, self.config.drawer_travel, 0.0) <= self.config.hand_near
@@ -144,6 +174,13 @@ class Tracker:
         # around it), it is a small dark cluster that a closing gripper would seem to hold.
         detections = [d for d in detections if d.category == "drawer" or not any(
             float(np.linalg.norm(d.position[:2] - h)) < HANDLE_STANDOFF for h in handles)]
+        # A bowl or bin under the hand is cut by the hand mask (a part of its rim, moved or shrunk):
+        # it keeps the pose seen with the hand away, and a container detection centred on a tracked
+        # container is a piece of it, not another one.
+        containers = [t for t in self.tracks.values() if t.det.category in CONTAINERS]
+        detections = [d for d in detections if d.category not in CONTAINERS or not any(
+            (c.det.category, c.det.colour) != (d.category, d.colour)
+            and _container_distance(d.position[:2], c.position, c.det) <= 0.0 for c in containers)]
         pairs = []
         for i, det in enumerate(detections):
             for tid, t in free.items():
@@ -169,19 +206,55 @@ class Tracker:
         for tid in covered:  # furniture under the hand is not gone, however little of it is seen
             self.tracks[tid].last_seen = stamp
         drawers = [t.det for t in self.tracks.values() if t.det.category == "drawer"]
+        held = [t for t in self.tracks.values() if t.held_offset is not None]
         for i, det in enumerate(detections):
             if i in used_det:
                 continue
+            if det.category in GRASPABLE and any(
+                    h.det.colour == det.colour and float(np.linalg.norm(h.position[:2] - det.position[:2]))
+                    <= cfg.match_distance for h in held):
+                continue  # what shows of the object in the hand below the hand mask, not a second one
+            if det.category == "object":
+                # A block partly hidden (by a bin's wall, a bowl's rim, the hand) is seen as an
+                # irregular "object" of its colour where the block is: it is still that block.
+                same = [t for tid, t in self.tracks.items() if tid not in used_track and t.held_offset is None
+                        and t.det.category == "block" and t.det.colour == det.colour
+                        and float(np.linalg.norm(t.position[:2] - det.position[:2])) <= 0.5 * cfg.match_distance]
+                if same:
+                    t = min(same, key=lambda t: float(np.linalg.norm(t.position[:2] - det.position[:2])))
+                    t.last_seen = stamp
+                    used_track.add(t.id)
+                    continue
             if det.category == "drawer" and any(
                     _inside_cabinet(_cabinet_centre(det, cfg.drawer_travel), d, cfg.drawer_travel) for d in drawers):
                 continue  # a piece of a tracked cabinet (cut by the hand), not another drawer
+            if det.category in CONTAINERS and any(
+                    _container_distance(det.position[:2], c.position, c.det) <= 0.0 for c in containers):
+                continue  # a piece of a tracked bowl or bin (cut by the hand), not another one
             tid = self._new_id(det)
             self.tracks[tid] = Track(tid, det, stamp, position=np.asarray(det.position, float))
         for tid in used_track:
             self.tracks[tid].in_drawer = None
+        self._merge_duplicates(used_track)
         self._follow_drawers(used_track, stamp)
         for tid in [tid for tid, t in self.tracks.items()
                     if t.held_offset is None and stamp - t.last_seen > cfg.occlusion_hold]:
+            del self.tracks[tid]
+
+    def _merge_duplicates(self, seen: set[str]) -> None:
+        """Two free tracks of one category and colour within 2 cm of each other (3D) are one object
+        seen twice (two objects cannot overlap): keep the one seen now, else the older id."""
+        free = sorted((t for t in self.tracks.values() if t.held_offset is None and t.det.category in GRASPABLE),
+                      key=lambda t: (t.id not in seen, t.id))
+        gone: set[str] = set()
+        for k, a in enumerate(free):
+            if a.id in gone:
+                continue
+            for b in free[k + 1:]:
+                if b.id not in gone and (a.det.category, a.det.colour) == (b.det.category, b.det.colour) \
+                        and float(np.linalg.norm(a.position - b.position)) < 0.02:
+                    gone.add(b.id)
+        for tid in gone:
             del self.tracks[tid]
 
     def _follow_drawers(self, seen: set[str], stamp: float) -> None:
@@ -218,19 +291,57 @@ class Tracker:
         """Follow the end effector: grasp on a closing gripper near a graspable track, release on opening."""
         ee = np.asarray(ee_position, float)
         if gripper_closed and not self._gripper_closed and not self.held_id:
+            # Only an object between the fingers is held: close to the end effector and to the
+            # gripper's vertical axis (a block lying in a drawer a few cm behind the handle that
+            # the gripper closes on is not).
             near = [(float(np.linalg.norm(t.position - ee)), t) for t in self.tracks.values()
                     if t.det.category in GRASPABLE]
-            near = [x for x in near if x[0] <= self.config.grasp_radius]
+            near = [x for x in near if x[0] <= self.config.grasp_radius
+                    and float(np.linalg.norm(x[1].position[:2] - ee[:2])) <= self.config.grasp_xy]
             if near:
                 _, t = min(near, key=lambda x: x[0])
                 t.held_offset = t.position - ee
         elif not gripper_closed:
             for t in self.tracks.values():
-                t.held_offset = None
+                if t.held_offset is not None:
+                    t.held_offset = None
+                    self._drop(t)
         self._gripper_closed = bool(gripper_closed)
         for t in self.tracks.values():
             if t.held_offset is not None:
                 t.position = ee + t.held_offset
+
+    def _drop(self, t: Track) -> None:
+        """``t`` was let go: it falls onto the highest perceived support under its centre (a block's
+        top, a drawer's or container's floor, the table) instead of hanging at its release height;
+        the camera's next sight of it (matched horizontally) corrects it."""
+        xy = t.position[:2]
+        half_h = 0.5 * float(t.det.size[2])
+        support = 0.0  # the table (z ~ 0, as everywhere)
+        for o in self.tracks.values():
+            if o is t:
+                continue
+            cat = o.det.category
+            if cat == "drawer":
+                c, sn = math.cos(o.det.yaw), math.sin(o.det.yaw)
+                rel = xy - o.position[:2]
+                u, v = rel[0] * c + rel[1] * sn, -rel[0] * sn + rel[1] * c
+                box = inside_from_handle(o.det.size)
+                if box["front"] <= u <= box["back"] and abs(v) <= box["half_width"]:
+                    support = max(support, float(o.position[2]) + box["floor"])
+            elif cat in CONTAINERS:
+                if _container_distance(xy, o.position, o.det) <= 0.0:
+                    support = max(support, float(o.position[2]) - 0.5 * float(o.det.size[2]) + CONTAINER_FLOOR)
+            elif cat in GRASPABLE:
+                c, sn = math.cos(o.det.yaw), math.sin(o.det.yaw)
+                rel = xy - o.position[:2]
+                u, v = rel[0] * c + rel[1] * sn, -rel[0] * sn + rel[1] * c
+                top = float(o.position[2]) + 0.5 * float(o.det.size[2])
+                if abs(u) <= 0.5 * float(o.det.size[0]) and abs(v) <= 0.5 * float(o.det.size[1]) \
+                        and top < float(t.position[2]):
+                    support = max(support, top)
+        if support + half_h < float(t.position[2]):
+            t.position = np.array([xy[0], xy[1], support + half_h])
 
     def stale_reason(self, now: float, camera: str = "the camera", rejected: str = "") -> str:
         """Why the objects are withheld at ``now`` ("" when they are fresh). ``camera`` names the
