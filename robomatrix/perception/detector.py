@@ -272,6 +272,19 @@ def nearest_colour(rgb: np.ndarray) -> str:
     return best
 
 
+_COLOUR_NAMES = tuple(COLOURS)
+_COLOUR_REFS = np.array([COLOURS[c][:3] for c in _COLOUR_NAMES], float)  # (K, 3)
+
+
+def colour_indices(rgb: np.ndarray) -> np.ndarray:
+    """:func:`nearest_colour` of many colours at once (N, 3) -> (N,) indices into ``COLOURS``' order."""
+    obs = np.asarray(rgb, float).reshape(-1, 3)
+    ref = _COLOUR_REFS
+    gain = np.clip(obs @ ref.T / np.einsum("ij,ij->i", ref, ref), 0.05, 5.0)  # (N, K)
+    cost = np.linalg.norm(obs[:, None, :] - gain[:, :, None] * ref[None], axis=2) + 0.08 * np.abs(np.log(gain))
+    return np.argmin(cost, axis=1)
+
+
 def _wrap(a: float, period: float) -> float:
     """Angle wrapped to (-period/2, period/2]."""
     return float(-((-a + period / 2) % period - period / 2))
@@ -341,7 +354,7 @@ def detect(frame: RGBDFrame, cfg: DetectorConfig | None = None, *,
         if hts[sel].max() > cfg.max_height - 0.02:
             continue
         cells = cells_all[c_order[c_bounds[lab]: c_bounds[lab + 1]]]
-        for part_sel, part_cells, rect in _split_contents(sel, ij, pts, hts, cells, hmap, cfg):
+        for part_sel, part_cells, rect in _split_contents(sel, ij, pts, hts, cells, hmap, cfg, cols):
             stack = _describe_stack(pts[part_sel], hts[part_sel], cols[part_sel], n, d, cfg)
             if stack:
                 out.extend(stack)
@@ -399,12 +412,16 @@ def _describe_stack(pts: np.ndarray, hts: np.ndarray, cols: np.ndarray, n: np.nd
 
 
 def _split_contents(sel: np.ndarray, ij: np.ndarray, pts: np.ndarray, hts: np.ndarray, cells: np.ndarray,
-                    hmap: np.ndarray, cfg: DetectorConfig) -> list[tuple[np.ndarray, np.ndarray, Any]]:
+                    hmap: np.ndarray, cfg: DetectorConfig,
+                    cols: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray, Any]]:
     """A container (bowl, bin) with something in it is one cluster: split it by its height profile.
 
     Inside the container's footprint, away from its wall, the floor is below ``min_height`` (empty
     cells); occupied cells there higher than ``content_height`` are an object resting in it (a
-    block in a bowl of any colour, its own colour included). Returns [(point indices, cells)]: the
+    block in a bowl of any colour, its own colour included). Objects in it that touch (blocks
+    dropped into a bin pile up side by side) are told apart by colour: each colour that covers
+    ``content_cells`` of such a region (the colour of a cell is that of its highest point) is a
+    part of its own. Returns [(point indices, cells)]: the
     container first, then each object in it; the cluster as it is when there is nothing inside.
     The third element is the part's min_area_rect when it was measured here (else None)."""
     span = (cells.max(axis=0) - cells.min(axis=0) + 1) * cfg.cell  # bounding box: >= the footprint's sides
@@ -427,11 +444,27 @@ def _split_contents(sel: np.ndarray, ij: np.ndarray, pts: np.ndarray, hts: np.nd
     labels, count = label_components(grid)
     parts = []
     taken = np.zeros(hmap.shape, bool)
+    cell_colour = None
+    if cols is not None:  # colour index of each cell's highest point (-1: no point)
+        order = sel[np.argsort(hts[sel], kind="stable")]
+        cell_colour = np.full(hmap.shape, -1)
+        cell_colour[ij[order, 0], ij[order, 1]] = colour_indices(cols[order])  # the last (highest) write wins
     for lab in range(1, count + 1):
         blob = labels == lab
-        if np.count_nonzero(blob) >= cfg.content_cells:
-            parts.append(blob)
-            taken |= blob
+        if np.count_nonzero(blob) < cfg.content_cells:
+            continue
+        pieces = [blob]
+        if cell_colour is not None:
+            colours, counts = np.unique(cell_colour[blob], return_counts=True)
+            big = colours[(counts >= cfg.content_cells) & (colours >= 0)]
+            if len(big) >= 2:
+                pieces = []
+                for k in big:
+                    sub, n_sub = label_components(blob & (cell_colour == k))
+                    pieces += [sub == m for m in range(1, n_sub + 1) if np.count_nonzero(sub == m) >= cfg.content_cells]
+        for piece in pieces:
+            parts.append(piece)
+            taken |= piece
     if not parts:
         return [(sel, cells, rect)]
     point_taken = taken[ij[sel, 0], ij[sel, 1]]
