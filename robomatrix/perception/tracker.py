@@ -15,10 +15,13 @@ the highest perceived support under its centre (a block's top, a drawer's or a c
 floor, the table), not hanging at its release height, until the camera sees it again. What
 shows of the held object below the hand mask is not a second object.
 
-Containers under the hand: a bowl or bin does not move, but with the hand over it the hand
-mask cuts its rim, and the cut container, measured elsewhere or smaller, would get a new id.
-It keeps its pose seen with the hand away (as a drawer's cabinet does, below), and a bowl or
-bin detection centred on a tracked container is a piece of it, not another one. A block
+Containers partly hidden: a bowl or bin does not change its size, but with the arm between it
+and the camera, or the hand mask cutting its rim, only a part of it is seen, centred elsewhere.
+A container detection smaller than its track (a side shorter by 1.5 cm) keeps the track's
+pose (it is seen, not gone); with the hand near it, it is kept even unseen; and a bowl or bin
+detection centred on a tracked container, or an "object" of its colour there, is a piece of
+it, not another one. A block let go and not seen since is re-attached to the next detection
+of its category and colour that matches no track (it may have bounced). A block
 partly hidden (a bin's wall, a bowl's rim) and seen as an "object" of its colour where the
 block is tracked is that block; two free tracks of one category and colour within 2 cm are
 one object seen twice, and merged.
@@ -91,6 +94,7 @@ class Track:
     held_offset: np.ndarray | None = None  # world offset object - end effector while held
     position: np.ndarray = field(default_factory=lambda: np.zeros(3))
     in_drawer: tuple[str, np.ndarray] | None = None  # (drawer id, offset from its handle) while unseen inside it
+    released: bool = False  # let go and not seen since: its pose is the tracker's guess, not a measurement
 
 
 def _cabinet_centre(det: Detection, drawer_travel: float) -> np.ndarray:
@@ -118,6 +122,12 @@ def _inside_cabinet(xy: np.ndarray, det: Detection, drawer_travel: float) -> boo
     rel = np.asarray(xy, float)[:2] - _cabinet_centre(det, drawer_travel)
     u, v = rel[0] * c + rel[1] * s, -rel[0] * s + rel[1] * c
     return abs(u) <= 0.5 * float(det.size[0]) and abs(v) <= 0.5 * float(det.size[1])
+
+
+def _partial(kept: Detection, seen: Detection, tolerance: float = 0.015) -> bool:
+    """``seen`` shows less of a bowl or bin than ``kept`` did (a side shorter by more than
+    ``tolerance``): a part of it is hidden, its centre and extents are not the container's."""
+    return bool(np.any(np.sort(np.asarray(seen.size[:2], float)) < np.sort(np.asarray(kept.size[:2], float)) - tolerance))
 
 
 def _container_distance(xy: np.ndarray, centre: np.ndarray, det: Detection) -> float:
@@ -201,8 +211,15 @@ class Tracker:
             used_det.add(i)
             used_track.add(tid)
             t = self.tracks[tid]
-            det = detections[i] if tid not in covered else self._kept_drawer(t.det, detections[i])
+            if t.det.category in CONTAINERS:
+                if _partial(t.det, detections[i]):  # part of it hidden (the arm between it and the camera)
+                    t.last_seen = stamp
+                    continue
+                det = detections[i]
+            else:
+                det = detections[i] if tid not in covered else self._kept_drawer(t.det, detections[i])
             t.det, t.last_seen, t.position = det, stamp, np.asarray(det.position, float)
+            t.released = False
         for tid in covered:  # furniture under the hand is not gone, however little of it is seen
             self.tracks[tid].last_seen = stamp
         drawers = [t.det for t in self.tracks.values() if t.det.category == "drawer"]
@@ -214,6 +231,16 @@ class Tracker:
                     h.det.colour == det.colour and float(np.linalg.norm(h.position[:2] - det.position[:2]))
                     <= cfg.match_distance for h in held):
                 continue  # what shows of the object in the hand below the hand mask, not a second one
+            if det.category in GRASPABLE:
+                # An object let go and not seen since is where the camera now sees one of its kind
+                # and colour (it may have rolled or bounced off where it was let go): re-attached.
+                lost = [t for tid, t in self.tracks.items() if tid not in used_track and t.released
+                        and (t.det.category, t.det.colour) == (det.category, det.colour)]
+                if lost:
+                    t = min(lost, key=lambda t: float(np.linalg.norm(t.position[:2] - det.position[:2])))
+                    t.det, t.last_seen, t.position, t.released = det, stamp, np.asarray(det.position, float), False
+                    used_track.add(t.id)
+                    continue
             if det.category == "object":
                 # A block partly hidden (by a bin's wall, a bowl's rim, the hand) is seen as an
                 # irregular "object" of its colour where the block is: it is still that block.
@@ -231,6 +258,10 @@ class Tracker:
             if det.category in CONTAINERS and any(
                     _container_distance(det.position[:2], c.position, c.det) <= 0.0 for c in containers):
                 continue  # a piece of a tracked bowl or bin (cut by the hand), not another one
+            if det.category == "object" and any(
+                    c.det.colour == det.colour and _container_distance(det.position[:2], c.position, c.det) <= 0.0
+                    for c in containers):
+                continue  # a piece of a bowl's or bin's rim (the rest hidden), not an object in it
             tid = self._new_id(det)
             self.tracks[tid] = Track(tid, det, stamp, position=np.asarray(det.position, float))
         for tid in used_track:
@@ -305,6 +336,7 @@ class Tracker:
             for t in self.tracks.values():
                 if t.held_offset is not None:
                     t.held_offset = None
+                    t.released = True
                     self._drop(t)
         self._gripper_closed = bool(gripper_closed)
         for t in self.tracks.values():
