@@ -23,7 +23,8 @@ detection centred on a tracked container, or an "object" of its colour there, is
 it, not another one. A block let go and not seen since is re-attached to the next detection
 of its category and colour that matches no track (it may have bounced). A block
 partly hidden (a bin's wall, a bowl's rim) and seen as an "object" of its colour where the
-block is tracked is that block; two free tracks of one category and colour within 2 cm are
+block is tracked is that block (two blocks of one colour touching are one such "object": both
+are kept); two free tracks of one category and colour within 2 cm are
 one object seen twice, and merged.
 
 Furniture under the hand: a drawer's cabinet does not move; only its drawer slides, and only
@@ -244,13 +245,16 @@ class Tracker:
             if det.category == "object":
                 # A block partly hidden (by a bin's wall, a bowl's rim, the hand) is seen as an
                 # irregular "object" of its colour where the block is: it is still that block.
+                # Blocks of one colour touching (two put in one bowl) are one such "object" covering
+                # both: each block of its colour inside its footprint is still there.
                 same = [t for tid, t in self.tracks.items() if tid not in used_track and t.held_offset is None
                         and t.det.category == "block" and t.det.colour == det.colour
-                        and float(np.linalg.norm(t.position[:2] - det.position[:2])) <= 0.5 * cfg.match_distance]
+                        and (float(np.linalg.norm(t.position[:2] - det.position[:2])) <= 0.5 * cfg.match_distance
+                             or _container_distance(t.position[:2], det.position, det) <= 0.01)]
                 if same:
-                    t = min(same, key=lambda t: float(np.linalg.norm(t.position[:2] - det.position[:2])))
-                    t.last_seen = stamp
-                    used_track.add(t.id)
+                    for t in same:
+                        t.last_seen = stamp
+                        used_track.add(t.id)
                     continue
             if det.category == "drawer" and any(
                     _inside_cabinet(_cabinet_centre(det, cfg.drawer_travel), d, cfg.drawer_travel) for d in drawers):

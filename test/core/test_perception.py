@@ -446,3 +446,16 @@ def test_bowl_partly_hidden_by_the_arm_keeps_its_pose_and_a_released_block_is_fo
     tr.update([full, _det("block", "red", 0.56, -0.062)], 0.5)
     assert {o.id for o in tr.objects(0.5)} == {"bowl_blue_0", "block_red_0"}
     assert np.allclose(next(o for o in tr.objects(0.5) if o.category == "block").position[:2], [0.56, -0.062])
+
+
+def test_two_blocks_of_one_colour_touching_in_a_bowl_are_both_kept() -> None:
+    """Issue 14 (put_colour 6000: 'block_green_1 is not in the observation' after both green
+    blocks were put in the green bowl): touching, they are one green "object" 8 cm long; each
+    tracked green block under it is still there."""
+    tr = Tracker()
+    tr.update([_det("block", "green", 0.45, 0.10), _det("block", "green", 0.49, 0.11)], 0.0)
+    pair = Detection("object", "green", np.array([0.47, 0.105, 0.02]), 0.2, np.array([0.085, 0.045, 0.04]),
+                     np.array([0.1, 0.8, 0.1]))
+    for k in range(1, 40):
+        tr.update([pair], 0.1 * k)
+    assert {o.id for o in tr.objects(3.9) if o.category == "block"} == {"block_green_0", "block_green_1"}
