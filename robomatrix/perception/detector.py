@@ -388,7 +388,7 @@ def _describe_stack(pts: np.ndarray, hts: np.ndarray, cols: np.ndarray, n: np.nd
     if np.count_nonzero(face) < 10:
         return []
     t_centre, t_angle, t_ext = min_area_rect(pts[face, :2])
-    side = float(np.mean(t_ext))
+    side = float(np.max(t_ext))  # a wall or rim hiding part of the top face shortens one side
     count = round(top_h / max(side, 1e-3))
     if side < 0.02 or count < 2:
         return []
@@ -470,6 +470,10 @@ def _split_contents(sel: np.ndarray, ij: np.ndarray, pts: np.ndarray, hts: np.nd
         return [(sel, cells, rect)]
     point_taken = taken[ij[sel, 0], ij[sel, 1]]
     cell_taken = taken[cells[:, 0], cells[:, 1]]
+    # The container is no higher than its wall: what rises above the wall's top at its edge
+    # belongs to what is inside (a block leaning on the wall), not to its height or top colour.
+    rim = float(np.percentile(hmap[cells[~inside, 0], cells[~inside, 1]], 90)) if np.any(~inside) else np.inf
+    point_taken |= hts[sel] > rim + 0.006
     out: list[tuple[np.ndarray, np.ndarray, Any]] = [(sel[~point_taken], cells[~cell_taken], None)]
     for blob in parts:
         out.append((sel[blob[ij[sel, 0], ij[sel, 1]]], np.argwhere(blob), None))

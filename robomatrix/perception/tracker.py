@@ -40,7 +40,8 @@ detection whose cabinet centre lies on a tracked cabinet is a piece of it, not a
 nor is a small cluster at a tracked drawer's handle (within ``HANDLE_STANDOFF``, closer than
 anything inside the drawer can be) another object: it is the handle, cut off its cabinet.
 An object that goes unseen while it lies inside a drawer's box (put in, then the drawer
-closed) is kept, and slides with the drawer.
+closed) is kept, and slides with the drawer; so is one unseen inside a bowl's or bin's
+footprint below its rim (hidden by the wall or the blocks put in after it).
 
 Staleness: :meth:`Tracker.objects` returns nothing once the newest camera frame is older
 than ``stale_after`` seconds (the camera stopped): the world is then unknown, not empty,
@@ -96,6 +97,7 @@ class Track:
     position: np.ndarray = field(default_factory=lambda: np.zeros(3))
     in_drawer: tuple[str, np.ndarray] | None = None  # (drawer id, offset from its handle) while unseen inside it
     released: bool = False  # let go and not seen since: its pose is the tracker's guess, not a measurement
+    born: float = 0.0  # stamp of the frame that started the track
 
 
 def _cabinet_centre(det: Detection, drawer_travel: float) -> np.ndarray:
@@ -267,7 +269,7 @@ class Tracker:
                     for c in containers):
                 continue  # a piece of a bowl's or bin's rim (the rest hidden), not an object in it
             tid = self._new_id(det)
-            self.tracks[tid] = Track(tid, det, stamp, position=np.asarray(det.position, float))
+            self.tracks[tid] = Track(tid, det, stamp, position=np.asarray(det.position, float), born=stamp)
         for tid in used_track:
             self.tracks[tid].in_drawer = None
         self._merge_duplicates(used_track)
@@ -277,16 +279,17 @@ class Tracker:
             del self.tracks[tid]
 
     def _merge_duplicates(self, seen: set[str]) -> None:
-        """Two free tracks of one category and colour within 2 cm of each other (3D) are one object
-        seen twice (two objects cannot overlap): keep the one seen now, else the older id."""
+        """Two free tracks of one category within 2 cm of each other (3D) are one object seen twice
+        (two objects cannot overlap; a block's colour read off a shaded side can differ): keep the
+        one seen now, else the older one."""
         free = sorted((t for t in self.tracks.values() if t.held_offset is None and t.det.category in GRASPABLE),
-                      key=lambda t: (t.id not in seen, t.id))
+                      key=lambda t: (t.id not in seen, t.born, t.id))
         gone: set[str] = set()
         for k, a in enumerate(free):
             if a.id in gone:
                 continue
             for b in free[k + 1:]:
-                if b.id not in gone and (a.det.category, a.det.colour) == (b.det.category, b.det.colour) \
+                if b.id not in gone and a.det.category == b.det.category \
                         and float(np.linalg.norm(a.position - b.position)) < 0.02:
                     gone.add(b.id)
         for tid in gone:
@@ -296,8 +299,16 @@ class Tracker:
         """An object that is not seen but lies inside a drawer's box (a block put in, then the
         drawer closed over it) is inside it: kept, and it slides with the drawer's handle."""
         drawers = {tid: t for tid, t in self.tracks.items() if t.det.category == "drawer"}
+        containers = [t for t in self.tracks.values() if t.det.category in CONTAINERS]
         for tid, t in self.tracks.items():
             if tid in seen or t.held_offset is not None or t.det.category not in GRASPABLE:
+                continue
+            if any(_container_distance(t.position[:2], c.position, c.det) <= 0.0
+                   and float(t.position[2]) < float(c.position[2]) + 0.5 * float(c.det.size[2]) for c in containers):
+                # In a bowl or bin, below its rim: hidden by its wall or by what was put in with
+                # it, not gone (it leaves only in the gripper, and a block seen elsewhere
+                # re-attaches to a released track).
+                t.last_seen = stamp
                 continue
             if t.in_drawer is not None and t.in_drawer[0] in drawers:
                 t.position = drawers[t.in_drawer[0]].position + t.in_drawer[1]

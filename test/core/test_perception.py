@@ -459,3 +459,20 @@ def test_two_blocks_of_one_colour_touching_in_a_bowl_are_both_kept() -> None:
     for k in range(1, 40):
         tr.update([pair], 0.1 * k)
     assert {o.id for o in tr.objects(3.9) if o.category == "block"} == {"block_green_0", "block_green_1"}
+
+
+def test_block_hidden_in_a_bin_is_kept_and_a_second_colour_on_it_is_one_block() -> None:
+    """Issue 14 (clear: 'object block_red_0 is not in the observation' after all blocks went in
+    the bin): a block in the bin hidden by its wall or by the blocks put in after it is inside,
+    not gone (like one in a closed drawer); one out on the table is still dropped. And a block
+    whose colour was read twice (blue, then cyan off a shaded side) at one place is one block."""
+    tr = Tracker(TrackerConfig(occlusion_hold=1.0))
+    bin_ = Detection("bin", "grey", np.array([0.40, -0.36, 0.03]), 0.0, np.array([0.18, 0.22, 0.06]),
+                     np.array([0.55, 0.55, 0.55]))
+    tr.update([bin_, _det("block", "red", 0.46, -0.35), _det("block", "green", 0.6, 0.1)], 0.0)
+    for k in range(1, 30):
+        tr.update([bin_], 0.1 * k)
+    assert {o.id for o in tr.objects(2.9)} == {"bin_grey_0", "block_red_0"}
+    tr.update([bin_, _det("block", "blue", 0.40, -0.30)], 3.0)
+    tr.update([bin_, _det("block", "blue", 0.40, -0.30), _det("block", "cyan", 0.401, -0.301)], 3.1)
+    assert {o.id for o in tr.objects(3.1)} == {"bin_grey_0", "block_red_0", "block_blue_0"}
