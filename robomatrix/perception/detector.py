@@ -67,6 +67,7 @@ class DetectorConfig:
     container_min: float = 0.08  # m: clusters this long or longer may be containers with something inside
     container_wall: float = 0.015  # m inside a container's footprint that belongs to its wall and rim
     content_height: float = 0.02  # m: inside a container, cells higher than this are an object in it
+    drawer_min: float = 0.10  # m: a cabinet's lid is wider than this both ways (0.22 x 0.30); narrower is the arm
     container_max_height: float = 0.09  # m: bowls and bins are lower (0.05, 0.06); a taller hollow cluster is not one
     content_cells: int = 16  # cells (4 cm^2) an object in a container covers at least
     stack_min_height: float = 0.065  # m: a block-sized column higher than this is blocks stacked
@@ -532,7 +533,10 @@ def _describe(pts: np.ndarray, hts: np.ndarray, cols: np.ndarray, cells: np.ndar
     flat_top = np.count_nonzero(hmap[cells[:, 0], cells[:, 1]] > top_h - 0.006) * cfg.cell**2 / max(
         float(ext[0] * ext[1]), 1e-6)
     if top_h > 0.10 and long_side > 0.15:
-        return _describe_drawer(pts, hts, colour, colour_rgb, n, d, cfg)
+        drawer = _describe_drawer(pts, hts, colour, colour_rgb, n, d, cfg)
+        if float(np.min(drawer.size[:2])) >= cfg.drawer_min:
+            return drawer
+        # else a tall narrow top: the arm's links reaching down past the hand mask, not a cabinet
     low = top_h <= cfg.container_max_height  # taller hollow shapes are the arm seen over something, not a container
     if hollow > 0.5 and long_side >= 0.165 and low:
         category = "bin"

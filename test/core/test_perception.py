@@ -476,3 +476,23 @@ def test_block_hidden_in_a_bin_is_kept_and_a_second_colour_on_it_is_one_block() 
     tr.update([bin_, _det("block", "blue", 0.40, -0.30)], 3.0)
     tr.update([bin_, _det("block", "blue", 0.40, -0.30), _det("block", "cyan", 0.401, -0.301)], 3.1)
     assert {o.id for o in tr.objects(3.1)} == {"bin_grey_0", "block_red_0", "block_blue_0"}
+
+
+def test_a_tall_narrow_cluster_is_no_drawer() -> None:
+    """Issue 14: the arm's links reaching below the hand mask over the bin (a cluster 0.13 m high
+    and 0.16 m long but 2 cm wide at its top) were described as a "drawer" ("drawer_yellow_0"
+    in the clear scenes, which have no drawer); a cabinet's lid is wider than 0.1 m both ways."""
+    from robomatrix.perception.detector import DetectorConfig, _describe
+
+    cfg = DetectorConfig()
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0.40, 0.56, 4000)
+    y = rng.uniform(-0.47, -0.45, 4000)
+    h = 0.13 * (x - 0.40) / 0.16 + rng.uniform(0, 0.005, 4000)  # a link slanting down to the table
+    pts = np.c_[x, y, h]
+    ij = ((pts[:, :2] - np.asarray(cfg.region_min)) / cfg.cell).astype(int)
+    hmap = np.zeros(np.ceil((np.asarray(cfg.region_max) - np.asarray(cfg.region_min)) / cfg.cell).astype(int))
+    np.maximum.at(hmap, (ij[:, 0], ij[:, 1]), h)
+    cells = np.unique(ij, axis=0)
+    det = _describe(pts, h, np.full((4000, 3), 0.9), cells, hmap, np.array([0.0, 0.0, 1.0]), 0.0, cfg)
+    assert det is not None and det.category != "drawer", det

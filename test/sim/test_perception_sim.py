@@ -244,3 +244,4 @@ def test_blocks_piled_in_a_bin_are_each_seen_once(offset) -> None:
         assert oid in found, f"{oid} not seen; detections {[(d.category, d.colour) for d in dets]}"
         assert np.linalg.norm(found[oid].position[:2] - truth[oid].position[:2]) < 0.015, oid
     assert not [d for d in extra if d.category != "object"], [(d.category, d.colour) for d in extra]
+
