@@ -227,6 +227,7 @@ class Tracker:
             self.tracks[tid].last_seen = stamp
         drawers = [t.det for t in self.tracks.values() if t.det.category == "drawer"]
         held = [t for t in self.tracks.values() if t.held_offset is not None]
+        started: set[str] = set()
         for i, det in enumerate(detections):
             if i in used_det:
                 continue
@@ -270,9 +271,10 @@ class Tracker:
                 continue  # a piece of a bowl's or bin's rim (the rest hidden), not an object in it
             tid = self._new_id(det)
             self.tracks[tid] = Track(tid, det, stamp, position=np.asarray(det.position, float), born=stamp)
+            started.add(tid)
         for tid in used_track:
             self.tracks[tid].in_drawer = None
-        self._merge_duplicates(used_track)
+        self._merge_duplicates(used_track | started)
         self._follow_drawers(used_track, stamp)
         for tid in [tid for tid, t in self.tracks.items()
                     if t.held_offset is None and stamp - t.last_seen > cfg.occlusion_hold]:
@@ -280,16 +282,19 @@ class Tracker:
 
     def _merge_duplicates(self, seen: set[str]) -> None:
         """Two free tracks of one category within 2 cm of each other (3D) are one object seen twice
-        (two objects cannot overlap; a block's colour read off a shaded side can differ): keep the
-        one seen now, else the older one."""
+        (two objects cannot overlap): of one colour, keep the one seen now, else the older one; of
+        two colours (a block's colour read off a shaded side) only when both are seen now (a
+        hidden block in a pile must not give way to a misread piece of its neighbour), the older."""
         free = sorted((t for t in self.tracks.values() if t.held_offset is None and t.det.category in GRASPABLE),
                       key=lambda t: (t.id not in seen, t.born, t.id))
+        # (both seen now: the older first)
         gone: set[str] = set()
         for k, a in enumerate(free):
             if a.id in gone:
                 continue
             for b in free[k + 1:]:
                 if b.id not in gone and a.det.category == b.det.category \
+                        and (a.det.colour == b.det.colour or (a.id in seen and b.id in seen)) \
                         and float(np.linalg.norm(a.position - b.position)) < 0.02:
                     gone.add(b.id)
         for tid in gone:

@@ -496,3 +496,14 @@ def test_a_tall_narrow_cluster_is_no_drawer() -> None:
     cells = np.unique(ij, axis=0)
     det = _describe(pts, h, np.full((4000, 3), 0.9), cells, hmap, np.array([0.0, 0.0, 1.0]), 0.0, cfg)
     assert det is not None and det.category != "drawer", det
+
+
+def test_a_hidden_block_in_a_pile_does_not_give_way_to_a_misread_neighbour() -> None:
+    """A block hidden under the pile in the bin must stay, even when a piece of another block is
+    misread at its place (a stack's lower band, coloured by its neighbour's side)."""
+    tr = Tracker()
+    bin_ = Detection("bin", "grey", np.array([0.40, -0.36, 0.03]), 0.0, np.array([0.18, 0.22, 0.06]),
+                     np.array([0.55, 0.55, 0.55]))
+    tr.update([bin_, _det("block", "red", 0.42, -0.364)], 0.0)
+    tr.update([bin_, _det("block", "blue", 0.425, -0.36)], 0.1)
+    assert {"block_red_0", "block_blue_0"} <= {o.id for o in tr.objects(0.1)}
