@@ -17,7 +17,8 @@ shows of the held object below the hand mask is not a second object.
 
 Containers partly hidden: a bowl or bin does not change its size, but with the arm between it
 and the camera, or the hand mask cutting its rim, only a part of it is seen, centred elsewhere.
-A container detection smaller than its track (a side shorter by 1.5 cm) keeps the track's
+A container detection whose footprint differs from the one it had when first seen (a side
+shorter or longer by 1.5 cm: partly hidden, or merged with a neighbour) keeps the track's
 pose (it is seen, not gone); with the hand near it, it is kept even unseen; and a bowl or bin
 detection centred on a tracked container, or an "object" of its colour there, is a piece of
 it, not another one. A block let go and not seen since is re-attached to the next detection
@@ -41,7 +42,8 @@ nor is a small cluster at a tracked drawer's handle (within ``HANDLE_STANDOFF``,
 anything inside the drawer can be) another object: it is the handle, cut off its cabinet.
 An object that goes unseen while it lies inside a drawer's box (put in, then the drawer
 closed) is kept, and slides with the drawer; so is one unseen inside a bowl's or bin's
-footprint below its rim (hidden by the wall or the blocks put in after it).
+footprint below its rim (hidden by the wall or the blocks put in after it); not in a bowl,
+where a block is as high as the rim and seen.
 
 Staleness: :meth:`Tracker.objects` returns nothing once the newest camera frame is older
 than ``stale_after`` seconds (the camera stopped): the world is then unknown, not empty,
@@ -98,6 +100,7 @@ class Track:
     in_drawer: tuple[str, np.ndarray] | None = None  # (drawer id, offset from its handle) while unseen inside it
     released: bool = False  # let go and not seen since: its pose is the tracker's guess, not a measurement
     born: float = 0.0  # stamp of the frame that started the track
+    extent: np.ndarray | None = None  # bowl, bin: sorted footprint sides (m) first seen, the size a whole view has
 
 
 def _cabinet_centre(det: Detection, drawer_travel: float) -> np.ndarray:
@@ -127,10 +130,16 @@ def _inside_cabinet(xy: np.ndarray, det: Detection, drawer_travel: float) -> boo
     return abs(u) <= 0.5 * float(det.size[0]) and abs(v) <= 0.5 * float(det.size[1])
 
 
-def _partial(kept: Detection, seen: Detection, tolerance: float = 0.015) -> bool:
-    """``seen`` shows less of a bowl or bin than ``kept`` did (a side shorter by more than
-    ``tolerance``): a part of it is hidden, its centre and extents are not the container's."""
-    return bool(np.any(np.sort(np.asarray(seen.size[:2], float)) < np.sort(np.asarray(kept.size[:2], float)) - tolerance))
+def _whole(t: Track, seen: Detection, tolerance: float = 0.015) -> bool:
+    """``seen`` shows all of bowl or bin track ``t``: its footprint's sides within ``tolerance`` of
+    those it had when first seen (a container does not change size). Shorter, a part is hidden
+    (the arm between it and the camera; compared with the first view, not the last, so that a
+    view shrinking a little each frame cannot drag the track along); longer, it is merged with
+    something beside it. Either way its centre is not the container's."""
+    sides = np.sort(np.asarray(seen.size[:2], float))
+    if t.extent is None:
+        t.extent = np.sort(np.asarray(t.det.size[:2], float))
+    return bool(np.all(np.abs(sides - t.extent) <= tolerance))
 
 
 def _container_distance(xy: np.ndarray, centre: np.ndarray, det: Detection) -> float:
@@ -215,7 +224,7 @@ class Tracker:
             used_track.add(tid)
             t = self.tracks[tid]
             if t.det.category in CONTAINERS:
-                if _partial(t.det, detections[i]):  # part of it hidden (the arm between it and the camera)
+                if not _whole(t, detections[i]):  # part hidden (the arm before it), or merged with a neighbour
                     t.last_seen = stamp
                     continue
                 det = detections[i]
@@ -308,11 +317,12 @@ class Tracker:
         for tid, t in self.tracks.items():
             if tid in seen or t.held_offset is not None or t.det.category not in GRASPABLE:
                 continue
-            if any(_container_distance(t.position[:2], c.position, c.det) <= 0.0
+            if any(c.det.category == "bin" and _container_distance(t.position[:2], c.position, c.det) <= 0.0
                    and float(t.position[2]) < float(c.position[2]) + 0.5 * float(c.det.size[2]) for c in containers):
-                # In a bowl or bin, below its rim: hidden by its wall or by what was put in with
-                # it, not gone (it leaves only in the gripper, and a block seen elsewhere
-                # re-attaches to a released track).
+                # In a bin, below its rim: hidden by its wall or by what was put in with it, not
+                # gone (a released block seen elsewhere re-attaches). Not in a bowl: a block in
+                # one stands as high as its rim and is seen; unseen, it may have been knocked out
+                # (sort 9005: a block kept in a bowl it had left made a false success).
                 t.last_seen = stamp
                 continue
             if t.in_drawer is not None and t.in_drawer[0] in drawers:

@@ -469,13 +469,16 @@ def test_block_hidden_in_a_bin_is_kept_and_a_second_colour_on_it_is_one_block() 
     tr = Tracker(TrackerConfig(occlusion_hold=1.0))
     bin_ = Detection("bin", "grey", np.array([0.40, -0.36, 0.03]), 0.0, np.array([0.18, 0.22, 0.06]),
                      np.array([0.55, 0.55, 0.55]))
-    tr.update([bin_, _det("block", "red", 0.46, -0.35), _det("block", "green", 0.6, 0.1)], 0.0)
-    for k in range(1, 30):
-        tr.update([bin_], 0.1 * k)
-    assert {o.id for o in tr.objects(2.9)} == {"bin_grey_0", "block_red_0"}
-    tr.update([bin_, _det("block", "blue", 0.40, -0.30)], 3.0)
-    tr.update([bin_, _det("block", "blue", 0.40, -0.30), _det("block", "cyan", 0.401, -0.301)], 3.1)
-    assert {o.id for o in tr.objects(3.1)} == {"bin_grey_0", "block_red_0", "block_blue_0"}
+    bowl = Detection("bowl", "blue", np.array([0.36, -0.07, 0.025]), 0.0, np.array([0.135, 0.135, 0.05]),
+                     np.array([0.1, 0.2, 0.8]))
+    tr.update([bin_, bowl, _det("block", "red", 0.46, -0.35), _det("block", "green", 0.6, 0.1),
+               _det("block", "blue", 0.37, -0.05)], 0.0)
+    for k in range(1, 30):  # the blue block unseen in the bowl (sort 9005: knocked out of it) is not kept
+        tr.update([bin_, bowl], 0.1 * k)
+    assert {o.id for o in tr.objects(2.9)} == {"bin_grey_0", "bowl_blue_0", "block_red_0"}
+    tr.update([bin_, bowl, _det("block", "blue", 0.40, -0.30)], 3.0)
+    tr.update([bin_, bowl, _det("block", "blue", 0.40, -0.30), _det("block", "cyan", 0.401, -0.301)], 3.1)
+    assert {o.id for o in tr.objects(3.1)} == {"bin_grey_0", "bowl_blue_0", "block_red_0", "block_blue_0"}
 
 
 def test_a_tall_narrow_cluster_is_no_drawer() -> None:
@@ -507,3 +510,20 @@ def test_a_hidden_block_in_a_pile_does_not_give_way_to_a_misread_neighbour() -> 
     tr.update([bin_, _det("block", "red", 0.42, -0.364)], 0.0)
     tr.update([bin_, _det("block", "blue", 0.425, -0.36)], 0.1)
     assert {"block_red_0", "block_blue_0"} <= {o.id for o in tr.objects(0.1)}
+
+
+def test_bowl_seen_shrinking_a_little_each_frame_keeps_its_pose() -> None:
+    """sort 9005 (a false success in a full run of the above): the arm passing before the bowl
+    hid a little more of it each frame (15 Hz); compared with the last view, each was whole
+    enough, and the track slid 3.5 cm; a block was then judged in it. Whole means as first seen."""
+    tr = Tracker()
+    full = Detection("bowl", "blue", np.array([0.363, -0.074, 0.025]), 0.0, np.array([0.136, 0.135, 0.05]),
+                     np.array([0.1, 0.2, 0.8]))
+    tr.update([full], 0.0)
+    for k in range(1, 8):  # 1 cm less each frame, the centre sliding with the visible part
+        w = 0.135 - 0.01 * k
+        tr.update([replace(full, position=np.array([0.363 + 0.0025 * k, -0.074 - 0.005 * k, 0.025]),
+                           size=np.array([0.136, w, 0.05]))], 0.07 * k)
+    tr.update([replace(full, size=np.array([0.136, 0.19, 0.05]),
+                       position=np.array([0.363, -0.05, 0.025]))], 0.6)  # merged with a block beside it
+    assert np.linalg.norm(next(o for o in tr.objects(0.6)).position - [0.363, -0.074, 0.025]) < 0.006
