@@ -67,6 +67,8 @@ class DetectorConfig:
     container_min: float = 0.08  # m: clusters this long or longer may be containers with something inside
     container_wall: float = 0.015  # m inside a container's footprint that belongs to its wall and rim
     content_height: float = 0.02  # m: inside a container, cells higher than this are an object in it
+    drawer_min: float = 0.10  # m: a cabinet's lid is wider than this both ways (0.22 x 0.30); narrower is the arm
+    container_max_height: float = 0.09  # m: bowls and bins are lower (0.05, 0.06); a taller hollow cluster is not one
     content_cells: int = 16  # cells (4 cm^2) an object in a container covers at least
     stack_min_height: float = 0.065  # m: a block-sized column higher than this is blocks stacked
     block_max: float = 0.07  # m, longest side of a block's footprint
@@ -272,6 +274,19 @@ def nearest_colour(rgb: np.ndarray) -> str:
     return best
 
 
+_COLOUR_NAMES = tuple(COLOURS)
+_COLOUR_REFS = np.array([COLOURS[c][:3] for c in _COLOUR_NAMES], float)  # (K, 3)
+
+
+def colour_indices(rgb: np.ndarray) -> np.ndarray:
+    """:func:`nearest_colour` of many colours at once (N, 3) -> (N,) indices into ``COLOURS``' order."""
+    obs = np.asarray(rgb, float).reshape(-1, 3)
+    ref = _COLOUR_REFS
+    gain = np.clip(obs @ ref.T / np.einsum("ij,ij->i", ref, ref), 0.05, 5.0)  # (N, K)
+    cost = np.linalg.norm(obs[:, None, :] - gain[:, :, None] * ref[None], axis=2) + 0.08 * np.abs(np.log(gain))
+    return np.argmin(cost, axis=1)
+
+
 def _wrap(a: float, period: float) -> float:
     """Angle wrapped to (-period/2, period/2]."""
     return float(-((-a + period / 2) % period - period / 2))
@@ -341,7 +356,7 @@ def detect(frame: RGBDFrame, cfg: DetectorConfig | None = None, *,
         if hts[sel].max() > cfg.max_height - 0.02:
             continue
         cells = cells_all[c_order[c_bounds[lab]: c_bounds[lab + 1]]]
-        for part_sel, part_cells, rect in _split_contents(sel, ij, pts, hts, cells, hmap, cfg):
+        for part_sel, part_cells, rect in _split_contents(sel, ij, pts, hts, cells, hmap, cfg, cols):
             stack = _describe_stack(pts[part_sel], hts[part_sel], cols[part_sel], n, d, cfg)
             if stack:
                 out.extend(stack)
@@ -374,7 +389,7 @@ def _describe_stack(pts: np.ndarray, hts: np.ndarray, cols: np.ndarray, n: np.nd
     if np.count_nonzero(face) < 10:
         return []
     t_centre, t_angle, t_ext = min_area_rect(pts[face, :2])
-    side = float(np.mean(t_ext))
+    side = float(np.max(t_ext))  # a wall or rim hiding part of the top face shortens one side
     count = round(top_h / max(side, 1e-3))
     if side < 0.02 or count < 2:
         return []
@@ -399,12 +414,16 @@ def _describe_stack(pts: np.ndarray, hts: np.ndarray, cols: np.ndarray, n: np.nd
 
 
 def _split_contents(sel: np.ndarray, ij: np.ndarray, pts: np.ndarray, hts: np.ndarray, cells: np.ndarray,
-                    hmap: np.ndarray, cfg: DetectorConfig) -> list[tuple[np.ndarray, np.ndarray, Any]]:
+                    hmap: np.ndarray, cfg: DetectorConfig,
+                    cols: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray, Any]]:
     """A container (bowl, bin) with something in it is one cluster: split it by its height profile.
 
     Inside the container's footprint, away from its wall, the floor is below ``min_height`` (empty
     cells); occupied cells there higher than ``content_height`` are an object resting in it (a
-    block in a bowl of any colour, its own colour included). Returns [(point indices, cells)]: the
+    block in a bowl of any colour, its own colour included). Objects in it that touch (blocks
+    dropped into a bin pile up side by side) are told apart by colour: each colour that covers
+    ``content_cells`` of such a region (the colour of a cell is that of its highest point) is a
+    part of its own. Returns [(point indices, cells)]: the
     container first, then each object in it; the cluster as it is when there is nothing inside.
     The third element is the part's min_area_rect when it was measured here (else None)."""
     span = (cells.max(axis=0) - cells.min(axis=0) + 1) * cfg.cell  # bounding box: >= the footprint's sides
@@ -427,15 +446,35 @@ def _split_contents(sel: np.ndarray, ij: np.ndarray, pts: np.ndarray, hts: np.nd
     labels, count = label_components(grid)
     parts = []
     taken = np.zeros(hmap.shape, bool)
+    cell_colour = None
+    if cols is not None:  # colour index of each cell's highest point (-1: no point)
+        order = sel[np.argsort(hts[sel], kind="stable")]
+        cell_colour = np.full(hmap.shape, -1)
+        cell_colour[ij[order, 0], ij[order, 1]] = colour_indices(cols[order])  # the last (highest) write wins
     for lab in range(1, count + 1):
         blob = labels == lab
-        if np.count_nonzero(blob) >= cfg.content_cells:
-            parts.append(blob)
-            taken |= blob
+        if np.count_nonzero(blob) < cfg.content_cells:
+            continue
+        pieces = [blob]
+        if cell_colour is not None:
+            colours, counts = np.unique(cell_colour[blob], return_counts=True)
+            big = colours[(counts >= cfg.content_cells) & (colours >= 0)]
+            if len(big) >= 2:
+                pieces = []
+                for k in big:
+                    sub, n_sub = label_components(blob & (cell_colour == k))
+                    pieces += [sub == m for m in range(1, n_sub + 1) if np.count_nonzero(sub == m) >= cfg.content_cells]
+        for piece in pieces:
+            parts.append(piece)
+            taken |= piece
     if not parts:
         return [(sel, cells, rect)]
     point_taken = taken[ij[sel, 0], ij[sel, 1]]
     cell_taken = taken[cells[:, 0], cells[:, 1]]
+    # The container is no higher than its wall: what rises above the wall's top at its edge
+    # belongs to what is inside (a block leaning on the wall), not to its height or top colour.
+    rim = float(np.percentile(hmap[cells[~inside, 0], cells[~inside, 1]], 90)) if np.any(~inside) else np.inf
+    point_taken |= hts[sel] > rim + 0.006
     out: list[tuple[np.ndarray, np.ndarray, Any]] = [(sel[~point_taken], cells[~cell_taken], None)]
     for blob in parts:
         out.append((sel[blob[ij[sel, 0], ij[sel, 1]]], np.argwhere(blob), None))
@@ -494,10 +533,14 @@ def _describe(pts: np.ndarray, hts: np.ndarray, cols: np.ndarray, cells: np.ndar
     flat_top = np.count_nonzero(hmap[cells[:, 0], cells[:, 1]] > top_h - 0.006) * cfg.cell**2 / max(
         float(ext[0] * ext[1]), 1e-6)
     if top_h > 0.10 and long_side > 0.15:
-        return _describe_drawer(pts, hts, colour, colour_rgb, n, d, cfg)
-    if hollow > 0.5 and long_side >= 0.165:
+        drawer = _describe_drawer(pts, hts, colour, colour_rgb, n, d, cfg)
+        if float(np.min(drawer.size[:2])) >= cfg.drawer_min:
+            return drawer
+        # else a tall narrow top: the arm's links reaching down past the hand mask, not a cabinet
+    low = top_h <= cfg.container_max_height  # taller hollow shapes are the arm seen over something, not a container
+    if hollow > 0.5 and long_side >= 0.165 and low:
         category = "bin"
-    elif hollow > 0.5 and long_side >= 0.08:
+    elif hollow > 0.5 and long_side >= 0.08 and low:
         category = "bowl"
     elif (long_side <= 0.07 and short_side >= 0.02 and 0.02 <= top_h <= 0.07 and long_side / short_side < 1.5
           and flat_top >= cfg.block_flat_top):

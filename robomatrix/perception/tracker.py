@@ -7,9 +7,26 @@ for that category and colour). A track that is not seen (hidden by the arm, say)
 reported at its last pose for ``occlusion_hold`` seconds, then dropped.
 
 Held objects: when the gripper closes with a block or small object within ``grasp_radius``
-of the end effector, that track is held: it follows the end effector (keeping its offset
-from the moment of the grasp), is never dropped and is not re-matched until the gripper
-opens again, at which point it stays where it was let go until the camera sees it again.
+of the end effector and between the fingers (its centre within ``grasp_xy`` of the gripper's
+vertical axis; a block lying in a drawer behind the handle the gripper closes on is not), that
+track is held: it follows the end effector (keeping its offset from the moment of the grasp),
+is never dropped and is not re-matched until the gripper opens again. Let go, it falls onto
+the highest perceived support under its centre (a block's top, a drawer's or a container's
+floor, the table), not hanging at its release height, until the camera sees it again. What
+shows of the held object below the hand mask is not a second object.
+
+Containers partly hidden: a bowl or bin does not change its size, but with the arm between it
+and the camera, or the hand mask cutting its rim, only a part of it is seen, centred elsewhere.
+A container detection whose footprint differs from the one it had when first seen (a side
+shorter or longer by 1.5 cm: partly hidden, or merged with a neighbour) keeps the track's
+pose (it is seen, not gone); with the hand near it, it is kept even unseen; and a bowl or bin
+detection centred on a tracked container, or an "object" of its colour there, is a piece of
+it, not another one. A block let go and not seen since is re-attached to the next detection
+of its category and colour that matches no track (it may have bounced). A block
+partly hidden (a bin's wall, a bowl's rim) and seen as an "object" of its colour where the
+block is tracked is that block (two blocks of one colour touching are one such "object": both
+are kept); two free tracks of one category and colour within 2 cm are
+one object seen twice, and merged.
 
 Furniture under the hand: a drawer's cabinet does not move; only its drawer slides, and only
 while the gripper is closed on the handle. While the end effector is near a tracked drawer
@@ -24,7 +41,9 @@ detection whose cabinet centre lies on a tracked cabinet is a piece of it, not a
 nor is a small cluster at a tracked drawer's handle (within ``HANDLE_STANDOFF``, closer than
 anything inside the drawer can be) another object: it is the handle, cut off its cabinet.
 An object that goes unseen while it lies inside a drawer's box (put in, then the drawer
-closed) is kept, and slides with the drawer.
+closed) is kept, and slides with the drawer; so is one unseen inside a bowl's or bin's
+footprint below its rim (hidden by the wall or the blocks put in after it); not in a bowl,
+where a block is as high as the rim and seen.
 
 Staleness: :meth:`Tracker.objects` returns nothing once the newest camera frame is older
 than ``stale_after`` seconds (the camera stopped): the world is then unknown, not empty,
@@ -47,6 +66,8 @@ from robomatrix.hardware.sim.scene import COLOURS
 from robomatrix.perception.detector import Detection, DetectorConfig
 
 GRASPABLE = ("block", "object")
+CONTAINERS = ("bowl", "bin")
+CONTAINER_FLOOR = 0.008  # m, a bowl's or bin's floor above its bottom (the detector's min_height is above it)
 
 
 @dataclass(frozen=True)
@@ -56,12 +77,14 @@ class TrackerConfig:
     stale_after: float = 0.5  # s without a camera frame before the objects are withdrawn
     occlusion_hold: float = 3.0  # s an unseen object is still reported at its last pose
     match_distance: float = 0.06  # m, largest move between frames that keeps an id
-    grasp_radius: float = 0.05  # m, an object this close to the end effector when the gripper closes is held
+    grasp_radius: float = 0.05  # m, an object this close to the end effector when the gripper closes is held ...
+    grasp_xy: float = 0.03  # m ... and between the fingers: its centre this close to the gripper's axis horizontally
     hand_near: float = 0.12  # m, the hand this close to a drawer's footprint (and its lid) keeps the cabinet's pose
     drawer_travel: float = DetectorConfig.drawer_travel  # m, a drawer's full slide (opening 1)
 
     def __post_init__(self) -> None:
-        for key in ("stale_after", "occlusion_hold", "match_distance", "grasp_radius", "hand_near", "drawer_travel"):
+        for key in ("stale_after", "occlusion_hold", "match_distance", "grasp_radius", "grasp_xy", "hand_near",
+                    "drawer_travel"):
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
                 raise ConfigError(f"perception.{key} must be a positive number, got {v!r}")
@@ -75,6 +98,9 @@ class Track:
     held_offset: np.ndarray | None = None  # world offset object - end effector while held
     position: np.ndarray = field(default_factory=lambda: np.zeros(3))
     in_drawer: tuple[str, np.ndarray] | None = None  # (drawer id, offset from its handle) while unseen inside it
+    released: bool = False  # let go and not seen since: its pose is the tracker's guess, not a measurement
+    born: float = 0.0  # stamp of the frame that started the track
+    extent: np.ndarray | None = None  # bowl, bin: sorted footprint sides (m) first seen, the size a whole view has
 
 
 def _cabinet_centre(det: Detection, drawer_travel: float) -> np.ndarray:
@@ -104,6 +130,28 @@ def _inside_cabinet(xy: np.ndarray, det: Detection, drawer_travel: float) -> boo
     return abs(u) <= 0.5 * float(det.size[0]) and abs(v) <= 0.5 * float(det.size[1])
 
 
+def _whole(t: Track, seen: Detection, tolerance: float = 0.015) -> bool:
+    """``seen`` shows all of bowl or bin track ``t``: its footprint's sides within ``tolerance`` of
+    those it had when first seen (a container does not change size). Shorter, a part is hidden
+    (the arm between it and the camera; compared with the first view, not the last, so that a
+    view shrinking a little each frame cannot drag the track along); longer, it is merged with
+    something beside it. Either way its centre is not the container's."""
+    sides = np.sort(np.asarray(seen.size[:2], float))
+    if t.extent is None:
+        t.extent = np.sort(np.asarray(t.det.size[:2], float))
+    return bool(np.all(np.abs(sides - t.extent) <= tolerance))
+
+
+def _container_distance(xy: np.ndarray, centre: np.ndarray, det: Detection) -> float:
+    """Horizontal distance (m, 0 inside) from ``xy`` to a bowl's or bin's footprint (its rectangle)."""
+    c, s = math.cos(det.yaw), math.sin(det.yaw)
+    rel = np.asarray(xy, float)[:2] - np.asarray(centre, float)[:2]
+    u, v = rel[0] * c + rel[1] * s, -rel[0] * s + rel[1] * c
+    du = max(abs(u) - 0.5 * float(det.size[0]), 0.0)
+    dv = max(abs(v) - 0.5 * float(det.size[1]), 0.0)
+    return float(math.hypot(du, dv))
+
+
 def _yaw_quat(yaw: float) -> np.ndarray:
     return np.array([0.0, 0.0, math.sin(0.5 * yaw), math.cos(0.5 * yaw)])
 
@@ -123,10 +171,14 @@ class Tracker:
         return next((t.id for t in self.tracks.values() if t.held_offset is not None), "")
 
     def hand_over(self, t: Track, ee_position: np.ndarray | None) -> bool:
-        """The end effector is near drawer track ``t`` (see the module docstring)."""
-        if ee_position is None or t.det.category != "drawer":
+        """The end effector is near drawer or container track ``t`` (see the module docstring)."""
+        if ee_position is None or t.det.category not in ("drawer", *CONTAINERS):
             return False
         ee = np.asarray(ee_position, float)
+        if t.det.category in CONTAINERS:
+            top = float(t.position[2]) + 0.5 * float(t.det.size[2])
+            return (float(ee[2]) <= top + self.config.hand_near
+                    and _container_distance(ee[:2], t.position, t.det) <= self.config.hand_near)
         if float(ee[2]) > float(t.det.size[2]) + self.config.hand_near:  # lid height above the table (z ~ 0)
             return False
         return _on_cabinet(ee[:2], t.det, self.config.drawer_travel, 0.0) <= self.config.hand_near
@@ -144,6 +196,13 @@ class Tracker:
         # around it), it is a small dark cluster that a closing gripper would seem to hold.
         detections = [d for d in detections if d.category == "drawer" or not any(
             float(np.linalg.norm(d.position[:2] - h)) < HANDLE_STANDOFF for h in handles)]
+        # A bowl or bin under the hand is cut by the hand mask (a part of its rim, moved or shrunk):
+        # it keeps the pose seen with the hand away, and a container detection centred on a tracked
+        # container is a piece of it, not another one.
+        containers = [t for t in self.tracks.values() if t.det.category in CONTAINERS]
+        detections = [d for d in detections if d.category not in CONTAINERS or not any(
+            (c.det.category, c.det.colour) != (d.category, d.colour)
+            and _container_distance(d.position[:2], c.position, c.det) <= 0.0 for c in containers)]
         pairs = []
         for i, det in enumerate(detections):
             for tid, t in free.items():
@@ -164,32 +223,107 @@ class Tracker:
             used_det.add(i)
             used_track.add(tid)
             t = self.tracks[tid]
-            det = detections[i] if tid not in covered else self._kept_drawer(t.det, detections[i])
+            if t.det.category in CONTAINERS:
+                if not _whole(t, detections[i]):  # part hidden (the arm before it), or merged with a neighbour
+                    t.last_seen = stamp
+                    continue
+                det = detections[i]
+            else:
+                det = detections[i] if tid not in covered else self._kept_drawer(t.det, detections[i])
             t.det, t.last_seen, t.position = det, stamp, np.asarray(det.position, float)
+            t.released = False
         for tid in covered:  # furniture under the hand is not gone, however little of it is seen
             self.tracks[tid].last_seen = stamp
         drawers = [t.det for t in self.tracks.values() if t.det.category == "drawer"]
+        held = [t for t in self.tracks.values() if t.held_offset is not None]
+        started: set[str] = set()
         for i, det in enumerate(detections):
             if i in used_det:
                 continue
+            if det.category in GRASPABLE and any(
+                    h.det.colour == det.colour and float(np.linalg.norm(h.position[:2] - det.position[:2]))
+                    <= cfg.match_distance for h in held):
+                continue  # what shows of the object in the hand below the hand mask, not a second one
+            if det.category in GRASPABLE:
+                # An object let go and not seen since is where the camera now sees one of its kind
+                # and colour (it may have rolled or bounced off where it was let go): re-attached.
+                lost = [t for tid, t in self.tracks.items() if tid not in used_track and t.released
+                        and (t.det.category, t.det.colour) == (det.category, det.colour)]
+                if lost:
+                    t = min(lost, key=lambda t: float(np.linalg.norm(t.position[:2] - det.position[:2])))
+                    t.det, t.last_seen, t.position, t.released = det, stamp, np.asarray(det.position, float), False
+                    used_track.add(t.id)
+                    continue
+            if det.category == "object":
+                # A block partly hidden (by a bin's wall, a bowl's rim, the hand) is seen as an
+                # irregular "object" of its colour where the block is: it is still that block.
+                # Blocks of one colour touching (two put in one bowl) are one such "object" covering
+                # both: each block of its colour inside its footprint is still there.
+                same = [t for tid, t in self.tracks.items() if tid not in used_track and t.held_offset is None
+                        and t.det.category == "block" and t.det.colour == det.colour
+                        and (float(np.linalg.norm(t.position[:2] - det.position[:2])) <= 0.5 * cfg.match_distance
+                             or _container_distance(t.position[:2], det.position, det) <= 0.01)]
+                if same:
+                    for t in same:
+                        t.last_seen = stamp
+                        used_track.add(t.id)
+                    continue
             if det.category == "drawer" and any(
                     _inside_cabinet(_cabinet_centre(det, cfg.drawer_travel), d, cfg.drawer_travel) for d in drawers):
                 continue  # a piece of a tracked cabinet (cut by the hand), not another drawer
+            if det.category in CONTAINERS and any(
+                    _container_distance(det.position[:2], c.position, c.det) <= 0.0 for c in containers):
+                continue  # a piece of a tracked bowl or bin (cut by the hand), not another one
+            if det.category == "object" and any(
+                    c.det.colour == det.colour and _container_distance(det.position[:2], c.position, c.det) <= 0.0
+                    for c in containers):
+                continue  # a piece of a bowl's or bin's rim (the rest hidden), not an object in it
             tid = self._new_id(det)
-            self.tracks[tid] = Track(tid, det, stamp, position=np.asarray(det.position, float))
+            self.tracks[tid] = Track(tid, det, stamp, position=np.asarray(det.position, float), born=stamp)
+            started.add(tid)
         for tid in used_track:
             self.tracks[tid].in_drawer = None
+        self._merge_duplicates(used_track | started)
         self._follow_drawers(used_track, stamp)
         for tid in [tid for tid, t in self.tracks.items()
                     if t.held_offset is None and stamp - t.last_seen > cfg.occlusion_hold]:
+            del self.tracks[tid]
+
+    def _merge_duplicates(self, seen: set[str]) -> None:
+        """Two free tracks of one category within 2 cm of each other (3D) are one object seen twice
+        (two objects cannot overlap): of one colour, keep the one seen now, else the older one; of
+        two colours (a block's colour read off a shaded side) only when both are seen now (a
+        hidden block in a pile must not give way to a misread piece of its neighbour), the older."""
+        free = sorted((t for t in self.tracks.values() if t.held_offset is None and t.det.category in GRASPABLE),
+                      key=lambda t: (t.id not in seen, t.born, t.id))
+        # (both seen now: the older first)
+        gone: set[str] = set()
+        for k, a in enumerate(free):
+            if a.id in gone:
+                continue
+            for b in free[k + 1:]:
+                if b.id not in gone and a.det.category == b.det.category \
+                        and (a.det.colour == b.det.colour or (a.id in seen and b.id in seen)) \
+                        and float(np.linalg.norm(a.position - b.position)) < 0.02:
+                    gone.add(b.id)
+        for tid in gone:
             del self.tracks[tid]
 
     def _follow_drawers(self, seen: set[str], stamp: float) -> None:
         """An object that is not seen but lies inside a drawer's box (a block put in, then the
         drawer closed over it) is inside it: kept, and it slides with the drawer's handle."""
         drawers = {tid: t for tid, t in self.tracks.items() if t.det.category == "drawer"}
+        containers = [t for t in self.tracks.values() if t.det.category in CONTAINERS]
         for tid, t in self.tracks.items():
             if tid in seen or t.held_offset is not None or t.det.category not in GRASPABLE:
+                continue
+            if any(c.det.category == "bin" and _container_distance(t.position[:2], c.position, c.det) <= 0.0
+                   and float(t.position[2]) < float(c.position[2]) + 0.5 * float(c.det.size[2]) for c in containers):
+                # In a bin, below its rim: hidden by its wall or by what was put in with it, not
+                # gone (a released block seen elsewhere re-attaches). Not in a bowl: a block in
+                # one stands as high as its rim and is seen; unseen, it may have been knocked out
+                # (sort 9005: a block kept in a bowl it had left made a false success).
+                t.last_seen = stamp
                 continue
             if t.in_drawer is not None and t.in_drawer[0] in drawers:
                 t.position = drawers[t.in_drawer[0]].position + t.in_drawer[1]
@@ -218,19 +352,58 @@ class Tracker:
         """Follow the end effector: grasp on a closing gripper near a graspable track, release on opening."""
         ee = np.asarray(ee_position, float)
         if gripper_closed and not self._gripper_closed and not self.held_id:
+            # Only an object between the fingers is held: close to the end effector and to the
+            # gripper's vertical axis (a block lying in a drawer a few cm behind the handle that
+            # the gripper closes on is not).
             near = [(float(np.linalg.norm(t.position - ee)), t) for t in self.tracks.values()
                     if t.det.category in GRASPABLE]
-            near = [x for x in near if x[0] <= self.config.grasp_radius]
+            near = [x for x in near if x[0] <= self.config.grasp_radius
+                    and float(np.linalg.norm(x[1].position[:2] - ee[:2])) <= self.config.grasp_xy]
             if near:
                 _, t = min(near, key=lambda x: x[0])
                 t.held_offset = t.position - ee
         elif not gripper_closed:
             for t in self.tracks.values():
-                t.held_offset = None
+                if t.held_offset is not None:
+                    t.held_offset = None
+                    t.released = True
+                    self._drop(t)
         self._gripper_closed = bool(gripper_closed)
         for t in self.tracks.values():
             if t.held_offset is not None:
                 t.position = ee + t.held_offset
+
+    def _drop(self, t: Track) -> None:
+        """``t`` was let go: it falls onto the highest perceived support under its centre (a block's
+        top, a drawer's or container's floor, the table) instead of hanging at its release height;
+        the camera's next sight of it (matched horizontally) corrects it."""
+        xy = t.position[:2]
+        half_h = 0.5 * float(t.det.size[2])
+        support = 0.0  # the table (z ~ 0, as everywhere)
+        for o in self.tracks.values():
+            if o is t:
+                continue
+            cat = o.det.category
+            if cat == "drawer":
+                c, sn = math.cos(o.det.yaw), math.sin(o.det.yaw)
+                rel = xy - o.position[:2]
+                u, v = rel[0] * c + rel[1] * sn, -rel[0] * sn + rel[1] * c
+                box = inside_from_handle(o.det.size)
+                if box["front"] <= u <= box["back"] and abs(v) <= box["half_width"]:
+                    support = max(support, float(o.position[2]) + box["floor"])
+            elif cat in CONTAINERS:
+                if _container_distance(xy, o.position, o.det) <= 0.0:
+                    support = max(support, float(o.position[2]) - 0.5 * float(o.det.size[2]) + CONTAINER_FLOOR)
+            elif cat in GRASPABLE:
+                c, sn = math.cos(o.det.yaw), math.sin(o.det.yaw)
+                rel = xy - o.position[:2]
+                u, v = rel[0] * c + rel[1] * sn, -rel[0] * sn + rel[1] * c
+                top = float(o.position[2]) + 0.5 * float(o.det.size[2])
+                if abs(u) <= 0.5 * float(o.det.size[0]) and abs(v) <= 0.5 * float(o.det.size[1]) \
+                        and top < float(t.position[2]):
+                    support = max(support, top)
+        if support + half_h < float(t.position[2]):
+            t.position = np.array([xy[0], xy[1], support + half_h])
 
     def stale_reason(self, now: float, camera: str = "the camera", rejected: str = "") -> str:
         """Why the objects are withheld at ``now`` ("" when they are fresh). ``camera`` names the

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -211,11 +212,75 @@ def test_held_object_follows_the_gripper() -> None:
     w = p.world(_obs(0.1, ee=(0.4, 0.1, 0.2), closed=True))
     red = next(o for o in w.objects if o.id == "block_red_0")
     assert np.allclose(red.position, [0.4, 0.1, 0.19])
-    # Held objects are never dropped for being unseen; on release it stays where it was let go.
+    # Held objects are never dropped for being unseen; on release it falls onto what is under it
+    # (here the table: its centre half its height above it), not hanging at its release height.
     p.tracker.update([_det("block", "blue", 0.6, 0.1)], 5.0)
     w = p.world(_obs(5.0, ee=(0.4, 0.1, 0.2), closed=False))
     assert w.held_object_id == ""
-    assert np.allclose(next(o for o in w.objects if o.id == "block_red_0").position, [0.4, 0.1, 0.19])
+    assert np.allclose(next(o for o in w.objects if o.id == "block_red_0").position, [0.4, 0.1, 0.02])
+
+
+def test_released_block_falls_onto_the_block_or_the_drawer_floor_under_it() -> None:
+    """Issue 14 (drawer_put reported failed 5/5 with the goal met): a block let go over the open
+    drawer stayed at its release height, ~0.2 m above the drawer's floor, so on(block, drawer)
+    was false on the perceived world. Released, it rests on the highest support under it."""
+    p = Perception(PerceptionConfig.from_sections(CAM, {}))
+    p.tracker.update([_drawer(0.45, 0.26, opening=1.0), _det("block", "blue", 0.3, -0.2),
+                      _det("block", "red", 0.5, -0.1)], 0.0)
+    p.world(_obs(0.0, ee=(0.3, -0.2, 0.02)))
+    p.world(_obs(0.05, ee=(0.3, -0.2, 0.02), closed=True))
+    assert p.tracker.held_id == "block_blue_0"
+    p.tracker.update([_drawer(0.45, 0.26, opening=1.0), _det("block", "red", 0.5, -0.1)], 0.1)
+    p.world(_obs(0.1, ee=(0.52, 0.26, 0.30), closed=True))  # over the drawer's inside
+    w = p.world(_obs(0.15, ee=(0.52, 0.26, 0.30), closed=False))
+    from robomatrix.scheduler.goal import check_goal
+    from robomatrix.scheduler.symbolic import GoalAtom
+
+    assert check_goal([GoalAtom("in", ("block_blue_0", "drawer_white_0"))], w, w).holds
+    blue = next(o for o in w.objects if o.id == "block_blue_0")
+    assert 0.0 < blue.position[2] < 0.099
+    # Onto a block: its bottom on the other block's top.
+    p.world(_obs(0.2, ee=tuple(blue.position), closed=True))
+    assert p.tracker.held_id == "block_blue_0"
+    p.world(_obs(0.22, ee=(0.505, -0.1, 0.25), closed=True))
+    w = p.world(_obs(0.25, ee=(0.505, -0.1, 0.25), closed=False))
+    blue = next(o for o in w.objects if o.id == "block_blue_0")
+    assert np.allclose(blue.position, [0.505, -0.1, 0.06])
+
+
+def test_gripper_closing_on_the_handle_does_not_hold_a_block_behind_it() -> None:
+    """The earlier attempt at the above failed because a block lying in the drawer, within
+    grasp_radius of the end effector closing on the handle, was taken as held: only an object
+    between the fingers (near the gripper's axis) is held."""
+    tr = Tracker()
+    tr.update([_drawer(0.45, 0.26), _det("block", "blue", 0.505, 0.26)], 0.0)
+    tr.update_gripper(np.array([0.47, 0.26, 0.05]), False)
+    tr.update_gripper(np.array([0.47, 0.26, 0.05]), True)  # 3.5 cm in front of the block, 4.6 cm from it
+    assert tr.held_id == ""
+
+
+def test_bowl_under_the_hand_keeps_its_id_and_blocks_are_not_doubled() -> None:
+    """Issue 14 (sort, clear: the plan's bowl or bin 'not in the observation' after a place): with
+    the hand over a bowl the hand mask cuts its rim, the cut bowl moved out of the track's reach
+    and got a new id. It keeps its pose and id; its pieces are not new objects; a block partly
+    hidden in it, seen as an 'object', is still the block; the same block seen twice is one."""
+    tr = Tracker()
+    bowl = Detection("bowl", "green", np.array([0.47, 0.15, 0.025]), 0.0, np.array([0.14, 0.14, 0.05]),
+                     np.array([0.1, 0.8, 0.1]))
+    tr.update([bowl, _det("block", "red", 0.48, 0.16)], 0.0, np.array([0.45, 0.0, 0.3]))
+    cut = Detection("bowl", "green", np.array([0.47, 0.22, 0.025]), 0.0, np.array([0.07, 0.14, 0.05]),
+                    np.array([0.1, 0.8, 0.1]))
+    grey = Detection("bowl", "grey", np.array([0.44, 0.12, 0.02]), 0.0, np.array([0.1, 0.04, 0.04]),
+                     np.array([0.5, 0.5, 0.5]))
+    part = replace(_det("object", "red", 0.49, 0.165), size=np.array([0.03, 0.015, 0.04]))
+    for k in range(1, 40):  # 4 s with the hand over the bowl, longer than occlusion_hold
+        tr.update([cut, grey, part], 0.1 * k, np.array([0.47, 0.15, 0.12]))
+    got = {o.id: o for o in tr.objects(3.9)}
+    assert set(got) == {"bowl_green_0", "block_red_0"}, set(got)
+    assert np.allclose(got["bowl_green_0"].position, [0.47, 0.15, 0.025])
+    tr.tracks["block_red_1"] = replace(tr.tracks["block_red_0"], id="block_red_1")
+    tr.update([_det("block", "red", 0.481, 0.16)], 4.0, np.array([0.45, 0.0, 0.3]))
+    assert {o.id for o in tr.objects(4.0)} == {"bowl_green_0", "block_red_0"}
 
 
 def _drawer(x: float, y: float, size_x: float = 0.216, opening: float = 0.0, yaw: float = 0.0,
@@ -355,3 +420,110 @@ def test_skill_stops_on_stale_perception_without_asking_its_controller() -> None
     assert tick.status == SkillStatus.FAILED and tick.reason.startswith(reason) and "the arm holds" in tick.reason
     assert tick.action.mode == "hold" and tick.action.gripper == 1.0  # holds, keeps the gripper closed
     assert ctrl.asked == 2
+
+
+def test_bowl_partly_hidden_by_the_arm_keeps_its_pose_and_a_released_block_is_found_again() -> None:
+    """Issue 14 (put_in, a false success in a first try of the fixes above): the arm, high over a
+    block next to the bowl, hid part of the bowl from the camera; the bowl's track followed the
+    visible part 6 cm off, the block was put where the track said, outside the real bowl, and the
+    perceived world said it was in. A container seen smaller than before keeps its pose. And a
+    block let go that is next seen farther than match_distance away (it bounced) is that block."""
+    tr = Tracker()
+    full = Detection("bowl", "blue", np.array([0.468, -0.065, 0.025]), 0.0, np.array([0.137, 0.134, 0.05]),
+                     np.array([0.1, 0.2, 0.8]))
+    tr.update([full, _det("block", "red", 0.635, -0.075)], 0.0)
+    for k, (x, sx) in enumerate([(0.488, 0.103), (0.515, 0.047), (0.525, 0.027)]):
+        part = replace(full, position=np.array([x, -0.063, 0.025]), size=np.array([sx, 0.133, 0.05]))
+        tr.update([part, _det("block", "red", 0.635, -0.075)], 0.1 * (k + 1), np.array([0.63, -0.075, 0.25]))
+    bowl = next(o for o in tr.objects(0.3) if o.category == "bowl")
+    assert np.allclose(bowl.position, [0.468, -0.065, 0.025]) and bowl.id == "bowl_blue_0"
+    tr.update([replace(full, position=np.array([0.47, -0.064, 0.025]))], 0.4)  # all of it seen again
+    assert np.allclose(next(o for o in tr.objects(0.4) if o.category == "bowl").position, [0.47, -0.064, 0.025])
+    # The red block, held and let go over the bowl, is next seen 9 cm away: the same block.
+    tr.update_gripper(np.array([0.635, -0.075, 0.02]), True)
+    tr.update_gripper(np.array([0.47, -0.065, 0.15]), True)
+    tr.update_gripper(np.array([0.47, -0.065, 0.15]), False)
+    tr.update([full, _det("block", "red", 0.56, -0.062)], 0.5)
+    assert {o.id for o in tr.objects(0.5)} == {"bowl_blue_0", "block_red_0"}
+    assert np.allclose(next(o for o in tr.objects(0.5) if o.category == "block").position[:2], [0.56, -0.062])
+
+
+def test_two_blocks_of_one_colour_touching_in_a_bowl_are_both_kept() -> None:
+    """Issue 14 (put_colour 6000: 'block_green_1 is not in the observation' after both green
+    blocks were put in the green bowl): touching, they are one green "object" 8 cm long; each
+    tracked green block under it is still there."""
+    tr = Tracker()
+    tr.update([_det("block", "green", 0.45, 0.10), _det("block", "green", 0.49, 0.11)], 0.0)
+    pair = Detection("object", "green", np.array([0.47, 0.105, 0.02]), 0.2, np.array([0.085, 0.045, 0.04]),
+                     np.array([0.1, 0.8, 0.1]))
+    for k in range(1, 40):
+        tr.update([pair], 0.1 * k)
+    assert {o.id for o in tr.objects(3.9) if o.category == "block"} == {"block_green_0", "block_green_1"}
+
+
+def test_block_hidden_in_a_bin_is_kept_and_a_second_colour_on_it_is_one_block() -> None:
+    """Issue 14 (clear: 'object block_red_0 is not in the observation' after all blocks went in
+    the bin): a block in the bin hidden by its wall or by the blocks put in after it is inside,
+    not gone (like one in a closed drawer); one out on the table is still dropped. And a block
+    whose colour was read twice (blue, then cyan off a shaded side) at one place is one block."""
+    tr = Tracker(TrackerConfig(occlusion_hold=1.0))
+    bin_ = Detection("bin", "grey", np.array([0.40, -0.36, 0.03]), 0.0, np.array([0.18, 0.22, 0.06]),
+                     np.array([0.55, 0.55, 0.55]))
+    bowl = Detection("bowl", "blue", np.array([0.36, -0.07, 0.025]), 0.0, np.array([0.135, 0.135, 0.05]),
+                     np.array([0.1, 0.2, 0.8]))
+    tr.update([bin_, bowl, _det("block", "red", 0.46, -0.35), _det("block", "green", 0.6, 0.1),
+               _det("block", "blue", 0.37, -0.05)], 0.0)
+    for k in range(1, 30):  # the blue block unseen in the bowl (sort 9005: knocked out of it) is not kept
+        tr.update([bin_, bowl], 0.1 * k)
+    assert {o.id for o in tr.objects(2.9)} == {"bin_grey_0", "bowl_blue_0", "block_red_0"}
+    tr.update([bin_, bowl, _det("block", "blue", 0.40, -0.30)], 3.0)
+    tr.update([bin_, bowl, _det("block", "blue", 0.40, -0.30), _det("block", "cyan", 0.401, -0.301)], 3.1)
+    assert {o.id for o in tr.objects(3.1)} == {"bin_grey_0", "bowl_blue_0", "block_red_0", "block_blue_0"}
+
+
+def test_a_tall_narrow_cluster_is_no_drawer() -> None:
+    """Issue 14: the arm's links reaching below the hand mask over the bin (a cluster 0.13 m high
+    and 0.16 m long but 2 cm wide at its top) were described as a "drawer" ("drawer_yellow_0"
+    in the clear scenes, which have no drawer); a cabinet's lid is wider than 0.1 m both ways."""
+    from robomatrix.perception.detector import DetectorConfig, _describe
+
+    cfg = DetectorConfig()
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0.40, 0.56, 4000)
+    y = rng.uniform(-0.47, -0.45, 4000)
+    h = 0.13 * (x - 0.40) / 0.16 + rng.uniform(0, 0.005, 4000)  # a link slanting down to the table
+    pts = np.c_[x, y, h]
+    ij = ((pts[:, :2] - np.asarray(cfg.region_min)) / cfg.cell).astype(int)
+    hmap = np.zeros(np.ceil((np.asarray(cfg.region_max) - np.asarray(cfg.region_min)) / cfg.cell).astype(int))
+    np.maximum.at(hmap, (ij[:, 0], ij[:, 1]), h)
+    cells = np.unique(ij, axis=0)
+    det = _describe(pts, h, np.full((4000, 3), 0.9), cells, hmap, np.array([0.0, 0.0, 1.0]), 0.0, cfg)
+    assert det is not None and det.category != "drawer", det
+
+
+def test_a_hidden_block_in_a_pile_does_not_give_way_to_a_misread_neighbour() -> None:
+    """A block hidden under the pile in the bin must stay, even when a piece of another block is
+    misread at its place (a stack's lower band, coloured by its neighbour's side)."""
+    tr = Tracker()
+    bin_ = Detection("bin", "grey", np.array([0.40, -0.36, 0.03]), 0.0, np.array([0.18, 0.22, 0.06]),
+                     np.array([0.55, 0.55, 0.55]))
+    tr.update([bin_, _det("block", "red", 0.42, -0.364)], 0.0)
+    tr.update([bin_, _det("block", "blue", 0.425, -0.36)], 0.1)
+    assert {"block_red_0", "block_blue_0"} <= {o.id for o in tr.objects(0.1)}
+
+
+def test_bowl_seen_shrinking_a_little_each_frame_keeps_its_pose() -> None:
+    """sort 9005 (a false success in a full run of the above): the arm passing before the bowl
+    hid a little more of it each frame (15 Hz); compared with the last view, each was whole
+    enough, and the track slid 3.5 cm; a block was then judged in it. Whole means as first seen."""
+    tr = Tracker()
+    full = Detection("bowl", "blue", np.array([0.363, -0.074, 0.025]), 0.0, np.array([0.136, 0.135, 0.05]),
+                     np.array([0.1, 0.2, 0.8]))
+    tr.update([full], 0.0)
+    for k in range(1, 8):  # 1 cm less each frame, the centre sliding with the visible part
+        w = 0.135 - 0.01 * k
+        tr.update([replace(full, position=np.array([0.363 + 0.0025 * k, -0.074 - 0.005 * k, 0.025]),
+                           size=np.array([0.136, w, 0.05]))], 0.07 * k)
+    tr.update([replace(full, size=np.array([0.136, 0.19, 0.05]),
+                       position=np.array([0.363, -0.05, 0.025]))], 0.6)  # merged with a block beside it
+    assert np.linalg.norm(next(o for o in tr.objects(0.6)).position - [0.363, -0.074, 0.025]) < 0.006

@@ -188,3 +188,60 @@ def test_open_drawer_with_perception() -> None:
         seen = [o for o in client.world().objects if o.category == "drawer"]
         truth = next(o for o in client.truth().objects if o.category == "drawer")
     assert truth.opening > 0.8 and [o.id for o in seen] == [drawer.id]
+
+
+def test_touching_blocks_in_a_bin_are_told_apart_by_colour() -> None:
+    """Issue 14 (clear: 'no object matches the blue block' after blocks were put in the bin):
+    blocks dropped into a bin lie side by side, touching; their tops, one connected region above
+    the bin's floor, were one grey-ish "object". Each colour in it is a block of its own."""
+    with SimRobot(SimConfig()) as robot:
+        obs = robot.reset(seed=0)
+        bin_ = next(o for o in obs.objects if o.category == "bin")
+        blocks = [o for o in obs.objects if o.category == "block"][:3]
+        for k, b in enumerate(blocks):  # a diagonal chain, corners touching
+            body = next(o.body for o in robot._objects if o.placement.id == b.id)
+            yaw = 0.3 * k
+            robot.client.resetBasePositionAndOrientation(
+                body, [float(bin_.position[0]) + 0.03 * (k - 1), float(bin_.position[1]) + 0.05 * (k - 1), 0.04],
+                [0, 0, math.sin(yaw / 2), math.cos(yaw / 2)])
+        for _ in range(80):
+            robot.step()
+        obs = robot.get_observation()
+        rgb, depth = robot.render_rgbd(CAM, np.random.default_rng(0))
+    dets = detect(RGBDFrame(rgb, depth, CAM.intrinsics, CAM.extrinsics), ee_position=obs.ee_position)
+    pairs, extra = _match(obs.objects, dets)
+    found = {o.id: d for o, d in pairs}
+    truth = {o.id: o for o in obs.objects}
+    for b in blocks:
+        assert b.id in found, f"{b.id} not seen; detections {[(d.category, d.colour) for d in dets]}"
+        assert np.linalg.norm(found[b.id].position[:2] - truth[b.id].position[:2]) < 0.01, b.id
+    assert not extra, [(d.category, d.colour) for d in extra]
+
+
+@pytest.mark.parametrize("offset", [(0.06, 0.07), (0.0, 0.0), (-0.05, -0.08)])
+def test_blocks_piled_in_a_bin_are_each_seen_once(offset) -> None:
+    """Issue 14 (clear: blocks put in the bin pile up): a block resting on another inside the bin
+    was seen as three blocks (the stack's side measured on its top face, cut by the bin's wall)
+    and the bin, its top taken from the block over its wall, as a blue "object"."""
+    with SimRobot(SimConfig()) as robot:
+        obs = robot.reset(seed=0)
+        bin_ = next(o for o in obs.objects if o.category == "bin")
+        lower, upper = [o for o in obs.objects if o.category == "block"][:2]
+        xy = np.asarray(bin_.position[:2]) + np.asarray(offset)
+        for b, z in ((lower, 0.03), (upper, 0.075)):
+            body = next(o.body for o in robot._objects if o.placement.id == b.id)
+            robot.client.resetBasePositionAndOrientation(body, [float(xy[0]), float(xy[1]), z], [0, 0, 0, 1])
+        for _ in range(80):
+            robot.step()
+        obs = robot.get_observation()
+        rgb, depth = robot.render_rgbd(CAM, np.random.default_rng(1))
+    truth = {o.id: o for o in obs.objects}
+    assert truth[upper.id].position[2] - truth[lower.id].position[2] > 0.035  # piled
+    dets = detect(RGBDFrame(rgb, depth, CAM.intrinsics, CAM.extrinsics), ee_position=obs.ee_position)
+    pairs, extra = _match(obs.objects, dets)
+    found = {o.id: d for o, d in pairs}
+    for oid in (bin_.id, upper.id):
+        assert oid in found, f"{oid} not seen; detections {[(d.category, d.colour) for d in dets]}"
+        assert np.linalg.norm(found[oid].position[:2] - truth[oid].position[:2]) < 0.015, oid
+    assert not [d for d in extra if d.category != "object"], [(d.category, d.colour) for d in extra]
+
