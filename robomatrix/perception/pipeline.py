@@ -86,10 +86,12 @@ class Perception:
         and ``perception_stale`` says why (a running skill stops on it)."""
         self.tracker.update_gripper(obs.ee_position, obs.gripper_closed)
         objects = self.tracker.objects(obs.stamp)
-        held = self.tracker.held_id
-        if not held and obs.held_object_id in {o.id for o in objects}:
-            held = obs.held_object_id
-        return replace(obs, objects=objects, held_object_id=held, perception_stale=self.stale_reason(obs.stamp))
+        # Only the tracker says what is held (the gripper closing on an object between its fingers,
+        # or at a drawer's handle): the robot's own held_object_id is the simulator's truth in
+        # simulation, and nothing on a real arm.
+        held = self.tracker.held_id or self.tracker.gripped_handle
+        return replace(obs, objects=objects, held_object_id=held,
+                       perception_stale=self.stale_reason(obs.stamp))
 
     def stale_reason(self, now: float) -> str:
         """Why perception is stale at ``now`` ("" when fresh): the camera is silent, or its frames are rejected."""

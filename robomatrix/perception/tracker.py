@@ -164,6 +164,7 @@ class Tracker:
         self.tracks: dict[str, Track] = {}
         self.last_frame: float | None = None
         self._gripper_closed = False
+        self.gripped_handle = ""  # the drawer whose handle the closed gripper holds ("" when none)
 
     @property
     def held_id(self) -> str:
@@ -362,7 +363,16 @@ class Tracker:
             if near:
                 _, t = min(near, key=lambda x: x[0])
                 t.held_offset = t.position - ee
+            else:
+                # Closing at a drawer's handle (the track's position): the drawer is gripped. It
+                # does not follow the hand; its opening, and the handle from it, keep updating.
+                handles = [(float(np.linalg.norm(t.position - ee)), t) for t in self.tracks.values()
+                           if t.det.category == "drawer"]
+                handles = [x for x in handles if x[0] <= self.config.grasp_radius]
+                if handles:
+                    self.gripped_handle = min(handles, key=lambda x: x[0])[1].id
         elif not gripper_closed:
+            self.gripped_handle = ""
             for t in self.tracks.values():
                 if t.held_offset is not None:
                     t.held_offset = None
