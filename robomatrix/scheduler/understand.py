@@ -113,12 +113,18 @@ def interpret(task: str, objects: Sequence[Any]) -> list[GoalAtom]:
     if not [t for t in toks if t.isalpha()]:
         raise Refusal("the task is empty; say what the robot should do, e.g. 'put the red block in the bowl'",
                       "empty")
+    back = _taken_back(toks)
+    if back:
+        raise Refusal(f"the task takes back what it asks ({back!r} at the end); nothing is done - say what the robot "
+                      "should do without taking it back", "ambiguous")
     try:
         return _interpret_tokens(task, toks, objs, extra)
     except Refusal as first:
-        if first.kind not in ("unknown_word", "ambiguous"):
+        if first.kind not in ("unknown_word", "ambiguous") or first.reason.startswith(_NEGATION_LEFT):
             raise
         for variant in _without_remarks(toks):
+            if _free_negations(variant) < _free_negations(toks):
+                continue  # a reading never drops a negation: "put it in the bin. Don't." is taken back, not a put
             try:
                 return _interpret_tokens(task, variant, objs, extra)
             except Refusal:
@@ -126,9 +132,56 @@ def interpret(task: str, objects: Sequence[Any]) -> list[GoalAtom]:
         raise
 
 
+_NEGATIONS = {"not", "never", "dont"}
+_NEGATION_LEFT = "the task says"
+_TAKE_BACKS = (("just", "kidding"), ("kidding",), ("joking",), ("jk",), ("scratch", "that"), ("forget", "it"),
+               ("forget", "that"), ("forget", "about", "it"), ("never", "mind"), ("nevermind",), ("cancel", "that"),
+               ("cancel", "it"), ("cancel",), ("actually", "no"), ("or", "not"), ("do", "not"), ("dont",),
+               ("on", "second", "thought"), ("on", "second", "thoughts"), ("not", "really"), ("psych",), ("undo", "that"),
+               ("ignore", "that"), ("ignore", "me"), ("or", "maybe", "not"), ("maybe", "not"), ("no", "thanks"))
+"""Words that take back what came before them ("... just kidding", "... or not", "... Don't."): with nothing the
+robot could do after them, the task asks for nothing."""
+_AFTER_TAKE_BACK = {"it", "that", "this", "all", "everything", "then", "actually", "sorry", "please", "lol", "haha",
+                    "ha", "thanks", "thank", "you", "again", "anyway", "do", "not", "dont", "no", "nah", "nope",
+                    "ok", "okay", "so", "never", "mind", "i", "was", "am", "changed", "my", "just", "kidding",
+                    "joking", "oh", "well", "wait", "hmm", "um", "uh", "on", "second", "thought", "thoughts", "really",
+                    "maybe", "or", "cancel", "forget", "about", "scratch", "ignore", "me", "jk", "rather", "instead",
+                    "bother", "need", "to", "the", "whole", "thing", "request"}
+
+
+def _free_negations(toks: list[str]) -> int:
+    """How many negations in ``toks`` are not said of a person or a condition ("if not", "if you don't mind",
+    "I don't know how you do it" are remarks; "Don't." alone is not)."""
+    n = 0
+    for k, w in enumerate(toks):
+        if w in _NEGATIONS:
+            j = k - 1 if k and toks[k - 1] not in ("do", "does") else k - 2
+            n += j < 0 or toks[j] not in ("if", "whether", "you", "i", "we", "they", "why", "who", "it", "u")
+    return n
+
+
+def _taken_back(toks: list[str]) -> str | None:
+    """The take-back words that end ``toks`` ("... scratch that", "... or not", "... Don't!"), when nothing after
+    them is a request; None otherwise. A take-back followed by a new request is a correction (language.repairs)."""
+    for k in range(len(toks)):
+        for seq in _TAKE_BACKS:
+            if tuple(toks[k : k + len(seq)]) != seq or k == 0:
+                continue
+            if seq[0] in ("do", "dont") and toks[k - 1] in ("if", "whether", "you", "i", "we", "why", "worries", "it"):
+                continue  # "no worries if you don't", "why don't you ...": not a take-back
+            rest = [w for w in toks[k + len(seq):] if w.isalpha()]
+            if all(w in _AFTER_TAKE_BACK for w in rest) and any(w.isalpha() for w in toks[:k]):
+                return " ".join(toks[k:]).strip(" .,!?")
+    return None
+
+
 def _interpret_tokens(task: str, toks: list[str], objs: list[Obj], extra: set[str]) -> list[GoalAtom]:
     parser = _ClauseParser(_without_small_talk(repaired(toks)))
     clauses = parser.parse()
+    loose = [t for t, u in zip(parser.t, parser.used, strict=True) if not u and t in _NEGATIONS]
+    if loose:  # "put the red block in the bin, not" / "... and never": a negation of nothing read, maybe a take-back
+        raise Refusal(f"{_NEGATION_LEFT} {loose[0]!r} without saying what not to do; it may take back the request, so "
+                      "nothing is done - say plainly what the robot should do", "ambiguous")
     unknown = [t for t, u in zip(parser.t, parser.used, strict=True) if not u and t.isalpha()
                and t not in FILLER and t not in ("please",)]
     unknown += [t for k, (t, u) in enumerate(zip(parser.t, parser.used, strict=True)) if not u and t.isdigit()
@@ -331,7 +384,7 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
                         if e.kind != "absent_object":
                             raise
                         continue  # a block without a bowl of its colour stays where it is
-                    new = _place_atom(oid, c.relation or "in", dest, res)
+                    new = _place_atom(oid, c.relation or "in", dest, res, c.dest)
                     atoms = [a for a in atoms if not (a.predicate in ("in", "on") and a.args[0] == new.args[0])]
                     atoms.append(new)
                     placed += 1
@@ -373,7 +426,7 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
             for oid in ids:
                 # a later place for the same object wins: "put it in the bin, then move it to the bowl"; the
                 # object is the one that moves ("X under Y" moves Y: "yellow under green and green under blue")
-                new = _place_atom(oid, rel, dest, res)
+                new = _place_atom(oid, rel, dest, res, c.dest)
                 if c.terse and rel != "under" and not any(r.pronoun for r in c.objects) and any(
                         a.predicate in ("in", "on") and a.args[0] == new.args[0] and a != new for a in atoms):
                     # "put the red block in the bin and the red block in the green bowl": named again, no verb
@@ -384,6 +437,9 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
             res.last = ids
             held = [h for h in held if h not in ids]
         elif c.action == "hold":
+            if not c.objects:  # "grab a ..." with a word read as nothing: never a silent no-op
+                raise Refusal("the task says to pick something up but names nothing the robot can see here; "
+                              f"objects present: {res.present()}", "absent_object")
             ids = []
             for r in c.objects:
                 ids += res.resolve(r, "object")
@@ -514,7 +570,11 @@ def _check_movable(oid: str, res: _Resolver) -> None:
                       "objects", "fixed_object")
 
 
-def _place_atom(oid: str, rel: str, dest: str, res: _Resolver) -> GoalAtom:
+def _place_atom(oid: str, rel: str, dest: str, res: _Resolver, ref: Ref | None = None) -> GoalAtom:
+    if ref is not None and ref.inside and rel == "in" and res.by_id[dest].category not in CONTAINERS:
+        # "put the red block inside the yellow block": a block has no inside; stacking needs "on"
+        raise Refusal(f"nothing can go inside the {res.by_id[dest].name}: it is not a container (say 'on' to "
+                      "stack on it)", "impossible")
     if rel == "under":
         oid, dest, rel = dest, oid, "on"
     if oid == dest:

@@ -378,3 +378,42 @@ def test_round_7_remarks_are_dropped_only_when_they_name_nothing(text: str, expe
             goal(text, world)
     else:
         assert goal(text, world) == expected
+
+
+W1001 = WORLDS["tabletop/1001"]["objects"]  # grey bin, red/blue/green/yellow blocks, blue/yellow bowls
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    # round 8: the four wrong plans round 7 left; each is refused with its reason, never planned
+    ("put the red block in the bin. Don't.", "takes back"),
+    ("put the red block in the bin. Actually, don't!", "takes back"),
+    ("put the red block in the bin, just kidding", "takes back"),
+    ("put the red block in the bin or not", "takes back"),
+    ("put the red block in the bin. scratch that.", "takes back"),
+    ("put the red block in the bin and the other one too", "the blue block, the green block, the yellow block"),
+    ("put the red block in the bin and then the other block in the bin", "say which"),
+    ("put the red block inside the yellow block", "not a container"),
+    ("put the red block into the blue block", "not a container"),
+    ("put the green block in the yellow block", "not a container"),
+    ("put the red block in the bin and grab a beer", "'beer'"),
+    ("grab a beer", "'beer'"),
+])
+def test_round_8_take_backs_other_one_inside_a_block_and_unknown_nouns_are_refused(text: str, says: str) -> None:
+    with pytest.raises(Refusal) as e:
+        interpret(text, W1001)
+    assert says in e.value.reason, e.value.reason
+
+
+@pytest.mark.parametrize(("text", "world", "expected"), [
+    ("put the red block on the yellow block", W1001, ["on(block_red_0, block_yellow_0)"]),
+    ("put the red block on top of the yellow block", W1001, ["on(block_red_0, block_yellow_0)"]),
+    ("put the red block onto the blue block", W1001, ["on(block_red_0, block_blue_0)"]),
+    # exactly one other: "the other one" is that one
+    ("put the yellow block in the bowl and the other one too", WORLDS["tabletop_drawer/4003"]["objects"],
+     ["in(block_blue_0, bowl_green_0)", "in(block_yellow_0, bowl_green_0)"]),
+    # a negation said of the person, not of the request, is a remark
+    ("Put the blue block in the red bowl. No worries if not!", T1101, ["in(block_blue_0, bowl_red_0)"]),
+    ("put teh red block in the bin", W1001, ["in(block_red_0, bin_grey_0)"]),
+])
+def test_round_8_the_same_forms_read_right_where_they_are_clear(text: str, world, expected: list[str]) -> None:
+    assert goal(text, world) == expected

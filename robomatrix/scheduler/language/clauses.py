@@ -264,6 +264,8 @@ class _ClauseParser(_Parser):
             self.take()  # "then put the blue block in there too": the place named last
             return rel, Ref(pronoun=True, words=["there"])
         dest = self.noun_phrase()
+        if dest is not None and w in ("in", "into", "inside", "within"):
+            dest.inside = True  # "inside the yellow block": a place to be in, which a block is not
         if dest is None:
             if rel == "in" and self.peek() in ("", ",", ".", "and", "then", "!", "?", "too", "also", "as"):
                 return rel, Ref(pronoun=True, words=["(implied)"])  # "then put the blue block in too"
