@@ -152,12 +152,16 @@ _AFTER_TAKE_BACK = {"it", "that", "this", "all", "everything", "then", "actually
 def _free_negations(toks: list[str]) -> int:
     """How many negations in ``toks`` are not said of a person or a condition ("if not", "if you don't mind",
     "I don't know how you do it" are remarks; "Don't." alone is not)."""
-    n = 0
-    for k, w in enumerate(toks):
-        if w in _NEGATIONS:
-            j = k - 1 if k and toks[k - 1] not in ("do", "does") else k - 2
-            n += j < 0 or toks[j] not in ("if", "whether", "you", "i", "we", "they", "why", "who", "it", "u")
-    return n
+    return sum(w in _NEGATIONS and _free_negation(toks, k) for k, w in enumerate(toks))
+
+
+def _free_negation(toks: list[str], k: int) -> bool:
+    """Whether the negation at ``k`` may be said of the request: not one of the person ("if you don't mind", "I don't
+    know how you do it", "if it's not too much trouble") nor an asking form ("can't you", "why don't you")."""
+    if toks[k + 1 : k + 2] in (["you"], ["u"]):
+        return False
+    j = k - 1 if k and toks[k - 1] not in ("do", "does", "is", "can") else k - 2
+    return j < 0 or toks[j] not in ("if", "whether", "you", "i", "we", "they", "why", "who", "it", "u")
 
 
 def _taken_back(toks: list[str]) -> str | None:
@@ -178,12 +182,13 @@ def _taken_back(toks: list[str]) -> str | None:
 def _interpret_tokens(task: str, toks: list[str], objs: list[Obj], extra: set[str]) -> list[GoalAtom]:
     parser = _ClauseParser(_without_small_talk(repaired(toks)))
     clauses = parser.parse()
-    loose = [t for t, u in zip(parser.t, parser.used, strict=True) if not u and t in _NEGATIONS]
+    loose = [t for k, (t, u) in enumerate(zip(parser.t, parser.used, strict=True)) if not u and t in _NEGATIONS
+             and _free_negation(parser.t, k)]
     if loose:  # "put the red block in the bin, not" / "... and never": a negation of nothing read, maybe a take-back
         raise Refusal(f"{_NEGATION_LEFT} {loose[0]!r} without saying what not to do; it may take back the request, so "
                       "nothing is done - say plainly what the robot should do", "ambiguous")
-    unknown = [t for t, u in zip(parser.t, parser.used, strict=True) if not u and t.isalpha()
-               and t not in FILLER and t not in ("please",)]
+    unknown = [t for k, (t, u) in enumerate(zip(parser.t, parser.used, strict=True)) if not u and t.isalpha()
+               and t not in FILLER and t not in ("please",) and not (t in _NEGATIONS and not _free_negation(parser.t, k))]
     unknown += [t for k, (t, u) in enumerate(zip(parser.t, parser.used, strict=True)) if not u and t.isdigit()
                 and parser.t[k + 1 : k + 2] not in ([")"], ["."])]  # "100 times"; not a list's "1." or "2)"
     if unknown:
@@ -530,7 +535,8 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
         atoms.append(GoalAtom("held", (held[0],)))
     for a in atoms:
         for oid in a.objects:
-            if oid in keep and a.predicate in ("in", "on", "pushed", "held") and oid == a.args[0]:
+            if oid in keep and (a.predicate in ("in", "on", "pushed", "held") and oid == a.args[0] or a.predicate in (
+                    "drawer_open", "drawer_closed") or res.by_id[oid].category == "drawer"):  # a drawer put into opens
                 raise Refusal(f"the task says both to leave the {res.by_id[oid].name} alone and to move it",
                               "ambiguous")
     for c in clauses:
