@@ -113,6 +113,10 @@ def interpret(task: str, objects: Sequence[Any]) -> list[GoalAtom]:
     if not [t for t in toks if t.isalpha()]:
         raise Refusal("the task is empty; say what the robot should do, e.g. 'put the red block in the bowl'",
                       "empty")
+    asked = _question(toks)
+    if asked:
+        raise Refusal(f"the task asks a question or supposes ({asked!r}), it does not ask for an action; the robot "
+                      "answers no questions - say what it should do", "ambiguous")
     back = _taken_back(toks)
     if back:
         raise Refusal(f"the task takes back what it asks ({back!r} at the end); nothing is done - say what the robot "
@@ -162,6 +166,48 @@ def _free_negation(toks: list[str], k: int) -> bool:
         return False
     j = k - 1 if k and toks[k - 1] not in ("do", "does", "is", "can") else k - 2
     return j < 0 or toks[j] not in ("if", "whether", "you", "i", "we", "they", "why", "who", "it", "u")
+
+
+_ASKING_OPENERS = {"can", "could", "would", "will", "should", "shall", "do", "does", "did", "is", "are", "was", "were",
+                   "may", "might", "must"}
+_ASKED_OF = {"you", "u", "ya", "robot", "please", "pls", "i", "we"}  # "could you ...", "may I ask you to ..."
+_REQUEST_ASKED = {"go", "goes", "sit", "possible", "ok", "okay", "alright", "fine", "please", "pls", "pleease"}
+_WONDERING = {"what", "how", "where", "which", "who", "whose", "suppose", "supposing", "imagine", "hypothetically",
+              "pretend", "why", "wonder"}
+_OPENING_FILLER = {"so", "ok", "okay", "hey", "well", "um", "uh", "oh", "and", "but", "then", "hi", "hello", "robot",
+                   ",", "now", "right", "alright", "also", "just", "quick", "question", ":"}
+
+
+def _question(toks: list[str]) -> str | None:
+    """The opening of a sentence that asks about the world or supposes instead of asking for an action ("can the red
+    block fit in the blue bowl?", "should I put ...?", "what if ...", "how would you ...", "suppose you put ..."); the
+    asking forms of a request ("could you ...", "would you mind ...", "why don't you ...", "how about ...", "may I
+    ask you to ...") are not questions. None when no sentence is one."""
+    start = 0
+    for k in range(len(toks) + 1):
+        if k < len(toks) and toks[k] not in (".", "!", "?", ";"):
+            continue
+        words = toks[start:k]
+        start = k + 1
+        while words and words[0] in _OPENING_FILLER:
+            words = words[1:]
+        if len(words) < 3:
+            continue
+        w0, w1, w2 = words[0], words[1], words[2]
+        if w0 == "should" and w1 in ("i", "we"):
+            return " ".join(words[:3])  # "should I put the red block in the bin?": asks for advice
+        if w0 in _ASKING_OPENERS and w1 not in _ASKED_OF and w1 != "not" and w0 not in ("do", "may"):
+            if set(words) & _REQUEST_ASKED or w1 in ("it", "that", "this", "there") and w2 == "be":
+                continue  # "could the blue block go in the bin?", "would it be possible to ...": asked as a request
+            return " ".join(words[:3])
+        if w0 in _WONDERING:
+            if w0 == "how" and w1 == "about" or w0 == "why" and w1 in ("not", "do", "dont") and (
+                    w1 == "not" or w2 in ("not", "you", "u")):
+                continue  # "how about putting ...", "why not put ...", "why don't you put ..."
+            if w0 == "what" and (w1 == "about" or w1 in ("i", "we") and w2 in ("want", "need", "would", "really")):
+                continue
+            return " ".join(words[:3])
+    return None
 
 
 def _taken_back(toks: list[str]) -> str | None:

@@ -154,7 +154,7 @@ def _lexicon() -> set[str]:
                     "topmost", "underneath", "beneath", "whichever", "equals", "same", "reach", "approach",
                     "hover", "head", "find", "locate", "spot", "arm", "effector", "tool", "air",
                     "direction", "non", "again", "inside", "whatever", "dispose", "shut", "single", "sitting", "tidy",
-                    "clean", "empty", "tabletop",
+                    "clean", "empty", "tabletop", "fit", "fits", "happen", "said", "says", "told",
                     "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "placed", "moved", "held",
                     "lifted", "raised", "touching", "disturbing", "nothing", "anything", "else", "way", "any", "leaving", "former", "latter",
                     "neither", "either", "nor", "or", "likewise", "similarly", "times", "twice", "thrice",
