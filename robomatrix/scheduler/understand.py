@@ -142,7 +142,9 @@ _TAKE_BACKS = (("just", "kidding"), ("kidding",), ("joking",), ("jk",), ("scratc
                ("forget", "that"), ("forget", "about", "it"), ("never", "mind"), ("nevermind",), ("cancel", "that"),
                ("cancel", "it"), ("cancel",), ("actually", "no"), ("or", "not"), ("do", "not"), ("dont",),
                ("on", "second", "thought"), ("on", "second", "thoughts"), ("not", "really"), ("psych",), ("undo", "that"),
-               ("ignore", "that"), ("ignore", "me"), ("or", "maybe", "not"), ("maybe", "not"), ("no", "thanks"))
+               ("ignore", "that"), ("ignore", "me"), ("or", "maybe", "not"), ("maybe", "not"), ("no", "thanks"),
+               ("forget",), ("ignore",), ("undo",), ("scratch",), ("take", "that", "back"), ("take", "it", "back"),
+               ("nope",), ("nah",))
 """Words that take back what came before them ("... just kidding", "... or not", "... Don't."): with nothing the
 robot could do after them, the task asks for nothing."""
 _AFTER_TAKE_BACK = {"it", "that", "this", "all", "everything", "then", "actually", "sorry", "please", "lol", "haha",
@@ -220,7 +222,11 @@ def _taken_back(toks: list[str]) -> str | None:
             if seq[0] in ("do", "dont") and toks[k - 1] in ("if", "whether", "you", "i", "we", "why", "worries", "it"):
                 continue  # "no worries if you don't", "why don't you ...": not a take-back
             rest = [w for w in toks[k + len(seq):] if w.isalpha()]
-            if all(w in _AFTER_TAKE_BACK for w in rest) and any(w.isalpha() for w in toks[:k]):
+            # nothing after it names an object, a place or an act ("... never mind, I'll do it myself")
+            said = [w for w in rest if w not in _AFTER_TAKE_BACK and w not in _CONTROL_WORDS]
+            if seq in (("do", "not"), ("dont",)) and said:
+                continue  # "... and don't let go", "do not touch anything else": a negated request, read by the grammar
+            if not _names_something(said) and any(w.isalpha() for w in toks[:k]):
                 return " ".join(toks[k:]).strip(" .,!?")
     return None
 
