@@ -154,7 +154,8 @@ def _lexicon() -> set[str]:
                     "topmost", "underneath", "beneath", "whichever", "equals", "same", "reach", "approach",
                     "hover", "head", "find", "locate", "spot", "arm", "effector", "tool", "air",
                     "direction", "non", "again", "inside", "whatever", "dispose", "shut", "single", "sitting", "tidy",
-                    "clean", "empty", "tabletop", "fit", "fits", "happen", "said", "says", "told",
+                    "clean", "empty", "tabletop", "fit", "fits", "happen", "said", "says", "told", "forget", "forgot", "ignore",
+                    "cancel", "undo", "kidding", "joking", "nah", "nevermind",
                     "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "placed", "moved", "held",
                     "lifted", "raised", "touching", "disturbing", "nothing", "anything", "else", "way", "any", "leaving", "former", "latter",
                     "neither", "either", "nor", "or", "likewise", "similarly", "times", "twice", "thrice",
@@ -192,9 +193,9 @@ HESITATIONS = frozenset({"um", "umm", "uh", "uhh", "uhm", "er", "erm", "hmm"})
 """Sounds of hesitation in a spoken or transcribed task ("push the green block um to the right a bit"): dropped
 between two words; set off by commas ("put, um, the green block") they are asides the grammar reads."""
 
-QUANTITY_NOUNS = frozenset({"pair", "couple"})
-"""Quantity nouns that everyday words sit one edit from ("a pain" had become "a pair" and planned two puts): never
-the target of a typo correction."""
+QUANTITY_NOUNS = frozenset({"pair", "couple", "ton", "tons", "lot", "lots", "bunch", "million", "heaps", "loads"})
+"""Quantity nouns that everyday words sit one edit from ("a pain" had become "a pair" and planned two puts; a name,
+"Tom put ...", had become the chat word "ton" and the statement a request): never the target of a typo correction."""
 
 ABBREVIATIONS = {"grn": "green", "gren": "green", "yel": "yellow", "yllw": "yellow", "ylw": "yellow", "yelo": "yellow",
                  "blks": "blocks", "bwl": "bowl", "bwls": "bowls", "b4": "before", "n": "and", "k": "ok", "kk": "ok",
