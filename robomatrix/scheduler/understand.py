@@ -589,8 +589,8 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
         for oid in a.objects:
             if oid in keep and (a.predicate in ("in", "on", "pushed", "held") and oid == a.args[0] or a.predicate in (
                     "drawer_open", "drawer_closed") or res.by_id[oid].category == "drawer"):  # a drawer put into opens
-                raise Refusal(f"the task says both to leave the {res.by_id[oid].name} alone and to move it",
-                              "ambiguous")
+                use = "to open, close or put something into it" if res.by_id[oid].category == "drawer" else "to move it"
+                raise Refusal(f"the task says both to leave the {res.by_id[oid].name} alone and {use}", "ambiguous")
     for c in clauses:
         if c.action == "forbid" and c.dest is not None:  # "don't put the green block in the bin"
             ids = [i for r in c.objects for i in res.resolve(r, "object", many_ok=True)]

@@ -406,6 +406,14 @@ W1001 = WORLDS["tabletop/1001"]["objects"]  # grey bin, red/blue/green/yellow bl
     ("put the green block in the yellow block", "not a container"),
     ("put the red block in the bin and grab a beer", "'beer'"),
     ("grab a beer", "'beer'"),
+    # round 8 batch: questions, negated wishes and verbs, take-backs with words after them, a name read as chat
+    ("can the red block fit in the blue bowl?", "question"),
+    ("should I put the red block in the bin?", "question"),
+    ("what if I asked you to put the green block in the yellow bowl?", "question"),
+    ("I don't want the green block in the blue bowl", "no change"),
+    ("put the red block in the blue bowl. Never mind, I'll do it myself.", "takes back"),
+    ("put the red block in the blue bowl and, um, forget I said that", "takes back"),
+    ("Tom put the yellow block in the blue bowl", "I don't know what"),  # the name is read as 'top'
 ])
 def test_round_8_take_backs_other_one_inside_a_block_and_unknown_nouns_are_refused(text: str, says: str) -> None:
     with pytest.raises(Refusal) as e:
@@ -423,6 +431,17 @@ def test_round_8_take_backs_other_one_inside_a_block_and_unknown_nouns_are_refus
     # a negation said of the person, not of the request, is a remark
     ("Put the blue block in the red bowl. No worries if not!", T1101, ["in(block_blue_0, bowl_red_0)"]),
     ("put teh red block in the bin", W1001, ["in(block_red_0, bin_grey_0)"]),
+    ("could the blue block go in the bin?", W1001, ["in(block_blue_0, bin_grey_0)"]),
+    ("why don't you put the blue block in the yellow bowl?", W1001, ["in(block_blue_0, bowl_yellow_0)"]),
+    ("put the red block in the bin. do not touch anything else.", W1001, ["in(block_red_0, bin_grey_0)"]),
+    ("don't open the drawer, just put the red block in the blue bowl", D4101, ["in(block_red_0, bowl_blue_0)"]),
+    ("i dont want the drawer open, close it please", D4101, ["drawer_closed(drawer_white_0)"]),
 ])
 def test_round_8_the_same_forms_read_right_where_they_are_clear(text: str, world, expected: list[str]) -> None:
     assert goal(text, world) == expected
+
+
+def test_round_8_a_drawer_left_alone_is_not_put_into() -> None:
+    with pytest.raises(Refusal) as e:
+        interpret("don't open the drawer, just put the red block in the drawer", D4101)
+    assert "white drawer alone" in e.value.reason and "put something into it" in e.value.reason
