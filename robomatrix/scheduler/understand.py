@@ -113,12 +113,22 @@ def interpret(task: str, objects: Sequence[Any]) -> list[GoalAtom]:
     if not [t for t in toks if t.isalpha()]:
         raise Refusal("the task is empty; say what the robot should do, e.g. 'put the red block in the bowl'",
                       "empty")
+    asked = _question(toks)
+    if asked:
+        raise Refusal(f"the task asks a question or supposes ({asked!r}), it does not ask for an action; the robot "
+                      "answers no questions - say what it should do", "ambiguous")
+    back = _taken_back(toks)
+    if back:
+        raise Refusal(f"the task takes back what it asks ({back!r} at the end); nothing is done - say what the robot "
+                      "should do without taking it back", "ambiguous")
     try:
         return _interpret_tokens(task, toks, objs, extra)
     except Refusal as first:
-        if first.kind not in ("unknown_word", "ambiguous"):
+        if first.kind not in ("unknown_word", "ambiguous") or first.reason.startswith(_NEGATION_LEFT):
             raise
         for variant in _without_remarks(toks):
+            if _free_negations(variant) < _free_negations(toks):
+                continue  # a reading never drops a negation: "put it in the bin. Don't." is taken back, not a put
             try:
                 return _interpret_tokens(task, variant, objs, extra)
             except Refusal:
@@ -126,11 +136,111 @@ def interpret(task: str, objects: Sequence[Any]) -> list[GoalAtom]:
         raise
 
 
+_NEGATIONS = {"not", "never", "dont"}
+_NEGATION_LEFT = "the task says"
+_TAKE_BACKS = (("just", "kidding"), ("kidding",), ("joking",), ("jk",), ("scratch", "that"), ("forget", "it"),
+               ("forget", "that"), ("forget", "about", "it"), ("never", "mind"), ("nevermind",), ("cancel", "that"),
+               ("cancel", "it"), ("cancel",), ("actually", "no"), ("or", "not"), ("do", "not"), ("dont",),
+               ("on", "second", "thought"), ("on", "second", "thoughts"), ("not", "really"), ("psych",), ("undo", "that"),
+               ("ignore", "that"), ("ignore", "me"), ("or", "maybe", "not"), ("maybe", "not"), ("no", "thanks"),
+               ("forget",), ("ignore",), ("undo",), ("scratch",), ("take", "that", "back"), ("take", "it", "back"),
+               ("nope",), ("nah",))
+"""Words that take back what came before them ("... just kidding", "... or not", "... Don't."): with nothing the
+robot could do after them, the task asks for nothing."""
+_AFTER_TAKE_BACK = {"it", "that", "this", "all", "everything", "then", "actually", "sorry", "please", "lol", "haha",
+                    "ha", "thanks", "thank", "you", "again", "anyway", "do", "not", "dont", "no", "nah", "nope",
+                    "ok", "okay", "so", "never", "mind", "i", "was", "am", "changed", "my", "just", "kidding",
+                    "joking", "oh", "well", "wait", "hmm", "um", "uh", "on", "second", "thought", "thoughts", "really",
+                    "maybe", "or", "cancel", "forget", "about", "scratch", "ignore", "me", "jk", "rather", "instead",
+                    "bother", "need", "to", "the", "whole", "thing", "request"}
+
+
+def _free_negations(toks: list[str]) -> int:
+    """How many negations in ``toks`` are not said of a person or a condition ("if not", "if you don't mind",
+    "I don't know how you do it" are remarks; "Don't." alone is not)."""
+    return sum(w in _NEGATIONS and _free_negation(toks, k) for k, w in enumerate(toks))
+
+
+def _free_negation(toks: list[str], k: int) -> bool:
+    """Whether the negation at ``k`` may be said of the request: not one of the person ("if you don't mind", "I don't
+    know how you do it", "if it's not too much trouble") nor an asking form ("can't you", "why don't you")."""
+    if toks[k + 1 : k + 2] in (["you"], ["u"]):
+        return False
+    j = k - 1 if k and toks[k - 1] not in ("do", "does", "is", "can") else k - 2
+    return j < 0 or toks[j] not in ("if", "whether", "you", "i", "we", "they", "why", "who", "it", "u")
+
+
+_ASKING_OPENERS = {"can", "could", "would", "will", "should", "shall", "do", "does", "did", "is", "are", "was", "were",
+                   "may", "might", "must"}
+_ASKED_OF = {"you", "u", "ya", "robot", "please", "pls", "i", "we"}  # "could you ...", "may I ask you to ..."
+_REQUEST_ASKED = {"go", "goes", "sit", "possible", "ok", "okay", "alright", "fine", "please", "pls", "pleease"}
+_WONDERING = {"what", "how", "where", "which", "who", "whose", "suppose", "supposing", "imagine", "hypothetically",
+              "pretend", "why", "wonder"}
+_OPENING_FILLER = {"so", "ok", "okay", "hey", "well", "um", "uh", "oh", "and", "but", "then", "hi", "hello", "robot",
+                   ",", "now", "right", "alright", "also", "just", "quick", "question", ":"}
+
+
+def _question(toks: list[str]) -> str | None:
+    """The opening of a sentence that asks about the world or supposes instead of asking for an action ("can the red
+    block fit in the blue bowl?", "should I put ...?", "what if ...", "how would you ...", "suppose you put ..."); the
+    asking forms of a request ("could you ...", "would you mind ...", "why don't you ...", "how about ...", "may I
+    ask you to ...") are not questions. None when no sentence is one."""
+    start = 0
+    for k in range(len(toks) + 1):
+        if k < len(toks) and toks[k] not in (".", "!", "?", ";"):
+            continue
+        words = toks[start:k]
+        start = k + 1
+        while words and words[0] in _OPENING_FILLER:
+            words = words[1:]
+        if len(words) < 3:
+            continue
+        w0, w1, w2 = words[0], words[1], words[2]
+        if w0 == "should" and w1 in ("i", "we"):
+            return " ".join(words[:3])  # "should I put the red block in the bin?": asks for advice
+        if w0 in _ASKING_OPENERS and w1 not in _ASKED_OF and w1 != "not" and w0 not in ("do", "may"):
+            if set(words) & _REQUEST_ASKED or w1 in ("it", "that", "this", "there") and w2 == "be":
+                continue  # "could the blue block go in the bin?", "would it be possible to ...": asked as a request
+            return " ".join(words[:3])
+        if w0 in _WONDERING:
+            if w0 == "how" and w1 == "about" or w0 == "why" and w1 in ("not", "do", "dont") and (
+                    w1 == "not" or w2 in ("not", "you", "u")):
+                continue  # "how about putting ...", "why not put ...", "why don't you put ..."
+            if w0 == "what" and (w1 == "about" or w1 in ("i", "we") and w2 in ("want", "need", "would", "really")):
+                continue
+            return " ".join(words[:3])
+    return None
+
+
+def _taken_back(toks: list[str]) -> str | None:
+    """The take-back words that end ``toks`` ("... scratch that", "... or not", "... Don't!"), when nothing after
+    them is a request; None otherwise. A take-back followed by a new request is a correction (language.repairs)."""
+    for k in range(len(toks)):
+        for seq in _TAKE_BACKS:
+            if tuple(toks[k : k + len(seq)]) != seq or k == 0:
+                continue
+            if seq[0] in ("do", "dont") and toks[k - 1] in ("if", "whether", "you", "i", "we", "why", "worries", "it"):
+                continue  # "no worries if you don't", "why don't you ...": not a take-back
+            rest = [w for w in toks[k + len(seq):] if w.isalpha()]
+            # nothing after it names an object, a place or an act ("... never mind, I'll do it myself")
+            said = [w for w in rest if w not in _AFTER_TAKE_BACK and w not in _CONTROL_WORDS]
+            if seq in (("do", "not"), ("dont",)) and said:
+                continue  # "... and don't let go", "do not touch anything else": a negated request, read by the grammar
+            if not _names_something(said) and any(w.isalpha() for w in toks[:k]):
+                return " ".join(toks[k:]).strip(" .,!?")
+    return None
+
+
 def _interpret_tokens(task: str, toks: list[str], objs: list[Obj], extra: set[str]) -> list[GoalAtom]:
     parser = _ClauseParser(_without_small_talk(repaired(toks)))
     clauses = parser.parse()
-    unknown = [t for t, u in zip(parser.t, parser.used, strict=True) if not u and t.isalpha()
-               and t not in FILLER and t not in ("please",)]
+    loose = [t for k, (t, u) in enumerate(zip(parser.t, parser.used, strict=True)) if not u and t in _NEGATIONS
+             and _free_negation(parser.t, k)]
+    if loose:  # "put the red block in the bin, not" / "... and never": a negation of nothing read, maybe a take-back
+        raise Refusal(f"{_NEGATION_LEFT} {loose[0]!r} without saying what not to do; it may take back the request, so "
+                      "nothing is done - say plainly what the robot should do", "ambiguous")
+    unknown = [t for k, (t, u) in enumerate(zip(parser.t, parser.used, strict=True)) if not u and t.isalpha()
+               and t not in FILLER and t not in ("please",) and not (t in _NEGATIONS and not _free_negation(parser.t, k))]
     unknown += [t for k, (t, u) in enumerate(zip(parser.t, parser.used, strict=True)) if not u and t.isdigit()
                 and parser.t[k + 1 : k + 2] not in ([")"], ["."])]  # "100 times"; not a list's "1." or "2)"
     if unknown:
@@ -331,7 +441,7 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
                         if e.kind != "absent_object":
                             raise
                         continue  # a block without a bowl of its colour stays where it is
-                    new = _place_atom(oid, c.relation or "in", dest, res)
+                    new = _place_atom(oid, c.relation or "in", dest, res, c.dest)
                     atoms = [a for a in atoms if not (a.predicate in ("in", "on") and a.args[0] == new.args[0])]
                     atoms.append(new)
                     placed += 1
@@ -373,7 +483,7 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
             for oid in ids:
                 # a later place for the same object wins: "put it in the bin, then move it to the bowl"; the
                 # object is the one that moves ("X under Y" moves Y: "yellow under green and green under blue")
-                new = _place_atom(oid, rel, dest, res)
+                new = _place_atom(oid, rel, dest, res, c.dest)
                 if c.terse and rel != "under" and not any(r.pronoun for r in c.objects) and any(
                         a.predicate in ("in", "on") and a.args[0] == new.args[0] and a != new for a in atoms):
                     # "put the red block in the bin and the red block in the green bowl": named again, no verb
@@ -384,6 +494,9 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
             res.last = ids
             held = [h for h in held if h not in ids]
         elif c.action == "hold":
+            if not c.objects:  # "grab a ..." with a word read as nothing: never a silent no-op
+                raise Refusal("the task says to pick something up but names nothing the robot can see here; "
+                              f"objects present: {res.present()}", "absent_object")
             ids = []
             for r in c.objects:
                 ids += res.resolve(r, "object")
@@ -474,9 +587,10 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
         atoms.append(GoalAtom("held", (held[0],)))
     for a in atoms:
         for oid in a.objects:
-            if oid in keep and a.predicate in ("in", "on", "pushed", "held") and oid == a.args[0]:
-                raise Refusal(f"the task says both to leave the {res.by_id[oid].name} alone and to move it",
-                              "ambiguous")
+            if oid in keep and (a.predicate in ("in", "on", "pushed", "held") and oid == a.args[0] or a.predicate in (
+                    "drawer_open", "drawer_closed") or res.by_id[oid].category == "drawer"):  # a drawer put into opens
+                use = "to open, close or put something into it" if res.by_id[oid].category == "drawer" else "to move it"
+                raise Refusal(f"the task says both to leave the {res.by_id[oid].name} alone and {use}", "ambiguous")
     for c in clauses:
         if c.action == "forbid" and c.dest is not None:  # "don't put the green block in the bin"
             ids = [i for r in c.objects for i in res.resolve(r, "object", many_ok=True)]
@@ -514,7 +628,11 @@ def _check_movable(oid: str, res: _Resolver) -> None:
                       "objects", "fixed_object")
 
 
-def _place_atom(oid: str, rel: str, dest: str, res: _Resolver) -> GoalAtom:
+def _place_atom(oid: str, rel: str, dest: str, res: _Resolver, ref: Ref | None = None) -> GoalAtom:
+    if ref is not None and ref.inside and rel == "in" and res.by_id[dest].category not in CONTAINERS:
+        # "put the red block inside the yellow block": a block has no inside; stacking needs "on"
+        raise Refusal(f"nothing can go inside the {res.by_id[dest].name}: it is not a container (say 'on' to "
+                      "stack on it)", "impossible")
     if rel == "under":
         oid, dest, rel = dest, oid, "on"
     if oid == dest:

@@ -264,6 +264,8 @@ class _ClauseParser(_Parser):
             self.take()  # "then put the blue block in there too": the place named last
             return rel, Ref(pronoun=True, words=["there"])
         dest = self.noun_phrase()
+        if dest is not None and w in ("in", "into", "inside", "within"):
+            dest.inside = True  # "inside the yellow block": a place to be in, which a block is not
         if dest is None:
             if rel == "in" and self.peek() in ("", ",", ".", "and", "then", "!", "?", "too", "also", "as"):
                 return rel, Ref(pronoun=True, words=["(implied)"])  # "then put the blue block in too"
@@ -1080,18 +1082,19 @@ class _ClauseParser(_Parser):
 
     def _negation(self) -> Clause | None:
         start = self.i
+        state = self.save()  # a failed reading gives its words back: a negation left unread is refused, not lost
         if self.accept_seq("never", "mind"):  # "never mind the yellow block; the blue one goes in the bin"
             self.negating = True
             objs = self._objects()
             self.negating = False
             if objs:
                 return Clause("keep", objs)
-            self.i = start
+            self.restore(state)
             return None
         if self.accept("leave", "leaving"):
             objs = self._objects()
             if not objs:
-                self.i = start
+                self.restore(state)
                 return None
             if self.accept_seq("where", "it", "is") or self.accept_seq("where", "they", "are") or self.accept(
                 "alone", "untouched", "be"
@@ -1107,7 +1110,7 @@ class _ClauseParser(_Parser):
             if self.accept_seq("as", "they", "are") or self.accept_seq("as", "is") or \
                     self.peek() in ("", ".", ",", ";", "!", "and", "then"):
                 return Clause("keep", objs)  # "... and leave the rest", "leave the green block, and ..."
-            self.i = start
+            self.restore(state)
             return None
         self.accept("do", "dont")
         self.accept("not", "never")
@@ -1117,6 +1120,26 @@ class _ClauseParser(_Parser):
             return Clause("hold", [Ref(pronoun=True, words=["it"])])
         if self.accept_seq("do", "anything", "to") or self.accept_seq("do", "anything", "with"):
             return Clause("keep", self._objects())  # "don't do anything to the green block"
+        if self.peek() in ("want", "wanna", "need") and self._np_follows(1):
+            self.take()  # "I don't want the drawer open" asks for it closed; "I don't want X in Y" rules that out
+            objs = self._objects()
+            if objs and self.peek() in ("open", "opened", "closed", "shut") and self.peek(1) in (
+                    "", ",", ".", ";", "!", "and", "then", "so", "please"):
+                return Clause("close" if self.take()[0] in ("open", "opened") else "open", objs)
+            d = self._destination() if objs else None
+            if d is not None:
+                return Clause("forbid", objs, d[0], d[1])
+            self.restore(state)
+            return None
+        if self.peek() in OPEN_VERBS | CLOSE_VERBS | PUSH_VERBS | HOLD_VERBS - {"hold"} and self._np_follows(1):
+            self.take()  # "don't open the drawer", "do not push the red block": that object is left as it is
+            self.accept("up")
+            objs = self._objects()
+            if objs:
+                self.accept("up")
+                return Clause("keep", objs)
+            self.restore(state)
+            return None
         if self.accept("touch", "move", "disturb", "put", "place", "drop"):
             if self.accept("anything", "everything", "nothing", "any"):
                 self.accept("block", "blocks", "object", "objects", "thing", "things", "cube", "cubes")
@@ -1143,7 +1166,7 @@ class _ClauseParser(_Parser):
             if d is not None and self.peek() in ("", ",", ".", ";", "!", "and", "then", "but"):
                 self.contrasts.append(d[1])
                 return Clause("noop")
-            self.i = start
+            self.restore(state)
             return None
         if self.t[start] == "not" and self.i == start + 1:
             one = self.noun_phrase()  # "not the blue block, the green one goes in the bowl"
@@ -1152,10 +1175,10 @@ class _ClauseParser(_Parser):
                 return Clause("noop")
             self.i = start + 1
             objs = self._objects()  # "put it in the red bowl, not the yellow bowl"
-            if objs and self.peek() in ("", ",", ".", ";", "!", "and", "then", "but"):
+            if objs and self.peek() in ("", ",", ".", ";", "!", "and", "then", "but", ":", "-"):
                 self.contrasts.extend(objs)
                 return Clause("noop")
-        self.i = start
+        self.restore(state)
         return None
 
     def _open_close(self) -> Clause | None:

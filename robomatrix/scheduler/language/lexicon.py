@@ -154,7 +154,8 @@ def _lexicon() -> set[str]:
                     "topmost", "underneath", "beneath", "whichever", "equals", "same", "reach", "approach",
                     "hover", "head", "find", "locate", "spot", "arm", "effector", "tool", "air",
                     "direction", "non", "again", "inside", "whatever", "dispose", "shut", "single", "sitting", "tidy",
-                    "clean", "empty", "tabletop",
+                    "clean", "empty", "tabletop", "fit", "fits", "happen", "said", "says", "told", "forget", "forgot", "ignore",
+                    "cancel", "undo", "kidding", "joking", "nah", "nevermind",
                     "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "placed", "moved", "held",
                     "lifted", "raised", "touching", "disturbing", "nothing", "anything", "else", "way", "any", "leaving", "former", "latter",
                     "neither", "either", "nor", "or", "likewise", "similarly", "times", "twice", "thrice",
@@ -192,9 +193,9 @@ HESITATIONS = frozenset({"um", "umm", "uh", "uhh", "uhm", "er", "erm", "hmm"})
 """Sounds of hesitation in a spoken or transcribed task ("push the green block um to the right a bit"): dropped
 between two words; set off by commas ("put, um, the green block") they are asides the grammar reads."""
 
-QUANTITY_NOUNS = frozenset({"pair", "couple"})
-"""Quantity nouns that everyday words sit one edit from ("a pain" had become "a pair" and planned two puts): never
-the target of a typo correction."""
+QUANTITY_NOUNS = frozenset({"pair", "couple", "ton", "tons", "lot", "lots", "bunch", "million", "heaps", "loads"})
+"""Quantity nouns that everyday words sit one edit from ("a pain" had become "a pair" and planned two puts; a name,
+"Tom put ...", had become the chat word "ton" and the statement a request): never the target of a typo correction."""
 
 ABBREVIATIONS = {"grn": "green", "gren": "green", "yel": "yellow", "yllw": "yellow", "ylw": "yellow", "yelo": "yellow",
                  "blks": "blocks", "bwl": "bowl", "bwls": "bowls", "b4": "before", "n": "and", "k": "ok", "kk": "ok",
@@ -212,7 +213,15 @@ HOMOPHONES = {"blew": "blue", "read": "red", "yeller": "yellow", "greene": "gree
 """Words typed by sound before an object noun ("the blew block"): only there, where no other reading fits."""
 
 
-def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] = frozenset()) -> str:
+_NOT_AFTER_DETERMINER = frozenset("""be been being is are am was were do does did done have has had will would could
+can should shall must might may you i we me us he she they them it its to of and or but then if so too for with by not
+no there here when while as than been into onto from at""".split())
+"""Words that never follow "a", "the", "some", ...: after one, an unknown word is a noun the robot does not know
+("grab a beer" had become "grab a been" and was read as "grab"), so it is never corrected into one of these."""
+
+
+def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] = frozenset(),
+             before: str = "") -> str:
     """``word``, or the one known word within 1 edit (2 for words of 7+ letters) of it."""
     if word in HOMOPHONES and after in CATEGORY_WORDS and HOMOPHONES[word] not in CATEGORY_WORDS:
         return HOMOPHONES[word]
@@ -248,6 +257,8 @@ def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] 
         d = edit_distance(word, w, limit)
         if d <= limit:
             best.append((d, w))
+    if before in DETERMINERS | {"some", "another", "any", "every", "each", "no"}:
+        best = [(d, w) for d, w in best if w not in _NOT_AFTER_DETERMINER]
     if not best:
         # a misspelt colour name before an object noun ("the emarald block"); elsewhere an unknown word
         # stays unknown and is refused by name
@@ -365,7 +376,7 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     for k, w in enumerate(raw):
         w = SPELLING.get(w, w)
         after = _correct(raw[k + 1], extra or set()) if k + 1 < len(raw) else ""
-        out.append(_correct(w, extra or set(), after, names))
+        out.append(_correct(w, extra or set(), after, names, raw[k - 1] if k else ""))
     return out
 
 

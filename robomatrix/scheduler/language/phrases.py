@@ -47,6 +47,7 @@ class Ref:
     singular_noun: bool = False  # "the other bowl" (one), not "the other bowls"
     rank: tuple[int, str] | None = None  # "the second block from the left": (2, "left")
     count_of: int | None = None  # "two of the three blocks": the whole the count is taken from
+    inside: bool = False  # a destination after "in", "into", "inside", "within": a container, never a block
 
     def text(self) -> str:
         return " ".join(self.words) or "it"
@@ -287,6 +288,7 @@ class _Parser:
                                          or ref.rank):
                 self.take()
                 ref.plural = ref.plural or w == "ones"
+                ref.singular_noun = ref.singular_noun or w == "one"  # "the other one": one object, not the rest
                 break
             break
         if self.i == start or (self.i == start + 1 and self.t[start] in ("that", "this", "those", "these")

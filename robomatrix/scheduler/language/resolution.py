@@ -254,6 +254,10 @@ class _Resolver:
             recent = [i for i in reversed(self.mentioned) if i in ids]
             if recent:
                 pool = [self.by_id[recent[0]]]
+        if len(pool) > 1 and ref.other and ref.singular_noun and ref.count is None and not ref.all:
+            # "the other one", "the other block", "the remaining bowl": one object, but more than one is left
+            raise Refusal(f"'{what}' is one object, but there are {len(pool)} others: "
+                          f"{self.describe([o.id for o in pool])}; say which", "ambiguous")
         if len(pool) > 1 and not (ref.plural or ref.all or ref.other or ref.count or many_ok):
             raise Refusal(f"'{what}' could be {self.describe([o.id for o in pool])}; say which", "ambiguous")
         return [o.id for o in pool]
