@@ -84,7 +84,7 @@ class Perception:
     def world(self, obs: Observation) -> Observation:
         """``obs`` with its objects replaced by the perceived ones; while perception is stale, none,
         and ``perception_stale`` says why (a running skill stops on it)."""
-        self.tracker.update_gripper(obs.ee_position, obs.gripper_closed)
+        self.tracker.update_gripper(obs.ee_position, obs.gripper_closed, obs.gripper_width)
         objects = self.tracker.objects(obs.stamp)
         # Only the tracker says what is held (the gripper closing on an object between its fingers,
         # or at a drawer's handle): the robot's own held_object_id is the simulator's truth in

@@ -79,12 +79,14 @@ class TrackerConfig:
     match_distance: float = 0.06  # m, largest move between frames that keeps an id
     grasp_radius: float = 0.05  # m, an object this close to the end effector when the gripper closes is held ...
     grasp_xy: float = 0.03  # m ... and between the fingers: its centre this close to the gripper's axis horizontally
+    min_hold_width: float = 0.003  # m, closed fingers nearer than this hold nothing (they met: closing on air ends at ~0)
+    settle_width: float = 0.0005  # m, the gap changing less than this between two observations: the fingers stopped
     hand_near: float = 0.12  # m, the hand this close to a drawer's footprint (and its lid) keeps the cabinet's pose
     drawer_travel: float = DetectorConfig.drawer_travel  # m, a drawer's full slide (opening 1)
 
     def __post_init__(self) -> None:
         for key in ("stale_after", "occlusion_hold", "match_distance", "grasp_radius", "grasp_xy", "hand_near",
-                    "drawer_travel"):
+                    "drawer_travel", "min_hold_width", "settle_width"):
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
                 raise ConfigError(f"perception.{key} must be a positive number, got {v!r}")
@@ -165,6 +167,8 @@ class Tracker:
         self.last_frame: float | None = None
         self._gripper_closed = False
         self.gripped_handle = ""  # the drawer whose handle the closed gripper holds ("" when none)
+        self._pending = ""  # the track a closing gripper will hold once its fingers stop on it
+        self._last_width: float | None = None
 
     @property
     def held_id(self) -> str:
@@ -349,39 +353,63 @@ class Tracker:
         pos = np.asarray(kept.position, float) - shift * np.array([math.cos(kept.yaw), math.sin(kept.yaw), 0.0])
         return replace(kept, position=pos, opening=opening)
 
-    def update_gripper(self, ee_position: np.ndarray, gripper_closed: bool) -> None:
-        """Follow the end effector: grasp on a closing gripper near a graspable track, release on opening."""
+    def update_gripper(self, ee_position: np.ndarray, gripper_closed: bool, gripper_width: float | None = None) -> None:
+        """Follow the end effector: grasp on a closing gripper near a graspable track, release on opening.
+
+        ``gripper_width`` (m between the fingers, as every gripper driver reports it): the grasp
+        is only taken once the closing fingers have stopped on something (the gap stops shrinking
+        and is wider than ``min_hold_width``); fingers that close on nothing, or on an object that
+        slipped out, hold nothing. Without it the grasp is taken when the gripper closes."""
         ee = np.asarray(ee_position, float)
-        if gripper_closed and not self._gripper_closed and not self.held_id:
-            # Only an object between the fingers is held: close to the end effector and to the
-            # gripper's vertical axis (a block lying in a drawer a few cm behind the handle that
-            # the gripper closes on is not).
-            near = [(float(np.linalg.norm(t.position - ee)), t) for t in self.tracks.values()
-                    if t.det.category in GRASPABLE]
-            near = [x for x in near if x[0] <= self.config.grasp_radius
-                    and float(np.linalg.norm(x[1].position[:2] - ee[:2])) <= self.config.grasp_xy]
-            if near:
-                _, t = min(near, key=lambda x: x[0])
-                t.held_offset = t.position - ee
-            else:
-                # Closing at a drawer's handle (the track's position): the drawer is gripped. It
-                # does not follow the hand; its opening, and the handle from it, keep updating.
-                handles = [(float(np.linalg.norm(t.position - ee)), t) for t in self.tracks.values()
-                           if t.det.category == "drawer"]
-                handles = [x for x in handles if x[0] <= self.config.grasp_radius]
-                if handles:
-                    self.gripped_handle = min(handles, key=lambda x: x[0])[1].id
+        width = None if gripper_width is None or not math.isfinite(float(gripper_width)) else float(gripper_width)
+        if gripper_closed and not self._gripper_closed and not self.held_id and not self.gripped_handle:
+            self._pending = self._grasp_candidate(ee)
         elif not gripper_closed:
+            self._pending = ""
             self.gripped_handle = ""
             for t in self.tracks.values():
                 if t.held_offset is not None:
-                    t.held_offset = None
-                    t.released = True
-                    self._drop(t)
+                    self._let_go(t)
+        if gripper_closed and width is not None and width < self.config.min_hold_width:
+            # The fingers met: nothing is between them (a miss, or what was held slipped out).
+            self._pending, self.gripped_handle = "", ""
+            for t in self.tracks.values():
+                if t.held_offset is not None:
+                    self._let_go(t)
+        elif self._pending and (width is None or (self._last_width is not None
+                                                  and abs(width - self._last_width) <= self.config.settle_width)):
+            t = self.tracks.get(self._pending)
+            if t is not None and t.det.category == "drawer":
+                # A drawer gripped at its handle does not follow the hand; its opening, and the
+                # handle from it, keep updating.
+                self.gripped_handle = t.id
+            elif t is not None:
+                t.held_offset = t.position - ee
+            self._pending = ""
+        self._last_width = width
         self._gripper_closed = bool(gripper_closed)
         for t in self.tracks.values():
             if t.held_offset is not None:
                 t.position = ee + t.held_offset
+
+    def _grasp_candidate(self, ee: np.ndarray) -> str:
+        """The track a gripper closing at ``ee`` would hold: an object between the fingers (close to
+        the end effector and to the gripper's vertical axis: a block lying in a drawer a few cm
+        behind the handle the gripper closes on is not), else a drawer whose handle it is at."""
+        near = [(float(np.linalg.norm(t.position - ee)), t) for t in self.tracks.values()
+                if t.det.category in GRASPABLE]
+        near = [x for x in near if x[0] <= self.config.grasp_radius
+                and float(np.linalg.norm(x[1].position[:2] - ee[:2])) <= self.config.grasp_xy]
+        if not near:
+            near = [(float(np.linalg.norm(t.position - ee)), t) for t in self.tracks.values()
+                    if t.det.category == "drawer"]
+            near = [x for x in near if x[0] <= self.config.grasp_radius]
+        return min(near, key=lambda x: x[0])[1].id if near else ""
+
+    def _let_go(self, t: Track) -> None:
+        t.held_offset = None
+        t.released = True
+        self._drop(t)
 
     def _drop(self, t: Track) -> None:
         """``t`` was let go: it falls onto the highest perceived support under its centre (a block's

@@ -35,3 +35,30 @@ def test_closing_at_a_drawers_handle_grips_the_drawer_from_perception_alone() ->
     away = (0.45, 0.0, 0.30)
     p.world(_obs(0.3, ee=away))
     assert p.world(_obs(0.4, ee=away, closed=True)).held_object_id == "", "closing in the air grips nothing"
+
+
+def _closing(stamp: float, ee: tuple[float, float, float], width: float):  # type: ignore[no-untyped-def]
+    return replace(_obs(stamp, ee=ee, closed=True), gripper_width=width)
+
+
+def test_a_grasp_is_taken_only_once_the_fingers_stop_on_something() -> None:
+    """Per-skill grasp with perception reported 5 false successes in 20: the tracker took the block
+    as held the moment the gripper was commanded closed, though the fingers then met under it. Now
+    the finger gap decides: it must stop shrinking, wider than min_hold_width."""
+    above = (0.5, 0.0, 0.03)
+    p = Perception(PerceptionConfig.from_sections(CAM, {}))
+    p.tracker.update([_det("block", "red", 0.5, 0.0)], 0.0)
+    p.world(_obs(0.0, ee=above))
+    # Fingers closing on the 4 cm block: held once the gap stops at 4 cm, not before.
+    assert p.world(_closing(0.02, above, 0.053)).held_object_id == ""
+    assert p.world(_closing(0.04, above, 0.041)).held_object_id == ""
+    assert p.world(_closing(0.06, above, 0.0408)).held_object_id == "block_red_0"
+    # It slips out: the fingers meet, nothing is held any more.
+    assert p.world(_closing(0.5, above, 0.0004)).held_object_id == ""
+
+    q = Perception(PerceptionConfig.from_sections(CAM, {}))
+    q.tracker.update([_det("block", "red", 0.5, 0.0)], 0.0)
+    q.world(_obs(0.0, ee=above))
+    # A miss: the gap shrinks to nothing; at no tick is the block held.
+    assert all(q.world(_closing(0.02 * (k + 1), above, w)).held_object_id == ""
+               for k, w in enumerate((0.053, 0.035, 0.023, 0.015, 0.0099, 0.0065, 0.0042, 0.0028, 0.0018, 0.0012)))
