@@ -356,3 +356,19 @@ def test_settled_goal_check_allows_the_arm_settling_past_the_at_band() -> None:
     far = observation(ee=(0.50, 0.10, top + ConditionThresholds().at_z_max + SETTLED_SLACK + 0.005))
     report = check_goal(atom, start, far)
     assert not report.holds and "above its top" in report.atoms[0].why
+
+
+def test_a_push_measured_by_the_camera_must_clear_the_bar_by_the_perception_margin() -> None:
+    """Per-skill push with perception reported 3 false successes in 20: the perceived block had moved
+    just past half the distance, the real one just short of it. A perceived object needs
+    perceived_margin more; the simulator's truth does not."""
+    th = ConditionThresholds()
+    start = observation()
+    need = th.moved_fraction * 0.10
+    moved = moved_objects("block_red_0", (0.50, 0.10 + need + 0.004, 0.02))  # +y is "left"
+    cond, bind = C("moved", "block_red_0", "left"), {"distance": 0.10}
+    assert explain(cond, bind, observation(objects=moved), start)[0]
+    seen_start = observation(objects=tuple(replace(o, source="perception") for o in (BLOCK, BOWL, BIN, DRAWER)))
+    seen_now = observation(objects=tuple(replace(o, source="perception") for o in moved))
+    ok, why = explain(cond, bind, seen_now, seen_start)
+    assert not ok and f"{need + th.perceived_margin:.3f}" in why
