@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--controllers", default="policy,oracle", help="comma list of policy (trained RT-H), oracle")
     ap.add_argument("--seed", type=int, default=0, help="as bench_skills.py --seed (evaluate_skill's seeds)")
     ap.add_argument("--match", type=float, default=0.04, help="m: the perceived object pointed at must be this near")
+    ap.add_argument("--worlds", default="truth,perception", help="comma list: truth, perception")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "skills_perception.json")
     args = ap.parse_args(argv)
     from robomatrix.hardware.sim import SimConfig, SimRobot
@@ -125,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         for controller in [c for c in args.controllers.split(",") if c]:
             for skill in [s for s in args.skills.split(",") if s]:
                 cell: dict[str, Any] = {}
-                for world in ("truth", "perception"):
+                for world in [w for w in args.worlds.split(",") if w]:
                     rows = []
                     for i in range(args.episodes):
                         rng = np.random.default_rng([int(args.seed) + EVAL_SEED_OFFSET, i])  # evaluate_skill's
@@ -143,8 +144,9 @@ def main(argv: list[str] | None = None) -> int:
                                    "false_successes": false_ok, "episodes": rows}
                     print(f"{controller:7s} {skill:9s} {world:10s} {k}/{len(rows)} (reported {rep}, "
                           f"false {false_ok})  [{time.monotonic() - t_start:.0f} s]", flush=True)
-                t, p = cell["truth"]["success"], cell["perception"]["success"]
-                cell["ratio"] = round(p["k"] / t["k"], 3) if t["k"] else None
+                if "truth" in cell and "perception" in cell:
+                    t, p = cell["truth"]["success"], cell["perception"]["success"]
+                    cell["ratio"] = round(p["k"] / t["k"], 3) if t["k"] else None
                 out["results"].setdefault(controller, {})[skill] = cell
     out["wall_s"] = round(time.monotonic() - t_start, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
