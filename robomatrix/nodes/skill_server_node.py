@@ -328,18 +328,22 @@ class SkillServerNode(Node):
             self._controllers[name] = make_controller(self.controller_kind, self.library.get(name), self.library)
         return self._controllers[name]
 
-    async def _first_world(self) -> Observation | None:
-        """The latest observation; right after start-up, wait for the first (discovery takes a moment)."""
-        if self._world is not None:
-            return self._world
+    async def _next_world(self, timeout: float) -> Observation | None:
+        """The next observation to arrive, or None after ``timeout`` s (steady clock)."""
         fut: Future = Future()
         self._world_waiters.append(fut)
-        timer = self.create_timer(FIRST_OBSERVATION_WAIT_S, lambda: fut.done() or fut.set_result(None),
+        timer = self.create_timer(timeout, lambda: fut.done() or fut.set_result(None),
                                   clock=Clock(clock_type=ClockType.STEADY_TIME))
         try:
             return await fut
         finally:
             self.destroy_timer(timer)
+
+    async def _first_world(self) -> Observation | None:
+        """The latest observation; right after start-up, wait for the first (discovery takes a moment)."""
+        if self._world is not None:
+            return self._world
+        return await self._next_world(FIRST_OBSERVATION_WAIT_S)
 
     async def _fresh_world(self, world: Observation) -> Observation:
         """``world``, or a newer observation if perception is stale in it and turns fresh within
@@ -347,14 +351,7 @@ class SkillServerNode(Node):
         first frame while newer ones, already fresh, are on their way."""
         deadline = time.monotonic() + STALE_GRACE_S
         while world.perception_stale and (left := deadline - time.monotonic()) > 0:
-            fut: Future = Future()
-            self._world_waiters.append(fut)
-            timer = self.create_timer(left, lambda f=fut: f.done() or f.set_result(None),
-                                      clock=Clock(clock_type=ClockType.STEADY_TIME))
-            try:
-                newer = await fut
-            finally:
-                self.destroy_timer(timer)
+            newer = await self._next_world(left)
             if newer is None:
                 break
             world = newer
