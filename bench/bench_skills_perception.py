@@ -13,7 +13,7 @@ places (the nearest perceived object within ``--match`` m of each; none there = 
 fails as "not perceived"): the benchmark points at the object as a person would, nothing
 privileged reaches the skill. Success is judged the same way in both runs: the skill's own
 success conditions on the simulator's world (its original arguments), once the skill has ended,
-with the settled-goal tolerance of ``scheduler/goal.py`` (``SETTLED_SLACK``).
+with the settled-goal tolerance of ``scheduler/goal.py`` (``settled_thresholds``).
 Also counted: what the skill itself reported, and false successes (reported success while the
 simulator's world says the conditions do not hold).
 
@@ -69,8 +69,8 @@ def run_episode(robot: Any, lib: Any, skill: str, controller: str, rng: np.rando
     from robomatrix.learning.demos import make_episode_setup
     from robomatrix.learning.skill_client import SimSkillClient
     from robomatrix.perception.pipeline import Perception, PerceptionConfig
-    from robomatrix.scheduler.goal import SETTLED_SLACK
-    from robomatrix.skills.conditions import ConditionThresholds, check_all
+    from robomatrix.scheduler.goal import settled_thresholds
+    from robomatrix.skills.conditions import check_all
     from robomatrix.skills.status import SkillStatus
 
     spec = lib.get(skill)
@@ -96,7 +96,7 @@ def run_episode(robot: Any, lib: Any, skill: str, controller: str, rng: np.rando
     reported = handle.status() == SkillStatus.SUCCEEDED
     # The task goal check's tolerance (scheduler/goal.py): move_to stops the tick at() first holds
     # and the arm settles a millimetre past the band's edge the tick after.
-    ok, unmet = check_all(spec.success, args, client.truth(), start, ConditionThresholds().loosened(SETTLED_SLACK))
+    ok, unmet = check_all(spec.success, args, client.truth(), start, settled_thresholds())
     row.update(success=bool(ok), reported=reported, reason=handle.reason() if not ok else "",
                unmet=unmet, sim_s=round(client.truth().stamp - t0, 2))
     return row

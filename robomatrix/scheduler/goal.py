@@ -19,7 +19,7 @@ from robomatrix.scheduler.symbolic import TABLE, GoalAtom, SymbolicWorld
 from robomatrix.skills.conditions import ConditionThresholds, explain
 from robomatrix.skills.spec import Condition
 
-__all__ = ["GoalReport", "check_goal", "describe_goal", "goal_from_plan"]
+__all__ = ["GoalReport", "check_goal", "describe_goal", "goal_from_plan", "settled_thresholds"]
 
 UNCHANGED_TOLERANCE = 0.03  # m: an object the task does not name that moved farther than this was disturbed
 SETTLED_SLACK = 0.01  # m, at() band widening on the settled world: move_to stops the tick at() first holds
@@ -80,13 +80,19 @@ def _condition(atom: GoalAtom) -> tuple[Condition, dict[str, Any]]:
     return Condition("at", (a[0],)), {}
 
 
+def settled_thresholds() -> ConditionThresholds:
+    """The tolerances a goal is checked with on the settled world: the skills' own, the at() band
+    ``SETTLED_SLACK`` wider."""
+    return ConditionThresholds().loosened(SETTLED_SLACK)
+
+
 def check_goal(atoms: Sequence[GoalAtom], start: Any, settled: Any,
                thresholds: ConditionThresholds | None = None) -> GoalReport:
     """Each atom on the ``settled`` observation (``start``: the world when the task began, for
     pushes and for the objects that must not have moved)."""
     names = _names(settled)
     if thresholds is None:
-        thresholds = ConditionThresholds().loosened(SETTLED_SLACK)
+        thresholds = settled_thresholds()
     report = GoalReport()
     for atom in atoms:
         cond, bindings = _condition(atom)
