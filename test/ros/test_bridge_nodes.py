@@ -21,6 +21,8 @@ def test_bridge_drives_fake_controller(start_node, ros, tmp_path, interface: str
     obs = ros.latest(WorldState, "observation")
     pub = ros.node.create_publisher(ArmCommand, "command", 10)
     ros.wait_until(lambda: len(obs) > 0, 20.0, "bridge observations (joint states reached the bridge)")
+    # our own /joint_states subscription can match after the bridge's did (seen in a fresh-clone run)
+    ros.wait_until(lambda: len(js) > 0, 20.0, "fake controller publishes joint states")
     assert js, "fake controller publishes joint states"
     start = np.array([obs[-1].ee_pose.position.x, obs[-1].ee_pose.position.y, obs[-1].ee_pose.position.z])
     ros.wait_until(lambda: pub.get_subscription_count() > 0, 10.0, "hardware node subscribed to command")
