@@ -67,9 +67,7 @@ class Stack:
         if client is None:
             client = self.clients[name] = self.ros.node.create_client(srv_type, name)
             assert self.ros.wait_ready(client, 20.0), f"service {name} not available"
-        future = client.call_async(request)
-        self.ros.wait_until(future.done, 15.0, f"{name} response")
-        return future.result()
+        return self.ros.call(client, request, 15.0, f"{name} response")
 
     def block(self) -> str:
         return next(o.name for o in self.obs[-1].objects if o.category == "block")
@@ -240,9 +238,7 @@ TOPIC_TASK_CASES = ["empty", "gibberish", "JSON plan", "shell", "python", "huge"
 
 
 def _run_task(stack: Stack, text: str, timeout: float = 30.0) -> Any:
-    fut = stack.task_client.send_goal_async(ExecuteTask.Goal(task=text))
-    stack.ros.wait_until(fut.done, 10.0, "goal response")
-    res = fut.result().get_result_async()
+    res = stack.ros.send_goal(stack.task_client, ExecuteTask.Goal(task=text)).get_result_async()
     stack.ros.wait_until(res.done, timeout, f"result of {text[:40]!r}")
     return res.result().result
 
@@ -324,9 +320,7 @@ def _skill_goal(skill: str, args: list[SkillArgument]) -> Any:
 
 
 def _run_skill(stack: Stack, goal: Any, timeout: float = 20.0) -> Any:
-    fut = stack.skill_client.send_goal_async(goal)
-    stack.ros.wait_until(fut.done, 10.0, "goal response")
-    res = fut.result().get_result_async()
+    res = stack.ros.send_goal(stack.skill_client, goal).get_result_async()
     stack.ros.wait_until(res.done, timeout, "skill result")
     return res.result().result
 
@@ -685,9 +679,7 @@ def test_skill_server_refuses_bad_checkpoints(stack: Stack, policy_server: Any, 
     skill, args = SERVER_CKPT_GOALS[case](stack)
     _, needle, fix = CHECKPOINT_CASES[case]
     before = stack.snapshot()
-    fut = policy_server.send_goal_async(_skill_goal(skill, args))
-    stack.ros.wait_until(fut.done, 10.0, "goal response")
-    res = fut.result().get_result_async()
+    res = stack.ros.send_goal(policy_server, _skill_goal(skill, args)).get_result_async()
     stack.ros.wait_until(res.done, 30.0, "result")
     result = res.result().result
     assert not result.success and needle in result.reason and fix in result.reason, result.reason

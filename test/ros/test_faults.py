@@ -85,9 +85,7 @@ def launch(tmp_path: Path) -> Iterator[type]:
 def move_to(ros, client, what: str, feedback: list | None = None):  # type: ignore[no-untyped-def]
     goal = ExecuteSkill.Goal(skill="move_to")
     goal.arguments.append(SkillArgument(name="object", type="object", value=what))
-    fut = client.send_goal_async(goal, feedback_callback=None if feedback is None else feedback.append)
-    ros.wait_until(fut.done, 10.0, "goal response")
-    handle = fut.result()
+    handle = ros.send_goal(client, goal, None if feedback is None else feedback.append)
     assert handle.accepted
     return handle
 
@@ -190,9 +188,7 @@ def _task_moving(ros, client, cmds: list, block: str):  # type: ignore[no-untype
     """Send "move to the <block>"; its result future, once the arm moves under it."""
     from robomatrix.action import ExecuteTask
 
-    fut = client.send_goal_async(ExecuteTask.Goal(task=f"move to the {block}"))
-    ros.wait_until(fut.done, 20.0, "the task accepted")
-    res = fut.result().get_result_async()
+    res = ros.send_goal(client, ExecuteTask.Goal(task=f"move to the {block}"), timeout=20.0).get_result_async()
     _arm_moving(ros, cmds)
     return res
 
@@ -285,9 +281,7 @@ def test_llm_endpoint_down_slow_or_garbage_fails_the_task_in_time_and_nothing_mo
                 llm.start()
             n_cmd = len(cmds)
             t0 = time.monotonic()
-            fut = client.send_goal_async(ExecuteTask.Goal(task=f"move to the {block}"))
-            ros.wait_until(fut.done, 10.0, "the task accepted")
-            res = fut.result().get_result_async()
+            res = ros.send_goal(client, ExecuteTask.Goal(task=f"move to the {block}")).get_result_async()
             ros.wait_until(res.done, bound + 5.0, f"the task's result ({mode})")
             took = time.monotonic() - t0
             r = res.result().result
@@ -311,9 +305,8 @@ def test_each_node_frozen_for_2_s_mid_task_ends_held_and_never_in_a_false_succes
     stack, obs, cmds, client, block = _task_stack(launch, ros)
     reset = ros.node.create_client(Reset, f"{stack.ns}/reset")
     for victim in ("skill_server", "scheduler", "hardware"):
-        fut = reset.call_async(Reset.Request(seed=0))  # the arm back home: the task has to move it again
-        ros.wait_until(fut.done, 10.0, "the world reset")
-        assert fut.result().success, fut.result().message
+        reply = ros.call(reset, Reset.Request(seed=0), 10.0, "the world reset")  # the arm home: the task moves it again
+        assert reply.success, reply.message
         n_reset = len(obs)
         ros.wait_until(lambda n=n_reset: len(obs) > n + 5, 10.0, "observations after the reset")
         block = next(o.name for o in obs[-1].objects if o.category == "block")
@@ -362,9 +355,7 @@ def test_a_jumping_ros_clock_changes_no_timeout(launch, ros) -> None:
 
     stack, obs, cmds, client, block = _task_stack(launch, ros)
     pub = ros.node.create_publisher(ClockMsg, "/clock", 10)
-    fut = client.send_goal_async(ExecuteTask.Goal(task=f"move to the {block}"))
-    ros.wait_until(fut.done, 20.0, "the task accepted")
-    res = fut.result().get_result_async()
+    res = ros.send_goal(client, ExecuteTask.Goal(task=f"move to the {block}"), timeout=20.0).get_result_async()
     k = 0
     end = time.monotonic() + 60.0
     while not res.done() and time.monotonic() < end:

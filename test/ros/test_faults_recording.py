@@ -43,9 +43,7 @@ def _corrected_skill(ros, client, pub, ticks: int = 10) -> str:  # type: ignore[
     goal = ExecuteSkill.Goal(skill="move_to")
     goal.arguments.append(SkillArgument(name="object", type="object", value="red block"))
     feedback: list = []
-    fut = client.send_goal_async(goal, feedback_callback=feedback.append)
-    ros.wait_until(fut.done, 10.0, "goal response")
-    handle = fut.result()
+    handle = ros.send_goal(client, goal, feedback.append)
     assert handle.accepted
     ros.wait_until(lambda: len(feedback) >= 3, 10.0, "the skill running")
     pub.publish(LanguageMotion(motion="move arm up", source="person"))

@@ -27,9 +27,7 @@ def _pos(msg: WorldState) -> np.ndarray:
 def _call(ros, srv_type, name: str, request):
     client = ros.node.create_client(srv_type, name)
     assert ros.wait_ready(client, 20.0), f"service {name} not available"
-    future = client.call_async(request)
-    ros.wait_until(future.done, 10.0, f"{name} response")
-    return future.result()
+    return ros.call(client, request, 10.0, f"{name} response")
 
 
 def _drive(ros, pub, action: Action, seconds: float) -> None:

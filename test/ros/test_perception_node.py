@@ -50,9 +50,8 @@ def _set_rgbd(ros, on: bool) -> None:
     assert ros.wait_ready(client, 10.0)
     req = SetParameters.Request(parameters=[Parameter(
         name="rgbd", value=ParameterValue(type=ParameterType.PARAMETER_BOOL, bool_value=on))])
-    fut = client.call_async(req)
-    ros.wait_until(fut.done, 10.0, "set_parameters")
-    assert fut.result().results[0].successful, fut.result().results[0].reason
+    reply = ros.call(client, req, 10.0, "set_parameters")
+    assert reply.results[0].successful, reply.results[0].reason
 
 
 def test_camera_that_stops_mid_skill_stops_the_skill_with_the_reason(start_node, ros, tmp_path) -> None:
@@ -83,9 +82,7 @@ def test_camera_that_stops_mid_skill_stops_the_skill_with_the_reason(start_node,
                                                                           value="red block")])
 
     feedback: list = []
-    fut = client.send_goal_async(goal(), feedback_callback=feedback.append)
-    ros.wait_until(fut.done, 10.0, "goal response")
-    handle = fut.result()
+    handle = ros.send_goal(client, goal(), feedback.append)
     assert handle.accepted
     try:
         ros.wait_until(lambda: len(feedback) >= 10, 30.0, "the skill running (feedback)")
@@ -120,9 +117,7 @@ def test_camera_that_stops_mid_skill_stops_the_skill_with_the_reason(start_node,
     assert len(commands) == n_cmd, "no command is sent once the skill stopped"
     frames = len(depth)
     # A new goal is refused with the reason, and nothing moves.
-    fut = client.send_goal_async(goal())
-    ros.wait_until(fut.done, 10.0, "goal response")
-    result_fut = fut.result().get_result_async()
+    result_fut = ros.send_goal(client, goal()).get_result_async()
     ros.wait_until(result_fut.done, 10.0, "the refusal")
     refused = result_fut.result().result
     assert not refused.success and refused.reason.startswith("perception stale: camera"), refused.reason

@@ -29,9 +29,7 @@ def stack(start_node, ros, tmp_path):
 
 
 def _run(ros, client, text, feedback=None, timeout=60.0):
-    fut = client.send_goal_async(ExecuteTask.Goal(task=text), feedback_callback=feedback)
-    ros.wait_until(fut.done, 10.0, "goal response")
-    handle = fut.result()
+    handle = ros.send_goal(client, ExecuteTask.Goal(task=text), feedback)
     res = handle.get_result_async()
     ros.wait_until(res.done, timeout, f"result of {text!r}")
     return res.result().result
@@ -66,14 +64,13 @@ def test_bad_tasks_are_refused_without_motion(stack, ros, text: str) -> None:
 def test_second_task_is_rejected_and_cancel_holds(stack, ros) -> None:
     client = stack["client"]
     block = _block(stack["obs"])
-    first = client.send_goal_async(ExecuteTask.Goal(task=f"move to the {block}"))
-    ros.wait_until(first.done, 10.0, "first goal")
+    first = ros.send_goal(client, ExecuteTask.Goal(task=f"move to the {block}"))
     ros.wait_until(lambda: len(stack["commands"]) > 5, 20.0, "the first task moving the arm")
     second = _run(ros, client, f"move to the {block}", timeout=10.0)
     assert not second.success and "another task is running" in second.summary
-    cancel = first.result().cancel_goal_async()
+    cancel = first.cancel_goal_async()
     ros.wait_until(cancel.done, 5.0, "cancel")
-    res = first.result().get_result_async()
+    res = first.get_result_async()
     ros.wait_until(res.done, 10.0, "canceled result")
     assert not res.result().result.success and "cancel" in res.result().result.summary
     ros.wait_until(lambda: stack["commands"][-1].mode == ArmCommand.MODE_HOLD, 3.0, "hold after cancel")
@@ -84,9 +81,7 @@ def _kill_mid_task(stack, ros, process: str, notice_s: float):  # type: ignore[n
     and return the task's result."""
     block = _block(stack["obs"])
     feedback: list = []
-    fut = stack["client"].send_goal_async(ExecuteTask.Goal(task=f"move to the {block}"), feedback_callback=feedback.append)
-    ros.wait_until(fut.done, 10.0, "goal")
-    res = fut.result().get_result_async()
+    res = ros.send_goal(stack["client"], ExecuteTask.Goal(task=f"move to the {block}"), feedback.append).get_result_async()
     # Killed as soon as the skill reports a motion (the arm moves): counting commands on our own
     # subscription depends on when it was matched, and a short move_to can end first.
     ros.wait_until(lambda: any(f.feedback.language_motion for f in feedback) or res.done(), 30.0, "motion")
@@ -120,13 +115,10 @@ def test_estop_fails_the_task_at_once(stack, ros) -> None:
     estop = ros.node.create_client(SetBool, "estop")
     assert ros.wait_ready(estop, 20.0)
     block = _block(stack["obs"])
-    fut = stack["client"].send_goal_async(ExecuteTask.Goal(task=f"move to the {block}"))
-    ros.wait_until(fut.done, 10.0, "goal")
-    res = fut.result().get_result_async()
+    res = ros.send_goal(stack["client"], ExecuteTask.Goal(task=f"move to the {block}")).get_result_async()
     ros.wait_until(lambda: len(stack["commands"]) > 5 or res.done(), 30.0, "motion")
     assert not res.done(), res.result().result.summary
-    call = estop.call_async(SetBool.Request(data=True))
-    ros.wait_until(call.done, 10.0, "estop response")
+    ros.call(estop, SetBool.Request(data=True), 10.0, "estop response")
     engaged = time.monotonic()
     ros.wait_until(res.done, 10.0, "the task to fail")
     mid = res.result().result
@@ -136,9 +128,7 @@ def test_estop_fails_the_task_at_once(stack, ros) -> None:
     before = _run(ros, stack["client"], f"move to the {block}", timeout=10.0)
     assert not before.success and before.summary.startswith("e-stop engaged"), before.summary
     assert "nothing was planned" in before.summary
-    call = estop.call_async(SetBool.Request(data=False))
-    ros.wait_until(call.done, 10.0, "estop release")
-    assert call.result().success
+    assert ros.call(estop, SetBool.Request(data=False), 10.0, "estop release").success
 
 
 def test_cli_task_and_correct_while_it_runs(stack, ros) -> None:
@@ -187,9 +177,7 @@ def test_config_scheduler_section_and_parameters_set_the_scheduler(start_node, r
 
 
 def _goal(ros, client, text, **options):
-    fut = client.send_goal_async(ExecuteTask.Goal(task=text, **options))
-    ros.wait_until(fut.done, 10.0, "goal response")
-    return fut.result()
+    return ros.send_goal(client, ExecuteTask.Goal(task=text, **options))
 
 
 def test_the_result_lists_the_goal_on_the_settled_world_and_previews_move_nothing(stack, ros) -> None:
@@ -214,10 +202,8 @@ def test_a_confirm_task_waits_for_approval_and_a_rejection_moves_nothing(stack, 
     approvals = ros.node.create_publisher(Bool, "task_approval", 10)
     block = _block(stack["obs"])
     feedback: list = []
-    fut = stack["client"].send_goal_async(ExecuteTask.Goal(task=f"move to the {block}", confirm=True),
-                                          feedback_callback=feedback.append)
-    ros.wait_until(fut.done, 10.0, "goal response")
-    res = fut.result().get_result_async()
+    res = ros.send_goal(stack["client"], ExecuteTask.Goal(task=f"move to the {block}", confirm=True),
+                        feedback.append).get_result_async()
     ros.wait_until(lambda: any(f.feedback.awaiting_approval for f in feedback), 30.0, "the plan shown for approval")
     shown = next(f.feedback for f in feedback if f.feedback.awaiting_approval)
     assert shown.plan and shown.goal

@@ -41,9 +41,7 @@ def stack(start_node, ros, tmp_path):
 
 
 def _send(ros, client, goal, feedback=None):
-    fut = client.send_goal_async(goal, feedback_callback=feedback)
-    ros.wait_until(fut.done, 10.0, "goal response")
-    return fut.result()
+    return ros.send_goal(client, goal, feedback, timeout=15.0)
 
 
 def _result(ros, handle, timeout=40.0):
@@ -55,9 +53,7 @@ def _result(ros, handle, timeout=40.0):
 def test_list_skills(stack, ros) -> None:
     client = ros.node.create_client(ListSkills, "list_skills")
     assert ros.wait_ready(client, 10.0)
-    fut = client.call_async(ListSkills.Request())
-    ros.wait_until(fut.done, 10.0, "list_skills")
-    res = fut.result()
+    res = ros.call(client, ListSkills.Request(), 10.0, "list_skills")
     assert {"move_to", "grasp", "place_over", "release", "push", "open_drawer", "close_drawer"} <= set(res.names)
     assert all(d for d in res.descriptions) and "arguments" in res.specs_yaml[res.names.index("push")]
 
@@ -150,3 +146,29 @@ def test_correction_outside_a_skill_is_ignored(stack, ros) -> None:
     pub.publish(LanguageMotion(motion="dance wildly", source="person"))
     ros.wait_until(lambda: "ignored: no skill is running" in stack["server"].output(), 5.0, "the warning")
     assert len(stack["commands"]) == before
+
+
+def test_the_harness_survives_a_lost_goal_request_and_a_lost_acceptance(stack, ros) -> None:
+    """``RosHarness.send_goal`` (used by every ROS test): a goal request lost on the way is sent
+    again; a goal whose acceptance reply is lost is followed by its id to its result."""
+    from rclpy.task import Future
+
+    client, sent = stack["client"], []
+    real_send = client.send_goal_async
+
+    def lossy_send(goal, feedback_callback=None, goal_uuid=None):  # type: ignore[no-untyped-def]
+        sent.append(goal_uuid)
+        if len(sent) == 1:
+            return Future()  # the request never reaches the server
+        if len(sent) == 2:
+            real_send(goal, feedback_callback=feedback_callback, goal_uuid=goal_uuid)
+            return Future()  # it runs, but its acceptance never comes back
+        return real_send(goal, feedback_callback=feedback_callback, goal_uuid=goal_uuid)
+
+    client.send_goal_async = lossy_send
+    feedback: list = []
+    handle = _send(ros, client, _goal("move_to", object="red block"), feedback.append)
+    assert len(sent) == 2 and handle.accepted and bytes(handle.goal_id.uuid) == bytes(sent[1].uuid)
+    result = _result(ros, handle)
+    assert result.success, result.reason
+    assert feedback, "the followed goal's feedback did not reach the callback"
