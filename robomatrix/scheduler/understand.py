@@ -117,6 +117,11 @@ def interpret(task: str, objects: Sequence[Any]) -> list[GoalAtom]:
     if asked:
         raise Refusal(f"the task asks a question or supposes ({asked!r}), it does not ask for an action; the robot "
                       "answers no questions - say what it should do", "ambiguous")
+    past = _past_report(toks)
+    if past:
+        raise Refusal(f"the task tells what happened ({past!r}) in the same breath as an action, so it reads as a "
+                      "report, not a request; the robot only acts on what to do now - say it plainly, e.g. 'put the "
+                      "red block in the bin'", "ambiguous")
     back = _taken_back(toks)
     if back:
         raise Refusal(f"the task takes back what it asks ({back!r} at the end); nothing is done - say what the robot "
@@ -144,7 +149,9 @@ _TAKE_BACKS = (("just", "kidding"), ("kidding",), ("joking",), ("jk",), ("scratc
                ("on", "second", "thought"), ("on", "second", "thoughts"), ("not", "really"), ("psych",), ("undo", "that"),
                ("ignore", "that"), ("ignore", "me"), ("or", "maybe", "not"), ("maybe", "not"), ("no", "thanks"),
                ("forget",), ("ignore",), ("undo",), ("scratch",), ("take", "that", "back"), ("take", "it", "back"),
-               ("nope",), ("nah",))
+               ("nope",), ("nah",), ("nvm",), ("changed", "my", "mind"), ("change", "my", "mind"),
+               ("changed", "mind"), ("change", "of", "plan"), ("change", "of", "plans"), ("disregard",),
+               ("belay", "that"), ("strike", "that"))
 """Words that take back what came before them ("... just kidding", "... or not", "... Don't."): with nothing the
 robot could do after them, the task asks for nothing."""
 _AFTER_TAKE_BACK = {"it", "that", "this", "all", "everything", "then", "actually", "sorry", "please", "lol", "haha",
@@ -152,7 +159,8 @@ _AFTER_TAKE_BACK = {"it", "that", "this", "all", "everything", "then", "actually
                     "ok", "okay", "so", "never", "mind", "i", "was", "am", "changed", "my", "just", "kidding",
                     "joking", "oh", "well", "wait", "hmm", "um", "uh", "on", "second", "thought", "thoughts", "really",
                     "maybe", "or", "cancel", "forget", "about", "scratch", "ignore", "me", "jk", "rather", "instead",
-                    "bother", "need", "to", "the", "whole", "thing", "request"}
+                    "bother", "need", "to", "the", "whole", "thing", "request", "change", "plan", "plans",
+                    "of", "nvm", "disregard", "belay", "strike", "have", "ve"}
 
 
 def _free_negations(toks: list[str]) -> int:
@@ -209,6 +217,31 @@ def _question(toks: list[str]) -> str | None:
             if w0 == "what" and (w1 == "about" or w1 in ("i", "we") and w2 in ("want", "need", "would", "really")):
                 continue
             return " ".join(words[:3])
+    return None
+
+
+_PAST_MARKERS = (("yesterday",), ("ago",), ("previously",), ("last", "time"), ("last", "night"), ("last", "week"),
+                 ("the", "other", "day"), ("this", "morning"), ("earlier", "today"), ("the", "day", "before"))
+"""Words that place what a part says in the past ("you put the green block in the blue bowl last time")."""
+_PART_ENDS = {".", "!", "?", ";", ",", ":"}
+
+
+def _past_report(toks: list[str]) -> str | None:
+    """The past-time words of a part (a sentence or a stretch set off by commas) that also names an act or an object:
+    "you put the green block in the blue bowl last time", "I moved the red block yesterday" tell what happened and
+    are never a request; the robot has no memory to put things back "where they were yesterday" either. A part
+    with the past-time words and nothing else ("Thanks for yesterday,") is small talk and does not count."""
+    part: list[str] = []
+    for w in [*toks, "."]:
+        if w not in _PART_ENDS:
+            part.append(w)
+            continue
+        for k in range(len(part)):
+            for seq in _PAST_MARKERS:
+                if tuple(part[k : k + len(seq)]) == seq and _names_something(
+                        [x for j, x in enumerate(part) if not k <= j < k + len(seq)], colours=True):
+                    return " ".join(seq)
+        part = []
     return None
 
 

