@@ -174,6 +174,9 @@ def main() -> int:
             if server is not None:
                 server.__exit__(None, None, None)
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    if args.out.exists():  # a run of one backend or one set keeps the others' results
+        kept = json.loads(args.out.read_text(encoding="utf-8")).get("results", {})
+        out["results"] = {**{k: v for k, v in kept.items() if k not in out["results"]}, **out["results"]}
     args.out.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     return 0
 

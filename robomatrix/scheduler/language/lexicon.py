@@ -148,7 +148,7 @@ def _lexicon() -> set[str]:
                  | {"red", "green", "blue", "yellow", "orange", "purple", "pink", "white", "black", "grey",
                     "brown", "cyan", "tower", "table", "bottom", "top", "down", "up", "from", "reading",
                     "drawer", "base", "towards", "toward", "away", "bit", "little", "slightly", "few",
-                    "touch", "alone", "where", "it", "holding", "going", "mind", "them", "they", "one", "ones", "itself", "hand",
+                    "touch", "alone", "where", "it", "she", "he", "her", "his", "hers", "holding", "going", "mind", "them", "they", "one", "ones", "itself", "hand",
                     "gripper", "keep", "hold", "of", "rid", "ready", "stays", "stay", "remain", "remains",
                     "already", "is", "put", "order", "sequence", "onto", "lowest", "highest", "uppermost",
                     "topmost", "underneath", "beneath", "whichever", "equals", "same", "reach", "approach",

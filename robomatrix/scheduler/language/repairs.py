@@ -19,6 +19,7 @@ from robomatrix.scheduler.language.lexicon import (
     CATEGORY_WORDS,
     CLOSE_VERBS,
     DETERMINERS,
+    DIRECTION_WORDS,
     DISCARD_VERBS,
     HOLD_VERBS,
     OPEN_VERBS,
@@ -130,6 +131,12 @@ def _one_repair(t: list[str]) -> list[str] | None:
             if old_np is not None and old_np[0] <= a:
                 new = new[:1] + t[v : old_np[0]] + new[2:]
         return t[: starts[-1]] + new
+    if w in DIRECTION_WORDS and t[b + 1 : b + 2] in ([], ["."], ["!"], [","]):
+        # "push the blue block left, I mean right": the new direction replaces the last one before the marker
+        dirs = [p for p in range(a) if t[p] in DIRECTION_WORDS]
+        if not dirs:
+            return None
+        return t[: dirs[-1]] + [w] + t[dirs[-1] + 1 : a] + t[b + 1 :]
     if w in PLACE_PREPS:
         preps = [p for p in range(a) if t[p] in PLACE_PREPS and not any(t[j] in VERBS for j in range(p, a))]
         if not preps:
