@@ -318,7 +318,8 @@ def _taken_back(toks: list[str]) -> str | None:
 
 
 def _interpret_tokens(task: str, toks: list[str], objs: list[Obj], extra: set[str]) -> list[GoalAtom]:
-    parser = _ClauseParser(_without_small_talk(repaired(toks)))
+    names = frozenset(f"{o.colour} {o.category}" for o in objs)
+    parser = _ClauseParser(_without_small_talk(repaired(toks, names)))
     clauses = parser.parse()
     loose = [t for k, (t, u) in enumerate(zip(parser.t, parser.used, strict=True)) if not u and t in _NEGATIONS
              and _free_negation(parser.t, k)]

@@ -81,7 +81,6 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r9-story-12": "'Yesterday the blue block was in ...' is refused as a report, though the next sentence asks",
     "r9-retract-11": "'- never mind that one -' taking back the part before it, inside the task",
     "r9-retract-14": "'cancel the second part': taking back one of two clauses by its position",
-    "r9-correct-2": "'- no, the red one' replacing the object named before (the repair takes 'one' for a place)",
     "r9-correct-9": "'other way round' swapping the two objects of a stacking",
     "r9-neg-2": "'not the red bowl, the yellow one' restating the place after the request",
     "r9-neg-7": "'but not the red block either' adding an exception to 'everything except'",
@@ -524,3 +523,15 @@ def test_round_9_reported_speech_counterfactuals_and_loops_are_refused(text: str
 ])
 def test_round_9_the_same_forms_read_right_where_they_are_clear(text: str, expected: list[str]) -> None:
     assert goal(text, W1001) == expected
+
+
+def test_a_correction_by_colour_alone_that_fits_two_phrases_is_refused_naming_both() -> None:
+    sort = WORLDS["tabletop_sort/2002"]["objects"]
+    names = {o["name"] for o in sort}
+    assert {"green block", "green bowl"} <= names
+    with pytest.raises(Refusal) as e:
+        interpret("put the yellow block in the blue bowl, no, the green one", sort)
+    assert "could be the block or the bowl" in e.value.reason, e.value.reason
+    assert "e.g. 'no, the green block'" in e.value.reason, e.value.reason
+    only_bowl = WORLDS["tabletop/1005"]["objects"]  # a yellow bowl and no yellow block: 'the yellow one' is the bowl
+    assert goal("put the red block in the green bowl, no wait, the yellow one", only_bowl) == ["in(block_red_0, bowl_yellow_0)"]

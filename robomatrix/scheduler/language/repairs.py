@@ -31,6 +31,7 @@ from robomatrix.scheduler.language.lexicon import (
     STACK_VERBS,
 )
 from robomatrix.scheduler.language.phrases import _Parser
+from robomatrix.scheduler.language.resolution import Refusal
 
 SEPARATORS = {",", "-", ".", ";", "!", "?"}
 HESITATIONS = {"uh", "um", "umm", "uhh", "uhm", "er", "erm", "hmm", "hm", "ah", "eh", "oh"}
@@ -43,11 +44,12 @@ PLACE_PREPS = (PREP_IN | PREP_ON | PREP_UNDER) - {"->", ":", "toward", "towards"
 _OPENERS = DETERMINERS | {"in", "into", "on", "onto", "to", "inside", "under", "of"}
 
 
-def repaired(tokens: list[str]) -> list[str]:
-    """``tokens`` with hesitations inside phrases dropped and self-corrections applied."""
+def repaired(tokens: list[str], names: frozenset[str] = frozenset()) -> list[str]:
+    """``tokens`` with hesitations inside phrases dropped and self-corrections applied; ``names`` are the world's
+    objects as "colour category" (to tell which phrase "no, the green one" corrects)."""
     t = _without_hesitations(tokens)
     for _ in range(4):  # a task may correct itself more than once
-        nxt = _one_repair(t)
+        nxt = _one_repair(t, names)
         if nxt is None:
             break
         t = nxt
@@ -112,7 +114,7 @@ def _np_at(t: list[str], k: int) -> tuple[int, str | None] | None:
     return p.i, r.category
 
 
-def _one_repair(t: list[str]) -> list[str] | None:
+def _one_repair(t: list[str], names: frozenset[str] = frozenset()) -> list[str] | None:
     m = _marker(t)
     if m is None:
         return None
@@ -146,6 +148,25 @@ def _one_repair(t: list[str]) -> list[str] | None:
     if new is None:
         return None
     end, cat = new
+    if cat is None and names:
+        # "..., no, the green one": 'one' names no category. Of the phrases before the marker, it replaces the one
+        # whose category has an object of that colour here; with two such ("the yellow block in the blue bowl",
+        # a green block and a green bowl here) it could be either, so it is left for the grammar to refuse.
+        cats = set()
+        for s in range(a):
+            if t[s] in DETERMINERS and (s == 0 or t[s - 1] not in DETERMINERS):
+                old = _np_at(t, s)
+                if old is not None and old[0] <= a and old[1] is not None:
+                    cats.add(old[1])
+        colours = {w for w in t[b:end] if any(n.split()[0] == w for n in names)}
+        fits = {c for c in cats if any(f"{w} {c}" in names for w in colours)}
+        if len(fits) > 1:
+            said = " ".join(w for w in t[b:end])
+            raise Refusal(f"'{said}' after the correction could be the {' or the '.join(sorted(fits))} named before; "
+                          f"say which, e.g. 'no, the {' '.join(w for w in t[b:end] if w not in DETERMINERS | {'one'})} "
+                          f"{sorted(fits)[0]}'", "ambiguous")
+        if len(fits) == 1:
+            cat = fits.pop()
     for s in range(a - 1, -1, -1):
         if t[s] not in DETERMINERS or (s > 0 and t[s - 1] in DETERMINERS):
             continue
