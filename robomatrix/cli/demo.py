@@ -133,10 +133,7 @@ def run_task_demo(args: argparse.Namespace) -> int:
             say("    >>> person corrects: move arm up\n")
 
         say(f"task: {task}\n")
-        goal_future = client.send_goal_async(ExecuteTask.Goal(task=task), feedback_callback=on_feedback)
-        while not goal_future.done():
-            ros.spin_once(0.05)
-        handle = goal_future.result()
+        handle = ros.send_goal(client, ExecuteTask.Goal(task=task), on_feedback)
         result_future = handle.get_result_async()
         deadline = time.monotonic() + args.timeout
         while not result_future.done() and time.monotonic() < deadline:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 from robomatrix.errors import RobomatrixError
@@ -12,6 +13,52 @@ from robomatrix.rosenv import apply_ros_defaults
 
 class StackNotRunningError(RobomatrixError):
     """The stack (or the node a verb talks to) does not answer."""
+
+
+GOAL_ANSWER_S = 3.0  # s without an answer to a goal request before it is taken as lost
+PROBE_ANSWER_S = 1.5  # s for the result probe of a goal the server does not know to come back
+
+
+def send_goal(client: Any, goal: Any, spin_once: Callable[[float], None],
+              feedback: Callable[[Any], None] | None = None, timeout: float = 30.0) -> Any:
+    """Send an action goal and return its goal handle, surviving a lost request or acceptance reply.
+
+    Fast DDS drops a service reply whose reader the server has not matched yet (it waits 100 ms),
+    and a request sent before the server's reader matched this client's writer is lost too: right
+    after start-up, on a loaded machine, either can happen however long the client waited for the
+    server. With no answer after ``GOAL_ANSWER_S`` the server is asked for the goal's result by its
+    id: a goal it does not know is answered at once with STATUS_UNKNOWN (the request was lost: it is
+    sent again under a new id); a goal it knows (accepted, its reply lost) is followed by its id, as
+    the scheduler follows skill goals. ``spin_once(seconds)`` spins the client's node.
+    Raises :class:`StackNotRunningError` when nothing answers within ``timeout``."""
+    import uuid
+
+    from action_msgs.msg import GoalStatus
+    from rclpy.action.client import ClientGoalHandle
+    from unique_identifier_msgs.msg import UUID
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        goal_id = UUID(uuid=list(uuid.uuid4().bytes))
+        fut = client.send_goal_async(goal, feedback_callback=feedback, goal_uuid=goal_id)
+        answer_by = min(end, time.monotonic() + GOAL_ANSWER_S)
+        while time.monotonic() < answer_by and not fut.done():
+            spin_once(0.02)
+        if fut.done():
+            return fut.result()
+        accepted = client._action_type.Impl.SendGoalService.Response(accepted=True)
+        handle = ClientGoalHandle(client, goal_id, accepted)
+        probe = handle.get_result_async()
+        probe_by = time.monotonic() + PROBE_ANSWER_S
+        while time.monotonic() < probe_by and not probe.done() and not fut.done():
+            spin_once(0.02)
+        if fut.done():  # the reply was only late
+            return fut.result()
+        if probe.done() and probe.result().status == GoalStatus.STATUS_UNKNOWN:
+            continue  # the server never got the goal: send it again
+        return handle  # the server runs (or ran) it
+    raise StackNotRunningError(f"the action server did not answer a goal within {timeout:g} s; is the stack running "
+                               "(`robomatrix launch`) in this ROS_DOMAIN_ID and namespace?")
 
 
 def _ns(namespace: str, name: str) -> str:
@@ -50,6 +97,11 @@ class RosClient:
         import rclpy
 
         rclpy.spin_once(self.node, timeout_sec=timeout)
+
+    def send_goal(self, client: Any, goal: Any, feedback: Callable[[Any], None] | None = None,
+                  timeout: float = 30.0) -> Any:
+        """:func:`send_goal` on this node."""
+        return send_goal(client, goal, self.spin_once, feedback, timeout)
 
     def wait_for_message(self, msg_type: type, topic: str, timeout: float = 5.0) -> Any:
         got: list[Any] = []

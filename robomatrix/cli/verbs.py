@@ -155,21 +155,17 @@ def task(args: argparse.Namespace) -> int:
                 return f"{c.topic('execute_task')} left the ROS graph"
             return ""
 
-        goal = client.send_goal_async(ExecuteTask.Goal(task=text, confirm=bool(args.confirm)),
-                                      feedback_callback=on_feedback)
         handle: Any = None
         result: Any = None
         gone_since: float | None = None
         try:
-            while result is None or not result.done():
+            handle = c.send_goal(client, ExecuteTask.Goal(task=text, confirm=bool(args.confirm)), on_feedback)
+            if not handle.accepted:
+                sys.stdout.write("failed: the scheduler rejected the task\n")
+                return 1
+            result = handle.get_result_async()
+            while not result.done():
                 c.spin_once(0.05)
-                if handle is None and goal.done():
-                    handle = goal.result()
-                    if not handle.accepted:
-                        sys.stdout.write("failed: the scheduler rejected the task\n")
-                        return 1
-                    result = handle.get_result_async()
-                    continue
                 why = scheduler_gone()
                 gone_since = (gone_since or time.monotonic()) if why else None
                 # With heartbeats their silence is the proof; without (an older scheduler) the graph
@@ -213,10 +209,8 @@ def plan(args: argparse.Namespace) -> int:
         client = ActionClient(c.node, ExecuteTask, c.topic("execute_task"))
         if not client.wait_for_server(timeout_sec=args.timeout):
             raise StackNotRunningError(f"no scheduler serves {c.topic('execute_task')}; is the stack running?")
-        goal = client.send_goal_async(ExecuteTask.Goal(task=text, plan_only=True))
-        while not goal.done():
-            c.spin_once(0.05)
-        result = goal.result().get_result_async()
+        result = c.send_goal(client, ExecuteTask.Goal(task=text, plan_only=True), timeout=args.timeout + 30.0
+                             ).get_result_async()
         while not result.done():
             c.spin_once(0.05)
         res = result.result().result

@@ -93,8 +93,7 @@ def start_module_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Call
 
 
 DISCOVERY_SETTLE_S = 0.5  # s spun after a server is found, before the first request
-GOAL_ANSWER_S = 3.0  # s without an answer to a request before it is taken as lost
-PROBE_ANSWER_S = 1.5  # s for a result probe of an unknown goal to come back
+GOAL_ANSWER_S = 3.0  # s without an answer to a service request before it is sent again
 
 
 class RosHarness:
@@ -140,42 +139,14 @@ class RosHarness:
 
     def send_goal(self, client: Any, goal: Any, feedback: Callable[[Any], None] | None = None,
                   timeout: float = 10.0) -> Any:
-        """Send an action goal and return its goal handle, surviving a lost acceptance reply.
+        """Send an action goal and return its goal handle, surviving a lost request or acceptance
+        reply: the product's own :func:`robomatrix.cli.ros_client.send_goal`."""
+        from robomatrix.cli.ros_client import StackNotRunningError, send_goal
 
-        Fast DDS drops a reply whose reader the server has not matched yet, and a request sent
-        before the server's request reader matched this client's writer is dropped too: on a
-        loaded machine right after start-up either can happen however long the client waited
-        for the server. With no answer after ``GOAL_ANSWER_S``, the server is asked for the
-        goal's result by its id: an unknown goal is answered at once with STATUS_UNKNOWN (the
-        request was lost: it is sent again under a new id); a known one (accepted, its reply
-        lost) is followed by its id, as the scheduler does."""
-        import uuid
-
-        from action_msgs.msg import GoalStatus
-        from rclpy.action.client import ClientGoalHandle
-        from unique_identifier_msgs.msg import UUID
-
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            goal_id = UUID(uuid=list(uuid.uuid4().bytes))
-            fut = client.send_goal_async(goal, feedback_callback=feedback, goal_uuid=goal_id)
-            answer_by = min(end, time.monotonic() + GOAL_ANSWER_S)
-            while time.monotonic() < answer_by and not fut.done():
-                self.executor.spin_once(timeout_sec=0.02)
-            if fut.done():
-                return fut.result()
-            accepted = client._action_type.Impl.SendGoalService.Response(accepted=True)
-            handle = ClientGoalHandle(client, goal_id, accepted)
-            probe = handle.get_result_async()
-            probe_by = time.monotonic() + PROBE_ANSWER_S
-            while time.monotonic() < probe_by and not probe.done() and not fut.done():
-                self.executor.spin_once(timeout_sec=0.02)
-            if fut.done():  # the reply was only late
-                return fut.result()
-            if probe.done() and probe.result().status == GoalStatus.STATUS_UNKNOWN:
-                continue  # the server never got the goal: send it again
-            return handle  # the server runs (or ran) it
-        raise AssertionError(f"timed out after {timeout} s waiting for goal response")
+        try:
+            return send_goal(client, goal, lambda t: self.executor.spin_once(timeout_sec=t), feedback, timeout)
+        except StackNotRunningError:
+            raise AssertionError(f"timed out after {timeout} s waiting for goal response") from None
 
     def call(self, client: Any, request: Any, timeout: float = 10.0, what: str = "service reply") -> Any:
         """Call a service and return its response; the request is sent again when no reply came
