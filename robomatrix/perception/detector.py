@@ -356,7 +356,10 @@ def detect(frame: RGBDFrame, cfg: DetectorConfig | None = None, *,
         if hts[sel].max() > cfg.max_height - 0.02:
             continue
         cells = cells_all[c_order[c_bounds[lab]: c_bounds[lab + 1]]]
-        for part_sel, part_cells, rect in _split_contents(sel, ij, pts, hts, cells, hmap, cfg, cols):
+        parts = _split_contents(sel, ij, pts, hts, cells, hmap, cfg, cols)
+        if len(parts) > 1:  # the container, then what is in it: same-colour blocks side by side are one part
+            parts = parts[:1] + [row for part in parts[1:] for row in _split_row(*part, pts, ij, cfg)]
+        for part_sel, part_cells, rect in parts:
             stack = _describe_stack(pts[part_sel], hts[part_sel], cols[part_sel], n, d, cfg)
             if stack:
                 out.extend(stack)
@@ -478,6 +481,37 @@ def _split_contents(sel: np.ndarray, ij: np.ndarray, pts: np.ndarray, hts: np.nd
     out: list[tuple[np.ndarray, np.ndarray, Any]] = [(sel[~point_taken], cells[~cell_taken], None)]
     for blob in parts:
         out.append((sel[blob[ij[sel, 0], ij[sel, 1]]], np.argwhere(blob), None))
+    return out
+
+
+def _split_row(sel: np.ndarray, cells: np.ndarray, rect: Any, pts: np.ndarray, ij: np.ndarray,
+               cfg: DetectorConfig) -> list[tuple[np.ndarray, np.ndarray, Any]]:
+    """Blocks of one colour side by side in a container ("put all the green blocks in the green bowl")
+    are one part of one colour, a footprint one block wide and n blocks long: cut it into n equal
+    parts along its long side. A part no longer than ``block_max`` is returned as it is."""
+    if len(sel) < 8:
+        return [(sel, cells, rect)]
+    centre, angle, ext = min_area_rect(pts[sel, :2])
+    along = 0 if ext[0] >= ext[1] else 1
+    long, short = float(ext[along]), float(ext[1 - along])
+    n = int(round(long / short)) if short > 0.02 else 1
+    if long <= cfg.block_max or short > cfg.block_max or n < 2:
+        return [(sel, cells, rect)]
+    a = angle + (0.0 if along == 0 else math.pi / 2)
+    axis = np.array([math.cos(a), math.sin(a)])
+    lo = np.asarray(cfg.region_min)
+
+    def slot(xy: np.ndarray) -> np.ndarray:
+        t = (xy - centre) @ axis + 0.5 * long
+        return np.clip((t / long * n).astype(int), 0, n - 1)
+
+    p_slot = slot(pts[sel, :2])
+    c_slot = slot(lo + (cells + 0.5) * cfg.cell)
+    out = []
+    for k in range(n):
+        ps, cs = sel[p_slot == k], cells[c_slot == k]
+        if len(ps) and len(cs):
+            out.append((ps, cs, None))
     return out
 
 

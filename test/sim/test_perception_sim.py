@@ -245,3 +245,33 @@ def test_blocks_piled_in_a_bin_are_each_seen_once(offset) -> None:
         assert np.linalg.norm(found[oid].position[:2] - truth[oid].position[:2]) < 0.015, oid
     assert not [d for d in extra if d.category != "object"], [(d.category, d.colour) for d in extra]
 
+
+
+@pytest.mark.parametrize(("seed", "yaw"), [(0, 0.0), (1, 0.8)])
+def test_same_colour_blocks_side_by_side_in_a_bowl_are_two_blocks(seed: int, yaw: float) -> None:
+    """Issue 14 (put_colour with perception: the goal held but the result said 'block_green_1 is not
+    in the observation'): two blocks of one colour put in one bowl touch; their tops, one region of
+    one colour, were one 8 cm "object". A one-colour part n blocks long is cut into n blocks."""
+    with SimRobot(SimConfig()) as robot:
+        obs = robot.reset(seed=seed)
+        bowl = next(o for o in obs.objects if o.category == "bowl")
+        a, b = [o for o in obs.objects if o.category == "block"][:2]
+        body = {o.placement.id: o.body for o in robot._objects}
+        robot.client.changeVisualShape(body[b.id], -1, rgbaColor=robot.client.getVisualShapeData(body[a.id])[0][7])
+        for k, o in enumerate((a, b)):  # side by side on the bowl's floor, faces touching
+            d = (k - 0.5) * 0.042
+            robot.client.resetBasePositionAndOrientation(
+                body[o.id], [bowl.position[0] + math.cos(yaw) * d, bowl.position[1] + math.sin(yaw) * d, 0.035],
+                [0, 0, math.sin(yaw / 2), math.cos(yaw / 2)])
+        for _ in range(80):
+            robot.step()
+        obs = robot.get_observation()
+        rgb, depth = robot.render_rgbd(CAM, np.random.default_rng(seed))
+    dets = detect(RGBDFrame(rgb, depth, CAM.intrinsics, CAM.extrinsics), ee_position=obs.ee_position)
+    truth = {o.id: o for o in obs.objects}
+    same = [d for d in dets if d.category == "block" and d.colour == a.colour]
+    assert len(same) == 2, [(d.category, d.colour, d.size) for d in dets]
+    for oid in (a.id, b.id):
+        err = min(float(np.linalg.norm(d.position[:2] - truth[oid].position[:2])) for d in same)
+        assert err < 0.01, (oid, err)
+    assert not [d for d in dets if d.category == "object"], [(d.colour, d.size) for d in dets if d.category == "object"]
