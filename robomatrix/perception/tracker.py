@@ -81,12 +81,16 @@ class TrackerConfig:
     grasp_xy: float = 0.03  # m ... and between the fingers: its centre this close to the gripper's axis horizontally
     min_hold_width: float = 0.003  # m, closed fingers nearer than this hold nothing (they met: closing on air ends at ~0)
     settle_width: float = 0.0005  # m, the gap changing less than this between two observations: the fingers stopped
+    loose_scale: float = 2.0  # fingers stopped on something no track was between: the nearest graspable within
+    # grasp_radius and grasp_xy times this is what they hold
     hand_near: float = 0.12  # m, the hand this close to a drawer's footprint (and its lid) keeps the cabinet's pose
     drawer_travel: float = DetectorConfig.drawer_travel  # m, a drawer's full slide (opening 1)
+    hand_radius: float = DetectorConfig.hand_radius  # m: the detector's hand mask (what it cuts away around the
+    hand_margin: float = DetectorConfig.hand_margin  # hand's axis above its fingertips), so a block in it is hidden
 
     def __post_init__(self) -> None:
         for key in ("stale_after", "occlusion_hold", "match_distance", "grasp_radius", "grasp_xy", "hand_near",
-                    "drawer_travel", "min_hold_width", "settle_width"):
+                    "drawer_travel", "min_hold_width", "settle_width", "loose_scale", "hand_radius", "hand_margin"):
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
                 raise ConfigError(f"perception.{key} must be a positive number, got {v!r}")
@@ -168,6 +172,7 @@ class Tracker:
         self._gripper_closed = False
         self.gripped_handle = ""  # the drawer whose handle the closed gripper holds ("" when none)
         self._pending = ""  # the track a closing gripper will hold once its fingers stop on it
+        self._loose_tried = False  # this closing has looked for what its stopped fingers hold
         self._last_width: float | None = None
 
     @property
@@ -239,6 +244,18 @@ class Tracker:
             t.released = False
         for tid in covered:  # furniture under the hand is not gone, however little of it is seen
             self.tracks[tid].last_seen = stamp
+        if ee_position is not None:
+            # A block the hand is down at is cut away with the hand (the detector removes what is within
+            # hand_radius of the hand's axis and above its fingertips): hidden, not gone, however long a
+            # slow grasp takes. Without this a grasp taking longer than occlusion_hold lost the block.
+            ee = np.asarray(ee_position, float)
+            for tid, t in free.items():
+                if tid in used_track or t.det.category not in GRASPABLE:
+                    continue
+                top = float(t.position[2]) + 0.5 * float(t.det.size[2])
+                if (float(np.linalg.norm(t.position[:2] - ee[:2])) <= cfg.hand_radius
+                        and top > float(ee[2]) - cfg.hand_margin):
+                    t.last_seen = stamp
         drawers = [t.det for t in self.tracks.values() if t.det.category == "drawer"]
         held = [t for t in self.tracks.values() if t.held_offset is not None]
         started: set[str] = set()
@@ -366,6 +383,7 @@ class Tracker:
             self._pending = self._grasp_candidate(ee)
         elif not gripper_closed:
             self._pending = ""
+            self._loose_tried = False
             self.gripped_handle = ""
             for t in self.tracks.values():
                 if t.held_offset is not None:
@@ -376,6 +394,18 @@ class Tracker:
             for t in self.tracks.values():
                 if t.held_offset is not None:
                     self._let_go(t)
+        elif (gripper_closed and width is not None and not self._pending and not self.held_id
+              and not self.gripped_handle and not self._loose_tried and self._last_width is not None
+              and abs(width - self._last_width) <= self.config.settle_width):
+            # The fingers stopped on something, though nothing was between them by the tracks when
+            # they began to close (a grasp off the perceived centre pushes the block between them):
+            # the nearest graspable track within the loose radius is what they hold. Tried once per
+            # closing; without it the block, lifted out of its track's reach, vanished.
+            self._loose_tried = True
+            cand = self._grasp_candidate(ee, loose=True)
+            t = self.tracks.get(cand)
+            if t is not None and t.det.category != "drawer":
+                t.held_offset = t.position - ee
         elif self._pending and (width is None or (self._last_width is not None
                                                   and abs(width - self._last_width) <= self.config.settle_width)):
             t = self.tracks.get(self._pending)
@@ -392,15 +422,16 @@ class Tracker:
             if t.held_offset is not None:
                 t.position = ee + t.held_offset
 
-    def _grasp_candidate(self, ee: np.ndarray) -> str:
+    def _grasp_candidate(self, ee: np.ndarray, loose: bool = False) -> str:
         """The track a gripper closing at ``ee`` would hold: an object between the fingers (close to
         the end effector and to the gripper's vertical axis: a block lying in a drawer a few cm
         behind the handle the gripper closes on is not), else a drawer whose handle it is at."""
         near = [(float(np.linalg.norm(t.position - ee)), t) for t in self.tracks.values()
                 if t.det.category in GRASPABLE]
-        near = [x for x in near if x[0] <= self.config.grasp_radius
-                and float(np.linalg.norm(x[1].position[:2] - ee[:2])) <= self.config.grasp_xy]
-        if not near:
+        scale = self.config.loose_scale if loose else 1.0
+        near = [x for x in near if x[0] <= self.config.grasp_radius * scale
+                and float(np.linalg.norm(x[1].position[:2] - ee[:2])) <= self.config.grasp_xy * scale]
+        if not near and not loose:
             near = [(float(np.linalg.norm(t.position - ee)), t) for t in self.tracks.values()
                     if t.det.category == "drawer"]
             near = [x for x in near if x[0] <= self.config.grasp_radius]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 from test_perception import CAM, _det, _obs
 
 from robomatrix.perception.pipeline import Perception, PerceptionConfig
@@ -62,3 +63,46 @@ def test_a_grasp_is_taken_only_once_the_fingers_stop_on_something() -> None:
     # A miss: the gap shrinks to nothing; at no tick is the block held.
     assert all(q.world(_closing(0.02 * (k + 1), above, w)).held_object_id == ""
                for k, w in enumerate((0.053, 0.035, 0.023, 0.015, 0.0099, 0.0065, 0.0042, 0.0028, 0.0018, 0.0012)))
+
+
+def test_fingers_stopped_on_a_block_off_the_perceived_centre_hold_it() -> None:
+    """Issue 14 (trained skills with perception, sort and clear: 'object block_red_0 is not in the
+    observation' with the gripper closed at 4.5 cm): a grasp 4 cm off the block's perceived centre
+    had no candidate when the fingers began to close, so the lifted block lost its track and
+    vanished. Fingers that stop on something hold the nearest graspable within the loose radius."""
+    off = (0.54, 0.0, 0.03)  # 4 cm beside the block: outside grasp_xy (3 cm), inside 2x
+    p = Perception(PerceptionConfig.from_sections(CAM, {}))
+    p.tracker.update([_det("block", "red", 0.5, 0.0)], 0.0)
+    p.world(_obs(0.0, ee=off))
+    assert p.world(_closing(0.02, off, 0.053)).held_object_id == ""
+    assert p.world(_closing(0.04, off, 0.045)).held_object_id == ""
+    assert p.world(_closing(0.06, off, 0.0449)).held_object_id == "block_red_0"
+    lifted = (0.54, 0.0, 0.15)
+    w = p.world(_closing(0.5, lifted, 0.0449))
+    assert w.held_object_id == "block_red_0" and w.objects[0].position[2] > 0.1, "the held block follows the hand"
+
+    q = Perception(PerceptionConfig.from_sections(CAM, {}))
+    q.tracker.update([_det("block", "red", 0.5, 0.0)], 0.0)
+    far = (0.5, 0.12, 0.03)  # 12 cm away: whatever the fingers stopped on is not this block
+    q.world(_obs(0.0, ee=far))
+    assert all(q.world(_closing(0.02 * (k + 1), far, w)).held_object_id == "" for k, w in enumerate((0.05, 0.045, 0.045)))
+
+
+def test_a_block_the_hand_is_down_at_is_hidden_not_gone() -> None:
+    """Issue 14 (trained skills with perception, clear seed 7003: 'object block_blue_0 is not in the
+    observation' at grasp): the hand mask cuts a block away while the hand is down at it, and a slow
+    grasp outlasted occlusion_hold, so the block's track was dropped under the fingers. A block in
+    the hand mask's reach is hidden, not gone; one the hand is far from still ages out."""
+    from robomatrix.perception.tracker import Tracker, TrackerConfig
+
+    t = Tracker(TrackerConfig())
+    t.update([_det("block", "red", 0.5, 0.0), _det("block", "blue", 0.7, 0.2)], 0.0)
+    at_red = np.array([0.5, 0.01, 0.03])  # fingertips around the red block: it is cut away with the hand
+    for k in range(1, 11):  # 5 s of frames that show neither block
+        t.update([], 0.5 * k, ee_position=at_red)
+    assert "block_red_0" in t.tracks, "the block under the hand was dropped"
+    assert "block_blue_0" not in t.tracks, "a block nobody sees for 5 s, far from the hand, must age out"
+    above = np.array([0.5, 0.0, 0.30])  # the hand lifted high: the block would be in view; unseen, it ages out
+    for k in range(11, 20):
+        t.update([], 0.5 * k, ee_position=above)
+    assert "block_red_0" not in t.tracks
