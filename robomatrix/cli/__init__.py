@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--controller", default="policy", choices=["policy", "oracle"],
                    help="skill controller: trained policies, or the scripted oracle")
     p.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for the task")
+    p.add_argument("--perception", action="store_true",
+                   help="the planner and the skills see the objects perceived from the RGB-D camera "
+                        "(launch argument perception:=true) instead of the simulator's truth")
     p.add_argument("--waypoints", action="store_true", help="hardware only: drive the arm through waypoints")
 
     def stack_verb(name: str, help_text: str, example: str, waits_for: str = "the stack",

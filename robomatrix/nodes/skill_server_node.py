@@ -196,6 +196,7 @@ class SkillServerNode(Node):
             self.create_subscription(Image, "camera/color/image_raw", self._on_colour, qos)
             self.create_subscription(Image, "camera/depth/image_raw", self._on_depth, qos)
             self.create_subscription(CameraInfo, "camera/depth/camera_info", self._on_camera_info, qos)
+        self._preload_controllers()
         self.create_service(ListSkills, "list_skills", self._on_list)
         self._server = ActionServer(
             self, ExecuteSkill, "execute_skill", execute_callback=self._execute,
@@ -323,6 +324,20 @@ class SkillServerNode(Node):
         return CancelResponse.ACCEPT
 
     # -- execution ----------------------------------------------------------------------
+    def _preload_controllers(self) -> None:
+        """Load every skill's controller (its policy checkpoint, torch) before serving goals: loaded on
+        the first goal instead, the load blocked this node's executor for seconds on a loaded machine,
+        no heartbeat went out, and the scheduler took the silent server for a dead one (the first task
+        of a fresh stack failed). A checkpoint that does not load is left to its goal, which then
+        fails with the reason."""
+        t0 = time.monotonic()
+        for name in self.library.names:
+            try:
+                self._controller(name)
+            except Exception as e:  # reported per goal, with the fix
+                self.get_logger().warning(f"skill {name!r}: controller not loaded ({e}); its goals will fail")
+        self.get_logger().info(f"controllers loaded in {time.monotonic() - t0:.1f} s")
+
     def _controller(self, name: str) -> Any:
         if name not in self._controllers:
             self._controllers[name] = make_controller(self.controller_kind, self.library.get(name), self.library)
