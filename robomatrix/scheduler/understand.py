@@ -317,7 +317,31 @@ def _taken_back(toks: list[str]) -> str | None:
     return None
 
 
+_ACT_VERBS = PLACE_VERBS | DISCARD_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS
+
+
+def _before_reordered(toks: list[str]) -> list[str]:
+    """"before you put A, put B" and "put B before you put A" as "put B, then put A": the request after
+    "before" comes second. Only where "before" (with an optional "you") is followed by an act's verb; in
+    any other use it stays unknown and is refused by name."""
+    for k, w in enumerate(toks):
+        if w != "before":
+            continue
+        v = k + 1 + (toks[k + 1 : k + 2] == ["you"])
+        if v >= len(toks) or toks[v] not in _ACT_VERBS:
+            continue
+        head = [x for x in toks[:k] if x not in _OPENING_FILLER]
+        if not head:  # "before you put A, put B": A runs to the first comma
+            cut = next((j for j in range(v, len(toks)) if toks[j] == ","), None)
+            if cut is None:
+                return toks
+            return toks[cut + 1 :] + [",", "then"] + toks[v:cut]
+        return toks[:k] + [",", "then"] + toks[v:]  # "put B before you put A"
+    return toks
+
+
 def _interpret_tokens(task: str, toks: list[str], objs: list[Obj], extra: set[str]) -> list[GoalAtom]:
+    toks = _before_reordered(toks)
     names = frozenset(f"{o.colour} {o.category}" for o in objs)
     parser = _ClauseParser(_without_small_talk(repaired(toks, names)))
     clauses = parser.parse()

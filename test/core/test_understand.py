@@ -88,8 +88,6 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r9-spatial-11": "'the two blocks on the left': a count with a side picks several",
     "r9-spatial-12": "WRONG PLAN by this label's frame: our 'behind' is the robot's side (round 5's labels), this "
                      "label takes the person's view; a viewpoint word may need a refusal",
-    "r9-typo-13": "emoji colour circles as colour words",
-    "r9-seq-6": "'before you put A, put B': an order given with 'before'",
 }
 
 
@@ -535,3 +533,17 @@ def test_a_correction_by_colour_alone_that_fits_two_phrases_is_refused_naming_bo
     assert "e.g. 'no, the green block'" in e.value.reason, e.value.reason
     only_bowl = WORLDS["tabletop/1005"]["objects"]  # a yellow bowl and no yellow block: 'the yellow one' is the bowl
     assert goal("put the red block in the green bowl, no wait, the yellow one", only_bowl) == ["in(block_red_0, bowl_yellow_0)"]
+
+
+@pytest.mark.parametrize("text", [
+    "before you put the red block in the blue bowl, put the green block in the yellow bowl",
+    "put the green block in the yellow bowl before you put the red block in the blue bowl",
+    "put the green block in the yellow bowl before putting the red block in the blue bowl",
+])
+def test_before_orders_two_requests(text: str) -> None:
+    from robomatrix.scheduler.planner import GroundedBackend, Planner
+
+    assert goal(text, W1001) == ["in(block_green_0, bowl_yellow_0)", "in(block_red_0, bowl_blue_0)"]
+    plan = Planner(GroundedBackend(), LIB).plan(text, W1001)
+    places = [s.args.get("target") for s in plan.steps if s.skill == "place_over"]
+    assert places == ["bowl_yellow_0", "bowl_blue_0"], plan.steps

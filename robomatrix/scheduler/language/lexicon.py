@@ -342,6 +342,14 @@ def _next_key_slip(typed: str, word: str) -> bool:
     return abs(r1 - r2) <= 1 and abs(k1 - k2 + (r1 - r2) * 0.5) <= 1
 
 
+_COLOUR_EMOJI = {"\U0001f534": "red", "\U0001f7e2": "green", "\U0001f535": "blue", "\U0001f7e1": "yellow",
+                 "\U0001f7e0": "orange", "\U0001f7e3": "purple", "\u26ab": "black", "\u26aa": "white",
+                 "\U0001f7e4": "brown", "\U0001f7e5": "red", "\U0001f7e9": "green", "\U0001f7e6": "blue",
+                 "\U0001f7e8": "yellow", "\U0001f7e7": "orange", "\U0001f7ea": "purple", "\U0001f7eb": "brown",
+                 "\u2b1b": "black", "\u2b1c": "white"}
+"""Coloured circle and square emoji (Unicode 12's geometric colour set) as the colour words they show."""
+
+
 def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = frozenset()) -> list[str]:
     t = text.lower()
     t = re.sub(r"[→⇒⟶➔➜=]+>?|-+>|>+", " -> ", t)
@@ -349,6 +357,8 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\bthe very\b", "the", t)  # "at the very bottom"
     t = t.replace("’", "'").replace("‘", "'")
     t = re.sub(r"\b(thanks|thank you)((?: so| very)? much| a lot)? in advance\b", r" \1 ", t)
+    for mark, colour in _COLOUR_EMOJI.items():  # "🔴 block in the 🟢 bowl"
+        t = t.replace(mark, f" {colour} ")
     t = re.sub(r"\bu\b", "you", t)  # "could u put ..."
     t = re.sub(r"\bhim\b", "it", t)  # "the red block, put him in the bowl": a learner's pronoun for a thing
     t = re.sub(r"\b(inside|outside) of\b", r"\1", t)  # "inside of the red bowl"
