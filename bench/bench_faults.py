@@ -132,10 +132,16 @@ class Probe:
     def send_task(self, text: str) -> Any:
         from robomatrix.action import ExecuteTask
 
-        goal = self.task.send_goal_async(ExecuteTask.Goal(task=text))
-        if not self.spin_until(goal.done, 20.0) or not goal.result().accepted:
+        handle = self.send(self.task, ExecuteTask.Goal(task=text))
+        if not handle.accepted:
             raise RuntimeError("the task was not accepted")
-        return goal.result().get_result_async()
+        return handle.get_result_async()
+
+    def send(self, client: Any, goal: Any, feedback: Any = None) -> Any:
+        """The goal's handle; a lost request or acceptance reply is survived (ros_client.send_goal)."""
+        from robomatrix.cli.ros_client import send_goal
+
+        return send_goal(client, goal, lambda t: self.executor.spin_once(timeout_sec=t), feedback, timeout=20.0)
 
     def wait_moving(self, result: Any) -> None:
         n0 = len(self.commands)
@@ -325,10 +331,9 @@ def trial_recording(fault: str, logs: Path, k: int) -> dict[str, Any]:
         goal = ExecuteSkill.Goal(skill="move_to")
         goal.arguments.append(SkillArgument(name="object", type="object", value="red block"))
         fb: list[Any] = []
-        fut = probe.skill.send_goal_async(goal, feedback_callback=fb.append)
-        if not probe.spin_until(fut.done, 10.0) or not fut.result().accepted:
+        handle = probe.send(probe.skill, goal, fb.append)
+        if not handle.accepted:
             raise RuntimeError("the skill was not accepted")
-        handle = fut.result()
         probe.spin_until(lambda: len(fb) >= 3, 10.0)
         pub.publish(LanguageMotion(motion="move arm up", source="person"))
         probe.spin_until(lambda: any(f.feedback.source == "person" for f in fb), 10.0)

@@ -140,13 +140,15 @@ class Soak:
         return self.world()
 
     def run_task(self, text: str, timeout: float) -> tuple[bool, str]:
-        fut = self.task_client.send_goal_async(self.ExecuteTask.Goal(task=text))
-        self.wait_until(fut.done, 20.0, "goal response")
-        res = fut.result().get_result_async()
+        from robomatrix.cli.ros_client import send_goal
+
+        handle = send_goal(self.task_client, self.ExecuteTask.Goal(task=text),
+                           lambda t: self.executor.spin_once(timeout_sec=t), timeout=20.0)
+        res = handle.get_result_async()
         try:
             self.wait_until(res.done, timeout, f"the result of {text!r}")
         except TimeoutError:
-            cancel = fut.result().cancel_goal_async()
+            cancel = handle.cancel_goal_async()
             self.wait_until(cancel.done, 10.0, "cancel")
             self.wait_until(res.done, 30.0, "the canceled result")
             return False, f"bench timeout after {timeout:g} s (canceled)"
