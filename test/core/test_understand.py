@@ -34,7 +34,7 @@ OURS = [t for name in ("parser_phrasings.yaml", "parser_phrasings_weak.yaml", "p
                           "parser_phrasings_round5_holdout.yaml", "parser_phrasings_round6.yaml",
                           "parser_phrasings_round6_batch2.yaml", "parser_phrasings_round6_holdout.yaml",
                           "parser_phrasings_round7.yaml", "parser_phrasings_round8.yaml",
-                          "parser_phrasings_round9.yaml")
+                          "parser_phrasings_round9.yaml", "parser_phrasings_round10.yaml")
         for t in yaml.safe_load((Path(__file__).parent / "data" / name).read_text())["tasks"]]
 LIB = load_skill_library()
 T1101 = WORLDS["tabletop/1101"]["objects"]  # grey bin, blue/green/yellow blocks, red/green/yellow bowls
@@ -85,9 +85,16 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r9-neg-2": "'not the red bowl, the yellow one' restating the place after the request",
     "r9-neg-7": "'but not the red block either' adding an exception to 'everything except'",
     "r9-report-7": "a name ('Tom says hi') is typo-corrected to 'top'",
-    "r9-spatial-11": "'the two blocks on the left': a count with a side picks several",
     "r9-spatial-12": "WRONG PLAN by this label's frame: our 'behind' is the robot's side (round 5's labels), this "
                      "label takes the person's view; a viewpoint word may need a refusal",
+    # round 10 (everyday requests) items still refused, and one label that differs from the project's reading
+    "r10-typo-4": "'stak' is one edit from a word of harm ('stab'), so it is never corrected",
+    "r10-pos-8": "'the block in the middle of the row': 'row' is unknown",
+    "r10-pos-9": "'the far block': far from whom is not read",
+    "r10-pos-12": "'whichever block is closest to the drawer, pop it ...': a 'whichever' clause",
+    "r10-push-1": "'give the blue block a 5 cm shove': a push as a noun with its distance",
+    "r10-tidy-8": "WRONG PLAN by this label: 'tidy up the table' clears the blocks into the bin (the clear family's "
+                  "reading); this writer wanted a refusal because no place is named",
 }
 
 
@@ -547,3 +554,23 @@ def test_before_orders_two_requests(text: str) -> None:
     plan = Planner(GroundedBackend(), LIB).plan(text, W1001)
     places = [s.args.get("target") for s in plan.steps if s.skill == "place_over"]
     assert places == ["bowl_yellow_0", "bowl_blue_0"], plan.steps
+
+
+@pytest.mark.parametrize(("text", "world", "expected"), [
+    # round 10: everyday forms
+    ("Put the green block in the blue bowl when you get a chance.", W1001, ["in(block_green_0, bowl_blue_0)"]),
+    ("go ahead and bin the red block", W1001, ["in(block_red_0, bin_grey_0)"]),
+    ("move the left-hand block into the bin", W1001, ["in(block_green_0, bin_grey_0)"]),
+    ("push the green block back by about 5 cm", W1001, ["pushed(block_green_0, backward)"]),
+    ("put the two blocks on the left in the yellow bowl", WORLDS["tabletop/1006"]["objects"],
+     ["in(block_blue_0, bowl_yellow_0)", "in(block_yellow_0, bowl_yellow_0)"]),
+])
+def test_round_10_everyday_forms(text: str, world, expected: list[str]) -> None:
+    assert goal(text, world) == expected
+
+
+def test_a_count_with_a_side_is_refused_when_the_side_does_not_hold_that_many() -> None:
+    # tabletop/1001: only the green block is on the robot's left; "the two ... on the left" is not clear
+    with pytest.raises(Refusal) as e:
+        interpret("put the two blocks on the left in the blue bowl", W1001)
+    assert "only 1 is on the left side" in e.value.reason, e.value.reason

@@ -364,6 +364,13 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\b(inside|outside) of\b", r"\1", t)  # "inside of the red bowl"
     t = re.sub(r"\ba little bit\b", "a little", t)
     t = re.sub(r"\bur\b", "your", t)
+    # politeness about timing and "go ahead and ...": they ask for nothing ("... when you get a chance")
+    t = re.sub(r"\b(when|if|whenever) (you|u) (get|have|find) (a|the) (chance|moment|minute|sec|second|mo)\b", " ", t)
+    t = re.sub(r"\b(whenever you can|at your convenience|in your own time)\b", " ", t)
+    t = re.sub(r"\bgo ahead and\b", " ", t)
+    t = re.sub(r"\b(left|right)-hand(ed)?\b", r"\1", t)  # "the left-hand red block"
+    t = re.sub(r"\b(about|around|roughly|approximately|approx|maybe|some) (\d+(?:\.\d+)?) ?(cm|mm|centimet|millimet)",
+               r"\2 \3", t)  # "by about 5 cm": the amount is the push's distance
     # "I'd be grateful if the red block went into the bowl": a wish in the past form; elsewhere "went" tells what
     # happened and stays unknown
     t = re.sub(r"\b(if\b[^.!?;]*?)\bwent\b", r"\1goes", t)

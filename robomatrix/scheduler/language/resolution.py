@@ -194,7 +194,11 @@ class _Resolver:
         picks_one = ref.rank is not None or ref.superlative is not None or any(
             kind not in ("matches", "matches_none", "between", "left_of", "right_of", "front_of", "behind")
             for kind, _ in ref.relative)
-        if picks_one and (ref.plural and not (ref.other and ref.singular_noun) or ref.all) and ref.count != 1:
+        # "the two blocks on the left": a count with a side or a nearness picks that many from that end
+        several = (isinstance(ref.count, int) and ref.count >= 2 and ref.superlative is not None
+                   and ref.rank is None and not ref.relative)
+        if picks_one and not several and (ref.plural and not (ref.other and ref.singular_noun) or ref.all) \
+                and ref.count != 1:
             raise Refusal(f"'{ref.text()}': which ones? A description like 'on the left' or 'nearest the bin' picks "
                           "one object; name the objects", "ambiguous")
         if ref.rank is not None:
@@ -218,7 +222,7 @@ class _Resolver:
             point = (0.0, 0.0) if landmark in ("robot", "") else (2.0, 0.0)  # a person faces the robot
             if landmark == "person":
                 kind = {"nearest": "farthest_robot", "farthest": "nearest_robot"}.get(kind, kind)
-            pool = self._superlative(pool, kind, point, ref)
+            pool = self._superlative(pool, kind, point, ref, ref.count if several else 1)
         excluded: set[str] = set()
         count = ref.count
         if ref.except_refs and ref.all and count is not None:  # "all four blocks except the red one": four
@@ -262,8 +266,10 @@ class _Resolver:
             raise Refusal(f"'{what}' could be {self.describe([o.id for o in pool])}; say which", "ambiguous")
         return [o.id for o in pool]
 
-    def _superlative(self, pool: list[Obj], kind: str, point: tuple[float, float], ref: Ref) -> list[Obj]:
-        if len(pool) <= 1 or kind == "":
+    def _superlative(self, pool: list[Obj], kind: str, point: tuple[float, float], ref: Ref, n: int = 1) -> list[Obj]:
+        """The ``n`` objects of ``pool`` most ``kind`` (leftmost, nearest ...); refused when the n-th and the
+        next are about as far (2 cm): which n is then not clear."""
+        if len(pool) <= n or kind == "":
             return pool
         if kind in ("middle", "centre") and len(pool) % 2 == 0:
             raise Refusal(f"'{ref.text()}' is not clear: {self.describe([o.id for o in pool])} have no one in the "
@@ -286,7 +292,13 @@ class _Resolver:
                 return abs(o.y - ys[len(ys) // 2])
             return 0.0
         ranked = sorted(pool, key=key)
-        if len(ranked) > 1 and abs(key(ranked[0]) - key(ranked[1])) < 0.02:
-            raise Refusal(f"'{ref.text()}' is not clear: {self.describe([ranked[0].id, ranked[1].id])} are about as "
-                          f"{kind.replace('_robot', '').replace('most', '')}", "ambiguous")
-        return [ranked[0]]
+        if abs(key(ranked[n - 1]) - key(ranked[n])) < 0.02:
+            raise Refusal(f"'{ref.text()}' is not clear: {self.describe([ranked[n - 1].id, ranked[n].id])} are about "
+                          f"as {kind.replace('_robot', '').replace('most', '')}", "ambiguous")
+        if n > 1 and kind in ("leftmost", "rightmost") and any((o.y > 0) != (kind == "leftmost") for o in ranked[:n]):
+            side = "left" if kind == "leftmost" else "right"
+            on_side = [o.id for o in pool if (o.y > 0) == (kind == "leftmost")]
+            raise Refusal(f"'{ref.text()}' is not clear: only {len(on_side)} "
+                          f"{'is' if len(on_side) == 1 else 'are'} on the {side} side of the table"
+                          f"{': ' + self.describe(on_side) if on_side else ''}; name the objects", "ambiguous")
+        return ranked[:n]
