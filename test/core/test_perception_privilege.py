@@ -42,14 +42,20 @@ def _closing(stamp: float, ee: tuple[float, float, float], width: float):  # typ
     return replace(_obs(stamp, ee=ee, closed=True), gripper_width=width)
 
 
+def _red_block_with_hand_at(ee: tuple[float, float, float]) -> Perception:
+    """A pipeline tracking one red block at (0.5, 0), the open hand at ``ee``."""
+    p = Perception(PerceptionConfig.from_sections(CAM, {}))
+    p.tracker.update([_det("block", "red", 0.5, 0.0)], 0.0)
+    p.world(_obs(0.0, ee=ee))
+    return p
+
+
 def test_a_grasp_is_taken_only_once_the_fingers_stop_on_something() -> None:
     """Per-skill grasp with perception reported 5 false successes in 20: the tracker took the block
     as held the moment the gripper was commanded closed, though the fingers then met under it. Now
     the finger gap decides: it must stop shrinking, wider than min_hold_width."""
     above = (0.5, 0.0, 0.03)
-    p = Perception(PerceptionConfig.from_sections(CAM, {}))
-    p.tracker.update([_det("block", "red", 0.5, 0.0)], 0.0)
-    p.world(_obs(0.0, ee=above))
+    p = _red_block_with_hand_at(above)
     # Fingers closing on the 4 cm block: held once the gap stops at 4 cm, not before.
     assert p.world(_closing(0.02, above, 0.053)).held_object_id == ""
     assert p.world(_closing(0.04, above, 0.041)).held_object_id == ""
@@ -57,9 +63,7 @@ def test_a_grasp_is_taken_only_once_the_fingers_stop_on_something() -> None:
     # It slips out: the fingers meet, nothing is held any more.
     assert p.world(_closing(0.5, above, 0.0004)).held_object_id == ""
 
-    q = Perception(PerceptionConfig.from_sections(CAM, {}))
-    q.tracker.update([_det("block", "red", 0.5, 0.0)], 0.0)
-    q.world(_obs(0.0, ee=above))
+    q = _red_block_with_hand_at(above)
     # A miss: the gap shrinks to nothing; at no tick is the block held.
     assert all(q.world(_closing(0.02 * (k + 1), above, w)).held_object_id == ""
                for k, w in enumerate((0.053, 0.035, 0.023, 0.015, 0.0099, 0.0065, 0.0042, 0.0028, 0.0018, 0.0012)))
@@ -71,9 +75,7 @@ def test_fingers_stopped_on_a_block_off_the_perceived_centre_hold_it() -> None:
     had no candidate when the fingers began to close, so the lifted block lost its track and
     vanished. Fingers that stop on something hold the nearest graspable within the loose radius."""
     off = (0.54, 0.0, 0.03)  # 4 cm beside the block: outside grasp_xy (3 cm), inside 2x
-    p = Perception(PerceptionConfig.from_sections(CAM, {}))
-    p.tracker.update([_det("block", "red", 0.5, 0.0)], 0.0)
-    p.world(_obs(0.0, ee=off))
+    p = _red_block_with_hand_at(off)
     assert p.world(_closing(0.02, off, 0.053)).held_object_id == ""
     assert p.world(_closing(0.04, off, 0.045)).held_object_id == ""
     assert p.world(_closing(0.06, off, 0.0449)).held_object_id == "block_red_0"
@@ -81,10 +83,8 @@ def test_fingers_stopped_on_a_block_off_the_perceived_centre_hold_it() -> None:
     w = p.world(_closing(0.5, lifted, 0.0449))
     assert w.held_object_id == "block_red_0" and w.objects[0].position[2] > 0.1, "the held block follows the hand"
 
-    q = Perception(PerceptionConfig.from_sections(CAM, {}))
-    q.tracker.update([_det("block", "red", 0.5, 0.0)], 0.0)
     far = (0.5, 0.12, 0.03)  # 12 cm away: whatever the fingers stopped on is not this block
-    q.world(_obs(0.0, ee=far))
+    q = _red_block_with_hand_at(far)
     assert all(q.world(_closing(0.02 * (k + 1), far, w)).held_object_id == "" for k, w in enumerate((0.05, 0.045, 0.045)))
 
 
