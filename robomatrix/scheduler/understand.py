@@ -156,7 +156,7 @@ _TAKE_BACKS = (("just", "kidding"), ("kidding",), ("joking",), ("jk",), ("scratc
                ("forget",), ("ignore",), ("undo",), ("scratch",), ("take", "that", "back"), ("take", "it", "back"),
                ("nope",), ("nah",), ("nvm",), ("changed", "my", "mind"), ("change", "my", "mind"),
                ("changed", "mind"), ("change", "of", "plan"), ("change", "of", "plans"), ("disregard",),
-               ("belay", "that"), ("strike", "that"))
+               ("belay", "that"), ("strike", "that"), ("scrap", "that"))
 """Words that take back what came before them ("... just kidding", "... or not", "... Don't."): with nothing the
 robot could do after them, the task asks for nothing."""
 _AFTER_TAKE_BACK = {"it", "that", "this", "all", "everything", "then", "actually", "sorry", "please", "lol", "haha",
@@ -220,7 +220,9 @@ def _question(toks: list[str]) -> str | None:
                     words[j] == "if" and words[j + 1 : j + 3] in (["i", "had"], ["you", "had"], ["we", "had"]):
                 return " ".join(words[j : j + 3])
         if w0 in _ASKING_OPENERS and w1 not in _ASKED_OF and w1 != "not" and w0 not in ("do", "may"):
-            if set(words) & _REQUEST_ASKED or w1 in ("it", "that", "this", "there") and w2 == "be":
+            chance_you = any(words[j] in ("chance", "way") and words[j + 1 : j + 2] in (["you"], ["u"])
+                             for j in range(len(words)))  # "is there any chance you could put ...": a request
+            if set(words) & _REQUEST_ASKED or chance_you or w1 in ("it", "that", "this", "there") and w2 == "be":
                 continue  # "could the blue block go in the bin?", "would it be possible to ...": asked as a request
             return " ".join(words[:3])
         if w0 in _WONDERING:

@@ -373,7 +373,12 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
                r"\2 \3", t)  # "by about 5 cm": the amount is the push's distance
     # "I'd be grateful if the red block went into the bowl": a wish in the past form; elsewhere "went" tells what
     # happened and stays unknown
-    t = re.sub(r"\b(if\b[^.!?;]*?)\bwent\b", r"\1goes", t)
+    t = re.sub(r"\b(if\b[^.!?;]*?)\b(went|could go|would go|might go)\b", r"\1goes", t)
+    # "Step one, red block into the green bowl. Step two, ...": the numbering of a list of requests
+    t = re.sub(r"\b(step|stage) (one|two|three|four|five|1|2|3|4|5)\b\s*[,:.-]?", " ", t)
+    t = re.sub(r"\b(a bit|a little|a touch|slightly) (further|farther) (left|right|forward|forwards|back|backward|backwards)\b",
+               r"\1 \3", t)  # "slide it a bit further right" (not "the one further right": the rightmost)
+    t = re.sub(r"\b(directly|just|immediately) (behind|in front of|next to|beside|between)\b", r"\2", t)
     t = re.sub(r"[()]", " , ", t)  # "(the one near the bin)": an aside, set off like commas
     t = re.sub(r"\s[&+]\s", " and ", t)  # "blue + yellow -> green bowl"
     t = re.sub(r"\b(left|right)[- ]?most\b", r"\1most", t)  # "the left-most block"

@@ -36,7 +36,7 @@ from robomatrix.scheduler.language.resolution import Refusal
 SEPARATORS = {",", "-", ".", ";", "!", "?"}
 HESITATIONS = {"uh", "um", "umm", "uhh", "uhm", "er", "erm", "hmm", "hm", "ah", "eh", "oh"}
 REPAIR_WORDS = {"no", "sorry", "rather", "wait", "actually", "oops", "correction", "instead", "nope"}
-REPAIR_PAIRS = {("i", "mean"), ("scratch", "that"), ("make", "that"), ("or", "rather"), ("no", "wait"),
+REPAIR_PAIRS = {("i", "mean"), ("scratch", "that"), ("scrap", "that"), ("make", "that"), ("or", "rather"), ("no", "wait"),
                 ("i", "meant")}
 VERBS = (PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | DISCARD_VERBS | STACK_VERBS) - {
     "should", "needs", "must", "belongs", "belong", "go", "goes", "leave"} - set(CATEGORY_WORDS)  # "bin": a noun
@@ -48,11 +48,14 @@ def repaired(tokens: list[str], names: frozenset[str] = frozenset()) -> list[str
     """``tokens`` with hesitations inside phrases dropped and self-corrections applied; ``names`` are the world's
     objects as "colour category" (to tell which phrase "no, the green one" corrects)."""
     t = _without_hesitations(tokens)
+    repairs = 0
     for _ in range(4):  # a task may correct itself more than once
         nxt = _one_repair(t, names)
         if nxt is None:
             break
-        t = nxt
+        t, repairs = nxt, repairs + 1
+    if repairs:  # "... scratch that, put it in the green bowl instead": 'instead' is the repair, already done
+        t = [w for k, w in enumerate(t) if not (w == "instead" and (k + 1 == len(t) or t[k + 1] in SEPARATORS))]
     return t
 
 
