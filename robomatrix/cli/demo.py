@@ -135,7 +135,8 @@ def run_task_demo(args: argparse.Namespace) -> int:
             say("    >>> person corrects: move arm up\n")
 
         say(f"task: {task}\n")
-        handle = ros.send_goal(client, ExecuteTask.Goal(task=task), on_feedback)
+        # the correction goes out on time even while a lost acceptance reply is waited out
+        handle = ros.send_goal(client, ExecuteTask.Goal(task=task), on_feedback, while_waiting=maybe_correct)
         result_future = handle.get_result_async()
         deadline = time.monotonic() + args.timeout
         while not result_future.done() and time.monotonic() < deadline:

@@ -20,7 +20,8 @@ PROBE_ANSWER_S = 1.5  # s for the result probe of a goal the server does not kno
 
 
 def send_goal(client: Any, goal: Any, spin_once: Callable[[float], None],
-              feedback: Callable[[Any], None] | None = None, timeout: float = 30.0) -> Any:
+              feedback: Callable[[Any], None] | None = None, timeout: float = 30.0,
+              while_waiting: Callable[[], None] | None = None) -> Any:
     """Send an action goal and return its goal handle, surviving a lost request or acceptance reply.
 
     Fast DDS drops a service reply whose reader the server has not matched yet (it waits 100 ms),
@@ -29,7 +30,8 @@ def send_goal(client: Any, goal: Any, spin_once: Callable[[float], None],
     server. With no answer after ``GOAL_ANSWER_S`` the server is asked for the goal's result by its
     id: a goal it does not know is answered at once with STATUS_UNKNOWN (the request was lost: it is
     sent again under a new id); a goal it knows (accepted, its reply lost) is followed by its id, as
-    the scheduler follows skill goals. ``spin_once(seconds)`` spins the client's node.
+    the scheduler follows skill goals. ``spin_once(seconds)`` spins the client's node;
+    ``while_waiting()`` runs after each spin (the goal may already be running meanwhile).
     Raises :class:`StackNotRunningError` when nothing answers within ``timeout``."""
     import uuid
 
@@ -37,13 +39,18 @@ def send_goal(client: Any, goal: Any, spin_once: Callable[[float], None],
     from rclpy.action.client import ClientGoalHandle
     from unique_identifier_msgs.msg import UUID
 
+    def spin(seconds: float) -> None:
+        spin_once(seconds)
+        if while_waiting is not None:
+            while_waiting()
+
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         goal_id = UUID(uuid=list(uuid.uuid4().bytes))
         fut = client.send_goal_async(goal, feedback_callback=feedback, goal_uuid=goal_id)
         answer_by = min(end, time.monotonic() + GOAL_ANSWER_S)
         while time.monotonic() < answer_by and not fut.done():
-            spin_once(0.02)
+            spin(0.02)
         if fut.done():
             return fut.result()
         accepted = client._action_type.Impl.SendGoalService.Response(accepted=True)
@@ -51,7 +58,7 @@ def send_goal(client: Any, goal: Any, spin_once: Callable[[float], None],
         probe = handle.get_result_async()
         probe_by = time.monotonic() + PROBE_ANSWER_S
         while time.monotonic() < probe_by and not probe.done() and not fut.done():
-            spin_once(0.02)
+            spin(0.02)
         if fut.done():  # the reply was only late
             return fut.result()
         if probe.done() and probe.result().status == GoalStatus.STATUS_UNKNOWN:
@@ -99,9 +106,9 @@ class RosClient:
         rclpy.spin_once(self.node, timeout_sec=timeout)
 
     def send_goal(self, client: Any, goal: Any, feedback: Callable[[Any], None] | None = None,
-                  timeout: float = 30.0) -> Any:
+                  timeout: float = 30.0, while_waiting: Callable[[], None] | None = None) -> Any:
         """:func:`send_goal` on this node."""
-        return send_goal(client, goal, self.spin_once, feedback, timeout)
+        return send_goal(client, goal, self.spin_once, feedback, timeout, while_waiting)
 
     def wait_for_message(self, msg_type: type, topic: str, timeout: float = 5.0) -> Any:
         got: list[Any] = []

@@ -175,6 +175,7 @@ class SkillServerNode(Node):
         self._run: _Run | None = None
         self._pending: list[tuple[dict[str, Any], list[Any], bool, list[Any]]] = []  # episodes not yet written
         self._beats: dict[str, float] = {}  # goal id (hex) -> last scheduler_alive naming it
+        self._latest_beat_ids: set[str] = set()  # the goal ids the last scheduler_alive named
         self._last_watch = time.monotonic()
         self.pub_cmd = self.create_publisher(ArmCommand, "command", 10)
         self.pub_motion = self.create_publisher(LanguageMotion, "language_motion", 10)
@@ -229,6 +230,7 @@ class SkillServerNode(Node):
 
     def _on_client_beat(self, msg: String) -> None:
         now = time.monotonic()
+        self._latest_beat_ids = {goal_id[:64] for goal_id in msg.data.split()[:16]}
         for goal_id in msg.data.split()[:16]:
             self._beats[goal_id[:64]] = now
         if len(self._beats) > 64:  # ids of goals long ended
@@ -372,11 +374,24 @@ class SkillServerNode(Node):
             world = newer
         return world
 
-    def _busy(self) -> str:
-        """Why a new goal cannot start now ("" when it can)."""
-        if self._run is None or self._run.done.done():
+    def _busy(self, new_goal: Any = None) -> str:
+        """Why a new goal cannot start now ("" when it can).
+
+        A running goal its scheduler has given up on is superseded by the scheduler's next goal: the
+        scheduler's heartbeat names the new goal and no longer the running one (it gave up while this
+        node was frozen or starved, and its cancel can lag seconds behind: DDS repairs a request lost
+        to a full socket buffer only on the writer's next heartbeat). The running one then ends, the
+        arm holding, instead of refusing the scheduler's replan as "still running"."""
+        run = self._run
+        if run is None or run.done.done():
             return ""
-        return f"skill {self._run.execution.spec.name!r} is still running; cancel it or wait for it to finish"
+        if new_goal is not None and self._latest_beat_ids and run.client_beat is not None:
+            new_id, old_id = _goal_hex(new_goal), _goal_hex(run.goal_handle)
+            if new_id in self._latest_beat_ids and old_id not in self._latest_beat_ids:
+                self._finish(run, SkillStatus.FAILED, "superseded: the scheduler gave up on this goal and sent "
+                             "another; the arm was told to hold", hold=True)
+                return ""
+        return f"skill {run.execution.spec.name!r} is still running; cancel it or wait for it to finish"
 
     def _refuse(self, goal_handle: Any, reason: str) -> Any:
         self.get_logger().warning(f"execute_skill aborted: {reason}")
@@ -385,16 +400,16 @@ class SkillServerNode(Node):
 
     async def _execute(self, goal_handle: Any) -> Any:
         goal = goal_handle.request
-        if busy := self._busy():
+        if busy := self._busy(goal_handle):
             return self._refuse(goal_handle, busy)
         world = await self._first_world()
         if world is None:
             return self._refuse(goal_handle, f"no observation from the hardware node within "
                                 f"{FIRST_OBSERVATION_WAIT_S:g} s; is it running in this ROS domain and namespace?")
-        if busy := self._busy():  # another goal started while this one waited
+        if busy := self._busy(goal_handle):  # another goal started while this one waited
             return self._refuse(goal_handle, busy)
         world = await self._fresh_world(world)
-        if busy := self._busy():
+        if busy := self._busy(goal_handle):
             return self._refuse(goal_handle, busy)
         if world.perception_stale:  # the objects are unknown: nothing can be grounded or moved on them
             return self._refuse(goal_handle, f"{world.perception_stale}; the skill was not started")

@@ -185,11 +185,18 @@ def _arm_moving(ros, cmds: list, n: int = 5) -> None:  # type: ignore[no-untyped
 
 
 def _task_moving(ros, client, cmds: list, block: str):  # type: ignore[no-untyped-def]
-    """Send "move to the <block>"; its result future, once the arm moves under it."""
+    """Send "move to the <block>"; its result future, as soon as the skill reports its first motion.
+
+    Not "once N commands arrived on our own subscription": that subscription may match late, and a
+    short move_to then finished before the fault was injected (CI: the task reported SUCCESS)."""
     from robomatrix.action import ExecuteTask
 
-    res = ros.send_goal(client, ExecuteTask.Goal(task=f"move to the {block}"), timeout=20.0).get_result_async()
-    _arm_moving(ros, cmds)
+    feedback: list = []
+    res = ros.send_goal(client, ExecuteTask.Goal(task=f"move to the {block}"), feedback.append,
+                        timeout=20.0).get_result_async()
+    ros.wait_until(lambda: res.done() or any(f.feedback.language_motion and f.feedback.source != "person"
+                                             for f in feedback), 30.0, "the skill's first motion")
+    assert not res.done(), f"the task ended before the fault: {res.result().result.summary}"
     return res
 
 
