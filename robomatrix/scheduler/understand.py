@@ -113,26 +113,13 @@ def interpret(task: str, objects: Sequence[Any]) -> list[GoalAtom]:
     if not [t for t in toks if t.isalpha()]:
         raise Refusal("the task is empty; say what the robot should do, e.g. 'put the red block in the bowl'",
                       "empty")
-    asked = _question(toks)
-    if asked:
-        raise Refusal(f"the task asks a question or supposes ({asked!r}), it does not ask for an action; the robot "
-                      "answers no questions - say what it should do", "ambiguous")
-    past = _past_report(toks)
-    if past:
-        raise Refusal(f"the task tells what happened ({past!r}) in the same breath as an action, so it reads as a "
-                      "report, not a request; the robot only acts on what to do now - say it plainly, e.g. 'put the "
-                      "red block in the bin'", "ambiguous")
-    toks = _without_leading_take_back(toks)
-    relayed = _reported_speech(toks)
-    if relayed:
-        raise Refusal(f"the task reports what someone else said ({relayed!r}), it does not ask for it; if you want it "
-                      "done, ask for it yourself, e.g. 'put the red block in the bin'", "ambiguous")
-    back = _taken_back(toks)
-    if back:
-        raise Refusal(f"the task takes back what it asks ({back!r} at the end); nothing is done - say what the robot "
-                      "should do without taking it back", "ambiguous")
+    toks = _without_leading_take_back(toks)  # "never mind what I said before, put ...": nothing here to take back
+    for check, says in _NOT_A_REQUEST:  # asks for no action now: refused with what gave it away
+        found = check(toks)
+        if found:
+            raise Refusal(says.format(repr(found)), "ambiguous")
     try:
-        return _interpret_tokens(task, toks, objs, extra)
+        return _interpret_tokens(task, toks, objs, extra, names)
     except Refusal as first:
         if first.kind not in ("unknown_word", "ambiguous") or first.reason.startswith(_NEGATION_LEFT):
             raise
@@ -140,7 +127,7 @@ def interpret(task: str, objects: Sequence[Any]) -> list[GoalAtom]:
             if _free_negations(variant) < _free_negations(toks):
                 continue  # a reading never drops a negation: "put it in the bin. Don't." is taken back, not a put
             try:
-                return _interpret_tokens(task, variant, objs, extra)
+                return _interpret_tokens(task, variant, objs, extra, names)
             except Refusal:
                 continue
         raise
@@ -319,6 +306,20 @@ def _taken_back(toks: list[str]) -> str | None:
     return None
 
 
+_NOT_A_REQUEST = (
+    (_question, "the task asks a question or supposes ({}), it does not ask for an action; the robot answers no "
+     "questions - say what it should do"),
+    (_past_report, "the task tells what happened ({}) in the same breath as an action, so it reads as a report, not a "
+     "request; the robot only acts on what to do now - say it plainly, e.g. 'put the red block in the bin'"),
+    (_reported_speech, "the task reports what someone else said ({}), it does not ask for it; if you want it done, ask "
+     "for it yourself, e.g. 'put the red block in the bin'"),
+    (_taken_back, "the task takes back what it asks ({} at the end); nothing is done - say what the robot should do "
+     "without taking it back"),
+)
+"""Checks of a task that asks for no action now (each returns the words that gave it away, or None) and the reason
+each refusal gives."""
+
+
 _ACT_VERBS = PLACE_VERBS | DISCARD_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS
 
 
@@ -342,9 +343,10 @@ def _before_reordered(toks: list[str]) -> list[str]:
     return toks
 
 
-def _interpret_tokens(task: str, toks: list[str], objs: list[Obj], extra: set[str]) -> list[GoalAtom]:
+def _interpret_tokens(task: str, toks: list[str], objs: list[Obj], extra: set[str],
+                      names: frozenset[str]) -> list[GoalAtom]:
+    """``names``: the objects as "colour category" (tokens_of's and the repairs' view of the world)."""
     toks = _before_reordered(toks)
-    names = frozenset(f"{o.colour} {o.category}" for o in objs)
     parser = _ClauseParser(_without_small_talk(repaired(toks, names)))
     clauses = parser.parse()
     loose = [t for k, (t, u) in enumerate(zip(parser.t, parser.used, strict=True)) if not u and t in _NEGATIONS
