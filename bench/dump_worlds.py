@@ -40,6 +40,13 @@ DEV_WORLDS: dict[str, list[int]] = {
     "tabletop_pairs": [3101],
     "tabletop_drawer": [4101],
 }
+# Worlds no parser round had seen before round 12: its hold-out is written in these only.
+FRESH_WORLDS: dict[str, list[int]] = {
+    "tabletop": [1201, 1202, 1203],
+    "tabletop_sort": [2201],
+    "tabletop_pairs": [3201],
+    "tabletop_drawer": [4201],
+}
 
 
 def world_key(scene: str, seed: int) -> str:
@@ -87,7 +94,8 @@ def render(data: dict[str, Any]) -> str:
     head = (
         "# Worlds of the hand-written evaluation sets; written by bench/dump_worlds.py, do not edit.\n"
         "# position: [x, y] m on the table, x forward (away from the robot base), y to the robot's left.\n"
-        "# set: main = bench/data/handwritten_tasks.yaml (frozen), dev = handwritten_tasks_dev.yaml.\n"
+        "# set: main = bench/data/handwritten_tasks.yaml (frozen), dev = handwritten_tasks_dev.yaml,\n"
+        "# fresh = worlds first used by the round 12 parser hold-out (test/core/data/).\n"
     )
     return head + yaml.safe_dump({"worlds": data}, sort_keys=False, default_flow_style=None, width=110)
 
@@ -97,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT, help=f"output YAML (default {OUT})")
     parser.add_argument("--check", action="store_true", help="compare with --out instead of writing it")
     args = parser.parse_args(argv)
-    text = render(dump({"main": MAIN_WORLDS, "dev": DEV_WORLDS}))
+    text = render(dump({"main": MAIN_WORLDS, "dev": DEV_WORLDS, "fresh": FRESH_WORLDS}))
     if args.check:
         old = args.out.read_text() if args.out.is_file() else ""
         if old != text:

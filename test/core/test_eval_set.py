@@ -145,13 +145,13 @@ def test_worlds_file_is_well_formed(worlds: dict[str, dict[str, Any]]) -> None:
     for key, world in worlds.items():
         assert key == f"{world['scene']}/{world['seed']}", key
         assert world["seed"] >= 1000, f"{key}: evaluation seeds start at 1000"
-        assert world["set"] in ("main", "dev"), key
+        assert world["set"] in ("main", "dev", "fresh"), key
         ids = [o["id"] for o in world["objects"]]
         assert len(ids) == len(set(ids)), f"{key}: duplicate object ids"
         for o in world["objects"]:
             assert {"id", "name", "category", "colour", "position"} <= set(o), f"{key}: {o}"
             assert len(o["position"]) == 2 and all(isinstance(v, float | int) for v in o["position"]), o
-    assert {w["set"] for w in worlds.values()} == {"main", "dev"}
+    assert {w["set"] for w in worlds.values()} == {"main", "dev", "fresh"}
 
 
 @pytest.mark.parametrize("which", ["main", "dev"])
