@@ -378,7 +378,13 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\b(step|stage) (one|two|three|four|five|1|2|3|4|5)\b\s*[,:.-]?", " ", t)
     t = re.sub(r"\b(a bit|a little|a touch|slightly) (further|farther) (left|right|forward|forwards|back|backward|backwards)\b",
                r"\1 \3", t)  # "slide it a bit further right" (not "the one further right": the rightmost)
-    t = re.sub(r"\b(directly|just|immediately) (behind|in front of|next to|beside|between)\b", r"\2", t)
+    t = re.sub(r"\b(directly|just|immediately) (next to|beside|between)\b", r"\2", t)
+    t = re.sub(r"\b(straight|right|just|immediately) (behind|in front of)\b", r"directly \2", t)  # kept: a narrow cone
+    # "the block by the bowl - into the bin with it": the place first, then what goes there
+    t = re.sub(r"\b(in|into|inside|on|onto|on top of) ((?:the|that|this) [a-z ]*?) with (it|them)\b", r"put \3 \1 \2", t)
+    # "whichever block is furthest, put that one in the bowl": "that one" after a verb is the object named before
+    t = re.sub(r"\b(put|place|move|drop|pop|stick|take|throw|toss|set|lay|chuck|shift|grab|pick up) (that|this) one\b",
+               r"\1 it", t)
     t = re.sub(r"[()]", " , ", t)  # "(the one near the bin)": an aside, set off like commas
     t = re.sub(r"\s[&+]\s", " and ", t)  # "blue + yellow -> green bowl"
     t = re.sub(r"\b(left|right)[- ]?most\b", r"\1most", t)  # "the left-most block"

@@ -399,13 +399,17 @@ class _Parser:
             if self.comparatives and (w == "behind" or (w, w1, w2) == ("in", "front", "of")
                                       or (w, w1, w2) == ("in", "back", "of")) or (
                     w in being + ("right", "just", "directly", "immediately") and (
-                        w1 == "behind" or (w1, w2, self.peek(3)) == ("in", "front", "of"))):
+                        w1 == "behind" or (w1, w2, self.peek(3)) == ("in", "front", "of"))) or (
+                    w in being and w1 == "directly" and (w2 == "behind" or (w2, self.peek(3)) == ("in", "front"))):
                 state = self.save()  # "the block behind the green block", "the bowl in front of the bin"
                 self.accept(*being)
-                self.accept("right", "just", "directly", "immediately")
+                direct = self.accept("directly")
+                self.accept("right", "just", "immediately")
                 kind = "behind" if self.accept("behind") else "front_of"
                 if kind == "front_of":
                     kind = "front_of" if self.take(3)[1] == "front" else "behind"
+                if direct:  # "directly behind": in line with it, not anywhere on that side
+                    kind += "_direct"
                 lm = self.noun_phrase()
                 if lm is None or lm.pronoun and lm.words != ["it"]:
                     self.restore(state)

@@ -14,6 +14,15 @@ from robomatrix.skills.colours import (
     match_colour,
 )
 
+#: m: "the leftmost / nearest / furthest ..." is refused as ambiguous when the winner and the runner-up
+#: are closer than this in that measure (people judge such near ties differently; a block is 4 cm wide).
+SUPERLATIVE_TIE = 0.03
+#: m: "directly behind / in front of X" is in line with X: its centre less than this to either side of X's
+DIRECT_OFFSET = 0.04
+_TIE_WORDS = {"leftmost": "as far left", "rightmost": "as far right", "nearest": "as near", "closest": "as near",
+              "farthest": "as far", "furthest": "as far", "nearest_robot": "as near the robot",
+              "farthest_robot": "as far from the robot", "middle": "as central", "centre": "as central"}
+
 
 class Refusal(Exception):
     """The task cannot be turned into a goal; ``kind`` is one of the planner's refusal kinds."""
@@ -35,6 +44,11 @@ class Obj:
     colour: str
     x: float
     y: float
+    half_width: float = 0.02  # m, half its larger horizontal side ("directly in front of the bin": within its width)
+
+
+#: m, half the larger side of a typical object of a category, for worlds that give no sizes (hand-written sets)
+_HALF_WIDTHS = {"block": 0.02, "bowl": 0.075, "bin": 0.13, "drawer": 0.15, "object": 0.035}
 
 
 def _get(o: Any, key: str, default: Any = "") -> Any:
@@ -46,8 +60,16 @@ def world_objects(objects: Sequence[Any]) -> list[Obj]:
     for o in objects:
         pos = _get(o, "position", None)
         x, y = (float(pos[0]), float(pos[1])) if pos is not None and len(pos) >= 2 else (math.nan, math.nan)
+        category = str(_get(o, "category") or "object")
+        size = _get(o, "size", None)
+        try:
+            half = 0.5 * max(float(size[0]), float(size[1]))
+        except (TypeError, ValueError, IndexError):
+            half = _HALF_WIDTHS.get(category, 0.02)
+        if not math.isfinite(half) or half <= 0:
+            half = _HALF_WIDTHS.get(category, 0.02)
         out.append(Obj(str(_get(o, "id")), str(_get(o, "name") or _get(o, "id")),
-                       str(_get(o, "category") or "object"), str(_get(o, "colour") or "").lower(), x, y))
+                       category, str(_get(o, "colour") or "").lower(), x, y, half))
     return out
 
 
@@ -181,18 +203,21 @@ class _Resolver:
                 t = self.by_id[targets[0]]
                 sign = 1.0 if kind == "left_of" else -1.0
                 pool = [o for o in pool if o.id != t.id and sign * (o.y - t.y) > 0.02]
-            elif kind in ("front_of", "behind"):
+            elif kind in ("front_of", "behind", "front_of_direct", "behind_direct"):
                 # the front is the side of the person who faces the robot (+x, as "at the front"), behind is the
-                # robot's side; clearly on that side and within 45 degrees of straight ahead of it
+                # robot's side; clearly on that side and within 45 degrees of straight ahead of it ("directly":
+                # in line with it: less than DIRECT_OFFSET, or than its own half width, to either side)
                 t = self.by_id[targets[0]]
-                sign = 1.0 if kind == "front_of" else -1.0
+                sign = 1.0 if kind.startswith("front_of") else -1.0
                 pool = [o for o in pool if o.id != t.id and sign * (o.x - t.x) > 0.02
-                        and abs(o.y - t.y) <= sign * (o.x - t.x)]
+                        and abs(o.y - t.y) <= sign * (o.x - t.x)
+                        and (not kind.endswith("_direct") or abs(o.y - t.y) < max(DIRECT_OFFSET, t.half_width))]
             else:  # "the bowl next to the green bowl": never the green bowl itself
                 t = self.by_id[targets[0]]
                 pool = self._superlative([o for o in pool if o.id != t.id], kind, (t.x, t.y), ref)
         picks_one = ref.rank is not None or ref.superlative is not None or any(
-            kind not in ("matches", "matches_none", "between", "left_of", "right_of", "front_of", "behind")
+            kind not in ("matches", "matches_none", "between", "left_of", "right_of", "front_of", "behind",
+                                                                   "front_of_direct", "behind_direct")
             for kind, _ in ref.relative)
         # "the two blocks on the left": a count with a side or a nearness picks that many from that end
         several = (isinstance(ref.count, int) and ref.count >= 2 and ref.superlative is not None
@@ -268,7 +293,7 @@ class _Resolver:
 
     def _superlative(self, pool: list[Obj], kind: str, point: tuple[float, float], ref: Ref, n: int = 1) -> list[Obj]:
         """The ``n`` objects of ``pool`` most ``kind`` (leftmost, nearest ...); refused when the n-th and the
-        next are about as far (2 cm): which n is then not clear."""
+        next are about as far (SUPERLATIVE_TIE): which n is then not clear."""
         if len(pool) <= n or kind == "":
             return pool
         if kind in ("middle", "centre") and len(pool) % 2 == 0:
@@ -292,9 +317,11 @@ class _Resolver:
                 return abs(o.y - ys[len(ys) // 2])
             return 0.0
         ranked = sorted(pool, key=key)
-        if abs(key(ranked[n - 1]) - key(ranked[n])) < 0.02:
-            raise Refusal(f"'{ref.text()}' is not clear: {self.describe([ranked[n - 1].id, ranked[n].id])} are about "
-                          f"as {kind.replace('_robot', '').replace('most', '')}", "ambiguous")
+        if abs(key(ranked[n - 1]) - key(ranked[n])) < SUPERLATIVE_TIE - 1e-9:
+            gap = abs(key(ranked[n - 1]) - key(ranked[n]))
+            raise Refusal(f"'{ref.text()}' is not clear: {self.describe([ranked[n - 1].id, ranked[n].id])} are "
+                          f"{_TIE_WORDS.get(kind, kind)} within {100 * gap:.0f} cm of each other; say which",
+                          "ambiguous")
         if n > 1 and kind in ("leftmost", "rightmost") and any((o.y > 0) != (kind == "leftmost") for o in ranked[:n]):
             side = "left" if kind == "leftmost" else "right"
             on_side = [o.id for o in pool if (o.y > 0) == (kind == "leftmost")]
