@@ -16,7 +16,7 @@ Pipeline (numpy only):
    percentile of the heights; hollowness = how much of the rectangle's inner part lies
    low (bowls and bins are rings seen from above, blocks are solid). Category from size and
    shape, colour from the mean colour of the top surface, nearest in the simulator's colour
-   table up to a brightness gain (shading), yaw from the rectangle (blocks: modulo 90 deg).
+   table up to a brightness gain (shading), yaw from the rectangle (blocks, bowls, bins: modulo 90 deg; a round bowl: 0).
    The drawer is the tall box: its front is the side with parts (drawer, handle) sticking
    out below the cabinet's top, which also gives the opening and the handle's position.
 
@@ -98,7 +98,7 @@ class Detection:
     category: str  # block | bowl | bin | drawer | object
     colour: str  # nearest colour word of the simulator's table
     position: np.ndarray  # (3,) m, world: centre of the object (drawer: its handle, as the simulator reports)
-    yaw: float  # rad about world z (blocks: in (-pi/4, pi/4], the symmetric cube's equivalent)
+    yaw: float  # rad about world z (blocks, bowls, bins: in (-pi/4, pi/4], the rectangle's equivalent; round: 0)
     size: np.ndarray  # (3,) m, extents in the object's own frame
     rgb: np.ndarray  # (3,) mean colour of the top surface, 0..1
     opening: float | None = None  # drawer only: 0 closed ... 1 open
@@ -539,6 +539,16 @@ def _merge_tall(labels: np.ndarray, count: int, hmap: np.ndarray, cfg: DetectorC
     return dense[merged], len(used)
 
 
+def _round(u: np.ndarray, v: np.ndarray, ext: np.ndarray) -> bool:
+    """The occupied cells (``u``, ``v``: in the footprint rectangle's frame, m) leave its corners empty: the
+    shape is round (a circle inscribed in the rectangle stays within 0.5 of its half sides' diagonal; the
+    corner boxes beyond 0.8 of both half sides lie outside it). Square-ish footprints only."""
+    if len(u) == 0 or abs(float(ext[0]) - float(ext[1])) > 0.15 * float(max(ext)):
+        return False
+    corner = (np.abs(u) > 0.4 * float(ext[0])) & (np.abs(v) > 0.4 * float(ext[1]))
+    return bool(np.count_nonzero(corner) < 0.02 * len(u))
+
+
 def _plane_z(n: np.ndarray, d: float, x: float, y: float) -> float:
     return float(-(d + n[0] * x + n[1] * y) / n[2])
 
@@ -581,10 +591,13 @@ def _describe(pts: np.ndarray, hts: np.ndarray, cols: np.ndarray, cells: np.ndar
         category = "block"
     else:
         category = "object"
-    if category == "block":
-        yaw = _wrap(angle, math.pi / 2)
-        size = np.array([ext[0], ext[1], top_h]) if abs(_wrap(angle - yaw, math.pi)) < 1e-6 else np.array(
-            [ext[1], ext[0], top_h])
+    if category in ("block", "bowl", "bin"):
+        # A rectangle is the same at yaw + 90 deg with its sides swapped: the yaw in (-45, 45] deg, as the
+        # simulator's axis-aligned boxes are. A round bowl's rectangle has no angle of its own (the minimum-
+        # area rectangle of a ring turns with the noise): its corners are empty, and its yaw is 0.
+        yaw = 0.0 if category == "bowl" and _round(u, v, ext) else _wrap(angle, math.pi / 2)
+        size = np.array([ext[0], ext[1], top_h]) if abs(_wrap(angle - yaw, math.pi)) < 1e-6 or (
+            category == "bowl" and yaw == 0.0) else np.array([ext[1], ext[0], top_h])
     else:
         yaw = _wrap(angle, math.pi)
         size = np.array([ext[0], ext[1], top_h])

@@ -35,7 +35,8 @@ class PerceptionConfig:
 
     @classmethod
     def from_sections(cls, camera: CameraConfig, perception: dict[str, Any]) -> PerceptionConfig:
-        known = {"stale_after", "occlusion_hold", "match_distance", "hand_near"}
+        known = {"stale_after", "occlusion_hold", "static_hold", "match_distance", "hand_near", "container_min_side",
+                 "partial_view"}
         unknown = set(perception) - known
         if unknown:
             raise ConfigError(f"unknown perception setting(s) {sorted(unknown)}; valid: {sorted(known)}")

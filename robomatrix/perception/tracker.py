@@ -76,6 +76,10 @@ class TrackerConfig:
 
     stale_after: float = 0.5  # s without a camera frame before the objects are withdrawn
     occlusion_hold: float = 3.0  # s an unseen object is still reported at its last pose
+    static_hold: float = 30.0  # s for a bowl, bin or drawer: they do not move by themselves, and the arm over
+    # them (a slow place, a long hover) hides most of one for many seconds
+    container_min_side: float = 0.08  # m: a new bowl or bin narrower than this is a piece of one the arm hides
+    partial_view: float = 0.01  # m: a block seen this much narrower than whole is partly hidden: its pose is kept
     match_distance: float = 0.06  # m, largest move between frames that keeps an id
     grasp_radius: float = 0.05  # m, an object this close to the end effector when the gripper closes is held ...
     grasp_xy: float = 0.03  # m ... and between the fingers: its centre this close to the gripper's axis horizontally
@@ -89,7 +93,8 @@ class TrackerConfig:
     hand_margin: float = DetectorConfig.hand_margin  # hand's axis above its fingertips), so a block in it is hidden
 
     def __post_init__(self) -> None:
-        for key in ("stale_after", "occlusion_hold", "match_distance", "grasp_radius", "grasp_xy", "hand_near",
+        for key in ("stale_after", "occlusion_hold", "static_hold", "container_min_side", "partial_view",
+                    "match_distance", "grasp_radius", "grasp_xy", "hand_near",
                     "drawer_travel", "min_hold_width", "settle_width", "loose_scale", "hand_radius", "hand_margin"):
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
@@ -106,7 +111,7 @@ class Track:
     in_drawer: tuple[str, np.ndarray] | None = None  # (drawer id, offset from its handle) while unseen inside it
     released: bool = False  # let go and not seen since: its pose is the tracker's guess, not a measurement
     born: float = 0.0  # stamp of the frame that started the track
-    extent: np.ndarray | None = None  # bowl, bin: sorted footprint sides (m) first seen, the size a whole view has
+    extent: np.ndarray | None = None  # sorted footprint sides (m) of a whole view: bowl, bin: the first; block: the largest
 
 
 def _cabinet_centre(det: Detection, drawer_travel: float) -> np.ndarray:
@@ -238,6 +243,9 @@ class Tracker:
                     t.last_seen = stamp
                     continue
                 det = detections[i]
+            elif t.det.category == "block" and detections[i].category == "block" and self._partial(t, detections[i]):
+                t.last_seen = stamp  # a part hidden (the hand, the arm): its centre is not the block's
+                continue
             else:
                 det = detections[i] if tid not in covered else self._kept_drawer(t.det, detections[i])
             t.det, t.last_seen, t.position = det, stamp, np.asarray(det.position, float)
@@ -296,6 +304,8 @@ class Tracker:
             if det.category in CONTAINERS and any(
                     _container_distance(det.position[:2], c.position, c.det) <= 0.0 for c in containers):
                 continue  # a piece of a tracked bowl or bin (cut by the hand), not another one
+            if det.category in CONTAINERS and float(np.min(det.size[:2])) < cfg.container_min_side:
+                continue  # a strip of a bowl's or bin's rim (the rest hidden by the arm), not a container
             if det.category == "object" and any(
                     c.det.colour == det.colour and _container_distance(det.position[:2], c.position, c.det) <= 0.0
                     for c in containers):
@@ -308,8 +318,20 @@ class Tracker:
         self._merge_duplicates(used_track | started)
         self._follow_drawers(used_track, stamp)
         for tid in [tid for tid, t in self.tracks.items()
-                    if t.held_offset is None and stamp - t.last_seen > cfg.occlusion_hold]:
+                    if t.held_offset is None and stamp - t.last_seen > (
+                        cfg.static_hold if t.det.category in (*CONTAINERS, "drawer") else cfg.occlusion_hold)]:
             del self.tracks[tid]
+
+    def _partial(self, t: Track, seen: Detection) -> bool:
+        """``seen`` shows block track ``t`` with a part hidden: a footprint side ``partial_view`` shorter than
+        the block's whole one (the largest seen). A whole view makes the whole size larger if it is."""
+        sides = np.sort(np.asarray(seen.size[:2], float))
+        if t.extent is None:
+            t.extent = np.sort(np.asarray(t.det.size[:2], float))
+        if bool(np.any(sides < t.extent - self.config.partial_view)):
+            return True
+        t.extent = np.maximum(t.extent, sides)
+        return False
 
     def _merge_duplicates(self, seen: set[str]) -> None:
         """Two free tracks of one category within 2 cm of each other (3D) are one object seen twice
