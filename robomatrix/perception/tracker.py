@@ -67,6 +67,8 @@ from robomatrix.perception.detector import Detection, DetectorConfig
 
 GRASPABLE = ("block", "object")
 CONTAINERS = ("bowl", "bin")
+RIM = 0.015  # m: a piece of a container's colour this far outside its tracked footprint is its rim (a view
+# with a part hidden gives a footprint a little short of the whole)
 CONTAINER_FLOOR = 0.008  # m, a bowl's or bin's floor above its bottom (the detector's min_height is above it)
 
 
@@ -307,9 +309,9 @@ class Tracker:
             if det.category in CONTAINERS and float(np.min(det.size[:2])) < cfg.container_min_side:
                 continue  # a strip of a bowl's or bin's rim (the rest hidden by the arm), not a container
             if det.category == "object" and any(
-                    c.det.colour == det.colour and _container_distance(det.position[:2], c.position, c.det) <= 0.0
+                    c.det.colour == det.colour and _container_distance(det.position[:2], c.position, c.det) <= RIM
                     for c in containers):
-                continue  # a piece of a bowl's or bin's rim (the rest hidden), not an object in it
+                continue  # a piece of a bowl's or bin's rim (the rest hidden), not an object in it or by it
             tid = self._new_id(det)
             self.tracks[tid] = Track(tid, det, stamp, position=np.asarray(det.position, float), born=stamp)
             started.add(tid)
