@@ -81,7 +81,7 @@ class TrackerConfig:
     static_hold: float = 30.0  # s for a bowl, bin or drawer: they do not move by themselves, and the arm over
     # them (a slow place, a long hover) hides most of one for many seconds
     container_min_side: float = 0.08  # m: a new bowl or bin narrower than this is a piece of one the arm hides
-    partial_view: float = 0.01  # m: a block seen this much narrower than whole is partly hidden: its pose is kept
+    partial_view: float = 0.006  # m: a block seen this much narrower than whole is partly hidden: its pose is kept
     match_distance: float = 0.06  # m, largest move between frames that keeps an id
     grasp_radius: float = 0.05  # m, an object this close to the end effector when the gripper closes is held ...
     grasp_xy: float = 0.03  # m ... and between the fingers: its centre this close to the gripper's axis horizontally
