@@ -360,6 +360,25 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     for mark, colour in _COLOUR_EMOJI.items():  # "🔴 block in the 🟢 bowl"
         t = t.replace(mark, f" {colour} ")
     t = re.sub(r"\bu\b", "you", t)  # "could u put ..."
+    t = re.sub(r"\U0001f449|\u27a1\ufe0f?", " -> ", t)  # a pointing hand or an arrow emoji: "red block 👉 bowl"
+    t = re.sub(r"\U0001f64f", " please ", t)  # folded hands
+    t = _without_context(t)
+    t = re.sub(r"\b(real|really|super|pretty) (quick|quickly|fast)\b", " ", t)  # "... real quick"
+    t = re.sub(r"\b(?:yeah|yep|yes|ok|okay)?,?\s*that'?s (?:it|all)\s*[.!]*\s*$", " ", t)  # dictated: "... yeah thats it"
+    # a spoken self-repair with no commas: "the blue block um no sorry the yellow block"
+    t = re.sub(r"(?<=[a-z]) (?:(?:um|uh|er|erm) )?(no sorry|sorry no|no wait|oops|sorry)(?= (?:the|that|in|into|on|onto)\b)",
+               r" , \1 ,", t)
+    # a list: "todo: (a) blue block in the bowl (b) ..." / "steps: 1) open drawer 2) ..." - one request per item
+    t = re.sub(r"^\s*(?:to ?do|todo|steps|tasks|list|jobs)\s*:\s*", " ", t)
+    t = re.sub(r"(?:^|(?<=[\s:;,.]))\(?(?:[a-e]|[1-9])\)\s*", " . ", t)
+    t = re.sub(r"\b(left|right|forward|forwards|backward|backwards|back) by (?=\d|(?:a|an|one|two|three|four|five|ten|"
+               r"fifteen|twenty) )", r"\1 ", t)  # "push it right by 10 cm": a direction, then how far
+    t = re.sub(r"\bway (?:over )?(?:on|to) the (left|right)\b", r"on the far \1", t)  # "the block way over on the left"
+    t = re.sub(r"\b(block|bowl|one|cube|bin)(s?) what (is|are)\b", r"\1\2 that \3", t)  # a learner's relative pronoun
+    # "see the yellow bowl? put the green block in it": the question points at what "it" is
+    seen = re.match(r"^\s*(?:do you |can you |you )?see (the [a-z ]+?)\s*\?\s*(.*)$", t)
+    if seen and len(re.findall(r"\bit\b", seen.group(2))) == 1:
+        t = re.sub(r"\bit\b", seen.group(1), seen.group(2))
     t = re.sub(r"\bhim\b", "it", t)  # "the red block, put him in the bowl": a learner's pronoun for a thing
     t = re.sub(r"\b(inside|outside) of\b", r"\1", t)  # "inside of the red bowl"
     t = re.sub(r"\ba little bit\b", "a little", t)
@@ -402,7 +421,10 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\b(no|not)( [a-z]+)? at all\b", r"\1\2", t)  # "no rush at all"
     t = re.sub(r"^\s*((?:the|that|this) (?:[a-z]+ ){0,3}?(?:block|bowl|cube|one|bin|drawer))\s*[,-]+\s*it "
                r"(?=(needs|should|must|has to|goes|go|belongs|will|can)\b)", r"\1 ", t)  # "the blue block, it needs to go"
-    t = re.sub(r"\b(?:before|b4) (?:anything|everything) else\b|\bfirst of all\b", " ", t)  # an order of urgency
+    # "the blue block, put in the red bowl": a fronted object and its verb with no "it" (a learner's order)
+    t = re.sub(r"^\s*((?:the|that|this) [a-z ]+?)\s*,\s*(put|place|move|drop|pop|stick|set) (in|into|inside|on|onto)\b",
+               r"\2 \1 \3", t)
+    t = re.sub(r"\b(?:before|b4) (?:you do |doing )?(?:anything|everything) else\b|\bfirst of all\b", " ", t)  # an order of urgency
     t = re.sub(r"(?<=[a-z])\.{2,}(?=[a-z])", " ", t)  # "put...the green block...in": a pause between words
     t = re.sub(r"\bb4\b", "before", t)  # texting: "b4 anything else"
     t = re.sub(r"\bw/\s*", "with ", t)  # "w/ care"
@@ -432,6 +454,26 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
         after = _correct(raw[k + 1], extra or set()) if k + 1 < len(raw) else ""
         out.append(_correct(w, extra or set(), after, names, raw[k - 1] if k else ""))
     return out
+
+
+_CONTEXT_END = re.compile(r"\bso (?=(?:i would|i'd|i want|i need|i'd like|could you|can you|would you|will you|please|"
+                          r"you can|could u|can u|pls)\b)")
+_NOT_MERE_CONTEXT = re.compile(r"\b(?:block|blocks|bowl|bowls|bin|bins|drawer|drawers|cube|cubes|it|them|red|green|blue|"
+                               r"yellow|grey|gray|white|black|orange|purple|pink|brown|not|never|don't|dont|careful|hand|"
+                               r"hands|finger|fingers|person|someone|somebody|child|kid|baby|people|cat|dog|arm)\b")
+
+
+def _without_context(t: str) -> str:
+    """"we're setting up for a demo in ten minutes so I'd like ...": the reason before "so <request>" is dropped when
+    it names no object, colour, person, body part or negation (and no harm: the unsafe-word check reads the text
+    as typed); otherwise the text is left as it is."""
+    m = _CONTEXT_END.search(t)
+    if m is None or m.start() == 0:
+        return t
+    pre = t[:m.start()]
+    if _NOT_MERE_CONTEXT.search(pre) or any(w in UNSAFE_WORDS or w in OTHER_ACTS for w in re.findall(r"[a-z]+", pre)):
+        return t
+    return t[m.end():]
 
 
 def _base_verb(stem: str) -> str | None:

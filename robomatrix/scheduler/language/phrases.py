@@ -579,9 +579,15 @@ class _Parser:
             if w in ("that", "which") and w1 in ("are", "is") and w2 in ("not", "neither") and self._colour_at(3):
                 self.take(3)  # "that is not blue", "that isn't blue or red", "that is neither red nor blue"
                 ref.not_colours.append(" ".join(self.take(self._colour_at(0))))
-                while self.peek() in ("or", "nor", ",") and self._colour_at(1) and \
-                        self.peek(1 + self._colour_at(1)) not in CATEGORY_WORDS:
-                    self.take()
+                while True:
+                    if self.peek() in ("or", "nor", ",") and self._colour_at(1) and \
+                            self.peek(1 + self._colour_at(1)) not in CATEGORY_WORDS:
+                        self.take()
+                    elif (self.peek(), self.peek(1)) == ("and", "not") and self._colour_at(2) and \
+                            self.peek(2 + self._colour_at(2)) not in CATEGORY_WORDS:
+                        self.take(2)  # "that is not green and not yellow"
+                    else:
+                        break
                     ref.not_colours.append(" ".join(self.take(self._colour_at(0))))
                 continue
             if w == "whose" and w1 in ("colour", "shade") and w2 in ("matches", "match", "is", "equals"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from robomatrix.scheduler.language.lexicon import CONTAINERS, MOVABLE
@@ -76,6 +76,15 @@ def world_objects(objects: Sequence[Any]) -> list[Obj]:
 
 
 # --------------------------------------------------------------------------- resolution
+
+
+def _like(landmark: Ref, ref: Ref) -> Ref:
+    """"the block to the right of the yellow one": a landmark that is just "one" with a colour or a place is of
+    the kind of the object it describes (the yellow block, not the yellow bowl)."""
+    if landmark.category is None and ref.category and landmark.words and landmark.words[-1] == "one" \
+            and not landmark.pronoun:
+        return replace(landmark, category=ref.category)
+    return landmark
 
 
 class _Resolver:
@@ -172,7 +181,7 @@ class _Resolver:
         if between:
             ends: list[str] = []
             for lm in between:
-                ends += self.resolve(lm, "any", many_ok=True)
+                ends += self.resolve(_like(lm, ref), "any", many_ok=True)
             if len(set(ends)) != 2:
                 raise Refusal(f"'{ref.text()}': 'between' needs two objects, the task names "
                               f"{self.describe(list(dict.fromkeys(ends)))}", "ambiguous")
@@ -192,7 +201,7 @@ class _Resolver:
                 others = self.resolve(lm, "any", many_ok=True)
                 pool = [o for o in pool if o.colour not in {self.by_id[t].colour for t in others}]
                 continue
-            targets = self.resolve(lm, "any")
+            targets = self.resolve(_like(lm, ref), "any")
             if len(targets) == 1 and targets[0] not in self.mentioned[-1:]:
                 self.mentioned.append(targets[0])  # "the block that matches the rightmost bowl ... in it"
             self.landmarks.update(targets)
@@ -245,9 +254,21 @@ class _Resolver:
         if ref.superlative is not None:
             kind, landmark = ref.superlative
             point = (0.0, 0.0) if landmark in ("robot", "") else (2.0, 0.0)  # a person faces the robot
+            mine = ""
             if landmark == "person":
+                mine = kind
                 kind = {"nearest": "farthest_robot", "farthest": "nearest_robot"}.get(kind, kind)
+            pool_before = pool
             pool = self._superlative(pool, kind, point, ref, ref.count if several else 1)
+            if mine in ("nearest", "farthest") and not several and len(pool_before) > 1:
+                # Where the person stands is not known: across the table, "nearest me" is both the farthest from
+                # the robot and the farthest forward (largest x). Readings that disagree, or a near tie forward,
+                # leave it unclear.
+                forward = sorted(pool_before, key=lambda o: -o.x if mine == "nearest" else o.x)
+                if forward[0].id != pool[0].id or abs(forward[0].x - forward[1].x) < SUPERLATIVE_TIE - 1e-9:
+                    raise Refusal(f"'{ref.text()}' is not clear: {self.describe([forward[0].id, forward[1].id])} are "
+                                  f"about as {'near' if mine == 'nearest' else 'far from'} you, depending on where you "
+                                  "stand; say which", "ambiguous")
         excluded: set[str] = set()
         count = ref.count
         if ref.except_refs and ref.all and count is not None:  # "all four blocks except the red one": four
