@@ -10,7 +10,7 @@ ratio perception / truth, with the paired rate "perception succeeds where truth 
 (Wilson 95 %) as its interval. Also what the runner *reported* (its goal check on the world it
 saw, the perceived one with perception): the rate of reported successes, and the false
 successes (reported SUCCESS while the goal does not hold on the simulator's world), which must
-stay 0. ``--combine`` joins the files of runs split over processes (e.g. by family).
+stay 0. ``--combine`` joins the files of runs split over processes (by family, or by seeds: cases are concatenated).
 
     .venv/bin/python bench/bench_tasks_perception.py --layouts 8      # oracle skills
     .venv/bin/python bench/bench_tasks_perception.py --configs trained --layouts 5
@@ -73,7 +73,10 @@ def main(argv: list[str] | None = None) -> int:
         out = {**parts[0], "results": {}, "wall_s": round(sum(p.get("wall_s", 0.0) for p in parts), 1),
                "combined_from": [str(f) for f in args.combine]}
         for config in {c for p in parts for c in p["results"]}:
-            fams = {fam: r["cases"] for p in parts for fam, r in p["results"].get(config, {}).get("families", {}).items()}
+            fams: dict[str, list] = {}  # runs split by family or by seeds: every part's cases, in order
+            for p in parts:
+                for fam, r in p["results"].get(config, {}).get("families", {}).items():
+                    fams.setdefault(fam, []).extend(r["cases"])
             out["results"][config] = summarise({f: fams[f] for f in FAMILIES if f in fams})
         args.out.write_text(json.dumps(out, indent=1) + "\n")
         for config, r in out["results"].items():
