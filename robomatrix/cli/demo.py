@@ -82,9 +82,9 @@ def run_task_demo(args: argparse.Namespace) -> int:
     description = parse_launch_file(resolve_launch_file("robomatrix.launch.xml"), {
         "robot": "sim", "gui": "true" if args.gui else "false", "start_skill_server": "true",
         "start_scheduler": "true", "skill_controller": args.controller,
-        "perception": "true" if getattr(args, "perception", False) else "false"})
+        "perception": "false" if getattr(args, "truth", False) else "true"})
     summary: dict[str, Any] = {"seed": args.seed, "ok": False, "feedback": [], "corrections": [],
-                               "objects_from": "perception" if getattr(args, "perception", False) else "simulator"}
+                               "objects_from": "simulator" if getattr(args, "truth", False) else "perception"}
     frames: list[np.ndarray] = []
     t_start = time.monotonic()
     with LaunchRunner(description) as runner, RosClient() as ros:
