@@ -339,7 +339,8 @@ class Tracker:
         """Two free tracks of one category within 2 cm of each other (3D) are one object seen twice
         (two objects cannot overlap): of one colour, keep the one seen now, else the older one; of
         two colours (a block's colour read off a shaded side) only when both are seen now (a
-        hidden block in a pile must not give way to a misread piece of its neighbour), the older."""
+        hidden block in a pile must not give way to a misread piece of its neighbour), the older. A block and
+        an "object" of one colour that close are one block."""
         free = sorted((t for t in self.tracks.values() if t.held_offset is None and t.det.category in GRASPABLE),
                       key=lambda t: (t.id not in seen, t.born, t.id))
         # (both seen now: the older first)
@@ -352,6 +353,13 @@ class Tracker:
                         and (a.det.colour == b.det.colour or (a.id in seen and b.id in seen)) \
                         and float(np.linalg.norm(a.position - b.position)) < 0.02:
                     gone.add(b.id)
+                elif b.id not in gone and {a.det.category, b.det.category} == {"block", "object"} \
+                        and a.det.colour == b.det.colour and float(np.linalg.norm(a.position - b.position)) < 0.02:
+                    # one block read as an irregular "object" in some frames (partly hidden, a noisy edge):
+                    # the same thing twice, and the block is what it is
+                    gone.add(b.id if b.det.category == "object" else a.id)
+                    if a.id in gone:
+                        break
         for tid in gone:
             del self.tracks[tid]
 

@@ -580,3 +580,14 @@ def test_a_round_bowl_has_yaw_zero_and_a_square_tray_keeps_its_angle() -> None:
     square = np.concatenate([np.stack([side, np.full(100, e)], 1) for e in (-0.07, 0.07)]
                             + [np.stack([np.full(100, e), side], 1) for e in (-0.07, 0.07)])
     assert not _round(square[:, 0], square[:, 1], np.array([0.14, 0.14]))
+
+
+def test_a_block_also_read_as_an_object_is_one_block() -> None:
+    """A block read as an irregular 'object' in one frame and as a block in the next is one block, not a red
+    block and a red object on the same spot (the planner saw both)."""
+    tr = Tracker()
+    obj = Detection("object", "red", np.array([0.356, 0.063, 0.02]), 0.0, np.array([0.041, 0.03, 0.04]),
+                    np.array([0.8, 0.1, 0.1]))
+    tr.update([obj], 0.0)
+    tr.update([_det("block", "red", 0.354, 0.064)], 0.1)
+    assert [o.id for o in tr.objects(0.1)] == ["block_red_0"]
