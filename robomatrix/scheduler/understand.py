@@ -590,7 +590,20 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
                     if not dest_ids:
                         raise Refusal("the task does not say where to put it", "ambiguous")
                 else:
-                    dest_ids = res.resolve(c.dest, "dest", rel)
+                    try:
+                        dest_ids = res.resolve(c.dest, "dest", rel)
+                    except Refusal as several:
+                        # "put the red block on a block that isn't green": the block it goes on is not itself
+                        if several.kind != "ambiguous" or c.dest.pronoun:
+                            raise
+                        try:
+                            fits = res.resolve(c.dest, "dest", rel, many_ok=True)
+                        except Refusal:
+                            raise several from None
+                        others = [d for d in fits if d not in ids]
+                        if len(others) != 1 or len(fits) == len(others):
+                            raise
+                        dest_ids = others
             if len(dest_ids) != 1:
                 raise Refusal(f"'{c.dest.text() if c.dest else 'there'}' is more than one place", "ambiguous")
             dest = dest_ids[0]
@@ -729,6 +742,11 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
         if a.predicate == "held" and a.args[0] in seen:  # "put it on the yellow block and dont drop it"
             raise Refusal(f"the task says both to keep holding the {res.by_id[a.args[0]].name} and to put it down",
                           "ambiguous")
+    for a in atoms:
+        if a.predicate == "held" and any(b.predicate in ("in", "on") and b.args[1] == a.args[0] for b in atoms):
+            other = next(b for b in atoms if b.predicate in ("in", "on") and b.args[1] == a.args[0])
+            raise Refusal(f"the {res.by_id[other.args[0]].name} cannot stay on the {res.by_id[a.args[0]].name} while "
+                          "the gripper holds it up; say where to put it", "impossible")
     for start in seen:  # "the blue block on the green block and the green block on the blue block": a loop
         chain, cur = [start], seen[start].args[1]
         while cur in seen and cur not in chain:

@@ -69,7 +69,9 @@ blue and green, so "the block the colour of the sea" is not guessed. Only for a 
 "colour of" or "like"."""
 
 CLEAR_RATIO = 0.8  # the nearest basic colour wins outright when d1 <= CLEAR_RATIO * d2
-NEAR_RATIO = 1.6  # else a present colour within NEAR_RATIO * d1 of the word is taken (unique only)
+NEAR_RATIO = 1.6  # else a present colour within NEAR_RATIO * d1 of the word is taken (unique only) ...
+CONFIDENT = 22.0  # ... unless the word lies this close to its nearest basic colour: then it means that colour
+# (violet, lilac, indigo are purples, not the blue block; ochre, 23.5 from brown, is between brown and yellow)
 MAX_DISTANCE = 60.0  # LCh distance units: farther from every basic colour is not a colour we can match
 ACHROMATIC = ("grey", "white", "black")
 CHROMA_MIN = 15.0  # C* below this: the word names a grey, judged by lightness
@@ -160,7 +162,8 @@ def match_colour(word: str, present: Iterable[str]) -> tuple[str | None, str]:
 
     Returns (colour, why-not). A basic colour word is itself, present or not (an absent
     object must be refused, not guessed). Another word takes its nearest basic colour when
-    that is present; else the one present colour within ``NEAR_RATIO`` of its distance (ochre
+    that is present; else, when it is not within ``CONFIDENT`` of that one, the one present colour within
+    ``NEAR_RATIO`` of its distance (ochre
     is nearest brown, but among red, green, blue and yellow objects it is the yellow one);
     else its nearest basic colour, which the caller finds absent and says so."""
     w = " ".join(word.lower().split())
@@ -174,6 +177,8 @@ def match_colour(word: str, present: Iterable[str]) -> tuple[str | None, str]:
     have = {p.lower() for p in present}
     if d[0][1] in have:
         return d[0][1], ""
+    if d[0][0] <= CONFIDENT:
+        return d[0][1], ""  # clearly that colour: absent here, and said so, rather than a neighbour guessed
     near = [b for dist, b in d if dist <= NEAR_RATIO * d[0][0] and b in have]
     if len(near) == 1:
         return near[0], ""

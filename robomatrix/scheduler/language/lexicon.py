@@ -421,6 +421,13 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\b(no|not)( [a-z]+)? at all\b", r"\1\2", t)  # "no rush at all"
     t = re.sub(r"^\s*((?:the|that|this) (?:[a-z]+ ){0,3}?(?:block|bowl|cube|one|bin|drawer))\s*[,-]+\s*it "
                r"(?=(needs|should|must|has to|goes|go|belongs|will|can)\b)", r"\1 ", t)  # "the blue block, it needs to go"
+    # "not the red block, the other one - put it ...": the one that is not the red block
+    t = re.sub(r"^\s*not (the (?:[a-z]+ )*?(block|bowl|cube))\s*,\s*the other (?:one|block|bowl|cube)\b",
+               r"the \2 other than \1", t)
+    # "stack the block nearest me on top of the blue block": one block on one other is a put, not a tower
+    one_on_one = re.match(r"^\s*stack (the [a-z ]+?) on (?:top of )?(the [a-z ]*?\b(?:block|cube))\s*[.!]*\s*$", t)
+    if one_on_one and not re.search(r"\b(on|and)\b", one_on_one.group(1)):
+        t = f"put {one_on_one.group(1)} on {one_on_one.group(2)}"
     # "the blue block, put in the red bowl": a fronted object and its verb with no "it" (a learner's order)
     t = re.sub(r"^\s*((?:the|that|this) [a-z ]+?)\s*,\s*(put|place|move|drop|pop|stick|set) (in|into|inside|on|onto)\b",
                r"\2 \1 \3", t)

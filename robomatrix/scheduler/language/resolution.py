@@ -218,9 +218,16 @@ class _Resolver:
                 # in line with it: less than DIRECT_OFFSET, or than its own half width, to either side)
                 t = self.by_id[targets[0]]
                 sign = 1.0 if kind.startswith("front_of") else -1.0
-                pool = [o for o in pool if o.id != t.id and sign * (o.x - t.x) > 0.02
-                        and abs(o.y - t.y) <= sign * (o.x - t.x)
-                        and (not kind.endswith("_direct") or abs(o.y - t.y) < max(DIRECT_OFFSET, t.half_width))]
+                side = [o for o in pool if o.id != t.id and sign * (o.x - t.x) > 0.02
+                        and abs(o.y - t.y) <= sign * (o.x - t.x)]
+                pool = [o for o in side
+                        if not kind.endswith("_direct") or abs(o.y - t.y) < max(DIRECT_OFFSET, t.half_width)]
+                if kind.endswith("_direct") and len(pool) == 1 and len(side) > 1:
+                    offsets = sorted((abs(o.y - t.y), o.id) for o in side)
+                    if offsets[1][0] - offsets[0][0] < SUPERLATIVE_TIE - 1e-9:  # both about as far off its line
+                        raise Refusal(f"'{ref.text()}' is not clear: {self.describe([offsets[0][1], offsets[1][1]])} "
+                                      f"are {100 * offsets[0][0]:.0f} and {100 * offsets[1][0]:.0f} cm off its line; "
+                                      "say which", "ambiguous")
             else:  # "the bowl next to the green bowl": never the green bowl itself
                 t = self.by_id[targets[0]]
                 pool = self._superlative([o for o in pool if o.id != t.id], kind, (t.x, t.y), ref)
