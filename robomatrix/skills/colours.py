@@ -70,6 +70,8 @@ blue and green, so "the block the colour of the sea" is not guessed. Only for a 
 
 CLEAR_RATIO = 0.8  # the nearest basic colour wins outright when d1 <= CLEAR_RATIO * d2
 NEAR_RATIO = 1.6  # else a present colour within NEAR_RATIO * d1 of the word is taken (unique only) ...
+SHADE_WORDS = frozenset({"dark", "light", "pale", "bright", "deep", "dull", "medium", "pastel", "vivid", "darker",
+                         "lighter", "brighter", "dusty", "soft", "strong", "rich"})  # "dark blue": a shade of blue
 CONFIDENT = 22.0  # ... unless the word lies this close to its nearest basic colour: then it means that colour
 # (violet, lilac, indigo are purples, not the blue block; ochre, 23.5 from brown, is between brown and yellow)
 MAX_DISTANCE = 60.0  # LCh distance units: farther from every basic colour is not a colour we can match
@@ -160,6 +162,8 @@ def nearest_basic(word: str) -> str | None:
 def match_colour(word: str, present: Iterable[str]) -> tuple[str | None, str]:
     """The colour among ``present`` (colour names of the candidate objects) that ``word`` means.
 
+    A shade word before a basic colour name ("dark blue", "light green") is that colour.
+
     Returns (colour, why-not). A basic colour word is itself, present or not (an absent
     object must be refused, not guessed). Another word takes its nearest basic colour when
     that is present; else, when it is not within ``CONFIDENT`` of that one, the one present colour within
@@ -169,6 +173,9 @@ def match_colour(word: str, present: Iterable[str]) -> tuple[str | None, str]:
     w = " ".join(word.lower().split())
     if w in BASIC_COLOURS or w == "gray":
         return ("grey" if w == "gray" else w), ""
+    parts = w.split()
+    if len(parts) == 2 and parts[0] in SHADE_WORDS and (parts[1] in BASIC_COLOURS or parts[1] == "gray"):
+        return ("grey" if parts[1] == "gray" else parts[1]), ""  # "dark blue" is a blue, whatever its survey swatch
     d = _distances(w)
     if not d:
         return None, f"'{word}' is not a colour I know"
@@ -177,7 +184,7 @@ def match_colour(word: str, present: Iterable[str]) -> tuple[str | None, str]:
     have = {p.lower() for p in present}
     if d[0][1] in have:
         return d[0][1], ""
-    if d[0][0] <= CONFIDENT:
+    if d[0][0] <= CONFIDENT and d[0][0] <= CLEAR_RATIO * d[1][0]:
         return d[0][1], ""  # clearly that colour: absent here, and said so, rather than a neighbour guessed
     near = [b for dist, b in d if dist <= NEAR_RATIO * d[0][0] and b in have]
     if len(near) == 1:

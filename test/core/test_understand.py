@@ -36,7 +36,8 @@ OURS = [t for name in ("parser_phrasings.yaml", "parser_phrasings_weak.yaml", "p
                           "parser_phrasings_round7.yaml", "parser_phrasings_round8.yaml",
                           "parser_phrasings_round9.yaml", "parser_phrasings_round10.yaml",
                           "parser_phrasings_round11.yaml", "parser_phrasings_round12.yaml",
-                          "parser_phrasings_round13.yaml", "parser_phrasings_round14.yaml")
+                          "parser_phrasings_round13.yaml", "parser_phrasings_round14.yaml",
+                          "parser_phrasings_round15.yaml")
         for t in yaml.safe_load((Path(__file__).parent / "data" / name).read_text())["tasks"]]
 LIB = load_skill_library()
 T1101 = WORLDS["tabletop/1101"]["objects"]  # grey bin, blue/green/yellow blocks, red/green/yellow bowls
@@ -101,7 +102,6 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r11-colour-3": "'pillar-box red': a colour named after a thing with a hyphen",
     "r11-count-2": "'the two middle blocks': a count with 'middle'",
     "r11-push-1": "'inch' as a verb of pushing (it is also a unit)",
-    "r11-pos-9": "'the block furthest away from the robot, into the green bowl with it': a fronted object",
     "r12-amb-2": "WRONG PLAN by this label: the leftmost block wins by 3.0 cm (rounded positions), at SUPERLATIVE_TIE itself; the writer refuses a 3 cm tie",
     "r13-order-3": "'..., but do the drawer first - open it': 'do the drawer' as a task, then its verb",
     "r13-drawer-3": "'open drawer, then blue block put inside, after close': a learner's object-verb order",
@@ -109,6 +109,7 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r14-drawer-3": "'the ivory drawer': ivory is a pale yellow in the colour survey, not white",
     "r14-drawer-4": "'the cream drawer': cream is a pale yellow in the colour survey, not white",
     "r14-terse-3": "'bin: yellow block and blue block': the place first in a note; an earlier writer refuses 'bin: blue block'",
+    "r15-reason-4": "'the bin's full of junk, so put ...': a reason that names an object is not dropped (it may matter)",
 }
 
 
@@ -608,3 +609,22 @@ def test_a_question_about_the_world_after_any_chance_is_still_a_question() -> No
     with pytest.raises(Refusal) as e:
         interpret("is there any chance the red block is in the yellow bowl?", W1001)
     assert "question" in e.value.reason
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("pick up the green block and hold it up so the class can see", ["held(block_green_0)"]),
+    ("so the kids stop fighting over it, put the blue block in the bin", ["in(block_blue_0, bin_grey_0)"]),
+    ("put the blue block in the bin because the green block is in the way", None),  # a reason naming an object stays
+    ("put the blue block in the bin so that it hits the person", None),  # harm in a purpose is never dropped
+    ("put the blue block in the bin, we're packing up", ["in(block_blue_0, bin_grey_0)"]),
+    ("we're demoing in five minutes so put the blue block in the bin", ["in(block_blue_0, bin_grey_0)"]),
+])
+def test_a_reason_or_remark_with_the_request_is_not_what_to_do(text: str, expected: list[str] | None) -> None:
+    """Round 15: a purpose ('so the class can see'), a reason ('because ...') or a remark (', we're packing up')
+    that names no object, colour, negation, harm or further step is not part of the goal; one that does is kept,
+    and the task is then refused rather than read without it."""
+    if expected is None:
+        with pytest.raises(Refusal):
+            interpret(text, T1101)
+    else:
+        assert goal(text) == expected

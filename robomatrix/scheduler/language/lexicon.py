@@ -363,6 +363,13 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\U0001f449|\u27a1\ufe0f?", " -> ", t)  # a pointing hand or an arrow emoji: "red block 👉 bowl"
     t = re.sub(r"\U0001f64f", " please ", t)  # folded hands
     t = _without_context(t)
+    t = _without_purpose(t)
+    t = re.sub(r"\bshow (?:the class|the kids|the students|everyone|us|them|me) how (?:you|to) ", " ", t)  # a demo
+    t = re.sub(r"\b(farthest|furthest|farther|further) away from\b", r"\1 from", t)
+    t = re.sub(r"\b(blocks?|ones?|cubes?) both (in|into|on|onto|inside)\b", r"\1 \2", t)  # "A and B both into C"
+    # "put everything away", "tidy up", "clean up" on their own: the table's blocks into the bin, as "tidy the table"
+    t = re.sub(r"^\s*(?:please )?put (?:everything|all the stuff|all the things|it all) away\b", "clear the table", t)
+    t = re.sub(r"^\s*(?:please )?(tidy|clean) up(?= please\b| now\b|\s*[,.!]|\s*$)", r"\1 up the table", t)
     t = re.sub(r"\b(real|really|super|pretty) (quick|quickly|fast)\b", " ", t)  # "... real quick"
     t = re.sub(r"\b(?:yeah|yep|yes|ok|okay)?,?\s*that'?s (?:it|all)\s*[.!]*\s*$", " ", t)  # dictated: "... yeah thats it"
     # a spoken self-repair with no commas: "the blue block um no sorry the yellow block"
@@ -428,6 +435,9 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     one_on_one = re.match(r"^\s*stack (the [a-z ]+?) on (?:top of )?(the [a-z ]*?\b(?:block|cube))\s*[.!]*\s*$", t)
     if one_on_one and not re.search(r"\b(on|and)\b", one_on_one.group(1)):
         t = f"put {one_on_one.group(1)} on {one_on_one.group(2)}"
+    # "the blue block, can you put that one / it in the green bowl": the object fronted, then asked about
+    t = re.sub(r"^\s*((?:the|that|this) (?:[a-z]+ ){0,3}?(?:block|cube))\s*[,-]+\s*((?:can|could|would|will) you "
+               r"|please )?(put|place|move|drop|pop|stick|set) (?:it|that one|this one)\b", r"\2\3 \1", t)
     # "the blue block, put in the red bowl": a fronted object and its verb with no "it" (a learner's order)
     t = re.sub(r"^\s*((?:the|that|this) [a-z ]+?)\s*,\s*(put|place|move|drop|pop|stick|set) (in|into|inside|on|onto)\b",
                r"\2 \1 \3", t)
@@ -464,7 +474,8 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
 
 
 _CONTEXT_END = re.compile(r"\bso (?=(?:i would|i'd|i want|i need|i'd like|could you|can you|would you|will you|please|"
-                          r"you can|could u|can u|pls)\b)")
+                          r"you can|could u|can u|pls|put|place|move|pop|drop|stick|set|take|grab|pick|push|slide|"
+                          r"open|close|shut)\b)")
 _NOT_MERE_CONTEXT = re.compile(r"\b(?:block|blocks|bowl|bowls|bin|bins|drawer|drawers|cube|cubes|it|them|red|green|blue|"
                                r"yellow|grey|gray|white|black|orange|purple|pink|brown|not|never|don't|dont|careful|hand|"
                                r"hands|finger|fingers|person|someone|somebody|child|kid|baby|people|cat|dog|arm)\b")
@@ -481,6 +492,35 @@ def _without_context(t: str) -> str:
     if _NOT_MERE_CONTEXT.search(pre) or any(w in UNSAFE_WORDS or w in OTHER_ACTS for w in re.findall(r"[a-z]+", pre)):
         return t
     return t[m.end():]
+
+
+_PURPOSE = re.compile(r"(?:,\s*|\s)(?:so that|so|because|cause|'cause|since) (?:i|we|you|they|the [a-z]+|it|that|my|our|"
+                      r"everyone|people)\b[^.!?;]*[.!?]*\s*$")
+_LEADING_PURPOSE = re.compile(r"^\s*(?:so that|so) (?:i|we|you|they|the [a-z]+|it|everyone)\b[^,;]*,\s*")
+_TRAILING_REMARK = re.compile(r",\s*(?:we're|we are|i'm|i am|it's|it is|that's|they're|this (?:table|place|room|desk)"
+                              r"(?:'s| is))\b[^,.;!?]*[.!]*\s*$")  # "..., we're packing up", "..., this table's a mess"
+_NOT_MERE_PURPOSE = re.compile(r"\b(?:block|blocks|bowl|bowls|bin|bins|drawer|drawers|cube|cubes|red|green|blue|yellow|"
+                               r"grey|gray|white|black|orange|purple|pink|brown|not|never|don't|dont|isn't|can't|cannot|"
+                               r"won't|doesn't|and then|then|also|after|first|instead|rather|put|place|move|push|open|close|hold|grab|"
+                               r"pick|drop|stack)\b")
+
+
+def _without_purpose(t: str) -> str:
+    """"... so the class can see", "because that's where we keep it", "so the kids stop fighting over it, put ...": a
+    reason or purpose given with the request, which names no object, colour, negation or further step, is not part of
+    what to do (the unsafe-word screen reads the text as typed)."""
+    for pattern in (_PURPOSE, _LEADING_PURPOSE, _TRAILING_REMARK):
+        m = pattern.search(t)
+        if m is None:
+            continue
+        part = m.group(0)
+        words = re.findall(r"[a-z]+", part)
+        if _NOT_MERE_PURPOSE.search(part) or any(w in UNSAFE_WORDS or w in OTHER_ACTS for w in words):
+            continue
+        rest = t[:m.start()] + " " + t[m.end():]
+        if re.search(r"[a-z]", rest):
+            t = rest
+    return t
 
 
 def _base_verb(stem: str) -> str | None:
