@@ -37,7 +37,7 @@ OURS = [t for name in ("parser_phrasings.yaml", "parser_phrasings_weak.yaml", "p
                           "parser_phrasings_round9.yaml", "parser_phrasings_round10.yaml",
                           "parser_phrasings_round11.yaml", "parser_phrasings_round12.yaml",
                           "parser_phrasings_round13.yaml", "parser_phrasings_round14.yaml",
-                          "parser_phrasings_round15.yaml")
+                          "parser_phrasings_round15.yaml", "parser_phrasings_round16.yaml")
         for t in yaml.safe_load((Path(__file__).parent / "data" / name).read_text())["tasks"]]
 LIB = load_skill_library()
 T1101 = WORLDS["tabletop/1101"]["objects"]  # grey bin, blue/green/yellow blocks, red/green/yellow bowls

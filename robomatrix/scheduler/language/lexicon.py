@@ -368,8 +368,20 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\b(farthest|furthest|farther|further) away from\b", r"\1 from", t)
     t = re.sub(r"\b(blocks?|ones?|cubes?) both (in|into|on|onto|inside)\b", r"\1 \2", t)  # "A and B both into C"
     # "put everything away", "tidy up", "clean up" on their own: the table's blocks into the bin, as "tidy the table"
-    t = re.sub(r"^\s*(?:please )?put (?:everything|all the stuff|all the things|it all) away\b", "clear the table", t)
-    t = re.sub(r"^\s*(?:please )?(tidy|clean) up(?= please\b| now\b|\s*[,.!]|\s*$)", r"\1 up the table", t)
+    t = re.sub(r"^\s*(?:please )?put (?:everything|all the stuff|all the things|it all|(?:all )?(?:the |your )?"
+               r"(?:blocks|cubes|toys)) away\b", "clear the table", t)
+    t = re.sub(r"^\s*(?:please )?(tidy|clean|clear) up(?= please\b| now\b|\s*[,.!]|\s*$)", r"\1 up the table", t)
+    # "clear the table, except for the blue block": every block but that one into the bin
+    t = re.sub(r"\b(?:clear|tidy|clean) (?:up )?the table,? (?:except|but|apart from|other than)(?: for)? "
+               r"(the [a-z ]+?)(?=\s*[.!]*\s*$)", r"put every block except \1 in the bin", t)
+    t = re.sub(r"^\s*(?:o+h+|a+h+|wow|yay|aww+|hmm+|ooh+)\b\s*[,!.]*\s*", " ", t)  # an interjection to begin with
+    t = re.sub(r"\blike (?=\d+(?:\.\d+)? ?(?:cm|mm|centimet|millimet|inch))", "about ", t)  # "like 5 cm": about
+    t = re.sub(r"\bin (?:the )?direction of (the robot|you|yourself)\b", r"towards \1", t)
+    t = re.sub(r"\bgive (?:a |an )?(small|little|tiny|gentle|quick|slight|)\s*(push|nudge|shove) to (the [a-z ]+?)"
+               r"(?=\s*[,.]|\s+(?:to|towards|in|left|right|forward|back|away)\b)", r"give \3 a \1 \2", t)
+    t = re.sub(r"\b(push|nudge|shove),\s*(?=(?:towards|to the|left|right|forward|back|away)\b)", r"\1 ", t)
+    t = re.sub(r"\band (?:just )?keep (?:on )?holding (it|onto it|on to it|them)\b", r"and hold \1", t)
+    t = re.sub(r"\b(?:after that|once that's done|once you're done|when you're done|and after that)\b", " then ", t)
     t = re.sub(r"\b(real|really|super|pretty) (quick|quickly|fast)\b", " ", t)  # "... real quick"
     t = re.sub(r"\b(?:yeah|yep|yes|ok|okay)?,?\s*that'?s (?:it|all)\s*[.!]*\s*$", " ", t)  # dictated: "... yeah thats it"
     # a spoken self-repair with no commas: "the blue block um no sorry the yellow block"
@@ -501,7 +513,7 @@ _TRAILING_REMARK = re.compile(r",\s*(?:we're|we are|i'm|i am|it's|it is|that's|t
                               r"(?:'s| is))\b[^,.;!?]*[.!]*\s*$")  # "..., we're packing up", "..., this table's a mess"
 _NOT_MERE_PURPOSE = re.compile(r"\b(?:block|blocks|bowl|bowls|bin|bins|drawer|drawers|cube|cubes|red|green|blue|yellow|"
                                r"grey|gray|white|black|orange|purple|pink|brown|not|never|don't|dont|isn't|can't|cannot|"
-                               r"won't|doesn't|and then|then|also|after|first|instead|rather|put|place|move|push|open|close|hold|grab|"
+                               r"won't|doesn't|and then|then|also|after|first|instead|rather|put|place|move|push|open|close(?! to)|hold|grab|"
                                r"pick|drop|stack)\b")
 
 
@@ -515,6 +527,9 @@ def _without_purpose(t: str) -> str:
             continue
         part = m.group(0)
         words = re.findall(r"[a-z]+", part)
+        if pattern is not _TRAILING_REMARK and re.match(r"^[\s,]*so (?:that )?(?:it|they)\b", part):
+            # "so that it isn't so close to the edge": a negation inside a purpose says why, not what not to do
+            part = re.sub(r"\b(?:not|isn't|doesn't|won't|can't|don't)\b", " ", part)
         if _NOT_MERE_PURPOSE.search(part) or any(w in UNSAFE_WORDS or w in OTHER_ACTS for w in words):
             continue
         rest = t[:m.start()] + " " + t[m.end():]
