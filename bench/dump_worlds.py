@@ -40,13 +40,14 @@ DEV_WORLDS: dict[str, list[int]] = {
     "tabletop_pairs": [3101],
     "tabletop_drawer": [4101],
 }
-# Worlds no parser round had seen before round 12 (12xx) ... 16 (16xx): each round's hold-out is written in
+# Worlds no parser round had seen before round 12 (12xx) ... 17 (17xx): each round's hold-out is written in
 # its own only.
 FRESH_WORLDS: dict[str, list[int]] = {
-    "tabletop": [1201, 1202, 1203, 1301, 1302, 1303, 1401, 1402, 1403, 1501, 1502, 1503, 1601, 1602, 1603],
-    "tabletop_sort": [2201, 2301, 2401, 2501, 2601],
-    "tabletop_pairs": [3201, 3301, 3401, 3501, 3601],
-    "tabletop_drawer": [4201, 4301, 4401, 4501, 4601],
+    "tabletop": [1201, 1202, 1203, 1301, 1302, 1303, 1401, 1402, 1403, 1501, 1502, 1503, 1601, 1602, 1603,
+                 1701, 1702, 1703],
+    "tabletop_sort": [2201, 2301, 2401, 2501, 2601, 2701],
+    "tabletop_pairs": [3201, 3301, 3401, 3501, 3601, 3701],
+    "tabletop_drawer": [4201, 4301, 4401, 4501, 4601, 4701],
 }
 
 
@@ -96,7 +97,7 @@ def render(data: dict[str, Any]) -> str:
         "# Worlds of the hand-written evaluation sets; written by bench/dump_worlds.py, do not edit.\n"
         "# position: [x, y] m on the table, x forward (away from the robot base), y to the robot's left.\n"
         "# set: main = bench/data/handwritten_tasks.yaml (frozen), dev = handwritten_tasks_dev.yaml,\n"
-        "# fresh = worlds first used by the round 12-16 (12xx-16xx) parser hold-outs (test/core/data/).\n"
+        "# fresh = worlds first used by the round 12-17 (12xx-17xx) parser hold-outs (test/core/data/).\n"
     )
     return head + yaml.safe_dump({"worlds": data}, sort_keys=False, default_flow_style=None, width=110)
 
