@@ -380,6 +380,21 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\bgive (?:a |an )?(small|little|tiny|gentle|quick|slight|)\s*(push|nudge|shove) to (the [a-z ]+?)"
                r"(?=\s*[,.]|\s+(?:to|towards|in|left|right|forward|back|away)\b)", r"give \3 a \1 \2", t)
     t = re.sub(r"\b(push|nudge|shove),\s*(?=(?:towards|to the|left|right|forward|back|away)\b)", r"\1 ", t)
+    t = re.sub(r"\b(?:make|build) me a (tower|stack)\b", r"build a \1", t)  # "make me a tower - ..."
+    # "the block that is the colour of grass can go in the bin": a described block that may / should go somewhere
+    t = re.sub(r"^\s*(the (?:[a-z]+ )*?(?:block|cube) (?:that|which)(?:'s)? [a-z ]+?) (?:can|could|should|must|needs to|has to) "
+               r"go (in|into|on|onto|inside)\b", r"put \1 \2", t)
+    t = re.sub(r"\bcolou?r of (?:a |an |the )?(?:fresh|ripe|new|young|wet|clean|summer|spring|morning|clear|"
+               r"cloudless|midday) ", "colour of ", t)  # "the colour of fresh grass": the thing's colour
+    t = re.sub(r"\bthat (?:has|have) no bowl of (?:its|their) (?:own )?colou?r\b", "that does not match any bowl", t)
+    t = re.sub(r"^\s*(the [a-z ]+?) could (?:use|do with) a (small |little |gentle |slight |)(push|nudge|shove)\b",
+               r"give \1 a \2\3", t)  # "the green block could use a push to the left"
+    t = re.sub(r"\btidy (?:everything|it all|all|all the blocks|the blocks) away(?: into the bin)?\b", "clear the table", t)
+    # "yellow block; bin; thanks.": a block, then a place, set off by semicolons (a terse note)
+    t = re.sub(r"^\s*((?:the )?[a-z]+ (?:block|cube))\s*;\s*((?:the )?(?:[a-z]+ )?(?:bin|bowl|drawer))\s*(?=;|[.!]*\s*$)",
+               r"\1 -> \2", t)
+    # "a bowl, but not the yellow one": a place other than that one
+    t = re.sub(r"\b(?:a|any) (bowl|block),? (?:but )?not (the [a-z]+) (?:one|bowl|block)\b", r"the \1 other than \2 one", t)
     t = re.sub(r"\band (?:just )?keep (?:on )?holding (it|onto it|on to it|them)\b", r"and hold \1", t)
     t = re.sub(r"\b(?:after that|once that's done|once you're done|when you're done|and after that)\b", " then ", t)
     t = re.sub(r"\b(real|really|super|pretty) (quick|quickly|fast)\b", " ", t)  # "... real quick"
@@ -459,7 +474,7 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\bw/\s*", "with ", t)  # "w/ care"
     for pat, rep in CONTRACTIONS:
         t = re.sub(pat, rep, t)
-    t = re.sub(r"\b(here|where|who|he|she|everything|nothing)'s\b", r"\1 is", t)
+    t = re.sub(r"\b(here|where|who|he|she|everything|nothing|that|which|what)'s\b", r"\1 is", t)
     t = re.sub(r"(?<=[a-z])'s\b", "", t)  # "your day's going well", "the bowl's rim": the noun
     t = re.sub(r"\bits(?=\s+(gonna|going|not|so|too|very|all|just|really|ok|okay|fine|been|time|a|an|the|my|your|"
                r"our|done|over|finished|late|[.,;:!?]|$))", "it is", t)  # "its gonna be a tower"; "its bowl" stays

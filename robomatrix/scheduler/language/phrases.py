@@ -630,7 +630,7 @@ class _Parser:
                 w == "apart" and w1 == "from"
             ) or (w == "save" and w1 == "for"):
                 if not (ref.all or ref.plural or ref.other or (
-                        w == "other" and ref.category in ("block", "object") and ref.singular_noun)):
+                        w == "other" and ref.category in ("block", "object", "bowl") and ref.singular_noun)):
                     break  # (singular: "the block other than the red one", one object left when it is set aside)
                 self.take(2 if w in ("other", "apart", "save") else 1)
                 self.accept("for")

@@ -215,13 +215,13 @@ class _Resolver:
             elif kind in ("front_of", "behind", "front_of_direct", "behind_direct"):
                 # the front is the side of the person who faces the robot (+x, as "at the front"), behind is the
                 # robot's side; clearly on that side and within 45 degrees of straight ahead of it ("directly":
-                # in line with it: less than DIRECT_OFFSET, or than its own half width, to either side)
+                # in line with it: less than DIRECT_OFFSET, or than its or the candidate's half width, to either side)
                 t = self.by_id[targets[0]]
                 sign = 1.0 if kind.startswith("front_of") else -1.0
                 side = [o for o in pool if o.id != t.id and sign * (o.x - t.x) > 0.02
                         and abs(o.y - t.y) <= sign * (o.x - t.x)]
                 pool = [o for o in side
-                        if not kind.endswith("_direct") or abs(o.y - t.y) < max(DIRECT_OFFSET, t.half_width)]
+                        if not kind.endswith("_direct") or abs(o.y - t.y) < max(DIRECT_OFFSET, t.half_width, o.half_width)]
                 if kind.endswith("_direct") and len(pool) == 1 and len(side) > 1:
                     offsets = sorted((abs(o.y - t.y), o.id) for o in side)
                     if offsets[1][0] - offsets[0][0] < SUPERLATIVE_TIE - 1e-9:  # both about as far off its line
