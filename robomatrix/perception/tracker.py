@@ -114,6 +114,7 @@ class Track:
     released: bool = False  # let go and not seen since: its pose is the tracker's guess, not a measurement
     born: float = 0.0  # stamp of the frame that started the track
     extent: np.ndarray | None = None  # sorted footprint sides (m) of a whole view: bowl, bin: the first; block: the largest
+    hits: int = 1  # frames that matched it (a block also read as an "object" keeps the reading seen more often)
 
 
 def _cabinet_centre(det: Detection, drawer_travel: float) -> np.ndarray:
@@ -251,6 +252,7 @@ class Tracker:
             else:
                 det = detections[i] if tid not in covered else self._kept_drawer(t.det, detections[i])
             t.det, t.last_seen, t.position = det, stamp, np.asarray(det.position, float)
+            t.hits += 1
             t.released = False
         for tid in covered:  # furniture under the hand is not gone, however little of it is seen
             self.tracks[tid].last_seen = stamp
@@ -340,7 +342,7 @@ class Tracker:
         (two objects cannot overlap): of one colour, keep the one seen now, else the older one; of
         two colours (a block's colour read off a shaded side) only when both are seen now (a
         hidden block in a pile must not give way to a misread piece of its neighbour), the older. A block and
-        an "object" of one colour that close are one block."""
+        an "object" of one colour that close are one thing, read as the one seen in more frames."""
         free = sorted((t for t in self.tracks.values() if t.held_offset is None and t.det.category in GRASPABLE),
                       key=lambda t: (t.id not in seen, t.born, t.id))
         # (both seen now: the older first)
@@ -355,9 +357,10 @@ class Tracker:
                     gone.add(b.id)
                 elif b.id not in gone and {a.det.category, b.det.category} == {"block", "object"} \
                         and a.det.colour == b.det.colour and float(np.linalg.norm(a.position - b.position)) < 0.02:
-                    # one block read as an irregular "object" in some frames (partly hidden, a noisy edge):
-                    # the same thing twice, and the block is what it is
-                    gone.add(b.id if b.det.category == "object" else a.id)
+                    # one thing read as a block in some frames and as an irregular "object" in others (partly
+                    # hidden, a noisy edge): the same thing twice; the reading seen more often stays (a tie: block)
+                    block, obj = (a, b) if a.det.category == "block" else (b, a)
+                    gone.add(obj.id if block.hits >= obj.hits else block.id)
                     if a.id in gone:
                         break
         for tid in gone:
