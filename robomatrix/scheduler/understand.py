@@ -743,8 +743,8 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
             raise Refusal(f"the task says both to keep holding the {res.by_id[a.args[0]].name} and to put it down",
                           "ambiguous")
     for a in atoms:
-        if a.predicate == "held" and any(b.predicate in ("in", "on") and b.args[1] == a.args[0] for b in atoms):
-            other = next(b for b in atoms if b.predicate in ("in", "on") and b.args[1] == a.args[0])
+        other = next((b for b in atoms if b.predicate in ("in", "on") and b.args[1] == a.args[0]), None)
+        if a.predicate == "held" and other is not None:
             raise Refusal(f"the {res.by_id[other.args[0]].name} cannot stay on the {res.by_id[a.args[0]].name} while "
                           "the gripper holds it up; say where to put it", "impossible")
     for start in seen:  # "the blue block on the green block and the green block on the blue block": a loop
