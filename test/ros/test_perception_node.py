@@ -103,6 +103,10 @@ def test_camera_that_stops_mid_skill_stops_the_skill_with_the_reason(start_node,
     assert "check the camera driver" in result.reason and "the arm holds" in result.reason, result.reason
     silent = float(result.reason.split("silent for ")[1].split(" s")[0])
     assert 0.5 <= silent < 2.0, result.reason  # stopped at the first observation past stale_after
+    # The skill server ended the skill on the first stale observation; this client's own subscription may get
+    # that message a moment after the result (CI: the result came first on a loaded machine).
+    ros.wait_until(lambda: seen and seen[-1].perception_stale.startswith("perception stale"), 5.0,
+                   "the stale observation reaching this client")
     stale = seen[-1]
     assert stale.perception_stale.startswith("perception stale") and not stale.objects
     # The arm holds: the last command is a hold, and the end effector stays put.
