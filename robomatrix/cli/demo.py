@@ -96,6 +96,15 @@ def run_task_demo(args: argparse.Namespace) -> int:
         task, block_id, bowl_id = choose_task(world)
         task = args.task or task
         summary["task"] = task
+        if not getattr(args, "truth", False):
+            # The scheduler plans on what perception sees: wait for a fresh perceived world after the reset
+            # (on a loaded machine the first camera frame can come a second later) that shows the task's objects.
+            names = {f"{o.colour} {o.category}" for o in world.objects if o.id in (block_id, bowl_id)}
+            fresh = ros.wait_for_message(
+                WorldState, "perception/observation", timeout=30.0,
+                until=lambda m: not m.perception_stale and names <= {f"{o.colour} {o.category}" for o in m.objects})
+            if fresh is None:
+                say("perception does not see the task's objects yet after 30 s; sending the task anyway\n")
 
         def on_image(img: Any) -> None:
             frames.append(np.frombuffer(bytes(img.data), dtype=np.uint8).reshape(img.height, img.width, 3))

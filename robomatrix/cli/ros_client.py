@@ -110,12 +110,22 @@ class RosClient:
         """:func:`send_goal` on this node."""
         return send_goal(client, goal, self.spin_once, feedback, timeout, while_waiting)
 
-    def wait_for_message(self, msg_type: type, topic: str, timeout: float = 5.0) -> Any:
+    def wait_for_message(self, msg_type: type, topic: str, timeout: float = 5.0,
+                         until: Callable[[Any], bool] | None = None) -> Any:
+        """The latest message on ``topic``; with ``until``, the first one for which it is true (None if none
+        came within ``timeout`` while messages did)."""
         got: list[Any] = []
-        sub = self.node.create_subscription(msg_type, self.topic(topic), got.append, 10)
+        ok: list[Any] = []
+
+        def on_msg(m: Any) -> None:
+            got.append(m)
+            if until is not None and not ok and until(m):
+                ok.append(m)
+
+        sub = self.node.create_subscription(msg_type, self.topic(topic), on_msg, 10)
         deadline = time.monotonic() + timeout
         try:
-            while not got and time.monotonic() < deadline:
+            while (not got if until is None else not ok) and time.monotonic() < deadline:
                 self.spin_once(0.05)
         finally:
             self.node.destroy_subscription(sub)
@@ -124,6 +134,8 @@ class RosClient:
                 f"no message on {self.topic(topic)} within {timeout:g} s; is the stack running "
                 "(`robomatrix launch`) in this ROS_DOMAIN_ID and namespace?"
             )
+        if until is not None:
+            return ok[0] if ok else None
         return got[-1]
 
     def call(self, srv_type: type, name: str, request: Any, timeout: float = 5.0) -> Any:
