@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from robomatrix.skills.colours import (
+    BASIC_COLOURS,
     NOT_COLOUR_WORDS,
     THING_COLOURS,
     closest_colour_name,
@@ -503,9 +504,18 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
 _CONTEXT_END = re.compile(r"\bso (?=(?:i would|i'd|i want|i need|i'd like|could you|can you|would you|will you|please|"
                           r"you can|could u|can u|pls|put|place|move|pop|drop|stick|set|take|grab|pick|push|slide|"
                           r"open|close|shut)\b)")
-_NOT_MERE_CONTEXT = re.compile(r"\b(?:block|blocks|bowl|bowls|bin|bins|drawer|drawers|cube|cubes|it|them|red|green|blue|"
-                               r"yellow|grey|gray|white|black|orange|purple|pink|brown|not|never|don't|dont|careful|hand|"
-                               r"hands|finger|fingers|person|someone|somebody|child|kid|baby|people|cat|dog|arm)\b")
+# An aside (context before "so <request>", a purpose or remark after it) is dropped only when it names none of
+# these: an object, a colour, a negation - nor a harm or another act (UNSAFE_WORDS, OTHER_ACTS). Each kind of
+# aside adds its own words below.
+_ASIDE_KEEPS = (r"block|blocks|bowl|bowls|bin|bins|drawer|drawers|cube|cubes|gray|" + "|".join(BASIC_COLOURS)
+                + r"|not|never|don't|dont")
+_NOT_MERE_CONTEXT = re.compile(rf"\b(?:{_ASIDE_KEEPS}|it|them|careful|hand|hands|finger|fingers|person|someone|"
+                               r"somebody|child|kid|baby|people|cat|dog|arm)\b")
+
+
+def _names_something(part: str, keeps: re.Pattern[str]) -> bool:
+    """The aside ``part`` names something that matters (``keeps``) or a harm or an act the robot does not do."""
+    return bool(keeps.search(part)) or any(w in UNSAFE_WORDS or w in OTHER_ACTS for w in re.findall(r"[a-z]+", part))
 
 
 def _without_context(t: str) -> str:
@@ -516,7 +526,7 @@ def _without_context(t: str) -> str:
     if m is None or m.start() == 0:
         return t
     pre = t[:m.start()]
-    if _NOT_MERE_CONTEXT.search(pre) or any(w in UNSAFE_WORDS or w in OTHER_ACTS for w in re.findall(r"[a-z]+", pre)):
+    if _names_something(pre, _NOT_MERE_CONTEXT):
         return t
     return t[m.end():]
 
@@ -526,10 +536,8 @@ _PURPOSE = re.compile(r"(?:,\s*|\s)(?:so that|so|because|cause|'cause|since) (?:
 _LEADING_PURPOSE = re.compile(r"^\s*(?:so that|so) (?:i|we|you|they|the [a-z]+|it|everyone)\b[^,;]*,\s*")
 _TRAILING_REMARK = re.compile(r",\s*(?:we're|we are|i'm|i am|it's|it is|that's|they're|this (?:table|place|room|desk)"
                               r"(?:'s| is))\b[^,.;!?]*[.!]*\s*$")  # "..., we're packing up", "..., this table's a mess"
-_NOT_MERE_PURPOSE = re.compile(r"\b(?:block|blocks|bowl|bowls|bin|bins|drawer|drawers|cube|cubes|red|green|blue|yellow|"
-                               r"grey|gray|white|black|orange|purple|pink|brown|not|never|don't|dont|isn't|can't|cannot|"
-                               r"won't|doesn't|and then|then|also|after|first|instead|rather|put|place|move|push|open|close(?! to)|hold|grab|"
-                               r"pick|drop|stack)\b")
+_NOT_MERE_PURPOSE = re.compile(rf"\b(?:{_ASIDE_KEEPS}|isn't|can't|cannot|won't|doesn't|and then|then|also|after|"
+                               r"first|instead|rather|put|place|move|push|open|close(?! to)|hold|grab|pick|drop|stack)\b")
 
 
 def _without_purpose(t: str) -> str:
@@ -541,11 +549,10 @@ def _without_purpose(t: str) -> str:
         if m is None:
             continue
         part = m.group(0)
-        words = re.findall(r"[a-z]+", part)
         if pattern is not _TRAILING_REMARK and re.match(r"^[\s,]*so (?:that )?(?:it|they)\b", part):
             # "so that it isn't so close to the edge": a negation inside a purpose says why, not what not to do
             part = re.sub(r"\b(?:not|isn't|doesn't|won't|can't|don't)\b", " ", part)
-        if _NOT_MERE_PURPOSE.search(part) or any(w in UNSAFE_WORDS or w in OTHER_ACTS for w in words):
+        if _names_something(part, _NOT_MERE_PURPOSE):
             continue
         rest = t[:m.start()] + " " + t[m.end():]
         if re.search(r"[a-z]", rest):
