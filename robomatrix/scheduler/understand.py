@@ -506,6 +506,7 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
                 ids = res.resolve(r, "object", many_ok=False)
                 keep |= set(ids)
                 res.name(ids)
+    res.keep = keep
     mentioned = list(res.mentioned)  # the look-ahead passes below do not count as naming in order
     for c in clauses:  # "put the remaining blocks in the bin after putting the red one in the bowl"
         if c.action in ("place", "discard", "hold", "push", "stack"):
@@ -719,6 +720,13 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
                     "drawer_open", "drawer_closed") or res.by_id[oid].category == "drawer"):  # a drawer put into opens
                 use = "to open, close or put something into it" if res.by_id[oid].category == "drawer" else "to move it"
                 raise Refusal(f"the task says both to leave the {res.by_id[oid].name} alone and {use}", "ambiguous")
+    for c in clauses:
+        if c.action == "forbid" and c.dest is None and c.direction in ("push", "hold"):  # "don't push the red block"
+            ids = [i for r in c.objects for i in res.resolve(r, "object", many_ok=True)]
+            for a in atoms:
+                if a.predicate == ("pushed" if c.direction == "push" else "held") and a.args[0] in ids:
+                    raise Refusal(f"the task says not to {'push' if c.direction == 'push' else 'pick up'} the "
+                                  f"{res.by_id[a.args[0]].name}, and also to do it", "ambiguous")
     for c in clauses:
         if c.action == "forbid" and c.dest is not None:  # "don't put the green block in the bin"
             ids = [i for r in c.objects for i in res.resolve(r, "object", many_ok=True)]

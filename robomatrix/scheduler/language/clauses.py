@@ -687,19 +687,50 @@ class _ClauseParser(_Parser):
         return None
 
     def _clear_table(self) -> Clause | None:
-        """"clear the table", "tidy up the table", "empty the table into the bin": every movable
-        object into the bin (the one place for what is cleared away in these worlds)."""
+        """"clear the table", "tidy up the table", "empty the table into the bin", "clean the whole table off",
+        "tidy everything up on the table", "clear all the blocks off the table": every movable object into the
+        bin (the one place for what is cleared away in these worlds)."""
         state = self.save()
         if not self.accept("clear", "clean", "tidy", "empty"):
             return None
         self.accept("up", "off", "away")
-        if not (self.accept_seq("the", "table") or self.accept_seq("the", "tabletop") or self.accept("table")):
-            self.restore(state)
-            return None
+        table = self._the_table()
+        if not table:  # "tidy everything up (on the table)", "clear all the blocks off the table"
+            if not (self.accept("everything") or self.accept_seq("it", "all") or self.accept_seq("all", "the", "blocks")
+                    or self.accept_seq("all", "blocks") or self.accept_seq("every", "block")):
+                self.restore(state)
+                return None
+            if not self._ahead(0, lambda: self.accept("on", "off", "from") and self._the_table()):
+                self.accept("up", "off", "away")
+            if self.accept("on", "off", "from"):
+                if not self._the_table():
+                    self.restore(state)
+                    return None
+            elif self.peek() not in ("", ",", ".", "!", "?", "please", "but", "except", "and", "then", ";", "into",
+                                     "in"):
+                self.restore(state)
+                return None
         self.accept("up", "off")
+        if table:  # "clear the table please, all the blocks": what the clearing takes, said after it
+            for tail in (("please", ",", "all", "the", "blocks"), (",", "all", "the", "blocks"), (
+                    "please", ",", "everything"), (",", "everything"), (",", "all", "blocks")):
+                if tuple(self.peek(k) for k in range(len(tail))) == tail and self.peek(len(tail)) in (
+                        "", ".", "!", "?", "please"):
+                    self.take(len(tail))
+                    break
         everything = Ref(all=True, plural=True, words=["everything on the table"])
         d = self._destination()
         return Clause("place", [everything], d[0], d[1]) if d is not None else Clause("discard", [everything])
+
+    def _the_table(self) -> bool:
+        """"the table", "the tabletop", "table", "the whole table", "the entire table"."""
+        state = self.save()
+        if self.accept("the"):
+            self.accept("whole", "entire")
+        if self.accept("table", "tabletop"):
+            return True
+        self.restore(state)
+        return False
 
     def _verb_with_pronoun(self, k: int) -> bool:
         verbs = PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | DISCARD_VERBS
@@ -1131,12 +1162,15 @@ class _ClauseParser(_Parser):
                 return Clause("forbid", objs, d[0], d[1])
             self.restore(state)
             return None
-        if self.peek() in OPEN_VERBS | CLOSE_VERBS | PUSH_VERBS | HOLD_VERBS - {"hold"} and self._np_follows(1):
-            self.take()  # "don't open the drawer", "do not push the red block": that object is left as it is
+        if self.peek() in OPEN_VERBS | CLOSE_VERBS | PUSH_VERBS | HOLD_VERBS - {"hold"} and self._np_follows(
+                1 + (self.peek(1) == "up")):
+            verb = self.take()[0]  # "don't open the drawer": that object is left as it is
             self.accept("up")
             objs = self._objects()
             if objs:
                 self.accept("up")
+                if verb in PUSH_VERBS - {"slide"} or verb in HOLD_VERBS:  # "don't push the red block, just pick it
+                    return Clause("forbid", objs, direction="push" if verb in PUSH_VERBS else "hold")  # up": that act
                 return Clause("keep", objs)
             self.restore(state)
             return None

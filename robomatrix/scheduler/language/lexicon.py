@@ -315,6 +315,35 @@ def english_words() -> frozenset[str]:
     return _ENGLISH
 
 
+_HOLD_FIRST = re.compile(r"\b(?:pick|picks|lift|lifts|grab|grabs|hold|holds|raise|raises|take|takes|grip|grasp)\b")
+
+
+def _hold_phrases(t: str) -> str:
+    """What people add to "pick up / hold the X" that only says to keep holding it: "and don't put it down", "don't
+    let go (of it)", "keep it raised / up in the air", "stay holding it", "hold onto it", "for a sec", "until I say
+    so". Read only after a verb of holding, so "don't put it down" on its own stays a thing not to do."""
+    t = re.sub(r"\b(?:would|do) you mind (holding|lifting|picking|grabbing|raising)\b",
+               lambda m: "please " + {"holding": "hold", "lifting": "lift", "picking": "pick", "grabbing": "grab",
+                                      "raising": "raise"}[m.group(1)], t)
+    first = _HOLD_FIRST.search(t)
+    if first is None:
+        return t
+    head, tail = t[: first.end()], t[first.end():]
+    tail = re.sub(r"(?:,\s*|\s)(?:and |but |just )?(?:please )?(?:do not|don't|dont|never) (?:put|set|let) (it|them) "
+                  r"(?:down|go)\b(?:,? (?:ok|okay))?", r" and hold \1", tail)
+    tail = re.sub(r"(?:,\s*|\s)(?:and |but |just )?(?:please )?(?:do not|don't|dont|never) let go(?: of (it|them))?\b"
+                  r"(?:,? (?:ok|okay))?", lambda m: f" and hold {m.group(1) or 'it'}", tail)
+    tail = re.sub(r"\bkeep (it|them) (?:raised|lifted|held|up|aloft|in the air|up in the air|off the table)\b",
+                  r"hold \1", tail)
+    tail = re.sub(r"\bhold (?:on ?to|onto) (it|them|the)\b", r"hold \1", tail)
+    tail = re.sub(r"\b(?:up )?in the air\b", " ", tail)
+    tail = re.sub(r"\bfor (?:a |one )?(?:sec|second|bit|moment|minute|while|little while|few seconds|tick|jiffy)\b",
+                  " ", tail)
+    tail = re.sub(r"\b(?:until|till|til|'til) i (?:say so|tell you(?: to)?(?: (?:let go|put it down|stop))?|say)\b",
+                  " ", tail)
+    return head + tail
+
+
 def _verb_of_gerund(word: str) -> str | None:
     """The verb of an -ing form no word class lists ("nudging" -> nudge, "shutting" -> shut), or None."""
     if not word.endswith("ing") or len(word) < 6:
@@ -371,7 +400,8 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     # "put everything away", "tidy up", "clean up" on their own: the table's blocks into the bin, as "tidy the table"
     t = re.sub(r"^\s*(?:please )?put (?:everything|all the stuff|all the things|it all|(?:all )?(?:the |your )?"
                r"(?:blocks|cubes|toys)) away\b", "clear the table", t)
-    t = re.sub(r"^\s*(?:please )?(tidy|clean|clear) up(?= please\b| now\b|\s*[,.!]|\s*$)", r"\1 up the table", t)
+    t = re.sub(r"(^\s*(?:please |pls |just |now )?|\b(?:could|can|would|will) you (?:please |just )?|\b(?:and|then) )"
+               r"(tidy|clean|clear) up(?= please\b| now\b| but\b| except\b| apart\b|\s*[,.!?]|\s*$)", r"\1\2 up the table", t)
     # "clear the table, except for the blue block": every block but that one into the bin
     t = re.sub(r"\b(?:clear|tidy|clean) (?:up )?the table,? (?:except|but|apart from|other than)(?: for)? "
                r"(the [a-z ]+?)(?=\s*[.!]*\s*$)", r"put every block except \1 in the bin", t)
@@ -396,7 +426,8 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
                r"\1 -> \2", t)
     # "a bowl, but not the yellow one": a place other than that one
     t = re.sub(r"\b(?:a|any) (bowl|block),? (?:but )?not (the [a-z]+) (?:one|bowl|block)\b", r"the \1 other than \2 one", t)
-    t = re.sub(r"\band (?:just )?keep (?:on )?holding (it|onto it|on to it|them)\b", r"and hold \1", t)
+    t = re.sub(r"\band (?:just )?(?:keep|stay) (?:on )?holding (it|onto it|on to it|them)\b", r"and hold \1", t)
+    t = _hold_phrases(t)
     t = re.sub(r"\b(?:after that|once that's done|once you're done|when you're done|and after that)\b", " then ", t)
     t = re.sub(r"\b(real|really|super|pretty) (quick|quickly|fast)\b", " ", t)  # "... real quick"
     t = re.sub(r"\b(?:yeah|yep|yes|ok|okay)?,?\s*that'?s (?:it|all)\s*[.!]*\s*$", " ", t)  # dictated: "... yeah thats it"
@@ -513,6 +544,15 @@ _NOT_MERE_CONTEXT = re.compile(rf"\b(?:{_ASIDE_KEEPS}|it|them|careful|hand|hands
                                r"somebody|child|kid|baby|people|cat|dog|arm)\b")
 
 
+_MEALS_AND_TIMES = (r"dinner|lunch|breakfast|supper|tea|dinnertime|lunchtime|teatime|bedtime|bed|tonight|tomorrow|"
+                    r"class|school|work|the weekend|the meeting|my meeting|the demo|my shift|the end of the day")
+_TIME_AFTER = re.compile(rf"\s(?:before|in time for|ahead of) (?:{_MEALS_AND_TIMES})(?=\s*(?:please|pls|thanks|"
+                         r"thank you)?\s*[,.!?]*\s*$)")  # "tidy the table up before dinner please"
+_TIME_BEFORE = re.compile(r"^\s*(?:before|after|ahead of) (?:the |my |our |your |this |today's )?(?:next |first |"
+                          r"last )?[a-z]+(?: [a-z]+){0,2}\s*,\s*(?=(?:could|can|would|will|please|pls|put|place|move|"
+                          r"pop|drop|stick|set|take|grab|pick|push|open|close|shut|lift|hold|i'd|i would)\b)")
+
+
 def _names_something(part: str, keeps: re.Pattern[str]) -> bool:
     """The aside ``part`` names something that matters (``keeps``) or a harm or an act the robot does not do."""
     return bool(keeps.search(part)) or any(w in UNSAFE_WORDS or w in OTHER_ACTS for w in re.findall(r"[a-z]+", part))
@@ -522,6 +562,14 @@ def _without_context(t: str) -> str:
     """"we're setting up for a demo in ten minutes so I'd like ...": the reason before "so <request>" is dropped when
     it names no object, colour, person, body part or negation (and no harm: the unsafe-word check reads the text
     as typed); otherwise the text is left as it is."""
+    t = _TIME_AFTER.sub(" ", t)
+    when = _TIME_BEFORE.match(t)
+    if when is not None:  # "before the next sample run, could you ...": when, not what
+        what = when.group(0).split(None, 1)[1]
+        if not (_NOT_MERE_PURPOSE.search(what) or any(w in UNSAFE_WORDS for w in re.findall(r"[a-z]+", what))
+                or not re.match(r"(?:the|my|our|your|this|today's) ", what)
+                and any(w in OTHER_ACTS for w in re.findall(r"[a-z]+", what))):
+            t = t[when.end():]  # a noun phrase names a time ("the next sample run"); a clause may name an act
     m = _CONTEXT_END.search(t)
     if m is None or m.start() == 0:
         return t

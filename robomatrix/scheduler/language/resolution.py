@@ -97,6 +97,7 @@ class _Resolver:
         self.before: list[str] = []
         self.mentioned: list[str] = []  # every object named so far, in order (pronouns by kind)
         self.named_later: set[str] = set()  # objects the task names anywhere ("the rest ... after the red one")
+        self.keep: set[str] = set()  # objects the task says to leave alone: "clear the table but leave the red ones"
         self.landmarks: set[str] = set()  # objects named only to describe others ("the bowl nearest the bin")
 
     def name(self, ids: Sequence[str]) -> None:
@@ -285,6 +286,8 @@ class _Resolver:
             count = None
         for ex in ref.except_refs:
             excluded |= set(self.resolve(ex, slot, many_ok=True))
+        if ref.all and slot == "object":
+            excluded |= self.keep  # "everything" is everything the task does not say to leave alone
         if ref.other:
             if not (self.named or self.named_later):
                 raise Refusal(f"'{ref.text()}': other than which? The task names no other object", "ambiguous")
