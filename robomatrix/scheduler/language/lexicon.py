@@ -344,6 +344,34 @@ def _hold_phrases(t: str) -> str:
     return head + tail
 
 
+_TOPIC_NOUNS = r"(?:block|bowl|bin|cube|drawer|one)"
+_TOPIC_TAIL = (r"(?: (?:behind|in|on|near|next|nearest|closest|nearer|closer|by|at|between|left|right|furthest|farthest|"
+               r"beside|opposite|that's|thats|with)(?: (?!is\b|are\b|was\b|were\b|has\b|have\b|and\b|then\b|it\b|"
+               r"please\b|needs\b|belongs\b|goes\b|should\b|must\b)[a-z]+){0,5}?)?")
+
+
+def _topic_first(t: str) -> str:
+    """An object named first and then acted on through "it" ("the block behind the green block, please put it in
+    the green bowl", "not the red bowl, the yellow one - put the blue block in it"): the phrase stands for the one
+    "it" of the request after it. Only where that request starts with a verb the robot does (or "could you ..."),
+    and a named phrase with a "not ..., the X one" before it keeps the category of the phrase it replaces."""
+    t = re.sub(rf"^\s*not (the (?:[a-z]+ ){{0,3}}?(block|bowl|bin|cube)){_TOPIC_TAIL}\s*,\s*the (?!other\b)([a-z]+) one\b",
+               r"the \3 \2", t)  # "not the red bowl, the yellow one": the yellow bowl
+    t = re.sub(rf"^\s*not (the (?:[a-z]+ ){{0,3}}?(block|bowl|bin|cube){_TOPIC_TAIL})\s*,\s*the other ((?:[a-z]+ )?)"
+               r"(?:one|block|bowl|cube)\b", r"the \3\2 other than \1", t)  # "not the blue block on the right, the
+    # other blue one": the blue block other than that one
+    m = re.match(rf"^\s*((?:the|that|this) (?:[a-z]+ ){{0,4}}?{_TOPIC_NOUNS}{_TOPIC_TAIL})\s*(?:\?|,|:|;|-+)\s*"
+                 r"((?:(?:please|now|so|then|ok|okay|just|and) )*)(.*)$", t)
+    if m is None or len(re.findall(r"\bit\b", m.group(3))) != 1:
+        return t
+    rest = m.group(3)
+    first = re.match(r"(?:(?:could|can|would|will) you (?:please |just )?)?([a-z]+)", rest)
+    verbs = PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS | DISCARD_VERBS
+    if first is None or first.group(1) not in verbs - {"go", "goes", "should", "needs", "must"}:
+        return t
+    return m.group(2) + re.sub(r"\bit\b", re.sub(r"^(?:that|this) ", "the ", m.group(1)), rest)
+
+
 def _verb_of_gerund(word: str) -> str | None:
     """The verb of an -ing form no word class lists ("nudging" -> nudge, "shutting" -> shut), or None."""
     if not word.endswith("ing") or len(word) < 6:
@@ -442,12 +470,21 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\bway (?:over )?(?:on|to) the (left|right)\b", r"on the far \1", t)  # "the block way over on the left"
     t = re.sub(r"\b(block|bowl|one|cube|bin)(s?) what (is|are)\b", r"\1\2 that \3", t)  # a learner's relative pronoun
     # "see the yellow bowl? put the green block in it": the question points at what "it" is
-    seen = re.match(r"^\s*(?:do you |can you |you )?see (the [a-z ]+?)\s*\?\s*(.*)$", t)
+    seen = re.match(r"^\s*(?:do you |can you |you )?see (the [a-z ]+?|that [a-z ]+?)\s*\?\s*(.*)$", t)
     if seen and len(re.findall(r"\bit\b", seen.group(2))) == 1:
-        t = re.sub(r"\bit\b", seen.group(1), seen.group(2))
+        t = re.sub(r"\bit\b", re.sub(r"^that ", "the ", seen.group(1)), seen.group(2))
+    t = _topic_first(t)
     t = re.sub(r"\bhim\b", "it", t)  # "the red block, put him in the bowl": a learner's pronoun for a thing
     t = re.sub(r"\b(inside|outside) of\b", r"\1", t)  # "inside of the red bowl"
     t = re.sub(r"\ba little bit\b", "a little", t)
+    t = re.sub(r"\ba (?:tiny|teeny|teensy|wee|small|little)(?: little| tiny)? (?:bit|touch|tad)\b", "a little", t)
+    t = re.sub(r"\b(\d+(?:\.\d+)?) ?(cm|mm|centimet[a-z]*|millimet[a-z]*|inch(?:es)?)\b,? or so\b", r"about \1 \2", t)
+    # "shove it back toward you, 20 cm": how far, set off by a comma after the direction
+    t = re.sub(r"\b(left|right|forwards?|backwards?|back|away|you|yourself|robot|me),\s*(?=(?:about |around |roughly |"
+               r"approximately |some |like )?\d+(?:\.\d+)? ?(?:cm|mm|centimet|millimet|inch))", r"\1 ", t)
+    # "open the drawer a bit": how far it opens is the skill's business; the goal is an open drawer
+    t = re.sub(r"\b((?:open|pull out|pull open|slide open)(?: up)? (?:the |that )?(?:[a-z]+ )?drawer)(?: just)? (?:a (?:little|bit|"
+               r"crack|touch|tad)|slightly)\b", r"\1", t)
     t = re.sub(r"\bur\b", "your", t)
     # politeness about timing and "go ahead and ...": they ask for nothing ("... when you get a chance")
     t = re.sub(r"\b(when|if|whenever) (you|u) (get|have|find) (a|the) (chance|moment|minute|sec|second|mo)\b", " ", t)

@@ -35,9 +35,10 @@ from robomatrix.scheduler.language.resolution import Refusal
 
 SEPARATORS = {",", "-", ".", ";", "!", "?"}
 HESITATIONS = {"uh", "um", "umm", "uhh", "uhm", "er", "erm", "hmm", "hm", "ah", "eh", "oh"}
-REPAIR_WORDS = {"no", "sorry", "rather", "wait", "actually", "oops", "correction", "instead", "nope"}
+REPAIR_WORDS = {"no", "sorry", "rather", "wait", "actually", "oops", "correction", "instead", "nope", "meant", "jk"}
 REPAIR_PAIRS = {("i", "mean"), ("scratch", "that"), ("scrap", "that"), ("make", "that"), ("or", "rather"), ("no", "wait"),
-                ("i", "meant")}
+                ("i", "meant"), ("cancel", "that"), ("forget", "that"), ("ignore", "that"), ("strike", "that"),
+                ("my", "bad"), ("just", "kidding")}
 VERBS = (PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | DISCARD_VERBS | STACK_VERBS) - {
     "should", "needs", "must", "belongs", "belong", "go", "goes", "leave"} - set(CATEGORY_WORDS)  # "bin": a noun
 PLACE_PREPS = (PREP_IN | PREP_ON | PREP_UNDER) - {"->", ":", "toward", "towards", "top"}
@@ -92,7 +93,7 @@ def _marker(t: list[str]) -> tuple[int, int] | None:
         a = k
         while a > 0 and (t[a - 1] in SEPARATORS or t[a - 1] in HESITATIONS):
             a -= 1
-        if a == k or t[a] not in SEPARATORS or a == 0 or "?" in t[a:k]:
+        if a == k or t[a] not in SEPARATORS | HESITATIONS or a == 0 or "?" in t[a:k]:
             continue  # "I'd rather you put ...": not set off; "in the bin? no, ...": a question, not a correction
         b = k + width
         while b < len(t):
@@ -122,6 +123,14 @@ def _one_repair(t: list[str], names: frozenset[str] = frozenset()) -> list[str] 
     if m is None:
         return None
     a, b = m
+    if t[b] == "not":  # "wait, not the bin, the green bowl": what is taken back, then what replaces it
+        skipped = _np_at(t, b + 1)
+        if skipped is not None and skipped[0] < len(t) and t[skipped[0]] in SEPARATORS:
+            b = skipped[0]
+            while b < len(t) and t[b] in SEPARATORS:
+                b += 1
+            if b == len(t):
+                return None
     w = t[b]
     if w in VERBS:
         starts = [v for v in range(a) if t[v] in VERBS and (v == 0 or t[v - 1] in SEPARATORS | {"and", "then", "please"})]
@@ -170,16 +179,26 @@ def _one_repair(t: list[str], names: frozenset[str] = frozenset()) -> list[str] 
                           f"{sorted(fits)[0]}'", "ambiguous")
         if len(fits) == 1:
             cat = fits.pop()
-    for s in range(a - 1, -1, -1):
-        if t[s] not in DETERMINERS or (s > 0 and t[s - 1] in DETERMINERS):
-            continue
-        old = _np_at(t, s)
-        if old is None or old[0] > a or (old[1] is not None and cat is not None and old[1] != cat):
-            continue
-        tail = t[end:]
-        if t[a] in (",", "-") and tail[:1] == [t[a]]:
-            tail = tail[1:]  # "the blue block, I mean the green block, goes ...": the aside's closing comma
-        if old[0] == a:  # the corrected phrase ends where the marker starts
-            return t[:s] + t[b:end] + tail
-        return t[:s] + t[b:end] + t[old[0] : a] + tail
+    for places in (False, True):  # a phrase of the same category; else a place for a place ("in the bin. I mean
+        for s in range(a - 1, -1, -1):  # the red bowl")
+            if t[s] not in DETERMINERS or (s > 0 and t[s - 1] in DETERMINERS):
+                continue
+            old = _np_at(t, s)
+            if old is None or old[0] > a:
+                continue
+            if old[1] is not None and cat is not None and old[1] != cat and not (
+                    places and old[1] in _PLACES and cat in _PLACES and s > 0 and t[s - 1] in PLACE_PREPS):
+                continue
+            tail = t[end:]
+            if t[a] in (",", "-") and tail[:1] == [t[a]]:
+                tail = tail[1:]  # "the blue block, I mean the green block, goes ...": the aside's closing comma
+            new_np = t[b:end]
+            if new_np[:2] == ["the", "other"] and len(new_np) > 2:  # "in the red bowl, no wait, the other bowl": the
+                new_np = ["the"] + new_np[2:] + ["other", "than"] + t[s : old[0]]  # bowl other than the red one
+            if old[0] == a:  # the corrected phrase ends where the marker starts
+                return t[:s] + new_np + tail
+            return t[:s] + new_np + t[old[0] : a] + tail
     return None
+
+
+_PLACES = {"bowl", "bin", "drawer"}

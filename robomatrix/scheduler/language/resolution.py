@@ -219,8 +219,10 @@ class _Resolver:
                 # in line with it: less than DIRECT_OFFSET, or than its or the candidate's half width, to either side)
                 t = self.by_id[targets[0]]
                 sign = 1.0 if kind.startswith("front_of") else -1.0
-                side = [o for o in pool if o.id != t.id and sign * (o.x - t.x) > 0.02
-                        and abs(o.y - t.y) <= sign * (o.x - t.x)]
+                half = [o for o in pool if o.id != t.id and sign * (o.x - t.x) > 0.02]
+                side = [o for o in half if abs(o.y - t.y) <= sign * (o.x - t.x)]
+                if not side and not kind.endswith("_direct"):
+                    side = half  # nothing within 45 degrees: what is on that side at all (several stay unclear)
                 pool = [o for o in side
                         if not kind.endswith("_direct") or abs(o.y - t.y) < max(DIRECT_OFFSET, t.half_width, o.half_width)]
                 if kind.endswith("_direct") and len(pool) == 1 and len(side) > 1:
