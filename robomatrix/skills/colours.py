@@ -176,6 +176,9 @@ def match_colour(word: str, present: Iterable[str]) -> tuple[str | None, str]:
     parts = w.split()
     if len(parts) == 2 and parts[0] in SHADE_WORDS and (parts[1] in BASIC_COLOURS or parts[1] == "gray"):
         return ("grey" if parts[1] == "gray" else parts[1]), ""  # "dark blue" is a blue, whatever its survey swatch
+    if len(parts) == 2 and (parts[1] in BASIC_COLOURS or parts[1] == "gray") and parts[0] not in BASIC_COLOURS \
+            and parts[0] != "gray" and not parts[0].endswith("ish"):
+        return ("grey" if parts[1] == "gray" else parts[1]), ""  # "olive green", "navy blue": the head names the colour
     d = _distances(w)
     if not d:
         return None, f"'{word}' is not a colour I know"

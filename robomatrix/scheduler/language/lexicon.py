@@ -315,6 +315,7 @@ def english_words() -> frozenset[str]:
     return _ENGLISH
 
 
+_ACTS = (PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS | DISCARD_VERBS) - {"bin"}
 _HOLD_FIRST = re.compile(r"\b(?:pick|picks|lift|lifts|grab|grabs|hold|holds|raise|raises|take|takes|grip|grasp)\b")
 
 
@@ -418,6 +419,12 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     for mark, colour in _COLOUR_EMOJI.items():  # "🔴 block in the 🟢 bowl"
         t = t.replace(mark, f" {colour} ")
     t = re.sub(r"\bu\b", "you", t)  # "could u put ..."
+    # "olive-green", "navy-blue", "brick red": a compound colour is the basic colour at its head ("brick" alone is a
+    # block); two basic colours ("blue-green") stay as they are, for the colour table to judge
+    t = re.sub(rf"\b([a-z]+)-({'|'.join(BASIC_COLOURS)}|gray)\b",
+               lambda m: m.group(0) if m.group(1) in BASIC_COLOURS + ("gray", "non", "not") or m.group(1).endswith("ish")
+               else m.group(2), t)
+    t = re.sub(r"\bbrick (?=red\b)", "", t)
     t = re.sub(r"\U0001f449|\u27a1\ufe0f?", " -> ", t)  # a pointing hand or an arrow emoji: "red block 👉 bowl"
     t = re.sub(r"\U0001f64f", " please ", t)  # folded hands
     t = _without_context(t)
@@ -456,6 +463,19 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\b(?:a|any) (bowl|block),? (?:but )?not (the [a-z]+) (?:one|bowl|block)\b", r"the \1 other than \2 one", t)
     t = re.sub(r"\band (?:just )?(?:keep|stay) (?:on )?holding (it|onto it|on to it|them)\b", r"and hold \1", t)
     t = _hold_phrases(t)
+    t = re.sub(r"\bon (?:the )?top\b(?! of)(?=\s*(?:[,.!?;]|$|and\b|then\b|please\b|thanks\b|thx\b))",
+               lambda m: "on top of it" if re.search(r"\b(?:on|onto)\b", t[: m.start()]) else m.group(0),
+               t)  # "stack A on B, then the green block on top": on what was just stacked
+    t = re.sub(r"\b(stack|pile)( up)? (?:every block|all (?:of )?the blocks|all blocks|each block|every one)\b(?=\s*[:,-])",
+               r"\1\2 the blocks", t)
+    t = re.sub(r"\b(blocks|cubes|bricks|ones|they)((?: can| could| should| must| need to| have to| are to)?) (?:all|both) "
+               r"(go|belong)\b", r"\1\2 \3", t)  # "the three blocks can all go in the green bowl"
+    t = re.sub(r"\b(blocks?|cubes?|bricks?|ones?|them) together (?=(?:in|into|inside|on|onto)\b)", r"\1 ", t)
+    # "bin: green block, red block" / "into the blue bowl: the red block": the place first, then what goes there
+    first = re.match(r"^\s*(?:in(?:to)? |inside )?((?:the )?(?:[a-z]+ )?(?:bin|bowl|drawer))\s*:\s*([^:]+?)\s*([.!]*)\s*$", t)
+    if first and re.search(r"\b(?:block|blocks|cube|cubes|brick|bricks)\b", first.group(2)) and not any(
+            w in _ACTS for w in re.findall(r"[a-z]+", first.group(2))):
+        t = f"{first.group(2)} -> {first.group(1)}{first.group(3)}"
     t = re.sub(r"\b(?:after that|once that's done|once you're done|when you're done|and after that)\b", " then ", t)
     t = re.sub(r"\b(real|really|super|pretty) (quick|quickly|fast)\b", " ", t)  # "... real quick"
     t = re.sub(r"\b(?:yeah|yep|yes|ok|okay)?,?\s*that'?s (?:it|all)\s*[.!]*\s*$", " ", t)  # dictated: "... yeah thats it"
