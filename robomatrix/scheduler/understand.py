@@ -390,11 +390,12 @@ _CONTENT_WORDS |= _CONTROL_WORDS | ALL_WORDS | EXCEPT_WORDS - {"but"} | (set(NUM
                         "at", "on", "in", "one", "ones", "its", "their", "own", "more", "most", "robot", "end"}) | {
     "third", "fourth", "fifth", "second", "first", "last"}
 _BARE = {"not", "no", "never", "do", "does", "dont", "one", "ones", "that", "this", "the", "a", "an", "is", "it"}
-_LEADING = {"please", "now", "just", "so", "ok", "okay", "oh", "well", "right", "kindly", "pls"}
+_LEADING = {"please", "now", "just", "so", "ok", "okay", "oh", "well", "right", "kindly", "pls", "phew", "whew", "gosh",
+            "blimey", "yikes", "oof", "wow", "ooh", "ah", "aah", "ahh"}  # words that open a remark without saying what
 _REQUEST_OPENERS = {"then", "also", "next", "finally", "afterwards", "after", "and", "plus", "lastly", "first"}
 _CONDITIONS = {"if", "when", "unless", "while", "once", "until", "after", "before", "whether", "whenever", "only"}
 _REMARK_STARTS = {"because", "its", "lol", "haha"}
-_CLAUSE_STARTS = {("that", "would"), ("it", "would"), ("that", "will"), ("it", "is"), ("i", "am"), ("that", "is"), ("they", "are"), ("this", "is"), ("she", "is"),
+_CLAUSE_STARTS = {("that", "would"), ("it", "would"), ("you", "are"), ("you", "rock"), ("that", "will"), ("it", "is"), ("i", "am"), ("that", "is"), ("they", "are"), ("this", "is"), ("she", "is"),
                   ("he", "is"), ("we", "are")}
 
 

@@ -315,6 +315,35 @@ def english_words() -> frozenset[str]:
     return _ENGLISH
 
 
+_SUPERLATIVE_OF = {"further": "furthest", "farther": "farthest", "nearer": "nearest", "closer": "closest"}
+
+
+def _described_phrases(t: str) -> str:
+    """Descriptions said in other shapes, as the grammar's: "the block that's leftmost" (the leftmost block), "the green
+    block that's further from the robot" (of two, the furthest), "whatever block is in front of X, bin it" (the block
+    in front of X), "in between", "on top blue block", "the red 1", "da" (the), "I'd love it if A were in B" (A in B),
+    "the yellow block balanced on top of ...", "... but don't close it" after a put into the drawer (it stays open)."""
+    t = re.sub(r"\bthe (block|bowl|cube|one) (?:that's|thats|that is|which is) (leftmost|rightmost|left-most|right-most|"
+               r"frontmost|backmost)\b", r"the \2 \1", t)
+    t = re.sub(r"\b(block|bowl|cube|one) (?:that's|thats|that is|which is) (further|farther|nearer|closer) (from|to)\b",
+               lambda m: f"{m.group(1)} {_SUPERLATIVE_OF[m.group(2)]} {m.group(3)}", t)
+    t = re.sub(r"^\s*(?:whatever|whichever) (block|bowl|cube|one) (?:is|that's|thats|that is|sits|sitting) ", r"the \1 ", t)
+    t = re.sub(r"\bin between (?=the\b)", "between ", t)
+    t = re.sub(r"([a-z])\s*\?{2,}\s+(?=(?:into|in|onto|on|inside|->|to)\b)", r"\1 ", t)  # "green block??? into the ..."
+    t = re.sub(r"\bon top (?!of\b)(?=(?:the |a )?[a-z]+ (?:block|cube|bowl|one)\b)", "on top of ", t)
+    t = re.sub(rf"\b(the|a) ({'|'.join(BASIC_COLOURS)}|gray) 1\b", r"\1 \2 one", t)  # "on the red 1"
+    t = re.sub(r"\bda\b(?= [a-z])", "the", t)  # "put da yelow blok in da red bowl"
+    t = re.sub(r"\bi(?:'d| would) (love|like|prefer) it if (the [a-z ]+?) (?:were|was|could be|would be|ended up) "
+               r"(in|on|inside|into|on top of)\b", r"i'd \1 \2 \3", t)
+    t = re.sub(r"\b(block|cube|one) (?:balanced|perched|resting|sitting|placed|stacked|standing|stood|set) (on top of|on|"
+               r"onto|in|inside)\b", r"\1 \2", t)
+    if re.search(r"\bdrawer\b", t):  # "put the yellow block in the drawer but don't close it": leave it open
+        t = re.sub(r"\b(?:,\s*)?(?:but |and )?(?:please )?(?:do not|don't|dont|never) (?:close|shut) (?:it|the drawer|that)"
+                   r"(?: afterwards| after| again| after that)?\b", " and leave the drawer open", t)
+    t = re.sub(r"\s*(?:,|\band\b) (?:then )?leave it (?:like that|that way|as it is|as is)\b", " ", t)
+    return t
+
+
 _ACTS = (PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS | DISCARD_VERBS) - {"bin"}
 _HOLD_FIRST = re.compile(r"\b(?:pick|picks|lift|lifts|grab|grabs|hold|holds|raise|raises|take|takes|grip|grasp)\b")
 
@@ -419,6 +448,17 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     for mark, colour in _COLOUR_EMOJI.items():  # "🔴 block in the 🟢 bowl"
         t = t.replace(mark, f" {colour} ")
     t = re.sub(r"\bu\b", "you", t)  # "could u put ..."
+    t = re.sub(r"\b(you|they|we) r\b", r"\1 are", t)  # "u r the best"
+    t = re.sub(r"^\s*(?:so,? )?i(?:'ve| have|ve) been (?:meaning|wanting|waiting) to ask(?: you)?(?: all day| all week| for "
+               r"ages| for a while)?\s*[-,:;]*\s*", " ", t)  # "So I've been meaning to ask all day - would you ..."
+    # a request passed on: "my colleague wanted me to ask you to put ..." is that request, asked of the robot
+    t = re.sub(r"^\s*(?:my|our|the) [a-z]+ (?:wanted|wants|asked|has asked|needs) me to ask (?:you )?(?:to |if you could |"
+               r"whether you could |if you'd |if you would )", "please ", t)
+    t = re.sub(r"\s*[-,]\s*(?:could|can|would|will) you\s*\?+\s*$", " ", t)  # "... - could you?"
+    t = re.sub(r"\b(?:b4|before) you (?:do|touch|start) anything(?: else)?\b", " ", t)  # "close the drawer b4 u do anything"
+    t = re.sub(r"\b(?:oh,? |ah,? )?(?:i )?(?:almost|nearly) forgot\b\s*[,!.]*", " ", t)  # "Ah, almost forgot! Could you ..."
+    t = re.sub(r"\bi hope (?:i'm|i am|im) (?:saying|doing|asking|explaining|wording|phrasing|putting) (?:this|it|that) "
+               r"(?:right|correctly|properly|ok|okay)\b\s*[,!.]*", " ", t)
     # "olive-green", "navy-blue", "brick red": a compound colour is the basic colour at its head ("brick" alone is a
     # block); two basic colours ("blue-green") stay as they are, for the colour table to judge
     t = re.sub(rf"\b([a-z]+)-({'|'.join(BASIC_COLOURS)}|gray)\b",
@@ -448,8 +488,9 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\b(push|nudge|shove),\s*(?=(?:towards|to the|left|right|forward|back|away)\b)", r"\1 ", t)
     t = re.sub(r"\b(?:make|build) me a (tower|stack)\b", r"build a \1", t)  # "make me a tower - ..."
     # "the block that is the colour of grass can go in the bin": a described block that may / should go somewhere
-    t = re.sub(r"^\s*(the (?:[a-z]+ )*?(?:block|cube) (?:that|which)(?:'s)? [a-z ]+?) (?:can|could|should|must|needs to|has to) "
-               r"go (in|into|on|onto|inside)\b", r"put \1 \2", t)
+    t = re.sub(r"^\s*(the (?:[a-z]+ )*?(?:block|cube) (?:(?:that|which)(?:'s)?|matching|with|nearest|closest|furthest|"
+               r"farthest|next to|beside|behind|between|in front of|left of|right of|on the)\b[a-z ]+?) (?:can|could|should|"
+               r"must|needs to|has to) go (in|into|on|onto|inside)\b", r"put \1 \2", t)
     t = re.sub(r"\bcolou?r of (?:a |an |the )?(?:fresh|ripe|new|young|wet|clean|summer|spring|morning|clear|"
                r"cloudless|midday) ", "colour of ", t)  # "the colour of fresh grass": the thing's colour
     t = re.sub(r"\bthat (?:has|have) no bowl of (?:its|their) (?:own )?colou?r\b", "that does not match any bowl", t)
@@ -463,6 +504,7 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\b(?:a|any) (bowl|block),? (?:but )?not (the [a-z]+) (?:one|bowl|block)\b", r"the \1 other than \2 one", t)
     t = re.sub(r"\band (?:just )?(?:keep|stay) (?:on )?holding (it|onto it|on to it|them)\b", r"and hold \1", t)
     t = _hold_phrases(t)
+    t = _described_phrases(t)
     t = re.sub(r"\bon (?:the )?top\b(?! of)(?=\s*(?:[,.!?;]|$|and\b|then\b|please\b|thanks\b|thx\b))",
                lambda m: "on top of it" if re.search(r"\b(?:on|onto)\b", t[: m.start()]) else m.group(0),
                t)  # "stack A on B, then the green block on top": on what was just stacked
