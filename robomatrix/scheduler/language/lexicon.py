@@ -329,6 +329,27 @@ def _described_phrases(t: str) -> str:
                lambda m: f"{m.group(1)} {_SUPERLATIVE_OF[m.group(2)]} {m.group(3)}", t)
     t = re.sub(r"^\s*(?:whatever|whichever) (block|bowl|cube|one) (?:is|that's|thats|that is|sits|sitting) ", r"the \1 ", t)
     t = re.sub(r"\bin between (?=the\b)", "between ", t)
+    t = re.sub(r"\b(tower|stack)\s*!+\s*", r"\1: ", t)  # "make a tower!!! green on the bottom ..."
+    t = re.sub(r"\b([a-z]+) on the bottom\b", r"\1 at the bottom", t)
+    t = re.sub(r"\b(put|move|place|set) (the [a-z]+ (?:block|cube)|it|them) anywhere\b", r"\1 \2", t)  # "don't put it anywhere"
+    t = re.sub(r"\ban? (\d+(?:\.\d+)? ?(?:cm|mm|centimet[a-z]*|millimet[a-z]*|inch(?:es)?)) (push|nudge|shove)\b",
+               r"a \2 \1", t)  # "give the blue block a 5 cm shove to the left"
+    t = re.sub(r"^\s*((?:the )?[a-z]+ (?:block|cube))\s*--+\s*((?:the )?[a-z]+ (?:bowl|bin|drawer|block))\b", r"\1 -> \2", t)
+    t = re.sub(r"\bnot (in|into|on|onto|inside) (the (?:[a-z]+ )?(?:bowl|bin|drawer|block)) but (in|into|on|onto|inside) "
+               r"(the (?:[a-z]+ )?(?:bowl|bin|drawer|block))\b", r"\3 \4 , not \1 \2", t)  # "not in X but in Y"
+    # "put the red block in the yellow bowl. not the red bowl, the yellow one": a contrast with what was said
+    m = re.search(r"[.,;]\s*not (the [a-z]+ (block|bowl|bin|cube)),? the ([a-z]+) one\s*[.!]*\s*$", t)
+    if m and re.search(rf"\bthe {m.group(3)} {m.group(2)}\b", t[: m.start()]):
+        t = t[: m.start()] + f" , not {m.group(1)}"
+    # "put the red block on the blue block... wait, other way round": the two swapped
+    m = re.match(r"^(.*?\b(?:put|place|stack|set|move)) (the [a-z]+ (?:block|cube)) (on|onto|on top of) (the [a-z]+ "
+                 r"(?:block|cube))\s*(?:\.+|,|-|;)?\s*(?:(?:wait|no|sorry|oops|actually|hmm)\s*[,.]*\s*)*(?:the )?other way "
+                 r"a?round\s*[.!]*\s*$", t)
+    if m:
+        t = f"{m.group(1)} {m.group(4)} {m.group(3)} {m.group(2)}"
+    if re.search(r"\b(?:put|place|stack|set|drop|pop|stick)\b.*\b(?:on|onto|in|into|inside)\b", t):
+        t = re.sub(r"(?:,\s*|\s)(?:and |but )?(?:please )?(?:do not|don't|dont|never) drop (?:it|them)\b", " ", t)  # care
+
     t = re.sub(r"([a-z])\s*\?{2,}\s+(?=(?:into|in|onto|on|inside|->|to)\b)", r"\1 ", t)  # "green block??? into the ..."
     t = re.sub(r"\bon top (?!of\b)(?=(?:the |a )?[a-z]+ (?:block|cube|bowl|one)\b)", "on top of ", t)
     t = re.sub(rf"\b(the|a) ({'|'.join(BASIC_COLOURS)}|gray) 1\b", r"\1 \2 one", t)  # "on the red 1"
@@ -360,7 +381,7 @@ def _hold_phrases(t: str) -> str:
         return t
     head, tail = t[: first.end()], t[first.end():]
     tail = re.sub(r"(?:,\s*|\s)(?:and |but |just )?(?:please )?(?:do not|don't|dont|never) (?:put|set|let) (it|them) "
-                  r"(?:down|go)\b(?:,? (?:ok|okay))?", r" and hold \1", tail)
+                  r"(?:down|go|anywhere)\b(?:,? (?:ok|okay))?", r" and hold \1", tail)
     tail = re.sub(r"(?:,\s*|\s)(?:and |but |just )?(?:please )?(?:do not|don't|dont|never) let go(?: of (it|them))?\b"
                   r"(?:,? (?:ok|okay))?", lambda m: f" and hold {m.group(1) or 'it'}", tail)
     tail = re.sub(r"\bkeep (it|them) (?:raised|lifted|held|up|aloft|in the air|up in the air|off the table)\b",
