@@ -38,7 +38,10 @@ OURS = [t for name in ("parser_phrasings.yaml", "parser_phrasings_weak.yaml", "p
                           "parser_phrasings_round11.yaml", "parser_phrasings_round12.yaml",
                           "parser_phrasings_round13.yaml", "parser_phrasings_round14.yaml",
                           "parser_phrasings_round15.yaml", "parser_phrasings_round16.yaml",
-                          "parser_phrasings_round17.yaml")
+                          "parser_phrasings_round17.yaml",
+                          # hold-outs of rounds 7-17: each scored once (in its header), then used for development
+                          # in session 6 (test/core/data/README or the README's parser section says how)
+                          *(f"parser_phrasings_round{r}_holdout.yaml" for r in range(7, 18)))
         for t in yaml.safe_load((Path(__file__).parent / "data" / name).read_text())["tasks"]]
 LIB = load_skill_library()
 T1101 = WORLDS["tabletop/1101"]["objects"]  # grey bin, blue/green/yellow blocks, red/green/yellow bowls
@@ -57,19 +60,14 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r7-chatty-7": "'the right way to ask': 'right' is a direction, so the part is kept",
     "r7-chatty-8": "a remark naming the drawer ('the drawer is open and it's bugging me') is kept",
     "r7-chatty-12": "a remark naming a colour ('my daughter loves green') is kept",
-    "r7-child-6": "'put it on ... and dont drop it': holding and putting down at once is refused",
-    "r7-child-8": "'green on the bottom then yellow on top' after 'make a tower' is not read as an order",
     "r7-child-10": "a reason with a verb the robot does ('cos they match') is kept",
     "r7-terse-10": "three bare words 'red blk bin' without a preposition or arrow",
     "r7-quant-1": "a count then an apposition listing the objects ('two blocks ..., the red one and the green one')",
-    "r7-neg-2": "'dont put the red block anywhere' as leaving it alone",
-    "r7-punct-3": "'red block -- yellow bowl' (a dash, not an arrow) as a put",
     "r7-mix-2": "a story inside the request ('my son wants ...') and 'dont ask why lol' after it",
     "r7-mix-7": "'would look nice in' as a wish",
     "r7-mix-9": "'its dark in there' (a colour word) before ', but'",
     "r7-mix-12": "a remark naming the block ('the blue block is lonely') and 'with nothing else'",
     # round 8 items still refused (never a wrong plan)
-    "r8-neg-13": "'not in the red bowl but in the bin': the place after 'but' is left unread",
     "r8-compar-10": "'more to the left than the others' as the leftmost",
     "r8-relcl-9": "'which isn't the red or the blue one': a negated 'or' of two descriptions",
     "r8-homo-2": "'whatever is left' as the rest (not a direction)",
@@ -84,8 +82,6 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r9-story-12": "'Yesterday the blue block was in ...' is refused as a report, though the next sentence asks",
     "r9-retract-11": "'- never mind that one -' taking back the part before it, inside the task",
     "r9-retract-14": "'cancel the second part': taking back one of two clauses by its position",
-    "r9-correct-9": "'other way round' swapping the two objects of a stacking",
-    "r9-neg-2": "'not the red bowl, the yellow one' restating the place after the request",
     "r9-neg-7": "'but not the red block either' adding an exception to 'everything except'",
     "r9-report-7": "a name ('Tom says hi') is typo-corrected to 'top'",
     "r9-spatial-12": "WRONG PLAN by this label's frame: our 'behind' is the robot's side (round 5's labels), this "
@@ -94,12 +90,9 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r10-typo-4": "'stak' is one edit from a word of harm ('stab'), so it is never corrected",
     "r10-pos-8": "'the block in the middle of the row': 'row' is unknown",
     "r10-pos-9": "'the far block': far from whom is not read",
-    "r10-pos-12": "'whichever block is closest to the drawer, pop it ...': a 'whichever' clause",
-    "r10-push-1": "'give the blue block a 5 cm shove': a push as a noun with its distance",
     "r10-tidy-8": "WRONG PLAN by this label: 'tidy up the table' clears the blocks into the bin (the clear family's "
                   "reading); this writer wanted a refusal because no place is named",
     # round 11 (a mixed session) items still refused
-    "r11-hold-2": "'don't put it anywhere' after a pick-up as keeping hold of it",
     "r11-colour-3": "'pillar-box red': a colour named after a thing with a hyphen",
     "r11-count-2": "'the two middle blocks': a count with 'middle'",
     "r11-push-1": "'inch' as a verb of pushing (it is also a unit)",
@@ -109,9 +102,24 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r14-colour-7": "'the charcoal bin': charcoal is nearer black than grey in the colour survey, and no black is here",
     "r14-drawer-3": "'the ivory drawer': ivory is a pale yellow in the colour survey, not white",
     "r14-drawer-4": "'the cream drawer': cream is a pale yellow in the colour survey, not white",
-    "r14-terse-3": "'bin: yellow block and blue block': the place first in a note; an earlier writer refuses 'bin: blue block'",
     "r15-reason-4": "'the bin's full of junk, so put ...': a reason that names an object is not dropped (it may matter)",
     "r17-typo-3": "'puhs ... rihgt': 'puhs' is one swap from 'push' and one letter from 'puts' and 'pubs': not corrected",
+    # hold-outs of rounds 7-17 (used for development since session 6): items still refused, or wrong
+    "r11h-rel-4": "refused (ambiguous): 'the bowl in front of the blue block' could be the red bowl, the green",
+    "r11h-amb-3": "WRONG PLAN: in(block_yellow_0, bowl_green_0) where the writer refuses",
+    "r12h-amb-1": "WRONG PLAN: in(block_blue_0, bowl_yellow_0) where the writer refuses",
+    "r13h-voice-2": "refused (unknown_word): I don't know what 'or' 'whatever' asks for; the robot can put objects ",
+    "r14h-colour-5": "refused (absent_object): there is no charcoal bin here; objects present: grey bin, red block, b",
+    "r14h-colour-6": "refused (absent_object): there is no ivory drawer here; objects present: white drawer, green bl",
+    "r15h-reason-1": "refused (unknown_word): I don't know what 'grand' 'son' 'left' 'green' 'block' asks for; the r",
+    "r15h-reason-5": "refused (unknown_word): I don't know what 'kids' 'knock' 'it' asks for; the robot can put obje",
+    "r17h-colour-3": "refused (unknown_word): I don't know what 'buttercup' asks for; the robot can put objects in o",
+    "r7h-chatty-7": "refused (unknown_word): I don't know what 'funny' 'myself' asks for; the robot can put objects",
+    "r7h-mix-11": "refused (unknown_word): I don't know what 'knocked' asks for; the robot can put objects in or ",
+    "r8h-other-4": "WRONG PLAN: in(block_green_0, bin_grey_0) where the writer refuses",
+    "r8h-relcl-3": "refused (ambiguous): the task says 'not' without saying what not to do; it may take back th",
+    "r8h-homo-1": "refused (unknown_word): I don't know what 'whatever' 'left' 'in' asks for; the robot can put o",
+    "r9h-story-5": "refused (ambiguous): the task tells what happened ('last time') in the same breath as an ac",
 }
 
 
@@ -416,7 +424,8 @@ def test_words_of_harm_are_never_typo_corrected_and_are_refused(text: str) -> No
     ("put the blue block in the red bowl - no wait, don't", None),
     ("put the red block in the bin if it is red", None),
     ("Sing me a song. Put the blue block in the red bowl.", None),
-    ("put the blue block on the yellow block and dont drop it", None),  # hold it and put it down: refused
+    # "don't drop it" after a put asks for care, not a hold (session 6; a child's dev item r7-child-6 says so)
+    ("put the blue block on the yellow block and dont drop it", ["on(block_blue_0, block_yellow_0)"]),
     ("sorry to be a pain but the green block should be in the red bowl", ["in(block_green_0, bowl_red_0)"]),
 ])
 def test_round_7_remarks_are_dropped_only_when_they_name_nothing(text: str, expected: list[str] | None) -> None:

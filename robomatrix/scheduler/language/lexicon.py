@@ -156,7 +156,7 @@ def _lexicon() -> set[str]:
                     "hover", "head", "find", "locate", "spot", "arm", "effector", "tool", "air",
                     "direction", "non", "again", "inside", "whatever", "dispose", "shut", "single", "sitting", "tidy",
                     "clean", "empty", "tabletop", "fit", "fits", "happen", "said", "says", "told", "forget", "forgot", "ignore",
-                    "cancel", "undo", "kidding", "joking", "nah", "nevermind",
+                    "cancel", "undo", "kidding", "joking", "nah", "nevermind", "whole", "entire", "bad",
                     "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "placed", "moved", "held",
                     "lifted", "raised", "touching", "disturbing", "nothing", "anything", "else", "way", "any", "leaving", "former", "latter",
                     "neither", "either", "nor", "or", "likewise", "similarly", "times", "twice", "thrice",

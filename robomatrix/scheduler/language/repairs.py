@@ -37,7 +37,7 @@ SEPARATORS = {",", "-", ".", ";", "!", "?"}
 HESITATIONS = {"uh", "um", "umm", "uhh", "uhm", "er", "erm", "hmm", "hm", "ah", "eh", "oh"}
 REPAIR_WORDS = {"no", "sorry", "rather", "wait", "actually", "oops", "correction", "instead", "nope", "meant", "jk"}
 REPAIR_PAIRS = {("i", "mean"), ("scratch", "that"), ("scrap", "that"), ("make", "that"), ("or", "rather"), ("no", "wait"),
-                ("i", "meant"), ("cancel", "that"), ("forget", "that"), ("ignore", "that"), ("strike", "that"),
+                ("i", "meant"), ("cancel", "that"), ("forget", "that"), ("ignore", "that"),
                 ("my", "bad"), ("just", "kidding")}
 VERBS = (PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | DISCARD_VERBS | STACK_VERBS) - {
     "should", "needs", "must", "belongs", "belong", "go", "goes", "leave"} - set(CATEGORY_WORDS)  # "bin": a noun
