@@ -537,8 +537,8 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
             continue
         if c.action == "topic":
             ids = []
-            for r in c.objects:
-                ids += res.resolve(r, "any", many_ok=True)
+            for r in c.objects:  # "the block behind the green bowl, ... put that ...": one block, or refused
+                ids += res.resolve(r, "any", many_ok=bool(r.plural or r.all or r.count))
             res.topic, res.last = ids, ids
             continue
         if c.action in ("place", "discard"):

@@ -719,6 +719,8 @@ class _ClauseParser(_Parser):
                     self.take(len(tail))
                     break
         everything = Ref(all=True, plural=True, words=["everything on the table"])
+        if self.peek() == "," and self.peek(1) in ("in", "into", "inside"):
+            self.take()  # "clear off all the blocks, straight in the bin"
         d = self._destination()
         return Clause("place", [everything], d[0], d[1]) if d is not None else Clause("discard", [everything])
 

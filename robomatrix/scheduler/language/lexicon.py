@@ -376,6 +376,7 @@ def _hold_phrases(t: str) -> str:
     t = re.sub(r"\b(?:would|do) you mind (holding|lifting|picking|grabbing|raising)\b",
                lambda m: "please " + {"holding": "hold", "lifting": "lift", "picking": "pick", "grabbing": "grab",
                                       "raising": "raise"}[m.group(1)], t)
+    t = re.sub(r"\bi(?: want|'d like| would like| need) you (?:to be |to end up |to finish )?holding\b", "please hold", t)
     first = _HOLD_FIRST.search(t)
     if first is None:
         return t
@@ -390,6 +391,7 @@ def _hold_phrases(t: str) -> str:
     tail = re.sub(r"\b(?:up )?in the air\b", " ", tail)
     tail = re.sub(r"\bfor (?:a |one )?(?:sec|second|bit|moment|minute|while|little while|few seconds|tick|jiffy)\b",
                   " ", tail)
+    tail = re.sub(r"\s(?:when you're done|when you are done|when you finish|at the end)\b", " ", tail)
     tail = re.sub(r"\b(?:until|till|til|'til) i (?:say so|tell you(?: to)?(?: (?:let go|put it down|stop))?|say)\b",
                   " ", tail)
     return head + tail
@@ -413,6 +415,11 @@ def _topic_first(t: str) -> str:
     # other blue one": the blue block other than that one
     m = re.match(rf"^\s*((?:the|that|this) (?:[a-z]+ ){{0,4}}?{_TOPIC_NOUNS}{_TOPIC_TAIL})\s*(?:\?|,|:|;|-+)\s*"
                  r"((?:(?:please|now|so|then|ok|okay|just|and) )*)(.*)$", t)
+    if m is not None and m.group(1).split()[-1] in ("bowl", "bin", "drawer"):  # "the blue bowl - the green block
+        goes = re.match(r"^(the (?:[a-z]+ )?(?:block|cube|one)) (?:goes|go|belongs|can go|should go|needs to go) there\b(.*)$",
+                        m.group(3))  # goes there": into that place
+        if goes:
+            return f"{m.group(2)}put {goes.group(1)} in {re.sub(r'^(?:that|this) ', 'the ', m.group(1))}{goes.group(2)}"
     if m is None or len(re.findall(r"\bit\b", m.group(3))) != 1:
         return t
     rest = m.group(3)
@@ -470,6 +477,22 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
         t = t.replace(mark, f" {colour} ")
     t = re.sub(r"\bu\b", "you", t)  # "could u put ..."
     t = re.sub(r"\b(you|they|we) r\b", r"\1 are", t)  # "u r the best"
+    t = re.sub(r"\b(would|could|can|will|do|thank|did) ya\b", r"\1 you", t)  # "would ya mind popping ..."
+    t = re.sub(r"\bto your (left|right)\b", r"to the \1", t)  # "your" left is the robot's left
+    t = re.sub(r"\b(?:on|at) your (left|right)\b", r"on the \1", t)
+    t = re.sub(r"\b(furthest|farthest|most) over (?=to|on)", r"\1 ", t)  # "furthest over to the right"
+    t = re.sub(r"\bstraight (in|into|onto|to|inside)\b", r"\1", t)  # "straight in the bin"
+    t = re.sub(r"\btrash bin\b", "bin", t)
+    t = re.sub(r"\b(match|matches|matching) (?:any|one of the|any of the|either of the) bowls?\b", r"\1 a bowl", t)
+    t = re.sub(r"\ba little,?\s+(?=(?:about|like|around|roughly) \d)", "", t)  # "a little, like 5 cm"
+    t = re.sub(r"\bthe (?:little|small|tiny|wee) (block|cube)\b", r"the \1", t)  # every block here is one size
+    t = re.sub(r"\b(blocks?|bowls?|cubes?|ones?) (?:sitting|lying|standing|sat|resting|placed|located|positioned|that's "
+               r"sitting|that is sitting) (?=(?:between|behind|in|on|near|next|beside|by|at|to|closest|nearest)\b)", r"\1 ", t)
+    # "put the yellow block in the bowl, er, the drawer I mean": the correction said before its marker
+    t = re.sub(r",\s*(?:(?:er|erm|um|uh),?\s*)?(the (?:[a-z]+ )?(?:block|bowl|bin|drawer|cube|one)) i mean\s*([.!]*)\s*$",
+               r", i mean \1\2", t)
+    t = re.sub(r"^\s*((?:the )?[a-z]+ (?:block|cube))\s*(?:\.{2,}|…)\s*((?:the )?(?:[a-z]+ )?(?:bowl|bin|drawer))\b",
+               r"\1 -> \2", t)  # "green block...bin!!!"
     t = re.sub(r"^\s*(?:so,? )?i(?:'ve| have|ve) been (?:meaning|wanting|waiting) to ask(?: you)?(?: all day| all week| for "
                r"ages| for a while)?\s*[-,:;]*\s*", " ", t)  # "So I've been meaning to ask all day - would you ..."
     # a request passed on: "my colleague wanted me to ask you to put ..." is that request, asked of the robot
@@ -515,6 +538,11 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\bcolou?r of (?:a |an |the )?(?:fresh|ripe|new|young|wet|clean|summer|spring|morning|clear|"
                r"cloudless|midday) ", "colour of ", t)  # "the colour of fresh grass": the thing's colour
     t = re.sub(r"\bthat (?:has|have) no bowl of (?:its|their) (?:own )?colou?r\b", "that does not match any bowl", t)
+    t = re.sub(r"\b(?:that|which) (?:hasn't got|has not got|hasn't|doesn't have|does not have|don't have|haven't got) (?:a|any) "
+               r"bowl (?:of|in|with|matching) (?:its|their) (?:own )?colou?r\b", "that does not match any bowl", t)
+    t = re.sub(r"\bthe one (block|cube) (?=that|which)", r"the \1 ", t)  # "the one block that hasn't got ..."
+    t = re.sub(r"\b(?:that's|that is|which is) the same colou?r as (?:one of the|any of the|a) bowls?\b", "that matches a bowl",
+               t)  # "the block that's the same color as one of the bowls"
     t = re.sub(r"^\s*(the [a-z ]+?) could (?:use|do with) a (small |little |gentle |slight |)(push|nudge|shove)\b",
                r"give \1 a \2\3", t)  # "the green block could use a push to the left"
     t = re.sub(r"\btidy (?:everything|it all|all|all the blocks|the blocks) away(?: into the bin)?\b", "clear the table", t)
@@ -525,6 +553,8 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\b(?:a|any) (bowl|block),? (?:but )?not (the [a-z]+) (?:one|bowl|block)\b", r"the \1 other than \2 one", t)
     t = re.sub(r"\band (?:just )?(?:keep|stay) (?:on )?holding (it|onto it|on to it|them)\b", r"and hold \1", t)
     t = _hold_phrases(t)
+    t = re.sub(r"\b(stack|pile) (?:them|these|those|the blocks|it) all up\b", r"\1 the blocks", t)  # "stack them all up: ..."
+    t = re.sub(r"\b([a-z]+) (?:in the middle|in between|next|second)(?=\s*,)", r"\1 in the middle", t)
     t = _described_phrases(t)
     t = re.sub(r"\bon (?:the )?top\b(?! of)(?=\s*(?:[,.!?;]|$|and\b|then\b|please\b|thanks\b|thx\b))",
                lambda m: "on top of it" if re.search(r"\b(?:on|onto)\b", t[: m.start()]) else m.group(0),
@@ -561,7 +591,8 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\b(inside|outside) of\b", r"\1", t)  # "inside of the red bowl"
     t = re.sub(r"\ba little bit\b", "a little", t)
     t = re.sub(r"\ba (?:tiny|teeny|teensy|wee|small|little)(?: little| tiny)? (?:bit|touch|tad)\b", "a little", t)
-    t = re.sub(r"\b(\d+(?:\.\d+)?) ?(cm|mm|centimet[a-z]*|millimet[a-z]*|inch(?:es)?)\b,? or so\b", r"about \1 \2", t)
+    t = re.sub(r"\b(?:like |about |around |roughly )?(\d+(?:\.\d+)?) ?(cm|mm|centimet[a-z]*|millimet[a-z]*|inch(?:es)?)\b,? "
+               r"or so\b", r"about \1 \2", t)
     # "shove it back toward you, 20 cm": how far, set off by a comma after the direction
     t = re.sub(r"\b(left|right|forwards?|backwards?|back|away|you|yourself|robot|me),\s*(?=(?:about |around |roughly |"
                r"approximately |some |like )?\d+(?:\.\d+)? ?(?:cm|mm|centimet|millimet|inch))", r"\1 ", t)

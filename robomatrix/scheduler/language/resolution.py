@@ -202,7 +202,9 @@ class _Resolver:
                 others = self.resolve(lm, "any", many_ok=True)
                 pool = [o for o in pool if o.colour not in {self.by_id[t].colour for t in others}]
                 continue
-            targets = self.resolve(_like(lm, ref), "any")
+            # "the block that matches a bowl": any bowl will do (an indefinite landmark of a colour match)
+            some = kind == "matches" and bool(lm.words) and lm.words[0] in ("a", "an", "any", "some")
+            targets = self.resolve(_like(lm, ref), "any", many_ok=some)
             if len(targets) == 1 and targets[0] not in self.mentioned[-1:]:
                 self.mentioned.append(targets[0])  # "the block that matches the rightmost bowl ... in it"
             self.landmarks.update(targets)
