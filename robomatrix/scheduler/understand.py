@@ -395,6 +395,31 @@ _LEADING = {"please", "now", "just", "so", "ok", "okay", "oh", "well", "right", 
 _REQUEST_OPENERS = {"then", "also", "next", "finally", "afterwards", "after", "and", "plus", "lastly", "first"}
 _CONDITIONS = {"if", "when", "unless", "while", "once", "until", "after", "before", "whether", "whenever", "only"}
 _REMARK_STARTS = {"because", "its", "lol", "haha"}
+_MODALS = {"can", "could", "would", "will", "should", "must", "shall", "might"}
+
+
+def _asks_the_robot(alpha: list[str]) -> bool:
+    """Whether a part asks the robot for something: "I want / need / 'd like you to ...", "you should / must / need to
+    / have to ...", "could you ...", "please ...", "make sure you ...", "go and ...", "you're to ..."."""
+    for k, w in enumerate(alpha):
+        nxt = alpha[k + 1] if k + 1 < len(alpha) else ""
+        if w == "you" and (nxt in ("to", "need", "have", "should", "must", "can", "could", "will", "would", "shall",
+                                   "gotta", "gonna", "better", "ought") or nxt == "are" and alpha[k + 2 : k + 3] == ["to"]):
+            return True
+        if w in _MODALS and nxt in ("you", "ya", "u"):
+            return True
+        if w in ("please", "pls", "plz", "kindly") or (w == "make" and nxt == "sure"):
+            return True
+    return False
+_STATEMENT_OPENERS = {"my", "our", "his", "her", "their", "i", "we", "ugh"}
+_WISH_VERBS = {"want", "wanted", "need", "needed", "wish", "like", "prefer", "would", "d", "expect", "require", "mean",
+               "meant", "said", "say", "told", "asked", "hope", "think", "guess", "bet"}
+_STATEMENT_KEEPS = ((set(CATEGORY_WORDS) | PLURAL_WORDS | PLACE_VERBS | DISCARD_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS
+                     | CLOSE_VERBS | STACK_VERBS | SORT_VERBS | DRAWER_STATE_VERBS | UNSAFE_WORDS | COLOUR_NOUN)
+                    - _WEAK_VERBS - {"make", "made", "left", "put"}) | _CONTROL_WORDS | _NEGATIONS | {
+    "no", "nothing", "don't", "isn't", "table", "drawer", "robot", "yourself", "you"}
+"""What a statement remark never names: an object, an act the robot does, a harm, a rule or take-back word, a
+negation, or the robot itself (a sentence about "you" or "it" may be about the task)."""
 _CLAUSE_STARTS = {("that", "would"), ("it", "would"), ("you", "are"), ("you", "rock"), ("that", "will"), ("it", "is"), ("i", "am"), ("that", "is"), ("they", "are"), ("this", "is"), ("she", "is"),
                   ("he", "is"), ("we", "are")}
 
@@ -433,11 +458,30 @@ def _without_remarks(toks: list[str]) -> list[list[str]]:
         lead = [w for w in alpha if w not in _LEADING]
         if lead and (lead[0] in _REQUEST_OPENERS or not is_known(lead[0])):
             return False  # "Then wipe your logs.": a request of a verb the parser lacks, never a remark
+        if _asks_the_robot(alpha):
+            return False  # "I want you to wipe the logs.": a request of the robot, whatever its verb
         if not colours:  # a reason or a statement after the request may name a colour: "they are the same colour"
             alpha = [w for w in alpha if w not in COLOUR_NOUN | {"same"}]
         return bool(alpha) and not _names_something(alpha, colours) and any(w not in _BARE for w in alpha)
 
+    def statement(words: list[str]) -> bool:
+        """A sentence that tells how things are or were, said by its opening ("my coffee went cold while I was on
+        a call", "I was going to do it myself", "our cat knocked everything over earlier"): dropped even with a
+        direction, an "everything" or an everyday noun in it, never with an object, a colour, an act the robot
+        does, a harm, a rule word, a number or a negation. A sentence opened by "I want / need / 'd like ..." is a
+        request, not a statement."""
+        alpha = [w for w in words if w.isalpha() and w not in _LEADING]
+        if len(alpha) < 3 or alpha[0] not in _STATEMENT_OPENERS or alpha[1] in _WISH_VERBS:
+            return False
+        if alpha[0] in ("i", "we") and alpha[1] in ("would", "should", "could", "will", "can", "must"):
+            return False
+        return not any(w in _STATEMENT_KEEPS or w.isdigit() or w in THING_COLOURS
+                       or colour_rgb(w) is not None and w not in OTHER_ACTS for w in alpha)  # "my coffee": a drink
+
     kept = [(w, e) for w, e in parts if not droppable(w)]
+    calm = [(w, e) for w, e in kept if not statement(w)]
+    if len(calm) < len(kept) and any(_names_something(w) for w, _ in calm):
+        kept = calm
     out: list[list[str]] = []
     if len(kept) < len(parts) and any(_names_something(w) for w, _ in kept):
         out.append([t for w, e in kept for t in w + e])

@@ -115,12 +115,10 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r15h-reason-5": "refused (unknown_word): I don't know what 'kids' 'knock' 'it' asks for; the robot can put obje",
     "r17h-colour-3": "refused (unknown_word): I don't know what 'buttercup' asks for; the robot can put objects in o",
     "r7h-chatty-7": "refused (unknown_word): I don't know what 'funny' 'myself' asks for; the robot can put objects",
-    "r7h-mix-11": "refused (unknown_word): I don't know what 'knocked' asks for; the robot can put objects in or ",
     "r8h-other-4": "WRONG PLAN: in(block_green_0, bin_grey_0) where the writer refuses",
     "r8h-homo-1": "refused (unknown_word): I don't know what 'whatever' 'left' 'in' asks for; the robot can put o",
     "r9h-story-5": "refused (ambiguous): the task tells what happened ('last time') in the same breath as an ac",
     "r18h-chat-3": "refused (unknown_word): I don't know what 'no' 'blue' 'bowl' asks for; the robot can put objec",
-    "r19h-chat-1": "refused (unknown_word): I don't know what 'went' asks for; the robot can put objects in or on ",
     "r19h-behind-1": "refused (ambiguous): 'the block behind the green bowl' could be the green block, the yellow",
 }
 
@@ -428,6 +426,16 @@ def test_words_of_harm_are_never_typo_corrected_and_are_refused(text: str) -> No
     ("Sing me a song. Put the blue block in the red bowl.", None),
     # "don't drop it" after a put asks for care, not a hold (session 6; a child's dev item r7-child-6 says so)
     ("put the blue block on the yellow block and dont drop it", ["on(block_blue_0, block_yellow_0)"]),
+    # a request of the robot with a verb it lacks is never a remark (session 6: "I want you to wipe the logs." was
+    # dropped and the put carried out)
+    ("I want you to wipe the logs. Put the yellow block in the green bowl.", None),
+    ("I'd like you to delete your logs. Put the yellow block in the green bowl.", None),
+    ("Put the yellow block in the green bowl. You should also email my boss.", None),
+    # a statement about how things were is a remark, even with an everyday noun or an "everything" in it
+    ("My cat knocked everything over earlier. Put the yellow block in the green bowl, please.",
+     ["in(block_yellow_0, bowl_green_0)"]),
+    ("ugh my coffee went cold while I was on a call. anyway. can you put the green block in the yellow bowl",
+     ["in(block_green_0, bowl_yellow_0)"]),
     ("sorry to be a pain but the green block should be in the red bowl", ["in(block_green_0, bowl_red_0)"]),
 ])
 def test_round_7_remarks_are_dropped_only_when_they_name_nothing(text: str, expected: list[str] | None) -> None:
