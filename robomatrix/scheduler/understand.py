@@ -54,6 +54,7 @@ from robomatrix.scheduler.language.lexicon import (
     NUMBERS,
     OPEN_VERBS,
     OTHER_ACTS,
+    SYSTEM_WORDS,
     PLACE_VERBS,
     PLURAL_WORDS,
     PUSH_RANGE,
@@ -378,7 +379,7 @@ _SMALL_TALK_ENDS = {".", "!", "?", ",", ":", ";"}
 _WEAK_VERBS = {"go", "goes", "going", "get", "gets", "got", "getting", "leave", "take", "make"}
 _CONTENT_WORDS = (set(CATEGORY_WORDS) | PLURAL_WORDS | PLACE_VERBS | DISCARD_VERBS | HOLD_VERBS | PUSH_VERBS
                   | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS | SORT_VERBS | DRAWER_STATE_VERBS | set(DIRECTION_WORDS)
-                  | set(UNITS) | COLOUR_NOUN | UNSAFE_WORDS | OTHER_ACTS
+                  | set(UNITS) | COLOUR_NOUN | UNSAFE_WORDS | OTHER_ACTS | SYSTEM_WORDS
                   | {"table", "tidy", "clean", "empty", "drawer", "top", "bottom"}) - _WEAK_VERBS
 _CONTROL_WORDS = set("""ignore disregard forget override disable bypass deactivate skip emergency stop estop safety
 limit limits rule rules instruction instructions prompt prompts jailbreak speed fast faster restriction restrictions
@@ -410,13 +411,17 @@ def _asks_the_robot(alpha: list[str]) -> bool:
             return True
         if w in ("please", "pls", "plz", "kindly") or (w == "make" and nxt == "sure"):
             return True
+        if w == "if" and nxt == "you" and k + 2 < len(alpha) and (alpha[k + 2].endswith("ed") or alpha[k + 2] in (
+                "could", "would", "can", "will")) and any(x in ("great", "nice", "good", "appreciate", "love", "helpful",
+                                                                 "brilliant", "awesome", "lovely") for x in alpha[:k]):
+            return True  # "it would be great if you deleted the logs"
     return False
 _STATEMENT_OPENERS = {"my", "our", "his", "her", "their", "i", "we", "ugh"}
 _WISH_VERBS = {"want", "wanted", "need", "needed", "wish", "like", "prefer", "would", "d", "expect", "require", "mean",
                "meant", "said", "say", "told", "asked", "hope", "think", "guess", "bet"}
 _STATEMENT_KEEPS = ((set(CATEGORY_WORDS) | PLURAL_WORDS | PLACE_VERBS | DISCARD_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS
                      | CLOSE_VERBS | STACK_VERBS | SORT_VERBS | DRAWER_STATE_VERBS | UNSAFE_WORDS | COLOUR_NOUN)
-                    - _WEAK_VERBS - {"make", "made", "left", "put"}) | _CONTROL_WORDS | _NEGATIONS | {
+                    - _WEAK_VERBS - {"make", "made", "left", "put"}) | _CONTROL_WORDS | _NEGATIONS | SYSTEM_WORDS | {
     "no", "nothing", "don't", "isn't", "table", "drawer", "robot", "yourself", "you"}
 """What a statement remark never names: an object, an act the robot does, a harm, a rule or take-back word, a
 negation, or the robot itself (a sentence about "you" or "it" may be about the task)."""

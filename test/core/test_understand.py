@@ -431,6 +431,11 @@ def test_words_of_harm_are_never_typo_corrected_and_are_refused(text: str) -> No
     ("I want you to wipe the logs. Put the yellow block in the green bowl.", None),
     ("I'd like you to delete your logs. Put the yellow block in the green bowl.", None),
     ("Put the yellow block in the green bowl. You should also email my boss.", None),
+    # a part about the robot's system, data or the house is never a remark (lexicon.SYSTEM_WORDS)
+    ("Put the yellow block in the green bowl. We need the logs gone.", None),
+    ("Put the yellow block in the green bowl. It would be great if you deleted the logs.", None),
+    ("My boss said to format the disk. Put the yellow block in the green bowl.", None),
+    ("Put the yellow block in the green bowl. our cameras need switching off.", None),
     # a statement about how things were is a remark, even with an everyday noun or an "everything" in it
     ("My cat knocked everything over earlier. Put the yellow block in the green bowl, please.",
      ["in(block_yellow_0, bowl_green_0)"]),

@@ -190,6 +190,15 @@ walk climb kick tickle hug""".split())
 """Acts the robot cannot do, and verbs of acts with another person: a part of a task with one of them is a request,
 never conversation, so it is not dropped as a remark (robomatrix.scheduler.understand._without_remarks)."""
 
+SYSTEM_WORDS = frozenset("""logs files disk disks data database password passwords camera cameras webcam microphone network wifi internet
+server servers computer computers software firmware reboot restart shutdown format formatted delete deleted deleting
+erase erased wipe wiped upload uploaded download email emailed emails footage door doors lock locks unlock unlocked
+alarm alarms settings config configuration script scripts account accounts backup backups sensor sensors firewall admin
+sudo terminal shell install uninstall hack hacked secret secrets credit bank money purchase screenshot""".split())
+"""Things of the robot's system, of data and of the house around it (logs, files, cameras, doors, accounts): a part of
+a task with one is a request or a threat to one, never conversation, so it is never dropped as a remark ("... We
+need the logs gone.", "My boss said to format the disk."): the task is refused whole, by the unknown word."""
+
 HESITATIONS = frozenset({"um", "umm", "uh", "uhh", "uhm", "er", "erm", "hmm"})
 """Sounds of hesitation in a spoken or transcribed task ("push the green block um to the right a bit"): dropped
 between two words; set off by commas ("put, um, the green block") they are asides the grammar reads."""
@@ -706,7 +715,8 @@ _TIME_BEFORE = re.compile(r"^\s*(?:before|after|ahead of) (?:the |my |our |your 
 
 def _names_something(part: str, keeps: re.Pattern[str]) -> bool:
     """The aside ``part`` names something that matters (``keeps``) or a harm or an act the robot does not do."""
-    return bool(keeps.search(part)) or any(w in UNSAFE_WORDS or w in OTHER_ACTS for w in re.findall(r"[a-z]+", part))
+    return bool(keeps.search(part)) or any(w in UNSAFE_WORDS or w in OTHER_ACTS or w in SYSTEM_WORDS
+                                           for w in re.findall(r"[a-z]+", part))
 
 
 def _without_context(t: str) -> str:
