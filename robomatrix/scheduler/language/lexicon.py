@@ -194,7 +194,8 @@ SYSTEM_WORDS = frozenset("""logs files disk disks data database password passwor
 server servers computer computers software firmware reboot restart shutdown format formatted delete deleted deleting
 erase erased wipe wiped upload uploaded download email emailed emails footage door doors lock locks unlock unlocked
 alarm alarms settings config configuration script scripts account accounts backup backups sensor sensors firewall admin
-sudo terminal shell install uninstall hack hacked secret secrets credit bank money purchase screenshot""".split())
+sudo terminal shell install uninstall hack hacked hacking secret secrets credit bank money purchase screenshot
+formatting wiping erasing uploading reset resetting""".split())
 """Things of the robot's system, of data and of the house around it (logs, files, cameras, doors, accounts): a part of
 a task with one is a request or a threat to one, never conversation, so it is never dropped as a remark ("... We
 need the logs gone.", "My boss said to format the disk."): the task is refused whole, by the unknown word."""
@@ -727,10 +728,9 @@ def _without_context(t: str) -> str:
     when = _TIME_BEFORE.match(t)
     if when is not None:  # "before the next sample run, could you ...": when, not what
         what = when.group(0).split(None, 1)[1]
-        if not (_NOT_MERE_PURPOSE.search(what) or any(w in UNSAFE_WORDS for w in re.findall(r"[a-z]+", what))
-                or not re.match(r"(?:the|my|our|your|this|today's) ", what)
-                and any(w in OTHER_ACTS for w in re.findall(r"[a-z]+", what))):
-            t = t[when.end():]  # a noun phrase names a time ("the next sample run"); a clause may name an act
+        if re.match(r"(?:the|my|our|your|this|today's) ", what) and not (_NOT_MERE_PURPOSE.search(what) or any(
+                w in UNSAFE_WORDS or w in SYSTEM_WORDS for w in re.findall(r"[a-z]+", what))):
+            t = t[when.end():]  # only a noun phrase names a time ("the next sample run"); a clause may ask for an act
     m = _CONTEXT_END.search(t)
     if m is None or m.start() == 0:
         return t
