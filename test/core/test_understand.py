@@ -39,9 +39,9 @@ OURS = [t for name in ("parser_phrasings.yaml", "parser_phrasings_weak.yaml", "p
                           "parser_phrasings_round13.yaml", "parser_phrasings_round14.yaml",
                           "parser_phrasings_round15.yaml", "parser_phrasings_round16.yaml",
                           "parser_phrasings_round17.yaml",
-                          # hold-outs of rounds 7-19: each scored once (in its header), then used for development
+                          # hold-outs of rounds 7-21: each scored once (in its header), then used for development
                           # (session 6; the README's parser section says how)
-                          *(f"parser_phrasings_round{r}_holdout.yaml" for r in range(7, 20)))
+                          *(f"parser_phrasings_round{r}_holdout.yaml" for r in range(7, 22)))
         for t in yaml.safe_load((Path(__file__).parent / "data" / name).read_text())["tasks"]]
 LIB = load_skill_library()
 T1101 = WORLDS["tabletop/1101"]["objects"]  # grey bin, blue/green/yellow blocks, red/green/yellow bowls
@@ -89,7 +89,6 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     # round 10 (everyday requests) items still refused, and one label that differs from the project's reading
     "r10-typo-4": "'stak' is one edit from a word of harm ('stab'), so it is never corrected",
     "r10-pos-8": "'the block in the middle of the row': 'row' is unknown",
-    "r10-pos-9": "'the far block': far from whom is not read",
     "r10-tidy-8": "WRONG PLAN by this label: 'tidy up the table' clears the blocks into the bin (the clear family's "
                   "reading); this writer wanted a refusal because no place is named",
     # round 11 (a mixed session) items still refused
@@ -120,6 +119,10 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r9h-story-5": "refused (ambiguous): the task tells what happened ('last time') in the same breath as an ac",
     "r18h-chat-3": "refused (unknown_word): I don't know what 'no' 'blue' 'bowl' asks for; the robot can put objec",
     "r19h-behind-1": "refused (ambiguous): 'the block behind the green bowl' could be the green block, the yellow",
+    "r20h-chat-2": "refused (unknown_word): I don't know what 'kid' 'left' 'blocks' 'everywhere' 'lol' 'at' asks f",
+    "r21h-ambig-4": "WRONG PLAN by this label: in(block_red_0, bin_grey_0) ('one' read as the only movable red thing; round 3's writer reads 'the one the colour of a lemon' the same way)",
+    "r21h-neg-1": "refused (ambiguous): the task says 'not' without saying what not to do; it may take back th",
+    "r21h-chat-2": "refused (unknown_word): I don't know what 'begging' asks for; the robot can put objects in or ",
 }
 
 

@@ -339,6 +339,19 @@ def _described_phrases(t: str) -> str:
                lambda m: f"{m.group(1)} {_SUPERLATIVE_OF[m.group(2)]} {m.group(3)}", t)
     t = re.sub(r"^\s*(?:whatever|whichever) (block|bowl|cube|one) (?:is|that's|thats|that is|sits|sitting) ", r"the \1 ", t)
     t = re.sub(r"\bin between (?=the\b)", "between ", t)
+    t = re.sub(r"(?:\bthe |^\s*)(nearest|closest|farthest|furthest) ((?:[a-z]+ )?(?:block|cube|bowl|one)) (to|from) (you|"
+               r"yourself|the robot|me)\b", r"the \2 \1 \3 \4", t)
+    if re.search(r"\b(?:tower|stack|bottom)\b", t):
+        t = re.sub(r"\b(on|onto|on top of|above) that\b", r"\1 it", t)  # "green at the bottom, red on that, ..."  # "the nearest block to you": the block nearest to you
+    t = re.sub(r"\bthe (far|near) ((?:[a-z]+ )?(?:block|cube|bowl))\b",
+               lambda m: f"the {m.group(2)} {'farthest from' if m.group(1) == 'far' else 'nearest to'} you", t)
+    t = re.sub(r"\b(?:little|small|tiny|nice|neat|tall|big) (tower|stack|pile)\b", r"\1", t)  # "build me a little tower"
+    t = re.sub(r"\b(?:its|their) colou?r[- ]matched (bowl)\b", r"the \1 of the same colour", t)
+    t = re.sub(r"^\s*colou?r[- ]match (the [a-z ]+?)(?: for me)?\s*[:,-]\s*", r"\1: ", t)  # "color-match the red block: ..."
+    t = re.sub(r"\bsort (?:them|these|those|it|everything|them all|these all) (?:all )?(?=by colou?r\b)", "sort the blocks ", t)
+    t = re.sub(r"\b(?:maybe|perhaps|say|like)\s+(?=\d+(?:\.\d+)? ?(?:cm|mm|centimet|millimet|inch))", "about ", t)
+    t = re.sub(r"^\s*(the [a-z, ]+? (?:blocks|cubes))\s*-+\s*(?:all (?:three|four|two|five|of them)|both|them all)\s+"
+               r"(in|into|on|onto)\b", r"put \1 \2", t)  # "the blue, green and yellow blocks - all three in the bowl"
     t = re.sub(r"\b(tower|stack)\s*!+\s*", r"\1: ", t)  # "make a tower!!! green on the bottom ..."
     t = re.sub(r"\b([a-z]+) on the bottom\b", r"\1 at the bottom", t)
     t = re.sub(r"\b(put|move|place|set) (the [a-z]+ (?:block|cube)|it|them) anywhere\b", r"\1 \2", t)  # "don't put it anywhere"
@@ -348,7 +361,7 @@ def _described_phrases(t: str) -> str:
     t = re.sub(r"\bnot (in|into|on|onto|inside) (the (?:[a-z]+ )?(?:bowl|bin|drawer|block)) but (in|into|on|onto|inside) "
                r"(the (?:[a-z]+ )?(?:bowl|bin|drawer|block))\b", r"\3 \4 , not \1 \2", t)  # "not in X but in Y"
     # "put the red block in the yellow bowl. not the red bowl, the yellow one": a contrast with what was said
-    m = re.search(r"[.,;]\s*not (the [a-z]+ (block|bowl|bin|cube)),? the ([a-z]+) one\s*[.!]*\s*$", t)
+    m = re.search(r"(?:[.,;]|\s-+)\s*not (the [a-z]+ (block|bowl|bin|cube)),? the ([a-z]+) one\s*[.!]*\s*$", t)
     if m and re.search(rf"\bthe {m.group(3)} {m.group(2)}\b", t[: m.start()]):
         t = t[: m.start()] + f" , not {m.group(1)}"
     # "put the red block on the blue block... wait, other way round": the two swapped
@@ -409,7 +422,7 @@ def _hold_phrases(t: str) -> str:
 
 _TOPIC_NOUNS = r"(?:block|bowl|bin|cube|drawer|one)"
 _TOPIC_TAIL = (r"(?: (?:behind|in|on|near|next|nearest|closest|nearer|closer|by|at|between|left|right|furthest|farthest|"
-               r"beside|opposite|that's|thats|with)(?: (?!is\b|are\b|was\b|were\b|has\b|have\b|and\b|then\b|it\b|"
+               r"beside|opposite|that's|thats|that|which|with)(?: (?!is\b|are\b|was\b|were\b|has\b|have\b|and\b|then\b|it\b|"
                r"please\b|needs\b|belongs\b|goes\b|should\b|must\b)[a-z]+){0,5}?)?")
 
 
@@ -423,7 +436,7 @@ def _topic_first(t: str) -> str:
     t = re.sub(rf"^\s*not (the (?:[a-z]+ ){{0,3}}?(block|bowl|bin|cube){_TOPIC_TAIL})\s*,\s*the other ((?:[a-z]+ )?)"
                r"(?:one|block|bowl|cube)\b", r"the \3\2 other than \1", t)  # "not the blue block on the right, the
     # other blue one": the blue block other than that one
-    m = re.match(rf"^\s*((?:the|that|this) (?:[a-z]+ ){{0,4}}?{_TOPIC_NOUNS}{_TOPIC_TAIL})\s*(?:\?|,|:|;|-+)\s*"
+    m = re.match(rf"^\s*((?:the|that|this) (?:[a-z]+ ){{0,4}}?{_TOPIC_NOUNS}{_TOPIC_TAIL})\s*(?:\?|,|:|;|-+|\.{{2,}}|…)\s*"
                  r"((?:(?:please|now|so|then|ok|okay|just|and) )*)(.*)$", t)
     if m is not None and m.group(1).split()[-1] in ("bowl", "bin", "drawer"):  # "the blue bowl - the green block
         goes = re.match(r"^(the (?:[a-z]+ )?(?:block|cube|one)) (?:goes|go|belongs|can go|should go|needs to go) there\b(.*)$",
@@ -494,6 +507,7 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\bstraight (in|into|onto|to|inside)\b", r"\1", t)  # "straight in the bin"
     t = re.sub(r"\btrash bin\b", "bin", t)
     t = re.sub(r"\b(match|matches|matching) (?:any|one of the|any of the|either of the) bowls?\b", r"\1 a bowl", t)
+    t = re.sub(r"\b(?:maybe|perhaps|say)\s+(?=\d+(?:\.\d+)? ?(?:cm|mm|centimet|millimet|inch))", "about ", t)  # "maybe 5cm"
     t = re.sub(r"\ba little,?\s+(?=(?:about|like|around|roughly) \d)", "", t)  # "a little, like 5 cm"
     t = re.sub(r"\bthe (?:little|small|tiny|wee) (block|cube)\b", r"the \1", t)  # every block here is one size
     t = re.sub(r"\b(blocks?|bowls?|cubes?|ones?) (?:sitting|lying|standing|sat|resting|placed|located|positioned|that's "
@@ -540,7 +554,7 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\bgive (?:a |an )?(small|little|tiny|gentle|quick|slight|)\s*(push|nudge|shove) to (the [a-z ]+?)"
                r"(?=\s*[,.]|\s+(?:to|towards|in|left|right|forward|back|away)\b)", r"give \3 a \1 \2", t)
     t = re.sub(r"\b(push|nudge|shove),\s*(?=(?:towards|to the|left|right|forward|back|away)\b)", r"\1 ", t)
-    t = re.sub(r"\b(?:make|build) me a (tower|stack)\b", r"build a \1", t)  # "make me a tower - ..."
+    t = re.sub(r"\b(?:make|build) me a (?:little |small |tiny |nice |neat |tall |big )?(tower|stack)\b", r"build a \1", t)  # "make me a tower - ..."
     # "the block that is the colour of grass can go in the bin": a described block that may / should go somewhere
     t = re.sub(r"^\s*(the (?:[a-z]+ )*?(?:block|cube) (?:(?:that|which)(?:'s)?|matching|with|nearest|closest|furthest|"
                r"farthest|next to|beside|behind|between|in front of|left of|right of|on the)\b[a-z ]+?) (?:can|could|should|"
@@ -567,7 +581,8 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\b([a-z]+) (?:in the middle|in between|next|second)(?=\s*,)", r"\1 in the middle", t)
     t = _described_phrases(t)
     t = re.sub(r"\bon (?:the )?top\b(?! of)(?=\s*(?:[,.!?;]|$|and\b|then\b|please\b|thanks\b|thx\b))",
-               lambda m: "on top of it" if re.search(r"\b(?:on|onto)\b", t[: m.start()]) else m.group(0),
+               lambda m: "on top of it" if re.search(r"\b(?:on|onto)\b", t[: m.start()]) and not re.search(
+                   r"\b(?:tower|bottom)\b", t) else m.group(0),
                t)  # "stack A on B, then the green block on top": on what was just stacked
     t = re.sub(r"\b(stack|pile)( up)? (?:every block|all (?:of )?the blocks|all blocks|each block|every one)\b(?=\s*[:,-])",
                r"\1\2 the blocks", t)

@@ -553,7 +553,7 @@ class _Parser:
                 state = self.save()
                 self.take()  # "the block between the green and blue blocks" / "between X and Y"
                 a = self.noun_phrase()
-                if a is not None and a.plural and len(a.colours) == 2:
+                if a is not None and a.plural and (len(a.colours) == 2 or a.count == 2):  # "between the two green blocks"
                     ref.relative.append(("between", a))
                     continue
                 if a is not None and self.accept("and"):
