@@ -94,6 +94,13 @@ class RosClient:
         import rclpy
 
         if self.node is not None:
+            for waitable in list(self.node.waitables):  # action clients: destroy_node leaves them to the garbage
+                destroy = getattr(waitable, "destroy", None)  # collector, which may run after the shutdown below
+                if destroy is not None:
+                    try:
+                        destroy()
+                    except Exception:  # noqa: BLE001 - already destroyed by the caller
+                        pass
             self.node.destroy_node()
         rclpy.try_shutdown()
 

@@ -174,8 +174,22 @@ class RosHarness:
         return got
 
     def close(self) -> None:
+        """Destroy what the test made on this node, action clients included (``destroy_node`` leaves them), and
+        collect the garbage while the context is alive: an action client left to the garbage collector of a later
+        test, after its context was shut down, crashed that test's process (a segfault in CI, 2026-12-06)."""
+        import gc
+
+        for waitable in list(self.node.waitables):
+            destroy = getattr(waitable, "destroy", None)
+            if destroy is not None:
+                try:
+                    destroy()
+                except Exception:  # noqa: BLE001 - already destroyed by the test: nothing left to free
+                    pass
+        gc.collect()
         self.executor.shutdown()
         self.node.destroy_node()
+        gc.collect()
         self.rclpy.shutdown(context=self.context)
 
 
