@@ -68,6 +68,18 @@ def send_goal(client: Any, goal: Any, spin_once: Callable[[float], None],
                                "(`robomatrix launch`) in this ROS_DOMAIN_ID and namespace?")
 
 
+def destroy_waitables(node: Any) -> None:
+    """Destroy the action clients and servers made on ``node``: rclpy's ``destroy_node`` leaves them to the garbage
+    collector, which may free their handles after the context is shut down (a segfault in a later callback)."""
+    for waitable in list(node.waitables):
+        destroy = getattr(waitable, "destroy", None)
+        if destroy is not None:
+            try:
+                destroy()
+            except Exception:  # noqa: BLE001 - already destroyed by its owner: nothing left to free
+                pass
+
+
 def _ns(namespace: str, name: str) -> str:
     if name.startswith("/") or not namespace:
         return name
@@ -94,13 +106,7 @@ class RosClient:
         import rclpy
 
         if self.node is not None:
-            for waitable in list(self.node.waitables):  # action clients: destroy_node leaves them to the garbage
-                destroy = getattr(waitable, "destroy", None)  # collector, which may run after the shutdown below
-                if destroy is not None:
-                    try:
-                        destroy()
-                    except Exception:  # noqa: BLE001 - already destroyed by the caller
-                        pass
+            destroy_waitables(self.node)
             self.node.destroy_node()
         rclpy.try_shutdown()
 

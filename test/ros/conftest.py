@@ -179,13 +179,9 @@ class RosHarness:
         test, after its context was shut down, crashed that test's process (a segfault in CI, 2026-12-06)."""
         import gc
 
-        for waitable in list(self.node.waitables):
-            destroy = getattr(waitable, "destroy", None)
-            if destroy is not None:
-                try:
-                    destroy()
-                except Exception:  # noqa: BLE001 - already destroyed by the test: nothing left to free
-                    pass
+        from robomatrix.cli.ros_client import destroy_waitables
+
+        destroy_waitables(self.node)
         gc.collect()
         self.executor.shutdown()
         self.node.destroy_node()
