@@ -74,6 +74,7 @@ SHADE_WORDS = frozenset({"dark", "light", "pale", "bright", "deep", "dull", "med
                          "lighter", "brighter", "dusty", "soft", "strong", "rich"})  # "dark blue": a shade of blue
 CONFIDENT = 22.0  # ... unless the word lies this close to its nearest basic colour: then it means that colour
 # (violet, lilac, indigo are purples, not the blue block; ochre, 23.5 from brown, is between brown and yellow)
+PALE_MAX = 16.0  # a word no chromatic colour claims, this close (full LCh distance) to a present white/grey/black
 MAX_DISTANCE = 60.0  # LCh distance units: farther from every basic colour is not a colour we can match
 ACHROMATIC = ("grey", "white", "black")
 CHROMA_MIN = 15.0  # C* below this: the word names a grey, judged by lightness
@@ -192,6 +193,11 @@ def match_colour(word: str, present: Iterable[str]) -> tuple[str | None, str]:
     near = [b for dist, b in d if dist <= NEAR_RATIO * d[0][0] and b in have]
     if len(near) == 1:
         return near[0], ""
+    if not near and d[0][0] > CONFIDENT:  # "the ivory drawer", "the cream drawer" (white here), "the charcoal bin" (grey
+        w_lch = _lch(colour_rgb(w))  # here, no black): a pale or dark near-neutral names the one white, grey or black
+        pale = sorted((_distance(w_lch, _lch(_table()[b])), b) for b in ACHROMATIC if b in have)  # object present
+        if pale and pale[0][0] <= PALE_MAX and (len(pale) == 1 or pale[0][0] <= CLEAR_RATIO * pale[1][0]):
+            return pale[0][1], ""
     if len(near) > 1:
         return None, f"'{word}' could be {' or '.join(near)}"
     return d[0][1], ""

@@ -98,9 +98,6 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r12-amb-2": "WRONG PLAN by this label: the leftmost block wins by 3.0 cm (rounded positions), at SUPERLATIVE_TIE itself; the writer refuses a 3 cm tie",
     "r13-order-3": "'..., but do the drawer first - open it': 'do the drawer' as a task, then its verb",
     "r13-drawer-3": "'open drawer, then blue block put inside, after close': a learner's object-verb order",
-    "r14-colour-7": "'the charcoal bin': charcoal is nearer black than grey in the colour survey, and no black is here",
-    "r14-drawer-3": "'the ivory drawer': ivory is a pale yellow in the colour survey, not white",
-    "r14-drawer-4": "'the cream drawer': cream is a pale yellow in the colour survey, not white",
     "r15-reason-4": "'the bin's full of junk, so put ...': a reason that names an object is not dropped (it may matter)",
     "r17-typo-3": "'puhs ... rihgt': 'puhs' is one swap from 'push' and one letter from 'puts' and 'pubs': not corrected",
     # hold-outs of rounds 7-17 (used for development since session 6): items still refused, or wrong
@@ -108,8 +105,6 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r11h-amb-3": "WRONG PLAN: in(block_yellow_0, bowl_green_0) where the writer refuses",
     "r12h-amb-1": "WRONG PLAN: in(block_blue_0, bowl_yellow_0) where the writer refuses",
     "r13h-voice-2": "refused (unknown_word): I don't know what 'or' 'whatever' asks for; the robot can put objects ",
-    "r14h-colour-5": "refused (absent_object): there is no charcoal bin here; objects present: grey bin, red block, b",
-    "r14h-colour-6": "refused (absent_object): there is no ivory drawer here; objects present: white drawer, green bl",
     "r15h-reason-1": "refused (unknown_word): I don't know what 'grand' 'son' 'left' 'green' 'block' asks for; the r",
     "r15h-reason-5": "refused (unknown_word): I don't know what 'kids' 'knock' 'it' asks for; the robot can put obje",
     "r17h-colour-3": "refused (unknown_word): I don't know what 'buttercup' asks for; the robot can put objects in o",
@@ -657,3 +652,13 @@ def test_a_reason_or_remark_with_the_request_is_not_what_to_do(text: str, expect
             interpret(text, T1101)
     else:
         assert goal(text) == expected
+
+@pytest.mark.parametrize(("word", "present", "expected"), [
+    ("ivory", ["white"], "white"),  # a pale near-neutral names the one white object of its kind
+    ("cream", ["white"], "white"),
+    ("charcoal", ["grey"], "grey"),  # no black here: the dark grey is the grey
+    ("charcoal", ["grey", "black"], "black"),  # both here: the nearer
+    ("lavender", ["white", "blue"], "purple"),  # a chromatic word stays its colour, refused when absent
+])
+def test_pale_and_dark_neutrals(word: str, present: list[str], expected: str) -> None:
+    assert match_colour(word, present)[0] == expected
