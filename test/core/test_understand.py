@@ -78,8 +78,6 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     # round 9 items still refused, and one label that takes the other frame of reference
     "r9-story-9": "a story with a verb the lexicon lacks ('my son hid ...') before the request",
     "r9-story-10": "a remark about a bowl ('the blue bowl is looking a bit empty') that 'it' then refers to",
-    "r9-story-11": "'Last time you put ...' is refused as a report, though the next sentence asks for a new place",
-    "r9-story-12": "'Yesterday the blue block was in ...' is refused as a report, though the next sentence asks",
     "r9-retract-11": "'- never mind that one -' taking back the part before it, inside the task",
     "r9-retract-14": "'cancel the second part': taking back one of two clauses by its position",
     "r9-neg-7": "'but not the red block either' adding an exception to 'everything except'",
@@ -111,7 +109,6 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r7h-chatty-7": "refused (unknown_word): I don't know what 'funny' 'myself' asks for; the robot can put objects",
     "r8h-other-4": "WRONG PLAN: in(block_green_0, bin_grey_0) where the writer refuses",
     "r8h-homo-1": "refused (unknown_word): I don't know what 'whatever' 'left' 'in' asks for; the robot can put o",
-    "r9h-story-5": "refused (ambiguous): the task tells what happened ('last time') in the same breath as an ac",
     "r18h-chat-3": "refused (unknown_word): I don't know what 'no' 'blue' 'bowl' asks for; the robot can put objec",
     "r19h-behind-1": "refused (ambiguous): 'the block behind the green bowl' could be the green block, the yellow",
     "r20h-chat-2": "refused (unknown_word): I don't know what 'kid' 'left' 'blocks' 'everywhere' 'lol' 'at' asks f",

@@ -426,6 +426,20 @@ _TOPIC_TAIL = (r"(?: (?:behind|in|on|near|next|nearest|closest|nearer|closer|by|
                r"please\b|needs\b|belongs\b|goes\b|should\b|must\b)[a-z]+){0,5}?)?")
 
 
+def _report_then_request(t: str) -> str:
+    """"Last time you put the red block in the bin. This time put it in the yellow bowl.": a sentence about the past,
+    then one that starts "this time / today / now" and asks: the past sentence only says which block "it" is (it
+    must name exactly one), and nothing of it is done again."""
+    m = re.match(r"^\s*(?:last time|yesterday|earlier|this morning|before)\b([^.!?;]*)[.!;]\s*(?:but |and )?(?:this time|"
+                 r"today|now|instead)\b,?\s*(.*)$", t)
+    if m is None or len(re.findall(r"\bit\b", m.group(2))) != 1:
+        return t
+    blocks = re.findall(r"\bthe (?:[a-z]+ )?(?:block|cube)\b", m.group(1))
+    if len(set(blocks)) != 1:
+        return t
+    return re.sub(r"\bit\b", blocks[0], m.group(2))
+
+
 def _topic_first(t: str) -> str:
     """An object named first and then acted on through "it" ("the block behind the green block, please put it in
     the green bowl", "not the red bowl, the yellow one - put the blue block in it"): the phrase stands for the one
@@ -612,6 +626,7 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     if seen and len(re.findall(r"\bit\b", seen.group(2))) == 1:
         t = re.sub(r"\bit\b", re.sub(r"^that ", "the ", seen.group(1)), seen.group(2))
     t = _topic_first(t)
+    t = _report_then_request(t)
     t = re.sub(r"\bhim\b", "it", t)  # "the red block, put him in the bowl": a learner's pronoun for a thing
     t = re.sub(r"\b(inside|outside) of\b", r"\1", t)  # "inside of the red bowl"
     t = re.sub(r"\ba little bit\b", "a little", t)
