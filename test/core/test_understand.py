@@ -515,6 +515,8 @@ def test_round_8_a_drawer_left_alone_is_not_put_into() -> None:
     ("I moved the red block into the bin yesterday", "reads as a report"),
     ("put the red block back where it was yesterday", "reads as a report"),
     ("the red block went into the bin", "'went'"),  # a past form outside an 'if' tells what happened
+    # session 6: a past sentence may say which block a "this time ... it" means, never add a request of its own
+    ("Last time you put the red block in the bin. Put the blue block in the yellow bowl.", "reads as a report"),
 ])
 def test_round_9_reports_and_take_backs_in_real_words_are_refused(text: str, says: str) -> None:
     with pytest.raises(Refusal) as e:
@@ -527,6 +529,8 @@ def test_round_9_reports_and_take_backs_in_real_words_are_refused(text: str, say
     ("I'd be grateful if the red block went into the yellow bowl", ["in(block_red_0, bowl_yellow_0)"]),
     ("I'd be ever so grateful if you put the red block in the bin", ["in(block_red_0, bin_grey_0)"]),
     ("pleas put the red bloc in the bin", ["in(block_red_0, bin_grey_0)"]),  # a letter dropped is still a slip
+    ("Last time you put the red block in the bin. This time put it in the yellow bowl.",
+     ["in(block_red_0, bowl_yellow_0)"]),
 ])
 def test_round_9_real_words_are_not_typos_but_dropped_letters_are(text: str, expected: list[str]) -> None:
     assert goal(text, W1001) == expected
