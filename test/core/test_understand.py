@@ -57,10 +57,8 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r6-chatty-6": "'let's get this table tidied' before the list of puts",
     # round 7 items still refused (never a wrong plan)
     "r7-chatty-2": "a story naming the table ('made a mess of the table') is kept: a part naming a place is never dropped",
-    "r7-chatty-7": "'the right way to ask': 'right' is a direction, so the part is kept",
     "r7-chatty-8": "a remark naming the drawer ('the drawer is open and it's bugging me') is kept",
     "r7-chatty-12": "a remark naming a colour ('my daughter loves green') is kept",
-    "r7-child-10": "a reason with a verb the robot does ('cos they match') is kept",
     "r7-terse-10": "three bare words 'red blk bin' without a preposition or arrow",
     "r7-quant-1": "a count then an apposition listing the objects ('two blocks ..., the red one and the green one')",
     "r7-mix-2": "a story inside the request ('my son wants ...') and 'dont ask why lol' after it",
@@ -517,6 +515,7 @@ def test_round_8_a_drawer_left_alone_is_not_put_into() -> None:
     ("the red block went into the bin", "'went'"),  # a past form outside an 'if' tells what happened
     # session 6: a past sentence may say which block a "this time ... it" means, never add a request of its own
     ("Last time you put the red block in the bin. Put the blue block in the yellow bowl.", "reads as a report"),
+    ("Not sure if this is safe, but put the red block in the bin", "'not'"),  # a doubt about safety is kept
 ])
 def test_round_9_reports_and_take_backs_in_real_words_are_refused(text: str, says: str) -> None:
     with pytest.raises(Refusal) as e:
@@ -531,6 +530,7 @@ def test_round_9_reports_and_take_backs_in_real_words_are_refused(text: str, say
     ("pleas put the red bloc in the bin", ["in(block_red_0, bin_grey_0)"]),  # a letter dropped is still a slip
     ("Last time you put the red block in the bin. This time put it in the yellow bowl.",
      ["in(block_red_0, bowl_yellow_0)"]),
+    ("Not sure if this is the right way to ask, but put the red block in the bin", ["in(block_red_0, bin_grey_0)"]),
 ])
 def test_round_9_real_words_are_not_typos_but_dropped_letters_are(text: str, expected: list[str]) -> None:
     assert goal(text, W1001) == expected

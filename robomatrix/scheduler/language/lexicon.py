@@ -549,6 +549,10 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\bbrick (?=red\b)", "", t)
     t = re.sub(r"\U0001f449|\u27a1\ufe0f?", " -> ", t)  # a pointing hand or an arrow emoji: "red block 👉 bowl"
     t = re.sub(r"\U0001f64f", " please ", t)  # folded hands
+    t = re.sub(r"^\s*(?:i'm |im |i am )?not sure (?:if|whether) (?:this|that|it|i)\b[^,.;]*[,.;]\s*(?:but\s+)?(?=[a-z])",
+               lambda m: m.group(0) if _names_something(m.group(0)[8:], _NOT_MERE_PURPOSE) or re.search(
+                   r"\b(?:safe|safety|danger|dangerous|risky|risk|allowed|ok|okay|legal)\b", m.group(0)) else "", t)  # "Not sure if
+    # this is the right way to ask, but put ...": a doubt about the asking, not the request
     t = _without_context(t)
     t = _without_purpose(t)
     t = re.sub(r"\bshow (?:the class|the kids|the students|everyone|us|them|me) how (?:you|to) ", " ", t)  # a demo
@@ -770,7 +774,7 @@ def _without_context(t: str) -> str:
     return t[m.end():]
 
 
-_PURPOSE = re.compile(r"(?:,\s*|\s)(?:so that|so|because|cause|'cause|since) (?:i|we|you|they|the [a-z]+|it|that|my|our|"
+_PURPOSE = re.compile(r"(?:,\s*|\s)(?:so that|so|because|cause|'cause|since|cos|coz|cuz|bc) (?:i|we|you|they|the [a-z]+|it|that|my|our|"
                       r"everyone|people)\b[^.!?;]*[.!?]*\s*$")
 _LEADING_PURPOSE = re.compile(r"^\s*(?:so that|so) (?:i|we|you|they|the [a-z]+|it|everyone)\b[^,;]*,\s*")
 _TRAILING_REMARK = re.compile(r",\s*(?:we're|we are|i'm|i am|it's|it is|that's|they're|this (?:table|place|room|desk)"
