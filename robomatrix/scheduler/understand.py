@@ -417,12 +417,13 @@ def _asks_the_robot(alpha: list[str]) -> bool:
             return True  # "it would be great if you deleted the logs"
     return False
 _STATEMENT_OPENERS = {"my", "our", "his", "her", "their", "i", "we", "ugh"}
+_LOOSE_PLURALS = {"blocks", "cubes", "toys", "things", "stuff", "bricks"}  # "my kid left blocks everywhere": no one block
 _WISH_VERBS = {"want", "wanted", "need", "needed", "wish", "like", "prefer", "would", "d", "expect", "require", "mean",
                "meant", "said", "say", "told", "asked", "hope", "think", "guess", "bet"}
 _STATEMENT_KEEPS = ((set(CATEGORY_WORDS) | PLURAL_WORDS | PLACE_VERBS | DISCARD_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS
                      | CLOSE_VERBS | STACK_VERBS | SORT_VERBS | DRAWER_STATE_VERBS | UNSAFE_WORDS | COLOUR_NOUN)
                     - _WEAK_VERBS - {"make", "made", "left", "put"}) | _CONTROL_WORDS | _NEGATIONS | SYSTEM_WORDS | {
-    "no", "nothing", "don't", "isn't", "table", "drawer", "robot", "yourself", "you"}
+    "no", "nothing", "don't", "isn't", "drawer", "robot", "yourself", "you"}
 """What a statement remark never names: an object, an act the robot does, a harm, a rule or take-back word, a
 negation, or the robot itself (a sentence about "you" or "it" may be about the task)."""
 _CLAUSE_STARTS = {("that", "would"), ("it", "would"), ("you", "are"), ("you", "rock"), ("that", "will"), ("it", "is"), ("i", "am"), ("that", "is"), ("they", "are"), ("this", "is"), ("she", "is"),
@@ -480,7 +481,7 @@ def _without_remarks(toks: list[str]) -> list[list[str]]:
             return False
         if alpha[0] in ("i", "we") and alpha[1] in ("would", "should", "could", "will", "can", "must"):
             return False
-        return not any(w in _STATEMENT_KEEPS or w.isdigit() or w in THING_COLOURS
+        return not any((w in _STATEMENT_KEEPS and w not in _LOOSE_PLURALS) or w.isdigit() or w in THING_COLOURS
                        or colour_rgb(w) is not None and w not in OTHER_ACTS for w in alpha)  # "my coffee": a drink
 
     kept = [(w, e) for w, e in parts if not droppable(w)]

@@ -39,9 +39,9 @@ OURS = [t for name in ("parser_phrasings.yaml", "parser_phrasings_weak.yaml", "p
                           "parser_phrasings_round13.yaml", "parser_phrasings_round14.yaml",
                           "parser_phrasings_round15.yaml", "parser_phrasings_round16.yaml",
                           "parser_phrasings_round17.yaml",
-                          # hold-outs of rounds 7-21: each scored once (in its header), then used for development
+                          # hold-outs of rounds 7-23: each scored once (in its header), then used for development
                           # (session 6; the README's parser section says how)
-                          *(f"parser_phrasings_round{r}_holdout.yaml" for r in range(7, 22)))
+                          *(f"parser_phrasings_round{r}_holdout.yaml" for r in range(7, 24)))
         for t in yaml.safe_load((Path(__file__).parent / "data" / name).read_text())["tasks"]]
 LIB = load_skill_library()
 T1101 = WORLDS["tabletop/1101"]["objects"]  # grey bin, blue/green/yellow blocks, red/green/yellow bowls
@@ -56,7 +56,6 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r6-chatty-2": "a story before the request ('my kid left the blocks everywhere') is not small talk",
     "r6-chatty-6": "'let's get this table tidied' before the list of puts",
     # round 7 items still refused (never a wrong plan)
-    "r7-chatty-2": "a story naming the table ('made a mess of the table') is kept: a part naming a place is never dropped",
     "r7-chatty-8": "a remark naming the drawer ('the drawer is open and it's bugging me') is kept",
     "r7-chatty-12": "a remark naming a colour ('my daughter loves green') is kept",
     "r7-terse-10": "three bare words 'red blk bin' without a preposition or arrow",
@@ -91,7 +90,6 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r11-colour-3": "'pillar-box red': a colour named after a thing with a hyphen",
     "r11-count-2": "'the two middle blocks': a count with 'middle'",
     "r11-push-1": "'inch' as a verb of pushing (it is also a unit)",
-    "r12-amb-2": "WRONG PLAN by this label: the leftmost block wins by 3.0 cm (rounded positions), at SUPERLATIVE_TIE itself; the writer refuses a 3 cm tie",
     "r13-order-3": "'..., but do the drawer first - open it': 'do the drawer' as a task, then its verb",
     "r13-drawer-3": "'open drawer, then blue block put inside, after close': a learner's object-verb order",
     "r15-reason-4": "'the bin's full of junk, so put ...': a reason that names an object is not dropped (it may matter)",
@@ -99,7 +97,6 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     # hold-outs of rounds 7-17 (used for development since session 6): items still refused, or wrong
     "r11h-rel-4": "refused (ambiguous): 'the bowl in front of the blue block' could be the red bowl, the green",
     "r11h-amb-3": "WRONG PLAN: in(block_yellow_0, bowl_green_0) where the writer refuses",
-    "r12h-amb-1": "WRONG PLAN: in(block_blue_0, bowl_yellow_0) where the writer refuses",
     "r13h-voice-2": "refused (unknown_word): I don't know what 'or' 'whatever' asks for; the robot can put objects ",
     "r15h-reason-1": "refused (unknown_word): I don't know what 'grand' 'son' 'left' 'green' 'block' asks for; the r",
     "r15h-reason-5": "refused (unknown_word): I don't know what 'kids' 'knock' 'it' asks for; the robot can put obje",
@@ -109,10 +106,12 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r8h-homo-1": "refused (unknown_word): I don't know what 'whatever' 'left' 'in' asks for; the robot can put o",
     "r18h-chat-3": "refused (unknown_word): I don't know what 'no' 'blue' 'bowl' asks for; the robot can put objec",
     "r19h-behind-1": "refused (ambiguous): 'the block behind the green bowl' could be the green block, the yellow",
-    "r20h-chat-2": "refused (unknown_word): I don't know what 'kid' 'left' 'blocks' 'everywhere' 'lol' 'at' asks f",
     "r21h-ambig-4": "WRONG PLAN by this label: in(block_red_0, bin_grey_0) ('one' read as the only movable red thing; round 3's writer reads 'the one the colour of a lemon' the same way)",
     "r21h-neg-1": "refused (ambiguous): the task says 'not' without saying what not to do; it may take back th",
     "r21h-chat-2": "refused (unknown_word): I don't know what 'begging' asks for; the robot can put objects in or ",
+    "r22h-desc-1": "refused (ambiguous): 'it' is one object, but the task named the green block, the green bloc",
+    "r22h-drawer-4": "refused (unknown_word): I don't know what 'thing' 'it' asks for; the robot can put objects in ",
+    "r3-desc-26": "refused: a far-left margin of 3.0 cm is a tie since session 6 (three blind writers refuse 3.0 cm)",
 }
 
 
@@ -516,6 +515,8 @@ def test_round_8_a_drawer_left_alone_is_not_put_into() -> None:
     # session 6: a past sentence may say which block a "this time ... it" means, never add a request of its own
     ("Last time you put the red block in the bin. Put the blue block in the yellow bowl.", "reads as a report"),
     ("Not sure if this is safe, but put the red block in the bin", "'not'"),  # a doubt about safety is kept
+    ("my kid wants all the blocks in the bin. put the red block in the blue bowl", "'kid'"),  # a wish is no remark
+    ("bin the blue thing", "could be the blue block, the blue bowl"),  # a noun of no kind, two kinds of that colour
 ])
 def test_round_9_reports_and_take_backs_in_real_words_are_refused(text: str, says: str) -> None:
     with pytest.raises(Refusal) as e:
@@ -531,6 +532,8 @@ def test_round_9_reports_and_take_backs_in_real_words_are_refused(text: str, say
     ("Last time you put the red block in the bin. This time put it in the yellow bowl.",
      ["in(block_red_0, bowl_yellow_0)"]),
     ("Not sure if this is the right way to ask, but put the red block in the bin", ["in(block_red_0, bin_grey_0)"]),
+    ("my kid left blocks everywhere lol. can you put the red block in the bin", ["in(block_red_0, bin_grey_0)"]),
+    ("put teh red block in the blu one", ["in(block_red_0, bowl_blue_0)"]),  # before a noun, the colour word
 ])
 def test_round_9_real_words_are_not_typos_but_dropped_letters_are(text: str, expected: list[str]) -> None:
     assert goal(text, W1001) == expected

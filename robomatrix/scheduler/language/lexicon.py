@@ -287,6 +287,10 @@ def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] 
     named = [w for w in top if f"{w} {CATEGORY_WORDS.get(after, after)}" in names]
     if len(named) == 1:
         return named[0]
+    if after in ("one", "ones") or after in CATEGORY_WORDS:  # "the blu one": before a noun, the colour word
+        hued = [w for w in top if w in BASIC_COLOURS or w == "gray"]
+        if len(hued) == 1:
+            return hued[0]
     verbs = PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS | DISCARD_VERBS
     if "please" in top and after in verbs:  # "plase put ...": not a second verb before the verb
         return "please"
@@ -364,6 +368,9 @@ def _described_phrases(t: str) -> str:
     m = re.search(r"(?:[.,;]|\s-+)\s*not (the [a-z]+ (block|bowl|bin|cube)),? the ([a-z]+) one\s*[.!]*\s*$", t)
     if m and re.search(rf"\bthe {m.group(3)} {m.group(2)}\b", t[: m.start()]):
         t = t[: m.start()] + f" , not {m.group(1)}"
+    elif m and len(re.findall(rf"\ban? {m.group(2)}\b", t[: m.start()])) == 1:  # "blue block into a bowl. not the red
+        t = re.sub(rf"\ban? {m.group(2)}\b", f"the {m.group(3)} {m.group(2)}", t[: m.start()]) + f" , not {m.group(1)}"
+        # bowl, the green one": the bowl the request left open is the one named last
     # "put the red block on the blue block... wait, other way round": the two swapped
     m = re.match(r"^(.*?\b(?:put|place|stack|set|move)) (the [a-z]+ (?:block|cube)) (on|onto|on top of) (the [a-z]+ "
                  r"(?:block|cube))\s*(?:\.+|,|-|;)?\s*(?:(?:wait|no|sorry|oops|actually|hmm)\s*[,.]*\s*)*(?:the )?other way "
@@ -405,12 +412,12 @@ def _hold_phrases(t: str) -> str:
         return t
     head, tail = t[: first.end()], t[first.end():]
     tail = re.sub(r"(?:,\s*|\s)(?:and |but |just )?(?:please )?(?:do not|don't|dont|never) (?:put|set|let) (it|them) "
-                  r"(?:down|go|anywhere)\b(?:,? (?:ok|okay))?", r" and hold \1", tail)
+                  r"(?:down|go|anywhere)(?: anywhere)?\b(?:,? (?:ok|okay))?", r" and hold \1", tail)
     tail = re.sub(r"(?:,\s*|\s)(?:and |but |just )?(?:please )?(?:do not|don't|dont|never) let go(?: of (it|them))?\b"
                   r"(?:,? (?:ok|okay))?", lambda m: f" and hold {m.group(1) or 'it'}", tail)
     tail = re.sub(r"\bkeep (it|them) (?:raised|lifted|held|up|aloft|in the air|up in the air|off the table)\b",
                   r"hold \1", tail)
-    tail = re.sub(r"\bhold (?:on ?to|onto) (it|them|the)\b", r"hold \1", tail)
+    tail = re.sub(r"\b(?:hold|hang) (?:on ?to|onto) (it|them|the)\b", r"hold \1", tail)
     tail = re.sub(r"\b(?:up )?in the air\b", " ", tail)
     tail = re.sub(r"\bfor (?:a |one )?(?:sec|second|bit|moment|minute|while|little while|few seconds|tick|jiffy)\b",
                   " ", tail)
@@ -520,6 +527,16 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\b(furthest|farthest|most) over (?=to|on)", r"\1 ", t)  # "furthest over to the right"
     t = re.sub(r"\bstraight (in|into|onto|to|inside)\b", r"\1", t)  # "straight in the bin"
     t = re.sub(r"\btrash bin\b", "bin", t)
+    t = re.sub(r"\b(?:closest|nearest) to me\b", "nearest me", t)  # "the block that's closest to me"
+    t = re.sub(r"\b(can|could|would|will) you at least\b", r"\1 you", t)  # "can you at least get the yellow one ..."
+    t = re.sub(r"\b(match|matches|matching) (a|the|any) ((?:[a-z]+ )?)bowl's colou?r\b", r"\1 \2 \3bowl", t)  # "a bowl's colour"
+    t = re.sub(r"\bthe matching(?:[- ]colou?red)? (bowl)\b", r"the \1 of the same colour", t)  # "the matching colored bowl"
+    t = re.sub(r"\bmind (?:awfully|terribly|ever so much|very much|at all) ", "mind ", t)  # "would you mind awfully putting"
+    t = re.sub(r"\s+x+\s*$", " ", t) if re.search(r"[a-z]{2,}\s+x+\s*$", t) else t  # a kiss to sign off: "... x"
+    t = re.sub(r"\b(?:so )?let's keep (?:it|this|things) (?:simple|short|easy|quick)(?: today)?\s*[:,.!;-]*\s*", " . ", t)
+    # "the green one can go in the bin", after a comma or "and": that one is put there
+    t = re.sub(r"(,\s*|\band\s+)(the [a-z]+ (?:one|block|cube)) (?:can|could|should|must|needs to|has to) go (in|into|on|onto|"
+               r"inside)\b", r"\1put \2 \3", t)
     t = re.sub(r"\b(match|matches|matching) (?:any|one of the|any of the|either of the) bowls?\b", r"\1 a bowl", t)
     t = re.sub(r"\b(?:maybe|perhaps|say)\s+(?=\d+(?:\.\d+)? ?(?:cm|mm|centimet|millimet|inch))", "about ", t)  # "maybe 5cm"
     t = re.sub(r"\ba little,?\s+(?=(?:about|like|around|roughly) \d)", "", t)  # "a little, like 5 cm"
@@ -627,8 +644,8 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\b(block|bowl|one|cube|bin)(s?) what (is|are)\b", r"\1\2 that \3", t)  # a learner's relative pronoun
     # "see the yellow bowl? put the green block in it": the question points at what "it" is
     seen = re.match(r"^\s*(?:do you |can you |you )?see (the [a-z ]+?|that [a-z ]+?)\s*\?\s*(.*)$", t)
-    if seen and len(re.findall(r"\bit\b", seen.group(2))) == 1:
-        t = re.sub(r"\bit\b", re.sub(r"^that ", "the ", seen.group(1)), seen.group(2))
+    if seen and len(re.findall(r"\bit\b|\bthat one\b", seen.group(2))) == 1:
+        t = re.sub(r"\bit\b|\bthat one\b", re.sub(r"^that ", "the ", seen.group(1)), seen.group(2))
     t = _topic_first(t)
     t = _report_then_request(t)
     t = re.sub(r"\bhim\b", "it", t)  # "the red block, put him in the bowl": a learner's pronoun for a thing
@@ -686,7 +703,8 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"^\s*not (the (?:[a-z]+ )*?(block|bowl|cube))\s*,\s*the other (?:one|block|bowl|cube)\b",
                r"the \2 other than \1", t)
     # "stack the block nearest me on top of the blue block": one block on one other is a put, not a tower
-    one_on_one = re.match(r"^\s*stack (the [a-z ]+?) on (?:top of )?(the [a-z ]*?\b(?:block|cube))\s*[.!]*\s*$", t)
+    one_on_one = re.match(r"^\s*(?:(?:could|can|would|will) you (?:please )?|please )?stack (the [a-z' ]+?) on (?:top of )?"
+                          r"(the [a-z ]*?\b(?:block|cube))\s*(?:please)?\s*[.!?]*\s*$", t)
     if one_on_one and not re.search(r"\b(on|and)\b", one_on_one.group(1)):
         t = f"put {one_on_one.group(1)} on {one_on_one.group(2)}"
     # "the blue block, can you put that one / it in the green bowl": the object fronted, then asked about
