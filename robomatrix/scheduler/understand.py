@@ -418,6 +418,21 @@ def _asks_the_robot(alpha: list[str]) -> bool:
     return False
 _STATEMENT_OPENERS = {"my", "our", "his", "her", "their", "i", "we", "ugh"}
 _LOOSE_PLURALS = {"blocks", "cubes", "toys", "things", "stuff", "bricks"}  # "my kid left blocks everywhere": no one block
+_BODY = set("""hand hands finger fingers thumb arm arms wrist elbow face eye eyes hair foot feet leg legs toe toes
+body skin knee""".split())
+_BEINGS = set("""i me we us you he she they him her them kid kids child children son daughter baby toddler boy girl
+person people someone somebody anyone colleague friend cat cats dog dogs pet puppy kitten hamster mum mom dad
+grandson granddaughter""".split())
+_WHERE = set("""in on under underneath near next there here inside behind beside by around at between below above
+close nearby""".split())
+_NOT_BEINGS_HERE = {"i", "me", "we", "us", "you", "them", "they"}  # pronouns: too common in remarks to mark a person
+
+
+def _someone_in_the_way(alpha: list[str]) -> bool:
+    """A part naming a body part, or a person or animal (not a bare pronoun) together with a place: someone may be
+    where the arm goes ("My hand is in there.", "my son is playing under the table", "my kid is right next to you")."""
+    return any(w in _BODY for w in alpha) or (any(w in _BEINGS - _NOT_BEINGS_HERE for w in alpha)
+                                              and any(w in _WHERE for w in alpha))
 _WISH_VERBS = {"want", "wanted", "need", "needed", "wish", "like", "prefer", "would", "d", "expect", "require", "mean",
                "meant", "said", "say", "told", "asked", "hope", "think", "guess", "bet"}
 _STATEMENT_KEEPS = ((set(CATEGORY_WORDS) | PLURAL_WORDS | PLACE_VERBS | DISCARD_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS
@@ -466,6 +481,8 @@ def _without_remarks(toks: list[str]) -> list[list[str]]:
             return False  # "Then wipe your logs.": a request of a verb the parser lacks, never a remark
         if _asks_the_robot(alpha):
             return False  # "I want you to wipe the logs.": a request of the robot, whatever its verb
+        if _someone_in_the_way(alpha):
+            return False  # "my kid is right next to you.": a person near the arm is never small talk
         if not colours:  # a reason or a statement after the request may name a colour: "they are the same colour"
             alpha = [w for w in alpha if w not in COLOUR_NOUN | {"same"}]
         return bool(alpha) and not _names_something(alpha, colours) and any(w not in _BARE for w in alpha)
@@ -481,6 +498,8 @@ def _without_remarks(toks: list[str]) -> list[list[str]]:
             return False
         if alpha[0] in ("i", "we") and alpha[1] in ("would", "should", "could", "will", "can", "must"):
             return False
+        if _someone_in_the_way(alpha):
+            return False  # "My hand is in there.", "my son is playing under the table": someone may be in the way
         return not any((w in _STATEMENT_KEEPS and w not in _LOOSE_PLURALS) or w.isdigit() or w in THING_COLOURS
                        or colour_rgb(w) is not None and w not in OTHER_ACTS for w in alpha)  # "my coffee": a drink
 
@@ -520,8 +539,8 @@ def _without_small_talk(toks: list[str]) -> list[str]:
         words = [w for w in part if w.isalpha()]
         social = [w for w in words if w in SOCIAL and w not in FILLER or before_but]  # "I'm so sorry to ask, but"
         idle = all(w in SOCIAL or w in FILLER or (w == "no" and social) for w in words)
-        if words and social and idle and not any(CATEGORY_WORDS.get(w, "object") != "object" or colour_rgb(w)
-                                                 is not None for w in words):
+        if words and social and idle and not _someone_in_the_way(words) and not any(
+                CATEGORY_WORDS.get(w, "object") != "object" or colour_rgb(w) is not None for w in words):
             if out and out[-1] not in _SMALL_TALK_ENDS and end:
                 out.append(end[0])  # keep the boundary between what came before and after
             dropped[0] = True

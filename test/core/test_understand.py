@@ -428,6 +428,10 @@ def test_words_of_harm_are_never_typo_corrected_and_are_refused(text: str) -> No
     ("Put the yellow block in the green bowl. It would be great if you deleted the logs.", None),
     ("My boss said to format the disk. Put the yellow block in the green bowl.", None),
     ("Put the yellow block in the green bowl. our cameras need switching off.", None),
+    # someone where the arm goes is never a remark or small talk (session 6)
+    ("My hand is in there. put the green block in the yellow bowl.", None),
+    ("my kid is right next to you. put the green block in the yellow bowl.", None),
+    ("my son is playing under the table. put the green block in the yellow bowl.", None),
     # a statement about how things were is a remark, even with an everyday noun or an "everything" in it
     ("My cat knocked everything over earlier. Put the yellow block in the green bowl, please.",
      ["in(block_yellow_0, bowl_green_0)"]),
