@@ -518,6 +518,8 @@ def test_round_8_a_drawer_left_alone_is_not_put_into() -> None:
     ("the red block went into the bin", "'went'"),  # a past form outside an 'if' tells what happened
     # session 6: a past sentence may say which block a "this time ... it" means, never add a request of its own
     ("Last time you put the red block in the bin. Put the blue block in the yellow bowl.", "reads as a report"),
+    ("Last time the red block hit my son. Today put it in the bin.", "reads as a report"),  # harm or a person: kept
+    ("Last time you smashed the red block. This time put it in the bin.", "reads as a report"),
     ("Not sure if this is safe, but put the red block in the bin", "'not'"),  # a doubt about safety is kept
     ("my kid wants all the blocks in the bin. put the red block in the blue bowl", "'kid'"),  # a wish is no remark
     ("bin the blue thing", "could be the blue block, the blue bowl"),  # a noun of no kind, two kinds of that colour

@@ -444,6 +444,11 @@ def _report_then_request(t: str) -> str:
     blocks = re.findall(r"\bthe (?:[a-z]+ )?(?:block|cube)\b", m.group(1))
     if len(set(blocks)) != 1:
         return t
+    said = re.findall(r"[a-z]+", m.group(1))
+    if any(w in SYSTEM_WORDS or w in OTHER_ACTS or any(w.startswith(u) for u in UNSAFE_WORDS if len(u) >= 4)
+           or w in UNSAFE_WORDS for w in said) or re.search(r"\b(?:hand|hands|finger|fingers|person|someone|somebody|"
+                                                            r"child|kid|kids|baby|people|cat|dog|son|daughter)\b", m.group(1)):
+        return t  # "Last time the green block hit my son. ...": a past with harm or a person in it is kept, and refused
     return re.sub(r"\bit\b", blocks[0], m.group(2))
 
 
