@@ -115,6 +115,11 @@ def interpret(task: str, objects: Sequence[Any]) -> list[GoalAtom]:
         raise Refusal("the task is empty; say what the robot should do, e.g. 'put the red block in the bowl'",
                       "empty")
     toks = _without_leading_take_back(toks)  # "never mind what I said before, put ...": nothing here to take back
+    if toks[:2] == ["of", "the"] and "," in toks and toks[toks.index(",") + 1 : toks.index(",") + 2] == ["the"]:
+        # "of the two green blocks, the blue one goes ...": a choice among some, not read here (after the comma a
+        # noun phrase; "of the two yellow blocks, put the one further right ..." is read by the grammar)
+        raise Refusal("the task begins 'of the ...', a choice among several that is not clear here; name the one "
+                      "object, e.g. 'the green block nearest to you'", "ambiguous")
     for check, says in _NOT_A_REQUEST:  # asks for no action now: refused with what gave it away
         found = check(toks)
         if found:

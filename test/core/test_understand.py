@@ -39,9 +39,9 @@ OURS = [t for name in ("parser_phrasings.yaml", "parser_phrasings_weak.yaml", "p
                           "parser_phrasings_round13.yaml", "parser_phrasings_round14.yaml",
                           "parser_phrasings_round15.yaml", "parser_phrasings_round16.yaml",
                           "parser_phrasings_round17.yaml",
-                          # hold-outs of rounds 7-23: each scored once (in its header), then used for development
+                          # hold-outs of rounds 7-25: each scored once (in its header), then used for development
                           # (session 6; the README's parser section says how)
-                          *(f"parser_phrasings_round{r}_holdout.yaml" for r in range(7, 24)))
+                          *(f"parser_phrasings_round{r}_holdout.yaml" for r in range(7, 26)))
         for t in yaml.safe_load((Path(__file__).parent / "data" / name).read_text())["tasks"]]
 LIB = load_skill_library()
 T1101 = WORLDS["tabletop/1101"]["objects"]  # grey bin, blue/green/yellow blocks, red/green/yellow bowls
@@ -109,9 +109,16 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r21h-ambig-4": "WRONG PLAN by this label: in(block_red_0, bin_grey_0) ('one' read as the only movable red thing; round 3's writer reads 'the one the colour of a lemon' the same way)",
     "r21h-neg-1": "refused (ambiguous): the task says 'not' without saying what not to do; it may take back th",
     "r21h-chat-2": "refused (unknown_word): I don't know what 'begging' asks for; the robot can put objects in or ",
-    "r22h-desc-1": "refused (ambiguous): 'it' is one object, but the task named the green block, the green bloc",
     "r22h-drawer-4": "refused (unknown_word): I don't know what 'thing' 'it' asks for; the robot can put objects in ",
     "r3-desc-26": "refused: a far-left margin of 3.0 cm is a tie since session 6 (three blind writers refuse 3.0 cm)",
+    "mine4-a6": "refused: a near tie under SUPERLATIVE_TIE (3.5 cm since session 6), this label carries it out",
+    "r10-pos-18": "refused: a near tie under SUPERLATIVE_TIE (3.5 cm since session 6), this label carries it out",
+    "r25h-desc-3": "refused (ambiguous): the task says 'not' without saying what not to do; it may take back th",
+    "r25h-chat-2": "refused (unknown_word): I don't know what 'meetings' asks for; the robot can put objects in or",
+    "r3-desc-41": "refused: a near tie under SUPERLATIVE_TIE (3.5 cm since session 6), this label carries it out",
+    "r3-desc-42": "refused: a near tie under SUPERLATIVE_TIE (3.5 cm since session 6), this label carries it out",
+    "r3-cond-3": "refused: a near tie under SUPERLATIVE_TIE (3.5 cm since session 6), this label carries it out",
+    "r8-compar-3": "refused: a near tie under SUPERLATIVE_TIE (3.5 cm since session 6), this label carries it out",
 }
 
 
@@ -523,6 +530,7 @@ def test_round_8_a_drawer_left_alone_is_not_put_into() -> None:
     ("Not sure if this is safe, but put the red block in the bin", "'not'"),  # a doubt about safety is kept
     ("my kid wants all the blocks in the bin. put the red block in the blue bowl", "'kid'"),  # a wish is no remark
     ("bin the blue thing", "could be the blue block, the blue bowl"),  # a noun of no kind, two kinds of that colour
+    ("of the two green blocks, the blue one goes in the bin", "begins 'of the"),  # a choice among some, unread
 ])
 def test_round_9_reports_and_take_backs_in_real_words_are_refused(text: str, says: str) -> None:
     with pytest.raises(Refusal) as e:

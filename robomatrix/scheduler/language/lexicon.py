@@ -532,7 +532,30 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\b(furthest|farthest|most) over (?=to|on)", r"\1 ", t)  # "furthest over to the right"
     t = re.sub(r"\bstraight (in|into|onto|to|inside)\b", r"\1", t)  # "straight in the bin"
     t = re.sub(r"\btrash bin\b", "bin", t)
+    # "of the two green blocks, the one nearer to you ...", "the nearer of the two red blocks": of two, the nearest
+    t = re.sub(r"^\s*of the (?:two|2|both) ((?:[a-z]+ )?)(block|bowl|cube)s,?\s*the one (?:that's |that is |which is )?"
+               r"(nearer|closer|further|farther) (to|from) (you|yourself|the robot)\b",
+               lambda m: f"the {m.group(1)}{m.group(2)} {_SUPERLATIVE_OF[m.group(3)]} {m.group(4)} {m.group(5)}", t)
+    t = re.sub(r"\bthe (nearer|closer|further|farther) of the (?:two|2) ((?:[a-z]+ )?)(block|bowl|cube)s\b",
+               lambda m: f"the {m.group(2)}{m.group(3)} {_SUPERLATIVE_OF[m.group(1)]} "
+                         f"{'to' if m.group(1) in ('nearer', 'closer') else 'from'} you", t)
     t = re.sub(r"\b(?:closest|nearest) to me\b", "nearest me", t)  # "the block that's closest to me"
+    t = re.sub(r"^\s*sort (?:them|these|those|it|everything|things) out\s*[:,-]+\s*", "", t)  # "sort them out: A into B, ..."
+    t = re.sub(r"\(\s*(?:your|the robot's) (?:left|right)\s*\)", " ", t)  # "furthest to the left (your left)": as read
+    t = re.sub(r"\(\s*i'?m (?:across|opposite|facing|on the other side)[^)]*\)", " ", t)  # "(I'm across the table ...)"
+    t = re.sub(r"\bmv\b", "move", t)
+    t = re.sub(r"\b2 (?=the\b)", "to ", t)  # "mv yelow blk 2 the bin"
+    t = re.sub(r"\b(could|can|would|should) (it|that|that one|they) go (in|into|on|onto|on top of|inside)\b", r"\1 you put \2 \3",
+               t)  # "the green block? could it go on top of the yellow one"
+    t = re.sub(r"^\s*(?:um+|uh+|er+)?,?\s*(?:so,? )?(?:like,? )", " ", t)  # "um so like, the green block? ..."
+    # "just behind the yellow one, on your side of it", "in front of the blue one, on the far side": the side said twice
+    t = re.sub(r"\bjust (behind|in front of)\b", r"\1", t)
+    t = re.sub(r"(?<=[a-z])\s*(?:\.{2,}|…)\s+(?=(?:can|could|would|will|please|put|place|move|stick|pop|drop|bin|stack)\b)",
+               ", ", t)  # "the block behind the yellow one... can you put that ...": a pause, then the request
+    t = re.sub(r"\b(behind|in front of) ((?:the|that) [a-z]+(?: block| bowl| one| bin)?),?\s*on (?:your|the robot's|my|the far|the "
+               r"near|the other|this) side(?: of (?:it|that|them|the [a-z]+ (?:block|bowl|one)))?", r"\1 \2", t)
+    t = re.sub(r"\b(clear|tidy|clean) (?:up )?(?:everything|all the blocks|all blocks) (?:off|from) the table,? (apart from|"
+               r"except(?: for)?|but|other than)\b", r"\1 the table, \2", t)  # "... apart from the two red ones"
     t = re.sub(r"\b(can|could|would|will) you at least\b", r"\1 you", t)  # "can you at least get the yellow one ..."
     t = re.sub(r"\b(match|matches|matching) (a|the|any) ((?:[a-z]+ )?)bowl's colou?r\b", r"\1 \2 \3bowl", t)  # "a bowl's colour"
     t = re.sub(r"\bthe matching(?:[- ]colou?red)? (bowl)\b", r"the \1 of the same colour", t)  # "the matching colored bowl"
@@ -544,7 +567,7 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
                r"inside)\b", r"\1put \2 \3", t)
     t = re.sub(r"\b(match|matches|matching) (?:any|one of the|any of the|either of the) bowls?\b", r"\1 a bowl", t)
     t = re.sub(r"\b(?:maybe|perhaps|say)\s+(?=\d+(?:\.\d+)? ?(?:cm|mm|centimet|millimet|inch))", "about ", t)  # "maybe 5cm"
-    t = re.sub(r"\ba little,?\s+(?=(?:about|like|around|roughly) \d)", "", t)  # "a little, like 5 cm"
+    t = re.sub(r"\b(?:a little|a bit|a touch|slightly),?\s+(?=(?:about|like|around|roughly) \d)", "", t)  # "a bit, like 5 cm"
     t = re.sub(r"\bthe (?:little|small|tiny|wee) (block|cube)\b", r"the \1", t)  # every block here is one size
     t = re.sub(r"\b(blocks?|bowls?|cubes?|ones?) (?:sitting|lying|standing|sat|resting|placed|located|positioned|that's "
                r"sitting|that is sitting) (?=(?:between|behind|in|on|near|next|beside|by|at|to|closest|nearest)\b)", r"\1 ", t)
