@@ -241,7 +241,7 @@ def test_a_scheduler_killed_mid_task_ends_the_cli_and_the_arm_holds(launch, ros,
             t_kill = time.monotonic()
             n_obs = len(obs)
             os.kill(scheduler, signal.SIGKILL)
-            ros.wait_until(lambda: _held_since(obs, cmds, t_kill, n_obs), 4.0, "the arm held after the scheduler died")
+            ros.wait_until(lambda: _held_since(obs, cmds, t_kill, n_obs), 5.0, "the arm held after the scheduler died")
             held_after = time.monotonic() - t_kill
             rc = cli.wait(10.0)
             cli_after = time.monotonic() - t_kill
@@ -255,7 +255,9 @@ def test_a_scheduler_killed_mid_task_ends_the_cli_and_the_arm_holds(launch, ros,
     # The skill server held the arm because its client fell silent (not because the skill ended).
     ros.wait_until(lambda: "the scheduler that sent this goal fell silent" in stack.output(), 5.0,
                    "the skill server's reason")
-    assert held_after < 3.0
+    # CLIENT_SILENT_S (1.5 s) of silence, then the hold and its observation: the measured figure is bench_faults'; here
+    # only a bound a loaded 2-core CI machine keeps (3.5 s was seen there, against about 2 s idle)
+    assert held_after < 5.0
 
 
 LLM_TIMEOUT_S, LLM_RETRIES, LLM_BACKOFF_S = 1.0, 1, 0.1
