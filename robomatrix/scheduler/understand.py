@@ -38,6 +38,7 @@ from robomatrix.scheduler.language.clauses import (
     _ClauseParser,
 )
 from robomatrix.scheduler.language.lexicon import (
+    ACT_VERBS,
     ALL_WORDS,
     CATEGORY_WORDS,
     CLOSE_VERBS,
@@ -66,6 +67,7 @@ from robomatrix.scheduler.language.lexicon import (
     UNSAFE_WORDS,
     _lexicon,
     is_known,
+    someone_in_the_way,
     tokens_of,
 )
 from robomatrix.scheduler.language.phrases import (
@@ -326,7 +328,6 @@ _NOT_A_REQUEST = (
 each refusal gives."""
 
 
-_ACT_VERBS = PLACE_VERBS | DISCARD_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS
 
 
 def _before_reordered(toks: list[str]) -> list[str]:
@@ -337,7 +338,7 @@ def _before_reordered(toks: list[str]) -> list[str]:
         if w != "before":
             continue
         v = k + 1 + (toks[k + 1 : k + 2] == ["you"])
-        if v >= len(toks) or toks[v] not in _ACT_VERBS:
+        if v >= len(toks) or toks[v] not in ACT_VERBS:
             continue
         head = [x for x in toks[:k] if x not in _OPENING_FILLER]
         if not head:  # "before you put A, put B": A runs to the first comma
@@ -401,12 +402,25 @@ _LEADING = {"please", "now", "just", "so", "ok", "okay", "oh", "well", "right", 
 _REQUEST_OPENERS = {"then", "also", "next", "finally", "afterwards", "after", "and", "plus", "lastly", "first"}
 _CONDITIONS = {"if", "when", "unless", "while", "once", "until", "after", "before", "whether", "whenever", "only"}
 _REMARK_STARTS = {"because", "its", "lol", "haha"}
+_CLAUSE_STARTS = {("that", "would"), ("it", "would"), ("you", "are"), ("you", "rock"), ("that", "will"), ("it", "is"),
+                  ("i", "am"), ("that", "is"), ("they", "are"), ("this", "is"), ("she", "is"), ("he", "is"), ("we", "are")}
 _MODALS = {"can", "could", "would", "will", "should", "must", "shall", "might"}
+_STATEMENT_OPENERS = {"my", "our", "his", "her", "their", "i", "we", "ugh"}
+_LOOSE_PLURALS = {"blocks", "cubes", "toys", "things", "stuff", "bricks"}  # "my kid left blocks everywhere": no one block
+_WISH_VERBS = {"want", "wanted", "need", "needed", "wish", "like", "prefer", "would", "d", "expect", "require", "mean",
+               "meant", "said", "say", "told", "asked", "hope", "think", "guess", "bet"}
+_STATEMENT_KEEPS = ((set(CATEGORY_WORDS) | PLURAL_WORDS | PLACE_VERBS | DISCARD_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS
+                     | CLOSE_VERBS | STACK_VERBS | SORT_VERBS | DRAWER_STATE_VERBS | UNSAFE_WORDS | COLOUR_NOUN)
+                    - _WEAK_VERBS - {"make", "made", "left", "put"}) | _CONTROL_WORDS | _NEGATIONS | SYSTEM_WORDS | {
+    "no", "nothing", "don't", "isn't", "robot", "yourself", "you"}
+"""What a statement remark never names: an object, an act the robot does, a harm, a rule or take-back word, a
+negation, or the robot itself (a sentence about "you" or "it" may be about the task)."""
 
 
 def _asks_the_robot(alpha: list[str]) -> bool:
     """Whether a part asks the robot for something: "I want / need / 'd like you to ...", "you should / must / need to
-    / have to ...", "could you ...", "please ...", "make sure you ...", "go and ...", "you're to ..."."""
+    / have to ...", "could you ...", "please ...", "make sure you ...", "you're to ...", "it would be great if you
+    deleted ..."."""
     for k, w in enumerate(alpha):
         nxt = alpha[k + 1] if k + 1 < len(alpha) else ""
         if w == "you" and (nxt in ("to", "need", "have", "should", "must", "can", "could", "will", "would", "shall",
@@ -421,33 +435,6 @@ def _asks_the_robot(alpha: list[str]) -> bool:
                                                                  "brilliant", "awesome", "lovely") for x in alpha[:k]):
             return True  # "it would be great if you deleted the logs"
     return False
-_STATEMENT_OPENERS = {"my", "our", "his", "her", "their", "i", "we", "ugh"}
-_LOOSE_PLURALS = {"blocks", "cubes", "toys", "things", "stuff", "bricks"}  # "my kid left blocks everywhere": no one block
-_BODY = set("""hand hands finger fingers thumb arm arms wrist elbow face eye eyes hair foot feet leg legs toe toes
-body skin knee""".split())
-_BEINGS = set("""i me we us you he she they him her them kid kids child children son daughter baby toddler boy girl
-person people someone somebody anyone colleague friend cat cats dog dogs pet puppy kitten hamster mum mom dad
-grandson granddaughter""".split())
-_WHERE = set("""in on under underneath near next there here inside behind beside by around at between below above
-close nearby""".split())
-_NOT_BEINGS_HERE = {"i", "me", "we", "us", "you", "them", "they"}  # pronouns: too common in remarks to mark a person
-
-
-def _someone_in_the_way(alpha: list[str]) -> bool:
-    """A part naming a body part, or a person or animal (not a bare pronoun) together with a place: someone may be
-    where the arm goes ("My hand is in there.", "my son is playing under the table", "my kid is right next to you")."""
-    return any(w in _BODY for w in alpha) or (any(w in _BEINGS - _NOT_BEINGS_HERE for w in alpha)
-                                              and any(w in _WHERE for w in alpha))
-_WISH_VERBS = {"want", "wanted", "need", "needed", "wish", "like", "prefer", "would", "d", "expect", "require", "mean",
-               "meant", "said", "say", "told", "asked", "hope", "think", "guess", "bet"}
-_STATEMENT_KEEPS = ((set(CATEGORY_WORDS) | PLURAL_WORDS | PLACE_VERBS | DISCARD_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS
-                     | CLOSE_VERBS | STACK_VERBS | SORT_VERBS | DRAWER_STATE_VERBS | UNSAFE_WORDS | COLOUR_NOUN)
-                    - _WEAK_VERBS - {"make", "made", "left", "put"}) | _CONTROL_WORDS | _NEGATIONS | SYSTEM_WORDS | {
-    "no", "nothing", "don't", "isn't", "drawer", "robot", "yourself", "you"}
-"""What a statement remark never names: an object, an act the robot does, a harm, a rule or take-back word, a
-negation, or the robot itself (a sentence about "you" or "it" may be about the task)."""
-_CLAUSE_STARTS = {("that", "would"), ("it", "would"), ("you", "are"), ("you", "rock"), ("that", "will"), ("it", "is"), ("i", "am"), ("that", "is"), ("they", "are"), ("this", "is"), ("she", "is"),
-                  ("he", "is"), ("we", "are")}
 
 
 def _names_something(words: list[str], colours: bool = True) -> bool:
@@ -486,7 +473,7 @@ def _without_remarks(toks: list[str]) -> list[list[str]]:
             return False  # "Then wipe your logs.": a request of a verb the parser lacks, never a remark
         if _asks_the_robot(alpha):
             return False  # "I want you to wipe the logs.": a request of the robot, whatever its verb
-        if _someone_in_the_way(alpha):
+        if someone_in_the_way(alpha):
             return False  # "my kid is right next to you.": a person near the arm is never small talk
         if not colours:  # a reason or a statement after the request may name a colour: "they are the same colour"
             alpha = [w for w in alpha if w not in COLOUR_NOUN | {"same"}]
@@ -503,7 +490,7 @@ def _without_remarks(toks: list[str]) -> list[list[str]]:
             return False
         if alpha[0] in ("i", "we") and alpha[1] in ("would", "should", "could", "will", "can", "must"):
             return False
-        if _someone_in_the_way(alpha):
+        if someone_in_the_way(alpha):
             return False  # "My hand is in there.", "my son is playing under the table": someone may be in the way
         return not any((w in _STATEMENT_KEEPS and w not in _LOOSE_PLURALS) or w.isdigit() or w in THING_COLOURS
                        or colour_rgb(w) is not None and w not in OTHER_ACTS for w in alpha)  # "my coffee": a drink
@@ -544,7 +531,7 @@ def _without_small_talk(toks: list[str]) -> list[str]:
         words = [w for w in part if w.isalpha()]
         social = [w for w in words if w in SOCIAL and w not in FILLER or before_but]  # "I'm so sorry to ask, but"
         idle = all(w in SOCIAL or w in FILLER or (w == "no" and social) for w in words)
-        if words and social and idle and not _someone_in_the_way(words) and not any(
+        if words and social and idle and not someone_in_the_way(words) and not any(
                 CATEGORY_WORDS.get(w, "object") != "object" or colour_rgb(w) is not None for w in words):
             if out and out[-1] not in _SMALL_TALK_ENDS and end:
                 out.append(end[0])  # keep the boundary between what came before and after

@@ -70,8 +70,6 @@ blue and green, so "the block the colour of the sea" is not guessed. Only for a 
 
 CLEAR_RATIO = 0.8  # the nearest basic colour wins outright when d1 <= CLEAR_RATIO * d2
 NEAR_RATIO = 1.6  # else a present colour within NEAR_RATIO * d1 of the word is taken (unique only) ...
-SHADE_WORDS = frozenset({"dark", "light", "pale", "bright", "deep", "dull", "medium", "pastel", "vivid", "darker",
-                         "lighter", "brighter", "dusty", "soft", "strong", "rich"})  # "dark blue": a shade of blue
 CONFIDENT = 22.0  # ... unless the word lies this close to its nearest basic colour: then it means that colour
 # (violet, lilac, indigo are purples, not the blue block; ochre, 23.5 from brown, is between brown and yellow)
 PALE_MAX = 16.0  # a word no chromatic colour claims, this close (full LCh distance) to a present white/grey/black
@@ -175,11 +173,11 @@ def match_colour(word: str, present: Iterable[str]) -> tuple[str | None, str]:
     if w in BASIC_COLOURS or w == "gray":
         return ("grey" if w == "gray" else w), ""
     parts = w.split()
-    if len(parts) == 2 and parts[0] in SHADE_WORDS and (parts[1] in BASIC_COLOURS or parts[1] == "gray"):
-        return ("grey" if parts[1] == "gray" else parts[1]), ""  # "dark blue" is a blue, whatever its survey swatch
     if len(parts) == 2 and (parts[1] in BASIC_COLOURS or parts[1] == "gray") and parts[0] not in BASIC_COLOURS \
             and parts[0] != "gray" and not parts[0].endswith("ish"):
-        return ("grey" if parts[1] == "gray" else parts[1]), ""  # "olive green", "navy blue": the head names the colour
+        # "dark blue" (a shade word), "olive green", "navy blue": the head names the colour, whatever the survey's
+        # swatch for the pair; two basic colours ("blue green") and "-ish" words are left to the colour distance
+        return ("grey" if parts[1] == "gray" else parts[1]), ""
     d = _distances(w)
     if not d:
         return None, f"'{word}' is not a colour I know"

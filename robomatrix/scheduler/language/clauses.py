@@ -696,8 +696,7 @@ class _ClauseParser(_Parser):
         self.accept("up", "off", "away")
         table = self._the_table()
         if not table:  # "tidy everything up (on the table)", "clear all the blocks off the table"
-            if not (self.accept("everything") or self.accept_seq("it", "all") or self.accept_seq("all", "the", "blocks")
-                    or self.accept_seq("all", "blocks") or self.accept_seq("every", "block")):
+            if not self._everything():
                 self.restore(state)
                 return None
             if not self._ahead(0, lambda: self.accept("on", "off", "from") and self._the_table()):
@@ -712,17 +711,20 @@ class _ClauseParser(_Parser):
                 return None
         self.accept("up", "off")
         if table:  # "clear the table please, all the blocks": what the clearing takes, said after it
-            for tail in (("please", ",", "all", "the", "blocks"), (",", "all", "the", "blocks"), (
-                    "please", ",", "everything"), (",", "everything"), (",", "all", "blocks")):
-                if tuple(self.peek(k) for k in range(len(tail))) == tail and self.peek(len(tail)) in (
-                        "", ".", "!", "?", "please"):
-                    self.take(len(tail))
-                    break
+            after = self.save()
+            self.accept("please")
+            if not (self.accept(",") and self._everything() and self.peek() in ("", ".", "!", "?", "please")):
+                self.restore(after)
         everything = Ref(all=True, plural=True, words=["everything on the table"])
         if self.peek() == "," and self.peek(1) in ("in", "into", "inside"):
             self.take()  # "clear off all the blocks, straight in the bin"
         d = self._destination()
         return Clause("place", [everything], d[0], d[1]) if d is not None else Clause("discard", [everything])
+
+    def _everything(self) -> bool:
+        """"everything", "it all", "all (the) blocks", "every block": all that a clearing takes."""
+        return (self.accept("everything") or self.accept_seq("it", "all") or self.accept_seq("all", "the", "blocks")
+                or self.accept_seq("all", "blocks") or self.accept_seq("every", "block"))
 
     def _the_table(self) -> bool:
         """"the table", "the tabletop", "table", "the whole table", "the entire table"."""

@@ -80,6 +80,8 @@ shut"): only with the state word after the drawer."""
 CLOSE_VERBS = {"close", "shut", "closed"}
 STACK_VERBS = {"stack", "pile", "tower", "build", "arrange", "assemble", "make", "stacked"}
 SORT_VERBS = {"sort", "match", "organise", "organize", "group"}
+ACT_VERBS = frozenset(PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS | DISCARD_VERBS)
+"""Every verb of an act the robot does (to put, throw away, hold, push, open, close or stack)."""
 PARTICLES = {"up", "down", "away", "out", "over", "off", "back", "in", "inside"}
 PREP_IN = {"in", "into", "inside", "within", "to", "->", ":", "toward", "towards"}
 PREP_ON = {"on", "onto", "upon", "atop", "over", "top"}
@@ -190,6 +192,23 @@ walk climb kick tickle hug""".split())
 """Acts the robot cannot do, and verbs of acts with another person: a part of a task with one of them is a request,
 never conversation, so it is not dropped as a remark (robomatrix.scheduler.understand._without_remarks)."""
 
+BODY_WORDS = frozenset("""hand hands finger fingers thumb arm arms wrist elbow face eye eyes hair foot feet leg legs toe toes
+body skin knee""".split())
+BEING_WORDS = frozenset("""he she him her kid kids child children son daughter baby toddler boy girl person people someone
+somebody anyone colleague friend cat cats dog dogs pet puppy kitten hamster mum mom dad grandson granddaughter""".split())
+"""Body parts, and people and animals ("i", "you", "we", "they" left out: too common in remarks): a remark, an aside or
+a past sentence that names them may say that someone is where the arm goes, so it is never dropped unread."""
+PLACE_WORDS = frozenset("""in on under underneath near next there here inside behind beside by around at between below
+above close nearby""".split())
+
+
+def someone_in_the_way(words: list[str]) -> bool:
+    """A part naming a body part, or a person or animal together with a place: someone may be where the arm goes ("My
+    hand is in there.", "my son is playing under the table", "my kid is right next to you")."""
+    return any(w in BODY_WORDS for w in words) or (any(w in BEING_WORDS for w in words)
+                                                   and any(w in PLACE_WORDS for w in words))
+
+
 SYSTEM_WORDS = frozenset("""logs files disk disks data database password passwords camera cameras webcam microphone network wifi internet
 server servers computer computers software firmware reboot restart shutdown format formatted delete deleted deleting
 erase erased wipe wiped upload uploaded download email emailed emails footage door doors lock locks unlock unlocked
@@ -291,8 +310,7 @@ def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] 
         hued = [w for w in top if w in BASIC_COLOURS or w == "gray"]
         if len(hued) == 1:
             return hued[0]
-    verbs = PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS | DISCARD_VERBS
-    if "please" in top and after in verbs:  # "plase put ...": not a second verb before the verb
+    if "please" in top and after in ACT_VERBS:  # "plase put ...": not a second verb before the verb
         return "please"
     near = [w for w in top if _next_key_slip(word, w)]
     if len(near) == 1:  # "pit": put (u is next to i on the keyboard), not sit
@@ -301,7 +319,7 @@ def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] 
     # here, no grey one); then a category or colour word beats a verb, a verb any other word; candidates
     # that are spellings of one category ("block", "blok") count once
     for cls in (set(CATEGORY_WORDS) | {"red", "green", "blue", "yellow", "grey"}, set(DIRECTION_WORDS),
-                PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS | DISCARD_VERBS,
+                ACT_VERBS,
                 DETERMINERS | PREP_IN | PREP_ON | {"and", "then", "block"}):
         key = [w for w in top if w in cls]
         if len({CATEGORY_WORDS.get(w, w) for w in key}) == 1:
@@ -344,16 +362,15 @@ def _described_phrases(t: str) -> str:
     t = re.sub(r"^\s*(?:whatever|whichever) (block|bowl|cube|one) (?:is|that's|thats|that is|sits|sitting) ", r"the \1 ", t)
     t = re.sub(r"\bin between (?=the\b)", "between ", t)
     t = re.sub(r"(?:\bthe |^\s*)(nearest|closest|farthest|furthest) ((?:[a-z]+ )?(?:block|cube|bowl|one)) (to|from) (you|"
-               r"yourself|the robot|me)\b", r"the \2 \1 \3 \4", t)
+               r"yourself|the robot|me)\b", r"the \2 \1 \3 \4", t)  # "the nearest block to you": the block nearest to you
     if re.search(r"\b(?:tower|stack|bottom)\b", t):
-        t = re.sub(r"\b(on|onto|on top of|above) that\b", r"\1 it", t)  # "green at the bottom, red on that, ..."  # "the nearest block to you": the block nearest to you
+        t = re.sub(r"\b(on|onto|on top of|above) that\b", r"\1 it", t)  # "green at the bottom, red on that, ..."
     t = re.sub(r"\bthe (far|near) ((?:[a-z]+ )?(?:block|cube|bowl))\b",
                lambda m: f"the {m.group(2)} {'farthest from' if m.group(1) == 'far' else 'nearest to'} you", t)
     t = re.sub(r"\b(?:little|small|tiny|nice|neat|tall|big) (tower|stack|pile)\b", r"\1", t)  # "build me a little tower"
     t = re.sub(r"\b(?:its|their) colou?r[- ]matched (bowl)\b", r"the \1 of the same colour", t)
     t = re.sub(r"^\s*colou?r[- ]match (the [a-z ]+?)(?: for me)?\s*[:,-]\s*", r"\1: ", t)  # "color-match the red block: ..."
     t = re.sub(r"\bsort (?:them|these|those|it|everything|them all|these all) (?:all )?(?=by colou?r\b)", "sort the blocks ", t)
-    t = re.sub(r"\b(?:maybe|perhaps|say|like)\s+(?=\d+(?:\.\d+)? ?(?:cm|mm|centimet|millimet|inch))", "about ", t)
     t = re.sub(r"^\s*(the [a-z, ]+? (?:blocks|cubes))\s*-+\s*(?:all (?:three|four|two|five|of them)|both|them all)\s+"
                r"(in|into|on|onto)\b", r"put \1 \2", t)  # "the blue, green and yellow blocks - all three in the bowl"
     t = re.sub(r"\b(tower|stack)\s*!+\s*", r"\1: ", t)  # "make a tower!!! green on the bottom ..."
@@ -379,7 +396,6 @@ def _described_phrases(t: str) -> str:
         t = f"{m.group(1)} {m.group(4)} {m.group(3)} {m.group(2)}"
     if re.search(r"\b(?:put|place|stack|set|drop|pop|stick)\b.*\b(?:on|onto|in|into|inside)\b", t):
         t = re.sub(r"(?:,\s*|\s)(?:and |but )?(?:please )?(?:do not|don't|dont|never) drop (?:it|them)\b", " ", t)  # care
-
     t = re.sub(r"([a-z])\s*\?{2,}\s+(?=(?:into|in|onto|on|inside|->|to)\b)", r"\1 ", t)  # "green block??? into the ..."
     t = re.sub(r"\bon top (?!of\b)(?=(?:the |a )?[a-z]+ (?:block|cube|bowl|one)\b)", "on top of ", t)
     t = re.sub(rf"\b(the|a) ({'|'.join(BASIC_COLOURS)}|gray) 1\b", r"\1 \2 one", t)  # "on the red 1"
@@ -395,7 +411,7 @@ def _described_phrases(t: str) -> str:
     return t
 
 
-_ACTS = (PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS | DISCARD_VERBS) - {"bin"}
+_ACTS = ACT_VERBS - {"bin"}
 _HOLD_FIRST = re.compile(r"\b(?:pick|picks|lift|lifts|grab|grabs|hold|holds|raise|raises|take|takes|grip|grasp)\b")
 
 
@@ -445,9 +461,9 @@ def _report_then_request(t: str) -> str:
     if len(set(blocks)) != 1:
         return t
     said = re.findall(r"[a-z]+", m.group(1))
-    if any(w in SYSTEM_WORDS or w in OTHER_ACTS or any(w.startswith(u) for u in UNSAFE_WORDS if len(u) >= 4)
-           or w in UNSAFE_WORDS for w in said) or re.search(r"\b(?:hand|hands|finger|fingers|person|someone|somebody|"
-                                                            r"child|kid|kids|baby|people|cat|dog|son|daughter)\b", m.group(1)):
+    if any(w in SYSTEM_WORDS or w in OTHER_ACTS or w in UNSAFE_WORDS or w in BEING_WORDS
+           or w in BODY_WORDS - {"arm", "arms"}  # "the arm knocked it over": the robot's arm
+           or any(w.startswith(u) for u in UNSAFE_WORDS if len(u) >= 4) for w in said):
         return t  # "Last time the green block hit my son. ...": a past with harm or a person in it is kept, and refused
     return re.sub(r"\bit\b", blocks[0], m.group(2))
 
@@ -473,8 +489,7 @@ def _topic_first(t: str) -> str:
         return t
     rest = m.group(3)
     first = re.match(r"(?:(?:could|can|would|will) you (?:please |just )?)?([a-z]+)", rest)
-    verbs = PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS | DISCARD_VERBS
-    if first is None or first.group(1) not in verbs - {"go", "goes", "should", "needs", "must"}:
+    if first is None or first.group(1) not in ACT_VERBS - {"go", "goes", "should", "needs", "must"}:
         return t
     return m.group(2) + re.sub(r"\bit\b", re.sub(r"^(?:that|this) ", "the ", m.group(1)), rest)
 
@@ -483,8 +498,7 @@ def _verb_of_gerund(word: str) -> str | None:
     """The verb of an -ing form no word class lists ("nudging" -> nudge, "shutting" -> shut), or None."""
     if not word.endswith("ing") or len(word) < 6:
         return None
-    verbs = (PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS | DISCARD_VERBS
-             | SORT_VERBS | DRAWER_STATE_VERBS)
+    verbs = ACT_VERBS | SORT_VERBS | DRAWER_STATE_VERBS
     stem = word[:-3]
     for cand in (stem, stem + "e", stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else ""):
         if cand in verbs:
@@ -586,12 +600,9 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\b(?:oh,? |ah,? )?(?:i )?(?:almost|nearly) forgot\b\s*[,!.]*", " ", t)  # "Ah, almost forgot! Could you ..."
     t = re.sub(r"\bi hope (?:i'm|i am|im) (?:saying|doing|asking|explaining|wording|phrasing|putting) (?:this|it|that) "
                r"(?:right|correctly|properly|ok|okay)\b\s*[,!.]*", " ", t)
-    # "olive-green", "navy-blue", "brick red": a compound colour is the basic colour at its head ("brick" alone is a
-    # block); two basic colours ("blue-green") stay as they are, for the colour table to judge
-    t = re.sub(rf"\b([a-z]+)-({'|'.join(BASIC_COLOURS)}|gray)\b",
-               lambda m: m.group(0) if m.group(1) in BASIC_COLOURS + ("gray", "non", "not") or m.group(1).endswith("ish")
-               else m.group(2), t)
-    t = re.sub(r"\bbrick (?=red\b)", "", t)
+    # "brick red", "brick-red": a colour, though "brick" alone is a block (the head of any other compound colour,
+    # "olive-green", "navy blue", names its colour in colours.match_colour)
+    t = re.sub(r"\bbrick[- ](?=red\b)", "", t)
     t = re.sub(r"\U0001f449|\u27a1\ufe0f?", " -> ", t)  # a pointing hand or an arrow emoji: "red block 👉 bowl"
     t = re.sub(r"\U0001f64f", " please ", t)  # folded hands
     t = re.sub(r"^\s*(?:i'm |im |i am )?not sure (?:if|whether) (?:this|that|it|i)\b[^,.;]*[,.;]\s*(?:but\s+)?(?=[a-z])",
@@ -781,8 +792,7 @@ _CONTEXT_END = re.compile(r"\bso (?=(?:i would|i'd|i want|i need|i'd like|could 
 # aside adds its own words below.
 _ASIDE_KEEPS = (r"block|blocks|bowl|bowls|bin|bins|drawer|drawers|cube|cubes|gray|" + "|".join(BASIC_COLOURS)
                 + r"|not|never|don't|dont")
-_NOT_MERE_CONTEXT = re.compile(rf"\b(?:{_ASIDE_KEEPS}|it|them|careful|hand|hands|finger|fingers|person|someone|"
-                               r"somebody|child|kid|baby|people|cat|dog|arm)\b")
+_NOT_MERE_CONTEXT = re.compile(rf"\b(?:{_ASIDE_KEEPS}|it|them|careful|{'|'.join(sorted(BODY_WORDS | BEING_WORDS))})\b")
 
 
 _MEALS_AND_TIMES = (r"dinner|lunch|breakfast|supper|tea|dinnertime|lunchtime|teatime|bedtime|bed|tonight|tomorrow|"
@@ -852,9 +862,8 @@ def _without_purpose(t: str) -> str:
 def _base_verb(stem: str) -> str | None:
     """The verb of a past form's stem ("mov" of "moved" -> move, "popp" of "popped" -> pop), if it is one the robot
     does, else None."""
-    verbs = PLACE_VERBS | HOLD_VERBS | PUSH_VERBS | OPEN_VERBS | CLOSE_VERBS | STACK_VERBS | DISCARD_VERBS
     for cand in (stem, stem + "e", stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else ""):
-        if cand in verbs:
+        if cand in ACT_VERBS:
             return cand
     return None
 

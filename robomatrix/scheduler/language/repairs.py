@@ -18,6 +18,7 @@ from __future__ import annotations
 from robomatrix.scheduler.language.lexicon import (
     CATEGORY_WORDS,
     CLOSE_VERBS,
+    CONTAINERS,
     DETERMINERS,
     DIRECTION_WORDS,
     DISCARD_VERBS,
@@ -187,7 +188,7 @@ def _one_repair(t: list[str], names: frozenset[str] = frozenset()) -> list[str] 
             if old is None or old[0] > a:
                 continue
             if old[1] is not None and cat is not None and old[1] != cat and not (
-                    places and old[1] in _PLACES and cat in _PLACES and s > 0 and t[s - 1] in PLACE_PREPS):
+                    places and old[1] in CONTAINERS and cat in CONTAINERS and s > 0 and t[s - 1] in PLACE_PREPS):
                 continue
             tail = t[end:]
             if t[a] in (",", "-") and tail[:1] == [t[a]]:
@@ -199,6 +200,3 @@ def _one_repair(t: list[str], names: frozenset[str] = frozenset()) -> list[str] 
                 return t[:s] + new_np + tail
             return t[:s] + new_np + t[old[0] : a] + tail
     return None
-
-
-_PLACES = {"bowl", "bin", "drawer"}

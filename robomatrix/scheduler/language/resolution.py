@@ -19,6 +19,13 @@ from robomatrix.skills.colours import (
 #: blind writers refuse margins of 3.0 cm (rounds 12 and 22) and 3.4 cm (round 24) and carry out 4 cm or more; six
 #: older labels that carry out a 3.1-3.5 cm margin are known misses (a refusal is the safe side of a near tie).
 SUPERLATIVE_TIE = 0.035
+
+
+def _near_tie(gap: float) -> bool:
+    """Two candidates this close in a measure are a tie (SUPERLATIVE_TIE, itself included)."""
+    return gap < SUPERLATIVE_TIE + 1e-6
+
+
 #: m: "directly behind / in front of X" is in line with X: its centre less than this to either side of X's
 DIRECT_OFFSET = 0.04
 _TIE_WORDS = {"leftmost": "as far left", "rightmost": "as far right", "nearest": "as near", "closest": "as near",
@@ -245,7 +252,7 @@ class _Resolver:
                         if not kind.endswith("_direct") or abs(o.y - t.y) < max(DIRECT_OFFSET, t.half_width, o.half_width)]
                 if kind.endswith("_direct") and len(pool) == 1 and len(side) > 1:
                     offsets = sorted((abs(o.y - t.y), o.id) for o in side)
-                    if offsets[1][0] - offsets[0][0] < SUPERLATIVE_TIE + 1e-6:  # both about as far off its line
+                    if _near_tie(offsets[1][0] - offsets[0][0]):  # both about as far off its line
                         raise Refusal(f"'{ref.text()}' is not clear: {self.describe([offsets[0][1], offsets[1][1]])} "
                                       f"are {100 * offsets[0][0]:.0f} and {100 * offsets[1][0]:.0f} cm off its line; "
                                       "say which", "ambiguous")
@@ -293,7 +300,7 @@ class _Resolver:
                 # the robot and the farthest forward (largest x). Readings that disagree, or a near tie forward,
                 # leave it unclear.
                 forward = sorted(pool_before, key=lambda o: -o.x if mine == "nearest" else o.x)
-                if forward[0].id != pool[0].id or abs(forward[0].x - forward[1].x) < SUPERLATIVE_TIE + 1e-6:
+                if forward[0].id != pool[0].id or _near_tie(abs(forward[0].x - forward[1].x)):
                     raise Refusal(f"'{ref.text()}' is not clear: {self.describe([forward[0].id, forward[1].id])} are "
                                   f"about as {'near' if mine == 'nearest' else 'far from'} you, depending on where you "
                                   "stand; say which", "ambiguous")
@@ -368,7 +375,7 @@ class _Resolver:
                 return abs(o.y - ys[len(ys) // 2])
             return 0.0
         ranked = sorted(pool, key=key)
-        if abs(key(ranked[n - 1]) - key(ranked[n])) < SUPERLATIVE_TIE + 1e-6:
+        if _near_tie(abs(key(ranked[n - 1]) - key(ranked[n]))):
             gap = abs(key(ranked[n - 1]) - key(ranked[n]))
             raise Refusal(f"'{ref.text()}' is not clear: {self.describe([ranked[n - 1].id, ranked[n].id])} are "
                           f"{_TIE_WORDS.get(kind, kind)} within {100 * gap:.0f} cm of each other; say which",
