@@ -131,7 +131,8 @@ def interpret(task: str, objects: Sequence[Any]) -> list[GoalAtom]:
     except Refusal as first:
         if first.kind not in ("unknown_word", "ambiguous") or first.reason.startswith(_NEGATION_LEFT):
             raise
-        for variant in _without_remarks(toks):
+        shifted = _after_topic_shift(toks)
+        for variant in ([shifted] if shifted else []) + _without_remarks(toks):
             if _free_negations(variant) < _free_negations(toks):
                 continue  # a reading never drops a negation: "put it in the bin. Don't." is taken back, not a put
             try:
@@ -444,6 +445,60 @@ def _names_something(words: list[str], colours: bool = True) -> bool:
                for w in words)
 
 
+_TOPIC_SHIFTS = {"anyway", "anyways", "anyhow"}
+_CHAT_LEADS = set("""the a an this that these those it its there what such so long busy tough rough crazy hectic
+weird funny strange slow quiet big fun great good bad nice lovely awful terrible today yesterday tonight morning
+afternoon evening last yeah yes ok okay hi hello hey sorry finally just also whatever lol haha man wow oh well ugh
+phew honestly anyhow sigh got had was were been went you he she they us them no because since""".split())
+"""Words a sentence of small talk may open with (a time, a feeling, a pronoun, a past form); a sentence before
+"anyway" that opens otherwise may be an imperative, a request of its own ("Order a pizza. Anyway, ...")."""
+
+
+def _chat_lead(word: str) -> bool:
+    """Whether a sentence opened by ``word`` may be small talk rather than an imperative (see _CHAT_LEADS)."""
+    return (word in _CHAT_LEADS or word in _STATEMENT_OPENERS or word in SOCIAL or word in FILLER
+            or len(word) >= 6 and (word.endswith("ing") or word.endswith("ed") and not word.endswith("eed"))
+            or len(word) >= 4 and word.endswith("s") and not word.endswith(("ss", "us")))  # not "feed", "bring", "press"
+
+
+def _after_topic_shift(toks: list[str]) -> list[str] | None:
+    """What follows "Anyway," when all before it is talk about the person's day ("Long day, meetings all morning and
+    the coffee machine's broken. Anyway - could you chuck the blue block in the yellow bowl?"); None when there is
+    no such shift, or when what comes before it may matter: it names an object, a colour, an act of the robot, a
+    harm, the robot's system, a rule or take-back word, asks the robot for something, puts someone near the arm, or
+    opens a sentence with a verb (an unrelated request: "Feed the dog. Anyway, ..." is refused whole)."""
+    at = None
+    for k, w in enumerate(toks):
+        before = toks[k - 1] if k else "."
+        if w in _TOPIC_SHIFTS and k and (before in _SMALL_TALK_ENDS or before == "-" or before in ("so", "but", "ok", "okay",
+                                                                                                  "well")):
+            at = k
+    if at is None:
+        return None
+    start = at - 1 if toks[at - 1] in ("so", "but", "ok", "okay", "well") else at
+    context, rest = toks[:start], toks[at + 1 :]
+    while rest and rest[0] in _SMALL_TALK_ENDS | {"-", ":"}:
+        rest = rest[1:]
+    alpha = [w for w in context if w.isalpha()]
+    if not alpha or not _names_something(rest) or _asks_the_robot(alpha) or someone_in_the_way(alpha):
+        return None
+    if any(w in UNSAFE_WORDS | SYSTEM_WORDS | _CONTROL_WORDS | _NEGATIONS | set(CATEGORY_WORDS) | PLURAL_WORDS
+           | COLOUR_NOUN | ACT_VERBS or w in THING_COLOURS or w.isdigit()
+           or colour_rgb(w) is not None and w not in OTHER_ACTS for w in alpha):
+        return None
+    part: list[str] = []
+    for w in [*context, "."]:
+        if w in _SMALL_TALK_ENDS or w in ("-", "and", "but"):
+            words = [x for x in part if x.isalpha() and x not in _LEADING]
+            lead = words[0] if words else ""
+            if lead and not _chat_lead(lead):
+                return None  # "Feed the dog.", "Order a pizza.": may be a request of its own, never small talk
+            part = []
+        else:
+            part.append(w)
+    return rest
+
+
 def _without_remarks(toks: list[str]) -> list[list[str]]:
     """Readings of ``toks`` without the remarks around the request, tried only when the whole task is refused for an
     unknown word or an ambiguity: first every sentence, or part set off by punctuation or ", but", that names
@@ -471,6 +526,8 @@ def _without_remarks(toks: list[str]) -> list[list[str]]:
         lead = [w for w in alpha if w not in _LEADING]
         if lead and (lead[0] in _REQUEST_OPENERS or not is_known(lead[0])):
             return False  # "Then wipe your logs.": a request of a verb the parser lacks, never a remark
+        if lead and not _chat_lead(lead[0]):
+            return False  # "Order a pizza.": a sentence that may be a request of its own
         if _asks_the_robot(alpha):
             return False  # "I want you to wipe the logs.": a request of the robot, whatever its verb
         if someone_in_the_way(alpha):

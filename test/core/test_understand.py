@@ -39,9 +39,9 @@ OURS = [t for name in ("parser_phrasings.yaml", "parser_phrasings_weak.yaml", "p
                           "parser_phrasings_round13.yaml", "parser_phrasings_round14.yaml",
                           "parser_phrasings_round15.yaml", "parser_phrasings_round16.yaml",
                           "parser_phrasings_round17.yaml",
-                          # hold-outs of rounds 7-25: each scored once (in its header), then used for development
+                          # hold-outs of rounds 7-27: each scored once (in its header), then used for development
                           # (session 6; the README's parser section says how)
-                          *(f"parser_phrasings_round{r}_holdout.yaml" for r in range(7, 26)))
+                          *(f"parser_phrasings_round{r}_holdout.yaml" for r in range(7, 28)))
         for t in yaml.safe_load((Path(__file__).parent / "data" / name).read_text())["tasks"]]
 LIB = load_skill_library()
 T1101 = WORLDS["tabletop/1101"]["objects"]  # grey bin, blue/green/yellow blocks, red/green/yellow bowls
@@ -58,7 +58,6 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     # round 7 items still refused (never a wrong plan)
     "r7-chatty-8": "a remark naming the drawer ('the drawer is open and it's bugging me') is kept",
     "r7-chatty-12": "a remark naming a colour ('my daughter loves green') is kept",
-    "r7-terse-10": "three bare words 'red blk bin' without a preposition or arrow",
     "r7-quant-1": "a count then an apposition listing the objects ('two blocks ..., the red one and the green one')",
     "r7-mix-2": "a story inside the request ('my son wants ...') and 'dont ask why lol' after it",
     "r7-mix-7": "'would look nice in' as a wish",
@@ -101,12 +100,10 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r15h-reason-1": "refused (unknown_word): I don't know what 'grand' 'son' 'left' 'green' 'block' asks for; the r",
     "r15h-reason-5": "refused (unknown_word): I don't know what 'kids' 'knock' 'it' asks for; the robot can put obje",
     "r17h-colour-3": "refused (unknown_word): I don't know what 'buttercup' asks for; the robot can put objects in o",
-    "r7h-chatty-7": "refused (unknown_word): I don't know what 'funny' 'myself' asks for; the robot can put objects",
     "r8h-other-4": "WRONG PLAN: in(block_green_0, bin_grey_0) where the writer refuses",
     "r8h-homo-1": "refused (unknown_word): I don't know what 'whatever' 'left' 'in' asks for; the robot can put o",
     "r18h-chat-3": "refused (unknown_word): I don't know what 'no' 'blue' 'bowl' asks for; the robot can put objec",
     "r19h-behind-1": "refused (ambiguous): 'the block behind the green bowl' could be the green block, the yellow",
-    "r21h-ambig-4": "WRONG PLAN by this label: in(block_red_0, bin_grey_0) ('one' read as the only movable red thing; round 3's writer reads 'the one the colour of a lemon' the same way)",
     "r21h-neg-1": "refused (ambiguous): the task says 'not' without saying what not to do; it may take back th",
     "r21h-chat-2": "refused (unknown_word): I don't know what 'begging' asks for; the robot can put objects in or ",
     "r22h-drawer-4": "refused (unknown_word): I don't know what 'thing' 'it' asks for; the robot can put objects in ",
@@ -114,7 +111,6 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "mine4-a6": "refused: a near tie under SUPERLATIVE_TIE (3.5 cm since session 6), this label carries it out",
     "r10-pos-18": "refused: a near tie under SUPERLATIVE_TIE (3.5 cm since session 6), this label carries it out",
     "r25h-desc-3": "refused (ambiguous): the task says 'not' without saying what not to do; it may take back th",
-    "r25h-chat-2": "refused (unknown_word): I don't know what 'meetings' asks for; the robot can put objects in or",
     "r3-desc-41": "refused: a near tie under SUPERLATIVE_TIE (3.5 cm since session 6), this label carries it out",
     "r3-desc-42": "refused: a near tie under SUPERLATIVE_TIE (3.5 cm since session 6), this label carries it out",
     "r3-cond-3": "refused: a near tie under SUPERLATIVE_TIE (3.5 cm since session 6), this label carries it out",
@@ -680,3 +676,48 @@ def test_a_reason_or_remark_with_the_request_is_not_what_to_do(text: str, expect
 ])
 def test_pale_and_dark_neutrals(word: str, present: list[str], expected: str) -> None:
     assert match_colour(word, present)[0] == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # "Anyway," after talk about the person's day: what follows is the request
+    ("Long day, meetings all morning. Anyway, could you put the blue block in the red bowl?",
+     ["in(block_blue_0, bowl_red_0)"]),
+    ("Walked the dog, had lunch. Anyway, bin the blue block", ["in(block_blue_0, bin_grey_0)"]),
+    # ... but never a sentence that may be a request of its own, a system word, someone near the arm, or an
+    # object "it" may point back to
+    ("Feed the dog. Anyway, put the blue block in the bin", None),
+    ("Shred the documents. anyway put the blue block in the bin", None),
+    ("We need the logs gone. Anyway, put the blue block in the bin", None),
+    ("My kid is next to you. Anyway, put the blue block in the bin", None),
+    ("the green one is my favourite. anyway put it in the bin", None),
+    ("Order a pizza. Put the blue block in the bin.", None),  # a known word opening an imperative: not small talk
+    ("Check the weather. Anyway, put the blue block in the bin", None),
+    # a participle after the object: where it goes, or the bin
+    ("I'd like the blue block dropped in the red bowl", ["in(block_blue_0, bowl_red_0)"]),
+    ("the blue block should be binned", ["in(block_blue_0, bin_grey_0)"]),
+    ("the blue one can go in the bin", ["in(block_blue_0, bin_grey_0)"]),
+    ("put the blue block in whichever bowl is the same colour as the green block", ["in(block_blue_0, bowl_green_0)"]),
+    # "in a bowl, not the red one, the yellow one": the yellow bowl (it had been read as "neither": the third bowl)
+    ("put the blue block in a bowl, not the red one, the yellow one", ["in(block_blue_0, bowl_yellow_0)"]),
+    ("put the blue block in a bowl - not the red one but the yellow one", ["in(block_blue_0, bowl_yellow_0)"]),
+    # a shade with "one" that fits a block and a bowl: refused, naming both
+    ("get rid of the emerald one", None),
+    ("put the blue block in the bin and the green one too", ["in(block_blue_0, bin_grey_0)",
+                                                            "in(block_green_0, bin_grey_0)"]),
+    ("hold the blue block, I'll tell you when to let go", ["held(block_blue_0)"]),
+    ("build a stack for me: green block on the bottom, then the blue, then the yellow one on top",
+     ["on(block_blue_0, block_green_0)", "on(block_yellow_0, block_blue_0)"]),
+    ("I'm setting up for a demo. Put the blue block in the red bowl", ["in(block_blue_0, bowl_red_0)"]),
+])
+def test_rounds_26_27_forms(text: str, expected: list[str] | None) -> None:
+    """Session 7, from the misses of blind rounds 26-27 (each a general form, with the unsafe readings next to it)."""
+    if expected is None:
+        with pytest.raises(Refusal):
+            interpret(text, T1101)
+    else:
+        assert goal(text) == expected
+
+
+def test_a_hyphenated_superlative_names_the_topic_first() -> None:
+    objs = WORLDS["tabletop_sort/2941"]["objects"]
+    assert goal("the right-most block, bin it", objs) == goal("bin the rightmost block", objs)

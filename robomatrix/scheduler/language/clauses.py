@@ -25,6 +25,7 @@ from robomatrix.scheduler.language.lexicon import (
     SORT_VERBS,
     STACK_VERBS,
     UNITS,
+    participle_verb,
 )
 from robomatrix.scheduler.language.phrases import (
     Ref,
@@ -1043,10 +1044,20 @@ class _ClauseParser(_Parser):
                               "sit", "placed", "put", "moved", "gets", "get", "got", "stay", "stays", "sitting",
                               "resting", "lying", "standing", "sat", "stacked", "stored", "kept", "be", "going",
                               "getting", "ending", "really", "definitely", "just", "ideally", "absolutely", "simply",
-                              "eventually", "also", "now", "finally", "honestly", "please"):
+                              "eventually", "also", "now", "finally", "honestly", "please") or (
+                self.peek() in ("can", "could", "may", "might", "will", "would", "shall")
+                and self.peek(1) in ("go", "be", "sit", "end", "stay")):  # "the mustard one can go in the bin"
             if self.peek() == "to" and self.peek(1) not in ("be", "go", "end", "sit"):
                 break
             self.take()
+        verb = participle_verb(self.peek()) or (self.peek() if self.peek() in PLACE_VERBS | DISCARD_VERBS
+                                                 and self.peek() not in HOLD_VERBS | {"leave", "get"} else None)
+        if verb is not None and self.peek(1) in PREP_IN | PREP_ON | PREP_UNDER:
+            self.take()  # "I'd like it dropped in the green bowl", "the red block needs to be popped into the bin"
+        elif verb in DISCARD_VERBS and self.peek(1) in ("", ",", ".", "!", ";", "and", "then",
+                                                                                   "please", "too", "as"):
+            self.take()  # "the red block should be binned": into the bin
+            return Clause("discard", objs)
         if self.peek() in (":", "->") and self.peek(1) in ("open", "opened", "closed", "shut", "close"):
             self.take()  # "drawer: open."
         if self.peek() in ("open", "opened", "closed", "shut") or self.peek() == "close" and self.t[self.i - 1] in (":", "->"):

@@ -365,8 +365,11 @@ def _described_phrases(t: str) -> str:
                r"yourself|the robot|me)\b", r"the \2 \1 \3 \4", t)  # "the nearest block to you": the block nearest to you
     if re.search(r"\b(?:tower|stack|bottom)\b", t):
         t = re.sub(r"\b(on|onto|on top of|above) that\b", r"\1 it", t)  # "green at the bottom, red on that, ..."
-    t = re.sub(r"\bthe (far|near) ((?:[a-z]+ )?(?:block|cube|bowl))\b",
-               lambda m: f"the {m.group(2)} {'farthest from' if m.group(1) == 'far' else 'nearest to'} you", t)
+        t = re.sub(r"\b(?:right|just|all the way|up) (at|on) (the )?(top|bottom)\b", r"\1 \2\3", t)  # "red right at the top"
+        t = re.sub(r"\bon the bottom\b(?!\s*(?:block|one|cube|of))", "at the bottom", t)  # "green block on the bottom, ..."
+        t = re.sub(r"\b(tower|stack|pile) for (?:me|us)\b", r"\1", t)  # "build a stack for me: ..."
+    t = re.sub(r"\bthe (far|farther|further|near|nearer|closer) ((?:[a-z]+ )?(?:block|cube|bowl|one))\b",
+               lambda m: f"the {m.group(2)} {'farthest from' if m.group(1)[0] == 'f' else 'nearest to'} you", t)
     t = re.sub(r"\b(?:little|small|tiny|nice|neat|tall|big) (tower|stack|pile)\b", r"\1", t)  # "build me a little tower"
     t = re.sub(r"\b(?:its|their) colou?r[- ]matched (bowl)\b", r"the \1 of the same colour", t)
     t = re.sub(r"^\s*colou?r[- ]match (the [a-z ]+?)(?: for me)?\s*[:,-]\s*", r"\1: ", t)  # "color-match the red block: ..."
@@ -440,6 +443,8 @@ def _hold_phrases(t: str) -> str:
     tail = re.sub(r"\s(?:when you're done|when you are done|when you finish|at the end)\b", " ", tail)
     tail = re.sub(r"\b(?:until|till|til|'til) i (?:say so|tell you(?: to)?(?: (?:let go|put it down|stop))?|say)\b",
                   " ", tail)
+    tail = re.sub(r"(?:,\s*|\s)(?:and )?i(?:'ll| will|'m going to| am going to| am gonna|'m gonna) (?:tell|let) you (?:know )?"
+                  r"when (?:to )?(?:let go|put it down|drop it|release it|stop|you can let go)\b", " ", tail)
     return head + tail
 
 
@@ -546,6 +551,15 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\b(furthest|farthest|most) over (?=to|on)", r"\1 ", t)  # "furthest over to the right"
     t = re.sub(r"\bstraight (in|into|onto|to|inside)\b", r"\1", t)  # "straight in the bin"
     t = re.sub(r"\btrash bin\b", "bin", t)
+    t = re.sub(r"\b(left|right)[- ]?most\b", r"\1most", t)  # "the left-most block" (before the topic-first reading)
+    t = re.sub(r"\b(?:i'm|i am|we're|we are) setting up\b", "i am preparing", t)  # "I'm setting up for a demo": no put
+    # "in a bowl - not the red one, the yellow one": the one meant, of the kind just named (never "not red, not yellow")
+    t = re.sub(r"\b(in|into|inside|on|onto|on top of) (?:a|an|one of the|either|any) (bowl|block|cube)s?\s*[-,;:]+\s*(?:but )?"
+               r"not the ([a-z]+) (?:one|\2)\s*[-,;:]*\s*(?:but |rather |instead )?the ([a-z]+) (?:one|\2)\b", r"\1 the \4 \2", t)
+    # "in whichever bowl is the same colour as it", "the bowl matching it": a relative clause in other words
+    t = re.sub(r"\b(in|into|inside|on|onto|to) whichever (bowl|block|cube|one)\b", r"\1 the \2 that", t)
+    t = re.sub(r"\b(bowl|block|cube|one) matching (?=it\b|that\b|this\b|its\b|the\b)", r"\1 that matches ", t)
+    t = re.sub(r"\bmatch(es)? (?:its|it's) (?:colour|color)\b", r"match\1 it", t)
     # "of the two green blocks, the one nearer to you ...", "the nearer of the two red blocks": of two, the nearest
     t = re.sub(r"^\s*of the (?:two|2|both) ((?:[a-z]+ )?)(block|bowl|cube)s,?\s*the one (?:that's |that is |which is )?"
                r"(nearer|closer|further|farther) (to|from) (you|yourself|the robot)\b",
@@ -723,7 +737,6 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
                r"\1 it", t)
     t = re.sub(r"[()]", " , ", t)  # "(the one near the bin)": an aside, set off like commas
     t = re.sub(r"\s[&+]\s", " and ", t)  # "blue + yellow -> green bowl"
-    t = re.sub(r"\b(left|right)[- ]?most\b", r"\1most", t)  # "the left-most block"
     t = re.sub(r"\b([1-5])(?:st|nd|rd|th)\b", lambda m: ("first", "second", "third", "fourth", "fifth")[int(m.group(1)) - 1],
                t)  # "the 2nd block"
     if len(re.findall(r"[a-z]+\s*\.", t)) >= 3 and not re.search(r"[a-z]+\s+[a-z]+\s*\.", t):
@@ -864,6 +877,24 @@ def _base_verb(stem: str) -> str | None:
     does, else None."""
     for cand in (stem, stem + "e", stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else ""):
         if cand in ACT_VERBS:
+            return cand
+    return None
+
+
+_IRREGULAR_PARTICIPLES = {"stuck": "stick", "thrown": "throw", "laid": "lay", "brought": "bring", "taken": "take",
+                          "sent": "send", "hidden": "hide", "left": "leave", "got": "get", "gotten": "get"}
+
+
+def participle_verb(word: str) -> str | None:
+    """The place or discard verb of a past participle ("dropped" -> drop, "binned" -> bin, "stuck" -> stick), as in
+    "I'd like it dropped in the green bowl", "the red block should be binned"; None for any other word."""
+    if word in _IRREGULAR_PARTICIPLES:
+        return _IRREGULAR_PARTICIPLES[word]
+    if not word.endswith("ed") or len(word) < 5:
+        return None
+    stem = word[:-2]
+    for cand in (stem, stem + "e", stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else ""):
+        if cand in PLACE_VERBS | DISCARD_VERBS:
             return cand
     return None
 

@@ -559,7 +559,8 @@ class _Parser:
                 if a is not None and self.accept("and"):
                     b = self.noun_phrase()
                     if b is not None:
-                        a.category = a.category or b.category
+                        if not (a.words and a.words[-1] in ("one", "ones")):  # "between the yellow one and the
+                            a.category = a.category or b.category  # green bowl": "one" is of the described kind
                         ref.relative += [("between", a), ("between", b)]
                         continue
                 self.restore(state)

@@ -186,11 +186,14 @@ class _Resolver:
                 pool = [o for o in self.objs if o.category in cats and o.colour in
                         {match_colour(c, {x.colour for x in self.objs})[0] for c in ref.colours}]
                 break
-        if ref.colours and len(pool) == 1 and ref.words and ref.words[-1] in _GENERIC_NOUNS and not ref.relative \
-                and not ref.superlative and ref.category in (None, "object"):
-            # "bin the scarlet thing", "the sage coloured thing" with a red block and a red bowl here (not "one",
-            # which takes its kind from the words around it): a noun that names no kind, and the colour fits things of
-            # two kinds - refused, naming them (which can move is a guess the person did not make; rounds 22-23)
+        shade_one = ref.words and ref.words[-1] in ("one", "ones") and any(
+            w not in {o.colour for o in self.objs} | {"gray"} for w in ref.colours)
+        if ref.colours and len(pool) == 1 and ref.words and (ref.words[-1] in _GENERIC_NOUNS or shade_one) \
+                and not ref.relative and not ref.superlative and ref.category in (None, "object"):
+            # "bin the scarlet thing", "get rid of the emerald one" with a red block and a red bowl here: a noun that
+            # names no kind, or "one" with a shade word (not the plain colour name: "the red one" takes its kind from
+            # the words around it), and the colour fits things of two kinds - refused, naming them (which can move is
+            # a guess the person did not make; rounds 21-23 and 26)
             same = [o for o in self.objs if o.colour == pool[0].colour and o.id != pool[0].id and o.category not in
                     ("bin", pool[0].category)]
             if same:
