@@ -29,6 +29,7 @@ tokens), ``phrases`` (noun phrases), ``clauses`` (verb phrases, terse forms, neg
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -40,6 +41,7 @@ from robomatrix.scheduler.language.clauses import (
 from robomatrix.scheduler.language.lexicon import (
     ACT_VERBS,
     ALL_WORDS,
+    BEING_WORDS,
     CATEGORY_WORDS,
     CLOSE_VERBS,
     COLOUR_NOUN,
@@ -129,10 +131,15 @@ def interpret(task: str, objects: Sequence[Any]) -> list[GoalAtom]:
     try:
         return _interpret_tokens(task, toks, objs, extra, names)
     except Refusal as first:
+        shifted = _after_topic_shift(toks) if first.kind in ("unknown_word", "ambiguous") else None
+        if shifted:  # "Long day, kids wouldn't sleep. Anyway, could you ...": the request after the shift
+            try:
+                return _interpret_tokens(task, shifted, objs, extra, names)
+            except Refusal:
+                pass
         if first.kind not in ("unknown_word", "ambiguous") or first.reason.startswith(_NEGATION_LEFT):
             raise
-        shifted = _after_topic_shift(toks)
-        for variant in ([shifted] if shifted else []) + _without_remarks(toks):
+        for variant in _without_remarks(toks):
             if _free_negations(variant) < _free_negations(toks):
                 continue  # a reading never drops a negation: "put it in the bin. Don't." is taken back, not a put
             try:
@@ -446,6 +453,8 @@ def _names_something(words: list[str], colours: bool = True) -> bool:
 
 
 _TOPIC_SHIFTS = {"anyway", "anyways", "anyhow"}
+_AUXILIARIES = {"would", "could", "did", "do", "does", "will", "can", "was", "were", "is", "are", "am", "had", "have",
+                "has", "should"}
 _CHAT_LEADS = set("""the a an this that these those it its there what such so long busy tough rough crazy hectic
 weird funny strange slow quiet big fun great good bad nice lovely awful terrible today yesterday tonight morning
 afternoon evening last yeah yes ok okay hi hello hey sorry finally just also whatever lol haha man wow oh well ugh
@@ -482,8 +491,12 @@ def _after_topic_shift(toks: list[str]) -> list[str] | None:
     alpha = [w for w in context if w.isalpha()]
     if not alpha or not _names_something(rest) or _asks_the_robot(alpha) or someone_in_the_way(alpha):
         return None
-    if any(w in UNSAFE_WORDS | SYSTEM_WORDS | _CONTROL_WORDS | _NEGATIONS | set(CATEGORY_WORDS) | PLURAL_WORDS
-           | COLOUR_NOUN | ACT_VERBS or w in THING_COLOURS or w.isdigit()
+    for k, w in enumerate(context):  # "kids wouldn't go to sleep": a negation said of someone, not of the task
+        if w in _NEGATIONS and not (k >= 2 and context[k - 1] in _AUXILIARIES and (
+                context[k - 2] in BEING_WORDS or context[k - 2] in ("i", "we", "he", "she", "they"))):
+            return None
+    if any(w in UNSAFE_WORDS | SYSTEM_WORDS | _CONTROL_WORDS | set(CATEGORY_WORDS) | PLURAL_WORDS
+           | COLOUR_NOUN | (ACT_VERBS - _WEAK_VERBS) or w in THING_COLOURS or w.isdigit()
            or colour_rgb(w) is not None and w not in OTHER_ACTS for w in alpha):
         return None
     part: list[str] = []
@@ -608,6 +621,26 @@ def _without_small_talk(toks: list[str]) -> list[str]:
             part.append(w)
     close([])
     return out
+
+
+def _pushed_one(res: _Resolver, r: Ref) -> list[str]:
+    """What a push of "the yellow one" (a colour, no kind) names: the block, or the bowl when no block is that colour;
+    refused naming both when a block and a bowl are (the push skill pushes both)."""
+    found: list[list[str]] = []
+    first: Refusal | None = None
+    for kind in (None, "bowl"):
+        try:
+            found.append(res.resolve(r, "object") if kind is None else res.resolve(dataclasses.replace(r, category=kind),
+                                                                                    "any"))
+        except Refusal as e:
+            first = first or e
+    if len(found) == 2:
+        raise Refusal(f"'{r.text()}' could be {res.describe(found[0] + found[1])} (both can be pushed); say which, e.g. "
+                      f"'the {res.by_id[found[0][0]].name}'", "ambiguous")
+    if not found:
+        assert first is not None
+        raise first
+    return found[0]
 
 
 def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
@@ -785,7 +818,11 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
                 raise Refusal("the task does not say which way to push: forward, backward, left or right", "ambiguous")
             ids = []
             for r in c.objects:
-                ids += res.resolve(r, "object") if r.category != "bowl" else res.resolve(r, "any")
+                if r.category is None and r.colours and not r.pronoun and not r.plural and r.words[-1:] in (
+                        ["one"], ["thing"], ["item"]):  # (a bare colour, "push blue left", stays a block: round 6)
+                    ids += _pushed_one(res, r)  # "push the yellow one": a block or a bowl, both can be pushed
+                else:
+                    ids += res.resolve(r, "object") if r.category != "bowl" else res.resolve(r, "any")
             if c.distance is not None and not PUSH_RANGE[0] - 1e-9 <= c.distance <= PUSH_RANGE[1] + 1e-9:
                 raise Refusal(f"a push of {c.distance:.3g} m is outside what the push skill can do "
                               f"({PUSH_RANGE[0]:g}-{PUSH_RANGE[1]:g} m)", "impossible")

@@ -39,9 +39,9 @@ OURS = [t for name in ("parser_phrasings.yaml", "parser_phrasings_weak.yaml", "p
                           "parser_phrasings_round13.yaml", "parser_phrasings_round14.yaml",
                           "parser_phrasings_round15.yaml", "parser_phrasings_round16.yaml",
                           "parser_phrasings_round17.yaml",
-                          # hold-outs of rounds 7-27: each scored once (in its header), then used for development
+                          # hold-outs of rounds 7-29: each scored once (in its header), then used for development
                           # (session 6; the README's parser section says how)
-                          *(f"parser_phrasings_round{r}_holdout.yaml" for r in range(7, 28)))
+                          *(f"parser_phrasings_round{r}_holdout.yaml" for r in range(7, 30)))
         for t in yaml.safe_load((Path(__file__).parent / "data" / name).read_text())["tasks"]]
 LIB = load_skill_library()
 T1101 = WORLDS["tabletop/1101"]["objects"]  # grey bin, blue/green/yellow blocks, red/green/yellow bowls
@@ -81,7 +81,6 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r9-spatial-12": "WRONG PLAN by this label's frame: our 'behind' is the robot's side (round 5's labels), this "
                      "label takes the person's view; a viewpoint word may need a refusal",
     # round 10 (everyday requests) items still refused, and one label that differs from the project's reading
-    "r10-typo-4": "'stak' is one edit from a word of harm ('stab'), so it is never corrected",
     "r10-pos-8": "'the block in the middle of the row': 'row' is unknown",
     "r10-tidy-8": "WRONG PLAN by this label: 'tidy up the table' clears the blocks into the bin (the clear family's "
                   "reading); this writer wanted a refusal because no place is named",
@@ -115,6 +114,14 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r3-desc-42": "refused: a near tie under SUPERLATIVE_TIE (3.5 cm since session 6), this label carries it out",
     "r3-cond-3": "refused: a near tie under SUPERLATIVE_TIE (3.5 cm since session 6), this label carries it out",
     "r8-compar-3": "refused: a near tie under SUPERLATIVE_TIE (3.5 cm since session 6), this label carries it out",
+    # rounds 28-29 (session 7), left after their fixes: refusals
+    "r28h-desc-3": "'the middle block (going front to back)': a middle by depth, its axis said in an aside",
+    "r29h-desc-3": "'just behind the red one' with two blocks on that side: the writer takes the nearer (7.9 cm); 'just "
+                   "behind' reads as 'behind' (round 24), where several stay unclear (round 5's labels refuse them)",
+    "r29h-desc-8": "'behind the red bowl' with two blocks on that side: the writer takes the nearer (9.3 cm); round 5's "
+                   "writers refuse such a pick",
+    "r29h-desc-10": "'the one in the middle, between the red block and the green block': 'in the middle' set before a "
+                    "'between'",
 }
 
 
@@ -721,3 +728,40 @@ def test_rounds_26_27_forms(text: str, expected: list[str] | None) -> None:
 def test_a_hyphenated_superlative_names_the_topic_first() -> None:
     objs = WORLDS["tabletop_sort/2941"]["objects"]
     assert goal("the right-most block, bin it", objs) == goal("bin the rightmost block", objs)
+
+
+@pytest.mark.parametrize(("text", "world", "expected"), [
+    # "push the yellow one" with a yellow block and a yellow bowl: both can be pushed (it pushed the block: round 28)
+    ("push the yellow one to the left a bit", "tabletop/1853", None),
+    ("push the blue one left", "tabletop/1853", ["pushed(bowl_blue_0, left)"]),  # only a bowl is blue
+    ("push the red one left", "tabletop/1853", ["pushed(block_red_0, left)"]),
+    ("take the blue block and bin it", "tabletop/1101", ["in(block_blue_0, bin_grey_0)"]),
+    ("take whichever block matches the bowl further from you and bin it", "tabletop/1851",
+     ["in(block_red_0, bin_grey_0)"]),
+    ("put the green block in the bowl that hasn't got a matching block", "tabletop_sort/2951",
+     ["in(block_green_0, bowl_blue_0)"]),
+    ("put the green block in the bowl... not the yellow one, the red one", "tabletop/1851",
+     ["in(block_green_0, bowl_red_0)"]),
+    ("the block in front of the blue block, stack it on the yellow one", "tabletop/1852",
+     ["on(block_red_0, block_yellow_0)"]),
+    ("sort them: green block in the green bowl, yellow block in the yellow bowl", "tabletop_sort/2851",
+     ["in(block_green_0, bowl_green_0)", "in(block_yellow_0, bowl_yellow_0)"]),
+    ("the green block goes in the bowl over on the right", "tabletop_sort/2851", ["in(block_green_0, bowl_yellow_0)"]),
+    ("cn u stak the yelow blok on teh blu one", "tabletop_pairs/3951", ["on(block_yellow_0, block_blue_0)"]),
+    ("give the red bowl a wee nudge to the right, 4 centimetres or so", "tabletop/1952", ["pushed(bowl_red_0, right)"]),
+    ("keep the yellow block in your gripper, don't put it down", "tabletop/1953", ["held(block_yellow_0)"]),
+    ("put the blue block in the red bowl, obviously", "tabletop/1953", ["in(block_blue_0, bowl_red_0)"]),
+    # a negation said of someone before "anyway" is not one of the task; one said of nobody still is
+    ("ugh long day, kids wouldn't go to sleep. anyway can you get the green block into the red bowl for me",
+     "tabletop/1953", ["in(block_green_0, bowl_red_0)"]),
+    ("it won't work. anyway put the green block in the red bowl", "tabletop/1953", None),
+    ("don't. anyway put the green block in the red bowl", "tabletop/1953", None),
+])
+def test_rounds_28_29_forms(text: str, world: str, expected: list[str] | None) -> None:
+    """Session 7, from the misses of blind rounds 28-29."""
+    objs = WORLDS[world]["objects"]
+    if expected is None:
+        with pytest.raises(Refusal):
+            interpret(text, objs)
+    else:
+        assert goal(text, objs) == expected

@@ -40,7 +40,8 @@ possibly maybe perhaps quickly carefully gently nicely slowly thankyou idea fine
 cool hello dear buddy friend mate sir madam moment time soon asap quick favour favor request task job
 too lot lots bunch million ton tons heaps loads prefer rather asking ask asked requesting goal aim objective
 was were hoping hope wondering wonder um umm uh uhm er erm hmm ah oh softly quietly safely steadily precisely neatly
-care may guess yeah yep yup basically anyway anyways reckon suppose alright whether yay yippee hooray woohoo""".split())
+care may guess yeah yep yup basically anyway anyways reckon suppose alright whether yay yippee hooray woohoo
+obviously clearly naturally honestly seriously literally certainly surely frankly""".split())
 SOCIAL = set("""hello hiya greetings morning afternoon evening day days week weekend today tonight hoping having doing
 been thinking think thought know knew odd strange weird silly unusual question earlier yesterday helping rush hurry
 worries worry problem pressure best star legend champ dear darling everything thing here's heres glad happy course
@@ -230,7 +231,7 @@ QUANTITY_NOUNS = frozenset({"pair", "couple", "ton", "tons", "lot", "lots", "bun
 ABBREVIATIONS = {"grn": "green", "gren": "green", "yel": "yellow", "yllw": "yellow", "ylw": "yellow", "yelo": "yellow",
                  "blks": "blocks", "bwl": "bowl", "bwls": "bowls", "b4": "before", "n": "and", "k": "ok", "kk": "ok",
                  "ty": "thanks", "thx": "thanks", "thnks": "thanks", "tysm": "thanks", "thnx": "thanks", "thanx": "thanks", "thks": "thanks", "tx": "thanks",
-                 "plz": "please", "plox": "please", "pleez": "please", "cuz": "because", "cos": "because",
+                 "plz": "please", "plox": "please", "pleez": "please", "cuz": "because", "cn": "can", "stak": "stack", "stakc": "stack", "cos": "because",
                  "coz": "because", "bc": "because", "becuz": "because", "cause": "because", "lemme": "let me",
                  "dont": "do not", "cant": "can not", "wont": "will not", "didnt": "did not", "doesnt": "does not",
                  "isnt": "is not", "shouldnt": "should not", "wouldnt": "would not", "couldnt": "could not",
@@ -552,12 +553,28 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\bstraight (in|into|onto|to|inside)\b", r"\1", t)  # "straight in the bin"
     t = re.sub(r"\btrash bin\b", "bin", t)
     t = re.sub(r"\b(left|right)[- ]?most\b", r"\1most", t)  # "the left-most block" (before the topic-first reading)
+    t = re.sub(r"\bover (on|to) the (left|right)\b", r"\1 the \2", t)  # "the bowl over on the right"
+    t = re.sub(r"\band bin (it|them|that|this|those|these|both)\b", r"and then bin \1", t)  # "take X and bin it": a verb
+    t = re.sub(r"\b(block|bowl|cube|one) (?:that's|thats|that is|which is) (further|farther) away\b(?! from)", r"\1 farthest from you",
+               t)  # "the yellow block that's further away"
+    t = re.sub(r"\b(bowl|block|cube|one) (?:that (?:has not got|hasn't got|hasnt got|has no|does not have|doesn't have|"
+               r"doesnt have)|with no|without) (?:a |any )?(?:matching|same[- ]colou?red) (block|bowl|cube)s?\b",
+               r"\1 that doesn't match any \2", t)  # "the bowl that hasn't got a matching block"
+    t = re.sub(r"\ba (?:wee|little|small|tiny|gentle|slight|quick|teeny|light) (nudge|push|shove|poke|prod)\b", r"a \1", t)
+    # "keep the yellow block in your gripper": held
+    t = re.sub(r"\b(keep|hold) (the [a-z ]+?) in (?:your|the robot's|its|the) (?:gripper|hand|claw|grip|grasp|fingers)\b",
+               lambda m: f"hold {m.group(2)}", t)
+    # "from where you're standing": the robot's own view, as every direction is read; the person's is not
+    t = re.sub(r",?\s*(?:from where you(?:'re| are) (?:standing|sitting)|from your (?:side|point of view|perspective|view))\b",
+               " ", t)
     t = re.sub(r"\b(?:i'm|i am|we're|we are) setting up\b", "i am preparing", t)  # "I'm setting up for a demo": no put
     # "in a bowl - not the red one, the yellow one": the one meant, of the kind just named (never "not red, not yellow")
-    t = re.sub(r"\b(in|into|inside|on|onto|on top of) (?:a|an|one of the|either|any) (bowl|block|cube)s?\s*[-,;:]+\s*(?:but )?"
+    t = re.sub(r"\b(in|into|inside|on|onto|on top of) (?:a|an|the|one of the|either|any) (bowl|block|cube)s?\s*(?:[-,;:]|\.{2,}|…)+\s*(?:but )?"
                r"not the ([a-z]+) (?:one|\2)\s*[-,;:]*\s*(?:but |rather |instead )?the ([a-z]+) (?:one|\2)\b", r"\1 the \4 \2", t)
     # "in whichever bowl is the same colour as it", "the bowl matching it": a relative clause in other words
     t = re.sub(r"\b(in|into|inside|on|onto|to) whichever (bowl|block|cube|one)\b", r"\1 the \2 that", t)
+    t = re.sub(r"(?<=[a-z] )(?:whichever|whatever) (bowl|block|cube|one) (?=matches|match|is|sits|has)\b", r"the \1 that ",
+               t)  # "take whichever block matches the bowl ... and bin it"
     t = re.sub(r"\b(bowl|block|cube|one) matching (?=it\b|that\b|this\b|its\b|the\b)", r"\1 that matches ", t)
     t = re.sub(r"\bmatch(es)? (?:its|it's) (?:colour|color)\b", r"match\1 it", t)
     # "of the two green blocks, the one nearer to you ...", "the nearer of the two red blocks": of two, the nearest
@@ -568,7 +585,8 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
                lambda m: f"the {m.group(2)}{m.group(3)} {_SUPERLATIVE_OF[m.group(1)]} "
                          f"{'to' if m.group(1) in ('nearer', 'closer') else 'from'} you", t)
     t = re.sub(r"\b(?:closest|nearest) to me\b", "nearest me", t)  # "the block that's closest to me"
-    t = re.sub(r"^\s*sort (?:them|these|those|it|everything|things) out\s*[:,-]+\s*", "", t)  # "sort them out: A into B, ..."
+    t = re.sub(r"^\s*(?:sort|match) (?:them|these|those|it|everything|things)(?: all)?(?: out| up)?\s*[:,-]+\s*", "", t)
+    # "sort them out: A into B, ...", "match them up: every block into ..."
     t = re.sub(r"\(\s*(?:your|the robot's) (?:left|right)\s*\)", " ", t)  # "furthest to the left (your left)": as read
     t = re.sub(r"\(\s*i'?m (?:across|opposite|facing|on the other side)[^)]*\)", " ", t)  # "(I'm across the table ...)"
     t = re.sub(r"\bmv\b", "move", t)
@@ -756,8 +774,8 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
                r"the \2 other than \1", t)
     # "stack the block nearest me on top of the blue block": one block on one other is a put, not a tower
     one_on_one = re.match(r"^\s*(?:(?:could|can|would|will) you (?:please )?|please )?stack (the [a-z' ]+?) on (?:top of )?"
-                          r"(the [a-z ]*?\b(?:block|cube))\s*(?:please)?\s*[.!?]*\s*$", t)
-    if one_on_one and not re.search(r"\b(on|and)\b", one_on_one.group(1)):
+                          r"(the [a-z ]*?\b(?:block|cube|one))\s*(?:please)?\s*[.!?]*\s*$", t)
+    if one_on_one and not re.search(r"\b(on|and|is|are|so|blocks|cubes)\b", one_on_one.group(1)):
         t = f"put {one_on_one.group(1)} on {one_on_one.group(2)}"
     # "the blue block, can you put that one / it in the green bowl": the object fronted, then asked about
     t = re.sub(r"^\s*((?:the|that|this) (?:[a-z]+ ){0,3}?(?:block|cube))\s*[,-]+\s*((?:can|could|would|will) you "

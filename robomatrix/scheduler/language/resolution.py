@@ -253,6 +253,13 @@ class _Resolver:
                     side = half  # nothing within 45 degrees: what is on that side at all (several stay unclear)
                 pool = [o for o in side
                         if not kind.endswith("_direct") or abs(o.y - t.y) < max(DIRECT_OFFSET, t.half_width, o.half_width)]
+                if kind.endswith("_direct") and len(pool) > 1 and not ref.plural and not ref.all and ref.count is None:
+                    # "the block just behind the red one": of several in its line, the nearest, when it is clearly
+                    # nearer (round 29); without "just / right / directly" several on that side stay unclear, as
+                    # round 5's writers label them (round 19's and 29's pick the nearest: a refusal there)
+                    near = sorted((math.hypot(o.x - t.x, o.y - t.y), o.id) for o in pool)
+                    if not _near_tie(near[1][0] - near[0][0]):
+                        pool = [self.by_id[near[0][1]]]
                 if kind.endswith("_direct") and len(pool) == 1 and len(side) > 1:
                     offsets = sorted((abs(o.y - t.y), o.id) for o in side)
                     if _near_tie(offsets[1][0] - offsets[0][0]):  # both about as far off its line
