@@ -474,8 +474,9 @@ def _after_topic_shift(toks: list[str]) -> list[str] | None:
     """What follows "Anyway," when all before it is talk about the person's day ("Long day, meetings all morning and
     the coffee machine's broken. Anyway - could you chuck the blue block in the yellow bowl?"); None when there is
     no such shift, or when what comes before it may matter: it names an object, a colour, an act of the robot, a
-    harm, the robot's system, a rule or take-back word, asks the robot for something, puts someone near the arm, or
-    opens a sentence with a verb (an unrelated request: "Feed the dog. Anyway, ..." is refused whole)."""
+    harm, the robot's system, a rule or take-back word, a negation not said of someone ("it won't work." is kept;
+    "kids wouldn't go to sleep." is not), asks the robot for something, puts someone near the arm, or opens a
+    sentence with a verb (an unrelated request: "Feed the dog. Anyway, ..." is refused whole)."""
     at = None
     for k, w in enumerate(toks):
         before = toks[k - 1] if k else "."
