@@ -563,8 +563,11 @@ def _without_remarks(toks: list[str]) -> list[list[str]]:
             return False
         if someone_in_the_way(alpha):
             return False  # "My hand is in there.", "my son is playing under the table": someone may be in the way
-        return not any((w in _STATEMENT_KEEPS and w not in _LOOSE_PLURALS) or w.isdigit() or w in THING_COLOURS
-                       or colour_rgb(w) is not None and w not in OTHER_ACTS for w in alpha)  # "my coffee": a drink
+        shape = {k for k, w in enumerate(alpha) if w in STACK_VERBS and k and alpha[k - 1] in ("a", "an")}  # "my kid
+        # wants to see a tower.": the shape, a noun
+        return not any((w in _STATEMENT_KEEPS and w not in _LOOSE_PLURALS and k not in shape) or w.isdigit()
+                       or w in THING_COLOURS or colour_rgb(w) is not None and w not in OTHER_ACTS
+                       for k, w in enumerate(alpha))  # "my coffee": a drink
 
     kept = [(w, e) for w, e in parts if not droppable(w)]
     calm = [(w, e) for w, e in kept if not statement(w)]

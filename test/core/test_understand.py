@@ -39,9 +39,9 @@ OURS = [t for name in ("parser_phrasings.yaml", "parser_phrasings_weak.yaml", "p
                           "parser_phrasings_round13.yaml", "parser_phrasings_round14.yaml",
                           "parser_phrasings_round15.yaml", "parser_phrasings_round16.yaml",
                           "parser_phrasings_round17.yaml",
-                          # hold-outs of rounds 7-29: each scored once (in its header), then used for development
+                          # hold-outs of rounds 7-33: each scored once (in its header), then used for development
                           # (session 6; the README's parser section says how)
-                          *(f"parser_phrasings_round{r}_holdout.yaml" for r in range(7, 30)))
+                          *(f"parser_phrasings_round{r}_holdout.yaml" for r in range(7, 34)))
         for t in yaml.safe_load((Path(__file__).parent / "data" / name).read_text())["tasks"]]
 LIB = load_skill_library()
 T1101 = WORLDS["tabletop/1101"]["objects"]  # grey bin, blue/green/yellow blocks, red/green/yellow bowls
@@ -122,6 +122,19 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
                    "writers refuse such a pick",
     "r29h-desc-10": "'the one in the middle, between the red block and the green block': 'in the middle' set before a "
                     "'between'",
+    # rounds 30-33 (session 7), left after their fixes: refusals
+    "r30h-multi-1": "'every block into the bowl of its own colour, and the red one's got no bowl so just bin it': a "
+                    "sorting with an exception said as a reason",
+    "r30h-desc-9": "'middle block, the one between the yellow and the blue': bare colours in a 'between' of an apposition",
+    "r30h-chat-2": "a remark with a subject noun the screen does not read ('Coffee's finally kicking in.')",
+    "r31h-sort-1": "'colour-match whatever you can: any block that has a bowl the same colour goes in that bowl'",
+    "r31h-chat-2": "a story naming a verb of placing and a negation ('my kid set all this up and now nothing's where it "
+                   "should be lol.')",
+    "r31h-sort-3": "'put each block that has a matching bowl into it': a sorting of only the blocks with a bowl",
+    "r31h-spell-2": "a remark after the request with a wish verb ('I like things colour-coordinated')",
+    "r31h-spell-3": "a remark after the request with a negation ('I know the color doesn't match, that's fine.')",
+    "r33h-between-4": "'between the green block and the blue bowl' with two blocks inside the span: the writer takes the "
+                      "one nearer the line",
 }
 
 
@@ -759,6 +772,47 @@ def test_a_hyphenated_superlative_names_the_topic_first() -> None:
 ])
 def test_rounds_28_29_forms(text: str, world: str, expected: list[str] | None) -> None:
     """Session 7, from the misses of blind rounds 28-29."""
+    objs = WORLDS[world]["objects"]
+    if expected is None:
+        with pytest.raises(Refusal):
+            interpret(text, objs)
+    else:
+        assert goal(text, objs) == expected
+
+
+@pytest.mark.parametrize(("text", "world", "expected"), [
+    ("drop the yellow block in the right-hand bowl", "tabletop_sort/2861", ["in(block_yellow_0, bowl_blue_0)"]),
+    ("the block furthest forward, drop it in the red bowl", "tabletop/1973", ["in(block_blue_0, bowl_red_0)"]),  # x
+    ("put the frontmost block in the red bowl", "tabletop/1973", ["in(block_blue_0, bowl_red_0)"]),
+    ("put the green block in a bowl. not the blue one, the red one", "tabletop/1973", ["in(block_green_0, bowl_red_0)"]),
+    ("not the yellow block, the blue one. that one goes in the bin", "tabletop/1972", ["in(block_blue_0, bin_grey_0)"]),
+    ("not the yellow block — the red one. put it in the drawer", "tabletop_drawer/4861",
+     ["in(block_red_0, drawer_white_0)"]),
+    ("the block between the blue one and the red one, bin it", "tabletop/1972", ["in(block_yellow_0, bin_grey_0)"]),
+    ("whichever block is the furthest right goes in the bin", "tabletop/1962", ["in(block_yellow_0, bin_grey_0)"]),
+    ("would you mind stacking the red block on the green block? thank you so much", "tabletop/1962",
+     ["on(block_red_0, block_green_0)"]),
+    ("The blue block's in totally the wrong spot, it's meant to be in the red bowl.", "tabletop/1872",
+     ["in(block_blue_0, bowl_red_0)"]),
+    ("there's a block more or less in between the two bowls, get rid of that one", "tabletop/1971",
+     ["in(block_red_0, bin_grey_0)"]),
+    ("of the two red blocks, the one more to the left - lift it and keep it in the gripper", "tabletop_pairs/3971",
+     ["held(block_red_0)"]),
+    ("put the blocks in their matching bowls, except the green one, leave that", "tabletop_sort/2961",
+     ["in(block_blue_0, bowl_blue_0)", "in(block_yellow_0, bowl_yellow_0)"]),
+    ("clear off the table except for the green block", "tabletop/1973",
+     ["in(block_blue_0, bin_grey_0)", "in(block_red_0, bin_grey_0)"]),
+    ("nudge the green bowl to the right, just an inch or so", "tabletop_pairs/3961", ["pushed(bowl_green_0, right)"]),
+    ("ok so my kid wants to see a tower. red block on top of the blue one?", "tabletop_drawer/4871",
+     ["on(block_red_0, block_blue_0)"]),
+    # the count said again is checked: "all three" of four blocks is refused, not dropped
+    ("every single block in the bin, all four of 'em", "tabletop/1873",
+     ["in(block_blue_0, bin_grey_0)", "in(block_green_0, bin_grey_0)", "in(block_red_0, bin_grey_0)",
+      "in(block_yellow_0, bin_grey_0)"]),
+    ("every single block in the bin, all three of 'em", "tabletop/1873", None),
+])
+def test_rounds_30_33_forms(text: str, world: str, expected: list[str] | None) -> None:
+    """Session 7, from the misses of blind rounds 30-33."""
     objs = WORLDS[world]["objects"]
     if expected is None:
         with pytest.raises(Refusal):

@@ -117,7 +117,7 @@ CONTRACTIONS = [(r"\bi'd\b", "i would"), (r"\bi'm\b", "i am"), (r"\bdon't\b", "d
                 (r"\b(\w+)'ll\b", r"\1 will"), (r"\b(\w+)'re\b", r"\1 are"), (r"\b(\w+)'ve\b", r"\1 have"),
                 (r"\bwhat's\b", "what is"), (r"\bthats\b", "that is"), (r"\btheres\b", "there is"), (r"\bthere's\b", "there is"), (r"\bshouldn't\b", "should not"),
                 (r"\b(\w+)n't\b", r"\1 not"), (r"\b(it|you|that|we|they|he|she|who)'d\b", r"\1 would")]
-DESCRIPTOR_WORDS = {"leftmost", "rightmost", "nearest", "closest", "farthest", "furthest", "left", "right",
+DESCRIPTOR_WORDS = {"leftmost", "rightmost", "frontmost", "nearest", "closest", "farthest", "furthest", "left", "right",
                     "near", "next", "beside", "by", "middle", "centre", "front", "far", "nearer", "closer",
                     "further", "farther", "robot", "base", "matching", "matches", "match", "same", "its",
                     "their", "own", "corresponding", "other", "remaining", "rest", "biggest", "one", "ones",
@@ -360,7 +360,8 @@ def _described_phrases(t: str) -> str:
                r"frontmost|backmost)\b", r"the \2 \1", t)
     t = re.sub(r"\b(block|bowl|cube|one) (?:that's|thats|that is|which is) (further|farther|nearer|closer) (from|to)\b",
                lambda m: f"{m.group(1)} {_SUPERLATIVE_OF[m.group(2)]} {m.group(3)}", t)
-    t = re.sub(r"^\s*(?:whatever|whichever) (block|bowl|cube|one) (?:is|that's|thats|that is|sits|sitting) ", r"the \1 ", t)
+    t = re.sub(r"^\s*(?:whatever|whichever) (block|bowl|cube|one) (?:is|that's|thats|that is|sits|sitting) (?:the )?", r"the \1 ",
+               t)  # "whichever block is (the) furthest right goes ..."
     t = re.sub(r"\bin between (?=the\b)", "between ", t)
     t = re.sub(r"(?:\bthe |^\s*)(nearest|closest|farthest|furthest) ((?:[a-z]+ )?(?:block|cube|bowl|one)) (to|from) (you|"
                r"yourself|the robot|me)\b", r"the \2 \1 \3 \4", t)  # "the nearest block to you": the block nearest to you
@@ -450,7 +451,8 @@ def _hold_phrases(t: str) -> str:
 
 
 _TOPIC_NOUNS = r"(?:block|bowl|bin|cube|drawer|one)"
-_TOPIC_TAIL = (r"(?: (?:behind|in|on|near|next|nearest|closest|nearer|closer|by|at|between|left|right|furthest|farthest|"
+_TOPIC_TAIL = (r"(?: (?:in )?between (?:the )?[a-z]+(?: one| block| bowl| bin| cube)? and (?:the )?[a-z]+(?: one| block| bowl|"
+               r" bin| cube)?| (?:behind|in|on|near|next|nearest|closest|nearer|closer|by|at|between|left|right|furthest|farthest|"
                r"beside|opposite|that's|thats|that|which|with)(?: (?!is\b|are\b|was\b|were\b|has\b|have\b|and\b|then\b|it\b|"
                r"please\b|needs\b|belongs\b|goes\b|should\b|must\b)[a-z]+){0,5}?)?")
 
@@ -479,8 +481,10 @@ def _topic_first(t: str) -> str:
     the green bowl", "not the red bowl, the yellow one - put the blue block in it"): the phrase stands for the one
     "it" of the request after it. Only where that request starts with a verb the robot does (or "could you ..."),
     and a named phrase with a "not ..., the X one" before it keeps the category of the phrase it replaces."""
-    t = re.sub(rf"^\s*not (the (?:[a-z]+ ){{0,3}}?(block|bowl|bin|cube)){_TOPIC_TAIL}\s*,\s*the (?!other\b)([a-z]+) one\b",
-               r"the \3 \2", t)  # "not the red bowl, the yellow one": the yellow bowl
+    t = re.sub(rf"^\s*not (the (?:[a-z]+ ){{0,3}}?(block|bowl|bin|cube)){_TOPIC_TAIL}\s*(?:,|-+|—|–)\s*the (?!other\b)([a-z]+) "
+               r"one\b", r"the \3 \2", t)  # "not the red bowl, the yellow one": the yellow bowl
+    t = re.sub(r"^\s*(the [a-z]+ (?:block|bowl|cube))\s*[.,;:-]+\s*(?:that one|it|that) (goes|should go|needs to go|can go|"
+               r"belongs)\b", r"\1 \2", t)  # "(not the yellow block,) the blue one. that one goes in the bin"
     t = re.sub(rf"^\s*not (the (?:[a-z]+ ){{0,3}}?(block|bowl|bin|cube){_TOPIC_TAIL})\s*,\s*the other ((?:[a-z]+ )?)"
                r"(?:one|block|bowl|cube)\b", r"the \3\2 other than \1", t)  # "not the blue block on the right, the
     # other blue one": the blue block other than that one
@@ -552,8 +556,36 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\b(furthest|farthest|most) over (?=to|on)", r"\1 ", t)  # "furthest over to the right"
     t = re.sub(r"\bstraight (in|into|onto|to|inside)\b", r"\1", t)  # "straight in the bin"
     t = re.sub(r"\btrash bin\b", "bin", t)
-    t = re.sub(r"\b(left|right)[- ]?most\b", r"\1most", t)  # "the left-most block" (before the topic-first reading)
+    t = re.sub(r"\b(left|right|front)[- ]?most\b", r"\1most", t)  # "the left-most block" (before the topic-first reading)
     t = re.sub(r"\bover (on|to) the (left|right)\b", r"\1 the \2", t)  # "the bowl over on the right"
+    # "would you mind stacking ...": a request in a gerund
+    t = re.sub(r"\b(?:would|do) you mind ([a-z]+ing)\b", lambda m: f"please {_verb_of_gerund(m.group(1))}"
+               if _verb_of_gerund(m.group(1)) else m.group(0), t)
+    # "The blue block's in the wrong spot, it's meant to be in the red bowl": where it goes
+    t = re.sub(r"^\s*(the [a-z]+ (?:block|cube))(?:'s| is) in (?:totally |completely |entirely |quite |just )?the wrong "
+               r"(?:spot|place|bowl|position)\s*[,.;:-]+\s*(?:it(?:'s| is)|it should be|it belongs) (?:meant to be |supposed to be"
+               r" )?(in|on|into)\b", r"\1 goes \2", t)
+    t = re.sub(r"\b(?:more or less|roughly|sort of|kind of|kinda|pretty much) (in between|between|next to|behind|in front of)\b",
+               r"\1", t)  # "a block more or less in between the two bowls"
+    # "of the two red blocks, the one more to the left - lift it": of two, the one on that side
+    t = re.sub(r"^\s*of the (?:two|2|both) ((?:[a-z]+ )?)(block|bowl|cube)s,?\s*the one (?:that's |that is |which is )?(?:more|further|"
+               r"farther|furthest|farthest|most) (?:to the |over to the |on the )?(left|right)\b", r"the \1\2 on the \3", t)
+    # "... except the green one, leave that": the exception said twice
+    t = re.sub(r"\b((?:except|apart from|but not|besides|other than)(?: for)? the [a-z]+ (?:one|block|cube)),? leave (?:that|it)"
+               r"(?: one)?(?: alone| where it is| be)?\b", r"\1", t)
+    t = re.sub(r"\bthe (left|right)(?:-hand(?:ed)?| hand)? ((?:[a-z]+ )?)(bowl|block|cube|one)\b", r"the \2\3 on the \1",
+               t)  # "the right-hand bowl", "the left red block"
+    t = re.sub(r"\b(?:just |only )?(an?|one) (inch|centimet(?:re|er)|cm)(?: or so)?\b", r"\1 \2", t)  # "just an inch or so"
+    t = re.sub(r"\b(clear|clean|tidy)( up)? off (the table|everything)\b", r"\1 \3", t)  # "clear off the table except ..."
+    t = re.sub(r"\bof 'em\b|\bof em\b", "of them", t)  # "all four of 'em"
+    # "every single block in the bin, all four of them": the count said again, checked as "all four blocks"
+    again = re.search(r",\s*(?:all )?(two|three|four|five|both)(?: of them)?\s*[.!]*\s*$", t)
+    every = again and re.search(r"\b(?:every(?: single)?|all(?: of)?(?: the)?) (?:block|cube)s?\b", t[: again.start()])
+    if again and every:
+        count = "two" if again.group(1) == "both" else again.group(1)
+        t = t[: every.start()] + f"all {count} blocks" + t[every.end() : again.start()]
+    t = re.sub(r"\b(?:till|until|til) i (?:tell|say) (?:you )?otherwise\b", "until i say so", t)
+    t = re.sub(r"^\s*sort (?:these|them|those|this|it all|everything) out for me\s*[:,-]+\s*", "", t)  # "Sort these out for me:"
     t = re.sub(r"\band bin (it|them|that|this|those|these|both)\b", r"and then bin \1", t)  # "take X and bin it": a verb
     t = re.sub(r"\b(block|bowl|cube|one) (?:that's|thats|that is|which is) (further|farther) away\b(?! from)", r"\1 farthest from you",
                t)  # "the yellow block that's further away"
@@ -569,7 +601,7 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
                " ", t)
     t = re.sub(r"\b(?:i'm|i am|we're|we are) setting up\b", "i am preparing", t)  # "I'm setting up for a demo": no put
     # "in a bowl - not the red one, the yellow one": the one meant, of the kind just named (never "not red, not yellow")
-    t = re.sub(r"\b(in|into|inside|on|onto|on top of) (?:a|an|the|one of the|either|any) (bowl|block|cube)s?\s*(?:[-,;:]|\.{2,}|…)+\s*(?:but )?"
+    t = re.sub(r"\b(in|into|inside|on|onto|on top of) (?:a|an|the|one of the|either|any) (bowl|block|cube)s?\s*(?:[-,;:.]|…)+\s*(?:but )?"
                r"not the ([a-z]+) (?:one|\2)\s*[-,;:]*\s*(?:but |rather |instead )?the ([a-z]+) (?:one|\2)\b", r"\1 the \4 \2", t)
     # "in whichever bowl is the same colour as it", "the bowl matching it": a relative clause in other words
     t = re.sub(r"\b(in|into|inside|on|onto|to) whichever (bowl|block|cube|one)\b", r"\1 the \2 that", t)
@@ -727,7 +759,7 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
                r"or so\b", r"about \1 \2", t)
     # "shove it back toward you, 20 cm": how far, set off by a comma after the direction
     t = re.sub(r"\b(left|right|forwards?|backwards?|back|away|you|yourself|robot|me),\s*(?=(?:about |around |roughly |"
-               r"approximately |some |like )?\d+(?:\.\d+)? ?(?:cm|mm|centimet|millimet|inch))", r"\1 ", t)
+               r"approximately |some |like |just |only )?\d+(?:\.\d+)? ?(?:cm|mm|centimet|millimet|inch))", r"\1 ", t)
     # "open the drawer a bit": how far it opens is the skill's business; the goal is an open drawer
     t = re.sub(r"\b((?:open|pull out|pull open|slide open)(?: up)? (?:the |that )?(?:[a-z]+ )?drawer)(?: just)? (?:a (?:little|bit|"
                r"crack|touch|tad)|slightly)\b", r"\1", t)
@@ -751,7 +783,8 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     # "the block by the bowl - into the bin with it": the place first, then what goes there
     t = re.sub(r"\b(in|into|inside|on|onto|on top of) ((?:the|that|this) [a-z ]*?) with (it|them)\b", r"put \3 \1 \2", t)
     # "whichever block is furthest, put that one in the bowl": "that one" after a verb is the object named before
-    t = re.sub(r"\b(put|place|move|drop|pop|stick|take|throw|toss|set|lay|chuck|shift|grab|pick up) (that|this) one\b",
+    t = re.sub(r"\b(put|place|move|drop|pop|stick|take|throw|toss|set|lay|chuck|shift|grab|pick up|rid of|bin|ditch|dump|"
+               r"trash|lift|hold|push|nudge|shove|stack) (that|this) one\b",
                r"\1 it", t)
     t = re.sub(r"[()]", " , ", t)  # "(the one near the bin)": an aside, set off like commas
     t = re.sub(r"\s[&+]\s", " and ", t)  # "blue + yellow -> green bowl"
@@ -775,7 +808,8 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     # "stack the block nearest me on top of the blue block": one block on one other is a put, not a tower
     one_on_one = re.match(r"^\s*(?:(?:could|can|would|will) you (?:please )?|please )?stack (the [a-z' ]+?) on (?:top of )?"
                           r"(the [a-z ]*?\b(?:block|cube|one))\s*(?:please)?\s*[.!?]*\s*$", t)
-    if one_on_one and not re.search(r"\b(on|and|is|are|so|blocks|cubes)\b", one_on_one.group(1)):
+    if one_on_one and not re.search(r"\b(on|and|is|are|so|blocks|cubes)\b",
+                                    re.sub(r"\bbetween (.+?) and ", "between ", one_on_one.group(1))):
         t = f"put {one_on_one.group(1)} on {one_on_one.group(2)}"
     # "the blue block, can you put that one / it in the green bowl": the object fronted, then asked about
     t = re.sub(r"^\s*((?:the|that|this) (?:[a-z]+ ){0,3}?(?:block|cube))\s*[,-]+\s*((?:can|could|would|will) you "

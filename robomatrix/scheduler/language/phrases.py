@@ -252,7 +252,7 @@ class _Parser:
                 self.take()  # "the second block from the left", "the last block on the right": the side comes
                 ref.rank = (_ORDINALS[w], "")  # after the noun; none ("the last block") is refused: from where?
             elif w in ("leftmost", "rightmost", "nearest", "closest", "farthest", "furthest", "middle",
-                       "centre", "lowest", "highest"):
+                       "centre", "lowest", "highest", "frontmost"):  # "frontmost": the largest x (forward is +x)
                 self.take()
                 ref.superlative = (w, "")
             elif w in ("left", "right") and (self.peek(1) in CATEGORY_WORDS or self.peek(1) in ("one",)
@@ -522,6 +522,11 @@ class _Parser:
                 continue
             if not self.comparatives and w in ("further", "farther", "closer", "nearer", "more"):
                 break
+            if w in ("further", "farther", "most", "furthest", "farthest") and w1 in ("forward", "forwards"):
+                self.take(2)  # "the block furthest forward": the largest x (forward is +x), not the farthest away
+                self.accept("one")
+                ref.superlative = ("frontmost", "")
+                continue
             if w in ("further", "farther", "more", "most", "furthest", "farthest") and w1 in ("left", "right"):
                 self.take(2)  # "the block furthest left": the superlative before the side, no "to the"
                 self.accept("one")

@@ -30,7 +30,8 @@ def _near_tie(gap: float) -> bool:
 DIRECT_OFFSET = 0.04
 _TIE_WORDS = {"leftmost": "as far left", "rightmost": "as far right", "nearest": "as near", "closest": "as near",
               "farthest": "as far", "furthest": "as far", "nearest_robot": "as near the robot",
-              "farthest_robot": "as far from the robot", "middle": "as central", "centre": "as central"}
+              "farthest_robot": "as far from the robot", "middle": "as central", "centre": "as central",
+              "frontmost": "as far forward"}
 
 
 class Refusal(Exception):
@@ -376,6 +377,8 @@ class _Resolver:
                 return math.hypot(o.x - point[0], o.y - point[1])
             if kind in ("farthest", "furthest"):
                 return -math.hypot(o.x - point[0], o.y - point[1])
+            if kind == "frontmost":
+                return -o.x
             if kind == "nearest_robot":
                 return math.hypot(o.x, o.y)
             if kind == "farthest_robot":
