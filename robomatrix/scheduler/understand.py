@@ -453,6 +453,7 @@ def _names_something(words: list[str], colours: bool = True) -> bool:
 
 
 _TOPIC_SHIFTS = {"anyway", "anyways", "anyhow"}
+_COPULAS = {"is", "are", "was", "were"}
 _AUXILIARIES = {"would", "could", "did", "do", "does", "will", "can", "was", "were", "is", "are", "am", "had", "have",
                 "has", "should"}
 _CHAT_LEADS = set("""the a an this that these those it its there what such so long busy tough rough crazy hectic
@@ -505,7 +506,9 @@ def _after_topic_shift(toks: list[str]) -> list[str] | None:
         if w in _SMALL_TALK_ENDS or w in ("-", "and", "but"):
             words = [x for x in part if x.isalpha() and x not in _LEADING]
             lead = words[0] if words else ""
-            if lead and not _chat_lead(lead):
+            copula = len(words) > 2 and (words[1] in _COPULAS or words[2] in _COPULAS and words[1] not in (
+                "it", "that", "this", "the", "a", "an", "my", "your", "his", "her", "its", "their", "our"))
+            if lead and not _chat_lead(lead) and not copula:  # ("Coffee machine's broken again": a statement)
                 return None  # "Feed the dog.", "Order a pizza.": may be a request of its own, never small talk
             part = []
         else:
@@ -637,6 +640,8 @@ def _pushed_one(res: _Resolver, r: Ref) -> list[str]:
             found.append(res.resolve(r, "object") if kind is None else res.resolve(dataclasses.replace(r, category=kind),
                                                                                     "any"))
         except Refusal as e:
+            if e.kind != "absent_object":
+                raise  # "push the navy one" with a blue block and a blue bowl: refused, not read as the bowl
             first = first or e
     if len(found) == 2:
         raise Refusal(f"'{r.text()}' could be {res.describe(found[0] + found[1])} (both can be pushed); say which, e.g. "

@@ -42,10 +42,10 @@ NOT_COLOUR_WORDS: frozenset[str] = frozenset("""
 dark light pale bright deep dull ugly warm cool medium neon dusty off very pastel electric hot baby faded
 vivid strong burnt true pure dirty toxic racing lipstick spring tree royal easter camo cement shit poop puke
 vomit bile booger barney dirt mud ice water sea ocean cloud sun fire blood wine tea coffee purpleish bluish
-greenish reddish yellowish leaf algae swamp sand stone steel slate silver gold bronze copper rust brick clay
+greenish reddish yellowish leaf algae swamp sand stone steel slate silver bronze copper rust brick clay
 flat key mid pinky nice old blush heather ocre dust dusk night
 """.split())
-"""Words the colour tables list that people mostly use for other things ("dark", "brick", "gold",
+"""Words the colour tables list that people mostly use for other things ("dark", "brick", "silver",
 "water"): never a colour on their own, in the parser or in a model backend's text (two-word names
 such as "brick red" or "sea green" still are)."""
 
@@ -54,7 +54,7 @@ THING_COLOURS: dict[str, str] = {
     **dict.fromkeys("grass leaf leaves lettuce frog cucumber broccoli pea peas lime limes emerald moss forest "
                     "spinach clover shamrock".split(), "green"),
     **dict.fromkeys("sun lemon lemons banana bananas sunflower sunflowers butter corn canary daffodil yolk "
-                    "mustard dandelion".split(), "yellow"),
+                    "mustard dandelion gold golden".split(), "yellow"),  # "the gold cube" (round 34)
     **dict.fromkeys("tomato tomatoes blood cherry cherries strawberry strawberries ketchup ruby "
                     "firetruck".split(), "red"),
     **dict.fromkeys("snow milk chalk".split(), "white"),

@@ -39,9 +39,9 @@ OURS = [t for name in ("parser_phrasings.yaml", "parser_phrasings_weak.yaml", "p
                           "parser_phrasings_round13.yaml", "parser_phrasings_round14.yaml",
                           "parser_phrasings_round15.yaml", "parser_phrasings_round16.yaml",
                           "parser_phrasings_round17.yaml",
-                          # hold-outs of rounds 7-33: each scored once (in its header), then used for development
+                          # hold-outs of rounds 7-37: each scored once (in its header), then used for development
                           # (session 6; the README's parser section says how)
-                          *(f"parser_phrasings_round{r}_holdout.yaml" for r in range(7, 34)))
+                          *(f"parser_phrasings_round{r}_holdout.yaml" for r in range(7, 38)))
         for t in yaml.safe_load((Path(__file__).parent / "data" / name).read_text())["tasks"]]
 LIB = load_skill_library()
 T1101 = WORLDS["tabletop/1101"]["objects"]  # grey bin, blue/green/yellow blocks, red/green/yellow bowls
@@ -81,7 +81,6 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r9-spatial-12": "WRONG PLAN by this label's frame: our 'behind' is the robot's side (round 5's labels), this "
                      "label takes the person's view; a viewpoint word may need a refusal",
     # round 10 (everyday requests) items still refused, and one label that differs from the project's reading
-    "r10-pos-8": "'the block in the middle of the row': 'row' is unknown",
     "r10-tidy-8": "WRONG PLAN by this label: 'tidy up the table' clears the blocks into the bin (the clear family's "
                   "reading); this writer wanted a refusal because no place is named",
     # round 11 (a mixed session) items still refused
@@ -103,9 +102,7 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r8h-homo-1": "refused (unknown_word): I don't know what 'whatever' 'left' 'in' asks for; the robot can put o",
     "r18h-chat-3": "refused (unknown_word): I don't know what 'no' 'blue' 'bowl' asks for; the robot can put objec",
     "r19h-behind-1": "refused (ambiguous): 'the block behind the green bowl' could be the green block, the yellow",
-    "r21h-neg-1": "refused (ambiguous): the task says 'not' without saying what not to do; it may take back th",
     "r21h-chat-2": "refused (unknown_word): I don't know what 'begging' asks for; the robot can put objects in or ",
-    "r22h-drawer-4": "refused (unknown_word): I don't know what 'thing' 'it' asks for; the robot can put objects in ",
     "r3-desc-26": "refused: a far-left margin of 3.0 cm is a tie since session 6 (three blind writers refuse 3.0 cm)",
     "mine4-a6": "refused: a near tie under SUPERLATIVE_TIE (3.5 cm since session 6), this label carries it out",
     "r10-pos-18": "refused: a near tie under SUPERLATIVE_TIE (3.5 cm since session 6), this label carries it out",
@@ -120,8 +117,6 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
                    "behind' reads as 'behind' (round 24), where several stay unclear (round 5's labels refuse them)",
     "r29h-desc-8": "'behind the red bowl' with two blocks on that side: the writer takes the nearer (9.3 cm); round 5's "
                    "writers refuse such a pick",
-    "r29h-desc-10": "'the one in the middle, between the red block and the green block': 'in the middle' set before a "
-                    "'between'",
     # rounds 30-33 (session 7), left after their fixes: refusals
     "r30h-multi-1": "'every block into the bowl of its own colour, and the red one's got no bowl so just bin it': a "
                     "sorting with an exception said as a reason",
@@ -135,6 +130,17 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r31h-spell-3": "a remark after the request with a negation ('I know the color doesn't match, that's fine.')",
     "r33h-between-4": "'between the green block and the blue bowl' with two blocks inside the span: the writer takes the "
                       "one nearer the line",
+    # rounds 34-37 (session 7), left after their fixes: refusals
+    "r34h-rel-6": "'the block behind the red one' with two blocks on that side: the writer takes the nearer (round 5's "
+                  "writers refuse such a pick)",
+    "r34h-rel-10": "'the block in front of the red block' with several on that side: the writer takes the one in line",
+    "r35h-count-1": "'the two blocks that have a matching bowl - put them in their bowls': a sorting of only those",
+    "r35h-count-2": "'the two blocks that have a bowl of their own colour, put them in those bowls'",
+    "r35h-chat-2": "a negation in a purpose after the request ('so he cant find it')",
+    "r36h-chat-1": "a word of harm in an idiom before 'anyway' ('my feet are killing me'): kept, so refused",
+    "r36h-push-5": "a greeting and 'right, so' before a topic named first ('morning! right, so the yellow bowl - ...')",
+    "r36h-desc-14": "'the block in the middle of the row': a row along x (the middle is read across, a 0 cm tie)",
+    "r37h-chat-1": "a remark whose possessive copula is lost ('Coffee machine's broken again so I'm running on fumes.')",
 }
 
 
@@ -813,6 +819,47 @@ def test_rounds_28_29_forms(text: str, world: str, expected: list[str] | None) -
 ])
 def test_rounds_30_33_forms(text: str, world: str, expected: list[str] | None) -> None:
     """Session 7, from the misses of blind rounds 30-33."""
+    objs = WORLDS[world]["objects"]
+    if expected is None:
+        with pytest.raises(Refusal):
+            interpret(text, objs)
+    else:
+        assert goal(text, objs) == expected
+
+
+@pytest.mark.parametrize(("text", "world", "expected"), [
+    # a shade with "one" for a push: refused when it fits a block and a bowl (it pushed the bowl: round 34's two wrong
+    # plans, the block's own refusal having been taken for its absence)
+    ("push the navy one to the left a bit", "tabletop/1882", None),
+    ("push the scarlet one forward", "tabletop_sort/2881", None),
+    ("Red block?? Green bowl. Please!!", "tabletop/1881", ["in(block_red_0, bowl_green_0)"]),
+    ("gold cube to the blue bowl pls", "tabletop/1883", ["in(block_yellow_0, bowl_blue_0)"]),
+    ("Drop the blue block into the bowl in the middle, between the green bowl and the blue bowl.", "tabletop_sort/2881",
+     ["in(block_blue_0, bowl_red_0)"]),
+    ("push the far right yellow block forward 10 cm", "tabletop_pairs/3881", ["pushed(block_yellow_1, forward)"]),
+    ("nudge the blue block back towards you a touch, 3cm or so", "tabletop_drawer/4881", ["pushed(block_blue_0, backward)"]),
+    ("can you clear the table? leave the yellow one where it is though", "tabletop/1981",
+     ["in(block_blue_0, bin_grey_0)", "in(block_green_0, bin_grey_0)"]),
+    ("the bowl sitting between the blue block and the red bowl - put the yellow block in that one", "tabletop/1981",
+     ["in(block_yellow_0, bowl_green_0)"]),
+    ("Put the blue block in a bowl. Not the yellow one, and not the blue one either - the other one.", "tabletop/1982",
+     ["in(block_blue_0, bowl_green_0)"]),
+    ("tower time! green on the bottom, then the blue one, then red at the very top", "tabletop_pairs/3981",
+     ["on(block_blue_0, block_green_0)", "on(block_red_0, block_blue_0)"]),
+    ("put both blocks in the drawer but leave it open, I need to grab something out of it after", "tabletop_drawer/4981",
+     ["drawer_open(drawer_white_0)", "in(block_green_0, drawer_white_0)", "in(block_red_0, drawer_white_0)"]),
+    ("place the red block in the colour-matched bowl", "tabletop_drawer/4981", ["in(block_red_0, bowl_red_0)"]),
+    ("the yellow block goes in a bowl. not the yellow bowl though, the green one", "tabletop/1891",
+     ["in(block_yellow_0, bowl_green_0)"]),
+    ("lift teh green block n keep holdin it", "tabletop_pairs/3891", ["held(block_green_0)"]),
+    ("ugh my kid left his toys all over the place lol. ok robot, get the yellow block into the blue bowl", "tabletop/1992",
+     ["in(block_yellow_0, bowl_blue_0)"]),
+    ("stack em up: blue at the bottom, red on the blue, green on top", "tabletop_pairs/3991",
+     ["on(block_green_0, block_red_0)", "on(block_red_0, block_blue_0)"]),
+    ("Check it is off. Anyway, put the green block in the yellow bowl", "tabletop/1991", None),  # a request of its own
+])
+def test_rounds_34_37_forms(text: str, world: str, expected: list[str] | None) -> None:
+    """Session 7, from the misses of blind rounds 34-37."""
     objs = WORLDS[world]["objects"]
     if expected is None:
         with pytest.raises(Refusal):

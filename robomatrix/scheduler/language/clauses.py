@@ -1070,8 +1070,8 @@ class _ClauseParser(_Parser):
         self._trailing_except(objs)  # "all blocks, except the yellow, into the green bowl"
         inner = self.save()
         self.take(self._aside(0))
-        while self.peek() in (",", "please", ".", "...", "-", ";"):
-            self.take()
+        while self.peek() in (",", "please", ".", "...", "-", ";") or (self.peek() == "?" and (self._np_follows(1) or self.peek(1) == "?")):
+            self.take()  # "Red block?? Green bowl.": a terse put asked as a question
         if self.peek() in ("both", "all", "each") and self.peek(1) in PREP_IN | PREP_ON | PREP_UNDER and (
                 len(objs) > 1 or any(r.plural or len(r.colours) > 1 for r in objs)):
             self.take()  # "the yellow and green blocks, both into the blue bowl"
@@ -1087,7 +1087,7 @@ class _ClauseParser(_Parser):
             self.restore(inner)
         # "X... Y" / "X, Y" / "X; Y" at the end of the task: a terse put
         dest = self.noun_phrase()
-        if dest is not None and self.peek() in ("", ".", "?", "!") and self.t[inner[0]] in (",", ".", ";", "-"):
+        if dest is not None and self.peek() in ("", ".", "?", "!") and self.t[inner[0]] in (",", ".", ";", "-", "?"):
             while self.peek() in (".", "?", "!"):
                 self.take()
             return Clause("place", terse=True, objects=objs, relation="in", dest=dest)

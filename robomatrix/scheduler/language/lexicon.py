@@ -41,7 +41,7 @@ cool hello dear buddy friend mate sir madam moment time soon asap quick favour f
 too lot lots bunch million ton tons heaps loads prefer rather asking ask asked requesting goal aim objective
 was were hoping hope wondering wonder um umm uh uhm er erm hmm ah oh softly quietly safely steadily precisely neatly
 care may guess yeah yep yup basically anyway anyways reckon suppose alright whether yay yippee hooray woohoo
-obviously clearly naturally honestly seriously literally certainly surely frankly""".split())
+obviously clearly naturally honestly seriously literally certainly surely frankly though""".split())
 SOCIAL = set("""hello hiya greetings morning afternoon evening day days week weekend today tonight hoping having doing
 been thinking think thought know knew odd strange weird silly unusual question earlier yesterday helping rush hurry
 worries worry problem pressure best star legend champ dear darling everything thing here's heres glad happy course
@@ -558,6 +558,20 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\btrash bin\b", "bin", t)
     t = re.sub(r"\b(left|right|front)[- ]?most\b", r"\1most", t)  # "the left-most block" (before the topic-first reading)
     t = re.sub(r"\bover (on|to) the (left|right)\b", r"\1 the \2", t)  # "the bowl over on the right"
+    # a dropped g: "keep holdin it" (only where the -ing form is a word of the lexicon)
+    t = re.sub(r"\b([a-z]{3,}in)\b", lambda m: m.group(1) + "g" if not is_known(m.group(1)) and (
+        is_known(m.group(1) + "g") or _verb_of_gerund(m.group(1) + "g")) else m.group(1), t)
+    t = re.sub(r"(?<=[a-z] )'?em\b", "them", t)  # "stack em up"
+    t = re.sub(r"^\s*(tower|stack|stacking) time\s*[!.]+", r"\1 time:", t)  # "tower time! green at the bottom, ..."
+    t = re.sub(r"\ball over the place\b", "everywhere", t)
+    t = re.sub(r"\bin the middle of the (?:row|line)\b", "in the middle", t)  # "the block in the middle of the row"
+    t = re.sub(r"\bin the middle,? (?=between\b)", "", t)  # "the bowl in the middle, between the green bowl and ..."
+    t = re.sub(r"\b(in|into|on|onto|on top of) (?:that|this) one\b(?!\s+(?:block|bowl|cube|on|in))", r"\1 it", t)
+    t = re.sub(r"\bthe colou?r[- ]matched (bowl)\b", r"the \1 of the same colour", t)  # "in the colour-matched bowl"
+    t = re.sub(r"\b(a little|a bit|a touch|a tad|slightly),\s*(?=(?:about |around |roughly |like |maybe )?\d)", "", t)
+    # "..., I need to grab something out of it after": why the drawer stays open, no further step
+    t = re.sub(r",?\s*(?:because |cause |cos |as |since )?i (?:need|want|have|'ll need|will need) to (?:grab|get|take) "
+               r"(?:something|stuff|things|a thing) (?:out of|from) it(?: after| later| afterwards)?\b", " ", t)
     # "would you mind stacking ...": a request in a gerund
     t = re.sub(r"\b(?:would|do) you mind ([a-z]+ing)\b", lambda m: f"please {_verb_of_gerund(m.group(1))}"
                if _verb_of_gerund(m.group(1)) else m.group(0), t)
@@ -573,7 +587,8 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     # "... except the green one, leave that": the exception said twice
     t = re.sub(r"\b((?:except|apart from|but not|besides|other than)(?: for)? the [a-z]+ (?:one|block|cube)),? leave (?:that|it)"
                r"(?: one)?(?: alone| where it is| be)?\b", r"\1", t)
-    t = re.sub(r"\bthe (left|right)(?:-hand(?:ed)?| hand)? ((?:[a-z]+ )?)(bowl|block|cube|one)\b", r"the \2\3 on the \1",
+    t = re.sub(r"\bthe (far )?(left|right)(?:-hand(?:ed)?| hand)? ((?:[a-z]+ )?)(bowl|block|cube|one)\b",
+               lambda m: f"the {m.group(3)}{m.group(4)} on the {m.group(1) or ''}{m.group(2)}",
                t)  # "the right-hand bowl", "the left red block"
     t = re.sub(r"\b(?:just |only )?(an?|one) (inch|centimet(?:re|er)|cm)(?: or so)?\b", r"\1 \2", t)  # "just an inch or so"
     t = re.sub(r"\b(clear|clean|tidy)( up)? off (the table|everything)\b", r"\1 \3", t)  # "clear off the table except ..."
@@ -600,9 +615,13 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r",?\s*(?:from where you(?:'re| are) (?:standing|sitting)|from your (?:side|point of view|perspective|view))\b",
                " ", t)
     t = re.sub(r"\b(?:i'm|i am|we're|we are) setting up\b", "i am preparing", t)  # "I'm setting up for a demo": no put
+    # "in a bowl. Not the yellow one, and not the blue one either - the other one": neither of the two
+    t = re.sub(r"\b(in|into|inside|on|onto|on top of) (?:a|an|one of the|either|any) (bowl|block|cube)s?\s*(?:[-,;:.]|…)+\s*"
+               r"not the ([a-z]+) (?:one|\2),? (?:and |or )?(?:not|nor) the ([a-z]+) (?:one|\2)(?: either)?\s*(?:[-,;:.]|…)*\s*"
+               r"(?:but |so )?(?:the other one|the other \2|the third one|the last one)\b", r"\1 the \2 that is neither \3 nor \4", t)
     # "in a bowl - not the red one, the yellow one": the one meant, of the kind just named (never "not red, not yellow")
     t = re.sub(r"\b(in|into|inside|on|onto|on top of) (?:a|an|the|one of the|either|any) (bowl|block|cube)s?\s*(?:[-,;:.]|…)+\s*(?:but )?"
-               r"not the ([a-z]+) (?:one|\2)\s*[-,;:]*\s*(?:but |rather |instead )?the ([a-z]+) (?:one|\2)\b", r"\1 the \4 \2", t)
+               r"not the ([a-z]+) (?:one|\2)(?: though)?\s*[-,;:]*\s*(?:but |rather |instead )?the ([a-z]+) (?:one|\2)\b", r"\1 the \4 \2", t)
     # "in whichever bowl is the same colour as it", "the bowl matching it": a relative clause in other words
     t = re.sub(r"\b(in|into|inside|on|onto|to) whichever (bowl|block|cube|one)\b", r"\1 the \2 that", t)
     t = re.sub(r"(?<=[a-z] )(?:whichever|whatever) (bowl|block|cube|one) (?=matches|match|is|sits|has)\b", r"the \1 that ",
