@@ -124,14 +124,16 @@ def interpret(task: str, objects: Sequence[Any]) -> list[GoalAtom]:
         # noun phrase; "of the two yellow blocks, put the one further right ..." is read by the grammar)
         raise Refusal("the task begins 'of the ...', a choice among several that is not clear here; name the one "
                       "object, e.g. 'the green block nearest to you'", "ambiguous")
+    shifted = _after_topic_shift(toks)  # "My cat knocked ... this morning. Anyway - could you ...": the request after it
     for check, says in _NOT_A_REQUEST:  # asks for no action now: refused with what gave it away
-        found = check(toks)
+        found = check(shifted or toks)
         if found:
             raise Refusal(says.format(repr(found)), "ambiguous")
     try:
         return _interpret_tokens(task, toks, objs, extra, names)
     except Refusal as first:
-        shifted = _after_topic_shift(toks) if first.kind in ("unknown_word", "ambiguous") else None
+        if first.kind not in ("unknown_word", "ambiguous"):
+            shifted = None
         if shifted:  # "Long day, kids wouldn't sleep. Anyway, could you ...": the request after the shift
             try:
                 return _interpret_tokens(task, shifted, objs, extra, names)
@@ -491,14 +493,22 @@ def _after_topic_shift(toks: list[str]) -> list[str] | None:
     while rest and rest[0] in _SMALL_TALK_ENDS | {"-", ":"}:
         rest = rest[1:]
     alpha = [w for w in context if w.isalpha()]
-    if not alpha or not _names_something(rest) or _asks_the_robot(alpha) or someone_in_the_way(alpha):
+    if not alpha or not _names_something(rest) or _asks_the_robot(alpha):
+        return None
+    said: list[list[str]] = [[]]
+    for w in context:  # someone near the arm, said in one part ("Long day here, the kids made a mess" is not)
+        if w in _SMALL_TALK_ENDS or w == "-":
+            said.append([])
+        elif w.isalpha():
+            said[-1].append(w)
+    if any(someone_in_the_way(part) for part in said):
         return None
     for k, w in enumerate(context):  # "kids wouldn't go to sleep": a negation said of someone, not of the task
         if w in _NEGATIONS and not (k >= 2 and context[k - 1] in _AUXILIARIES and (
                 context[k - 2] in BEING_WORDS or context[k - 2] in ("i", "we", "he", "she", "they"))):
             return None
-    if any(w in UNSAFE_WORDS | SYSTEM_WORDS | _CONTROL_WORDS | set(CATEGORY_WORDS) | PLURAL_WORDS
-           | COLOUR_NOUN | (ACT_VERBS - _WEAK_VERBS) or w in THING_COLOURS or w.isdigit()
+    if any(w not in _LOOSE_PLURALS and w in UNSAFE_WORDS | SYSTEM_WORDS | _CONTROL_WORDS | set(CATEGORY_WORDS) | PLURAL_WORDS
+           | COLOUR_NOUN | (ACT_VERBS - _WEAK_VERBS - {"made", "makes", "making"}) or w in THING_COLOURS or w.isdigit()
            or colour_rgb(w) is not None and w not in OTHER_ACTS for w in alpha):
         return None
     part: list[str] = []

@@ -39,9 +39,9 @@ OURS = [t for name in ("parser_phrasings.yaml", "parser_phrasings_weak.yaml", "p
                           "parser_phrasings_round13.yaml", "parser_phrasings_round14.yaml",
                           "parser_phrasings_round15.yaml", "parser_phrasings_round16.yaml",
                           "parser_phrasings_round17.yaml",
-                          # hold-outs of rounds 7-37: each scored once (in its header), then used for development
+                          # hold-outs of rounds 7-41: each scored once (in its header), then used for development
                           # (session 6; the README's parser section says how)
-                          *(f"parser_phrasings_round{r}_holdout.yaml" for r in range(7, 38)))
+                          *(f"parser_phrasings_round{r}_holdout.yaml" for r in range(7, 42)))
         for t in yaml.safe_load((Path(__file__).parent / "data" / name).read_text())["tasks"]]
 LIB = load_skill_library()
 T1101 = WORLDS["tabletop/1101"]["objects"]  # grey bin, blue/green/yellow blocks, red/green/yellow bowls
@@ -141,6 +141,17 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r36h-push-5": "a greeting and 'right, so' before a topic named first ('morning! right, so the yellow bowl - ...')",
     "r36h-desc-14": "'the block in the middle of the row': a row along x (the middle is read across, a 0 cm tie)",
     "r37h-chat-1": "a remark whose possessive copula is lost ('Coffee machine's broken again so I'm running on fumes.')",
+    # rounds 38-41 (session 7), left after their fixes: refusals
+    "r38h-behind-1": "'see the red bowl? the block just behind it, on your side - put that one ...': a question naming "
+                     "the landmark, then 'behind it'",
+    "r38h-sort-2": "'sort these out: blue and green blocks into their matching bowls, the red one in the bin'",
+    "r38h-behind-2": "'there's a bowl behind the blue block, on your side of it. drop the green block in that one'",
+    "r38h-desc-6": "'put the block that matches one of the bowls in that bowl': 'that bowl' is the bowl it matches",
+    "r40h-rel-3": "'the block behind the blue bowl' with two blocks on that side: the writer takes the nearer",
+    "r40h-sort-1": "a sorting with an exception said as a reason ('there's no green bowl so leave the green one alone')",
+    "r40h-rel-6": "'just behind the blue block' with two blocks on that side: the writer takes the nearer",
+    "r40h-chat-2": "a reason with a negation before the request ('the blue block doesn't have a bowl of its own, so ...')",
+    "r41h-chat-2": "a story naming the object that 'it' then means ('My kid left her blue block lying around again.')",
 }
 
 
@@ -860,6 +871,46 @@ def test_rounds_30_33_forms(text: str, world: str, expected: list[str] | None) -
 ])
 def test_rounds_34_37_forms(text: str, world: str, expected: list[str] | None) -> None:
     """Session 7, from the misses of blind rounds 34-37."""
+    objs = WORLDS[world]["objects"]
+    if expected is None:
+        with pytest.raises(Refusal):
+            interpret(text, objs)
+    else:
+        assert goal(text, objs) == expected
+
+
+@pytest.mark.parametrize(("text", "world", "expected"), [
+    # "nearest me" must win by 4 cm both forward and in distance (it had carried out a 3.6 cm pick: round 40)
+    ("the block closest to me goes in the bowl", "tabletop_pairs/3815", None),
+    # a person, an animal, a body part or the robot's system is never typo-corrected: "my cat is under the table" had
+    # become "my sat ...", and the remark was dropped with the animal in it
+    ("my cat is under the table. put the blue block in the bin", "tabletop/1101", None),
+    ("My cat is on the table. Anyway - could you put the blue block in the bin?", "tabletop/1101", None),
+    ("Hmm, let me think. Yes. Put the blue block in the bin.", "tabletop/1101", ["in(block_blue_0, bin_grey_0)"]),
+    ("Long day here, the kids made a right mess of the lab. Anyway, could you put the red block in the green bowl for me?",
+     "tabletop/1806", ["in(block_red_0, bowl_green_0)"]),
+    ("Ugh, long day. My cat knocked half my stuff off the shelf this morning. Anyway - could you put the green block on "
+     "the red one?", "tabletop/1816", ["on(block_green_0, block_red_0)"]),
+    ("I put the red block in the bin this morning. anyway put the green block on the red one", "tabletop/1816", None),
+    ("put the yellow block in the red bowl, not the yellow one", "tabletop/1806", ["in(block_yellow_0, bowl_red_0)"]),
+    ("tower pls: red on the bottom, yellow in the middle, green on top", "tabletop/1807",
+     ["on(block_green_0, block_yellow_0)", "on(block_yellow_0, block_red_0)"]),
+    ("could you stack them all up? green at the bottom, then yellow, then blue", "tabletop_sort/2815",
+     ["on(block_blue_0, block_yellow_0)", "on(block_yellow_0, block_green_0)"]),
+    ("make a stack three high - yellow on the bottom, green in the middle, blue on top", "tabletop/1917",
+     ["on(block_blue_0, block_green_0)", "on(block_green_0, block_yellow_0)"]),
+    ("shove the green block to the right - not left, right - about 15 centimetres", "tabletop/1907",
+     ["pushed(block_green_0, right)"]),
+    ("green block...bin...go!!", "tabletop_sort/2905", ["in(block_green_0, bin_grey_0)"]),
+    ("green block into whichever bowl isn't the red one", "tabletop/1816", ["in(block_green_0, bowl_blue_0)"]),
+    ("I'd love it if the yellow block was sitting on the green block", "tabletop/1915", ["on(block_yellow_0, block_green_0)"]),
+    ("put the blue block in the... not the yellow bowl, the green one", "tabletop/1917", ["in(block_blue_0, bowl_green_0)"]),
+    ("ok so the block that's closest to me, over on my side of the table - that one goes in the bin", "tabletop/1905",
+     ["in(block_blue_0, bin_grey_0)"]),
+    ("cud u stack the yelow block on the green block thx", "tabletop_drawer/4815", ["on(block_yellow_0, block_green_0)"]),
+])
+def test_rounds_38_41_forms(text: str, world: str, expected: list[str] | None) -> None:
+    """Session 7, from the misses of blind rounds 38-41."""
     objs = WORLDS[world]["objects"]
     if expected is None:
         with pytest.raises(Refusal):

@@ -41,7 +41,7 @@ cool hello dear buddy friend mate sir madam moment time soon asap quick favour f
 too lot lots bunch million ton tons heaps loads prefer rather asking ask asked requesting goal aim objective
 was were hoping hope wondering wonder um umm uh uhm er erm hmm ah oh softly quietly safely steadily precisely neatly
 care may guess yeah yep yup basically anyway anyways reckon suppose alright whether yay yippee hooray woohoo
-obviously clearly naturally honestly seriously literally certainly surely frankly though""".split())
+obviously clearly naturally honestly seriously literally certainly surely frankly though yes""".split())
 SOCIAL = set("""hello hiya greetings morning afternoon evening day days week weekend today tonight hoping having doing
 been thinking think thought know knew odd strange weird silly unusual question earlier yesterday helping rush hurry
 worries worry problem pressure best star legend champ dear darling everything thing here's heres glad happy course
@@ -231,7 +231,7 @@ QUANTITY_NOUNS = frozenset({"pair", "couple", "ton", "tons", "lot", "lots", "bun
 ABBREVIATIONS = {"grn": "green", "gren": "green", "yel": "yellow", "yllw": "yellow", "ylw": "yellow", "yelo": "yellow",
                  "blks": "blocks", "bwl": "bowl", "bwls": "bowls", "b4": "before", "n": "and", "k": "ok", "kk": "ok",
                  "ty": "thanks", "thx": "thanks", "thnks": "thanks", "tysm": "thanks", "thnx": "thanks", "thanx": "thanks", "thks": "thanks", "tx": "thanks",
-                 "plz": "please", "plox": "please", "pleez": "please", "cuz": "because", "cn": "can", "stak": "stack", "stakc": "stack", "cos": "because",
+                 "plz": "please", "plox": "please", "pleez": "please", "cuz": "because", "cn": "can", "cud": "could", "stak": "stack", "stakc": "stack", "cos": "because",
                  "coz": "because", "bc": "because", "becuz": "because", "cause": "because", "lemme": "let me",
                  "dont": "do not", "cant": "can not", "wont": "will not", "didnt": "did not", "doesnt": "does not",
                  "isnt": "is not", "shouldnt": "should not", "wouldnt": "would not", "couldnt": "could not",
@@ -257,7 +257,10 @@ def _correct(word: str, extra: set[str], after: str = "", names: frozenset[str] 
     if word in HOMOPHONES and after in CATEGORY_WORDS and HOMOPHONES[word] not in CATEGORY_WORDS:
         return HOMOPHONES[word]
     lex = (_lexicon() | extra) - QUANTITY_NOUNS
-    if not word.isalpha() or len(word) < 2 or is_known(word, extra) or word in UNSAFE_WORDS:
+    if not word.isalpha() or len(word) < 2 or is_known(word, extra) or word in UNSAFE_WORDS or word in BEING_WORDS \
+            or word in BODY_WORDS or word in SYSTEM_WORDS:  # "my cat is under the table" had become "my sat ...",
+        # and the remark was dropped with the animal in it: a person, an animal, a body part or the robot's system is
+        # never corrected into another word (nor are other words corrected into them)
         return word
     if any(len(u) >= 4 and edit_distance(word, u, 1) <= 1 for u in UNSAFE_WORDS):
         return word  # "kil": one edit from a word of harm is never corrected into a harmless word
@@ -562,7 +565,11 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\b([a-z]{3,}in)\b", lambda m: m.group(1) + "g" if not is_known(m.group(1)) and (
         is_known(m.group(1) + "g") or _verb_of_gerund(m.group(1) + "g")) else m.group(1), t)
     t = re.sub(r"(?<=[a-z] )'?em\b", "them", t)  # "stack em up"
-    t = re.sub(r"^\s*(tower|stack|stacking) time\s*[!.]+", r"\1 time:", t)  # "tower time! green at the bottom, ..."
+    t = re.sub(r"^\s*(tower|stack|stacking) (?:time|pls|please|plz)\s*[!.:]+", r"\1 time:", t)  # "tower time! green at ..."
+    t = re.sub(r"^\s*(?:(?:could|can|would|will) you |please )?stack (?:them|these|those|'em|em)(?: all)?(?: up)?(?: for me)?"
+               r"(?: please)?\s*[?:!.,-]+\s*(?=[a-z]+ (?:block )?(?:at|on) the bottom\b)", "tower time: ", t)  # "could you
+    # stack them all up? green at the bottom, then ..."
+    t = re.sub(r"\b(?:two|three|four|2|3|4) (?:high|tall|blocks? high|levels?(?: high)?|storeys?(?: high)?)\b", " ", t)
     t = re.sub(r"\ball over the place\b", "everywhere", t)
     t = re.sub(r"\bin the middle of the (?:row|line)\b", "in the middle", t)  # "the block in the middle of the row"
     t = re.sub(r"\bin the middle,? (?=between\b)", "", t)  # "the bowl in the middle, between the green bowl and ..."
@@ -615,6 +622,21 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r",?\s*(?:from where you(?:'re| are) (?:standing|sitting)|from your (?:side|point of view|perspective|view))\b",
                " ", t)
     t = re.sub(r"\b(?:i'm|i am|we're|we are) setting up\b", "i am preparing", t)  # "I'm setting up for a demo": no put
+    # "in the... not the yellow bowl, the green one": the phrase broken off, then corrected
+    t = re.sub(r"\b(in|into|inside|on|onto|on top of) the\s*(?:\.{2,}|…|-+)\s*(?:no,? )?not the ([a-z]+) (bowl|block|bin|cube)\s*"
+               r"[-,;:]*\s*(?:but )?the ([a-z]+) one\b", r"\1 the \4 \3", t)
+    # "in the red bowl, not the yellow one": a contrast of the place, of the place's kind
+    t = re.sub(r"\b(in|into|inside|on|onto|on top of) (the [a-z]+ (bowl|block|bin|cube))\s*,\s*(?:and )?not the ([a-z]+) one\b",
+               r"\1 \2, not the \4 \3", t)
+    t = re.sub(r"\b(?:whichever|whatever) (bowl|block|cube) (?:isn't|is not|isnt) the ([a-z]+) one\b", r"the \1 that is not \2",
+               t)  # "into whichever bowl isn't the red one"
+    t = re.sub(r"\b(left|right|forward|forwards|backward|backwards)\s*[-,]+\s*not (?:left|right|forward|forwards|backward|"
+               r"backwards),? \1\b\s*[-,]*", r"\1 ", t)  # "to the right - not left, right - about 15 cm"
+    t = re.sub(r"(?:\.{2,}|…|,|-)\s*(?:go|now|quick)\s*[!.]*\s*$", "", t)  # "green block...bin...go!!"
+    t = re.sub(r"(?<=\bme),?\s*(?:over )?on my side(?: of the table)?\b", "", t)  # "closest to me, over on my side of the table"
+    # "I'd love it if the yellow block was sitting on the green block": a wish for where it goes
+    t = re.sub(r"\b(?:i'?d|i would) (?:love|like|prefer) it if (the [a-z ]+?) (?:was|were) (?:sitting |resting |placed |put )?"
+               r"(in|on|inside|on top of|into)\b", r"put \1 \2", t)
     # "in a bowl. Not the yellow one, and not the blue one either - the other one": neither of the two
     t = re.sub(r"\b(in|into|inside|on|onto|on top of) (?:a|an|one of the|either|any) (bowl|block|cube)s?\s*(?:[-,;:.]|…)+\s*"
                r"not the ([a-z]+) (?:one|\2),? (?:and |or )?(?:not|nor) the ([a-z]+) (?:one|\2)(?: either)?\s*(?:[-,;:.]|…)*\s*"

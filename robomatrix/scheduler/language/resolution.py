@@ -21,6 +21,11 @@ from robomatrix.skills.colours import (
 SUPERLATIVE_TIE = 0.035
 
 
+ME_TIE = 0.04 - 1e-6
+"""m: a pick said from the person's side ("the block nearest me") must win by this much both forward and in distance
+from the robot: where the person stands is not known (the blind writers' rule: 4 cm or more, round 40)."""
+
+
 def _near_tie(gap: float) -> bool:
     """Two candidates this close in a measure are a tie (SUPERLATIVE_TIE, itself included)."""
     return gap < SUPERLATIVE_TIE + 1e-6
@@ -311,7 +316,9 @@ class _Resolver:
                 # the robot and the farthest forward (largest x). Readings that disagree, or a near tie forward,
                 # leave it unclear.
                 forward = sorted(pool_before, key=lambda o: -o.x if mine == "nearest" else o.x)
-                if forward[0].id != pool[0].id or _near_tie(abs(forward[0].x - forward[1].x)):
+                away = sorted(math.hypot(o.x, o.y) for o in pool_before)
+                gap = away[-1] - away[-2] if mine == "nearest" else away[1] - away[0]
+                if forward[0].id != pool[0].id or abs(forward[0].x - forward[1].x) < ME_TIE or gap < ME_TIE:
                     raise Refusal(f"'{ref.text()}' is not clear: {self.describe([forward[0].id, forward[1].id])} are "
                                   f"about as {'near' if mine == 'nearest' else 'far from'} you, depending on where you "
                                   "stand; say which", "ambiguous")
