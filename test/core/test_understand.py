@@ -39,9 +39,9 @@ OURS = [t for name in ("parser_phrasings.yaml", "parser_phrasings_weak.yaml", "p
                           "parser_phrasings_round13.yaml", "parser_phrasings_round14.yaml",
                           "parser_phrasings_round15.yaml", "parser_phrasings_round16.yaml",
                           "parser_phrasings_round17.yaml",
-                          # hold-outs of rounds 7-41: each scored once (in its header), then used for development
+                          # hold-outs of rounds 7-45: each scored once (in its header), then used for development
                           # (session 6; the README's parser section says how)
-                          *(f"parser_phrasings_round{r}_holdout.yaml" for r in range(7, 42)))
+                          *(f"parser_phrasings_round{r}_holdout.yaml" for r in range(7, 46)))
         for t in yaml.safe_load((Path(__file__).parent / "data" / name).read_text())["tasks"]]
 LIB = load_skill_library()
 T1101 = WORLDS["tabletop/1101"]["objects"]  # grey bin, blue/green/yellow blocks, red/green/yellow bowls
@@ -121,11 +121,9 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r30h-multi-1": "'every block into the bowl of its own colour, and the red one's got no bowl so just bin it': a "
                     "sorting with an exception said as a reason",
     "r30h-desc-9": "'middle block, the one between the yellow and the blue': bare colours in a 'between' of an apposition",
-    "r30h-chat-2": "a remark with a subject noun the screen does not read ('Coffee's finally kicking in.')",
     "r31h-sort-1": "'colour-match whatever you can: any block that has a bowl the same colour goes in that bowl'",
     "r31h-chat-2": "a story naming a verb of placing and a negation ('my kid set all this up and now nothing's where it "
                    "should be lol.')",
-    "r31h-sort-3": "'put each block that has a matching bowl into it': a sorting of only the blocks with a bowl",
     "r31h-spell-2": "a remark after the request with a wish verb ('I like things colour-coordinated')",
     "r31h-spell-3": "a remark after the request with a negation ('I know the color doesn't match, that's fine.')",
     "r33h-between-4": "'between the green block and the blue bowl' with two blocks inside the span: the writer takes the "
@@ -134,8 +132,6 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r34h-rel-6": "'the block behind the red one' with two blocks on that side: the writer takes the nearer (round 5's "
                   "writers refuse such a pick)",
     "r34h-rel-10": "'the block in front of the red block' with several on that side: the writer takes the one in line",
-    "r35h-count-1": "'the two blocks that have a matching bowl - put them in their bowls': a sorting of only those",
-    "r35h-count-2": "'the two blocks that have a bowl of their own colour, put them in those bowls'",
     "r35h-chat-2": "a negation in a purpose after the request ('so he cant find it')",
     "r36h-chat-1": "a word of harm in an idiom before 'anyway' ('my feet are killing me'): kept, so refused",
     "r36h-push-5": "a greeting and 'right, so' before a topic named first ('morning! right, so the yellow bowl - ...')",
@@ -152,6 +148,14 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r40h-rel-6": "'just behind the blue block' with two blocks on that side: the writer takes the nearer",
     "r40h-chat-2": "a reason with a negation before the request ('the blue block doesn't have a bowl of its own, so ...')",
     "r41h-chat-2": "a story naming the object that 'it' then means ('My kid left her blue block lying around again.')",
+    # rounds 42-45 (session 7), left after their fixes: refusals
+    "r42h-multi-6": "'make a tower out of the blue, green and yellow blocks. blue at the bottom, yellow on top': the middle "
+                    "block left to be inferred",
+    "r44h-desc-19": "'the block between the yellow bowl and the yellow block on the left' with two blocks in the span",
+    "r45h-desc-19": "'right behind the green one' where no block is in line: the writer takes the nearer on that side",
+    "r45h-tidy-3": "a statement before the request naming the table and a number ('visitors in ten minutes ... this table "
+                   "is a state')",
+    "r45h-chat-2": "a wish about the robot before the request ('Hope the overnight charge went ok.')",
 }
 
 
@@ -911,6 +915,50 @@ def test_rounds_34_37_forms(text: str, world: str, expected: list[str] | None) -
 ])
 def test_rounds_38_41_forms(text: str, world: str, expected: list[str] | None) -> None:
     """Session 7, from the misses of blind rounds 38-41."""
+    objs = WORLDS[world]["objects"]
+    if expected is None:
+        with pytest.raises(Refusal):
+            interpret(text, objs)
+    else:
+        assert goal(text, objs) == expected
+
+
+@pytest.mark.parametrize(("text", "world", "expected"), [
+    # sorting only the blocks that have a bowl of their colour, in other words
+    ("put each block that has a bowl of the same colour into that bowl", "tabletop/1926",
+     ["in(block_blue_0, bowl_blue_0)", "in(block_red_0, bowl_red_0)"]),
+    ("the two blocks that have a matching bowl - put them in their bowls", "tabletop/1982",
+     ["in(block_blue_0, bowl_blue_0)", "in(block_green_0, bowl_green_0)"]),
+    ("sort the blocks into the bowls that match their colors", "tabletop/1937",
+     ["in(block_green_0, bowl_green_0)", "in(block_red_0, bowl_red_0)", "in(block_yellow_0, bowl_yellow_0)"]),
+    ("sort them out - each block into the bowl of its colour, and the one with no bowl goes in the bin",
+     "tabletop_sort/2925", ["in(block_green_0, bowl_green_0)", "in(block_red_0, bowl_red_0)",
+                            "in(block_yellow_0, bin_grey_0)"]),
+    ("put each block in the bowl of its own colour; the red one can stay where it is", "tabletop/1836",
+     ["in(block_blue_0, bowl_blue_0)", "in(block_green_0, bowl_green_0)", "in(block_yellow_0, bowl_yellow_0)"]),
+    ("whichever block is the same colour as the bowl closest to you - bin it", "tabletop/1935",
+     ["in(block_yellow_0, bin_grey_0)"]),
+    ("the block that's the same colour as the bowl - drawer please", "tabletop_drawer/4935",
+     ["in(block_red_0, drawer_white_0)"]),
+    ("put the block the same colour as the grass in the yellow bowl", "tabletop/1101",  # a thing's colour, not a
+     ["in(block_green_0, bowl_yellow_0)"]),  # match with an object
+    ("every block in the bin but the green and blue ones", "tabletop_pairs/3825",
+     ["in(block_red_0, bin_grey_0)", "in(block_red_1, bin_grey_0)", "in(block_yellow_0, bin_grey_0)"]),
+    ("Put. The yellow block. In the blue bowl. Please!!", "tabletop_sort/2835", ["in(block_yellow_0, bowl_blue_0)"]),
+    ("the block behind the blue bowl - on your side of it - put it on the yellow block", "tabletop/1936",
+     ["on(block_blue_0, block_yellow_0)"]),
+    ("the block on your far right - lift it up and hold it there", "tabletop/1827", ["held(block_red_0)"]),
+    ("Lift the green block and keep hold of it, I'll tell you where it goes later.", "tabletop_sort/2825",
+     ["held(block_green_0)"]),
+    ("see the bowl just in front of the red block? green block goes in there", "tabletop/1826",
+     ["in(block_green_0, bowl_yellow_0)"]),
+    ("could you tidy the table up a bit? all the blocks in the bin", "tabletop/1936",
+     ["in(block_blue_0, bin_grey_0)", "in(block_red_0, bin_grey_0)", "in(block_yellow_0, bin_grey_0)"]),
+    ("morning! coffee's finally kicking in. can you stash the red block in the drawer for me?", "tabletop_drawer/4835",
+     ["in(block_red_0, drawer_white_0)"]),
+])
+def test_rounds_42_45_forms(text: str, world: str, expected: list[str] | None) -> None:
+    """Session 7, from the misses of blind rounds 42-45."""
     objs = WORLDS[world]["objects"]
     if expected is None:
         with pytest.raises(Refusal):

@@ -1082,7 +1082,8 @@ class _ClauseParser(_Parser):
         if inner[0] < len(self.t) and self.t[inner[0]] == "-" and self.t[self.i - 1] == "-":  # "red block - bin, ..."
             dest = self.noun_phrase()
             if dest is not None and dest.category in CONTAINERS + ("container",) and self.peek() in (
-                    "", ",", ";", ".", "!", "and", "then"):
+                    "", ",", ";", ".", "!", "and", "then", "please"):  # "the red block - drawer please"
+                self.accept("please")
                 return Clause("place", terse=True, objects=objs, relation="in", dest=dest)
             self.restore(inner)
         # "X... Y" / "X, Y" / "X; Y" at the end of the task: a terse put

@@ -449,7 +449,8 @@ def _hold_phrases(t: str) -> str:
     tail = re.sub(r"\b(?:until|till|til|'til) i (?:say so|tell you(?: to)?(?: (?:let go|put it down|stop))?|say)\b",
                   " ", tail)
     tail = re.sub(r"(?:,\s*|\s)(?:and )?i(?:'ll| will|'m going to| am going to| am gonna|'m gonna) (?:tell|let) you (?:know )?"
-                  r"when (?:to )?(?:let go|put it down|drop it|release it|stop|you can let go)\b", " ", tail)
+                  r"(?:when (?:to )?(?:let go|put it down|drop it|release it|stop|you can let go)|where (?:it goes|to put it)"
+                  r"(?: later| after| afterwards)?)\b", " ", tail)
     return head + tail
 
 
@@ -555,12 +556,37 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\b(you|they|we) r\b", r"\1 are", t)  # "u r the best"
     t = re.sub(r"\b(would|could|can|will|do|thank|did) ya\b", r"\1 you", t)  # "would ya mind popping ..."
     t = re.sub(r"\bto your (left|right)\b", r"to the \1", t)  # "your" left is the robot's left
+    t = re.sub(r"\b(?:on|at|to) your far (left|right)\b", r"on the far \1", t)  # "the block on your far right"
     t = re.sub(r"\b(?:on|at) your (left|right)\b", r"on the \1", t)
     t = re.sub(r"\b(furthest|farthest|most) over (?=to|on)", r"\1 ", t)  # "furthest over to the right"
     t = re.sub(r"\bstraight (in|into|onto|to|inside)\b", r"\1", t)  # "straight in the bin"
     t = re.sub(r"\btrash bin\b", "bin", t)
     t = re.sub(r"\b(left|right|front)[- ]?most\b", r"\1most", t)  # "the left-most block" (before the topic-first reading)
     t = re.sub(r"\bover (on|to) the (left|right)\b", r"\1 the \2", t)  # "the bowl over on the right"
+    # "put each block that has a bowl of the same colour into that bowl": the sorting (only such blocks are sorted)
+    t = re.sub(r"\b(?:(?:put|place|move|pop|drop|sort) )?(?:each|every|all(?: of)?(?: the)?|any|the)(?: two| three| four)? "
+               r"blocks? that (?:has|have) (?:got )?(?:a |its |their )?(?:own )?(?:matching bowls?|bowls? (?:of|in) (?:the same|its "
+               r"own|their own|its|their) colou?rs?|same[- ]colou?r(?:ed)? bowls?|bowls? the same colou?r(?: as (?:it|them))?)\s*"
+               r"(?:[-,:]\s*)?(?:put (?:it|them) |goes |go |should go |can go )?(?:in|into) (?:that bowl|it|them|their bowls?|"
+               r"its bowl|those bowls?|the bowl)\b", "sort the blocks by colour", t)
+    t = re.sub(r"\bsort the blocks (?:into|in) the bowls (?:that|which) match (?:their|its) colou?rs?\b", "sort the blocks by colour",
+               t)
+    t = re.sub(r"\b(every block|all (?:the )?blocks|everything) (in|into) the (bin|[a-z]+ bowl) but (?=the [a-z]+(?:,? and(?: the)?|"
+               r" or(?: the)?) [a-z]+ ones?\s*[.!]*\s*$)", r"\1 \2 the \3 except ", t)  # "every block in the bin but the green
+    # and blue ones"
+    t = re.sub(r"\bthe (?:one|block) (?:with no|without a|that has no|that hasn't got a|that has not got a) (?:matching )?bowl\b"
+               r"(?!\s+(?:of|in|the same|that))",
+               "the block that doesn't match any bowl", t)  # "and the one with no bowl goes in the bin"
+    t = re.sub(r"\b(the [a-z]+ (?:one|block)) (?:can|should|must|will|may) (?:stay|stay put|remain|be left)(?: where it is| as it "
+               r"is| there| put)?\b", r"leave \1 where it is", t)  # "the red one can stay where it is"
+    t = re.sub(r"\b(?:the|whichever|whatever) (block|one|bowl) (?:that is |that's |which is |thats |is )?(?:the )?same colou?r as"
+               r"(?= (?:the|a) (?:[a-z]+ )?"
+               r"(?:bowl|block|bin|drawer|cube)\b)", r"the \1 that matches",
+               t)  # "whichever block is the same colour as the bowl closest to you"
+    t = re.sub(r"^\s*(put|place|move|stick|pop|drop)\s*\.\s+(?=the [a-z]+ [a-z]+)", r"\1 ", t)  # "Put. The yellow block. In the blue bowl."
+    t = re.sub(r"\b(block|bowl)\s*\.\s+(?=(?:in|into|on|onto) the\b)", r"\1 ", t)
+    t = re.sub(r"\b(tidy|clean|clear)( the table| everything| things)?( up)? a (?:bit|little)\b", r"\1\2\3", t)
+    t = re.sub(r"\b(?:the )?(?:coffee|caffeine)(?:'s| is| has)? (?:finally |just |now )?(?:kicking|kicked) in\b", " ", t)
     # a dropped g: "keep holdin it" (only where the -ing form is a word of the lexicon)
     t = re.sub(r"\b([a-z]{3,}in)\b", lambda m: m.group(1) + "g" if not is_known(m.group(1)) and (
         is_known(m.group(1) + "g") or _verb_of_gerund(m.group(1) + "g")) else m.group(1), t)
@@ -671,8 +697,9 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\bjust (behind|in front of)\b", r"\1", t)
     t = re.sub(r"(?<=[a-z])\s*(?:\.{2,}|…)\s+(?=(?:can|could|would|will|please|put|place|move|stick|pop|drop|bin|stack)\b)",
                ", ", t)  # "the block behind the yellow one... can you put that ...": a pause, then the request
-    t = re.sub(r"\b(behind|in front of) ((?:the|that) [a-z]+(?: block| bowl| one| bin)?),?\s*on (?:your|the robot's|my|the far|the "
-               r"near|the other|this) side(?: of (?:it|that|them|the [a-z]+ (?:block|bowl|one)))?", r"\1 \2", t)
+    t = re.sub(r"\b(behind|in front of) ((?:the|that) [a-z]+(?: block| bowl| one| bin)?)\s*(?:,|-+|\()?\s*(?:on )?(?:your|the "
+               r"robot's|my|the far|the near|the other|this) side(?: of (?:it|that|them|the [a-z]+ (?:block|bowl|one)))?"
+               r"(?:\s*\))?", r"\1 \2", t)  # "... behind the blue bowl - on your side of it -", "(your side)"
     t = re.sub(r"\b(clear|tidy|clean) (?:up )?(?:everything|all the blocks|all blocks) (?:off|from) the table,? (apart from|"
                r"except(?: for)?|but|other than)\b", r"\1 the table, \2", t)  # "... apart from the two red ones"
     t = re.sub(r"\b(can|could|would|will) you at least\b", r"\1 you", t)  # "can you at least get the yellow one ..."
@@ -788,8 +815,9 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\b(block|bowl|one|cube|bin)(s?) what (is|are)\b", r"\1\2 that \3", t)  # a learner's relative pronoun
     # "see the yellow bowl? put the green block in it": the question points at what "it" is
     seen = re.match(r"^\s*(?:do you |can you |you )?see (the [a-z ]+?|that [a-z ]+?)\s*\?\s*(.*)$", t)
-    if seen and len(re.findall(r"\bit\b|\bthat one\b", seen.group(2))) == 1:
-        t = re.sub(r"\bit\b|\bthat one\b", re.sub(r"^that ", "the ", seen.group(1)), seen.group(2))
+    if seen and len(re.findall(r"\bit\b|\bthat one\b|\b(?:in|into|on|onto) there\b", seen.group(2))) == 1:
+        thing = re.sub(r"^that ", "the ", seen.group(1))  # "... green block goes in there": in it
+        t = re.sub(r"\bit\b|\bthat one\b|\b(?<=in |to )there\b", thing, seen.group(2))
     t = _topic_first(t)
     t = _report_then_request(t)
     t = re.sub(r"\bhim\b", "it", t)  # "the red block, put him in the bowl": a learner's pronoun for a thing
