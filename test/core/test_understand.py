@@ -39,9 +39,9 @@ OURS = [t for name in ("parser_phrasings.yaml", "parser_phrasings_weak.yaml", "p
                           "parser_phrasings_round13.yaml", "parser_phrasings_round14.yaml",
                           "parser_phrasings_round15.yaml", "parser_phrasings_round16.yaml",
                           "parser_phrasings_round17.yaml",
-                          # hold-outs of rounds 7-45: each scored once (in its header), then used for development
+                          # hold-outs of rounds 7-49: each scored once (in its header), then used for development
                           # (session 6; the README's parser section says how)
-                          *(f"parser_phrasings_round{r}_holdout.yaml" for r in range(7, 46)))
+                          *(f"parser_phrasings_round{r}_holdout.yaml" for r in range(7, 50)))
         for t in yaml.safe_load((Path(__file__).parent / "data" / name).read_text())["tasks"]]
 LIB = load_skill_library()
 T1101 = WORLDS["tabletop/1101"]["objects"]  # grey bin, blue/green/yellow blocks, red/green/yellow bowls
@@ -106,7 +106,6 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r3-desc-26": "refused: a far-left margin of 3.0 cm is a tie since session 6 (three blind writers refuse 3.0 cm)",
     "mine4-a6": "refused: a near tie under SUPERLATIVE_TIE (3.5 cm since session 6), this label carries it out",
     "r10-pos-18": "refused: a near tie under SUPERLATIVE_TIE (3.5 cm since session 6), this label carries it out",
-    "r25h-desc-3": "refused (ambiguous): the task says 'not' without saying what not to do; it may take back th",
     "r3-desc-41": "refused: a near tie under SUPERLATIVE_TIE (3.5 cm since session 6), this label carries it out",
     "r3-desc-42": "refused: a near tie under SUPERLATIVE_TIE (3.5 cm since session 6), this label carries it out",
     "r3-cond-3": "refused: a near tie under SUPERLATIVE_TIE (3.5 cm since session 6), this label carries it out",
@@ -156,6 +155,12 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r45h-tidy-3": "a statement before the request naming the table and a number ('visitors in ten minutes ... this table "
                    "is a state')",
     "r45h-chat-2": "a wish about the robot before the request ('Hope the overnight charge went ok.')",
+    # rounds 46-49 (session 7), left after their fixes: refusals
+    "r47h-desc-5": "'the block in the middle, between the other two': 'the other two' with nothing named before",
+    "r47h-chat-2": "'my kid left a right mess here earlier': a child and 'here' - someone may be near the arm, so refused",
+    "r48h-desc-4": "'see which bowl is nearer to you? put the block that's the same colour as that bowl ...'",
+    "r48h-typo-2": "'d' for 'the' ('cn u put d blue blok ...'): a one-letter word is not corrected",
+    "r49h-between-3": "'the block between the green block and the red bowl' with two blocks in the span",
 }
 
 
@@ -959,6 +964,46 @@ def test_rounds_38_41_forms(text: str, world: str, expected: list[str] | None) -
 ])
 def test_rounds_42_45_forms(text: str, world: str, expected: list[str] | None) -> None:
     """Session 7, from the misses of blind rounds 42-45."""
+    objs = WORLDS[world]["objects"]
+    if expected is None:
+        with pytest.raises(Refusal):
+            interpret(text, objs)
+    else:
+        assert goal(text, objs) == expected
+
+
+@pytest.mark.parametrize(("text", "world", "expected"), [
+    ("every single block in the bin please, I need the table back", "tabletop/1846",
+     ["in(block_blue_0, bin_grey_0)", "in(block_green_0, bin_grey_0)", "in(block_red_0, bin_grey_0)",
+      "in(block_yellow_0, bin_grey_0)"]),
+    ("yellow block in the red bowl... oh and go gently, it's a bit wobbly", "tabletop_pairs/3845",
+     ["in(block_yellow_0, bowl_red_0)"]),
+    ("hey, the block just in front of the blue one (further away from you) - pick that up please", "tabletop_pairs/3845",
+     ["held(block_green_0)"]),
+    ("nudge the blue block left by about 2 inches", "tabletop/1945", ["pushed(block_blue_0, left)"]),
+    ("Could you put the block that's the same colour as the far-left bowl into the grey bin?", "tabletop/1945",
+     ["in(block_red_0, bin_grey_0)"]),
+    ("red block into a bowl please, not the red bowl though, the blue one", "tabletop/1947", ["in(block_red_0, bowl_blue_0)"]),
+    ("grab the block nearest the bin and chuck it in", "tabletop_pairs/3945", ["in(block_yellow_0, bin_grey_0)"]),
+    ("I'm standing on the other side of the table from you. Put the block that's closest to me in the bin.",
+     "tabletop/1855", ["in(block_green_0, bin_grey_0)"]),
+    ("One of the blocks doesn't have a bowl in its colour. Chuck that one in the bin.", "tabletop/1856",
+     ["in(block_blue_0, bin_grey_0)"]),
+    ("Put the red block and the blue block each in the bowl that's the same color.", "tabletop/1857",
+     ["in(block_blue_0, bowl_blue_0)", "in(block_red_0, bowl_red_0)"]),
+    ("the block that's got no bowl to match it goes in the yellow bowl", "tabletop_sort/2855",
+     ["in(block_green_0, bowl_yellow_0)"]),
+    ("put the red block in whichever bowl doesn't match any of the blocks", "tabletop_sort/2855",
+     ["in(block_red_0, bowl_yellow_0)"]),
+    ("clear off all the blocks except the red ones", "tabletop_pairs/3955",
+     ["in(block_blue_0, bin_grey_0)", "in(block_green_0, bin_grey_0)", "in(block_yellow_0, bin_grey_0)"]),
+    ("put the red block in the yellow bowl — ugh, sorry, the red bowl", "tabletop_drawer/4955",
+     ["in(block_red_0, bowl_red_0)"]),
+    ("ok so my kid left a right mess here earlier lol. can you put the blue block in the bin", "tabletop_pairs/3945",
+     None),  # a child "here": someone may be near the arm
+])
+def test_rounds_46_49_forms(text: str, world: str, expected: list[str] | None) -> None:
+    """Session 7, from the misses of blind rounds 46-49."""
     objs = WORLDS[world]["objects"]
     if expected is None:
         with pytest.raises(Refusal):

@@ -1046,7 +1046,8 @@ class _ClauseParser(_Parser):
                               "getting", "ending", "really", "definitely", "just", "ideally", "absolutely", "simply",
                               "eventually", "also", "now", "finally", "honestly", "please") or (
                 self.peek() in ("can", "could", "may", "might", "will", "would", "shall")
-                and self.peek(1) in ("go", "be", "sit", "end", "stay")):  # "the mustard one can go in the bin"
+                and (self.peek(1) in ("go", "be", "sit", "end", "stay") or self.peek(1) in ("just", "simply", "also")
+                     and self.peek(2) in ("go", "be"))):  # "the mustard one can (just) go in the bin"
             if self.peek() == "to" and self.peek(1) not in ("be", "go", "end", "sit"):
                 break
             self.take()

@@ -220,7 +220,7 @@ formatting wiping erasing uploading reset resetting""".split())
 a task with one is a request or a threat to one, never conversation, so it is never dropped as a remark ("... We
 need the logs gone.", "My boss said to format the disk."): the task is refused whole, by the unknown word."""
 
-HESITATIONS = frozenset({"um", "umm", "uh", "uhh", "uhm", "er", "erm", "hmm"})
+HESITATIONS = frozenset({"um", "umm", "uh", "uhh", "uhm", "er", "erm", "hmm", "ugh", "argh"})
 """Sounds of hesitation in a spoken or transcribed task ("push the green block um to the right a bit"): dropped
 between two words; set off by commas ("put, um, the green block") they are asides the grammar reads."""
 
@@ -231,7 +231,7 @@ QUANTITY_NOUNS = frozenset({"pair", "couple", "ton", "tons", "lot", "lots", "bun
 ABBREVIATIONS = {"grn": "green", "gren": "green", "yel": "yellow", "yllw": "yellow", "ylw": "yellow", "yelo": "yellow",
                  "blks": "blocks", "bwl": "bowl", "bwls": "bowls", "b4": "before", "n": "and", "k": "ok", "kk": "ok",
                  "ty": "thanks", "thx": "thanks", "thnks": "thanks", "tysm": "thanks", "thnx": "thanks", "thanx": "thanks", "thks": "thanks", "tx": "thanks",
-                 "plz": "please", "plox": "please", "pleez": "please", "cuz": "because", "cn": "can", "cud": "could", "stak": "stack", "stakc": "stack", "cos": "because",
+                 "plz": "please", "plox": "please", "pleez": "please", "cuz": "because", "cn": "can", "cud": "could", "da": "the", "stak": "stack", "stakc": "stack", "cos": "because",
                  "coz": "because", "bc": "because", "becuz": "because", "cause": "because", "lemme": "let me",
                  "dont": "do not", "cant": "can not", "wont": "will not", "didnt": "did not", "doesnt": "does not",
                  "isnt": "is not", "shouldnt": "should not", "wouldnt": "would not", "couldnt": "could not",
@@ -563,6 +563,27 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\btrash bin\b", "bin", t)
     t = re.sub(r"\b(left|right|front)[- ]?most\b", r"\1most", t)  # "the left-most block" (before the topic-first reading)
     t = re.sub(r"\bover (on|to) the (left|right)\b", r"\1 the \2", t)  # "the bowl over on the right"
+    t = re.sub(r"\bfar-(left|right)\b", r"far \1", t)  # "the far-left bowl"
+    t = re.sub(r",?\s*i need (?:the|my) (?:table|desk|space|room) (?:back|clear|free|empty)\b", " ", t)  # a reason
+    t = re.sub(r"(?:\.{2,}|…|,|\.)\s*(?:oh,? )?(?:and )?(?:go|be) (?:gently|careful|carefully|easy|slow|slowly|gentle)"
+               r"(?: with it)?\b", " .", t)  # "... oh and go gently, it's a bit wobbly": how, not what
+    t = re.sub(r"\(\s*(?:further|farther) (?:away )?from you\s*\)|\(\s*(?:closer|nearer) to you\s*\)", " ", t)  # "in front
+    # of the blue one (further away from you)": the side said again
+    t = re.sub(r"^\s*i'?m (?:standing |sitting )?(?:on the other side of the table|across the table|opposite you|on the far side)"
+               r"(?: from you)?\s*[.,;:!]+\s*", "", t)  # the person's side, as every "me" is read
+    # "One of the blocks doesn't have a bowl in its colour. Chuck that one in the bin."
+    t = re.sub(r"^\s*(?:there'?s |there is )?one (?:of the )?blocks? (?:that )?(?:doesn'?t|does not) have a (?:matching )?bowl"
+               r"(?: (?:in|of) (?:its|the same) colou?r| the same colou?r as it)?\s*[.,;:-]+\s*(.*?)\b(?:that one|it)\b",
+               r"\1the block that doesn't match any bowl", t)
+    t = re.sub(r"\b(?:whichever|the) bowl (?:that )?(?:doesn'?t|does not) match any (?:of the )?blocks?\b",
+               "the bowl that doesn't match any block", t)  # "in whichever bowl doesn't match any of the blocks"
+    t = re.sub(r",?\s*(?:since|because|as|cos|cause) there'?s no [a-z]+ (?:bowl|block|bin)\b", " ", t)  # "since there's no ..."
+    t = re.sub(r"\b(clear|tidy|clean)(?: up| off| away)? (?:everything|all(?: of)? the blocks|all blocks)(?= (?:except|apart from|"
+               r"but|other than)\b)", r"\1 the table,", t)  # "clear off all the blocks except the red ones"
+    t = re.sub(r"\b(chuck|throw|toss|dump) (it|them) in\s*([.!]*)\s*$", r"\1 \2 in the bin\3", t)  # "... and chuck it in"
+    # "Put the red block and the blue block each in the bowl that's the same color": a sorting of those
+    t = re.sub(r"^\s*(?:put|place|move|pop|drop) ((?:the [a-z]+ (?:block|one),? (?:and )?)+)each (?:in|into) the bowl (?:that'?s|that is|"
+               r"of) the same colou?r\b", r"sort \1by colour", t)
     # "put each block that has a bowl of the same colour into that bowl": the sorting (only such blocks are sorted)
     t = re.sub(r"\b(?:(?:put|place|move|pop|drop|sort) )?(?:each|every|all(?: of)?(?: the)?|any|the)(?: two| three| four)? "
                r"blocks? that (?:has|have) (?:got )?(?:a |its |their )?(?:own )?(?:matching bowls?|bowls? (?:of|in) (?:the same|its "
@@ -574,8 +595,8 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\b(every block|all (?:the )?blocks|everything) (in|into) the (bin|[a-z]+ bowl) but (?=the [a-z]+(?:,? and(?: the)?|"
                r" or(?: the)?) [a-z]+ ones?\s*[.!]*\s*$)", r"\1 \2 the \3 except ", t)  # "every block in the bin but the green
     # and blue ones"
-    t = re.sub(r"\bthe (?:one|block) (?:with no|without a|that has no|that hasn't got a|that has not got a) (?:matching )?bowl\b"
-               r"(?!\s+(?:of|in|the same|that))",
+    t = re.sub(r"\bthe (?:one|block) (?:with no|without a|that has no|that hasn't got a|that has not got a|that's got no|that has "
+               r"got no) (?:matching )?bowl(?: to match it)?\b(?!\s+(?:of|in|the same|that))",
                "the block that doesn't match any bowl", t)  # "and the one with no bowl goes in the bin"
     t = re.sub(r"\b(the [a-z]+ (?:one|block)) (?:can|should|must|will|may) (?:stay|stay put|remain|be left)(?: where it is| as it "
                r"is| there| put)?\b", r"leave \1 where it is", t)  # "the red one can stay where it is"
@@ -668,7 +689,7 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
                r"not the ([a-z]+) (?:one|\2),? (?:and |or )?(?:not|nor) the ([a-z]+) (?:one|\2)(?: either)?\s*(?:[-,;:.]|…)*\s*"
                r"(?:but |so )?(?:the other one|the other \2|the third one|the last one)\b", r"\1 the \2 that is neither \3 nor \4", t)
     # "in a bowl - not the red one, the yellow one": the one meant, of the kind just named (never "not red, not yellow")
-    t = re.sub(r"\b(in|into|inside|on|onto|on top of) (?:a|an|the|one of the|either|any) (bowl|block|cube)s?\s*(?:[-,;:.]|…)+\s*(?:but )?"
+    t = re.sub(r"\b(in|into|inside|on|onto|on top of) (?:a|an|the|one of the|either|any) (bowl|block|cube)s?(?: please)?\s*(?:[-,;:.]|…)+\s*(?:but )?"
                r"not the ([a-z]+) (?:one|\2)(?: though)?\s*[-,;:]*\s*(?:but |rather |instead )?the ([a-z]+) (?:one|\2)\b", r"\1 the \4 \2", t)
     # "in whichever bowl is the same colour as it", "the bowl matching it": a relative clause in other words
     t = re.sub(r"\b(in|into|inside|on|onto|to) whichever (bowl|block|cube|one)\b", r"\1 the \2 that", t)
@@ -809,8 +830,8 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     # a list: "todo: (a) blue block in the bowl (b) ..." / "steps: 1) open drawer 2) ..." - one request per item
     t = re.sub(r"^\s*(?:to ?do|todo|steps|tasks|list|jobs)\s*:\s*", " ", t)
     t = re.sub(r"(?:^|(?<=[\s:;,.]))\(?(?:[a-e]|[1-9])\)\s*", " . ", t)
-    t = re.sub(r"\b(left|right|forward|forwards|backward|backwards|back) by (?=\d|(?:a|an|one|two|three|four|five|ten|"
-               r"fifteen|twenty) )", r"\1 ", t)  # "push it right by 10 cm": a direction, then how far
+    t = re.sub(r"\b(left|right|forward|forwards|backward|backwards|back) by (?:about |around |roughly |maybe |like )?(?=\d|(?:a|"
+               r"an|one|two|three|four|five|ten|fifteen|twenty) )", r"\1 ", t)  # "push it right by (about) 10 cm": how far
     t = re.sub(r"\bway (?:over )?(?:on|to) the (left|right)\b", r"on the far \1", t)  # "the block way over on the left"
     t = re.sub(r"\b(block|bowl|one|cube|bin)(s?) what (is|are)\b", r"\1\2 that \3", t)  # a learner's relative pronoun
     # "see the yellow bowl? put the green block in it": the question points at what "it" is

@@ -31,11 +31,14 @@ from robomatrix.scheduler.language.lexicon import (
     PUSH_VERBS,
     STACK_VERBS,
 )
+from robomatrix.scheduler.language.lexicon import (
+    HESITATIONS as SPOKEN_HESITATIONS,
+)
 from robomatrix.scheduler.language.phrases import _Parser
 from robomatrix.scheduler.language.resolution import Refusal
 
 SEPARATORS = {",", "-", ".", ";", "!", "?"}
-HESITATIONS = {"uh", "um", "umm", "uhh", "uhm", "er", "erm", "hmm", "hm", "ah", "eh", "oh"}
+HESITATIONS = SPOKEN_HESITATIONS | {"hm", "ah", "eh", "oh"}  # the lexicon's, and the exclamations a repair opens with
 REPAIR_WORDS = {"no", "sorry", "rather", "wait", "actually", "oops", "correction", "instead", "nope", "meant", "jk"}
 REPAIR_PAIRS = {("i", "mean"), ("scratch", "that"), ("scrap", "that"), ("make", "that"), ("or", "rather"), ("no", "wait"),
                 ("i", "meant"), ("cancel", "that"), ("forget", "that"), ("ignore", "that"),
