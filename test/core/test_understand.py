@@ -39,9 +39,9 @@ OURS = [t for name in ("parser_phrasings.yaml", "parser_phrasings_weak.yaml", "p
                           "parser_phrasings_round13.yaml", "parser_phrasings_round14.yaml",
                           "parser_phrasings_round15.yaml", "parser_phrasings_round16.yaml",
                           "parser_phrasings_round17.yaml",
-                          # hold-outs of rounds 7-49: each scored once (in its header), then used for development
+                          # hold-outs of rounds 7-53: each scored once (in its header), then used for development
                           # (session 6; the README's parser section says how)
-                          *(f"parser_phrasings_round{r}_holdout.yaml" for r in range(7, 50)))
+                          *(f"parser_phrasings_round{r}_holdout.yaml" for r in range(7, 54)))
         for t in yaml.safe_load((Path(__file__).parent / "data" / name).read_text())["tasks"]]
 LIB = load_skill_library()
 T1101 = WORLDS["tabletop/1101"]["objects"]  # grey bin, blue/green/yellow blocks, red/green/yellow bowls
@@ -132,7 +132,6 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
                   "writers refuse such a pick)",
     "r34h-rel-10": "'the block in front of the red block' with several on that side: the writer takes the one in line",
     "r35h-chat-2": "a negation in a purpose after the request ('so he cant find it')",
-    "r36h-chat-1": "a word of harm in an idiom before 'anyway' ('my feet are killing me'): kept, so refused",
     "r36h-push-5": "a greeting and 'right, so' before a topic named first ('morning! right, so the yellow bowl - ...')",
     "r36h-desc-14": "'the block in the middle of the row': a row along x (the middle is read across, a 0 cm tie)",
     "r37h-chat-1": "a remark whose possessive copula is lost ('Coffee machine's broken again so I'm running on fumes.')",
@@ -161,6 +160,23 @@ KNOWN_MISSES = {  # round 6 items still refused (never a wrong plan); strict: a 
     "r48h-desc-4": "'see which bowl is nearer to you? put the block that's the same colour as that bowl ...'",
     "r48h-typo-2": "'d' for 'the' ('cn u put d blue blok ...'): a one-letter word is not corrected",
     "r49h-between-3": "'the block between the green block and the red bowl' with two blocks in the span",
+    # rounds 50-53 (session 7), left after their fixes: refusals
+    "r50h-between-2": "'the middle one of the three, the one between blue and yellow': an apposition of two descriptions",
+    "r50h-push-5": "'shift the yellow bowl 15cm to your left, just push it': 'shift' with a distance and a side is a push",
+    "r50h-typo-2": "'da blu 1': '1' for 'one'",
+    "r52h-desc-3": "'the block behind the yellow block' with two blocks on that side: the writer takes the nearer",
+    "r52h-except-3": "'every block into the bowl of the same color, except green - bin that one'",
+    "r52h-desc-20": "'the right-hand one of the two green blocks': 'of the two' after the described one",
+    "r53h-desc-3": "'the block sitting between the yellow block and the blue block' with two blocks in the span",
+    "r53h-neg-1": "'... Not the yellow one - the RED bowl.': a contrast that repeats the place already named",
+    "r53h-push-2": "'that block in front of the yellow block, push it back toward you 5 cm or so'",
+    "r53h-chat-1": "a remark with a noun the screen does not read ('Long day of meetings ahead of me.')",
+    "r53h-multi-2": "a statement with people coming before the request ('I've got people coming round in an hour')",
+    "r53h-desc-14": "'the block between the green block and the red block' outside the span the grammar takes",
+    "r53h-tidy-1": "a statement with a person coming before the request ('My nephew's coming over')",
+    "r53h-neg-2": "'not the near blue block, the far one': 'the far one' read among all objects",
+    "r53h-caps-2": "'GREEN BLOCK. BLUE BOWL. IN.': the preposition last",
+    "r53h-chat-2": "a remark about the person ('I keep losing things on this desk.')",
 }
 
 
@@ -1004,6 +1020,44 @@ def test_rounds_42_45_forms(text: str, world: str, expected: list[str] | None) -
 ])
 def test_rounds_46_49_forms(text: str, world: str, expected: list[str] | None) -> None:
     """Session 7, from the misses of blind rounds 46-49."""
+    objs = WORLDS[world]["objects"]
+    if expected is None:
+        with pytest.raises(Refusal):
+            interpret(text, objs)
+    else:
+        assert goal(text, objs) == expected
+
+
+@pytest.mark.parametrize(("text", "world", "expected"), [
+    # the block (or bowl) with no match, in other words
+    ("Whichever block doesn't have a bowl in the same colour as it, put that one in the red bowl.", "tabletop/1965",
+     ["in(block_yellow_0, bowl_red_0)"]),
+    ("The block whose color doesn't match any of the bowls - get rid of it.", "tabletop/1976", ["in(block_green_0, bin_grey_0)"]),
+    ("One of the blocks doesn't have a bowl in its own colour. That one goes in the bin, please.", "tabletop/1975",
+     ["in(block_blue_0, bin_grey_0)"]),
+    ("red block goes in whichever bowl doesn't have a block of the same colour", "tabletop/1877",
+     ["in(block_red_0, bowl_yellow_0)"]),
+    ("sort them out - each block into the bowl of the same colour, and the red one has no bowl so just bin it",
+     "tabletop_sort/2865", ["in(block_green_0, bowl_green_0)", "in(block_red_0, bin_grey_0)",
+                            "in(block_yellow_0, bowl_yellow_0)"]),
+    ("ok sort them out for me: red block to the red bowl, blue to the blue bowl, green to the green one. yellow can stay "
+     "put", "tabletop/1965", ["in(block_blue_0, bowl_blue_0)", "in(block_green_0, bowl_green_0)",
+                              "in(block_red_0, bowl_red_0)"]),
+    ("Build me a little tower? Yellow block at the bottom, green in the middle, red on top.", "tabletop/1975",
+     ["on(block_green_0, block_yellow_0)", "on(block_red_0, block_green_0)"]),
+    ("hold the yellow- no, the blue block. just hold it for a sec", "tabletop/1976", ["held(block_blue_0)"]),
+    ("give the yellow block a push to the right, 15 cm-ish", "tabletop/1977", ["pushed(block_yellow_0, right)"]),
+    ("give the green block a little shove away from you, 8cm tops", "tabletop_drawer/4875",
+     ["pushed(block_green_0, forward)"]),
+    ("both bowls should get a block: green one in the green bowl, yellow one in the yellow bowl", "tabletop/1866",
+     ["in(block_green_0, bowl_green_0)", "in(block_yellow_0, bowl_yellow_0)"]),
+    ("Long day at work, my feet are killing me. Anyway, could you pop the red block in the red bowl for me?",
+     "tabletop/1967", ["in(block_red_0, bowl_red_0)"]),
+    ("yeet the blue block into the bin lol", "tabletop_pairs/3965", ["in(block_blue_0, bin_grey_0)"]),
+    ("the kids are killing me. put the red block in the red bowl", "tabletop/1967", None),  # no idiom of a body part
+])
+def test_rounds_50_53_forms(text: str, world: str, expected: list[str] | None) -> None:
+    """Session 7, from the misses of blind rounds 50-53."""
     objs = WORLDS[world]["objects"]
     if expected is None:
         with pytest.raises(Refusal):

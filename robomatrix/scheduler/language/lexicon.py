@@ -231,7 +231,7 @@ QUANTITY_NOUNS = frozenset({"pair", "couple", "ton", "tons", "lot", "lots", "bun
 ABBREVIATIONS = {"grn": "green", "gren": "green", "yel": "yellow", "yllw": "yellow", "ylw": "yellow", "yelo": "yellow",
                  "blks": "blocks", "bwl": "bowl", "bwls": "bowls", "b4": "before", "n": "and", "k": "ok", "kk": "ok",
                  "ty": "thanks", "thx": "thanks", "thnks": "thanks", "tysm": "thanks", "thnx": "thanks", "thanx": "thanks", "thks": "thanks", "tx": "thanks",
-                 "plz": "please", "plox": "please", "pleez": "please", "cuz": "because", "cn": "can", "cud": "could", "da": "the", "stak": "stack", "stakc": "stack", "cos": "because",
+                 "plz": "please", "plox": "please", "pleez": "please", "cuz": "because", "cn": "can", "cud": "could", "da": "the", "yeet": "chuck", "stak": "stack", "stakc": "stack", "cos": "because",
                  "coz": "because", "bc": "because", "becuz": "because", "cause": "because", "lemme": "let me",
                  "dont": "do not", "cant": "can not", "wont": "will not", "didnt": "did not", "doesnt": "does not",
                  "isnt": "is not", "shouldnt": "should not", "wouldnt": "would not", "couldnt": "could not",
@@ -564,6 +564,30 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\b(left|right|front)[- ]?most\b", r"\1most", t)  # "the left-most block" (before the topic-first reading)
     t = re.sub(r"\bover (on|to) the (left|right)\b", r"\1 the \2", t)  # "the bowl over on the right"
     t = re.sub(r"\bfar-(left|right)\b", r"far \1", t)  # "the far-left bowl"
+    # the block (or bowl) with no match, in other words: "whichever block doesn't have a bowl in the same colour as it",
+    # "the block whose color doesn't match any of the bowls", "whichever one has no match"
+    t = re.sub(r"\b(?:whichever|the) (?:block|one) (?:that )?(?:doesn'?t|does not) have a (?:matching )?bowl(?: (?:in|of) (?:the same|its "
+               r"own|its) colou?r(?: as it)?)?", "the block that doesn't match any bowl", t)
+    t = re.sub(r"\bthe (?:block|one) whose colou?r (?:doesn'?t|does not) match any (?:of the )?bowls?\b",
+               "the block that doesn't match any bowl", t)
+    t = re.sub(r"\b(?:whichever|the) (?:one|block) (?:that )?has no (?:match|matching bowl)\b", "the block that doesn't match any bowl",
+               t)
+    t = re.sub(r"\b(?:whichever|the) bowl (?:that )?(?:doesn'?t|does not) have a (?:matching )?block(?: (?:of|in) (?:the same|its) "
+               r"colou?r)?", "the bowl that doesn't match any block", t)
+    t = re.sub(r"\band the ([a-z]+) one has no bowl,? so (?:just )?(bin|ditch|chuck|dump) it\b", r"and \2 the \1 block", t)
+    t = re.sub(r"\b(?:the )?(red|green|blue|yellow|white|black|grey|gray|orange|purple|pink) (?:one |block )?(?:can|should|will|may) "
+               r"(?:stay put|stay where it is|stay|remain)\b", r"leave the \1 block where it is", t)  # "yellow can stay put"
+    t = re.sub(r"^\s*(?:(?:can|could|would) you )?(?:build|make) (?:me )?(?:a |an )?(?:little |small )?(tower|stack)\s*[?!.:]+\s*"
+               r"(?=[a-z]+ (?:block )?(?:at|on) the bottom)", "tower time: ", t)  # "Build me a little tower? Yellow block at ..."
+    t = re.sub(r"\b(towards?|away from) (you|yourself|me|the robot) (?=\d+(?:\.\d+)? ?(?:cm|mm|centimet|millimet|inch))",
+               r"\1 \2 about ", t)  # "push it back toward you 5 cm or so"
+    t = re.sub(r"\s*\bbefore i forget\b", " ", t)  # not a take-back
+    t = re.sub(r"([a-z])-\s+(no|wait|sorry|i mean|oops)\b", r"\1 - \2", t)  # "hold the yellow- no, the blue block"
+    t = re.sub(r"(\d+(?:\.\d+)?\s*(?:cm|mm|centimet[a-z]*|millimet[a-z]*|inch(?:es)?))-?ish\b", r"\1", t)  # "15 cm-ish"
+    t = re.sub(r"(\d+(?:\.\d+)?\s*(?:cm|mm|centimet[a-z]*|millimet[a-z]*|inch(?:es)?))\s+(?:tops|max|at most|maximum)\b", r"\1", t)
+    t = re.sub(r"^\s*(?:both|all|each of the) (?:the )?bowls (?:should |need to |must )?(?:get|gets|need|needs|have) a block\s*[:,-]+\s*",
+               "", t)  # "both bowls should get a block: green one in the green bowl, ..."
+    t = re.sub(r"\b(?:my )?(feet|back|legs|head|knees|eyes) (?:are|is) killing me\b", "i am tired", t)  # an idiom, no harm
     t = re.sub(r",?\s*i need (?:the|my) (?:table|desk|space|room) (?:back|clear|free|empty)\b", " ", t)  # a reason
     t = re.sub(r"(?:\.{2,}|…|,|\.)\s*(?:oh,? )?(?:and )?(?:go|be) (?:gently|careful|carefully|easy|slow|slowly|gentle)"
                r"(?: with it)?\b", " .", t)  # "... oh and go gently, it's a bit wobbly": how, not what
@@ -573,7 +597,7 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
                r"(?: from you)?\s*[.,;:!]+\s*", "", t)  # the person's side, as every "me" is read
     # "One of the blocks doesn't have a bowl in its colour. Chuck that one in the bin."
     t = re.sub(r"^\s*(?:there'?s |there is )?one (?:of the )?blocks? (?:that )?(?:doesn'?t|does not) have a (?:matching )?bowl"
-               r"(?: (?:in|of) (?:its|the same) colou?r| the same colou?r as it)?\s*[.,;:-]+\s*(.*?)\b(?:that one|it)\b",
+               r"(?: (?:in|of) (?:its own|its|the same) colou?r| the same colou?r as it)?\s*[.,;:-]+\s*(.*?)\b(?:that one|it)\b",
                r"\1the block that doesn't match any bowl", t)
     t = re.sub(r"\b(?:whichever|the) bowl (?:that )?(?:doesn'?t|does not) match any (?:of the )?blocks?\b",
                "the bowl that doesn't match any block", t)  # "in whichever bowl doesn't match any of the blocks"
@@ -654,7 +678,7 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
         count = "two" if again.group(1) == "both" else again.group(1)
         t = t[: every.start()] + f"all {count} blocks" + t[every.end() : again.start()]
     t = re.sub(r"\b(?:till|until|til) i (?:tell|say) (?:you )?otherwise\b", "until i say so", t)
-    t = re.sub(r"^\s*sort (?:these|them|those|this|it all|everything) out for me\s*[:,-]+\s*", "", t)  # "Sort these out for me:"
+    t = re.sub(r"^\s*(?:(?:ok|okay|right|so),? )?sort (?:these|them|those|this|it all|everything) out for me\s*[:,-]+\s*", "", t)  # "Sort these out for me:"
     t = re.sub(r"\band bin (it|them|that|this|those|these|both)\b", r"and then bin \1", t)  # "take X and bin it": a verb
     t = re.sub(r"\b(block|bowl|cube|one) (?:that's|thats|that is|which is) (further|farther) away\b(?! from)", r"\1 farthest from you",
                t)  # "the yellow block that's further away"
