@@ -840,6 +840,9 @@ def _goals(clauses: list[Clause], objs: list[Obj]) -> list[GoalAtom]:
                 if r.category is None and r.colours and not r.pronoun and not r.plural and r.words[-1:] in (
                         ["one"], ["thing"], ["item"]):  # (a bare colour, "push blue left", stays a block: round 6)
                     ids += _pushed_one(res, r)  # "push the yellow one": a block or a bowl, both can be pushed
+                elif r.category in (None, "object") and not r.colours and not r.pronoun and any(
+                        w in ("thing", "item", "object") for w in r.words[:3]):  # "push the thing closest to me": all
+                    ids += res.resolve(dataclasses.replace(r, category=None), "any")  # (fixed furniture is refused below)
                 else:
                     ids += res.resolve(r, "object") if r.category != "bowl" else res.resolve(r, "any")
             if c.distance is not None and not PUSH_RANGE[0] - 1e-9 <= c.distance <= PUSH_RANGE[1] + 1e-9:

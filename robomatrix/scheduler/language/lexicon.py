@@ -379,7 +379,7 @@ def _described_phrases(t: str) -> str:
     t = re.sub(r"\b(?:its|their) colou?r[- ]matched (bowl)\b", r"the \1 of the same colour", t)
     t = re.sub(r"^\s*colou?r[- ]match (the [a-z ]+?)(?: for me)?\s*[:,-]\s*", r"\1: ", t)  # "color-match the red block: ..."
     t = re.sub(r"\bsort (?:them|these|those|it|everything|them all|these all) (?:all )?(?=by colou?r\b)", "sort the blocks ", t)
-    t = re.sub(r"^\s*(the [a-z, ]+? (?:blocks|cubes))\s*-+\s*(?:all (?:three|four|two|five|of them)|both|them all)\s+"
+    t = re.sub(r"^\s*((?:the )?[a-z, ]+? (?:blocks|cubes))\s*-+\s*(?:all (?:three|four|two|five|of them)|both|them all)\s+"
                r"(in|into|on|onto)\b", r"put \1 \2", t)  # "the blue, green and yellow blocks - all three in the bowl"
     t = re.sub(r"\b(tower|stack)\s*!+\s*", r"\1: ", t)  # "make a tower!!! green on the bottom ..."
     t = re.sub(r"\b([a-z]+) on the bottom\b", r"\1 at the bottom", t)
@@ -564,6 +564,18 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\b(left|right|front)[- ]?most\b", r"\1most", t)  # "the left-most block" (before the topic-first reading)
     t = re.sub(r"\bover (on|to) the (left|right)\b", r"\1 the \2", t)  # "the bowl over on the right"
     t = re.sub(r"\bfar-(left|right)\b", r"far \1", t)  # "the far-left bowl"
+    t = re.sub(r"\bget (?:everything|all the blocks|all blocks|all of the blocks) off the table\b", "clear the table", t)
+    t = re.sub(r"\b(tidy|clear|clean) (?:everything|all the blocks|all blocks) away\b", r"\1 the table", t)  # "tidy everything away"
+    t = re.sub(r"\b(?:the )?(furthest|farthest|nearest|closest) (block|bowl|one) away from (you|yourself|the robot)\b",
+               r"the \2 \1 from \3", t)  # "furthest block away from you -> bin"
+    t = re.sub(r"\bthe bowl (?:that )?(?:has no|has not got a|hasn'?t got a) (?:matching )?block(?: (?:of|in) (?:its|the same) colou?r)?",
+               "the bowl that doesn't match any block", t)  # "the bowl that has no block of its colour"
+    t = re.sub(r"\b(?:whichever|the) (?:block|one) (?:that )?(?:hasn'?t got|has not got|has no) a (?:matching )?bowl(?: (?:of|in) "
+               r"(?:its own|its|the same) colou?r)?", "the block that doesn't match any bowl", t)  # "hasn't got a bowl of ..."
+    t = re.sub(r"\b(bowl|block|one) (?:that|which) (?:sits|is sitting|lies|stands) (between|next to|behind|in front of|beside|near)\b",
+               r"\1 \2", t)  # "the bowl that sits between the yellow and blue blocks"
+    t = re.sub(r"\b(?:in|into) the bowls (?:that are|that's|which are) the same colou?r as (?:them|they are)\b",
+               "in the bowls of their colours", t)  # "put the red, blue and yellow blocks in the bowls that are ..."
     # the block (or bowl) with no match, in other words: "whichever block doesn't have a bowl in the same colour as it",
     # "the block whose color doesn't match any of the bowls", "whichever one has no match"
     t = re.sub(r"\b(?:whichever|the) (?:block|one) (?:that )?(?:doesn'?t|does not) have a (?:matching )?bowl(?: (?:in|of) (?:the same|its "
