@@ -508,6 +508,28 @@ def _topic_first(t: str) -> str:
     return m.group(2) + re.sub(r"\bit\b", re.sub(r"^(?:that|this) ", "the ", m.group(1)), rest)
 
 
+def _no_match_phrases(t: str) -> str:
+    """The block (or bowl) with no match, in the words people use, as the grammar's "the block that doesn't match any
+    bowl" (and "the bowl that doesn't match any block"): "whichever block doesn't have a bowl in the same colour as
+    it", "the block whose color doesn't match any of the bowls", "whichever one has no match", "the one with no bowl",
+    "the block that hasn't got a bowl of its own colour", "the bowl that has no block of its colour", "whichever bowl
+    doesn't match any of the blocks". In the order they were added (rounds 48-57); each leaves the others' text alone."""
+    block, bowl = "the block that doesn't match any bowl", "the bowl that doesn't match any block"
+    t = re.sub(r"\bthe bowl (?:that )?(?:has no|has not got a|hasn'?t got a) (?:matching )?block(?: (?:of|in) (?:its|the same) "
+               r"colou?r)?", bowl, t)
+    t = re.sub(r"\b(?:whichever|the) (?:block|one) (?:that )?(?:hasn'?t got|has not got|has no) a (?:matching )?bowl(?: (?:of|in) "
+               r"(?:its own|its|the same) colou?r)?", block, t)
+    t = re.sub(r"\b(?:whichever|the) (?:block|one) (?:that )?(?:doesn'?t|does not) have a (?:matching )?bowl(?: (?:in|of) (?:the "
+               r"same|its own|its) colou?r(?: as it)?)?", block, t)
+    t = re.sub(r"\bthe (?:block|one) whose colou?r (?:doesn'?t|does not) match any (?:of the )?bowls?\b", block, t)
+    t = re.sub(r"\b(?:whichever|the) (?:one|block) (?:that )?has no (?:match|matching bowl)\b", block, t)
+    t = re.sub(r"\b(?:whichever|the) bowl (?:that )?(?:doesn'?t|does not) have a (?:matching )?block(?: (?:of|in) (?:the same|its) "
+               r"colou?r)?", bowl, t)
+    t = re.sub(r"\b(?:whichever|the) bowl (?:that )?(?:doesn'?t|does not) match any (?:of the )?blocks?\b", bowl, t)
+    return re.sub(r"\bthe (?:one|block) (?:with no|without a|that has no|that hasn't got a|that has not got a|that's got no|"
+                  r"that has got no) (?:matching )?bowl(?: to match it)?\b(?!\s+(?:of|in|the same|that))", block, t)
+
+
 def _verb_of_gerund(word: str) -> str | None:
     """The verb of an -ing form no word class lists ("nudging" -> nudge, "shutting" -> shut), or None."""
     if not word.endswith("ing") or len(word) < 6:
@@ -568,24 +590,11 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\b(tidy|clear|clean) (?:everything|all the blocks|all blocks) away\b", r"\1 the table", t)  # "tidy everything away"
     t = re.sub(r"\b(?:the )?(furthest|farthest|nearest|closest) (block|bowl|one) away from (you|yourself|the robot)\b",
                r"the \2 \1 from \3", t)  # "furthest block away from you -> bin"
-    t = re.sub(r"\bthe bowl (?:that )?(?:has no|has not got a|hasn'?t got a) (?:matching )?block(?: (?:of|in) (?:its|the same) colou?r)?",
-               "the bowl that doesn't match any block", t)  # "the bowl that has no block of its colour"
-    t = re.sub(r"\b(?:whichever|the) (?:block|one) (?:that )?(?:hasn'?t got|has not got|has no) a (?:matching )?bowl(?: (?:of|in) "
-               r"(?:its own|its|the same) colou?r)?", "the block that doesn't match any bowl", t)  # "hasn't got a bowl of ..."
+    t = _no_match_phrases(t)
     t = re.sub(r"\b(bowl|block|one) (?:that|which) (?:sits|is sitting|lies|stands) (between|next to|behind|in front of|beside|near)\b",
                r"\1 \2", t)  # "the bowl that sits between the yellow and blue blocks"
     t = re.sub(r"\b(?:in|into) the bowls (?:that are|that's|which are) the same colou?r as (?:them|they are)\b",
                "in the bowls of their colours", t)  # "put the red, blue and yellow blocks in the bowls that are ..."
-    # the block (or bowl) with no match, in other words: "whichever block doesn't have a bowl in the same colour as it",
-    # "the block whose color doesn't match any of the bowls", "whichever one has no match"
-    t = re.sub(r"\b(?:whichever|the) (?:block|one) (?:that )?(?:doesn'?t|does not) have a (?:matching )?bowl(?: (?:in|of) (?:the same|its "
-               r"own|its) colou?r(?: as it)?)?", "the block that doesn't match any bowl", t)
-    t = re.sub(r"\bthe (?:block|one) whose colou?r (?:doesn'?t|does not) match any (?:of the )?bowls?\b",
-               "the block that doesn't match any bowl", t)
-    t = re.sub(r"\b(?:whichever|the) (?:one|block) (?:that )?has no (?:match|matching bowl)\b", "the block that doesn't match any bowl",
-               t)
-    t = re.sub(r"\b(?:whichever|the) bowl (?:that )?(?:doesn'?t|does not) have a (?:matching )?block(?: (?:of|in) (?:the same|its) "
-               r"colou?r)?", "the bowl that doesn't match any block", t)
     t = re.sub(r"\band the ([a-z]+) one has no bowl,? so (?:just )?(bin|ditch|chuck|dump) it\b", r"and \2 the \1 block", t)
     t = re.sub(r"\b(?:the )?(red|green|blue|yellow|white|black|grey|gray|orange|purple|pink) (?:one |block )?(?:can|should|will|may) "
                r"(?:stay put|stay where it is|stay|remain)\b", r"leave the \1 block where it is", t)  # "yellow can stay put"
@@ -611,8 +620,6 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"^\s*(?:there'?s |there is )?one (?:of the )?blocks? (?:that )?(?:doesn'?t|does not) have a (?:matching )?bowl"
                r"(?: (?:in|of) (?:its own|its|the same) colou?r| the same colou?r as it)?\s*[.,;:-]+\s*(.*?)\b(?:that one|it)\b",
                r"\1the block that doesn't match any bowl", t)
-    t = re.sub(r"\b(?:whichever|the) bowl (?:that )?(?:doesn'?t|does not) match any (?:of the )?blocks?\b",
-               "the bowl that doesn't match any block", t)  # "in whichever bowl doesn't match any of the blocks"
     t = re.sub(r",?\s*(?:since|because|as|cos|cause) there'?s no [a-z]+ (?:bowl|block|bin)\b", " ", t)  # "since there's no ..."
     t = re.sub(r"\b(clear|tidy|clean)(?: up| off| away)? (?:everything|all(?: of)? the blocks|all blocks)(?= (?:except|apart from|"
                r"but|other than)\b)", r"\1 the table,", t)  # "clear off all the blocks except the red ones"
@@ -631,9 +638,6 @@ def tokens_of(text: str, extra: set[str] | None = None, names: frozenset[str] = 
     t = re.sub(r"\b(every block|all (?:the )?blocks|everything) (in|into) the (bin|[a-z]+ bowl) but (?=the [a-z]+(?:,? and(?: the)?|"
                r" or(?: the)?) [a-z]+ ones?\s*[.!]*\s*$)", r"\1 \2 the \3 except ", t)  # "every block in the bin but the green
     # and blue ones"
-    t = re.sub(r"\bthe (?:one|block) (?:with no|without a|that has no|that hasn't got a|that has not got a|that's got no|that has "
-               r"got no) (?:matching )?bowl(?: to match it)?\b(?!\s+(?:of|in|the same|that))",
-               "the block that doesn't match any bowl", t)  # "and the one with no bowl goes in the bin"
     t = re.sub(r"\b(the [a-z]+ (?:one|block)) (?:can|should|must|will|may) (?:stay|stay put|remain|be left)(?: where it is| as it "
                r"is| there| put)?\b", r"leave \1 where it is", t)  # "the red one can stay where it is"
     t = re.sub(r"\b(?:the|whichever|whatever) (block|one|bowl) (?:that is |that's |which is |thats |is )?(?:the )?same colou?r as"

@@ -260,9 +260,10 @@ class _Resolver:
                 pool = [o for o in side
                         if not kind.endswith("_direct") or abs(o.y - t.y) < max(DIRECT_OFFSET, t.half_width, o.half_width)]
                 if kind.endswith("_direct") and len(pool) > 1 and not ref.plural and not ref.all and ref.count is None:
-                    # "the block just behind the red one": of several in its line, the nearest, when it is clearly
-                    # nearer (round 29); without "just / right / directly" several on that side stay unclear, as
-                    # round 5's writers label them (round 19's and 29's pick the nearest: a refusal there)
+                    # "the block directly behind the red one": of several in its line, the nearest, when it is clearly
+                    # nearer. Only "directly / right / straight behind" reads this way ("just behind" reads as "behind"
+                    # since round 24); plain "behind" with several on that side stays unclear, as round 5's writers
+                    # label it (rounds 19, 29, 34, 40 and 52 pick the nearest: known misses, refused)
                     near = sorted((math.hypot(o.x - t.x, o.y - t.y), o.id) for o in pool)
                     if not _near_tie(near[1][0] - near[0][0]):
                         pool = [self.by_id[near[0][1]]]
