@@ -747,7 +747,7 @@ def test_pale_and_dark_neutrals(word: str, present: list[str], expected: str) ->
     assert match_colour(word, present)[0] == expected
 
 
-@pytest.mark.parametrize(("text", "expected"), [
+ROUNDS_26_27 = [  # Session 7, from the misses of blind rounds 26-27 (in tabletop/1101)
     # "Anyway," after talk about the person's day: what follows is the request
     ("Long day, meetings all morning. Anyway, could you put the blue block in the red bowl?",
      ["in(block_blue_0, bowl_red_0)"]),
@@ -777,14 +777,7 @@ def test_pale_and_dark_neutrals(word: str, present: list[str], expected: str) ->
     ("build a stack for me: green block on the bottom, then the blue, then the yellow one on top",
      ["on(block_blue_0, block_green_0)", "on(block_yellow_0, block_blue_0)"]),
     ("I'm setting up for a demo. Put the blue block in the red bowl", ["in(block_blue_0, bowl_red_0)"]),
-])
-def test_rounds_26_27_forms(text: str, expected: list[str] | None) -> None:
-    """Session 7, from the misses of blind rounds 26-27 (each a general form, with the unsafe readings next to it)."""
-    if expected is None:
-        with pytest.raises(Refusal):
-            interpret(text, T1101)
-    else:
-        assert goal(text) == expected
+]
 
 
 def test_a_hyphenated_superlative_names_the_topic_first() -> None:
@@ -792,7 +785,7 @@ def test_a_hyphenated_superlative_names_the_topic_first() -> None:
     assert goal("the right-most block, bin it", objs) == goal("bin the rightmost block", objs)
 
 
-@pytest.mark.parametrize(("text", "world", "expected"), [
+ROUNDS_28_29 = [  # Session 7, from the misses of blind rounds 28-29.
     # "push the yellow one" with a yellow block and a yellow bowl: both can be pushed (it pushed the block: round 28)
     ("push the yellow one to the left a bit", "tabletop/1853", None),
     ("push the blue one left", "tabletop/1853", ["pushed(bowl_blue_0, left)"]),  # only a bowl is blue
@@ -818,18 +811,10 @@ def test_a_hyphenated_superlative_names_the_topic_first() -> None:
      "tabletop/1953", ["in(block_green_0, bowl_red_0)"]),
     ("it won't work. anyway put the green block in the red bowl", "tabletop/1953", None),
     ("don't. anyway put the green block in the red bowl", "tabletop/1953", None),
-])
-def test_rounds_28_29_forms(text: str, world: str, expected: list[str] | None) -> None:
-    """Session 7, from the misses of blind rounds 28-29."""
-    objs = WORLDS[world]["objects"]
-    if expected is None:
-        with pytest.raises(Refusal):
-            interpret(text, objs)
-    else:
-        assert goal(text, objs) == expected
+]
 
 
-@pytest.mark.parametrize(("text", "world", "expected"), [
+ROUNDS_30_33 = [  # Session 7, from the misses of blind rounds 30-33.
     ("drop the yellow block in the right-hand bowl", "tabletop_sort/2861", ["in(block_yellow_0, bowl_blue_0)"]),
     ("the block furthest forward, drop it in the red bowl", "tabletop/1973", ["in(block_blue_0, bowl_red_0)"]),  # x
     ("put the frontmost block in the red bowl", "tabletop/1973", ["in(block_blue_0, bowl_red_0)"]),
@@ -859,18 +844,10 @@ def test_rounds_28_29_forms(text: str, world: str, expected: list[str] | None) -
      ["in(block_blue_0, bin_grey_0)", "in(block_green_0, bin_grey_0)", "in(block_red_0, bin_grey_0)",
       "in(block_yellow_0, bin_grey_0)"]),
     ("every single block in the bin, all three of 'em", "tabletop/1873", None),
-])
-def test_rounds_30_33_forms(text: str, world: str, expected: list[str] | None) -> None:
-    """Session 7, from the misses of blind rounds 30-33."""
-    objs = WORLDS[world]["objects"]
-    if expected is None:
-        with pytest.raises(Refusal):
-            interpret(text, objs)
-    else:
-        assert goal(text, objs) == expected
+]
 
 
-@pytest.mark.parametrize(("text", "world", "expected"), [
+ROUNDS_34_37 = [  # Session 7, from the misses of blind rounds 34-37.
     # a shade with "one" for a push: refused when it fits a block and a bowl (it pushed the bowl: round 34's two wrong
     # plans, the block's own refusal having been taken for its absence)
     ("push the navy one to the left a bit", "tabletop/1882", None),
@@ -900,18 +877,10 @@ def test_rounds_30_33_forms(text: str, world: str, expected: list[str] | None) -
     ("stack em up: blue at the bottom, red on the blue, green on top", "tabletop_pairs/3991",
      ["on(block_green_0, block_red_0)", "on(block_red_0, block_blue_0)"]),
     ("Check it is off. Anyway, put the green block in the yellow bowl", "tabletop/1991", None),  # a request of its own
-])
-def test_rounds_34_37_forms(text: str, world: str, expected: list[str] | None) -> None:
-    """Session 7, from the misses of blind rounds 34-37."""
-    objs = WORLDS[world]["objects"]
-    if expected is None:
-        with pytest.raises(Refusal):
-            interpret(text, objs)
-    else:
-        assert goal(text, objs) == expected
+]
 
 
-@pytest.mark.parametrize(("text", "world", "expected"), [
+ROUNDS_38_41 = [  # Session 7, from the misses of blind rounds 38-41.
     # "nearest me" must win by 4 cm both forward and in distance (it had carried out a 3.6 cm pick: round 40)
     ("the block closest to me goes in the bowl", "tabletop_pairs/3815", None),
     # a person, an animal, a body part or the robot's system is never typo-corrected: "my cat is under the table" had
@@ -940,18 +909,10 @@ def test_rounds_34_37_forms(text: str, world: str, expected: list[str] | None) -
     ("ok so the block that's closest to me, over on my side of the table - that one goes in the bin", "tabletop/1905",
      ["in(block_blue_0, bin_grey_0)"]),
     ("cud u stack the yelow block on the green block thx", "tabletop_drawer/4815", ["on(block_yellow_0, block_green_0)"]),
-])
-def test_rounds_38_41_forms(text: str, world: str, expected: list[str] | None) -> None:
-    """Session 7, from the misses of blind rounds 38-41."""
-    objs = WORLDS[world]["objects"]
-    if expected is None:
-        with pytest.raises(Refusal):
-            interpret(text, objs)
-    else:
-        assert goal(text, objs) == expected
+]
 
 
-@pytest.mark.parametrize(("text", "world", "expected"), [
+ROUNDS_42_45 = [  # Session 7, from the misses of blind rounds 42-45.
     # sorting only the blocks that have a bowl of their colour, in other words
     ("put each block that has a bowl of the same colour into that bowl", "tabletop/1926",
      ["in(block_blue_0, bowl_blue_0)", "in(block_red_0, bowl_red_0)"]),
@@ -984,18 +945,10 @@ def test_rounds_38_41_forms(text: str, world: str, expected: list[str] | None) -
      ["in(block_blue_0, bin_grey_0)", "in(block_red_0, bin_grey_0)", "in(block_yellow_0, bin_grey_0)"]),
     ("morning! coffee's finally kicking in. can you stash the red block in the drawer for me?", "tabletop_drawer/4835",
      ["in(block_red_0, drawer_white_0)"]),
-])
-def test_rounds_42_45_forms(text: str, world: str, expected: list[str] | None) -> None:
-    """Session 7, from the misses of blind rounds 42-45."""
-    objs = WORLDS[world]["objects"]
-    if expected is None:
-        with pytest.raises(Refusal):
-            interpret(text, objs)
-    else:
-        assert goal(text, objs) == expected
+]
 
 
-@pytest.mark.parametrize(("text", "world", "expected"), [
+ROUNDS_46_49 = [  # Session 7, from the misses of blind rounds 46-49.
     ("every single block in the bin please, I need the table back", "tabletop/1846",
      ["in(block_blue_0, bin_grey_0)", "in(block_green_0, bin_grey_0)", "in(block_red_0, bin_grey_0)",
       "in(block_yellow_0, bin_grey_0)"]),
@@ -1024,18 +977,10 @@ def test_rounds_42_45_forms(text: str, world: str, expected: list[str] | None) -
      ["in(block_red_0, bowl_red_0)"]),
     ("ok so my kid left a right mess here earlier lol. can you put the blue block in the bin", "tabletop_pairs/3945",
      None),  # a child "here": someone may be near the arm
-])
-def test_rounds_46_49_forms(text: str, world: str, expected: list[str] | None) -> None:
-    """Session 7, from the misses of blind rounds 46-49."""
-    objs = WORLDS[world]["objects"]
-    if expected is None:
-        with pytest.raises(Refusal):
-            interpret(text, objs)
-    else:
-        assert goal(text, objs) == expected
+]
 
 
-@pytest.mark.parametrize(("text", "world", "expected"), [
+ROUNDS_50_53 = [  # Session 7, from the misses of blind rounds 50-53.
     # the block (or bowl) with no match, in other words
     ("Whichever block doesn't have a bowl in the same colour as it, put that one in the red bowl.", "tabletop/1965",
      ["in(block_yellow_0, bowl_red_0)"]),
@@ -1062,18 +1007,10 @@ def test_rounds_46_49_forms(text: str, world: str, expected: list[str] | None) -
      "tabletop/1967", ["in(block_red_0, bowl_red_0)"]),
     ("yeet the blue block into the bin lol", "tabletop_pairs/3965", ["in(block_blue_0, bin_grey_0)"]),
     ("the kids are killing me. put the red block in the red bowl", "tabletop/1967", None),  # no idiom of a body part
-])
-def test_rounds_50_53_forms(text: str, world: str, expected: list[str] | None) -> None:
-    """Session 7, from the misses of blind rounds 50-53."""
-    objs = WORLDS[world]["objects"]
-    if expected is None:
-        with pytest.raises(Refusal):
-            interpret(text, objs)
-    else:
-        assert goal(text, objs) == expected
+]
 
 
-@pytest.mark.parametrize(("text", "world", "expected"), [
+ROUNDS_54_57 = [  # Session 7, from the misses of blind rounds 54-57.
     # a push of "the thing ...": among all that stand there, bowls too (it pushed a block a bowl tied with: round 56)
     ("push the thing closest to me 5cm to the left", "tabletop/1897", None),
     ("get everything off the table except the yellow block and the red one", "tabletop/1895",
@@ -1087,9 +1024,23 @@ def test_rounds_50_53_forms(text: str, world: str, expected: list[str] | None) -
      ["in(block_yellow_0, bowl_blue_0)"]),
     ("put the red block in the bowl that sits between the yellow and blue blocks", "tabletop/1896",
      ["in(block_red_0, bowl_green_0)"]),
+]
+
+
+@pytest.mark.parametrize(("text", "world", "expected"), [
+    *((text, "tabletop/1101", expected) for text, expected in ROUNDS_26_27),
+    *ROUNDS_28_29,
+    *ROUNDS_30_33,
+    *ROUNDS_34_37,
+    *ROUNDS_38_41,
+    *ROUNDS_42_45,
+    *ROUNDS_46_49,
+    *ROUNDS_50_53,
+    *ROUNDS_54_57,
 ])
-def test_rounds_54_57_forms(text: str, world: str, expected: list[str] | None) -> None:
-    """Session 7, from the misses of blind rounds 54-57."""
+def test_session_7_forms(text: str, world: str, expected: list[str] | None) -> None:
+    """Session 7: the general forms read or refused after each blind cycle's misses (rounds 26-57), each next to the
+    unsafe readings it must not take; None: the task is refused."""
     objs = WORLDS[world]["objects"]
     if expected is None:
         with pytest.raises(Refusal):
